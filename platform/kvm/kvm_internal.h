@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private declarations of the KVM platform.
+ *
+ * Lock order: kvm_platform.lock (vCPU pool, shared page tables) > kvm_as.lock.
+ */
+#ifndef PLATFORM_KVM_INTERNAL_H
+#define PLATFORM_KVM_INTERNAL_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+
+#include "platform/platform.h"
+#include "ring0/ring0.h"
+
+/* How `syscall` from ring 3 reaches the Sentry on this host (probed). */
+enum kvm_syscall_entry {
+	ENTRY_RING0_LSTAR, /* hardware KVM: LSTAR enters ring 0 */
+	ENTRY_RING3_TRAMP, /* kvm_pvm: LSTAR stays in ring 3; trampoline `out` */
+};
+
+/* Where a vCPU stopped, which decides how it may be resumed. */
+enum vcpu_state {
+	VCPU_FRESH,         /* ring 0, never ran user code */
+	VCPU_SYSCALL_RING0, /* ring 0 after `out` in ring0_syscall; sysretq next */
+	VCPU_SYSCALL_RING3, /* ring 3 after `out` in the trampoline */
+	VCPU_EXCEPTION,     /* ring 0 after `out` in exc_common */
+	VCPU_USER,          /* ring 3, user code (interrupted) */
+	VCPU_APPLIED,       /* ring 0 after the queue was applied */
+	VCPU_BROKEN,        /* ring0 fault: never run again */
+};
+
+/* Mirror of the frame ring0/entry.S uses; offsets checked in vcpu.c. */
+struct ring0_frame {
+	u64 r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	u64 rax, rcx, rdx, rsi, rdi;
+	u64 rip, cs, rflags, rsp, ss;
+	u64 armed;
+	u64 queue_len;
+	u64 cr3;
+	u64 set_fs, fs_base;
+	u64 set_gs, gs_base;
+	u64 exit_after_apply;
+};
+
+struct pt_store {
+	u64 va;   /* ring0 address of the page-table entry */
+	u64 val;
+};
+
+struct kvm_as;
+
+struct kvm_vcpu {
+	int fd;
+	unsigned id;
+	struct kvm_run *run;
+	size_t run_size;
+	u64 area_pa;                /* per-vCPU area in the memory file */
+	struct ring0_frame *frame;  /* host view of the frame */
+	struct pt_store *queue;     /* host view of the store queue */
+	enum vcpu_state state;
+	struct kvm_as *cur_as;      /* address space whose CR3 is loaded */
+	u64 cur_fs, cur_gs;         /* FS/GS base currently in the vCPU */
+	bool busy;                  /* owned by a context */
+	struct kvm_platform *kp;
+};
+
+struct kvm_platform {
+	struct platform base;
+	int kvm_fd;
+	int vm_fd;
+	struct platform_memory mem;
+	enum kvm_syscall_entry entry;
+	struct kvm_cpuid2 *cpuid;
+	u64 xcr0;
+	u64 cr4_extra;              /* SMEP/SMAP where usable */
+	bool nx;
+	u64 pml4_upper[512];        /* upper-half PML4 entries shared by every as */
+	u64 kernel_pml4_pa;         /* a PML4 with only the upper half (start-up CR3) */
+
+	pthread_mutex_t lock;       /* guards vcpus[], nvcpus */
+	unsigned max_vcpus;
+	unsigned nvcpus;
+	struct kvm_vcpu *vcpus[R0_MAX_VCPUS];
+};
+
+struct kvm_as {
+	struct platform_as base;
+	struct kvm_platform *kp;
+	pthread_mutex_t lock;       /* guards the tables and the pending stores */
+	u64 pml4_pa;
+	/* Stores not yet applied by ring0 (see pagetable.c). */
+	struct pt_store *pending;
+	size_t npending, cap;
+	bool need_flush;
+};
+
+struct kvm_ctx {
+	struct platform_ctx base;
+	struct kvm_platform *kp;
+	struct kvm_vcpu *vcpu;
+	pthread_t thread;
+	int interrupt;              /* atomic: a kick is pending */
+};
+
+/* Guest-physical to host pointer. SAFETY: callers pass pa < mem.size. */
+static inline void *kvm_host_ptr(struct kvm_platform *kp, u64 pa)
+{
+	return kp->mem.host + pa;
+}
+
+static inline u64 kvm_r0_va(u64 pa)
+{
+	return R0_DIRECT_MAP + pa;
+}
+
+/* vm.c */
+extern const struct platform_ops kvm_platform_ops;
+int kvm_ioctl_error(const char *what);
+
+/* vcpu.c */
+struct kvm_vcpu *kvm_vcpu_create(struct kvm_platform *kp, unsigned id);
+void kvm_vcpu_destroy(struct kvm_vcpu *v);
+int kvm_vcpu_set_syscall_entry(struct kvm_vcpu *v);
+int kvm_vcpu_reset(struct kvm_vcpu *v);
+void kvm_vcpu_dump(struct kvm_vcpu *v, const char *why);
+
+/* pagetable.c */
+int kvm_upper_half_build(struct kvm_platform *kp);
+int kvm_as_create(struct platform *p, struct platform_as **out);
+void kvm_as_destroy(struct platform_as *pas);
+int kvm_as_map(struct platform_as *pas, u64 va, u64 pa, u32 prot);
+void kvm_as_unmap(struct platform_as *pas, u64 va, u64 len);
+/* Move as's pending stores into v's queue; true if they did not all fit. */
+bool kvm_as_drain(struct kvm_as *as, struct kvm_vcpu *v);
+
+/* run.c */
+int kvm_ctx_create(struct platform *p, struct platform_ctx **out);
+void kvm_ctx_destroy(struct platform_ctx *pctx);
+enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as *pas,
+				   struct user_regs *regs, struct platform_fault *fault);
+void kvm_ctx_interrupt(struct platform_ctx *pctx);
+void kvm_ctx_clear_interrupt(struct platform_ctx *pctx);
+int kvm_kick_init(void);
+
+/* probe.c */
+int kvm_probe_syscall_entry(struct kvm_platform *kp);
+
+#endif

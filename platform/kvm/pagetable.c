@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * x86-64 4-level page tables for guest address spaces.
+ *
+ * The Sentry owns the tables and keeps its own view of them current, but a
+ * store it makes is not seen by a guest whose MMU shadows the tables
+ * (kvm_pvm, or hardware KVM without NPT/EPT). So every store is also queued
+ * as (ring0 address, value) and ring0 repeats it from inside the guest
+ * before user code runs again (ring0_full_return). Under NPT/EPT the
+ * repeat is redundant but harmless; the flush it carries is needed anyway.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_internal.h"
+#include "lib/log.h"
+
+#define PTE_P (1ULL << 0)
+#define PTE_W (1ULL << 1)
+#define PTE_U (1ULL << 2)
+#define PTE_PS (1ULL << 7)
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+#define USER_TOP (1ULL << 47)
+
+static unsigned pt_index(u64 va, int level)
+{
+	return (va >> (12 + 9 * level)) & 511;
+}
+
+/* The shared upper half: direct map of the memory file and the trampoline. */
+int kvm_upper_half_build(struct kvm_platform *kp)
+{
+	u64 gib = (kp->mem.size + (1ULL << 30) - 1) >> 30;
+	u64 next = R0_PA_PT;
+	u64 pml4 = next, pdpt = next + PAGE_SIZE, pd = next + 2 * PAGE_SIZE;
+
+	next = pd + gib * PAGE_SIZE;
+	u64 t_pdpt = next, t_pd = next + PAGE_SIZE, t_pt = next + 2 * PAGE_SIZE;
+	if (t_pt + PAGE_SIZE > R0_PA_VCPU || gib > 512) {
+		pr_err("kvm: guest memory of %llu GiB is too large", (unsigned long long)gib);
+		return -E2BIG;
+	}
+	/* Host stores are fine here: the guest has never run. */
+	u64 *pdpte = kvm_host_ptr(kp, pdpt);
+	for (u64 g = 0; g < gib; g++) {
+		u64 *pde = kvm_host_ptr(kp, pd + g * PAGE_SIZE);
+		pdpte[g] = (pd + g * PAGE_SIZE) | PTE_P | PTE_W;
+		for (u64 i = 0; i < 512; i++) {
+			u64 pa = (g << 30) | (i << 21);
+			if (pa >= kp->mem.size)
+				break;
+			/* Only the chunk holding the ring0 image is executable. */
+			u64 nx = pa == ALIGN_DOWN(R0_PA_IMAGE, 1ULL << 21) ? 0 : PTE_NX;
+			pde[i] = pa | PTE_P | PTE_W | PTE_PS | nx;
+		}
+	}
+	u64 tramp_va = R0_TRAMP_VA;
+	((u64 *)kvm_host_ptr(kp, t_pdpt))[pt_index(tramp_va, 2)] = t_pd | PTE_P | PTE_W | PTE_U;
+	((u64 *)kvm_host_ptr(kp, t_pd))[pt_index(tramp_va, 1)] = t_pt | PTE_P | PTE_W | PTE_U;
+	((u64 *)kvm_host_ptr(kp, t_pt))[pt_index(tramp_va, 0)] = R0_PA_TRAMP | PTE_P | PTE_U;
+
+	memset(kp->pml4_upper, 0, sizeof(kp->pml4_upper));
+	kp->pml4_upper[R0_PML4_DIRECT] = pdpt | PTE_P | PTE_W;
+	kp->pml4_upper[R0_PML4_TRAMP] = t_pdpt | PTE_P | PTE_W | PTE_U;
+	memcpy(kvm_host_ptr(kp, pml4), kp->pml4_upper, sizeof(kp->pml4_upper));
+	kp->kernel_pml4_pa = pml4;
+	return 0;
+}
+
+static struct kvm_as *to_kvm_as(struct platform_as *pas)
+{
+	return container_of(pas, struct kvm_as, base);
+}
+
+/* Store val at entry idx of table pa, in the Sentry's view and in the queue. */
+static int pt_store(struct kvm_as *as, u64 table_pa, unsigned idx, u64 val)
+{
+	u64 *table = kvm_host_ptr(as->kp, table_pa);
+	if (as->npending == as->cap) {
+		size_t cap = as->cap ? as->cap * 2 : 64;
+		struct pt_store *p = realloc(as->pending, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		as->pending = p;
+		as->cap = cap;
+	}
+	if (table[idx] & PTE_P)
+		as->need_flush = true;
+	table[idx] = val;
+	as->pending[as->npending++] = (struct pt_store){ kvm_r0_va(table_pa) + idx * 8, val };
+	return 0;
+}
+
+int kvm_as_create(struct platform *p, struct platform_as **out)
+{
+	struct kvm_platform *kp = container_of(p, struct kvm_platform, base);
+	struct kvm_as *as = calloc(1, sizeof(*as));
+	if (!as)
+		return -ENOMEM;
+	as->base.p = p;
+	as->kp = kp;
+	pthread_mutex_init(&as->lock, NULL);
+	int ret = kp->mem.alloc_frame(kp->mem.opaque, &as->pml4_pa);
+	if (ret) {
+		free(as);
+		return ret;
+	}
+	for (unsigned i = 256; i < 512 && !ret; i++)
+		if (kp->pml4_upper[i])
+			ret = pt_store(as, as->pml4_pa, i, kp->pml4_upper[i]);
+	if (ret) {
+		kvm_as_destroy(&as->base);
+		return ret;
+	}
+	*out = &as->base;
+	return 0;
+}
+
+static void pt_free_level(struct kvm_as *as, u64 table_pa, int level)
+{
+	u64 *table = kvm_host_ptr(as->kp, table_pa);
+	unsigned end = level == 3 ? 256 : 512;
+	for (unsigned i = 0; i < end && level > 0; i++)
+		if (table[i] & PTE_P)
+			pt_free_level(as, table[i] & PTE_ADDR, level - 1);
+	as->kp->mem.free_frame(as->kp->mem.opaque, table_pa);
+}
+
+void kvm_as_destroy(struct platform_as *pas)
+{
+	if (!pas)
+		return;
+	struct kvm_as *as = to_kvm_as(pas);
+	struct kvm_platform *kp = as->kp;
+
+	/* No vCPU may keep this CR3: the next switch loads its own. */
+	pthread_mutex_lock(&kp->lock);
+	for (unsigned i = 0; i < kp->nvcpus; i++)
+		if (kp->vcpus[i]->cur_as == as)
+			kp->vcpus[i]->cur_as = NULL;
+	pthread_mutex_unlock(&kp->lock);
+	if (as->pml4_pa)
+		pt_free_level(as, as->pml4_pa, 3);
+	free(as->pending);
+	pthread_mutex_destroy(&as->lock);
+	free(as);
+}
+
+/* Walk to the last-level table for va, creating tables if create. */
+static int pt_walk(struct kvm_as *as, u64 va, bool create, u64 *pt_pa)
+{
+	u64 table = as->pml4_pa;
+	for (int level = 3; level > 0; level--) {
+		u64 *t = kvm_host_ptr(as->kp, table);
+		unsigned idx = pt_index(va, level);
+		if (!(t[idx] & PTE_P)) {
+			if (!create)
+				return -ENOENT;
+			u64 pa;
+			int ret = as->kp->mem.alloc_frame(as->kp->mem.opaque, &pa);
+			if (ret)
+				return ret;
+			/* Permissions live in the leaves; upper levels allow all. */
+			ret = pt_store(as, table, idx, pa | PTE_P | PTE_W | PTE_U);
+			if (ret) {
+				as->kp->mem.free_frame(as->kp->mem.opaque, pa);
+				return ret;
+			}
+		}
+		table = t[idx] & PTE_ADDR;
+	}
+	*pt_pa = table;
+	return 0;
+}
+
+int kvm_as_map(struct platform_as *pas, u64 va, u64 pa, u32 prot)
+{
+	struct kvm_as *as = to_kvm_as(pas);
+	u64 pt;
+
+	if (va >= USER_TOP || !IS_ALIGNED(va, PAGE_SIZE) || !IS_ALIGNED(pa, PAGE_SIZE) ||
+	    pa < R0_RESERVED || pa >= as->kp->mem.size || !prot)
+		return -EINVAL;
+	u64 pte = pa | PTE_P | PTE_U;
+	if (prot & PLATFORM_PROT_WRITE)
+		pte |= PTE_W;
+	if (!(prot & PLATFORM_PROT_EXEC))
+		pte |= PTE_NX;
+	pthread_mutex_lock(&as->lock);
+	int ret = pt_walk(as, va, true, &pt);
+	if (!ret)
+		ret = pt_store(as, pt, pt_index(va, 0), pte);
+	pthread_mutex_unlock(&as->lock);
+	return ret;
+}
+
+void kvm_as_unmap(struct platform_as *pas, u64 va, u64 len)
+{
+	struct kvm_as *as = to_kvm_as(pas);
+	u64 end = va + len;
+
+	if (end > USER_TOP || end < va)
+		end = USER_TOP;
+	pthread_mutex_lock(&as->lock);
+	for (va = ALIGN_DOWN(va, PAGE_SIZE); va < end;) {
+		u64 pt;
+		if (pt_walk(as, va, false, &pt)) {
+			/* No last-level table here: skip to the next 2 MiB. */
+			va = ALIGN_DOWN(va, 1ULL << 21) + (1ULL << 21);
+			continue;
+		}
+		u64 *t = kvm_host_ptr(as->kp, pt);
+		unsigned idx = pt_index(va, 0);
+		if ((t[idx] & PTE_P) && pt_store(as, pt, idx, 0)) {
+			/*
+			 * Out of memory for the queue: clear our view anyway and
+			 * force a full reload so the stale entry cannot survive.
+			 */
+			t[idx] = 0;
+			as->need_flush = true;
+			pr_warn_ratelimited("kvm: page-table queue allocation failed");
+		}
+		va += PAGE_SIZE;
+	}
+	pthread_mutex_unlock(&as->lock);
+}
+
+bool kvm_as_drain(struct kvm_as *as, struct kvm_vcpu *v)
+{
+	pthread_mutex_lock(&as->lock);
+	size_t room = R0_QUEUE_MAX - v->frame->queue_len;
+	size_t n = MIN(room, as->npending);
+	memcpy(&v->queue[v->frame->queue_len], as->pending, n * sizeof(*as->pending));
+	v->frame->queue_len += n;
+	memmove(as->pending, as->pending + n, (as->npending - n) * sizeof(*as->pending));
+	as->npending -= n;
+	bool more = as->npending > 0;
+	if (as->need_flush || v->cur_as != as)
+		v->frame->cr3 = as->pml4_pa;
+	if (!more)
+		as->need_flush = false;
+	pthread_mutex_unlock(&as->lock);
+	return more;
+}

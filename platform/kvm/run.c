@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The run loop: resume user code, KVM_RUN, decode the exit.
+ *
+ * The hot path (a syscall with nothing else to do) touches no register
+ * ioctl: registers travel in KVM's sync regs, and the vCPU resumes either
+ * at the sysretq after ring0_syscall (hardware KVM) or directly at the
+ * user's RIP (hosts whose syscall stays in ring 3). Everything else -- a
+ * new CR3, page-table stores, FS/GS base, exceptions -- resumes through
+ * ring0_full_return with the state in the vCPU's frame.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm_internal.h"
+#include "lib/log.h"
+
+extern const u8 ring0_image_start[], ring0_image_end[], ring0_syscall[],
+	ring0_full_return[];
+extern const u8 ring0_tramp_start[], ring0_tramp_enter[];
+
+#define RFLAGS_USER_MASK 0x254dd5ULL /* CF PF AF ZF SF TF DF OF AC ID + bit 1 */
+#define RFLAGS_IF 0x200ULL
+#define RFLAGS_TF 0x100ULL
+#define RFLAGS_RF 0x10000ULL
+/* Highest RIP sysret may return to: Linux's TASK_SIZE_MAX check. */
+#define SYSRET_RIP_MAX 0x7ffffffff000ULL
+
+static __thread struct kvm_run *kick_run;
+static int sig_kick;
+
+static void kick_handler(int sig)
+{
+	struct kvm_run *run = kick_run;
+	if (run)
+		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_RELAXED);
+}
+
+int kvm_kick_init(void)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+	sig_kick = SIGRTMIN + 1;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig_kick, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+int kvm_ctx_create(struct platform *p, struct platform_ctx **out)
+{
+	struct kvm_platform *kp = container_of(p, struct kvm_platform, base);
+	struct kvm_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->base.p = p;
+	ctx->kp = kp;
+
+	pthread_mutex_lock(&kp->lock);
+	for (unsigned i = 0; i < kp->nvcpus && !ctx->vcpu; i++)
+		if (!kp->vcpus[i]->busy)
+			ctx->vcpu = kp->vcpus[i];
+	if (!ctx->vcpu && kp->nvcpus < kp->max_vcpus) {
+		struct kvm_vcpu *v = kvm_vcpu_create(kp, kp->nvcpus);
+		if (!IS_ERR(v))
+			ctx->vcpu = kp->vcpus[kp->nvcpus++] = v;
+	}
+	if (ctx->vcpu)
+		ctx->vcpu->busy = true;
+	pthread_mutex_unlock(&kp->lock);
+	if (!ctx->vcpu) {
+		/* TODO(tasks): a vCPU pool that blocks instead of failing. */
+		free(ctx);
+		return -EAGAIN;
+	}
+	ctx->thread = pthread_self();
+	*out = &ctx->base;
+	return 0;
+}
+
+void kvm_ctx_destroy(struct platform_ctx *pctx)
+{
+	if (!pctx)
+		return;
+	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
+	pthread_mutex_lock(&ctx->kp->lock);
+	ctx->vcpu->busy = false;
+	pthread_mutex_unlock(&ctx->kp->lock);
+	free(ctx);
+}
+
+void kvm_ctx_interrupt(struct platform_ctx *pctx)
+{
+	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
+	__atomic_store_n(&ctx->interrupt, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(ctx->thread, sig_kick);
+}
+
+void kvm_ctx_clear_interrupt(struct platform_ctx *pctx)
+{
+	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
+	__atomic_store_n(&ctx->interrupt, 0, __ATOMIC_SEQ_CST);
+}
+
+static bool is_canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+static u64 r0_sym(const u8 *sym)
+{
+	return kvm_r0_va(R0_PA_IMAGE) + (sym - ring0_image_start);
+}
+
+static u64 tramp_sym(const u8 *sym)
+{
+	return R0_TRAMP_VA + (sym - ring0_tramp_start);
+}
+
+static void regs_to_kvm(const struct user_regs *r, struct kvm_regs *k)
+{
+	k->rax = r->rax, k->rbx = r->rbx, k->rcx = r->rcx, k->rdx = r->rdx;
+	k->rsi = r->rsi, k->rdi = r->rdi, k->rbp = r->rbp, k->rsp = r->rsp;
+	k->r8 = r->r8, k->r9 = r->r9, k->r10 = r->r10, k->r11 = r->r11;
+	k->r12 = r->r12, k->r13 = r->r13, k->r14 = r->r14, k->r15 = r->r15;
+	k->rip = r->rip, k->rflags = r->rflags;
+}
+
+/* GPRs from sync regs; RIP, RSP and RFLAGS are the caller's to fill. */
+static void regs_from_kvm(struct user_regs *r, const struct kvm_regs *k)
+{
+	r->rax = k->rax, r->rbx = k->rbx, r->rcx = k->rcx, r->rdx = k->rdx;
+	r->rsi = k->rsi, r->rdi = k->rdi, r->rbp = k->rbp;
+	r->r8 = k->r8, r->r9 = k->r9, r->r10 = k->r10, r->r11 = k->r11;
+	r->r12 = k->r12, r->r13 = k->r13, r->r14 = k->r14, r->r15 = k->r15;
+	r->cs = R0_SEL_UCODE;
+	r->ss = R0_SEL_UDATA;
+}
+
+static void frame_fill(struct ring0_frame *f, const struct user_regs *r)
+{
+	f->r15 = r->r15, f->r14 = r->r14, f->r13 = r->r13, f->r12 = r->r12;
+	f->rbp = r->rbp, f->rbx = r->rbx, f->r11 = r->r11, f->r10 = r->r10;
+	f->r9 = r->r9, f->r8 = r->r8, f->rax = r->rax, f->rcx = r->rcx;
+	f->rdx = r->rdx, f->rsi = r->rsi, f->rdi = r->rdi;
+	f->rip = r->rip, f->cs = R0_SEL_UCODE, f->rflags = r->rflags;
+	f->rsp = r->rsp, f->ss = R0_SEL_UDATA;
+}
+
+static bool vcpu_in_ring0(enum vcpu_state s)
+{
+	return s == VCPU_FRESH || s == VCPU_SYSCALL_RING0 || s == VCPU_EXCEPTION ||
+	       s == VCPU_APPLIED;
+}
+
+/*
+ * Set up the vCPU to continue with regs in as. Returns true if the resume
+ * goes through ring0 with an "apply the queue and exit" first.
+ */
+static bool resume_prepare(struct kvm_vcpu *v, struct kvm_as *as, struct user_regs *regs)
+{
+	struct kvm_regs *k = &v->run->s.regs.regs;
+	struct ring0_frame *f = v->frame;
+
+	/* What the CPU would refuse, or we never allow, is fixed here. */
+	regs->rflags = (regs->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 2;
+	if (!is_canonical(regs->fs_base))
+		regs->fs_base = 0;
+	if (!is_canonical(regs->gs_base))
+		regs->gs_base = 0;
+
+	/* A frame armed by an earlier, interrupted resume still has work. */
+	bool need_ring0 = f->armed || v->cur_as != as || as->npending || as->need_flush ||
+			  regs->fs_base != v->cur_fs || regs->gs_base != v->cur_gs ||
+			  !is_canonical(regs->rip);
+	v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+
+	if (!need_ring0 && v->state == VCPU_SYSCALL_RING0 && regs->rcx == regs->rip &&
+	    regs->r11 == regs->rflags && regs->rip < SYSRET_RIP_MAX &&
+	    !(regs->rflags & (RFLAGS_TF | RFLAGS_RF))) {
+		regs_to_kvm(regs, k);
+		k->rip = r0_sym(ring0_syscall) + 2; /* the sysretq after the out */
+		k->rflags = 2;
+		return false;
+	}
+	if (!need_ring0 && (v->state == VCPU_SYSCALL_RING3 || v->state == VCPU_USER)) {
+		regs_to_kvm(regs, k);
+		return false;
+	}
+
+	bool more = kvm_as_drain(as, v);
+	f->exit_after_apply = more;
+	f->set_fs |= regs->fs_base != v->cur_fs;
+	f->fs_base = regs->fs_base;
+	f->set_gs |= regs->gs_base != v->cur_gs;
+	f->gs_base = regs->gs_base;
+	frame_fill(f, regs);
+	f->armed = 1;
+	v->cur_as = as;
+	if (!more) {
+		v->cur_fs = regs->fs_base;
+		v->cur_gs = regs->gs_base;
+	}
+	if (vcpu_in_ring0(v->state)) {
+		k->rip = r0_sym(ring0_full_return);
+		k->rsp = kvm_r0_va(v->area_pa + R0_ENTRY_RSP_OFF);
+		k->rflags = 2;
+	} else {
+		k->rip = tramp_sym(ring0_tramp_enter);
+	}
+	return more;
+}
+
+/* Read the exception frame exc_common left on the vCPU's ring0 stack. */
+static enum platform_event decode_exception(struct kvm_vcpu *v, struct user_regs *regs,
+					    struct platform_fault *fault)
+{
+	const struct kvm_regs *k = &v->run->s.regs.regs;
+	u64 lo = kvm_r0_va(v->area_pa + R0_AREA_IST1_TOP - 0x1000);
+	u64 hi = kvm_r0_va(v->area_pa + R0_AREA_RSP0);
+
+	if (k->rsp < lo || k->rsp + 64 > hi) {
+		kvm_vcpu_dump(v, "exception exit with RSP outside the vCPU stacks");
+		v->state = VCPU_BROKEN;
+		return PLATFORM_DEAD;
+	}
+	const u64 *x = kvm_host_ptr(v->kp, k->rsp - R0_DIRECT_MAP);
+	regs_from_kvm(regs, k);
+	regs->rip = x[R0X_RIP / 8];
+	regs->rflags = x[R0X_RFLAGS / 8];
+	regs->rsp = x[R0X_RSP / 8];
+	v->state = VCPU_EXCEPTION;
+
+	*fault = (struct platform_fault){
+		.vector = x[R0X_VECTOR / 8],
+		.error_code = x[R0X_ERROR / 8],
+		.addr = x[R0X_CR2 / 8],
+	};
+	if (fault->vector != 14)
+		return PLATFORM_EXCEPTION;
+	fault->present = fault->error_code & 1;
+	fault->write = fault->error_code & 2;
+	fault->exec = fault->error_code & 16;
+	return PLATFORM_FAULT;
+}
+
+static void decode_syscall(struct kvm_vcpu *v, struct user_regs *regs)
+{
+	const struct kvm_regs *k = &v->run->s.regs.regs;
+	regs_from_kvm(regs, k);
+	regs->rip = k->rcx;
+	regs->rflags = k->r11;
+	regs->rsp = k->rsp;
+	regs->orig_rax = k->rax;
+	v->state = v->kp->entry == ENTRY_RING0_LSTAR ? VCPU_SYSCALL_RING0 : VCPU_SYSCALL_RING3;
+}
+
+/*
+ * KVM_RUN returned EINTR. If the vCPU stopped in user code its registers
+ * are the task's; if it stopped before the resume took effect the caller's
+ * regs still are. If it is in the middle of ring0 code, ring0 must finish.
+ */
+static int decode_interrupt(struct kvm_vcpu *v, struct user_regs *regs)
+{
+	const struct kvm_regs *k = &v->run->s.regs.regs;
+	u64 image = kvm_r0_va(R0_PA_IMAGE);
+	u64 rip = k->rip;
+
+	if (rip == r0_sym(ring0_full_return) || rip == r0_sym(ring0_syscall) + 2 ||
+	    rip == tramp_sym(ring0_tramp_enter))
+		return 1;
+	if ((rip >= image && rip < image + R0_IMAGE_MAX) ||
+	    (rip >= R0_TRAMP_VA && rip < R0_TRAMP_VA + PAGE_SIZE))
+		return 0;
+	regs_from_kvm(regs, k);
+	regs->rip = k->rip;
+	regs->rflags = k->rflags;
+	regs->rsp = k->rsp;
+	v->state = VCPU_USER;
+	return 1;
+}
+
+enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as *pas,
+				   struct user_regs *regs, struct platform_fault *fault)
+{
+	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
+	struct kvm_as *as = container_of(pas, struct kvm_as, base);
+	struct kvm_vcpu *v = ctx->vcpu;
+	struct kvm_run *run = v->run;
+	bool prepared = false;
+
+	if (v->state == VCPU_BROKEN)
+		return PLATFORM_DEAD;
+	kick_run = run;
+	for (;;) {
+		if (!prepared) {
+			resume_prepare(v, as, regs);
+			prepared = true;
+		}
+		if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST))
+			run->immediate_exit = 1;
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno != EINTR && errno != EAGAIN) {
+				kvm_ioctl_error("KVM_RUN");
+				v->state = VCPU_BROKEN;
+				return PLATFORM_DEAD;
+			}
+			run->immediate_exit = 0;
+			if (decode_interrupt(v, regs)) {
+				if (v->state == VCPU_USER)
+					prepared = false;
+				if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST))
+					return PLATFORM_INTERRUPTED;
+			}
+			continue;
+		}
+		if (run->exit_reason != KVM_EXIT_IO) {
+			char why[64];
+			snprintf(why, sizeof(why), "unexpected exit reason %u", run->exit_reason);
+			kvm_vcpu_dump(v, why);
+			v->state = VCPU_BROKEN;
+			return PLATFORM_DEAD;
+		}
+		switch (run->io.port) {
+		case R0_PORT_SYSCALL:
+			decode_syscall(v, regs);
+			return PLATFORM_SYSCALL;
+		case R0_PORT_EXCEPTION:
+			return decode_exception(v, regs, fault);
+		case R0_PORT_APPLIED:
+			v->state = VCPU_APPLIED;
+			prepared = false;
+			continue;
+		case R0_PORT_RING0_FAULT:
+			kvm_vcpu_dump(v, "fault in ring0");
+			v->state = VCPU_BROKEN;
+			return PLATFORM_DEAD;
+		default:
+			kvm_vcpu_dump(v, "exit on an unknown port");
+			v->state = VCPU_BROKEN;
+			return PLATFORM_DEAD;
+		}
+	}
+}
