@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The doors to guest memory. Every access goes page by page through mm's
+ * own page map, faulting pages in as the guest would; nothing here trusts
+ * a guest address.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mm_internal.h"
+
+enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_POKE };
+
+/*
+ * The Sentry's pointer to the byte at va, valid up to the end of its page.
+ * SAFETY: relies on mm->lock being held, so the frame stays mapped and
+ * referenced by mm->pages while the caller copies.
+ */
+static u8 *user_byte(struct mm *mm, u64 va, enum access how)
+{
+	u64 page = ALIGN_DOWN(va, PAGE_SIZE);
+	u64 pa = pagemap_get(&mm->pages, page);
+	if (pa) {
+		struct vma *vma = vma_find(&mm->vmas, va);
+		bool ok = how == ACCESS_POKE ||
+			  (how == ACCESS_WRITE ? (vma->prot & PROT_WRITE)
+					       : (vma->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)));
+		return ok ? memfile_ptr(mm->mf, pa - 1) + (va - page) : NULL;
+	}
+	if (mm_fault_locked(mm, va, how == ACCESS_WRITE, false, how == ACCESS_POKE))
+		return NULL;
+	pa = pagemap_get(&mm->pages, page);
+	return pa ? memfile_ptr(mm->mf, pa - 1) + (va - page) : NULL;
+}
+
+static int copy_user(struct mm *mm, u64 va, void *buf, size_t len, enum access how,
+		     bool zero)
+{
+	if (va + len < va || va + len > MM_TASK_SIZE)
+		return -EFAULT;
+	pthread_mutex_lock(&mm->lock);
+	int ret = 0;
+	for (size_t done = 0; done < len;) {
+		u8 *p = user_byte(mm, va + done, how);
+		if (!p) {
+			ret = -EFAULT;
+			break;
+		}
+		size_t n = MIN(len - done, PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1)));
+		if (how == ACCESS_READ)
+			memcpy((u8 *)buf + done, p, n);
+		else if (zero)
+			memset(p, 0, n);
+		else
+			memcpy(p, (const u8 *)buf + done, n);
+		done += n;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+int mm_copy_from_user(struct mm *mm, void *dst, uaddr_t src, size_t len)
+{
+	return copy_user(mm, src.addr, dst, len, ACCESS_READ, false);
+}
+
+int mm_copy_to_user(struct mm *mm, uaddr_t dst, const void *src, size_t len)
+{
+	return copy_user(mm, dst.addr, (void *)src, len, ACCESS_WRITE, false);
+}
+
+int mm_poke(struct mm *mm, uaddr_t dst, const void *src, size_t len)
+{
+	return copy_user(mm, dst.addr, (void *)src, len, ACCESS_POKE, false);
+}
+
+int mm_clear_user(struct mm *mm, uaddr_t dst, size_t len)
+{
+	return copy_user(mm, dst.addr, NULL, len, ACCESS_WRITE, true);
+}
+
+long mm_strncpy_from_user(struct mm *mm, char *dst, uaddr_t src, size_t max)
+{
+	u64 va = src.addr;
+	long ret = -ENAMETOOLONG;
+
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < max; i++) {
+		if (va + i >= MM_TASK_SIZE) {
+			ret = -EFAULT;
+			break;
+		}
+		/* One lookup per page, then byte by byte within it. */
+		u8 *p = user_byte(mm, va + i, ACCESS_READ);
+		if (!p) {
+			ret = -EFAULT;
+			break;
+		}
+		size_t n = MIN(max - i, PAGE_SIZE - ((va + i) & (PAGE_SIZE - 1)));
+		u8 *nul = memchr(p, 0, n);
+		if (nul) {
+			size_t k = nul - p;
+			memcpy(dst + i, p, k + 1);
+			ret = i + k;
+			break;
+		}
+		memcpy(dst + i, p, n);
+		i += n - 1;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A set of non-overlapping VMAs ordered by address, with O(log n) lookup.
+ * Insertion and removal are O(n) memmoves today; the mm issue replaces the
+ * array with a balanced tree behind this same interface.
+ * Not thread-safe: the owning mm's lock guards it.
+ */
+#ifndef MM_VMA_H
+#define MM_VMA_H
+
+#include "lib/compiler.h"
+
+struct vma {
+	u64 start, end; /* [start, end), page-aligned */
+	u32 prot;       /* PROT_* */
+	u32 flags;      /* VMA_* */
+};
+
+#define VMA_GROWSDOWN 1
+#define VMA_STACK 2
+#define VMA_HEAP 4
+
+struct vma_set {
+	struct vma *v;
+	size_t n, cap;
+};
+
+void vma_set_init(struct vma_set *s);
+void vma_set_destroy(struct vma_set *s);
+/* The VMA containing addr, or NULL. */
+struct vma *vma_find(struct vma_set *s, u64 addr);
+/* Index of the first VMA with end > addr (== s->n if none). */
+size_t vma_first_after(struct vma_set *s, u64 addr);
+/* Insert v; the range must be free. Merges with equal neighbours. */
+int vma_insert(struct vma_set *s, struct vma v) __must_check;
+/* Remove [start, end) from every VMA it touches, splitting at the edges. */
+int vma_remove(struct vma_set *s, u64 start, u64 end) __must_check;
+/* True if no VMA intersects [start, end). */
+bool vma_range_free(struct vma_set *s, u64 start, u64 end);
+/* Highest free gap of len below top and at or above bottom; 0 if none. */
+u64 vma_find_gap_down(struct vma_set *s, u64 len, u64 bottom, u64 top);
+
+#endif
