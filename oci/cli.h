@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The runsk command line: one file per subcommand (cmd_<name>.c). */
+#ifndef OCI_CLI_H
+#define OCI_CLI_H
+
+#include "lib/compiler.h"
+
+/* Flags runsc accepts before the subcommand; runsk honours the same ones. */
+struct global_opts {
+	bool debug;
+	bool strace;
+	const char *debug_log;
+};
+
+int cmd_do(const struct global_opts *g, int argc, char **argv);
+int cmd_selftest(const struct global_opts *g, int argc, char **argv);
+int cmd_help(const struct global_opts *g, int argc, char **argv);
+
+/* Parse "512M", "2G", "1048576" into bytes; 0 on a malformed size. */
+u64 cli_parse_size(const char *s);
+
+#endif

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runsk do [flags] [--] CMD [ARGS...]: run CMD from the host in a fresh
+ * sandbox, like `runsc do`. Until the gofer lands the executable is read
+ * from the host directly.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lib/log.h"
+#include "sentry/sentry.h"
+
+extern char **environ;
+
+#define DEFAULT_MEMORY (2ULL << 30)
+
+static void do_usage(FILE *out)
+{
+	fprintf(out, "usage: runsk do [flags] [--] CMD [ARGS...]\n"
+		     "  --strace           print each syscall with arguments and result\n"
+		     "  --debug            debug log\n"
+		     "  --debug-log=PATH   write the log to PATH\n"
+		     "  --cpus N           number of vCPUs (default 1)\n"
+		     "  --memory SIZE      guest memory, e.g. 512M, 2G (default 2G)\n");
+}
+
+static const char *flag_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (!strcmp(argv[*i], name) && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+int cmd_do(const struct global_opts *gopt, int argc, char **argv)
+{
+	struct global_opts g = *gopt;
+	struct sandbox_config cfg = { .ncpus = 1, .memory = DEFAULT_MEMORY };
+	const char *v;
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (!strcmp(argv[i], "--strace")) {
+			g.strace = true;
+		} else if (!strcmp(argv[i], "--debug")) {
+			g.debug = true;
+		} else if ((v = flag_value(argc, argv, &i, "--debug-log"))) {
+			g.debug_log = v;
+		} else if ((v = flag_value(argc, argv, &i, "--cpus"))) {
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (*end || n < 1 || n > 64) {
+				fprintf(stderr, "runsk do: --cpus %s: give a number from 1 to 64\n", v);
+				return 2;
+			}
+			cfg.ncpus = n;
+		} else if ((v = flag_value(argc, argv, &i, "--memory"))) {
+			cfg.memory = cli_parse_size(v);
+			if (cfg.memory < (64ULL << 20) || cfg.memory > (256ULL << 30)) {
+				fprintf(stderr, "runsk do: --memory %s: give a size from 64M to 256G\n", v);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			do_usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "runsk do: unknown flag %s — see `runsk do --help`\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i == argc) {
+		do_usage(stderr);
+		return 2;
+	}
+	if (log_init(g.debug_log, g.debug)) {
+		fprintf(stderr, "runsk: --debug-log=%s: cannot open it for writing\n", g.debug_log);
+		return 2;
+	}
+	cfg.strace = g.strace;
+	cfg.argv = (const char *const *)argv + i;
+	cfg.envp = (const char *const *)environ;
+	int ret = sentry_run(&cfg);
+	/* sentry_run printed the reason; 125 is what runsc and runc use. */
+	return ret < 0 ? 125 : ret;
+}

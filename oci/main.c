@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runsk: the sentry-kvm runtime. `runsk [global flags] COMMAND [flags] ...`
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lib/log.h"
+
+struct command {
+	const char *name;
+	int (*fn)(const struct global_opts *g, int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "do", cmd_do, "run a program in a new sandbox, stdio wired through" },
+	{ "selftest", cmd_selftest, "check this host's KVM with the platform self-tests" },
+	{ "help", cmd_help, "this text; `help syscalls` lists syscall support" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: runsk [--debug] [--debug-log=PATH] [--strace] COMMAND [ARGS...]\n\n"
+		     "commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n`runsk COMMAND --help` describes a command's flags.\n");
+}
+
+int cmd_help(const struct global_opts *g, int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "syscalls")) {
+		extern void sentry_print_syscalls(void);
+		sentry_print_syscalls();
+		return 0;
+	}
+	usage(stdout);
+	return 0;
+}
+
+u64 cli_parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s)
+		return 0;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	return *end ? 0 : v;
+}
+
+/* Global flags may also come after the command (runsk do --strace ...). */
+int main(int argc, char **argv)
+{
+	struct global_opts g = { 0 };
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--debug")) {
+			g.debug = true;
+		} else if (!strcmp(a, "--strace")) {
+			g.strace = true;
+		} else if (!strncmp(a, "--debug-log=", 12)) {
+			g.debug_log = a + 12;
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
+			printf("runsk version %s\nspec: 1.1.0\n", RUNSK_VERSION);
+			return 0;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "runsk: unknown flag %s — see `runsk help`\n", a);
+			return 2;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t c = 0; c < ARRAY_SIZE(commands); c++)
+		if (!strcmp(argv[i], commands[c].name))
+			return commands[c].fn(&g, argc - i, argv + i);
+	if (!strcmp(argv[i], "version")) {
+		printf("runsk version %s\nspec: 1.1.0\n", RUNSK_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "runsk: unknown command %s — see `runsk help`\n", argv[i]);
+	return 2;
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * read, write and their vector and positional forms: all end in file_rw().
+ * Also fstat, newfstatat and ioctl on open files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#include "lib/cleanup.h"
+#include "sentry/vfs/file.h"
+#include "syscalls.h"
+
+#define IO_CHUNK (64 * 1024)
+#define UIO_MAXIOV 1024
+#define MAX_RW_COUNT 0x7ffff000L /* INT_MAX rounded down to a page, as Linux */
+
+static __thread u8 io_bounce[IO_CHUNK];
+
+static void file_putp(struct file **f)
+{
+	file_put(*f);
+}
+#define _cleanup_file_ __attribute__((cleanup(file_putp)))
+
+/* One direction of I/O over guest iovecs, through a bounce buffer. */
+static long file_rw(struct task *t, struct file *f, const struct linux_iovec *iov, int n,
+		    s64 *pos, bool write)
+{
+	u32 mode = f->flags & O_ACCMODE;
+	if (write ? mode == O_RDONLY : mode == O_WRONLY)
+		return -EBADF;
+	if (write ? !f->ops->write : !f->ops->read)
+		return -EINVAL;
+
+	long total = 0;
+	for (int i = 0; i < n; i++) {
+		u64 done = 0;
+		while (done < iov[i].len) {
+			size_t len = MIN(iov[i].len - done, (u64)IO_CHUNK);
+			uaddr_t ua = uaddr(iov[i].base + done);
+			ssize_t r;
+			if (write) {
+				if (mm_copy_from_user(t->mm, io_bounce, ua, len))
+					return total ? total : -EFAULT;
+				r = f->ops->write(f, io_bounce, len, pos);
+				if (r == -EPIPE)
+					task_sigpipe(t);
+			} else {
+				r = f->ops->read(f, io_bounce, len, pos);
+				if (r > 0 && mm_copy_to_user(t->mm, ua, io_bounce, r))
+					return total ? total : -EFAULT;
+			}
+			if (r < 0)
+				return total ? total : r;
+			total += r;
+			done += r;
+			if (pos)
+				*pos += r;
+			if ((size_t)r < len)
+				return total;
+		}
+	}
+	return total;
+}
+
+static long do_rw(struct task *t, int fd, uaddr_t buf, u64 count, s64 *pos, bool write)
+{
+	_cleanup_file_ struct file *f = fdtable_get(t->files, fd);
+	if (!f)
+		return -EBADF;
+	if (pos && *pos < 0)
+		return -EINVAL;
+	struct linux_iovec iov = { buf.addr, MIN(count, (u64)MAX_RW_COUNT) };
+	return file_rw(t, f, &iov, 1, pos, write);
+}
+
+static long do_rwv(struct task *t, int fd, uaddr_t uiov, int cnt, s64 *pos, bool write)
+{
+	_cleanup_file_ struct file *f = fdtable_get(t->files, fd);
+	if (!f)
+		return -EBADF;
+	if (cnt < 0 || cnt > UIO_MAXIOV)
+		return -EINVAL;
+	if (pos && *pos < 0)
+		return -EINVAL;
+	_cleanup_free_ struct linux_iovec *iov = calloc(cnt ? cnt : 1, sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	if (mm_copy_from_user(t->mm, iov, uiov, cnt * sizeof(*iov)))
+		return -EFAULT;
+	/* Validate the copy, never the guest's memory (it may change). */
+	u64 sum = 0;
+	for (int i = 0; i < cnt; i++) {
+		if ((s64)iov[i].len < 0 || sum + iov[i].len > (u64)0x7fffffffffffffffLL)
+			return -EINVAL;
+		if (sum + iov[i].len > MAX_RW_COUNT)
+			iov[i].len = MAX_RW_COUNT - sum;
+		sum += iov[i].len;
+	}
+	return file_rw(t, f, iov, cnt, pos, write);
+}
+
+long sys_read(struct task *t, const struct syscall_args *a)
+{
+	return do_rw(t, arg_int(a, 0), arg_ptr(a, 1), a->a[2], NULL, false);
+}
+
+long sys_write(struct task *t, const struct syscall_args *a)
+{
+	return do_rw(t, arg_int(a, 0), arg_ptr(a, 1), a->a[2], NULL, true);
+}
+
+long sys_pread64(struct task *t, const struct syscall_args *a)
+{
+	s64 pos = a->a[3];
+	return do_rw(t, arg_int(a, 0), arg_ptr(a, 1), a->a[2], &pos, false);
+}
+
+long sys_pwrite64(struct task *t, const struct syscall_args *a)
+{
+	s64 pos = a->a[3];
+	return do_rw(t, arg_int(a, 0), arg_ptr(a, 1), a->a[2], &pos, true);
+}
+
+long sys_readv(struct task *t, const struct syscall_args *a)
+{
+	return do_rwv(t, arg_int(a, 0), arg_ptr(a, 1), arg_int(a, 2), NULL, false);
+}
+
+long sys_writev(struct task *t, const struct syscall_args *a)
+{
+	return do_rwv(t, arg_int(a, 0), arg_ptr(a, 1), arg_int(a, 2), NULL, true);
+}
+
+static long do_fstat(struct task *t, int fd, uaddr_t ubuf)
+{
+	_cleanup_file_ struct file *f = fdtable_get(t->files, fd);
+	if (!f)
+		return -EBADF;
+	struct linux_stat st;
+	int ret = f->ops->stat ? f->ops->stat(f, &st) : -EBADF;
+	if (ret)
+		return ret;
+	return mm_copy_to_user(t->mm, ubuf, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+long sys_fstat(struct task *t, const struct syscall_args *a)
+{
+	return do_fstat(t, arg_int(a, 0), arg_ptr(a, 1));
+}
+
+long sys_newfstatat(struct task *t, const struct syscall_args *a)
+{
+	int flags = arg_int(a, 3);
+	char path[4096];
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+		return -EINVAL;
+	long n = mm_strncpy_from_user(t->mm, path, arg_ptr(a, 1), sizeof(path));
+	if (n < 0)
+		return n;
+	if (n == 0 && (flags & AT_EMPTY_PATH) && arg_int(a, 0) != AT_FDCWD)
+		return do_fstat(t, arg_int(a, 0), arg_ptr(a, 2));
+	/* TODO(vfs): path lookup. There is no file system until the VFS lands. */
+	return -ENOENT;
+}
+
+long sys_ioctl(struct task *t, const struct syscall_args *a)
+{
+	_cleanup_file_ struct file *f = fdtable_get(t->files, arg_int(a, 0));
+	unsigned cmd = arg_uint(a, 1);
+	if (!f)
+		return -EBADF;
+	if (cmd == FIONBIO) {
+		int on;
+		if (mm_copy_from_user(t->mm, &on, arg_ptr(a, 2), sizeof(on)))
+			return -EFAULT;
+		__atomic_fetch_and(&f->flags, ~(u32)O_NONBLOCK, __ATOMIC_RELAXED);
+		if (on)
+			__atomic_fetch_or(&f->flags, (u32)O_NONBLOCK, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return f->ops->ioctl ? f->ops->ioctl(t, f, cmd, arg_ptr(a, 2)) : -ENOTTY;
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "file.h"
+
+struct fdtable {
+	pthread_mutex_t lock; /* guards fds and cloexec */
+	struct file *fds[FDTABLE_MAX];
+	bool cloexec[FDTABLE_MAX];
+};
+
+struct file *file_get(struct file *f)
+{
+	__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+void file_put(struct file *f)
+{
+	if (f && __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		f->ops->release(f);
+}
+
+struct fdtable *fdtable_create(void)
+{
+	struct fdtable *t = calloc(1, sizeof(*t));
+	if (t)
+		pthread_mutex_init(&t->lock, NULL);
+	return t;
+}
+
+void fdtable_destroy(struct fdtable *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < FDTABLE_MAX; i++)
+		file_put(t->fds[i]);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+struct file *fdtable_get(struct fdtable *t, int fd)
+{
+	if (fd < 0 || fd >= FDTABLE_MAX)
+		return NULL;
+	pthread_mutex_lock(&t->lock);
+	struct file *f = t->fds[fd] ? file_get(t->fds[fd]) : NULL;
+	pthread_mutex_unlock(&t->lock);
+	return f;
+}
+
+int fdtable_install(struct fdtable *t, int fd, struct file *f, bool cloexec)
+{
+	if (fd < 0 || fd >= FDTABLE_MAX)
+		return -EBADF;
+	pthread_mutex_lock(&t->lock);
+	struct file *old = t->fds[fd];
+	t->fds[fd] = f;
+	t->cloexec[fd] = cloexec;
+	pthread_mutex_unlock(&t->lock);
+	file_put(old);
+	return 0;
+}
