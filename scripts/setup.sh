@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# setup.sh — install every Debian package this project needs to build, test
+# and benchmark.  Idempotent: asks dpkg first and runs apt-get (update, then
+# install) only when something is missing, so it costs well under a second
+# on a machine that has everything.  Needs root, or sudo, to install.
+set -euo pipefail
+
+packages=(
+	# build
+	meson ninja-build pkg-config gcc clang musl-tools file
+	liburing-dev libseccomp-dev libjansson-dev
+	# unit tests
+	libcmocka-dev
+	# hwkvm suite: kvm_amd inside a QEMU/TCG virtual machine (tests/hwkvm)
+	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils zstd
+	# benchmarks and debugging
+	bc strace
+)
+
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${packages[@]}" 2>/dev/null || true)
+missing=()
+for p in "${packages[@]}"; do
+	grep -q "^$p ii" <<<"$installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "setup.sh: missing packages (${missing[*]}) and not root: run me as root" >&2
+		exit 1
+	}
+	sudo=(sudo -E)
+fi
+
+echo "setup.sh: installing ${missing[*]}" >&2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+if ! { "${sudo[@]}" apt-get -q update &&
+       "${sudo[@]}" apt-get -q -y --no-install-recommends install "${missing[@]}"; } >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "setup.sh: apt-get failed (log above)" >&2
+	exit 1
+fi
