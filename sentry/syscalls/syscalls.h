@@ -14,4 +14,13 @@
 #include "syscalls.def"
 #undef SYSCALL
 
+/* Table introspection, for tests and tools. */
+size_t syscall_table_size(void);
+/* The name of syscall nr, or NULL if the number is unassigned. */
+const char *syscall_name(u64 nr);
+/* true if nr has a handler other than sys_ni_syscall. */
+bool syscall_implemented(u64 nr);
+/* The --strace argument formats of nr ("" if none). */
+const char *syscall_formats(u64 nr);
+
 #endif

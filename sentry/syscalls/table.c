@@ -105,6 +105,27 @@ void syscall_dispatch(struct task *t)
 	t->regs.rax = ret;
 }
 
+size_t syscall_table_size(void)
+{
+	return ARRAY_SIZE(syscall_table);
+}
+
+const char *syscall_name(u64 nr)
+{
+	return nr < ARRAY_SIZE(syscall_table) ? syscall_table[nr].name : NULL;
+}
+
+bool syscall_implemented(u64 nr)
+{
+	return nr < ARRAY_SIZE(syscall_table) && syscall_table[nr].fn &&
+	       syscall_table[nr].fn != sys_ni_syscall;
+}
+
+const char *syscall_formats(u64 nr)
+{
+	return nr < ARRAY_SIZE(syscall_table) && syscall_table[nr].fmt ? syscall_table[nr].fmt : "";
+}
+
 void sentry_print_syscalls(void)
 {
 	static const char *const status[] = { "full", "partial", "enosys" };

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * mm over a recording platform: what mm asks the platform to map, and the
+ * user-copy doors, without a VM.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+#include "mm/mm.h"
+
+#define P 0x1000ULL
+
+struct rec_platform {
+	struct platform base;
+	int maps, unmaps;
+	u32 last_prot;
+};
+
+static struct rec_platform rec;
+static struct platform_as rec_as = { .p = &rec.base };
+
+static int rec_as_create(struct platform *p, struct platform_as **out)
+{
+	*out = &rec_as;
+	return 0;
+}
+
+static void rec_as_destroy(struct platform_as *as)
+{
+}
+
+static int rec_as_map(struct platform_as *as, u64 va, u64 pa, u32 prot)
+{
+	rec.maps++;
+	rec.last_prot = prot;
+	return 0;
+}
+
+static void rec_as_unmap(struct platform_as *as, u64 va, u64 len)
+{
+	rec.unmaps++;
+}
+
+static const struct platform_ops rec_ops = {
+	.name = "record",
+	.as_create = rec_as_create,
+	.as_destroy = rec_as_destroy,
+	.as_map = rec_as_map,
+	.as_unmap = rec_as_unmap,
+};
+
+static int setup(void **state)
+{
+	memset(&rec, 0, sizeof(rec));
+	rec.base.ops = &rec_ops;
+	struct memfile *mf = memfile_create(64ULL << 20);
+	assert_false(IS_ERR(mf));
+	memfile_reserve(mf, 2ULL << 20);
+	struct mm *mm = mm_create(mf, &rec.base);
+	assert_false(IS_ERR(mm));
+	void **s = calloc(2, sizeof(void *));
+	s[0] = mf;
+	s[1] = mm;
+	*state = s;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	void **s = *state;
+	struct memfile *mf = s[0];
+	mm_destroy(s[1]);
+	/* Every frame went back: nothing leaks past the address space. */
+	assert_int_equal(memfile_used_frames(mf), 0);
+	memfile_destroy(mf);
+	free(s);
+	return 0;
+}
+
+#define MM(state) ((struct mm *)((void **)*(state))[1])
+
+static void test_mm_copy_across_pages_and_vmas(void **state)
+{
+	struct mm *mm = MM(state);
+	long a = mm_map_anon(mm, 0x100000, 2 * P, PROT_READ | PROT_WRITE, MM_FIXED);
+	long b = mm_map_anon(mm, 0x102000, 2 * P, PROT_READ | PROT_WRITE | PROT_EXEC, MM_FIXED);
+	assert_int_equal(a, 0x100000);
+	assert_int_equal(b, 0x102000);
+	char buf[3 * P], out[3 * P];
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i * 7);
+	assert_int_equal(mm_copy_to_user(mm, uaddr(0x100800), buf, sizeof(buf)), 0);
+	assert_int_equal(mm_copy_from_user(mm, out, uaddr(0x100800), sizeof(out)), 0);
+	assert_memory_equal(buf, out, sizeof(buf));
+	/* Running off the end of the last VMA is EFAULT. */
+	assert_int_equal(mm_copy_from_user(mm, out, uaddr(0x103800), P), -EFAULT);
+	assert_int_equal(mm_copy_from_user(mm, out, uaddr(~0ULL - 4), 8), -EFAULT);
+}
+
+static void test_mm_protection_respected(void **state)
+{
+	struct mm *mm = MM(state);
+	assert_int_equal(mm_map_anon(mm, 0x200000, P, PROT_READ, MM_FIXED), 0x200000);
+	char c = 1;
+	assert_int_equal(mm_copy_to_user(mm, uaddr(0x200000), &c, 1), -EFAULT);
+	assert_int_equal(mm_poke(mm, uaddr(0x200000), &c, 1), 0);
+	assert_int_equal(mm_copy_from_user(mm, &c, uaddr(0x200000), 1), 0);
+	assert_int_equal(c, 1);
+	assert_int_equal(mm_handle_fault(mm, 0x200000, true, false), -EACCES);
+	assert_int_equal(mm_handle_fault(mm, 0x300000, false, false), -EFAULT);
+	assert_int_equal(mm_map_anon(mm, 0x201000, P, PROT_NONE, MM_FIXED), 0x201000);
+	assert_int_equal(mm_copy_from_user(mm, &c, uaddr(0x201000), 1), -EFAULT);
+}
+
+static void test_mm_mprotect_splits_and_requires_mapping(void **state)
+{
+	struct mm *mm = MM(state);
+	assert_int_equal(mm_map_anon(mm, 0x400000, 3 * P, PROT_READ | PROT_WRITE, MM_FIXED),
+			 0x400000);
+	assert_int_equal(mm_protect(mm, 0x401000, P, PROT_READ), 0);
+	char c = 2;
+	assert_int_equal(mm_copy_to_user(mm, uaddr(0x400000), &c, 1), 0);
+	assert_int_equal(mm_copy_to_user(mm, uaddr(0x401000), &c, 1), -EFAULT);
+	assert_int_equal(mm_copy_to_user(mm, uaddr(0x402000), &c, 1), 0);
+	/* A hole in the range: ENOMEM, as Linux. */
+	assert_int_equal(mm_protect(mm, 0x400000, 4 * P, PROT_READ), -ENOMEM);
+	assert_int_equal(mm_protect(mm, 0x400001, P, PROT_READ), -EINVAL);
+}
+
+static void test_mm_fixed_noreplace_and_hint(void **state)
+{
+	struct mm *mm = MM(state);
+	assert_int_equal(mm_map_anon(mm, 0x500000, P, PROT_READ, MM_FIXED), 0x500000);
+	assert_int_equal(mm_map_anon(mm, 0x500000, P, PROT_READ, MM_FIXED_NOREPLACE), -EEXIST);
+	/* A taken hint is moved, not replaced. */
+	long r = mm_map_anon(mm, 0x500000, P, PROT_READ, 0);
+	assert_true(r > 0 && r != 0x500000);
+	assert_int_equal(mm_map_anon(mm, 0, 0, PROT_READ, 0), -EINVAL);
+	assert_int_equal(mm_unmap(mm, 0x500001, P), -EINVAL);
+}
+
+static void test_mm_brk_semantics(void **state)
+{
+	struct mm *mm = MM(state);
+	mm_brk_init(mm, 0x600123);
+	assert_int_equal(mm_brk(mm, 0), 0x600123);
+	assert_int_equal(mm_brk(mm, 0x500000), 0x600123); /* below the start: unchanged */
+	assert_int_equal(mm_brk(mm, 0x610000), 0x610000);
+	char c = 3;
+	assert_int_equal(mm_copy_to_user(mm, uaddr(0x60f000), &c, 1), 0);
+	assert_int_equal(mm_brk(mm, 0x601000), 0x601000); /* shrink */
+	assert_int_equal(mm_copy_to_user(mm, uaddr(0x60f000), &c, 1), -EFAULT);
+	assert_int_equal(mm_brk(mm, 0x610000), 0x610000); /* regrow: zeroed */
+	assert_int_equal(mm_copy_from_user(mm, &c, uaddr(0x60f000), 1), 0);
+	assert_int_equal(c, 0);
+	/* Growing into another mapping fails and leaves the break. */
+	assert_int_equal(mm_map_anon(mm, 0x620000, P, PROT_READ, MM_FIXED), 0x620000);
+	assert_int_equal(mm_brk(mm, 0x630000), 0x610000);
+}
+
+static void test_mm_fault_around_bounded_by_vma(void **state)
+{
+	struct mm *mm = MM(state);
+	assert_int_equal(mm_map_anon(mm, 0x700000, 64 * P, PROT_READ | PROT_WRITE, MM_FIXED),
+			 0x700000);
+	assert_int_equal(mm_map_anon(mm, 0x740000, 64 * P, PROT_READ, MM_FIXED), 0x740000);
+	rec.maps = 0;
+	assert_int_equal(mm_handle_fault(mm, 0x73f000, true, false), 0);
+	assert_int_equal(rec.maps, 16); /* the aligned 64 KiB window, all in the VMA */
+	assert_int_equal(mm_rss_pages(mm), 16);
+	assert_int_equal(mm_unmap(mm, 0x700000, 128 * P), 0);
+	assert_int_equal(mm_rss_pages(mm), 0);
+}
+
+static void test_mm_strncpy(void **state)
+{
+	struct mm *mm = MM(state);
+	assert_int_equal(mm_map_anon(mm, 0x800000, 2 * P, PROT_READ | PROT_WRITE, MM_FIXED),
+			 0x800000);
+	char dst[16];
+	/* A string that crosses a page boundary. */
+	assert_int_equal(mm_copy_to_user(mm, uaddr(0x800ffe), "abcd", 5), 0);
+	assert_int_equal(mm_strncpy_from_user(mm, dst, uaddr(0x800ffe), sizeof(dst)), 4);
+	assert_string_equal(dst, "abcd");
+	assert_int_equal(mm_strncpy_from_user(mm, dst, uaddr(0x800ffe), 4), -ENAMETOOLONG);
+	/* Unterminated at the end of the mapping: EFAULT. */
+	char fill[16];
+	memset(fill, 'x', sizeof(fill));
+	assert_int_equal(mm_copy_to_user(mm, uaddr(0x801ff0), fill, sizeof(fill)), 0);
+	assert_int_equal(mm_strncpy_from_user(mm, dst, uaddr(0x801ff8), sizeof(dst)), -EFAULT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_mm_copy_across_pages_and_vmas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mm_protection_respected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mm_mprotect_splits_and_requires_mapping, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mm_fixed_noreplace_and_hint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mm_brk_semantics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mm_fault_around_bounded_by_vma, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mm_strncpy, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

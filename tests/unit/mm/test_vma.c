@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "mm/vma.h"
+
+#define P 0x1000ULL
+
+static struct vma mk(u64 s, u64 e, u32 prot)
+{
+	return (struct vma){ .start = s, .end = e, .prot = prot };
+}
+
+static void test_vma_insert_find_and_merge(void **state)
+{
+	struct vma_set s;
+	vma_set_init(&s);
+	assert_int_equal(vma_insert(&s, mk(10 * P, 20 * P, 3)), 0);
+	assert_int_equal(vma_insert(&s, mk(30 * P, 40 * P, 3)), 0);
+	assert_int_equal(s.n, 2);
+	assert_null(vma_find(&s, 20 * P));
+	assert_non_null(vma_find(&s, 19 * P));
+	/* Filling the hole with equal attributes merges all three. */
+	assert_int_equal(vma_insert(&s, mk(20 * P, 30 * P, 3)), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.v[0].start, 10 * P);
+	assert_int_equal(s.v[0].end, 40 * P);
+	/* Overlap is refused. */
+	assert_int_equal(vma_insert(&s, mk(39 * P, 41 * P, 3)), -EEXIST);
+	vma_set_destroy(&s);
+}
+
+static void test_vma_remove_splits_in_three(void **state)
+{
+	struct vma_set s;
+	vma_set_init(&s);
+	assert_int_equal(vma_insert(&s, mk(0, 100 * P, 1)), 0);
+	assert_int_equal(vma_remove(&s, 40 * P, 60 * P), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[0].end, 40 * P);
+	assert_int_equal(s.v[1].start, 60 * P);
+	assert_true(vma_range_free(&s, 40 * P, 60 * P));
+	assert_false(vma_range_free(&s, 39 * P, 41 * P));
+	/* Removing across both pieces trims each. */
+	assert_int_equal(vma_remove(&s, 30 * P, 70 * P), 0);
+	assert_int_equal(s.v[0].end, 30 * P);
+	assert_int_equal(s.v[1].start, 70 * P);
+	vma_set_destroy(&s);
+}
+
+static void test_vma_gap_down(void **state)
+{
+	struct vma_set s;
+	vma_set_init(&s);
+	assert_int_equal(vma_find_gap_down(&s, 10 * P, 0, 100 * P), 90 * P);
+	assert_int_equal(vma_insert(&s, mk(80 * P, 100 * P, 1)), 0);
+	assert_int_equal(vma_insert(&s, mk(50 * P, 75 * P, 1)), 0);
+	/* The 5-page hole at 75 is too small for 10 pages: next one down. */
+	assert_int_equal(vma_find_gap_down(&s, 10 * P, 0, 100 * P), 40 * P);
+	assert_int_equal(vma_find_gap_down(&s, 5 * P, 0, 100 * P), 75 * P);
+	assert_int_equal(vma_find_gap_down(&s, 60 * P, 0, 100 * P), 0);
+	vma_set_destroy(&s);
+}
+
+/* Lookups stay correct with tens of thousands of VMAs. */
+static void test_vma_many(void **state)
+{
+	struct vma_set s;
+	vma_set_init(&s);
+	const u64 n = 50000;
+	for (u64 i = 0; i < n; i++)
+		assert_int_equal(vma_insert(&s, mk(2 * i * P, (2 * i + 1) * P, i & 1)), 0);
+	assert_int_equal(s.n, n);
+	for (u64 i = 0; i < n; i += 997) {
+		struct vma *v = vma_find(&s, 2 * i * P + 5);
+		assert_non_null(v);
+		assert_int_equal(v->start, 2 * i * P);
+		assert_null(vma_find(&s, (2 * i + 1) * P));
+	}
+	vma_set_destroy(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vma_insert_find_and_merge),
+		cmocka_unit_test(test_vma_remove_splits_in_three),
+		cmocka_unit_test(test_vma_gap_down),
+		cmocka_unit_test(test_vma_many),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The KVM platform's page-table builder, on a plain buffer standing in for
+ * the memory file: entries, permissions, the store queue ring0 replays,
+ * and flush decisions.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "platform/kvm/kvm_internal.h"
+
+#define MEM (R0_RESERVED + (64ULL << 20))
+#define PTE_P 1ULL
+#define PTE_W 2ULL
+#define PTE_U 4ULL
+#define PTE_NX (1ULL << 63)
+#define ADDR 0x000ffffffffff000ULL
+
+struct fake {
+	u8 *mem;
+	u64 next;
+	int frees;
+};
+
+static int fake_alloc(void *opaque, u64 *pa)
+{
+	struct fake *f = opaque;
+	if (f->next >= MEM)
+		return -ENOMEM;
+	*pa = f->next;
+	f->next += PAGE_SIZE;
+	return 0;
+}
+
+static void fake_free(void *opaque, u64 pa)
+{
+	((struct fake *)opaque)->frees++;
+}
+
+static struct kvm_platform *setup(struct fake *f)
+{
+	f->mem = calloc(1, MEM);
+	f->next = R0_RESERVED;
+	struct kvm_platform *kp = calloc(1, sizeof(*kp));
+	kp->base.ops = &kvm_platform_ops;
+	kp->mem = (struct platform_memory){ .fd = -1, .host = f->mem, .size = MEM,
+					    .alloc_frame = fake_alloc, .free_frame = fake_free,
+					    .opaque = f };
+	pthread_mutex_init(&kp->lock, NULL);
+	assert_int_equal(kvm_upper_half_build(kp), 0);
+	return kp;
+}
+
+static u64 walk(struct kvm_platform *kp, struct kvm_as *as, u64 va)
+{
+	u64 t = as->pml4_pa;
+	for (int level = 3; level >= 0; level--) {
+		u64 e = ((u64 *)(kp->mem.host + t))[(va >> (12 + 9 * level)) & 511];
+		if (level == 0 || !(e & PTE_P))
+			return e;
+		t = e & ADDR;
+	}
+	return 0;
+}
+
+static void test_pagetable_upper_half_shared(void **state)
+{
+	struct fake f;
+	struct kvm_platform *kp = setup(&f);
+	/* The direct map covers all memory with supervisor 2 MiB pages. */
+	u64 pdpt = kp->pml4_upper[R0_PML4_DIRECT] & ADDR;
+	assert_true(kp->pml4_upper[R0_PML4_DIRECT] & PTE_P);
+	assert_false(kp->pml4_upper[R0_PML4_DIRECT] & PTE_U);
+	u64 pd = ((u64 *)(f.mem + pdpt))[0] & ADDR;
+	u64 e0 = ((u64 *)(f.mem + pd))[0], e1 = ((u64 *)(f.mem + pd))[1];
+	assert_int_equal(e0 & ADDR, 0);
+	assert_false(e0 & PTE_NX); /* ring0's image is executable */
+	assert_true(e1 & PTE_NX);  /* nothing else is */
+	assert_int_equal(e1 & ADDR, 2ULL << 20);
+
+	struct platform_as *pas;
+	assert_int_equal(kvm_as_create(&kp->base, &pas), 0);
+	struct kvm_as *as = container_of(pas, struct kvm_as, base);
+	u64 *pml4 = (u64 *)(f.mem + as->pml4_pa);
+	assert_memory_equal(pml4 + 256, kp->pml4_upper + 256, 256 * 8);
+	/* Even the PML4's own entries go through the queue. */
+	assert_int_equal(as->npending, 2);
+	kvm_as_destroy(pas);
+	free(kp);
+	free(f.mem);
+}
+
+static void test_pagetable_map_permissions_and_queue(void **state)
+{
+	struct fake f;
+	struct kvm_platform *kp = setup(&f);
+	struct platform_as *pas;
+	assert_int_equal(kvm_as_create(&kp->base, &pas), 0);
+	struct kvm_as *as = container_of(pas, struct kvm_as, base);
+	as->npending = 0;
+
+	u64 va = 0x7f0000001000ULL, pa = R0_RESERVED + (32ULL << 20);
+	assert_int_equal(kvm_as_map(pas, va, pa, PLATFORM_PROT_READ), 0);
+	u64 pte = walk(kp, as, va);
+	assert_int_equal(pte & ADDR, pa);
+	assert_true((pte & (PTE_P | PTE_U)) == (PTE_P | PTE_U));
+	assert_false(pte & PTE_W);
+	assert_true(pte & PTE_NX);
+	/* Three new tables plus the leaf: four stores, each a ring0 address. */
+	assert_int_equal(as->npending, 4);
+	for (size_t i = 0; i < as->npending; i++) {
+		u64 r0 = as->pending[i].va;
+		assert_true(r0 >= R0_DIRECT_MAP && r0 < R0_DIRECT_MAP + MEM);
+		assert_int_equal(*(u64 *)(f.mem + (r0 - R0_DIRECT_MAP)), as->pending[i].val);
+	}
+	assert_false(as->need_flush); /* not-present -> present needs no flush */
+
+	assert_int_equal(kvm_as_map(pas, va, pa, PLATFORM_PROT_READ | PLATFORM_PROT_WRITE |
+							  PLATFORM_PROT_EXEC), 0);
+	pte = walk(kp, as, va);
+	assert_true(pte & PTE_W);
+	assert_false(pte & PTE_NX);
+	assert_true(as->need_flush); /* changing a present entry does */
+
+	kvm_as_unmap(pas, va, PAGE_SIZE);
+	assert_false(walk(kp, as, va) & PTE_P);
+
+	/* Bad arguments. */
+	assert_int_equal(kvm_as_map(pas, 1ULL << 47, pa, PLATFORM_PROT_READ), -EINVAL);
+	assert_int_equal(kvm_as_map(pas, va + 1, pa, PLATFORM_PROT_READ), -EINVAL);
+	assert_int_equal(kvm_as_map(pas, va, 0x1000, PLATFORM_PROT_READ), -EINVAL);
+	kvm_as_destroy(pas);
+	free(kp);
+	free(f.mem);
+}
+
+static void test_pagetable_drain_in_batches(void **state)
+{
+	struct fake f;
+	struct kvm_platform *kp = setup(&f);
+	struct platform_as *pas;
+	assert_int_equal(kvm_as_create(&kp->base, &pas), 0);
+	struct kvm_as *as = container_of(pas, struct kvm_as, base);
+	u64 pa = R0_RESERVED + (32ULL << 20);
+	for (u64 i = 0; i < R0_QUEUE_MAX + 100; i++)
+		assert_int_equal(kvm_as_map(pas, 0x400000 + i * PAGE_SIZE, pa, PLATFORM_PROT_READ), 0);
+	size_t total = as->npending;
+
+	struct ring0_frame frame = { 0 };
+	struct pt_store *queue = calloc(R0_QUEUE_MAX, sizeof(*queue));
+	struct kvm_vcpu v = { .frame = &frame, .queue = queue, .kp = kp };
+	assert_true(kvm_as_drain(as, &v)); /* more to come */
+	assert_int_equal(frame.queue_len, R0_QUEUE_MAX);
+	assert_int_equal(frame.cr3, as->pml4_pa); /* new address space: load CR3 */
+	frame.queue_len = 0; /* ring0 applied it */
+	assert_false(kvm_as_drain(as, &v));
+	assert_int_equal(frame.queue_len, total - R0_QUEUE_MAX);
+	assert_int_equal(as->npending, 0);
+	free(queue);
+	kvm_as_destroy(pas);
+	free(kp);
+	free(f.mem);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pagetable_upper_half_shared),
+		cmocka_unit_test(test_pagetable_map_permissions_and_queue),
+		cmocka_unit_test(test_pagetable_drain_in_batches),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
