@@ -242,24 +242,15 @@ int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot)
 		cur = mm->vmas.v[i].end;
 	}
 	int ret = cur < end ? -ENOMEM : 0;
+	if (!ret)
+		ret = vma_split(&mm->vmas, addr);
+	if (!ret)
+		ret = vma_split(&mm->vmas, end);
 	if (!ret) {
-		/* Re-insert the covered pieces with the new protection. */
-		size_t i = vma_first_after(&mm->vmas, addr);
-		size_t n = 0;
-		struct vma pieces[64];
-		for (; i < mm->vmas.n && mm->vmas.v[i].start < end && n < ARRAY_SIZE(pieces); i++) {
-			struct vma v = mm->vmas.v[i];
-			v.start = MAX(v.start, addr);
-			v.end = MIN(v.end, end);
-			v.prot = prot;
-			pieces[n++] = v;
-		}
-		if (i < mm->vmas.n && mm->vmas.v[i].start < end)
-			ret = -ENOMEM; /* TODO(mm): more than 64 VMAs in one mprotect */
-		if (!ret)
-			ret = vma_remove(&mm->vmas, addr, end);
-		for (size_t k = 0; k < n && !ret; k++)
-			ret = vma_insert(&mm->vmas, pieces[k]);
+		for (size_t i = vma_first_after(&mm->vmas, addr);
+		     i < mm->vmas.n && mm->vmas.v[i].start < end; i++)
+			mm->vmas.v[i].prot = prot;
+		vma_merge_range(&mm->vmas, addr, end);
 	}
 	if (!ret) {
 		struct reprotect r = { mm, prot, 0 };

@@ -119,6 +119,36 @@ int vma_remove(struct vma_set *s, u64 start, u64 end)
 	return 0;
 }
 
+int vma_split(struct vma_set *s, u64 addr)
+{
+	size_t i = vma_first_after(s, addr);
+	if (i == s->n || s->v[i].start >= addr)
+		return 0;
+	int ret = vma_reserve(s, 1);
+	if (ret)
+		return ret;
+	memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(*s->v));
+	s->n++;
+	s->v[i].end = addr;
+	s->v[i + 1].start = addr;
+	return 0;
+}
+
+void vma_merge_range(struct vma_set *s, u64 start, u64 end)
+{
+	size_t i = vma_first_after(s, start);
+	if (i > 0)
+		i--;
+	while (i + 1 < s->n && s->v[i].start <= end) {
+		if (vma_mergeable(&s->v[i], &s->v[i + 1])) {
+			s->v[i].end = s->v[i + 1].end;
+			vma_delete_at(s, i + 1);
+		} else {
+			i++;
+		}
+	}
+}
+
 u64 vma_find_gap_down(struct vma_set *s, u64 len, u64 bottom, u64 top)
 {
 	size_t i = vma_first_after(s, top);

@@ -35,6 +35,10 @@ size_t vma_first_after(struct vma_set *s, u64 addr);
 int vma_insert(struct vma_set *s, struct vma v) __must_check;
 /* Remove [start, end) from every VMA it touches, splitting at the edges. */
 int vma_remove(struct vma_set *s, u64 start, u64 end) __must_check;
+/* Split the VMA that strictly contains addr in two at addr. */
+int vma_split(struct vma_set *s, u64 addr) __must_check;
+/* Merge equal neighbours among the VMAs that touch [start, end]. */
+void vma_merge_range(struct vma_set *s, u64 start, u64 end);
 /* True if no VMA intersects [start, end). */
 bool vma_range_free(struct vma_set *s, u64 start, u64 end);
 /* Highest free gap of len below top and at or above bottom; 0 if none. */

@@ -67,6 +67,25 @@ static void test_vma_gap_down(void **state)
 	vma_set_destroy(&s);
 }
 
+static void test_vma_split_and_merge_back(void **state)
+{
+	struct vma_set s;
+	vma_set_init(&s);
+	assert_int_equal(vma_insert(&s, mk(0, 30 * P, 3)), 0);
+	assert_int_equal(vma_split(&s, 10 * P), 0);
+	assert_int_equal(vma_split(&s, 20 * P), 0);
+	assert_int_equal(vma_split(&s, 20 * P), 0); /* at an edge: nothing to do */
+	assert_int_equal(s.n, 3);
+	s.v[1].prot = 1;
+	vma_merge_range(&s, 10 * P, 20 * P);
+	assert_int_equal(s.n, 3); /* different protection: stays apart */
+	s.v[1].prot = 3;
+	vma_merge_range(&s, 10 * P, 20 * P);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.v[0].end, 30 * P);
+	vma_set_destroy(&s);
+}
+
 /* Lookups stay correct with tens of thousands of VMAs. */
 static void test_vma_many(void **state)
 {
@@ -91,6 +110,7 @@ int main(void)
 		cmocka_unit_test(test_vma_insert_find_and_merge),
 		cmocka_unit_test(test_vma_remove_splits_in_three),
 		cmocka_unit_test(test_vma_gap_down),
+		cmocka_unit_test(test_vma_split_and_merge_back),
 		cmocka_unit_test(test_vma_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
