@@ -147,8 +147,18 @@ ring0_exc_stubs:
 
 exc_common:
 	testb	$3, R0X_CS(%rsp)
-	jz	ring0_fault
-	out	%al, $R0_PORT_EXCEPTION
+	jnz	1f
+	/*
+	 * CS says ring 0. Where syscall stays at CPL 3 (kvm_pvm) the selector
+	 * may say so in user code too, so trust the address: user code is in
+	 * the lower half or the trampoline page (the top 4 GiB); ring0's own
+	 * code is in the direct map.
+	 */
+	cmpl	$0xffffffff, (R0X_RIP + 4)(%rsp)
+	je	1f
+	btq	$63, R0X_RIP(%rsp)
+	jc	ring0_fault
+1:	out	%al, $R0_PORT_EXCEPTION
 	ud2
 ring0_fault:
 	out	%al, $R0_PORT_RING0_FAULT
@@ -175,6 +185,17 @@ ring0_tramp_start:
  */
 	.globl ring0_tramp_syscall
 ring0_tramp_syscall:
+	out	%al, $R0_PORT_SYSCALL
+	ud2
+/*
+ * Start-up probe, at MSR_LSTAR once: reading CR0 works only in ring 0, so
+ * hardware KVM reaches the `out` (a syscall exit) and a host whose syscall
+ * stays in ring 3 raises #GP here instead.
+ */
+	.balign 16
+	.globl ring0_tramp_probe
+ring0_tramp_probe:
+	mov	%cr0, %rax
 	out	%al, $R0_PORT_SYSCALL
 	ud2
 /* Ring 3 → ring0_full_return, when the Sentry must run ring0 work. */

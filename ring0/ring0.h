@@ -26,7 +26,7 @@
 #define RING0_RING0_H
 
 #define R0_DIRECT_MAP 0xffff800000000000
-#define R0_TRAMP_VA 0xffffffffff400000
+#define R0_TRAMP_VA 0xffffffffff400000 /* alone in the top 4 GiB */
 #define R0_PML4_DIRECT 256
 #define R0_PML4_TRAMP 511
 

@@ -17,6 +17,7 @@
 enum kvm_syscall_entry {
 	ENTRY_RING0_LSTAR, /* hardware KVM: LSTAR enters ring 0 */
 	ENTRY_RING3_TRAMP, /* kvm_pvm: LSTAR stays in ring 3; trampoline `out` */
+	ENTRY_PROBE,       /* start-up only: LSTAR at ring0_tramp_probe */
 };
 
 /* Where a vCPU stopped, which decides how it may be resumed. */

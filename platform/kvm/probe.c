@@ -3,13 +3,15 @@
  * Start-up probe: where does `syscall` from ring 3 land on this host?
  *
  * Hardware KVM enters ring 0 at MSR_LSTAR. kvm_pvm (KVM-HOSTS.md) jumps
- * to MSR_LSTAR but stays at CPL 3. We point LSTAR at the trampoline page,
- * which both can execute, let one user instruction `syscall`, and read the
- * CPL at the exit. One vCPU, one exit and two register ioctls, once.
+ * to MSR_LSTAR but stays at CPL 3. We point LSTAR at ring0_tramp_probe on
+ * the trampoline page, which both can execute, and let one user
+ * instruction `syscall`: the probe reads CR0, which only ring 0 may. A
+ * syscall exit means ring 0; a #GP means ring 3. We test what the CPU
+ * does rather than read CS, whose selector need not tell the CPL on a
+ * paravirtual host. Costs one vCPU and two exits, once.
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "kvm_internal.h"
 #include "lib/log.h"
@@ -19,19 +21,19 @@
 static int probe_run(struct kvm_platform *kp, struct platform_as *as, int *cpl)
 {
 	struct platform_ctx *ctx;
-	struct platform_fault fault;
+	struct platform_fault fault = { 0 };
 	int ret = kvm_ctx_create(&kp->base, &ctx);
 	if (ret)
 		return ret;
 	struct user_regs regs = { .rip = PROBE_VA, .rflags = 2 };
 	enum platform_event ev = kvm_ctx_switch(ctx, as, &regs, &fault);
 	if (ev == PLATFORM_SYSCALL && regs.rip == PROBE_VA + 2) {
-		struct kvm_sregs s;
-		ret = ioctl(container_of(ctx, struct kvm_ctx, base)->vcpu->fd, KVM_GET_SREGS, &s);
-		ret = ret < 0 ? kvm_ioctl_error("KVM_GET_SREGS") : 0;
-		*cpl = s.cs.selector & 3;
+		*cpl = 0;
+	} else if (ev == PLATFORM_EXCEPTION && fault.vector == 13 && regs.rip >= R0_TRAMP_VA) {
+		*cpl = 3;
 	} else {
-		pr_err("kvm: syscall entry probe failed: event %d at rip %#llx vector %u",
+		pr_err("kvm: syscall entry probe failed: event %d at rip %#llx vector %u — "
+		       "this KVM runs neither like hardware KVM nor like kvm_pvm",
 		       ev, (unsigned long long)regs.rip, fault.vector);
 		ret = -EIO;
 	}
@@ -46,7 +48,7 @@ int kvm_probe_syscall_entry(struct kvm_platform *kp)
 	u64 pa;
 	int cpl = -1;
 
-	kp->entry = ENTRY_RING3_TRAMP; /* works on both while probing */
+	kp->entry = ENTRY_PROBE;
 	int ret = kp->mem.alloc_frame(kp->mem.opaque, &pa);
 	if (ret)
 		return ret;

@@ -60,7 +60,7 @@ _Static_assert(R0_AREA_QUEUE + R0_QUEUE_MAX * sizeof(struct pt_store) <= R0_VCPU
 #define SYSCALL_FMASK 0x47700
 
 extern const u8 ring0_image_start[], ring0_syscall[];
-extern const u8 ring0_tramp_start[], ring0_tramp_syscall[];
+extern const u8 ring0_tramp_start[], ring0_tramp_syscall[], ring0_tramp_probe[];
 
 static u64 area_va(struct kvm_vcpu *v, u64 off)
 {
@@ -99,7 +99,7 @@ static void tss_build(struct kvm_vcpu *v)
 	u8 *bitmap = tss + R0_TSS_SIZE;
 	memset(bitmap, 0xff, R0_IOPB_BYTES);
 	/* Only hosts whose syscall stays in ring 3 need a port open to ring 3. */
-	if (v->kp->entry == ENTRY_RING3_TRAMP)
+	if (v->kp->entry != ENTRY_RING0_LSTAR)
 		bitmap[R0_PORT_SYSCALL / 8] &= ~(1u << (R0_PORT_SYSCALL % 8));
 }
 
@@ -144,10 +144,17 @@ static int vcpu_set_sregs(struct kvm_vcpu *v)
 int kvm_vcpu_set_syscall_entry(struct kvm_vcpu *v)
 {
 	u64 lstar;
-	if (v->kp->entry == ENTRY_RING0_LSTAR)
+	switch (v->kp->entry) {
+	case ENTRY_RING0_LSTAR:
 		lstar = kvm_r0_va(R0_PA_IMAGE) + (ring0_syscall - ring0_image_start);
-	else
+		break;
+	case ENTRY_RING3_TRAMP:
 		lstar = R0_TRAMP_VA + (ring0_tramp_syscall - ring0_tramp_start);
+		break;
+	default:
+		lstar = R0_TRAMP_VA + (ring0_tramp_probe - ring0_tramp_start);
+		break;
+	}
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e[7];
