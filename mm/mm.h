@@ -72,6 +72,14 @@ int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec) __must_check
  */
 int mm_copy_from_user(struct mm *mm, void *dst, uaddr_t src, size_t len) __must_check;
 int mm_copy_to_user(struct mm *mm, uaddr_t dst, const void *src, size_t len) __must_check;
+/* As above, but copy up to the first bad byte and return the count copied. */
+size_t mm_copy_from_user_partial(struct mm *mm, void *dst, uaddr_t src, size_t len);
+size_t mm_copy_to_user_partial(struct mm *mm, uaddr_t dst, const void *src, size_t len);
+/* Whether [addr, addr+len) lies in the user half (Linux's access_ok). */
+static inline bool mm_access_ok(uaddr_t a, u64 len)
+{
+	return a.addr + len >= a.addr && a.addr + len <= MM_TASK_SIZE;
+}
 /* Like mm_copy_to_user but ignores write protection (program loading). */
 int mm_poke(struct mm *mm, uaddr_t dst, const void *src, size_t len) __must_check;
 /* Zero guest memory. */

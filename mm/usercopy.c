@@ -34,19 +34,19 @@ static u8 *user_byte(struct mm *mm, u64 va, enum access how)
 	return pa ? memfile_ptr(mm->mf, pa - 1) + (va - page) : NULL;
 }
 
-static int copy_user(struct mm *mm, u64 va, void *buf, size_t len, enum access how,
-		     bool zero)
+/* Copy up to the first inaccessible byte; returns the bytes copied. */
+static size_t copy_user(struct mm *mm, u64 va, void *buf, size_t len, enum access how,
+			bool zero)
 {
+	size_t done = 0;
+
 	if (va + len < va || va + len > MM_TASK_SIZE)
-		return -EFAULT;
+		return 0;
 	pthread_mutex_lock(&mm->lock);
-	int ret = 0;
-	for (size_t done = 0; done < len;) {
+	while (done < len) {
 		u8 *p = user_byte(mm, va + done, how);
-		if (!p) {
-			ret = -EFAULT;
+		if (!p)
 			break;
-		}
 		size_t n = MIN(len - done, PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1)));
 		if (how == ACCESS_READ)
 			memcpy((u8 *)buf + done, p, n);
@@ -57,27 +57,42 @@ static int copy_user(struct mm *mm, u64 va, void *buf, size_t len, enum access h
 		done += n;
 	}
 	pthread_mutex_unlock(&mm->lock);
-	return ret;
+	return done;
+}
+
+static int all_or_efault(size_t done, size_t len)
+{
+	return done == len ? 0 : -EFAULT;
 }
 
 int mm_copy_from_user(struct mm *mm, void *dst, uaddr_t src, size_t len)
 {
-	return copy_user(mm, src.addr, dst, len, ACCESS_READ, false);
+	return all_or_efault(copy_user(mm, src.addr, dst, len, ACCESS_READ, false), len);
 }
 
 int mm_copy_to_user(struct mm *mm, uaddr_t dst, const void *src, size_t len)
+{
+	return all_or_efault(copy_user(mm, dst.addr, (void *)src, len, ACCESS_WRITE, false), len);
+}
+
+size_t mm_copy_from_user_partial(struct mm *mm, void *dst, uaddr_t src, size_t len)
+{
+	return copy_user(mm, src.addr, dst, len, ACCESS_READ, false);
+}
+
+size_t mm_copy_to_user_partial(struct mm *mm, uaddr_t dst, const void *src, size_t len)
 {
 	return copy_user(mm, dst.addr, (void *)src, len, ACCESS_WRITE, false);
 }
 
 int mm_poke(struct mm *mm, uaddr_t dst, const void *src, size_t len)
 {
-	return copy_user(mm, dst.addr, (void *)src, len, ACCESS_POKE, false);
+	return all_or_efault(copy_user(mm, dst.addr, (void *)src, len, ACCESS_POKE, false), len);
 }
 
 int mm_clear_user(struct mm *mm, uaddr_t dst, size_t len)
 {
-	return copy_user(mm, dst.addr, NULL, len, ACCESS_WRITE, true);
+	return all_or_efault(copy_user(mm, dst.addr, NULL, len, ACCESS_WRITE, true), len);
 }
 
 long mm_strncpy_from_user(struct mm *mm, char *dst, uaddr_t src, size_t max)

@@ -173,9 +173,10 @@ long sys_getrandom(struct task *t, const struct syscall_args *a)
 		size_t n = MIN(len - done, sizeof(buf));
 		if (getrandom(buf, n, 0) != (ssize_t)n)
 			return done ? (long)done : -EAGAIN;
-		if (mm_copy_to_user(t->mm, uaddr(a->a[0] + done), buf, n))
+		size_t put = mm_copy_to_user_partial(t->mm, uaddr(a->a[0] + done), buf, n);
+		done += put;
+		if (put < n)
 			return done ? (long)done : -EFAULT;
-		done += n;
 	}
 	return done;
 }

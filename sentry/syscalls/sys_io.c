@@ -34,6 +34,11 @@ static long file_rw(struct task *t, struct file *f, const struct linux_iovec *io
 	if (write ? !f->ops->write : !f->ops->read)
 		return -EINVAL;
 
+	/* Linux checks every buffer is in the user half before any I/O. */
+	for (int i = 0; i < n; i++)
+		if (!mm_access_ok(uaddr(iov[i].base), iov[i].len))
+			return -EFAULT;
+
 	long total = 0;
 	for (int i = 0; i < n; i++) {
 		u64 done = 0;
@@ -41,19 +46,30 @@ static long file_rw(struct task *t, struct file *f, const struct linux_iovec *io
 			size_t len = MIN(iov[i].len - done, (u64)IO_CHUNK);
 			uaddr_t ua = uaddr(iov[i].base + done);
 			ssize_t r;
+			bool fault = false;
 			if (write) {
-				if (mm_copy_from_user(t->mm, io_bounce, ua, len))
+				size_t got = mm_copy_from_user_partial(t->mm, io_bounce, ua, len);
+				if (got < len && (!got || !f->partial_copy))
 					return total ? total : -EFAULT;
+				fault = got < len;
+				len = got;
 				r = f->ops->write(f, io_bounce, len, pos);
 				if (r == -EPIPE)
 					task_sigpipe(t);
 			} else {
 				r = f->ops->read(f, io_bounce, len, pos);
-				if (r > 0 && mm_copy_to_user(t->mm, ua, io_bounce, r))
-					return total ? total : -EFAULT;
+				if (r > 0) {
+					size_t put = mm_copy_to_user_partial(t->mm, ua, io_bounce, r);
+					if (!put)
+						return total ? total : -EFAULT;
+					fault = put < (size_t)r;
+					r = put;
+				}
 			}
 			if (r < 0)
 				return total ? total : r;
+			if (fault)
+				return total + r;
 			total += r;
 			done += r;
 			if (pos)

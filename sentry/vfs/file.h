@@ -32,6 +32,12 @@ struct file {
 	const struct file_ops *ops;
 	int refs;           /* atomic */
 	u32 flags;          /* O_* status flags (O_NONBLOCK, O_APPEND, access mode) */
+	/*
+	 * A bad pointer part-way through a write buffer: regular files take
+	 * the bytes before it (a short write), pipes and the like fail the
+	 * whole call with EFAULT, as Linux does.
+	 */
+	bool partial_copy;
 };
 
 struct file *file_get(struct file *f);

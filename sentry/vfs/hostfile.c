@@ -113,5 +113,7 @@ struct file *hostfile_create(int host_fd, u32 flags)
 	h->base.refs = 1;
 	h->base.flags = flags;
 	h->fd = host_fd;
+	struct stat st;
+	h->base.partial_copy = fstat(host_fd, &st) == 0 && S_ISREG(st.st_mode);
 	return &h->base;
 }
