@@ -81,6 +81,8 @@ struct linux_rlimit {
 	u64 max;
 };
 #define LINUX_RLIM_NLIMITS 16
+#define LINUX_RLIMIT_STACK 3
+#define LINUX_RLIMIT_NOFILE 7
 #define LINUX_RLIM_INFINITY (~0ULL)
 
 /* struct termios of the TCGETS family (not glibc's termios). */

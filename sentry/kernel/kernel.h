@@ -43,6 +43,8 @@ struct task {
 	u64 robust_list;
 	u64 sigmask;
 	struct linux_sigaction sigactions[LINUX_NSIG];
+	bool dumpable;
+	bool no_new_privs;
 	char exe[4096];
 	char comm[16];
 };

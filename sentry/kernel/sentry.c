@@ -172,7 +172,7 @@ static int wait_status_to_exit(int status)
 int sentry_run(const struct sandbox_config *cfg)
 {
 	struct kernel k = { 0 };
-	struct task t = { .k = &k, .tid = 1, .tgid = 1, .ppid = 0 };
+	struct task t = { .k = &k, .tid = 1, .tgid = 1, .ppid = 0, .dumpable = true };
 	struct platform_memory pm;
 	int ret;
 

@@ -63,3 +63,57 @@ int fdtable_install(struct fdtable *t, int fd, struct file *f, bool cloexec)
 	file_put(old);
 	return 0;
 }
+
+int fdtable_alloc(struct fdtable *t, int min, struct file *f, bool cloexec)
+{
+	if (min < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&t->lock);
+	for (int fd = min; fd < FDTABLE_MAX; fd++) {
+		if (!t->fds[fd]) {
+			t->fds[fd] = f;
+			t->cloexec[fd] = cloexec;
+			pthread_mutex_unlock(&t->lock);
+			return fd;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	file_put(f);
+	return -EMFILE;
+}
+
+int fdtable_close(struct fdtable *t, int fd)
+{
+	if (fd < 0 || fd >= FDTABLE_MAX)
+		return -EBADF;
+	pthread_mutex_lock(&t->lock);
+	struct file *f = t->fds[fd];
+	t->fds[fd] = NULL;
+	pthread_mutex_unlock(&t->lock);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+int fdtable_get_cloexec(struct fdtable *t, int fd)
+{
+	if (fd < 0 || fd >= FDTABLE_MAX)
+		return -EBADF;
+	pthread_mutex_lock(&t->lock);
+	int ret = t->fds[fd] ? t->cloexec[fd] : -EBADF;
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
+int fdtable_set_cloexec(struct fdtable *t, int fd, bool cloexec)
+{
+	if (fd < 0 || fd >= FDTABLE_MAX)
+		return -EBADF;
+	pthread_mutex_lock(&t->lock);
+	int ret = t->fds[fd] ? 0 : -EBADF;
+	if (!ret)
+		t->cloexec[fd] = cloexec;
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}

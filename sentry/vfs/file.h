@@ -53,8 +53,15 @@ struct fdtable *fdtable_create(void);
 void fdtable_destroy(struct fdtable *t);
 /* A new reference to the file at fd, or NULL (-EBADF). */
 struct file *fdtable_get(struct fdtable *t, int fd);
-/* Install f (reference consumed) at exactly fd. */
+/* Install f (reference consumed) at exactly fd, replacing what was there. */
 int fdtable_install(struct fdtable *t, int fd, struct file *f, bool cloexec) __must_check;
+/* Install f (reference consumed) at the lowest free fd >= min; -EMFILE if none. */
+int fdtable_alloc(struct fdtable *t, int min, struct file *f, bool cloexec) __must_check;
+/* Close fd: -EBADF if it is not open. */
+int fdtable_close(struct fdtable *t, int fd) __must_check;
+/* FD_CLOEXEC state of fd, or -EBADF. */
+int fdtable_get_cloexec(struct fdtable *t, int fd);
+int fdtable_set_cloexec(struct fdtable *t, int fd, bool cloexec) __must_check;
 
 /* Host data I/O through io_uring (one ring per host thread). */
 ssize_t hostio_read(int fd, void *buf, size_t len, const s64 *pos);
