@@ -7,7 +7,8 @@
 #   payload.sh [-t SECS] [-v] RUNSK DIFFTEST [NAME PROGRAM STATUS]...
 #
 # Runs `RUNSK selftest`, then `DIFFTEST RUNSK PROGRAM STATUS` for every
-# NAME PROGRAM STATUS triple, each under a time limit of SECS [120] that kills
+# NAME PROGRAM STATUS triple (or `sh PROGRAM RUNSK` when STATUS is the
+# word "script": an integration script that checks for itself), each under a time limit of SECS [120] that kills
 # its whole process group.  Prints one line per test ("PASS name",
 # "FAIL name (...)" followed by the test's output; -v prints the output of
 # passing tests too) and, last, exactly "N passed, N failed".  Exits 0 if
@@ -74,7 +75,11 @@ run_test() {
 run_test "runsk selftest" "$runsk" selftest
 
 while [ $# -ge 3 ]; do
-	run_test "$1" sh "$difftest" "$runsk" "$(abspath "$2")" "$3"
+	if [ "$3" = script ]; then
+		run_test "$1" sh "$(abspath "$2")" "$runsk"
+	else
+		run_test "$1" sh "$difftest" "$runsk" "$(abspath "$2")" "$3"
+	fi
 	shift 3
 done
 

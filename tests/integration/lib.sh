@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared helpers for the integration scripts (POSIX sh; busybox sh in the
+# hwkvm VM). Each script runs checks and ends with `finish`.
+
+failures=0
+
+ok() {
+	echo "ok   $*"
+}
+
+fail() {
+	echo "FAIL $*"
+	failures=$((failures + 1))
+}
+
+# expect_status WANT DESCRIPTION CMD...: run CMD, compare its exit status.
+expect_status() {
+	want=$1
+	what=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	got=$?
+	if [ "$got" = "$want" ]; then
+		ok "$what: status $got"
+	else
+		fail "$what: status $got, want $want"
+		sed 's/^/    | /' "$tmp/out" "$tmp/err"
+	fi
+}
+
+# expect_err_line PATTERN DESCRIPTION: the last command's stderr is exactly
+# one line and matches PATTERN (grep -E).
+expect_err_line() {
+	lines=$(wc -l <"$tmp/err")
+	if [ "$lines" -eq 1 ] && grep -Eq "$1" "$tmp/err"; then
+		ok "$2: one line naming the problem"
+	else
+		fail "$2: stderr was not one line matching /$1/:"
+		sed 's/^/    | /' "$tmp/err"
+	fi
+}
+
+finish() {
+	rm -rf "$tmp"
+	if [ "$failures" -ne 0 ]; then
+		echo "$failures check(s) failed"
+		exit 1
+	fi
+	exit 0
+}
+
+tmp=$(mktemp -d) || exit 2
