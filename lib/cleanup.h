@@ -21,7 +21,17 @@ static inline void cleanup_closep(int *fd)
 #define _cleanup_close_ __attribute__((cleanup(cleanup_closep)))
 
 /* Hand a resource out of a cleanup-scoped variable. */
-#define TAKE_PTR(p) ({ __typeof__(p) __t = (p); (p) = NULL; __t; })
-#define TAKE_FD(fd) ({ int __t = (fd); (fd) = -1; __t; })
+#define TAKE_PTR(p)                      \
+	({                               \
+		__typeof__(p) __t = (p); \
+		(p) = NULL;              \
+		__t;                     \
+	})
+#define TAKE_FD(fd)             \
+	({                      \
+		int __t = (fd); \
+		(fd) = -1;      \
+		__t;            \
+	})
 
 #endif

@@ -36,14 +36,14 @@ int log_fd(void)
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	static const char *const tag[] = { "E", "W", "I", "D" };
+	static const char *const tag[] = {"E", "W", "I", "D"};
 	char line[1024];
 	struct timespec ts;
 	va_list ap;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	int n = snprintf(line, sizeof(line), "%s %ld.%06ld runsk[%d]: ", tag[lvl],
-			 (long)ts.tv_sec, ts.tv_nsec / 1000, (int)getpid());
+	int n = snprintf(line, sizeof(line), "%s %ld.%06ld runsk[%d]: ", tag[lvl], (long)ts.tv_sec,
+			 ts.tv_nsec / 1000, (int)getpid());
 	va_start(ap, fmt);
 	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	va_end(ap);

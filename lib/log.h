@@ -23,9 +23,9 @@ void log_msg(enum log_level lvl, const char *fmt, ...) __printf(2, 3);
 #define pr_err(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define pr_debug(...)                                   \
-	do {                                            \
-		if (log_debug_enabled())                \
+#define pr_debug(...)                                    \
+	do {                                             \
+		if (log_debug_enabled())                 \
 			log_msg(LOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 

@@ -17,18 +17,18 @@ struct memfile {
 	u64 size;
 	u64 nframes;
 	pthread_mutex_t lock; /* guards everything below */
-	u32 *refs;            /* per frame; lazily backed (MAP_NORESERVE) */
-	u64 *free_list;       /* stack of free frame numbers */
+	u32 *refs;	      /* per frame; lazily backed (MAP_NORESERVE) */
+	u64 *free_list;	      /* stack of free frame numbers */
 	u64 nfree;
-	u64 bump;             /* first never-allocated frame */
-	u64 reserved;         /* frames below this are the platform's */
+	u64 bump;     /* first never-allocated frame */
+	u64 reserved; /* frames below this are the platform's */
 	u64 used;
 };
 
 static void *map_anon(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -60,7 +60,8 @@ struct memfile *memfile_create(u64 size)
 			err = -ENOMEM;
 	}
 	if (err) {
-		pr_err("memory file of %llu MiB: %s", (unsigned long long)(size >> 20), strerror(-err));
+		pr_err("memory file of %llu MiB: %s", (unsigned long long)(size >> 20),
+		       strerror(-err));
 		memfile_destroy(mf);
 		return ERR_PTR(err);
 	}

@@ -181,8 +181,10 @@ long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags)
 			ret = -ENOMEM;
 	}
 	if (!ret) {
-		struct vma v = { .start = addr, .end = addr + len, .prot = prot,
-				 .flags = (flags & MM_GROWSDOWN) ? VMA_GROWSDOWN : 0 };
+		struct vma v = {.start = addr,
+				.end = addr + len,
+				.prot = prot,
+				.flags = (flags & MM_GROWSDOWN) ? VMA_GROWSDOWN : 0};
 		ret = vma_insert(&mm->vmas, v);
 	}
 	if (!ret && (flags & MM_POPULATE))
@@ -253,7 +255,7 @@ int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot)
 		vma_merge_range(&mm->vmas, addr, end);
 	}
 	if (!ret) {
-		struct reprotect r = { mm, prot, 0 };
+		struct reprotect r = {mm, prot, 0};
 		pagemap_walk(&mm->pages, addr, end, reprotect_page, &r);
 		ret = r.err;
 	}
@@ -280,8 +282,10 @@ u64 mm_brk(struct mm *mm, u64 newbrk)
 		if (unmap_locked(mm, new_end, old_end))
 			goto out;
 	} else if (new_end > old_end) {
-		struct vma v = { .start = old_end, .end = new_end,
-				 .prot = PROT_READ | PROT_WRITE, .flags = VMA_HEAP };
+		struct vma v = {.start = old_end,
+				.end = new_end,
+				.prot = PROT_READ | PROT_WRITE,
+				.flags = VMA_HEAP};
 		if (!vma_range_free(&mm->vmas, old_end, new_end) || vma_insert(&mm->vmas, v))
 			goto out;
 	}
@@ -294,8 +298,10 @@ out:
 
 int mm_map_stack(struct mm *mm, u64 top, u64 size)
 {
-	struct vma v = { .start = top - size, .end = top, .prot = PROT_READ | PROT_WRITE,
-			 .flags = VMA_STACK | VMA_GROWSDOWN };
+	struct vma v = {.start = top - size,
+			.end = top,
+			.prot = PROT_READ | PROT_WRITE,
+			.flags = VMA_STACK | VMA_GROWSDOWN};
 	pthread_mutex_lock(&mm->lock);
 	int ret = vma_insert(&mm->vmas, v);
 	pthread_mutex_unlock(&mm->lock);

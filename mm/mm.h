@@ -21,7 +21,7 @@ typedef struct {
 
 static inline uaddr_t uaddr(u64 a)
 {
-	return (uaddr_t){ a };
+	return (uaddr_t){a};
 }
 
 /* The user address space ends here, as on Linux x86-64 (TASK_SIZE_MAX). */

@@ -86,14 +86,14 @@ static void pm_visit(struct pagemap *pm, u64 start, u64 end, bool clear,
 	}
 }
 
-void pagemap_walk(struct pagemap *pm, u64 start, u64 end,
-		  void (*fn)(void *arg, u64 va, u64 pa), void *arg)
+void pagemap_walk(struct pagemap *pm, u64 start, u64 end, void (*fn)(void *arg, u64 va, u64 pa),
+		  void *arg)
 {
 	pm_visit(pm, start, end, false, fn, arg);
 }
 
-void pagemap_clear(struct pagemap *pm, u64 start, u64 end,
-		   void (*fn)(void *arg, u64 va, u64 pa), void *arg)
+void pagemap_clear(struct pagemap *pm, u64 start, u64 end, void (*fn)(void *arg, u64 va, u64 pa),
+		   void *arg)
 {
 	pm_visit(pm, start, end, true, fn, arg);
 }

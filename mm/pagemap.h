@@ -22,10 +22,10 @@ void pagemap_destroy(struct pagemap *pm);
 u64 pagemap_get(struct pagemap *pm, u64 va);
 int pagemap_set(struct pagemap *pm, u64 va, u64 pa) __must_check;
 /* Call fn(arg, va, pa) for every entry in [start, end). */
-void pagemap_walk(struct pagemap *pm, u64 start, u64 end,
-		  void (*fn)(void *arg, u64 va, u64 pa), void *arg);
+void pagemap_walk(struct pagemap *pm, u64 start, u64 end, void (*fn)(void *arg, u64 va, u64 pa),
+		  void *arg);
 /* Clear every entry in [start, end), calling fn(arg, va, pa) for each. */
-void pagemap_clear(struct pagemap *pm, u64 start, u64 end,
-		   void (*fn)(void *arg, u64 va, u64 pa), void *arg);
+void pagemap_clear(struct pagemap *pm, u64 start, u64 end, void (*fn)(void *arg, u64 va, u64 pa),
+		   void *arg);
 
 #endif

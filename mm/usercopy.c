@@ -23,9 +23,10 @@ static u8 *user_byte(struct mm *mm, u64 va, enum access how)
 	u64 pa = pagemap_get(&mm->pages, page);
 	if (pa) {
 		struct vma *vma = vma_find(&mm->vmas, va);
-		bool ok = how == ACCESS_POKE ||
-			  (how == ACCESS_WRITE ? (vma->prot & PROT_WRITE)
-					       : (vma->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)));
+		bool ok =
+			how == ACCESS_POKE ||
+			(how == ACCESS_WRITE ? (vma->prot & PROT_WRITE)
+					     : (vma->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)));
 		return ok ? memfile_ptr(mm->mf, pa - 1) + (va - page) : NULL;
 	}
 	if (mm_fault_locked(mm, va, how == ACCESS_WRITE, false, how == ACCESS_POKE))
@@ -35,8 +36,7 @@ static u8 *user_byte(struct mm *mm, u64 va, enum access how)
 }
 
 /* Copy up to the first inaccessible byte; returns the bytes copied. */
-static size_t copy_user(struct mm *mm, u64 va, void *buf, size_t len, enum access how,
-			bool zero)
+static size_t copy_user(struct mm *mm, u64 va, void *buf, size_t len, enum access how, bool zero)
 {
 	size_t done = 0;
 

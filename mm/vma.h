@@ -12,8 +12,8 @@
 
 struct vma {
 	u64 start, end; /* [start, end), page-aligned */
-	u32 prot;       /* PROT_* */
-	u32 flags;      /* VMA_* */
+	u32 prot;	/* PROT_* */
+	u32 flags;	/* VMA_* */
 };
 
 #define VMA_GROWSDOWN 1

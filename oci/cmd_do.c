@@ -39,7 +39,7 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name)
 int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 {
 	struct global_opts g = *gopt;
-	struct sandbox_config cfg = { .ncpus = 1, .memory = DEFAULT_MEMORY };
+	struct sandbox_config cfg = {.ncpus = 1, .memory = DEFAULT_MEMORY};
 	const char *v;
 	int i = 1;
 
@@ -57,21 +57,24 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 			char *end;
 			long n = strtol(v, &end, 10);
 			if (*end || n < 1 || n > 64) {
-				fprintf(stderr, "runsk do: --cpus %s: give a number from 1 to 64\n", v);
+				fprintf(stderr, "runsk do: --cpus %s: give a number from 1 to 64\n",
+					v);
 				return 2;
 			}
 			cfg.ncpus = n;
 		} else if ((v = flag_value(argc, argv, &i, "--memory"))) {
 			cfg.memory = cli_parse_size(v);
 			if (cfg.memory < (64ULL << 20) || cfg.memory > (256ULL << 30)) {
-				fprintf(stderr, "runsk do: --memory %s: give a size from 64M to 256G\n", v);
+				fprintf(stderr,
+					"runsk do: --memory %s: give a size from 64M to 256G\n", v);
 				return 2;
 			}
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			do_usage(stdout);
 			return 0;
 		} else {
-			fprintf(stderr, "runsk do: unknown flag %s — see `runsk do --help`\n", argv[i]);
+			fprintf(stderr, "runsk do: unknown flag %s — see `runsk do --help`\n",
+				argv[i]);
 			return 2;
 		}
 	}

@@ -16,7 +16,7 @@ int cmd_selftest(const struct global_opts *g, int argc, char **argv)
 	if (IS_ERR(mf))
 		return 1;
 	struct platform_memory pm = memfile_platform_memory(mf);
-	struct platform_config pc = { .ncpus = 1, .mem = &pm };
+	struct platform_config pc = {.ncpus = 1, .mem = &pm};
 	int ret = platform_kvm_selftest(&pc);
 	memfile_destroy(mf);
 	return ret;

@@ -16,9 +16,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "do", cmd_do, "run a program in a new sandbox, stdio wired through" },
-	{ "selftest", cmd_selftest, "check this host's KVM with the platform self-tests" },
-	{ "help", cmd_help, "this text; `help syscalls` lists syscall support" },
+	{"do", cmd_do, "run a program in a new sandbox, stdio wired through"},
+	{"selftest", cmd_selftest, "check this host's KVM with the platform self-tests"},
+	{"help", cmd_help, "this text; `help syscalls` lists syscall support"},
 };
 
 static void usage(FILE *out)
@@ -48,9 +48,21 @@ u64 cli_parse_size(const char *s)
 	if (end == s)
 		return 0;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end == 'i' || *end == 'B')
 		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
@@ -60,7 +72,7 @@ u64 cli_parse_size(const char *s)
 /* Global flags may also come after the command (runsk do --strace ...). */
 int main(int argc, char **argv)
 {
-	struct global_opts g = { 0 };
+	struct global_opts g = {0};
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {

@@ -31,25 +31,25 @@ struct user_regs {
 
 enum platform_event {
 	PLATFORM_SYSCALL,     /* regs->rax = number; regs->rip is after the syscall */
-	PLATFORM_FAULT,       /* page fault: see struct platform_fault */
+	PLATFORM_FAULT,	      /* page fault: see struct platform_fault */
 	PLATFORM_EXCEPTION,   /* other CPU exception: vector, error code */
 	PLATFORM_INTERRUPTED, /* platform_interrupt() was called */
-	PLATFORM_DEAD,        /* the platform cannot continue (ring0 fault); logged */
+	PLATFORM_DEAD,	      /* the platform cannot continue (ring0 fault); logged */
 };
 
 struct platform_fault {
-	u64 addr;       /* CR2 for #PF */
-	u32 vector;     /* x86 exception vector */
+	u64 addr;   /* CR2 for #PF */
+	u32 vector; /* x86 exception vector */
 	u32 error_code;
-	bool write;     /* #PF: the access was a write */
-	bool exec;      /* #PF: instruction fetch */
-	bool present;   /* #PF: the page was present (protection violation) */
+	bool write;   /* #PF: the access was a write */
+	bool exec;    /* #PF: instruction fetch */
+	bool present; /* #PF: the page was present (protection violation) */
 };
 
 /* Where the memory file is; pages mapped into guests are offsets in it. */
 struct platform_memory {
 	int fd;
-	u8 *host;       /* the memory file mapped in the Sentry */
+	u8 *host; /* the memory file mapped in the Sentry */
 	u64 size;
 	/* Frames for the platform's own use (page tables); zeroed. */
 	int (*alloc_frame)(void *opaque, u64 *pa);

@@ -31,27 +31,27 @@
 #define R0_PML4_TRAMP 511
 
 /* Physical layout of the reserved area. */
-#define R0_PA_IMAGE 0x0          /* ring0 code, up to 64 KiB */
+#define R0_PA_IMAGE 0x0 /* ring0 code, up to 64 KiB */
 #define R0_IMAGE_MAX 0x10000
-#define R0_PA_TRAMP 0x10000      /* the trampoline page */
+#define R0_PA_TRAMP 0x10000 /* the trampoline page */
 #define R0_PA_IDT 0x11000
-#define R0_PA_PT 0x12000         /* upper-half page tables, 0x12000..0x3fffff */
-#define R0_PA_VCPU 0x200000      /* per-vCPU areas */
+#define R0_PA_PT 0x12000    /* upper-half page tables, 0x12000..0x3fffff */
+#define R0_PA_VCPU 0x200000 /* per-vCPU areas */
 #define R0_VCPU_STRIDE 0x20000
 #define R0_MAX_VCPUS 64
 #define R0_RESERVED (R0_PA_VCPU + R0_MAX_VCPUS * R0_VCPU_STRIDE) /* 10 MiB */
 
 /* Per-vCPU area, offsets from its base. */
-#define R0_AREA_FRAME 0x0        /* struct ring0_frame */
+#define R0_AREA_FRAME 0x0 /* struct ring0_frame */
 #define R0_AREA_GDT 0x1000
-#define R0_AREA_TSS 0x2000       /* TSS, then the I/O permission bitmap */
-#define R0_AREA_IST1_TOP 0x6000  /* #DF, NMI, #MC */
-#define R0_AREA_RSP0 0x8000      /* kernel stack top (TSS.RSP0) */
-#define R0_AREA_QUEUE 0x8000     /* page-table store queue, 64 KiB */
+#define R0_AREA_TSS 0x2000	/* TSS, then the I/O permission bitmap */
+#define R0_AREA_IST1_TOP 0x6000 /* #DF, NMI, #MC */
+#define R0_AREA_RSP0 0x8000	/* kernel stack top (TSS.RSP0) */
+#define R0_AREA_QUEUE 0x8000	/* page-table store queue, 64 KiB */
 #define R0_QUEUE_MAX 4096
 
 #define R0_TSS_SIZE 0x68
-#define R0_IOPB_BYTES 0x2001     /* 65536 ports / 8 + the terminating 0xff */
+#define R0_IOPB_BYTES 0x2001 /* 65536 ports / 8 + the terminating 0xff */
 
 /* Segment selectors: the same values Linux uses, so signal frames match. */
 #define R0_SEL_KCODE 0x10
@@ -77,12 +77,12 @@
  * words the Sentry sets before resuming through ring0_full_return.
  */
 #define R0F_R15 0
-#define R0F_RDI 112              /* last of 15 GPRs: r15 .. rdi */
-#define R0F_IRET 120             /* rip, cs, rflags, rsp, ss */
-#define R0F_ARMED 160            /* 1 = the Sentry filled this frame */
-#define R0F_QUEUE_LEN 168        /* page-table stores queued */
-#define R0F_CR3 176              /* if non-zero: load into CR3 (flushes) */
-#define R0F_SET_FS 184           /* if non-zero: write FS_BASE from R0F_FS_BASE */
+#define R0F_RDI 112	  /* last of 15 GPRs: r15 .. rdi */
+#define R0F_IRET 120	  /* rip, cs, rflags, rsp, ss */
+#define R0F_ARMED 160	  /* 1 = the Sentry filled this frame */
+#define R0F_QUEUE_LEN 168 /* page-table stores queued */
+#define R0F_CR3 176	  /* if non-zero: load into CR3 (flushes) */
+#define R0F_SET_FS 184	  /* if non-zero: write FS_BASE from R0F_FS_BASE */
 #define R0F_FS_BASE 192
 #define R0F_SET_GS 200
 #define R0F_GS_BASE 208

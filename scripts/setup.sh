@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
 	# build
-	meson ninja-build pkg-config gcc clang musl-tools file
+	meson ninja-build pkg-config gcc clang clang-format musl-tools file
 	liburing-dev libseccomp-dev libjansson-dev
 	# unit tests
 	libcmocka-dev

@@ -29,6 +29,9 @@ run() {
 	fi
 }
 
+echo "==> format"
+bash scripts/check-format.sh || failed+=(format)
+
 run unit -C build-asan --suite unit --num-processes "$(nproc)" "$@"
 run suites -C build --suite guest --suite integration --suite hwkvm \
 	--num-processes 2 "$@"

@@ -9,12 +9,12 @@
 #include "lib/compiler.h"
 
 struct sandbox_config {
-	const char *const *argv;   /* argv[0] is the program path */
+	const char *const *argv; /* argv[0] is the program path */
 	const char *const *envp;
 	unsigned ncpus;
-	u64 memory;                /* bytes of guest memory */
+	u64 memory; /* bytes of guest memory */
 	bool strace;
-	const char *profile_path;  /* reserved for --profile */
+	const char *profile_path; /* reserved for --profile */
 };
 
 /*

@@ -17,18 +17,18 @@
 enum kvm_syscall_entry {
 	ENTRY_RING0_LSTAR, /* hardware KVM: LSTAR enters ring 0 */
 	ENTRY_RING3_TRAMP, /* kvm_pvm: LSTAR stays in ring 3; trampoline `out` */
-	ENTRY_PROBE,       /* start-up only: LSTAR at ring0_tramp_probe */
+	ENTRY_PROBE,	   /* start-up only: LSTAR at ring0_tramp_probe */
 };
 
 /* Where a vCPU stopped, which decides how it may be resumed. */
 enum vcpu_state {
-	VCPU_FRESH,         /* ring 0, never ran user code */
+	VCPU_FRESH,	    /* ring 0, never ran user code */
 	VCPU_SYSCALL_RING0, /* ring 0 after `out` in ring0_syscall; sysretq next */
 	VCPU_SYSCALL_RING3, /* ring 3 after `out` in the trampoline */
-	VCPU_EXCEPTION,     /* ring 0 after `out` in exc_common */
-	VCPU_USER,          /* ring 3, user code (interrupted) */
-	VCPU_APPLIED,       /* ring 0 after the queue was applied */
-	VCPU_BROKEN,        /* ring0 fault: never run again */
+	VCPU_EXCEPTION,	    /* ring 0 after `out` in exc_common */
+	VCPU_USER,	    /* ring 3, user code (interrupted) */
+	VCPU_APPLIED,	    /* ring 0 after the queue was applied */
+	VCPU_BROKEN,	    /* ring0 fault: never run again */
 };
 
 /* Mirror of the frame ring0/entry.S uses; offsets checked in vcpu.c. */
@@ -45,7 +45,7 @@ struct ring0_frame {
 };
 
 struct pt_store {
-	u64 va;   /* ring0 address of the page-table entry */
+	u64 va; /* ring0 address of the page-table entry */
 	u64 val;
 };
 
@@ -56,13 +56,13 @@ struct kvm_vcpu {
 	unsigned id;
 	struct kvm_run *run;
 	size_t run_size;
-	u64 area_pa;                /* per-vCPU area in the memory file */
-	struct ring0_frame *frame;  /* host view of the frame */
-	struct pt_store *queue;     /* host view of the store queue */
+	u64 area_pa;		   /* per-vCPU area in the memory file */
+	struct ring0_frame *frame; /* host view of the frame */
+	struct pt_store *queue;	   /* host view of the store queue */
 	enum vcpu_state state;
-	struct kvm_as *cur_as;      /* address space whose CR3 is loaded */
-	u64 cur_fs, cur_gs;         /* FS/GS base currently in the vCPU */
-	bool busy;                  /* owned by a context */
+	struct kvm_as *cur_as; /* address space whose CR3 is loaded */
+	u64 cur_fs, cur_gs;    /* FS/GS base currently in the vCPU */
+	bool busy;	       /* owned by a context */
 	struct kvm_platform *kp;
 };
 
@@ -74,12 +74,12 @@ struct kvm_platform {
 	enum kvm_syscall_entry entry;
 	struct kvm_cpuid2 *cpuid;
 	u64 xcr0;
-	u64 cr4_extra;              /* SMEP/SMAP where usable */
+	u64 cr4_extra; /* SMEP/SMAP where usable */
 	bool nx;
-	u64 pml4_upper[512];        /* upper-half PML4 entries shared by every as */
-	u64 kernel_pml4_pa;         /* a PML4 with only the upper half (start-up CR3) */
+	u64 pml4_upper[512]; /* upper-half PML4 entries shared by every as */
+	u64 kernel_pml4_pa;  /* a PML4 with only the upper half (start-up CR3) */
 
-	pthread_mutex_t lock;       /* guards vcpus[], nvcpus */
+	pthread_mutex_t lock; /* guards vcpus[], nvcpus */
 	unsigned max_vcpus;
 	unsigned nvcpus;
 	struct kvm_vcpu *vcpus[R0_MAX_VCPUS];
@@ -88,7 +88,7 @@ struct kvm_platform {
 struct kvm_as {
 	struct platform_as base;
 	struct kvm_platform *kp;
-	pthread_mutex_t lock;       /* guards the tables and the pending stores */
+	pthread_mutex_t lock; /* guards the tables and the pending stores */
 	u64 pml4_pa;
 	/* Stores not yet applied by ring0 (see pagetable.c). */
 	struct pt_store *pending;
@@ -101,7 +101,7 @@ struct kvm_ctx {
 	struct kvm_platform *kp;
 	struct kvm_vcpu *vcpu;
 	pthread_t thread;
-	int interrupt;              /* atomic: a kick is pending */
+	int interrupt; /* atomic: a kick is pending */
 };
 
 /* Guest-physical to host pointer. SAFETY: callers pass pa < mem.size. */

@@ -90,7 +90,7 @@ static int pt_store(struct kvm_as *as, u64 table_pa, unsigned idx, u64 val)
 	if (table[idx] & PTE_P)
 		as->need_flush = true;
 	table[idx] = val;
-	as->pending[as->npending++] = (struct pt_store){ kvm_r0_va(table_pa) + idx * 8, val };
+	as->pending[as->npending++] = (struct pt_store){kvm_r0_va(table_pa) + idx * 8, val};
 	return 0;
 }
 

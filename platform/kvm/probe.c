@@ -21,11 +21,11 @@
 static int probe_run(struct kvm_platform *kp, struct platform_as *as, int *cpl)
 {
 	struct platform_ctx *ctx;
-	struct platform_fault fault = { 0 };
+	struct platform_fault fault = {0};
 	int ret = kvm_ctx_create(&kp->base, &ctx);
 	if (ret)
 		return ret;
-	struct user_regs regs = { .rip = PROBE_VA, .rflags = 2 };
+	struct user_regs regs = {.rip = PROBE_VA, .rflags = 2};
 	enum platform_event ev = kvm_ctx_switch(ctx, as, &regs, &fault);
 	if (ev == PLATFORM_SYSCALL && regs.rip == PROBE_VA + 2) {
 		*cpl = 0;
@@ -43,7 +43,7 @@ static int probe_run(struct kvm_platform *kp, struct platform_as *as, int *cpl)
 
 int kvm_probe_syscall_entry(struct kvm_platform *kp)
 {
-	static const u8 code[] = { 0x0f, 0x05, 0x0f, 0x0b }; /* syscall; ud2 */
+	static const u8 code[] = {0x0f, 0x05, 0x0f, 0x0b}; /* syscall; ud2 */
 	struct platform_as *as;
 	u64 pa;
 	int cpl = -1;

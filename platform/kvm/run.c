@@ -20,8 +20,7 @@
 #include "kvm_internal.h"
 #include "lib/log.h"
 
-extern const u8 ring0_image_start[], ring0_image_end[], ring0_syscall[],
-	ring0_full_return[];
+extern const u8 ring0_image_start[], ring0_image_end[], ring0_syscall[], ring0_full_return[];
 extern const u8 ring0_tramp_start[], ring0_tramp_enter[];
 
 #define RFLAGS_USER_MASK 0x254dd5ULL /* CF PF AF ZF SF TF DF OF AC ID + bit 1 */
@@ -43,7 +42,7 @@ static void kick_handler(int sig)
 
 int kvm_kick_init(void)
 {
-	struct sigaction sa = { .sa_handler = kick_handler };
+	struct sigaction sa = {.sa_handler = kick_handler};
 	sig_kick = SIGRTMIN + 1;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(sig_kick, &sa, NULL) < 0)

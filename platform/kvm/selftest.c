@@ -17,8 +17,8 @@
 #include "kvm_internal.h"
 #include "lib/log.h"
 
-extern const u8 st_user_start[], st_syscall[], st_read[], st_write[], st_hlt[], st_fs[],
-	st_spin[], st_int81[], st_end[];
+extern const u8 st_user_start[], st_syscall[], st_read[], st_write[], st_hlt[], st_fs[], st_spin[],
+	st_int81[], st_end[];
 
 #define CODE_VA 0x400000ULL
 #define DATA_VA 0x600000ULL
@@ -33,15 +33,15 @@ struct st {
 	int failures;
 };
 
-#define CHECK(st, cond, ...)                       \
-	do {                                       \
-		if (cond) {                        \
+#define CHECK(st, cond, ...)                           \
+	do {                                           \
+		if (cond) {                            \
 			printf("  ok   " __VA_ARGS__); \
-		} else {                           \
+		} else {                               \
 			printf("  FAIL " __VA_ARGS__); \
-			(st)->failures++;          \
-		}                                  \
-		printf("\n");                      \
+			(st)->failures++;              \
+		}                                      \
+		printf("\n");                          \
 	} while (0)
 
 static u64 code(const u8 *sym)
@@ -74,15 +74,28 @@ static double now_us(void)
 
 static void test_syscall(struct st *t)
 {
-	struct user_regs r = { .rip = code(st_syscall), .rflags = 0x202, .rax = 39,
-			       .rbx = 0xb0b, .rbp = 0xb9, .r12 = 12, .r13 = 13, .r14 = 14,
-			       .r15 = 15, .rdi = 0xd1, .rsi = 0x51, .rdx = 0xd, .r10 = 10,
-			       .r8 = 8, .r9 = 9, .rsp = DATA_VA + 0x800 };
+	struct user_regs r = {.rip = code(st_syscall),
+			      .rflags = 0x202,
+			      .rax = 39,
+			      .rbx = 0xb0b,
+			      .rbp = 0xb9,
+			      .r12 = 12,
+			      .r13 = 13,
+			      .r14 = 14,
+			      .r15 = 15,
+			      .rdi = 0xd1,
+			      .rsi = 0x51,
+			      .rdx = 0xd,
+			      .r10 = 10,
+			      .r8 = 8,
+			      .r9 = 9,
+			      .rsp = DATA_VA + 0x800};
 	t->regs = r;
 	enum platform_event ev = run(t);
 	CHECK(t, ev == PLATFORM_SYSCALL && t->regs.orig_rax == 39, "syscall exit (nr %llu)",
 	      (unsigned long long)t->regs.orig_rax);
-	CHECK(t, t->regs.rbx == 0xb0b && t->regs.rbp == 0xb9 && t->regs.r15 == 15 &&
+	CHECK(t,
+	      t->regs.rbx == 0xb0b && t->regs.rbp == 0xb9 && t->regs.r15 == 15 &&
 		      t->regs.rdi == 0xd1 && t->regs.r10 == 10 && t->regs.r9 == 9 &&
 		      t->regs.rsp == r.rsp && t->regs.rip == r.rip + 2,
 	      "syscall sees every user register");
@@ -100,10 +113,11 @@ static void test_syscall(struct st *t)
 
 static void test_faults(struct st *t)
 {
-	t->regs = (struct user_regs){ .rip = code(st_read), .rdi = DATA_VA + 0x10000 };
+	t->regs = (struct user_regs){.rip = code(st_read), .rdi = DATA_VA + 0x10000};
 	enum platform_event ev = run(t);
-	CHECK(t, ev == PLATFORM_FAULT && t->fault.addr == DATA_VA + 0x10000 &&
-		      !t->fault.present && !t->fault.write && t->regs.rip == code(st_read),
+	CHECK(t,
+	      ev == PLATFORM_FAULT && t->fault.addr == DATA_VA + 0x10000 && !t->fault.present &&
+		      !t->fault.write && t->regs.rip == code(st_read),
 	      "read of an unmapped page: #PF at %#llx", (unsigned long long)t->fault.addr);
 	u64 pa = new_page(t, 0x1111);
 	int ret = kvm_as_map(t->as, DATA_VA + 0x10000, pa, PLATFORM_PROT_READ);
@@ -123,7 +137,7 @@ static void test_faults(struct st *t)
 	CHECK(t, ev == PLATFORM_FAULT && t->fault.addr == DATA_VA + 0x10000,
 	      "unmapping a present page faults the next read");
 
-	t->regs = (struct user_regs){ .rip = code(st_write), .rdi = DATA_VA + 0x10008, .rsi = 7 };
+	t->regs = (struct user_regs){.rip = code(st_write), .rdi = DATA_VA + 0x10008, .rsi = 7};
 	ret = kvm_as_map(t->as, DATA_VA + 0x10000, pb, PLATFORM_PROT_READ);
 	ev = run(t);
 	CHECK(t, !ret && ev == PLATFORM_FAULT && t->fault.present && t->fault.write,
@@ -139,24 +153,25 @@ static void test_faults(struct st *t)
 
 static void test_exceptions(struct st *t)
 {
-	t->regs = (struct user_regs){ .rip = code(st_hlt) };
+	t->regs = (struct user_regs){.rip = code(st_hlt)};
 	enum platform_event ev = run(t);
 	CHECK(t, ev == PLATFORM_EXCEPTION && t->fault.vector == 13 && t->regs.rip == code(st_hlt),
 	      "hlt in ring 3: #GP (vector %u)", t->fault.vector);
-	t->regs = (struct user_regs){ .rip = code(st_hlt) + 1 };
+	t->regs = (struct user_regs){.rip = code(st_hlt) + 1};
 	ev = run(t);
 	CHECK(t, ev == PLATFORM_EXCEPTION && t->fault.vector == 6, "ud2: #UD (vector %u)",
 	      t->fault.vector);
-	t->regs = (struct user_regs){ .rip = code(st_int81), .rbx = 0x5a5a };
+	t->regs = (struct user_regs){.rip = code(st_int81), .rbx = 0x5a5a};
 	ev = run(t);
-	CHECK(t, ev == PLATFORM_EXCEPTION && t->fault.vector == 13 &&
+	CHECK(t,
+	      ev == PLATFORM_EXCEPTION && t->fault.vector == 13 &&
 		      t->fault.error_code == ((R0_VEC_RETURN << 3) | 2) && t->regs.rbx == 0x5a5a,
 	      "int $0x81 from a program: #GP(%#x)", t->fault.error_code);
-	t->regs = (struct user_regs){ .rip = 0x7fff00000000ULL };
+	t->regs = (struct user_regs){.rip = 0x7fff00000000ULL};
 	ev = run(t);
 	CHECK(t, ev == PLATFORM_FAULT && t->fault.exec && t->fault.addr == 0x7fff00000000ULL,
 	      "jump to an unmapped address: instruction-fetch #PF");
-	t->regs = (struct user_regs){ .rip = R0_DIRECT_MAP + R0_PA_IMAGE };
+	t->regs = (struct user_regs){.rip = R0_DIRECT_MAP + R0_PA_IMAGE};
 	ev = run(t);
 	CHECK(t, ev == PLATFORM_FAULT && t->fault.present && t->fault.exec,
 	      "jump into ring0's code from ring 3: protection #PF");
@@ -166,9 +181,10 @@ static void test_fs(struct st *t)
 {
 	u64 pa = new_page(t, 0xf5f5);
 	int ret = kvm_as_map(t->as, DATA_VA + 0x20000, pa, PLATFORM_PROT_READ);
-	t->regs = (struct user_regs){ .rip = code(st_fs), .fs_base = DATA_VA + 0x20000 };
+	t->regs = (struct user_regs){.rip = code(st_fs), .fs_base = DATA_VA + 0x20000};
 	enum platform_event ev = run(t);
-	CHECK(t, !ret && ev == PLATFORM_SYSCALL && t->regs.orig_rax == 0xf5f5, "FS base reaches the guest");
+	CHECK(t, !ret && ev == PLATFORM_SYSCALL && t->regs.orig_rax == 0xf5f5,
+	      "FS base reaches the guest");
 	kvm_as_unmap(t->as, DATA_VA + 0x20000, PAGE_SIZE);
 	t->kp->mem.free_frame(t->kp->mem.opaque, pa);
 	t->regs.fs_base = 0;
@@ -185,14 +201,14 @@ static void *kicker(void *arg)
 static void test_interrupt(struct st *t)
 {
 	pthread_t th;
-	t->regs = (struct user_regs){ .rip = code(st_spin) };
+	t->regs = (struct user_regs){.rip = code(st_spin)};
 	pthread_create(&th, NULL, kicker, t);
 	enum platform_event ev = run(t);
 	pthread_join(th, NULL);
 	CHECK(t, ev == PLATFORM_INTERRUPTED && t->regs.rip == code(st_spin),
 	      "a spinning vCPU is interrupted from another thread");
 	kvm_ctx_clear_interrupt(t->ctx);
-	t->regs = (struct user_regs){ .rip = code(st_syscall), .rax = 60 };
+	t->regs = (struct user_regs){.rip = code(st_syscall), .rax = 60};
 	ev = run(t);
 	CHECK(t, ev == PLATFORM_SYSCALL && t->regs.orig_rax == 60, "and it runs again afterwards");
 }
@@ -218,7 +234,7 @@ static int selftest_setup(struct st *t, u64 *code_pa, u64 *stack_pa)
 int platform_kvm_selftest(const struct platform_config *cfg)
 {
 	struct platform *p;
-	struct st t = { 0 };
+	struct st t = {0};
 	u64 code_pa = 0, stack_pa = 0;
 
 	int ret = platform_kvm_create(cfg, &p);

@@ -105,9 +105,16 @@ static void tss_build(struct kvm_vcpu *v)
 
 static struct kvm_segment code_seg(u16 sel, unsigned dpl, bool l)
 {
-	return (struct kvm_segment){ .base = 0, .limit = 0xffffffff, .selector = sel,
-				     .type = 11, .present = 1, .dpl = dpl, .db = !l,
-				     .s = 1, .l = l, .g = 1 };
+	return (struct kvm_segment){.base = 0,
+				    .limit = 0xffffffff,
+				    .selector = sel,
+				    .type = 11,
+				    .present = 1,
+				    .dpl = dpl,
+				    .db = !l,
+				    .s = 1,
+				    .l = l,
+				    .g = 1};
 }
 
 static int vcpu_set_sregs(struct kvm_vcpu *v)
@@ -122,10 +129,12 @@ static int vcpu_set_sregs(struct kvm_vcpu *v)
 	s.ds.type = s.es.type = s.ss.type = 3;
 	s.fs = s.gs = s.ds;
 	s.fs.selector = s.gs.selector = 0;
-	s.tr = (struct kvm_segment){ .base = area_va(v, R0_AREA_TSS),
-				     .limit = R0_TSS_SIZE + R0_IOPB_BYTES - 1,
-				     .selector = R0_SEL_TSS, .type = 11, .present = 1 };
-	s.ldt = (struct kvm_segment){ .type = 2, .present = 1, .unusable = 1 };
+	s.tr = (struct kvm_segment){.base = area_va(v, R0_AREA_TSS),
+				    .limit = R0_TSS_SIZE + R0_IOPB_BYTES - 1,
+				    .selector = R0_SEL_TSS,
+				    .type = 11,
+				    .present = 1};
+	s.ldt = (struct kvm_segment){.type = 2, .present = 1, .unusable = 1};
 	s.gdt.base = area_va(v, R0_AREA_GDT);
 	s.gdt.limit = R0_GDT_ENTRIES * 8 - 1;
 	s.idt.base = kvm_r0_va(R0_PA_IDT);
@@ -158,16 +167,16 @@ int kvm_vcpu_set_syscall_entry(struct kvm_vcpu *v)
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e[7];
-	} m = { .hdr.nmsrs = 7 };
-	m.e[0] = (struct kvm_msr_entry){ .index = MSR_STAR,
-					 .data = ((u64)(R0_SEL_UCODE32 & ~3) << 48) |
-						 ((u64)R0_SEL_KCODE << 32) };
-	m.e[1] = (struct kvm_msr_entry){ .index = MSR_LSTAR, .data = lstar };
-	m.e[2] = (struct kvm_msr_entry){ .index = MSR_CSTAR, .data = lstar };
-	m.e[3] = (struct kvm_msr_entry){ .index = MSR_SFMASK, .data = SYSCALL_FMASK };
-	m.e[4] = (struct kvm_msr_entry){ .index = MSR_FS_BASE, .data = 0 };
-	m.e[5] = (struct kvm_msr_entry){ .index = MSR_GS_BASE, .data = 0 };
-	m.e[6] = (struct kvm_msr_entry){ .index = MSR_KERNEL_GS_BASE, .data = 0 };
+	} m = {.hdr.nmsrs = 7};
+	m.e[0] = (struct kvm_msr_entry){.index = MSR_STAR,
+					.data = ((u64)(R0_SEL_UCODE32 & ~3) << 48) |
+						((u64)R0_SEL_KCODE << 32)};
+	m.e[1] = (struct kvm_msr_entry){.index = MSR_LSTAR, .data = lstar};
+	m.e[2] = (struct kvm_msr_entry){.index = MSR_CSTAR, .data = lstar};
+	m.e[3] = (struct kvm_msr_entry){.index = MSR_SFMASK, .data = SYSCALL_FMASK};
+	m.e[4] = (struct kvm_msr_entry){.index = MSR_FS_BASE, .data = 0};
+	m.e[5] = (struct kvm_msr_entry){.index = MSR_GS_BASE, .data = 0};
+	m.e[6] = (struct kvm_msr_entry){.index = MSR_KERNEL_GS_BASE, .data = 0};
 	if (ioctl(v->fd, KVM_SET_MSRS, &m) != 7)
 		return kvm_ioctl_error("KVM_SET_MSRS");
 	v->cur_fs = v->cur_gs = 0;
@@ -188,7 +197,7 @@ int kvm_vcpu_reset(struct kvm_vcpu *v)
 	ret = kvm_vcpu_set_syscall_entry(v);
 	if (ret)
 		return ret;
-	struct kvm_regs r = { .rflags = 2, .rsp = area_va(v, R0_ENTRY_RSP_OFF) };
+	struct kvm_regs r = {.rflags = 2, .rsp = area_va(v, R0_ENTRY_RSP_OFF)};
 	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
 		return kvm_ioctl_error("KVM_SET_REGS");
 	v->state = VCPU_FRESH;
@@ -202,10 +211,10 @@ static int vcpu_set_cpu_features(struct kvm_vcpu *v)
 
 	if (ioctl(v->fd, KVM_SET_CPUID2, kp->cpuid) < 0)
 		return kvm_ioctl_error("KVM_SET_CPUID2");
-	struct kvm_xcrs x = { .nr_xcrs = 1, .xcrs[0] = { .xcr = 0, .value = kp->xcr0 } };
+	struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs[0] = {.xcr = 0, .value = kp->xcr0}};
 	if (ioctl(v->fd, KVM_SET_XCRS, &x) < 0)
 		return kvm_ioctl_error("KVM_SET_XCRS");
-	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
 	if (ioctl(v->fd, KVM_SET_FPU, &fpu) < 0)
 		return kvm_ioctl_error("KVM_SET_FPU");
 	return 0;
@@ -268,12 +277,12 @@ void kvm_vcpu_dump(struct kvm_vcpu *v, const char *why)
 
 	pr_err("kvm: vcpu %u: %s", v->id, why);
 	if (ioctl(v->fd, KVM_GET_REGS, &r) == 0) {
-		pr_err("  rip=%#llx rsp=%#llx rflags=%#llx rax=%#llx rbx=%#llx rcx=%#llx",
-		       r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx);
-		pr_err("  rdx=%#llx rsi=%#llx rdi=%#llx rbp=%#llx r8=%#llx r9=%#llx",
-		       r.rdx, r.rsi, r.rdi, r.rbp, r.r8, r.r9);
-		pr_err("  r10=%#llx r11=%#llx r12=%#llx r13=%#llx r14=%#llx r15=%#llx",
-		       r.r10, r.r11, r.r12, r.r13, r.r14, r.r15);
+		pr_err("  rip=%#llx rsp=%#llx rflags=%#llx rax=%#llx rbx=%#llx rcx=%#llx", r.rip,
+		       r.rsp, r.rflags, r.rax, r.rbx, r.rcx);
+		pr_err("  rdx=%#llx rsi=%#llx rdi=%#llx rbp=%#llx r8=%#llx r9=%#llx", r.rdx, r.rsi,
+		       r.rdi, r.rbp, r.r8, r.r9);
+		pr_err("  r10=%#llx r11=%#llx r12=%#llx r13=%#llx r14=%#llx r15=%#llx", r.r10,
+		       r.r11, r.r12, r.r13, r.r14, r.r15);
 	}
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) == 0)
 		pr_err("  cs=%#x ss=%#x cr0=%#llx cr2=%#llx cr3=%#llx cr4=%#llx efer=%#llx",

@@ -12,10 +12,8 @@
 #include "kvm_internal.h"
 #include "lib/log.h"
 
-extern const u8 ring0_image_start[], ring0_image_end[], ring0_full_return[],
-	ring0_exc_stubs[];
+extern const u8 ring0_image_start[], ring0_image_end[], ring0_full_return[], ring0_exc_stubs[];
 extern const u8 ring0_tramp_start[], ring0_tramp_end[];
-
 
 int kvm_ioctl_error(const char *what)
 {
@@ -52,11 +50,11 @@ static int kvm_check_caps(int kvm)
 		int cap;
 		const char *name;
 	} caps[] = {
-		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY (memory file as guest RAM)" },
-		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT (interrupting vCPUs)" },
-		{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID (CPUID pass-through)" },
-		{ KVM_CAP_XSAVE, "KVM_CAP_XSAVE (AVX state)" },
-		{ KVM_CAP_XCRS, "KVM_CAP_XCRS (XCR0)" },
+		{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY (memory file as guest RAM)"},
+		{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT (interrupting vCPUs)"},
+		{KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID (CPUID pass-through)"},
+		{KVM_CAP_XSAVE, "KVM_CAP_XSAVE (AVX state)"},
+		{KVM_CAP_XCRS, "KVM_CAP_XCRS (XCR0)"},
 	};
 	int api = ioctl(kvm, KVM_GET_API_VERSION, 0);
 	if (api != KVM_API_VERSION) {
@@ -65,13 +63,15 @@ static int kvm_check_caps(int kvm)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(caps); i++) {
 		if (ioctl(kvm, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
-			pr_err("/dev/kvm: missing %s — this KVM is too old for runsk", caps[i].name);
+			pr_err("/dev/kvm: missing %s — this KVM is too old for runsk",
+			       caps[i].name);
 			return -ENOTSUP;
 		}
 	}
 	int sync = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
 	if (sync <= 0 || !(sync & KVM_SYNC_X86_REGS)) {
-		pr_err("/dev/kvm: missing KVM_CAP_SYNC_REGS — runsk reads registers without ioctls");
+		pr_err("/dev/kvm: missing KVM_CAP_SYNC_REGS — runsk reads registers without "
+		       "ioctls");
 		return -ENOTSUP;
 	}
 	return 0;

@@ -89,26 +89,32 @@ static int build_stack(struct task *t, const struct elf_image *img, u64 bias,
 	if (getrandom(random, sizeof(random), 0) != sizeof(random))
 		return -EIO;
 	struct auxv_entry aux[] = {
-		{ AT_PHDR, img->phdr_vaddr ? img->phdr_vaddr + bias : 0 },
-		{ AT_PHENT, img->phentsize },
-		{ AT_PHNUM, img->phnum },
-		{ AT_PAGESZ, PAGE_SIZE },
-		{ AT_BASE, 0 },
-		{ AT_FLAGS, 0 },
-		{ AT_ENTRY, img->entry + bias },
-		{ AT_UID, t->uid },
-		{ AT_EUID, t->uid },
-		{ AT_GID, t->gid },
-		{ AT_EGID, t->gid },
-		{ AT_SECURE, 0 },
-		{ AT_HWCAP, cpuid_hwcap() },
-		{ AT_HWCAP2, 0 },
-		{ AT_CLKTCK, 100 },
-		{ AT_MINSIGSTKSZ, 2048 },
+		{AT_PHDR, img->phdr_vaddr ? img->phdr_vaddr + bias : 0},
+		{AT_PHENT, img->phentsize},
+		{AT_PHNUM, img->phnum},
+		{AT_PAGESZ, PAGE_SIZE},
+		{AT_BASE, 0},
+		{AT_FLAGS, 0},
+		{AT_ENTRY, img->entry + bias},
+		{AT_UID, t->uid},
+		{AT_EUID, t->uid},
+		{AT_GID, t->gid},
+		{AT_EGID, t->gid},
+		{AT_SECURE, 0},
+		{AT_HWCAP, cpuid_hwcap()},
+		{AT_HWCAP2, 0},
+		{AT_CLKTCK, 100},
+		{AT_MINSIGSTKSZ, 2048},
 	};
 	struct stack_args sa = {
-		.argv = argv, .envp = envp, .execfn = t->exe, .platform = "x86_64",
-		.random = random, .aux = aux, .naux = ARRAY_SIZE(aux), .stack_top = MM_TASK_SIZE,
+		.argv = argv,
+		.envp = envp,
+		.execfn = t->exe,
+		.platform = "x86_64",
+		.random = random,
+		.aux = aux,
+		.naux = ARRAY_SIZE(aux),
+		.stack_top = MM_TASK_SIZE,
 	};
 	_cleanup_free_ u8 *buf = malloc(ARG_MAX_BYTES);
 	if (!buf)
@@ -125,7 +131,7 @@ static int build_stack(struct task *t, const struct elf_image *img, u64 bias,
 
 int exec_load(struct task *t, const char *const *argv, const char *const *envp)
 {
-	struct exe_file exe = { 0 };
+	struct exe_file exe = {0};
 	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
 	const char *path = t->exe;
 	u64 bias = 0, brk = 0, sp = 0;
@@ -139,7 +145,8 @@ int exec_load(struct task *t, const char *const *argv, const char *const *envp)
 	}
 	ret = elf_parse(exe.data, exe.len, img);
 	if (ret) {
-		pr_err("%s: not an x86-64 ELF executable runsk can load (%s)", path, strerror(-ret));
+		pr_err("%s: not an x86-64 ELF executable runsk can load (%s)", path,
+		       strerror(-ret));
 		goto out;
 	}
 	if (img->has_interp) {

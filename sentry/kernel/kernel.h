@@ -25,7 +25,7 @@ struct kernel {
 	char cwd[4096];
 	/* Set once when the sandbox must stop; the value is the signal. */
 	int killed;
-	int exit_status;           /* the wait status of init, once it exits */
+	int exit_status; /* the wait status of init, once it exits */
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
 };
 
@@ -38,7 +38,7 @@ struct task {
 	int tid, tgid, ppid;
 	u32 uid, gid;
 	bool exiting;
-	int exit_status;           /* wait status: (code << 8) or signal */
+	int exit_status; /* wait status: (code << 8) or signal */
 	u64 clear_child_tid;
 	u64 robust_list;
 	u64 sigmask;

@@ -22,7 +22,7 @@
 #include "sentry/vfs/file.h"
 
 /* Signals to runsk that stop the sandbox, as they would stop the program. */
-static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 struct init_thread {
 	struct task *t;
@@ -86,10 +86,10 @@ static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 	for (int r = 0; r < LINUX_RLIM_NLIMITS; r++) {
 		struct rlimit rl;
 		if (getrlimit(r, &rl) == 0)
-			k->rlimits[r] = (struct linux_rlimit){ rl.rlim_cur, rl.rlim_max };
+			k->rlimits[r] = (struct linux_rlimit){rl.rlim_cur, rl.rlim_max};
 		else
-			k->rlimits[r] = (struct linux_rlimit){ LINUX_RLIM_INFINITY,
-							      LINUX_RLIM_INFINITY };
+			k->rlimits[r] =
+				(struct linux_rlimit){LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY};
 	}
 }
 
@@ -118,8 +118,8 @@ static void *init_main(void *arg)
 /* Wait for init to exit, turning runsk's stop signals into a sandbox stop. */
 static void supervise(struct init_thread *it, int sfd)
 {
-	struct pollfd pfd[2] = { { .fd = it->done_fd, .events = POLLIN },
-				 { .fd = sfd, .events = POLLIN } };
+	struct pollfd pfd[2] = {{.fd = it->done_fd, .events = POLLIN},
+				{.fd = sfd, .events = POLLIN}};
 	for (;;) {
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			return;
@@ -144,7 +144,7 @@ static int run_init(struct kernel *k, struct task *t, const struct sandbox_confi
 		sigaddset(&set, stop_signals[i]);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	struct init_thread it = { .t = t, .cfg = cfg, .done_fd = eventfd(0, EFD_CLOEXEC) };
+	struct init_thread it = {.t = t, .cfg = cfg, .done_fd = eventfd(0, EFD_CLOEXEC)};
 	pthread_t th;
 	int ret = sfd < 0 || it.done_fd < 0 ? -errno : 0;
 	if (!ret)
@@ -171,8 +171,8 @@ static int wait_status_to_exit(int status)
 
 int sentry_run(const struct sandbox_config *cfg)
 {
-	struct kernel k = { 0 };
-	struct task t = { .k = &k, .tid = 1, .tgid = 1, .ppid = 0, .dumpable = true };
+	struct kernel k = {0};
+	struct task t = {.k = &k, .tid = 1, .tgid = 1, .ppid = 0, .dumpable = true};
 	struct platform_memory pm;
 	int ret;
 
@@ -194,7 +194,7 @@ int sentry_run(const struct sandbox_config *cfg)
 	if (IS_ERR(k.mf))
 		return PTR_ERR(k.mf);
 	pm = memfile_platform_memory(k.mf);
-	struct platform_config pc = { .ncpus = k.ncpus, .mem = &pm };
+	struct platform_config pc = {.ncpus = k.ncpus, .mem = &pm};
 	ret = platform_kvm_create(&pc, &k.platform);
 	if (ret)
 		goto out_mf;

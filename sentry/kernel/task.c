@@ -25,7 +25,7 @@ void task_sigpipe(struct task *t)
 static int exception_signal(u32 vector)
 {
 	switch (vector) {
-	case 0:  /* #DE */
+	case 0:	 /* #DE */
 	case 16: /* #MF */
 	case 19: /* #XM */
 		return SIGFPE;
@@ -72,8 +72,8 @@ int task_run(struct task *t)
 	struct platform_fault fault;
 
 	while (!t->exiting) {
-		enum platform_event ev = platform_switch(t->ctx, mm_platform_as(t->mm), &t->regs,
-							 &fault);
+		enum platform_event ev =
+			platform_switch(t->ctx, mm_platform_as(t->mm), &t->regs, &fault);
 		switch (ev) {
 		case PLATFORM_SYSCALL:
 			syscall_dispatch(t);

@@ -39,8 +39,7 @@ static int elf_check_ehdr(const Elf64_Ehdr *eh, size_t len)
 {
 	u64 phsize;
 
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_ident[EI_DATA] != ELFDATA2LSB)
 		return -ENOEXEC;
 	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
@@ -109,8 +108,7 @@ static int elf_add_load(struct elf_image *img, const Elf64_Phdr *ph, size_t len)
 }
 
 /* Like Linux, only the first PT_INTERP counts. */
-static int elf_read_interp(struct elf_image *img, const Elf64_Phdr *ph,
-			   const u8 *buf, size_t len)
+static int elf_read_interp(struct elf_image *img, const Elf64_Phdr *ph, const u8 *buf, size_t len)
 {
 	if (img->has_interp)
 		return 0;
@@ -125,8 +123,8 @@ static int elf_read_interp(struct elf_image *img, const Elf64_Phdr *ph,
 	return 0;
 }
 
-static int elf_read_phdr(struct elf_image *img, const Elf64_Phdr *ph,
-			 const u8 *buf, size_t len, bool *have_pt_phdr)
+static int elf_read_phdr(struct elf_image *img, const Elf64_Phdr *ph, const u8 *buf, size_t len,
+			 bool *have_pt_phdr)
 {
 	switch (ph->p_type) {
 	case PT_LOAD:
@@ -171,8 +169,7 @@ static int elf_check_span(struct elf_image *img)
 
 	if (img->type == ET_EXEC && img->max_vaddr > USER_ADDR_END)
 		return -ENOEXEC;
-	if (img->type == ET_DYN &&
-	    img->max_vaddr - img->min_vaddr >= ELF_DYN_MAX_SPAN)
+	if (img->type == ET_DYN && img->max_vaddr - img->min_vaddr >= ELF_DYN_MAX_SPAN)
 		return -ENOEXEC;
 	return 0;
 }

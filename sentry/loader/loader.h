@@ -13,29 +13,29 @@
 #include <stddef.h>
 #include "lib/compiler.h"
 
-#define ELF_MAX_LOAD 16        /* PT_LOAD segments we accept */
-#define ELF_MAX_INTERP 4096    /* PATH_MAX, including the NUL */
+#define ELF_MAX_LOAD 16	    /* PT_LOAD segments we accept */
+#define ELF_MAX_INTERP 4096 /* PATH_MAX, including the NUL */
 
 /* Protection bits of a segment, in PROT_* values. */
 struct elf_segment {
-	u64 vaddr;   /* p_vaddr, unrelocated */
+	u64 vaddr; /* p_vaddr, unrelocated */
 	u64 memsz;
 	u64 filesz;
-	u64 offset;  /* p_offset */
-	u32 prot;    /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	u64 offset; /* p_offset */
+	u32 prot;   /* PROT_READ | PROT_WRITE | PROT_EXEC */
 };
 
 struct elf_image {
-	u16 type;           /* ET_EXEC or ET_DYN */
-	u64 entry;          /* e_entry, unrelocated */
-	u64 phdr_vaddr;     /* where the program headers are in memory, unrelocated; 0 if not mapped */
+	u16 type;	/* ET_EXEC or ET_DYN */
+	u64 entry;	/* e_entry, unrelocated */
+	u64 phdr_vaddr; /* where the program headers are in memory, unrelocated; 0 if not mapped */
 	u16 phnum;
 	u16 phentsize;
-	u64 min_vaddr;      /* page-aligned down start of the lowest PT_LOAD */
-	u64 max_vaddr;      /* page-aligned up end of the highest PT_LOAD */
+	u64 min_vaddr; /* page-aligned down start of the lowest PT_LOAD */
+	u64 max_vaddr; /* page-aligned up end of the highest PT_LOAD */
 	unsigned nseg;
 	struct elf_segment seg[ELF_MAX_LOAD];
-	bool exec_stack;    /* PT_GNU_STACK with PF_X, or no PT_GNU_STACK */
+	bool exec_stack; /* PT_GNU_STACK with PF_X, or no PT_GNU_STACK */
 	bool has_interp;
 	char interp[ELF_MAX_INTERP]; /* PT_INTERP path, NUL-terminated, if has_interp */
 };
@@ -59,14 +59,15 @@ struct auxv_entry {
 };
 
 struct stack_args {
-	const char *const *argv;      /* NULL-terminated */
-	const char *const *envp;      /* NULL-terminated */
-	const char *execfn;           /* AT_EXECFN string */
-	const char *platform;         /* AT_PLATFORM string, e.g. "x86_64" */
-	const u8 *random;             /* 16 bytes for AT_RANDOM */
-	const struct auxv_entry *aux; /* entries other than AT_EXECFN, AT_PLATFORM, AT_RANDOM, AT_NULL */
+	const char *const *argv; /* NULL-terminated */
+	const char *const *envp; /* NULL-terminated */
+	const char *execfn;	 /* AT_EXECFN string */
+	const char *platform;	 /* AT_PLATFORM string, e.g. "x86_64" */
+	const u8 *random;	 /* 16 bytes for AT_RANDOM */
+	const struct auxv_entry
+		*aux; /* entries other than AT_EXECFN, AT_PLATFORM, AT_RANDOM, AT_NULL */
 	size_t naux;
-	u64 stack_top;                /* guest address one past the highest stack byte */
+	u64 stack_top; /* guest address one past the highest stack byte */
 };
 
 /*

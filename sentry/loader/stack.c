@@ -20,7 +20,7 @@
 struct stack_cursor {
 	u8 *buf;
 	u64 bottom; /* guest address of buf[0] */
-	u64 p;      /* lowest guest address allocated so far */
+	u64 p;	    /* lowest guest address allocated so far */
 };
 
 /* Host pointer for guest address addr, which the caller allocated. */
@@ -78,8 +78,7 @@ static int stack_strings_size(const char *const *list, size_t n, u64 *size)
 }
 
 /* Copy list's strings, in order, to a new block; *start is its address. */
-static int stack_push_strings(struct stack_cursor *c, const char *const *list,
-			      size_t n, u64 *start)
+static int stack_push_strings(struct stack_cursor *c, const char *const *list, size_t n, u64 *start)
 {
 	u64 size, addr;
 	size_t i, len;
@@ -100,8 +99,7 @@ static int stack_push_strings(struct stack_cursor *c, const char *const *list,
 	return 0;
 }
 
-static int stack_push_bytes(struct stack_cursor *c, const void *src, u64 size,
-			    u64 *addr)
+static int stack_push_bytes(struct stack_cursor *c, const void *src, u64 size, u64 *addr)
 {
 	int err = stack_alloc(c, size);
 
@@ -113,8 +111,8 @@ static int stack_push_bytes(struct stack_cursor *c, const void *src, u64 size,
 }
 
 /* Write the pointers to the n consecutive strings at str, then NULL. */
-static u64 stack_put_vector(const struct stack_cursor *c, u64 at,
-			    const char *const *list, size_t n, u64 str)
+static u64 stack_put_vector(const struct stack_cursor *c, u64 at, const char *const *list, size_t n,
+			    u64 str)
 {
 	size_t i;
 
@@ -127,8 +125,7 @@ static u64 stack_put_vector(const struct stack_cursor *c, u64 at,
 	return at + 8;
 }
 
-static u64 stack_put_aux(const struct stack_cursor *c, u64 at, u64 type,
-			 u64 val)
+static u64 stack_put_aux(const struct stack_cursor *c, u64 at, u64 type, u64 val)
 {
 	stack_put_u64(c, at, type);
 	stack_put_u64(c, at + 8, val);
@@ -141,8 +138,7 @@ struct stack_strings {
 };
 
 /* From the top: end marker, execfn, envp, argv, platform, random bytes. */
-static int stack_push_data(struct stack_cursor *c,
-			   const struct stack_args *args,
+static int stack_push_data(struct stack_cursor *c, const struct stack_args *args,
 			   struct stack_strings *s)
 {
 	static const u64 end_marker;
@@ -151,8 +147,7 @@ static int stack_push_data(struct stack_cursor *c,
 
 	err = stack_push_bytes(c, &end_marker, sizeof(end_marker), &marker);
 	if (!err)
-		err = stack_push_bytes(c, args->execfn,
-				       strlen(args->execfn) + 1, &s->execfn);
+		err = stack_push_bytes(c, args->execfn, strlen(args->execfn) + 1, &s->execfn);
 	if (!err)
 		err = stack_push_strings(c, args->envp, s->envc, &s->envp);
 	if (!err)
@@ -160,18 +155,14 @@ static int stack_push_data(struct stack_cursor *c,
 	if (!err)
 		err = stack_align(c);
 	if (!err)
-		err = stack_push_bytes(c, args->platform,
-				       strlen(args->platform) + 1,
-				       &s->platform);
+		err = stack_push_bytes(c, args->platform, strlen(args->platform) + 1, &s->platform);
 	if (!err)
-		err = stack_push_bytes(c, args->random, STACK_RANDOM_BYTES,
-				       &s->random);
+		err = stack_push_bytes(c, args->random, STACK_RANDOM_BYTES, &s->random);
 	return err;
 }
 
 /* 8-byte words of argc, argv, envp and auxv, or 0 on overflow. */
-static u64 stack_table_words(const struct stack_args *args,
-			     const struct stack_strings *s)
+static u64 stack_table_words(const struct stack_args *args, const struct stack_strings *s)
 {
 	u64 words, aux;
 
@@ -181,8 +172,7 @@ static u64 stack_table_words(const struct stack_args *args,
 		return 0;
 	/* the caller's entries plus EXECFN, PLATFORM, RANDOM and NULL */
 	if (__builtin_add_overflow((u64)args->naux, 4, &aux) ||
-	    __builtin_mul_overflow(aux, 2, &aux) ||
-	    __builtin_add_overflow(words, aux, &words))
+	    __builtin_mul_overflow(aux, 2, &aux) || __builtin_add_overflow(words, aux, &words))
 		return 0;
 	return words;
 }

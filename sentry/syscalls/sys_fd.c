@@ -19,7 +19,8 @@ static long do_dup_to(struct task *t, int oldfd, int newfd, bool cloexec)
 	struct file *f = fdtable_get(t->files, oldfd);
 	if (!f)
 		return -EBADF;
-	if (newfd < 0 || newfd >= FDTABLE_MAX || (u64)newfd >= t->k->rlimits[LINUX_RLIMIT_NOFILE].cur) {
+	if (newfd < 0 || newfd >= FDTABLE_MAX ||
+	    (u64)newfd >= t->k->rlimits[LINUX_RLIMIT_NOFILE].cur) {
 		file_put(f);
 		return -EBADF;
 	}

@@ -131,7 +131,9 @@ long sys_getrlimit(struct task *t, const struct syscall_args *a)
 	if (res >= LINUX_RLIM_NLIMITS)
 		return -EINVAL;
 	return mm_copy_to_user(t->mm, arg_ptr(a, 1), &t->k->rlimits[res],
-			       sizeof(struct linux_rlimit)) ? -EFAULT : 0;
+			       sizeof(struct linux_rlimit))
+		       ? -EFAULT
+		       : 0;
 }
 
 long sys_sched_getaffinity(struct task *t, const struct syscall_args *a)
@@ -148,7 +150,7 @@ long sys_sched_getaffinity(struct task *t, const struct syscall_args *a)
 	if (len < sizeof(mask) || (len & (sizeof(long) - 1)))
 		return -EINVAL;
 	return mm_copy_to_user(t->mm, arg_ptr(a, 2), &mask, sizeof(mask)) ? -EFAULT
-									   : (long)sizeof(mask);
+									  : (long)sizeof(mask);
 }
 
 long sys_sched_yield(struct task *t, const struct syscall_args *a)

@@ -25,8 +25,8 @@ static void file_putp(struct file **f)
 #define _cleanup_file_ __attribute__((cleanup(file_putp)))
 
 /* One direction of I/O over guest iovecs, through a bounce buffer. */
-static long file_rw(struct task *t, struct file *f, const struct linux_iovec *iov, int n,
-		    s64 *pos, bool write)
+static long file_rw(struct task *t, struct file *f, const struct linux_iovec *iov, int n, s64 *pos,
+		    bool write)
 {
 	u32 mode = f->flags & O_ACCMODE;
 	if (write ? mode == O_RDONLY : mode == O_WRONLY)
@@ -59,7 +59,8 @@ static long file_rw(struct task *t, struct file *f, const struct linux_iovec *io
 			} else {
 				r = f->ops->read(f, io_bounce, len, pos);
 				if (r > 0) {
-					size_t put = mm_copy_to_user_partial(t->mm, ua, io_bounce, r);
+					size_t put =
+						mm_copy_to_user_partial(t->mm, ua, io_bounce, r);
 					if (!put)
 						return total ? total : -EFAULT;
 					fault = put < (size_t)r;
@@ -88,7 +89,7 @@ static long do_rw(struct task *t, int fd, uaddr_t buf, u64 count, s64 *pos, bool
 		return -EBADF;
 	if (pos && *pos < 0)
 		return -EINVAL;
-	struct linux_iovec iov = { buf.addr, MIN(count, (u64)MAX_RW_COUNT) };
+	struct linux_iovec iov = {buf.addr, MIN(count, (u64)MAX_RW_COUNT)};
 	return file_rw(t, f, &iov, 1, pos, write);
 }
 

@@ -12,10 +12,10 @@
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 
 /* Flags MAP_SHARED_VALIDATE accepts (the rest: EOPNOTSUPP). */
-#define MAP_KNOWN                                                                       \
-	(LINUX_MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE |  \
-	 MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |   \
-	 MAP_STACK | MAP_HUGETLB | MAP_SYNC | LINUX_MAP_FIXED_NOREPLACE | (0x3fU << 26))
+#define MAP_KNOWN                                                                                \
+	(LINUX_MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE |            \
+	 MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | \
+	 MAP_HUGETLB | MAP_SYNC | LINUX_MAP_FIXED_NOREPLACE | (0x3fU << 26))
 
 long sys_mmap(struct task *t, const struct syscall_args *a)
 {

@@ -20,7 +20,8 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 		memcpy(t->comm, name, sizeof(name));
 		return 0;
 	case PR_GET_NAME:
-		return mm_copy_to_user(t->mm, arg_ptr(a, 1), t->comm, sizeof(t->comm)) ? -EFAULT : 0;
+		return mm_copy_to_user(t->mm, arg_ptr(a, 1), t->comm, sizeof(t->comm)) ? -EFAULT
+										       : 0;
 	case PR_GET_DUMPABLE:
 		return t->dumpable;
 	case PR_SET_DUMPABLE:

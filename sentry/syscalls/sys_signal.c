@@ -10,17 +10,16 @@
 #define SIG_BLOCK 0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define SIG_BIT(sig) (1ULL << ((sig) - 1))
+#define SIG_BIT(sig) (1ULL << ((sig)-1))
 #define UNBLOCKABLE (SIG_BIT(LINUX_SIGKILL) | SIG_BIT(LINUX_SIGSTOP))
 /*
  * The sa_flags bits x86-64 Linux knows; others are cleared so programs
  * can detect unsupported flags (SA_UNSUPPORTED, Linux 5.11).
  */
-#define SA_KNOWN_FLAGS                                                            \
-	(0x1 /* NOCLDSTOP */ | 0x2 /* NOCLDWAIT */ | 0x4 /* SIGINFO */ |         \
-	 0x800 /* EXPOSE_TAGBITS */ | 0x04000000 /* RESTORER */ |                  \
-	 0x08000000 /* ONSTACK */ | 0x10000000 /* RESTART */ |                     \
-	 0x40000000 /* NODEFER */ | 0x80000000 /* RESETHAND */)
+#define SA_KNOWN_FLAGS                                                                       \
+	(0x1 /* NOCLDSTOP */ | 0x2 /* NOCLDWAIT */ | 0x4 /* SIGINFO */ |                     \
+	 0x800 /* EXPOSE_TAGBITS */ | 0x04000000 /* RESTORER */ | 0x08000000 /* ONSTACK */ | \
+	 0x10000000 /* RESTART */ | 0x40000000 /* NODEFER */ | 0x80000000 /* RESETHAND */)
 
 long sys_rt_sigaction(struct task *t, const struct syscall_args *a)
 {

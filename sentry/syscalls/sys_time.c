@@ -33,7 +33,7 @@ long sys_clock_gettime(struct task *t, const struct syscall_args *a)
 	if (!clock_valid(id))
 		return -EINVAL;
 	clock_gettime(id, &ts);
-	struct linux_timespec lt = { ts.tv_sec, ts.tv_nsec };
+	struct linux_timespec lt = {ts.tv_sec, ts.tv_nsec};
 	return mm_copy_to_user(t->mm, arg_ptr(a, 1), &lt, sizeof(lt)) ? -EFAULT : 0;
 }
 
@@ -46,7 +46,7 @@ long sys_clock_getres(struct task *t, const struct syscall_args *a)
 	if (!a->a[1])
 		return 0;
 	clock_getres(id, &ts);
-	struct linux_timespec lt = { ts.tv_sec, ts.tv_nsec };
+	struct linux_timespec lt = {ts.tv_sec, ts.tv_nsec};
 	return mm_copy_to_user(t->mm, arg_ptr(a, 1), &lt, sizeof(lt)) ? -EFAULT : 0;
 }
 
@@ -55,12 +55,12 @@ long sys_gettimeofday(struct task *t, const struct syscall_args *a)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (a->a[0]) {
-		struct linux_timeval tv = { ts.tv_sec, ts.tv_nsec / 1000 };
+		struct linux_timeval tv = {ts.tv_sec, ts.tv_nsec / 1000};
 		if (mm_copy_to_user(t->mm, arg_ptr(a, 0), &tv, sizeof(tv)))
 			return -EFAULT;
 	}
 	if (a->a[1]) {
-		struct linux_timezone tz = { 0, 0 };
+		struct linux_timezone tz = {0, 0};
 		if (mm_copy_to_user(t->mm, arg_ptr(a, 1), &tz, sizeof(tz)))
 			return -EFAULT;
 	}
@@ -82,7 +82,7 @@ static long do_sleep(struct task *t, int clock, int flags, uaddr_t ureq, uaddr_t
 		return -EFAULT;
 	if (req.tv_sec < 0 || req.tv_nsec < 0 || req.tv_nsec >= 1000000000)
 		return -EINVAL;
-	struct timespec ts = { req.tv_sec, req.tv_nsec }, rem;
+	struct timespec ts = {req.tv_sec, req.tv_nsec}, rem;
 	int ret;
 	/* Restart after host signals unless the sandbox is being stopped. */
 	while ((ret = clock_nanosleep(clock, flags, &ts, &rem)) == EINTR &&
@@ -90,7 +90,7 @@ static long do_sleep(struct task *t, int clock, int flags, uaddr_t ureq, uaddr_t
 		if (!(flags & TIMER_ABSTIME))
 			ts = rem;
 	if (ret == EINTR && !(flags & TIMER_ABSTIME) && urem.addr) {
-		struct linux_timespec lr = { rem.tv_sec, rem.tv_nsec };
+		struct linux_timespec lr = {rem.tv_sec, rem.tv_nsec};
 		if (mm_copy_to_user(t->mm, urem, &lr, sizeof(lr)))
 			return -EFAULT;
 	}

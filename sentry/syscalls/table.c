@@ -19,7 +19,7 @@ struct syscall_entry {
 };
 
 static const struct syscall_entry syscall_table[] = {
-#define SYSCALL(nr, nm, handler, st, f) [nr] = { .name = #nm, .fn = handler, .status = st, .fmt = f },
+#define SYSCALL(nr, nm, handler, st, f) [nr] = {.name = #nm, .fn = handler, .status = st, .fmt = f},
 #include "syscalls.def"
 #undef SYSCALL
 };
@@ -71,7 +71,8 @@ static void strace_line(struct task *t, u64 nr, const struct syscall_args *a, lo
 	if (e && e->name)
 		n = snprintf(line, sizeof(line), "[%4d] %s(", t->tid, e->name);
 	else
-		n = snprintf(line, sizeof(line), "[%4d] syscall_%llu(", t->tid, (unsigned long long)nr);
+		n = snprintf(line, sizeof(line), "[%4d] syscall_%llu(", t->tid,
+			     (unsigned long long)nr);
 	const char *fmt = e && e->fmt ? e->fmt : "";
 	for (int i = 0; fmt[i] && n < (int)sizeof(line) - 64; i++) {
 		if (i)
@@ -89,8 +90,8 @@ static void strace_line(struct task *t, u64 nr, const struct syscall_args *a, lo
 void syscall_dispatch(struct task *t)
 {
 	u64 nr = t->regs.orig_rax;
-	struct syscall_args a = { { t->regs.rdi, t->regs.rsi, t->regs.rdx, t->regs.r10,
-				    t->regs.r8, t->regs.r9 } };
+	struct syscall_args a = {
+		{t->regs.rdi, t->regs.rsi, t->regs.rdx, t->regs.r10, t->regs.r8, t->regs.r9}};
 	long ret;
 
 	if (nr < ARRAY_SIZE(syscall_table) && syscall_table[nr].fn)
@@ -128,8 +129,8 @@ const char *syscall_formats(u64 nr)
 
 void sentry_print_syscalls(void)
 {
-	static const char *const status[] = { "full", "partial", "enosys" };
-	unsigned counts[3] = { 0 };
+	static const char *const status[] = {"full", "partial", "enosys"};
+	unsigned counts[3] = {0};
 	for (size_t nr = 0; nr < ARRAY_SIZE(syscall_table); nr++) {
 		const struct syscall_entry *e = &syscall_table[nr];
 		if (!e->name)

@@ -30,8 +30,8 @@ struct file_ops {
 
 struct file {
 	const struct file_ops *ops;
-	int refs;           /* atomic */
-	u32 flags;          /* O_* status flags (O_NONBLOCK, O_APPEND, access mode) */
+	int refs;  /* atomic */
+	u32 flags; /* O_* status flags (O_NONBLOCK, O_APPEND, access mode) */
 	/*
 	 * A bad pointer part-way through a write buffer: regular files take
 	 * the bytes before it (a short write), pipes and the like fail the

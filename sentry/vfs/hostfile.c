@@ -38,13 +38,19 @@ static int hostfile_stat(struct file *f, struct linux_stat *st)
 	if (fstat(to_hostfile(f)->fd, &hs) < 0)
 		return -errno;
 	*st = (struct linux_stat){
-		.st_dev = hs.st_dev, .st_ino = hs.st_ino, .st_nlink = hs.st_nlink,
-		.st_mode = hs.st_mode, .st_uid = hs.st_uid, .st_gid = hs.st_gid,
-		.st_rdev = hs.st_rdev, .st_size = hs.st_size, .st_blksize = hs.st_blksize,
+		.st_dev = hs.st_dev,
+		.st_ino = hs.st_ino,
+		.st_nlink = hs.st_nlink,
+		.st_mode = hs.st_mode,
+		.st_uid = hs.st_uid,
+		.st_gid = hs.st_gid,
+		.st_rdev = hs.st_rdev,
+		.st_size = hs.st_size,
+		.st_blksize = hs.st_blksize,
 		.st_blocks = hs.st_blocks,
-		.st_atim = { hs.st_atim.tv_sec, hs.st_atim.tv_nsec },
-		.st_mtim = { hs.st_mtim.tv_sec, hs.st_mtim.tv_nsec },
-		.st_ctim = { hs.st_ctim.tv_sec, hs.st_ctim.tv_nsec },
+		.st_atim = {hs.st_atim.tv_sec, hs.st_atim.tv_nsec},
+		.st_mtim = {hs.st_mtim.tv_sec, hs.st_mtim.tv_nsec},
+		.st_ctim = {hs.st_ctim.tv_sec, hs.st_ctim.tv_nsec},
 	};
 	return 0;
 }

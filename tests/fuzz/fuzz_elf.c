@@ -16,8 +16,7 @@ static void fuzz_check_image(const struct elf_image *img)
 	const struct elf_segment *seg;
 	unsigned i;
 
-	if (img->nseg == 0 || img->nseg > ELF_MAX_LOAD ||
-	    img->min_vaddr > img->max_vaddr)
+	if (img->nseg == 0 || img->nseg > ELF_MAX_LOAD || img->min_vaddr > img->max_vaddr)
 		abort();
 	if (img->has_interp && !memchr(img->interp, '\0', ELF_MAX_INTERP))
 		abort();

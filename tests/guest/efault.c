@@ -81,7 +81,7 @@ static long c_writev_iov(void *p)
 
 static long c_writev_base(void *p)
 {
-	struct iovec iov = { .iov_base = p, .iov_len = 10 };
+	struct iovec iov = {.iov_base = p, .iov_len = 10};
 
 	return syscall(SYS_writev, 1L, &iov, 1L);
 }
@@ -118,8 +118,7 @@ static long c_readlink_path(void *p)
 
 static long c_readlinkat_path(void *p)
 {
-	return syscall(SYS_readlinkat, (long)AT_FDCWD, p, path_buf,
-		       (long)sizeof(path_buf));
+	return syscall(SYS_readlinkat, (long)AT_FDCWD, p, path_buf, (long)sizeof(path_buf));
 }
 
 static long c_fstatat_path(void *p)
@@ -140,7 +139,7 @@ static long c_pread(void *p)
 
 static long c_readv_base(void *p)
 {
-	struct iovec iov = { .iov_base = p, .iov_len = 10 };
+	struct iovec iov = {.iov_base = p, .iov_len = 10};
 
 	return syscall(SYS_readv, 0L, &iov, 1L);
 }
@@ -241,48 +240,45 @@ static long c_tiocgwinsz(void *p)
 }
 
 static const struct efault_case cases[] = {
-	{ "write(stdout, 10 bytes)", c_write, false, EXP_EFAULT },
-	{ "writev(stdout, iov array)", c_writev_iov, false, EXP_EFAULT },
-	{ "writev(stdout, iov_base)", c_writev_base, false, EXP_EFAULT },
-	{ "nanosleep(req)", c_nanosleep, false, EXP_EFAULT },
-	{ "clock_nanosleep(req)", c_clock_nanosleep, false, EXP_EFAULT },
-	{ "rt_sigaction(act)", c_sigaction_act, false, EXP_EFAULT },
-	{ "rt_sigprocmask(set)", c_sigprocmask_set, false, EXP_EFAULT },
-	{ "prlimit64(new limit)", c_prlimit_new, false, EXP_EFAULT },
-	{ "readlink(path)", c_readlink_path, false, EXP_EFAULT },
-	{ "readlinkat(path)", c_readlinkat_path, false, EXP_EFAULT },
-	{ "newfstatat(path)", c_fstatat_path, false, EXP_EFAULT },
+	{"write(stdout, 10 bytes)", c_write, false, EXP_EFAULT},
+	{"writev(stdout, iov array)", c_writev_iov, false, EXP_EFAULT},
+	{"writev(stdout, iov_base)", c_writev_base, false, EXP_EFAULT},
+	{"nanosleep(req)", c_nanosleep, false, EXP_EFAULT},
+	{"clock_nanosleep(req)", c_clock_nanosleep, false, EXP_EFAULT},
+	{"rt_sigaction(act)", c_sigaction_act, false, EXP_EFAULT},
+	{"rt_sigprocmask(set)", c_sigprocmask_set, false, EXP_EFAULT},
+	{"prlimit64(new limit)", c_prlimit_new, false, EXP_EFAULT},
+	{"readlink(path)", c_readlink_path, false, EXP_EFAULT},
+	{"readlinkat(path)", c_readlinkat_path, false, EXP_EFAULT},
+	{"newfstatat(path)", c_fstatat_path, false, EXP_EFAULT},
 
-	{ "read(/dev/null)", c_read, true, EXP_EFAULT_UNLESS_USER },
-	{ "pread64(/dev/null)", c_pread, true, EXP_EFAULT_UNLESS_USER },
-	{ "readv(/dev/null, iov_base)", c_readv_base, true,
-	  EXP_EFAULT_UNLESS_USER },
-	{ "uname", c_uname, true, EXP_EFAULT },
-	{ "clock_gettime", c_clock_gettime, true, EXP_EFAULT },
-	{ "clock_getres", c_clock_getres, true, EXP_EFAULT },
-	{ "gettimeofday(tv)", c_gettimeofday, true, EXP_EFAULT },
-	{ "gettimeofday(tz)", c_gettimeofday_tz, true, EXP_EFAULT },
-	{ "time", c_time, true, EXP_EFAULT },
-	{ "getrandom", c_getrandom, true, EXP_EFAULT },
-	{ "prlimit64(old limit)", c_prlimit_old, true, EXP_EFAULT },
-	{ "sched_getaffinity", c_getaffinity, true, EXP_EFAULT },
-	{ "getcwd", c_getcwd, true, EXP_EFAULT },
-	{ "readlink(buf)", c_readlink_buf, true, EXP_EFAULT },
-	{ "fstat(stdout)", c_fstat, true, EXP_EFAULT },
-	{ "newfstatat(stdout, AT_EMPTY_PATH, statbuf)", c_fstatat_buf, true,
-	  EXP_EFAULT },
-	{ "rt_sigaction(oldact)", c_sigaction_old, true, EXP_EFAULT },
-	{ "rt_sigprocmask(oldset)", c_sigprocmask_old, true, EXP_EFAULT },
-	{ "arch_prctl(ARCH_GET_FS)", c_get_fs, true, EXP_EFAULT },
-	{ "arch_prctl(ARCH_GET_GS)", c_get_gs, true, EXP_EFAULT },
-	{ "ioctl(stdout, TCGETS)", c_tcgets, true, EXP_ENOTTY },
-	{ "ioctl(stdout, TIOCGWINSZ)", c_tiocgwinsz, true, EXP_ENOTTY },
+	{"read(/dev/null)", c_read, true, EXP_EFAULT_UNLESS_USER},
+	{"pread64(/dev/null)", c_pread, true, EXP_EFAULT_UNLESS_USER},
+	{"readv(/dev/null, iov_base)", c_readv_base, true, EXP_EFAULT_UNLESS_USER},
+	{"uname", c_uname, true, EXP_EFAULT},
+	{"clock_gettime", c_clock_gettime, true, EXP_EFAULT},
+	{"clock_getres", c_clock_getres, true, EXP_EFAULT},
+	{"gettimeofday(tv)", c_gettimeofday, true, EXP_EFAULT},
+	{"gettimeofday(tz)", c_gettimeofday_tz, true, EXP_EFAULT},
+	{"time", c_time, true, EXP_EFAULT},
+	{"getrandom", c_getrandom, true, EXP_EFAULT},
+	{"prlimit64(old limit)", c_prlimit_old, true, EXP_EFAULT},
+	{"sched_getaffinity", c_getaffinity, true, EXP_EFAULT},
+	{"getcwd", c_getcwd, true, EXP_EFAULT},
+	{"readlink(buf)", c_readlink_buf, true, EXP_EFAULT},
+	{"fstat(stdout)", c_fstat, true, EXP_EFAULT},
+	{"newfstatat(stdout, AT_EMPTY_PATH, statbuf)", c_fstatat_buf, true, EXP_EFAULT},
+	{"rt_sigaction(oldact)", c_sigaction_old, true, EXP_EFAULT},
+	{"rt_sigprocmask(oldset)", c_sigprocmask_old, true, EXP_EFAULT},
+	{"arch_prctl(ARCH_GET_FS)", c_get_fs, true, EXP_EFAULT},
+	{"arch_prctl(ARCH_GET_GS)", c_get_gs, true, EXP_EFAULT},
+	{"ioctl(stdout, TCGETS)", c_tcgets, true, EXP_ENOTTY},
+	{"ioctl(stdout, TIOCGWINSZ)", c_tiocgwinsz, true, EXP_ENOTTY},
 };
 
 static bool setup_pointers(void)
 {
-	char *p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (!check(p != MAP_FAILED, "mmap(3 pages) for bad pointers"))
 		return false;
@@ -292,8 +288,7 @@ static bool setup_pointers(void)
 	kind_ptr[K_NONE] = p;
 	kind_ptr[K_UNMAPPED] = p + PAGE;
 	kind_ptr[K_RDONLY] = p + 2 * PAGE;
-	return check(mprotect(p, PAGE, PROT_NONE) == 0 &&
-			     munmap(p + PAGE, PAGE) == 0 &&
+	return check(mprotect(p, PAGE, PROT_NONE) == 0 && munmap(p + PAGE, PAGE) == 0 &&
 			     mprotect(p + 2 * PAGE, PAGE, PROT_READ) == 0,
 		     "PROT_NONE, unmapped and read-only pages set up");
 }
@@ -310,20 +305,16 @@ static void run_case(const struct efault_case *c)
 
 		switch (c->expect) {
 		case EXP_EFAULT:
-			expect_err(ret, EFAULT, "%s <- %s", c->name,
-				   kind_name[k]);
+			expect_err(ret, EFAULT, "%s <- %s", c->name, kind_name[k]);
 			break;
 		case EXP_EFAULT_UNLESS_USER:
 			if (kind_in_user_range(k))
-				expect_ret(ret, 0, "%s <- %s", c->name,
-					   kind_name[k]);
+				expect_ret(ret, 0, "%s <- %s", c->name, kind_name[k]);
 			else
-				expect_err(ret, EFAULT, "%s <- %s", c->name,
-					   kind_name[k]);
+				expect_err(ret, EFAULT, "%s <- %s", c->name, kind_name[k]);
 			break;
 		case EXP_ENOTTY:
-			expect_err(ret, ENOTTY, "%s <- %s", c->name,
-				   kind_name[k]);
+			expect_err(ret, ENOTTY, "%s <- %s", c->name, kind_name[k]);
 			break;
 		}
 	}
@@ -368,11 +359,9 @@ static void test_pwrite(void)
 		long ret = syscall(SYS_pwrite64, 1L, kind_ptr[k], 10L, 0L);
 
 		if (pipe_out)
-			ok &= expect_err(ret, ESPIPE, "(pipe) pwrite64 <- %s",
-					 kind_name[k]);
+			ok &= expect_err(ret, ESPIPE, "(pipe) pwrite64 <- %s", kind_name[k]);
 		else
-			ok &= expect_err(ret, EFAULT, "(file) pwrite64 <- %s",
-					 kind_name[k]);
+			ok &= expect_err(ret, EFAULT, "(file) pwrite64 <- %s", kind_name[k]);
 	}
 	guest_quiet = false;
 	if (ok)
@@ -415,8 +404,7 @@ static void test_straddle_write(char *edge)
  */
 static void test_straddle(void)
 {
-	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *edge;
 
 	if (!check(p != MAP_FAILED, "mmap(2 pages) for straddling buffers"))
@@ -426,14 +414,11 @@ static void test_straddle(void)
 	test_straddle_write(edge);
 	expect_ret(syscall(SYS_getrandom, edge, 16L, 0L), 8,
 		   "getrandom(8 good + 8 bad bytes): short count");
-	expect_ret(syscall(SYS_read, 0L, edge, 16L), 0,
-		   "read(/dev/null, 8 good + 8 bad bytes)");
-	expect_err(syscall(SYS_clock_gettime, (long)CLOCK_MONOTONIC, edge),
-		   EFAULT, "clock_gettime(timespec across the boundary)");
-	expect_err(syscall(SYS_uname, edge), EFAULT,
-		   "uname(utsname across the boundary)");
-	expect_err(syscall(SYS_fstat, 1L, edge), EFAULT,
-		   "fstat(stat across the boundary)");
+	expect_ret(syscall(SYS_read, 0L, edge, 16L), 0, "read(/dev/null, 8 good + 8 bad bytes)");
+	expect_err(syscall(SYS_clock_gettime, (long)CLOCK_MONOTONIC, edge), EFAULT,
+		   "clock_gettime(timespec across the boundary)");
+	expect_err(syscall(SYS_uname, edge), EFAULT, "uname(utsname across the boundary)");
+	expect_err(syscall(SYS_fstat, 1L, edge), EFAULT, "fstat(stat across the boundary)");
 	munmap(p, 2 * PAGE);
 }
 

@@ -27,7 +27,8 @@ static void test_dup2_dup3(void)
 	expect_ret(syscall(SYS_dup2, 1L, 1L), 1, "dup2(1, 1)");
 	expect_err(syscall(SYS_dup2, 77L, 77L), EBADF, "dup2(77, 77) of a closed fd");
 	expect_ret(syscall(SYS_dup2, 1L, 40L), 40, "dup2(1, 40)");
-	expect_ret(syscall(SYS_dup3, 2L, 40L, (long)O_CLOEXEC), 40, "dup3(2, 40, O_CLOEXEC) replaces 40");
+	expect_ret(syscall(SYS_dup3, 2L, 40L, (long)O_CLOEXEC), 40,
+		   "dup3(2, 40, O_CLOEXEC) replaces 40");
 	expect_ret(syscall(SYS_fcntl, 40L, (long)F_GETFD), FD_CLOEXEC, "dup3: FD_CLOEXEC is set");
 	expect_err(syscall(SYS_dup3, 1L, 1L, 0L), EINVAL, "dup3(1, 1)");
 	expect_err(syscall(SYS_dup3, 1L, 41L, 1L), EINVAL, "dup3 with a bad flag");
@@ -40,11 +41,14 @@ static void test_fcntl(void)
 {
 	expect_ret(syscall(SYS_fcntl, 1L, (long)F_DUPFD, 50L), 50, "F_DUPFD(1, 50)");
 	expect_ret(syscall(SYS_fcntl, 1L, (long)F_DUPFD, 50L), 51, "F_DUPFD(1, 50) again: 51");
-	expect_ret(syscall(SYS_fcntl, 1L, (long)F_DUPFD_CLOEXEC, 50L), 52, "F_DUPFD_CLOEXEC(1, 50)");
-	expect_ret(syscall(SYS_fcntl, 52L, (long)F_GETFD), FD_CLOEXEC, "F_GETFD after F_DUPFD_CLOEXEC");
+	expect_ret(syscall(SYS_fcntl, 1L, (long)F_DUPFD_CLOEXEC, 50L), 52,
+		   "F_DUPFD_CLOEXEC(1, 50)");
+	expect_ret(syscall(SYS_fcntl, 52L, (long)F_GETFD), FD_CLOEXEC,
+		   "F_GETFD after F_DUPFD_CLOEXEC");
 	expect_ret(syscall(SYS_fcntl, 52L, (long)F_SETFD, 0L), 0, "F_SETFD(0)");
 	expect_ret(syscall(SYS_fcntl, 52L, (long)F_GETFD), 0, "F_GETFD after F_SETFD(0)");
-	expect_err(syscall(SYS_fcntl, 1L, (long)F_DUPFD, -1L), EINVAL, "F_DUPFD with a negative minimum");
+	expect_err(syscall(SYS_fcntl, 1L, (long)F_DUPFD, -1L), EINVAL,
+		   "F_DUPFD with a negative minimum");
 	expect_err(syscall(SYS_fcntl, 99L, (long)F_GETFD), EBADF, "F_GETFD(99)");
 	expect_err(syscall(SYS_fcntl, 99L, (long)F_GETFL), EBADF, "F_GETFL(99)");
 

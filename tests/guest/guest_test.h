@@ -103,10 +103,8 @@ static GUEST_UNUSED void guest_start(const char *name)
 	printf("== %s\n", name);
 }
 
-static GUEST_UNUSED GUEST_PRINTF(4, 0) void guest_vreport(bool ok,
-							  const char *outcome,
-							  const char *detail,
-							  const char *fmt,
+static GUEST_UNUSED GUEST_PRINTF(4, 0) void guest_vreport(bool ok, const char *outcome,
+							  const char *detail, const char *fmt,
 							  va_list ap)
 {
 	if (ok && guest_quiet)
@@ -137,8 +135,7 @@ static GUEST_UNUSED GUEST_PRINTF(2, 3) bool check(bool ok, const char *fmt, ...)
  * Pass if @ret == @want. Reads errno on entry, so it may be called directly
  * on a syscall's result: expect_ret(syscall(SYS_write, ...), 5, "write").
  */
-static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_ret(long ret, long want,
-						       const char *fmt, ...)
+static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_ret(long ret, long want, const char *fmt, ...)
 {
 	int err = errno;
 	char outcome[48], detail[96];
@@ -147,11 +144,10 @@ static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_ret(long ret, long want,
 
 	snprintf(outcome, sizeof(outcome), "%ld", want);
 	if (ret == -1)
-		snprintf(detail, sizeof(detail), "got -1 (%s), want %ld",
-			 guest_errno_name(err), want);
-	else
-		snprintf(detail, sizeof(detail), "got %ld, want %ld", ret,
+		snprintf(detail, sizeof(detail), "got -1 (%s), want %ld", guest_errno_name(err),
 			 want);
+	else
+		snprintf(detail, sizeof(detail), "got %ld, want %ld", ret, want);
 	va_start(ap, fmt);
 	guest_vreport(ok, outcome, detail, fmt, ap);
 	va_end(ap);
@@ -159,8 +155,8 @@ static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_ret(long ret, long want,
 }
 
 /* Pass if @ret == -1 and errno == @want_errno (errno is read on entry). */
-static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_err(long ret, int want_errno,
-						       const char *fmt, ...)
+static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_err(long ret, int want_errno, const char *fmt,
+						       ...)
 {
 	int err = errno;
 	char detail[96];
@@ -168,8 +164,8 @@ static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_err(long ret, int want_errno,
 	bool ok = ret == -1 && err == want_errno;
 
 	if (ret == -1)
-		snprintf(detail, sizeof(detail), "got %s, want %s",
-			 guest_errno_name(err), guest_errno_name(want_errno));
+		snprintf(detail, sizeof(detail), "got %s, want %s", guest_errno_name(err),
+			 guest_errno_name(want_errno));
 	else
 		snprintf(detail, sizeof(detail), "got %ld, want %s", ret,
 			 guest_errno_name(want_errno));
@@ -183,14 +179,13 @@ static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_err(long ret, int want_errno,
  * Pass if a function that returns an error number (clock_nanosleep,
  * pthread_*) returned @want (0 or an errno value).
  */
-static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_errnum(int ret, int want,
-							  const char *fmt, ...)
+static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_errnum(int ret, int want, const char *fmt, ...)
 {
 	char detail[96];
 	va_list ap;
 
-	snprintf(detail, sizeof(detail), "got %s, want %s",
-		 guest_errno_name(ret), guest_errno_name(want));
+	snprintf(detail, sizeof(detail), "got %s, want %s", guest_errno_name(ret),
+		 guest_errno_name(want));
 	va_start(ap, fmt);
 	guest_vreport(ret == want, guest_errno_name(want), detail, fmt, ap);
 	va_end(ap);

@@ -21,8 +21,7 @@ static void test_uname(void)
 		return;
 	check(strcmp(u.sysname, "Linux") == 0, "uname: sysname is \"Linux\"");
 	check(strcmp(u.machine, "x86_64") == 0, "uname: machine is \"x86_64\"");
-	check(isdigit((unsigned char)u.release[0]) &&
-		      strchr(u.release, '.') != NULL,
+	check(isdigit((unsigned char)u.release[0]) && strchr(u.release, '.') != NULL,
 	      "uname: release looks like N.N...");
 	check(u.version[0] != '\0', "uname: version is not empty");
 	check(u.nodename[0] != '\0', "uname: nodename is not empty");
@@ -54,8 +53,7 @@ static void test_ids(void)
 	      "raw getuid/geteuid match libc");
 	check(syscall(SYS_getgid) == gid && syscall(SYS_getegid) == egid,
 	      "raw getgid/getegid match libc");
-	check(getpid() == pid && getuid() == uid,
-	      "getpid/getuid are stable across calls");
+	check(getpid() == pid && getuid() == uid, "getpid/getuid are stable across calls");
 }
 
 int main(void)

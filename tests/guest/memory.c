@@ -50,15 +50,13 @@ static void test_brk(void)
 	mid = base + PAGE;
 
 	r_grow = syscall(SYS_brk, top);
-	zero_grow = r_grow == top &&
-		    is_filled((void *)page_up(base), top - page_up(base), 0);
+	zero_grow = r_grow == top && is_filled((void *)page_up(base), top - page_up(base), 0);
 	if (r_grow == top)
 		memset((void *)base, 0x5a, top - base);
 	r_shrink = syscall(SYS_brk, mid);
 	r_regrow = syscall(SYS_brk, top);
 	kept = r_regrow == top && is_filled((void *)base, mid - base, 0x5a);
-	zero_regrow = r_regrow == top &&
-		      is_filled((void *)page_up(mid), top - page_up(mid), 0);
+	zero_regrow = r_regrow == top && is_filled((void *)page_up(mid), top - page_up(mid), 0);
 	r_low = syscall(SYS_brk, 4096L);     /* below the start */
 	r_high = syscall(SYS_brk, 1L << 47); /* past user space */
 	r_restore = syscall(SYS_brk, base);
@@ -71,8 +69,7 @@ static void test_brk(void)
 	check(kept, "brk: memory below the shrink point kept its contents");
 	check(zero_regrow, "brk: regrown memory is zero again");
 	check(r_low == top, "brk(below start): fails, returns current break");
-	check(r_high == top,
-	      "brk(past user space): fails, returns current break");
+	check(r_high == top, "brk(past user space): fails, returns current break");
 	check(r_restore == base, "brk(original): restored");
 }
 
@@ -94,8 +91,7 @@ static void test_mmap_basic(void)
 	check(is_filled(p, len, 0x11), "mmap: memory is writable and readable");
 
 	/* Same through the raw syscall (glibc/musl add nothing here). */
-	char *q = (char *)syscall(SYS_mmap, 0L, (long)PAGE,
-				  (long)(PROT_READ | PROT_WRITE),
+	char *q = (char *)syscall(SYS_mmap, 0L, (long)PAGE, (long)(PROT_READ | PROT_WRITE),
 				  (long)(MAP_PRIVATE | MAP_ANONYMOUS), -1L, 0L);
 	if (check(q != MAP_FAILED, "raw mmap(1 page, RW)")) {
 		q[0] = 1;
@@ -119,24 +115,19 @@ static void test_map_fixed(void)
 	memset(p, 0xaa, len);
 	r = mmap(p + 3 * PAGE, 2 * PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	check(r == p + 3 * PAGE,
-	      "mmap(MAP_FIXED over a mapping): at the address");
-	check(is_filled(p + 3 * PAGE, 2 * PAGE, 0),
-	      "MAP_FIXED: replaced pages are zero");
-	check(is_filled(p, 3 * PAGE, 0xaa) &&
-		      is_filled(p + 5 * PAGE, 3 * PAGE, 0xaa),
+	check(r == p + 3 * PAGE, "mmap(MAP_FIXED over a mapping): at the address");
+	check(is_filled(p + 3 * PAGE, 2 * PAGE, 0), "MAP_FIXED: replaced pages are zero");
+	check(is_filled(p, 3 * PAGE, 0xaa) && is_filled(p + 5 * PAGE, 3 * PAGE, 0xaa),
 	      "MAP_FIXED: neighbouring pages kept their contents");
 
 	/* Punch a hole, map it again: fresh zero memory. */
 	expect_ret(munmap(p + PAGE, PAGE), 0, "munmap(one page in the middle)");
-	expect_err(mprotect(p, len, PROT_READ), ENOMEM,
-		   "mprotect(range with a hole)");
-	r = mmap(p + PAGE, PAGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	expect_err(mprotect(p, len, PROT_READ), ENOMEM, "mprotect(range with a hole)");
+	r = mmap(p + PAGE, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0);
 	check(r == p + PAGE, "mmap(MAP_FIXED into the hole)");
 	check(is_filled(p + PAGE, PAGE, 0), "MAP_FIXED into the hole: zero");
-	check(p[0] == (char)0xaa && p[2 * PAGE] == (char)0xaa,
-	      "hole refill: neighbours intact");
+	check(p[0] == (char)0xaa && p[2 * PAGE] == (char)0xaa, "hole refill: neighbours intact");
 	expect_ret(munmap(p, len), 0, "munmap(8 pages)");
 }
 
@@ -155,14 +146,12 @@ static void test_mprotect(void)
 	p[PAGE] = 1;
 	check(p[PAGE] == 1 && p[0] == 0x42, "page made writable again works");
 	/* Raw: musl's mprotect() rounds the address down itself. */
-	expect_err(syscall(SYS_mprotect, p + 1, (long)PAGE, (long)PROT_READ),
-		   EINVAL, "mprotect(unaligned address)");
-	expect_err(mprotect(p, PAGE, 0x80), EINVAL,
-		   "mprotect(unknown prot bit)");
+	expect_err(syscall(SYS_mprotect, p + 1, (long)PAGE, (long)PROT_READ), EINVAL,
+		   "mprotect(unaligned address)");
+	expect_err(mprotect(p, PAGE, 0x80), EINVAL, "mprotect(unknown prot bit)");
 	expect_ret(mprotect(p, 0, PROT_READ), 0, "mprotect(length 0)");
 	expect_ret(munmap(p, len), 0, "munmap(4 pages)");
-	expect_err(mprotect(p, len, PROT_READ), ENOMEM,
-		   "mprotect(unmapped range)");
+	expect_err(mprotect(p, len, PROT_READ), ENOMEM, "mprotect(unmapped range)");
 }
 
 static void test_prot_none(void)
@@ -181,9 +170,7 @@ static void test_prot_none(void)
 }
 
 /* mov $42, %eax; ret */
-static const unsigned char code_ret42[] = {
-	0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3
-};
+static const unsigned char code_ret42[] = {0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3};
 
 static void test_exec(void)
 {
@@ -193,8 +180,7 @@ static void test_exec(void)
 	if (!check(p != MAP_FAILED, "mmap(1 page, RW) for code"))
 		return;
 	memcpy(p, code_ret42, sizeof(code_ret42));
-	if (expect_ret(mprotect(p, PAGE, PROT_READ | PROT_EXEC), 0,
-		       "mprotect(RW -> RX)")) {
+	if (expect_ret(mprotect(p, PAGE, PROT_READ | PROT_EXEC), 0, "mprotect(RW -> RX)")) {
 		fn = (int (*)(void))(void *)p;
 		check(fn() == 42, "call code in an RX mapping");
 	}
@@ -233,19 +219,15 @@ static void test_bad_args(void)
 {
 	char *p;
 
-	expect_err((long)mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-			      -1, 0),
-		   EINVAL, "mmap(length 0)");
-	expect_err(syscall(SYS_mmap, 0L, (long)PAGE, (long)PROT_READ,
-			   (long)MAP_ANONYMOUS, -1L, 0L),
+	expect_err((long)mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), EINVAL,
+		   "mmap(length 0)");
+	expect_err(syscall(SYS_mmap, 0L, (long)PAGE, (long)PROT_READ, (long)MAP_ANONYMOUS, -1L, 0L),
 		   EINVAL, "mmap(neither MAP_PRIVATE nor MAP_SHARED)");
 	expect_err(syscall(SYS_mmap, 0L, (long)PAGE, (long)PROT_READ,
 			   (long)(MAP_PRIVATE | MAP_ANONYMOUS), -1L, 123L),
 		   EINVAL, "mmap(unaligned offset)");
-	expect_err(syscall(SYS_mmap, 0x10001000L + 1, (long)PAGE,
-			   (long)PROT_READ,
-			   (long)(MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), -1L,
-			   0L),
+	expect_err(syscall(SYS_mmap, 0x10001000L + 1, (long)PAGE, (long)PROT_READ,
+			   (long)(MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED), -1L, 0L),
 		   EINVAL, "mmap(MAP_FIXED, unaligned address)");
 	expect_err(syscall(SYS_mmap, 0L, 1L << 62, (long)PROT_READ,
 			   (long)(MAP_PRIVATE | MAP_ANONYMOUS), -1L, 0L),

@@ -37,8 +37,7 @@ static void test_getrandom(void)
 	memset(a, 0, sizeof(a));
 	memset(b, 0, sizeof(b));
 	expect_ret(getrandom(a, sizeof(a), 0), sizeof(a), "getrandom(64)");
-	expect_ret(syscall(SYS_getrandom, b, sizeof(b), 0L), sizeof(b),
-		   "raw getrandom(64)");
+	expect_ret(syscall(SYS_getrandom, b, sizeof(b), 0L), sizeof(b), "raw getrandom(64)");
 	check(memcmp(a, zero, sizeof(a)) != 0, "getrandom: bytes not all zero");
 	check(memcmp(a, b, sizeof(a)) != 0, "getrandom: two calls differ");
 	expect_ret(getrandom(a, sizeof(a), GRND_NONBLOCK), sizeof(a),
@@ -48,22 +47,20 @@ static void test_getrandom(void)
 	check(getrandom(a, 16, GRND_RANDOM | GRND_NONBLOCK) > 0,
 	      "getrandom(16, GRND_RANDOM | GRND_NONBLOCK): some bytes");
 	expect_ret(syscall(SYS_getrandom, a, 0L, 0L), 0, "getrandom(0 bytes)");
-	expect_err(syscall(SYS_getrandom, a, 16L, 0x100L), EINVAL,
-		   "getrandom(unknown flag)");
+	expect_err(syscall(SYS_getrandom, a, 16L, 0x100L), EINVAL, "getrandom(unknown flag)");
 }
 
 static void check_limit(int res, const char *name)
 {
-	struct rlimit64_linux raw = { 0, 0 }, raw_pid = { 0, 0 };
+	struct rlimit64_linux raw = {0, 0}, raw_pid = {0, 0};
 	struct rlimit lib;
 
 	if (!expect_ret(syscall(SYS_prlimit64, 0L, (long)res, NULL, &raw), 0,
 			"prlimit64(0, %s, get)", name))
 		return;
 	check(raw.cur <= raw.max, "prlimit64(%s): cur <= max", name);
-	expect_ret(syscall(SYS_prlimit64, (long)getpid(), (long)res, NULL,
-			   &raw_pid),
-		   0, "prlimit64(getpid(), %s, get)", name);
+	expect_ret(syscall(SYS_prlimit64, (long)getpid(), (long)res, NULL, &raw_pid), 0,
+		   "prlimit64(getpid(), %s, get)", name);
 	check(raw_pid.cur == raw.cur && raw_pid.max == raw.max,
 	      "prlimit64(getpid(), %s): same as pid 0", name);
 	if (expect_ret(getrlimit(res, &lib), 0, "getrlimit(%s)", name))
@@ -79,8 +76,7 @@ static void test_prlimit(void)
 	check_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE");
 	if (syscall(SYS_prlimit64, 0L, (long)RLIMIT_NOFILE, NULL, &r) == 0)
 		check(r.cur >= 3, "RLIMIT_NOFILE: room for stdio");
-	expect_err(syscall(SYS_prlimit64, 0L, 1000L, NULL, &r), EINVAL,
-		   "prlimit64(resource 1000)");
+	expect_err(syscall(SYS_prlimit64, 0L, 1000L, NULL, &r), EINVAL, "prlimit64(resource 1000)");
 }
 
 static void test_sched(void)
@@ -99,16 +95,14 @@ static void test_sched(void)
 		any |= mask[i] != 0;
 	check(any, "raw sched_getaffinity: at least one CPU");
 	CPU_ZERO(&set);
-	if (expect_ret(sched_getaffinity(0, sizeof(set), &set), 0,
-		       "sched_getaffinity"))
+	if (expect_ret(sched_getaffinity(0, sizeof(set), &set), 0, "sched_getaffinity"))
 		check(CPU_COUNT(&set) > 0, "sched_getaffinity: non-empty set");
-	check(syscall(SYS_sched_getaffinity, (long)getpid(), (long)sizeof(mask),
-		      mask) == n,
+	check(syscall(SYS_sched_getaffinity, (long)getpid(), (long)sizeof(mask), mask) == n,
 	      "sched_getaffinity(getpid()): same as pid 0");
 	expect_err(syscall(SYS_sched_getaffinity, 0L, 4L, mask), EINVAL,
 		   "sched_getaffinity(4-byte mask)");
-	expect_err(syscall(SYS_sched_getaffinity, (long)INT_MAX, 128L, mask),
-		   ESRCH, "sched_getaffinity(nonexistent pid)");
+	expect_err(syscall(SYS_sched_getaffinity, (long)INT_MAX, 128L, mask), ESRCH,
+		   "sched_getaffinity(nonexistent pid)");
 	expect_ret(sched_yield(), 0, "sched_yield");
 	expect_ret(syscall(SYS_sched_yield), 0, "raw sched_yield");
 }
@@ -123,13 +117,11 @@ static void test_getcwd(void)
 	check(buf[0] == '/', "getcwd: absolute path");
 	n = syscall(SYS_getcwd, raw, (long)sizeof(raw));
 	check(n == (long)strlen(buf) + 1, "raw getcwd: returns length + 1");
-	check(n > 0 && strcmp(buf, raw) == 0,
-	      "raw getcwd: matches libc getcwd");
+	check(n > 0 && strcmp(buf, raw) == 0, "raw getcwd: matches libc getcwd");
 	expect_err(syscall(SYS_getcwd, raw, 1L), ERANGE, "getcwd(size 1)");
 	expect_err(syscall(SYS_getcwd, raw, 0L), ERANGE, "getcwd(size 0)");
 	if (n > 0) {
-		check(syscall(SYS_getcwd, raw, n) == n,
-		      "getcwd(exactly length + 1): fits");
+		check(syscall(SYS_getcwd, raw, n) == n, "getcwd(exactly length + 1): fits");
 		expect_err(syscall(SYS_getcwd, raw, n - 1), ERANGE,
 			   "getcwd(length, no room for NUL)");
 	}
@@ -157,17 +149,14 @@ static void test_readlink(const char *argv0)
 	      "readlink(/proc/self/exe): basename is argv[0]'s basename");
 
 	memset(raw, 0, sizeof(raw));
-	r = syscall(SYS_readlinkat, (long)AT_FDCWD, "/proc/self/exe", raw,
-		    (long)sizeof(raw));
+	r = syscall(SYS_readlinkat, (long)AT_FDCWD, "/proc/self/exe", raw, (long)sizeof(raw));
 	check(r == n && memcmp(buf, raw, n) == 0,
 	      "raw readlinkat(AT_FDCWD, /proc/self/exe): matches readlink");
 	memset(raw, 0, sizeof(raw));
 	r = syscall(SYS_readlink, "/proc/self/exe", raw, (long)sizeof(raw));
-	check(r == n && memcmp(buf, raw, n) == 0,
-	      "raw readlink(/proc/self/exe): matches readlink");
+	check(r == n && memcmp(buf, raw, n) == 0, "raw readlink(/proc/self/exe): matches readlink");
 	r = syscall(SYS_readlink, "/proc/self/exe", small, (long)sizeof(small));
-	check(r == (long)sizeof(small) &&
-		      memcmp(small, buf, sizeof(small)) == 0,
+	check(r == (long)sizeof(small) && memcmp(small, buf, sizeof(small)) == 0,
 	      "readlink(/proc/self/exe, 4-byte buffer): truncated to 4");
 	expect_err(syscall(SYS_readlink, "/proc/self/exe", raw, 0L), EINVAL,
 		   "readlink(/proc/self/exe, size 0)");
@@ -178,10 +167,7 @@ static inline long raw_syscall2(long nr, long a, long b)
 {
 	long ret;
 
-	asm volatile("syscall"
-		     : "=a"(ret)
-		     : "a"(nr), "D"(a), "S"(b)
-		     : "rcx", "r11", "memory");
+	asm volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
 	return ret;
 }
 
@@ -200,9 +186,8 @@ static void test_arch_prctl_fs(void)
 	uint64_t old_fs = 0, got_fs = 0, seen_self = 0, seen_mark = 0;
 	long r_set, r_get, r_restore;
 
-	if (!expect_ret(
-		    syscall(SYS_arch_prctl, (long)ARCH_GET_FS_LINUX, &old_fs),
-		    0, "arch_prctl(ARCH_GET_FS)"))
+	if (!expect_ret(syscall(SYS_arch_prctl, (long)ARCH_GET_FS_LINUX, &old_fs), 0,
+			"arch_prctl(ARCH_GET_FS)"))
 		return;
 	check(old_fs != 0, "ARCH_GET_FS: a thread pointer is set");
 	/* The self pointer at 0 and the canary at 0x28, for glibc and musl. */
@@ -214,51 +199,44 @@ static void test_arch_prctl_fs(void)
 	asm volatile("mov %%fs:0, %0" : "=r"(seen_self) : : "memory");
 	asm volatile("mov %%fs:248, %0" : "=r"(seen_mark) : : "memory");
 	r_get = raw_syscall2(SYS_arch_prctl, ARCH_GET_FS_LINUX, (long)&got_fs);
-	r_restore =
-		raw_syscall2(SYS_arch_prctl, ARCH_SET_FS_LINUX, (long)old_fs);
+	r_restore = raw_syscall2(SYS_arch_prctl, ARCH_SET_FS_LINUX, (long)old_fs);
 
 	check(r_set == 0, "arch_prctl(ARCH_SET_FS, new block): 0");
 	check(seen_self == (uintptr_t)fake_tcb && seen_mark == 0x5eedf00dUL,
 	      "ARCH_SET_FS: %%fs-relative loads read the new block");
-	check(r_get == 0 && got_fs == (uintptr_t)fake_tcb,
-	      "ARCH_GET_FS: returns the new base");
+	check(r_get == 0 && got_fs == (uintptr_t)fake_tcb, "ARCH_GET_FS: returns the new base");
 	check(r_restore == 0, "arch_prctl(ARCH_SET_FS, original): 0");
 	got_fs = 0;
 	syscall(SYS_arch_prctl, (long)ARCH_GET_FS_LINUX, &got_fs);
 	check(got_fs == old_fs, "ARCH_GET_FS: original base restored");
 	tls_var += 35;
 	check(tls_var == 42, "TLS variable works after the restore");
-	expect_err(
-		syscall(SYS_arch_prctl, (long)ARCH_SET_FS_LINUX, NON_CANONICAL),
-		EPERM, "arch_prctl(ARCH_SET_FS, non-canonical)");
+	expect_err(syscall(SYS_arch_prctl, (long)ARCH_SET_FS_LINUX, NON_CANONICAL), EPERM,
+		   "arch_prctl(ARCH_SET_FS, non-canonical)");
 }
 
 static void test_arch_prctl_gs(void)
 {
 	uint64_t old_gs = 1, got_gs = 0, seen = 0;
 
-	if (!expect_ret(
-		    syscall(SYS_arch_prctl, (long)ARCH_GET_GS_LINUX, &old_gs),
-		    0, "arch_prctl(ARCH_GET_GS)"))
+	if (!expect_ret(syscall(SYS_arch_prctl, (long)ARCH_GET_GS_LINUX, &old_gs), 0,
+			"arch_prctl(ARCH_GET_GS)"))
 		return;
 	gs_block[0] = 0x6a5b4c3d2e1fUL;
-	expect_ret(syscall(SYS_arch_prctl, (long)ARCH_SET_GS_LINUX, gs_block),
-		   0, "arch_prctl(ARCH_SET_GS, block)");
+	expect_ret(syscall(SYS_arch_prctl, (long)ARCH_SET_GS_LINUX, gs_block), 0,
+		   "arch_prctl(ARCH_SET_GS, block)");
 	asm volatile("mov %%gs:0, %0" : "=r"(seen) : : "memory");
 	check(seen == gs_block[0], "ARCH_SET_GS: %%gs-relative load reads it");
 	syscall(SYS_arch_prctl, (long)ARCH_GET_GS_LINUX, &got_gs);
-	check(got_gs == (uintptr_t)gs_block,
-	      "ARCH_GET_GS: returns the new base");
+	check(got_gs == (uintptr_t)gs_block, "ARCH_GET_GS: returns the new base");
 	expect_ret(syscall(SYS_arch_prctl, (long)ARCH_SET_GS_LINUX, old_gs), 0,
 		   "arch_prctl(ARCH_SET_GS, original)");
 	got_gs = 1;
 	syscall(SYS_arch_prctl, (long)ARCH_GET_GS_LINUX, &got_gs);
 	check(got_gs == old_gs, "ARCH_GET_GS: original base restored");
-	expect_err(
-		syscall(SYS_arch_prctl, (long)ARCH_SET_GS_LINUX, NON_CANONICAL),
-		EPERM, "arch_prctl(ARCH_SET_GS, non-canonical)");
-	expect_err(syscall(SYS_arch_prctl, 0x9999L, 0L), EINVAL,
-		   "arch_prctl(unknown code)");
+	expect_err(syscall(SYS_arch_prctl, (long)ARCH_SET_GS_LINUX, NON_CANONICAL), EPERM,
+		   "arch_prctl(ARCH_SET_GS, non-canonical)");
+	expect_err(syscall(SYS_arch_prctl, 0x9999L, 0L), EINVAL, "arch_prctl(unknown code)");
 }
 
 static int clear_tid_word;
@@ -285,16 +263,13 @@ static void test_thread_setup(void)
 {
 	long r, err;
 
-	check(syscall(SYS_set_tid_address, &clear_tid_word) ==
-		      syscall(SYS_gettid),
+	check(syscall(SYS_set_tid_address, &clear_tid_word) == syscall(SYS_gettid),
 	      "set_tid_address: returns the tid");
 
 	robust_head.next = &robust_head; /* an empty list */
-	expect_ret(syscall(SYS_set_robust_list, &robust_head,
-			   (long)sizeof(robust_head)),
-		   0, "set_robust_list(empty list)");
-	expect_err(syscall(SYS_set_robust_list, &robust_head,
-			   (long)sizeof(robust_head) - 1),
+	expect_ret(syscall(SYS_set_robust_list, &robust_head, (long)sizeof(robust_head)), 0,
+		   "set_robust_list(empty list)");
+	expect_err(syscall(SYS_set_robust_list, &robust_head, (long)sizeof(robust_head) - 1),
 		   EINVAL, "set_robust_list(wrong size)");
 
 	/*
@@ -303,13 +278,11 @@ static void test_thread_setup(void)
 	 * unregistered again.
 	 */
 	rseq_area.cpu_id = (uint32_t)-1;
-	r = syscall(SYS_rseq, &rseq_area, (long)sizeof(rseq_area), 0L,
-		    (long)RSEQ_SIG_GUEST);
+	r = syscall(SYS_rseq, &rseq_area, (long)sizeof(rseq_area), 0L, (long)RSEQ_SIG_GUEST);
 	err = r == -1 ? errno : 0;
 	if (r == 0)
 		r = syscall(SYS_rseq, &rseq_area, (long)sizeof(rseq_area),
-			    (long)RSEQ_FLAG_UNREGISTER_LINUX,
-			    (long)RSEQ_SIG_GUEST);
+			    (long)RSEQ_FLAG_UNREGISTER_LINUX, (long)RSEQ_SIG_GUEST);
 	if (r == 0 || err == ENOSYS || err == EINVAL || err == EBUSY)
 		printf("rseq: ok\n");
 	else

@@ -24,7 +24,7 @@ struct rec_platform {
 };
 
 static struct rec_platform rec;
-static struct platform_as rec_as = { .p = &rec.base };
+static struct platform_as rec_as = {.p = &rec.base};
 
 static int rec_as_create(struct platform *p, struct platform_as **out)
 {
@@ -200,13 +200,15 @@ static void test_mm_strncpy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_mm_copy_across_pages_and_vmas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mm_copy_across_pages_and_vmas, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_mm_protection_respected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mm_mprotect_splits_and_requires_mapping, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mm_fixed_noreplace_and_hint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mm_brk_semantics, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mm_fault_around_bounded_by_vma, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mm_fault_around_bounded_by_vma, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_mm_strncpy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

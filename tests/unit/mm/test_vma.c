@@ -13,7 +13,7 @@
 
 static struct vma mk(u64 s, u64 e, u32 prot)
 {
-	return (struct vma){ .start = s, .end = e, .prot = prot };
+	return (struct vma){.start = s, .end = e, .prot = prot};
 }
 
 static void test_vma_insert_find_and_merge(void **state)

@@ -49,9 +49,12 @@ static struct kvm_platform *setup(struct fake *f)
 	f->next = R0_RESERVED;
 	struct kvm_platform *kp = calloc(1, sizeof(*kp));
 	kp->base.ops = &kvm_platform_ops;
-	kp->mem = (struct platform_memory){ .fd = -1, .host = f->mem, .size = MEM,
-					    .alloc_frame = fake_alloc, .free_frame = fake_free,
-					    .opaque = f };
+	kp->mem = (struct platform_memory){.fd = -1,
+					   .host = f->mem,
+					   .size = MEM,
+					   .alloc_frame = fake_alloc,
+					   .free_frame = fake_free,
+					   .opaque = f};
 	pthread_mutex_init(&kp->lock, NULL);
 	assert_int_equal(kvm_upper_half_build(kp), 0);
 	return kp;
@@ -121,8 +124,9 @@ static void test_pagetable_map_permissions_and_queue(void **state)
 	}
 	assert_false(as->need_flush); /* not-present -> present needs no flush */
 
-	assert_int_equal(kvm_as_map(pas, va, pa, PLATFORM_PROT_READ | PLATFORM_PROT_WRITE |
-							  PLATFORM_PROT_EXEC), 0);
+	assert_int_equal(kvm_as_map(pas, va, pa,
+				    PLATFORM_PROT_READ | PLATFORM_PROT_WRITE | PLATFORM_PROT_EXEC),
+			 0);
 	pte = walk(kp, as, va);
 	assert_true(pte & PTE_W);
 	assert_false(pte & PTE_NX);
@@ -149,16 +153,17 @@ static void test_pagetable_drain_in_batches(void **state)
 	struct kvm_as *as = container_of(pas, struct kvm_as, base);
 	u64 pa = R0_RESERVED + (32ULL << 20);
 	for (u64 i = 0; i < R0_QUEUE_MAX + 100; i++)
-		assert_int_equal(kvm_as_map(pas, 0x400000 + i * PAGE_SIZE, pa, PLATFORM_PROT_READ), 0);
+		assert_int_equal(kvm_as_map(pas, 0x400000 + i * PAGE_SIZE, pa, PLATFORM_PROT_READ),
+				 0);
 	size_t total = as->npending;
 
-	struct ring0_frame frame = { 0 };
+	struct ring0_frame frame = {0};
 	struct pt_store *queue = calloc(R0_QUEUE_MAX, sizeof(*queue));
-	struct kvm_vcpu v = { .frame = &frame, .queue = queue, .kp = kp };
+	struct kvm_vcpu v = {.frame = &frame, .queue = queue, .kp = kp};
 	assert_true(kvm_as_drain(as, &v)); /* more to come */
 	assert_int_equal(frame.queue_len, R0_QUEUE_MAX);
 	assert_int_equal(frame.cr3, as->pml4_pa); /* new address space: load CR3 */
-	frame.queue_len = 0; /* ring0 applied it */
+	frame.queue_len = 0;			  /* ring0 applied it */
 	assert_false(kvm_as_drain(as, &v));
 	assert_int_equal(frame.queue_len, total - R0_QUEUE_MAX);
 	assert_int_equal(as->npending, 0);

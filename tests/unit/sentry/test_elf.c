@@ -48,8 +48,8 @@ static void fake_init(struct fake_elf *f, u16 type)
 	f->len = FAKE_LEN;
 }
 
-static Elf64_Phdr *fake_add(struct fake_elf *f, u32 type, u32 flags, u64 offset,
-			    u64 vaddr, u64 filesz, u64 memsz)
+static Elf64_Phdr *fake_add(struct fake_elf *f, u32 type, u32 flags, u64 offset, u64 vaddr,
+			    u64 filesz, u64 memsz)
 {
 	Elf64_Phdr *ph;
 
@@ -119,8 +119,7 @@ static void fake_static_pie(struct fake_elf *f)
 {
 	fake_init(f, ET_DYN);
 	f->eh.e_entry = 0x1040;
-	fake_add(f, PT_PHDR, PF_R, 0x40, 0x40, 5 * sizeof(Elf64_Phdr),
-		 5 * sizeof(Elf64_Phdr));
+	fake_add(f, PT_PHDR, PF_R, 0x40, 0x40, 5 * sizeof(Elf64_Phdr), 5 * sizeof(Elf64_Phdr));
 	fake_add(f, PT_LOAD, PF_R, 0, 0, 0x1000, 0x1000);
 	fake_add(f, PT_LOAD, PF_R | PF_X, 0x1000, 0x1000, 0x1000, 0x1000);
 	fake_add(f, PT_LOAD, PF_R | PF_W, 0x2e00, 0x3e00, 0x200, 0x1300);
@@ -386,8 +385,7 @@ static void test_elf_limits_dyn_span(void **state)
 
 	fake_init(&f, ET_DYN);
 	fake_add(&f, PT_LOAD, PF_R, 0, 0, 0x1000, 0x1000);
-	fake_add(&f, PT_LOAD, PF_R, 0x1000, (1ULL << 40) - 0x1000, 0x1000,
-		 0x1000);
+	fake_add(&f, PT_LOAD, PF_R, 0x1000, (1ULL << 40) - 0x1000, 0x1000, 0x1000);
 	expect_noexec(&f);
 	f.ph[1].p_vaddr -= 0x1000;
 	assert_int_equal(fake_parse(&f), 0);
@@ -441,12 +439,10 @@ static void test_elf_limits_load_count(void **state)
 
 	fake_init(&f, ET_EXEC);
 	for (i = 0; i < ELF_MAX_LOAD; i++)
-		fake_add(&f, PT_LOAD, PF_R, 0x1000, 0x400000 + i * 0x1000,
-			 0x1000, 0x1000);
+		fake_add(&f, PT_LOAD, PF_R, 0x1000, 0x400000 + i * 0x1000, 0x1000, 0x1000);
 	assert_int_equal(fake_parse(&f), 0);
 	assert_int_equal(img.nseg, ELF_MAX_LOAD);
-	fake_add(&f, PT_LOAD, PF_R, 0x1000, 0x400000 + i * 0x1000, 0x1000,
-		 0x1000);
+	fake_add(&f, PT_LOAD, PF_R, 0x1000, 0x400000 + i * 0x1000, 0x1000, 0x1000);
 	expect_noexec(&f);
 }
 

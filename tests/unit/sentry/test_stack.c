@@ -26,10 +26,10 @@ static const u8 random_bytes[16] = {
 };
 
 static const struct auxv_entry some_aux[] = {
-	{ AT_PHDR, 0x400040 },
-	{ AT_PHENT, 56 },
-	{ AT_PAGESZ, 4096 },
-	{ AT_ENTRY, 0x401000 },
+	{AT_PHDR, 0x400040},
+	{AT_PHENT, 56},
+	{AT_PAGESZ, 4096},
+	{AT_ENTRY, 0x401000},
 };
 
 /* A buffer standing for guest [top - len, top), with guards on both sides. */
@@ -64,8 +64,7 @@ static void gs_free(struct guest_stack *gs)
 	free(gs->mem);
 }
 
-static int gs_build(struct guest_stack *gs, const struct stack_args *args,
-		    u64 *sp)
+static int gs_build(struct guest_stack *gs, const struct stack_args *args, u64 *sp)
 {
 	struct stack_args a = *args;
 
@@ -106,8 +105,7 @@ struct decoded {
 };
 
 /* Check the vector at addr against want; return the word after its NULL. */
-static u64 check_vector(const struct guest_stack *gs, u64 addr,
-			const char *const *want)
+static u64 check_vector(const struct guest_stack *gs, u64 addr, const char *const *want)
 {
 	size_t i;
 
@@ -117,8 +115,8 @@ static u64 check_vector(const struct guest_stack *gs, u64 addr,
 	return addr + 8;
 }
 
-static void decode(const struct guest_stack *gs, u64 sp,
-		   const struct stack_args *args, struct decoded *d)
+static void decode(const struct guest_stack *gs, u64 sp, const struct stack_args *args,
+		   struct decoded *d)
 {
 	size_t i;
 	u64 at;
@@ -160,8 +158,7 @@ static void check_zero(const struct guest_stack *gs, u64 from, u64 to)
 }
 
 /* The string area, top down, is contiguous as Linux leaves it. */
-static void check_strings_area(const struct guest_stack *gs, u64 sp,
-			       const struct stack_args *args,
+static void check_strings_area(const struct guest_stack *gs, u64 sp, const struct stack_args *args,
 			       const struct decoded *d)
 {
 	bool has_env = args->envp && args->envp[0];
@@ -186,8 +183,7 @@ static void check_strings_area(const struct guest_stack *gs, u64 sp,
 	assert_int_equal(gs_u64(gs, gs->top - 8), 0);
 
 	/* Platform string right under the 16-aligned bottom of the strings. */
-	assert_int_equal(d->platform + strlen(args->platform) + 1,
-			 ALIGN_DOWN(lowest, 16));
+	assert_int_equal(d->platform + strlen(args->platform) + 1, ALIGN_DOWN(lowest, 16));
 	assert_int_equal(d->random + 16, d->platform);
 	assert_true(d->auxv_end <= d->random);
 	assert_true(d->random - d->auxv_end < 16);
@@ -200,8 +196,8 @@ static void check_strings_area(const struct guest_stack *gs, u64 sp,
 
 static void test_stack_builds_linux_layout(void **state)
 {
-	static const char *const argv[] = { "prog", "-x", "hello world", NULL };
-	static const char *const envp[] = { "A=1", "PATH=/bin:/usr/bin", NULL };
+	static const char *const argv[] = {"prog", "-x", "hello world", NULL};
+	static const char *const envp[] = {"A=1", "PATH=/bin:/usr/bin", NULL};
 	const struct stack_args args = {
 		.argv = argv,
 		.envp = envp,
@@ -225,7 +221,7 @@ static void test_stack_builds_linux_layout(void **state)
 
 static void test_stack_accepts_empty_lists(void **state)
 {
-	static const char *const none[] = { NULL };
+	static const char *const none[] = {NULL};
 	struct stack_args args = {
 		.argv = none,
 		.envp = none,
@@ -252,11 +248,11 @@ static void test_stack_accepts_empty_lists(void **state)
 	gs_free(&gs);
 }
 
-static const char *const words[] = { "a", "bb", "ccc", "dddd", "eeeee", NULL };
+static const char *const words[] = {"a", "bb", "ccc", "dddd", "eeeee", NULL};
 
 /* Build and check a stack with the first na words as argv, ne as envp. */
-static void check_shape(struct guest_stack *gs, unsigned na, unsigned ne,
-			unsigned naux, const char *execfn)
+static void check_shape(struct guest_stack *gs, unsigned na, unsigned ne, unsigned naux,
+			const char *execfn)
 {
 	const char *argv[ARRAY_SIZE(words)], *envp[ARRAY_SIZE(words)];
 	const struct stack_args args = {
@@ -284,7 +280,7 @@ static void check_shape(struct guest_stack *gs, unsigned na, unsigned ne,
 /* Every parity of argc, envc, naux and string length keeps sp aligned. */
 static void test_stack_sp_always_aligned(void **state)
 {
-	const unsigned nlist = ARRAY_SIZE(words);   /* 0..5 entries */
+	const unsigned nlist = ARRAY_SIZE(words);	/* 0..5 entries */
 	const unsigned naux = ARRAY_SIZE(some_aux) + 1; /* 0..4 entries */
 	const unsigned nexec = ARRAY_SIZE(words) - 1;
 	struct guest_stack gs;
@@ -303,8 +299,8 @@ static void test_stack_sp_always_aligned(void **state)
 
 static void test_stack_too_small_gives_e2big(void **state)
 {
-	static const char *const argv[] = { "sh", "-c", "echo hi", NULL };
-	static const char *const envp[] = { "HOME=/root", NULL };
+	static const char *const argv[] = {"sh", "-c", "echo hi", NULL};
+	static const char *const envp[] = {"HOME=/root", NULL};
 	const struct stack_args args = {
 		.argv = argv,
 		.envp = envp,
@@ -338,7 +334,7 @@ static void test_stack_too_small_gives_e2big(void **state)
 
 static void test_stack_handles_unaligned_top(void **state)
 {
-	static const char *const argv[] = { "p", NULL };
+	static const char *const argv[] = {"p", NULL};
 	const struct stack_args args = {
 		.argv = argv,
 		.execfn = "/p",
@@ -361,7 +357,7 @@ static void test_stack_handles_unaligned_top(void **state)
 /* A buffer reaching below guest address 0: only [0, top) is usable. */
 static void test_stack_clamps_buffer_to_address_zero(void **state)
 {
-	static const char *const argv[] = { "p", NULL };
+	static const char *const argv[] = {"p", NULL};
 	const struct stack_args args = {
 		.argv = argv,
 		.execfn = "/p",
