@@ -1,0 +1,366 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run.sh — the benchmark suite: runsk against native execution and against
+# the floor of the design (one ring-3 VM exit), and gVisor's runsc if present.
+#
+#   bench/run.sh [OPTIONS]
+#
+# Builds what it needs, measures, and prints a Markdown table (also written to
+# DIR/results.md), with DIR/results.csv and the raw samples in DIR/raw.txt.
+#
+# Where it measures: with a usable /dev/kvm, right here.  Without one, inside
+# ONE boot of the QEMU/TCG test VM (tests/hwkvm/run-vm.sh, kvm_amd with nested
+# paging): then every time is an emulation time and only the ratios between
+# columns of the same run mean anything.  runsc always runs on this host
+# (outside any VM), against a native baseline measured on this host too.
+#
+# Options (defaults in brackets):
+#   --quick          3 repetitions instead of 5 (start-up stays at 20 runs)
+#   --reps N         repetitions of each getppid measurement [5]
+#   --only LIST      workloads, comma-separated: getppid,true,busybox [all]
+#   --out DIR        where the results go [BUILD/bench-results]
+#   --build DIR      meson build directory [build]
+#   --npt 0|1        kvm_amd nested paging in the VM [1]
+#   --no-runsc       skip gVisor even if installed
+#
+# Exit status: 0 when the table was produced (failed cells read "n/a (...)"),
+# 1 when nothing could be measured, 2 usage or build error.
+set -euo pipefail
+export LC_ALL=C
+
+PROG=bench
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$HERE/.." && pwd)
+
+die() { echo "$PROG: $*" >&2; exit 2; }
+note() { echo "$PROG: $*" >&2; }
+usage() { sed -n '4,/^set -euo/{ /^set/d; s/^# \{0,1\}//; p; }' "${BASH_SOURCE[0]}" >&2; exit 2; }
+
+# Iteration counts.  Native getppid is fast everywhere; the exit-based
+# variants cost 30-150 µs per call (TCG, kvm_pvm), so fewer iterations keep
+# each measurement near a second.  The ns/op result does not depend on them.
+N_NATIVE=200000
+N_SLOW=10000
+STARTUP_RUNS=20
+RUN_LIMIT=30	# s; a start-up run that takes longer is killed and counted as hung
+STALL_S=150	# s without any console output from the VM: it froze, stop it
+RUNSC_CMD='runsc --platform=ptrace --network=none do'
+
+reps=5 only=getppid,true,busybox out='' build=build npt=1 use_runsc=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick)     reps=3 ;;
+	--reps)      reps=${2:?}; shift ;;
+	--reps=*)    reps=${1#*=} ;;
+	--only)      only=${2:?}; shift ;;
+	--only=*)    only=${1#*=} ;;
+	--out)       out=${2:?}; shift ;;
+	--out=*)     out=${1#*=} ;;
+	--build)     build=${2:?}; shift ;;
+	--build=*)   build=${1#*=} ;;
+	--npt)       npt=${2:?}; shift ;;
+	--npt=*)     npt=${1#*=} ;;
+	--no-runsc)  use_runsc=0 ;;
+	-h|--help)   usage ;;
+	*)           die "unknown argument $1 (see --help)" ;;
+	esac
+	shift
+done
+[[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive number"
+[[ $npt =~ ^[01]$ ]] || die "--npt must be 0 or 1"
+[[ $only =~ ^(getppid|true|busybox)(,(getppid|true|busybox))*$ ]] ||
+	die "--only takes a comma-separated list of getppid, true, busybox"
+case $build in /*) ;; *) build=$TOP/$build ;; esac
+out=${out:-$build/bench-results}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+start=$SECONDS
+
+# ------------------------------------------------------------------ build ---
+
+if [ ! -f "$build/build.ninja" ]; then
+	note "configuring $build"
+	meson setup "$build" "$TOP" >&2 || die "meson setup failed"
+fi
+# The static runsk: its own target, or runsk itself in a -Dstatic=true build.
+if ninja -C "$build" -t query oci/runsk-static >/dev/null 2>&1; then
+	runsk_target=oci/runsk-static
+else
+	runsk_target=oci/runsk
+fi
+bench_targets=(bench/getppid bench/kvm_floor bench/true bench/timeit)
+ninja -C "$build" "${bench_targets[@]}" "$runsk_target" >&2 || die "build failed"
+bin=$build/bench
+runsk=$build/$runsk_target
+
+# ---------------------------------------------------------------- where ---
+
+host_kernel=$(uname -r)
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	mode=direct kvm_kind=unknown
+	for m in kvm_pvm kvm_intel kvm_amd; do
+		[ -d /sys/module/$m ] && { kvm_kind=$m; break; }
+	done
+	if [ "$kvm_kind" = kvm_amd ]; then
+		kvm_kind="kvm_amd direct, npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null || echo '?')"
+	else
+		kvm_kind="$kvm_kind direct"
+	fi
+else
+	mode=vm kvm_kind="kvm_amd under QEMU/TCG, npt=$npt"
+	file "$runsk" 2>/dev/null | grep -q 'statically linked' ||
+		die "$runsk is not static: the VM has no shared libraries (build without sanitizers)"
+fi
+
+# ----------------------------------------------------------------- runsc ---
+
+# runsc_status: "ok", or "n/a (reason)".  Tried on this host, never in the VM.
+runsc_status='n/a (not installed)'
+if [ "$use_runsc" = 0 ]; then
+	runsc_status='n/a (--no-runsc)'
+elif command -v runsc >/dev/null 2>&1; then
+	# shellcheck disable=SC2086 # RUNSC_CMD is a word list
+	if err=$(timeout 60 $RUNSC_CMD "$bin/true" 2>&1 >/dev/null); then
+		runsc_status=ok
+	else
+		rc=$?
+		why=$(printf '%s\n' "$err" | grep -v '^\s*$' | tail -n 1 | cut -c1-80 | tr '|' '/')
+		[ "$rc" = 124 ] && why='timed out after 60 s'
+		runsc_status="n/a (${why:-exit status $rc})"
+	fi
+fi
+note "mode: $mode ($kvm_kind); runsc: $runsc_status"
+
+# --------------------------------------------------------------- measure ---
+
+raw=$out/raw.txt
+: > "$raw"
+payload_opts=(-r "$reps" -N "$N_NATIVE" -n "$N_SLOW" -s "$STARTUP_RUNS" -T "$RUN_LIMIT" -w "$only")
+
+if [ "$mode" = direct ]; then
+	runsc_opt=()
+	[ "$runsc_status" = ok ] && runsc_opt=(-c "$RUNSC_CMD")
+	note "measuring here, $reps repetitions (a few minutes)"
+	sh "$HERE/payload.sh" "${payload_opts[@]}" -k "$runsk" -f "${runsc_opt[@]}" "$bin" |
+		tee -a "$raw" | grep --line-buffered -E 'FAIL|^#' >&2 || true
+else
+	note "measuring inside one QEMU/TCG boot, $reps repetitions (about 2-4 minutes)"
+	vm_log=$out/vm-console.txt
+	# In its own session, so that the watchdog below can stop all of it.
+	setsid "$TOP/tests/hwkvm/run-vm.sh" --npt="$npt" --timeout=1800 \
+		"$bin/getppid" "$bin/kvm_floor" "$bin/true" "$bin/timeit" \
+		"$runsk" "$HERE/payload.sh" -- \
+		payload.sh "${payload_opts[@]}" -k "./$(basename "$runsk")" -f -t 600 . \
+		> "$vm_log" &
+	vm_pid=$!
+	# Watchdog: every measurement prints within a minute or so even under
+	# TCG, yet the whole nested VM has been seen to freeze (QEMU busy, the
+	# guest kernel silent, timeit's own time limit never firing).  No new
+	# console output for STALL_S seconds ends the run; the table then names
+	# the cell that was running.
+	last_size=-1 quiet=0
+	while kill -0 "$vm_pid" 2>/dev/null; do
+		sleep 5
+		size=$(stat -c %s "$vm_log" 2>/dev/null || echo 0)
+		if [ "$size" != "$last_size" ]; then last_size=$size quiet=0; continue; fi
+		quiet=$((quiet + 5))
+		if [ "$quiet" -ge "$STALL_S" ]; then
+			note "no output from the VM for ${STALL_S}s: stopping it"
+			kill -TERM -- "-$vm_pid" 2>/dev/null || true
+			vm_stalled=1
+			break
+		fi
+	done
+	set +e
+	wait "$vm_pid"
+	vm_rc=$?
+	set -e
+	[ "$vm_rc" = 0 ] || note "run-vm.sh exit status $vm_rc (console in $vm_log)"
+	grep -E '^(BENCH|INFO|#)' "$vm_log" >> "$raw" || true
+	if ! grep -q '^INFO done' "$vm_log"; then
+		note "the VM run did not finish: results are partial"
+		vm_cut="VM run cut short (exit $vm_rc)"
+		# The cell that was running when the VM froze or died.
+		if last=$(sed -n 's/^INFO start //p' "$vm_log" | tail -n 1) && [ -n "$last" ]; then
+			why="VM stopped here, exit $vm_rc"
+			[ "${vm_stalled:-0}" = 1 ] && why="VM froze here: no output for ${STALL_S}s"
+			echo "BENCH $last FAIL $why" >> "$raw"
+		fi
+	fi
+	if [ "$runsc_status" = ok ]; then
+		note "measuring runsc on this host"
+		# Host samples get their own variant names: they are not comparable
+		# with the emulated ones.
+		sh "$HERE/payload.sh" "${payload_opts[@]}" -n "$N_SLOW" -c "$RUNSC_CMD" "$bin" |
+			sed -e 's/^\(BENCH [a-z]*\) native /\1 host_native /' \
+			    -e 's/^INFO /INFO host_/' >> "$raw"
+	fi
+fi
+grep -q '^BENCH ' "$raw" || { note "no samples at all (see $raw)"; exit 1; }
+
+# ---------------------------------------------------------------- report ---
+
+# stats: "workload variant median min max count" per measured cell, or
+# "workload variant FAIL reason", plus "workload variant HUNG count" for
+# start-up runs that were killed.  Median of all samples of the cell.
+stats=$(awk '
+$1 == "BENCH" && $4 == "FAIL" {
+	why = $0; sub(/^BENCH [^ ]+ [^ ]+ FAIL */, "", why); fail[$2 " " $3] = why; next
+}
+$1 == "BENCH" && $4 == "HUNG" { hung[$2 " " $3] += $5; next }
+$1 == "BENCH" {
+	k = $2 " " $3; n = ++cnt[k]; v[k, n] = $4 + 0
+	# insertion sort: a cell has at most a few dozen samples
+	for (i = n; i > 1 && v[k, i - 1] > v[k, i]; i--) {
+		t = v[k, i]; v[k, i] = v[k, i - 1]; v[k, i - 1] = t
+	}
+}
+END {
+	for (k in cnt) {
+		n = cnt[k]
+		med = n % 2 ? v[k, (n + 1) / 2] : (v[k, n / 2] + v[k, n / 2 + 1]) / 2
+		printf "%s %.1f %.1f %.1f %d\n", k, med, v[k, 1], v[k, n], n
+	}
+	for (k in fail) printf "%s FAIL %s\n", k, fail[k]
+	for (k in hung) printf "%s HUNG %d\n", k, hung[k]
+}' "$raw")
+
+declare -A MED MIN MAX CNT FAILED HUNG
+while read -r w v a rest; do
+	[ -n "$w" ] || continue
+	if [ "$a" = FAIL ]; then FAILED[$w.$v]=$rest; continue; fi
+	if [ "$a" = HUNG ]; then HUNG[$w.$v]=$rest; continue; fi
+	read -r b c d <<<"$rest"
+	MED[$w.$v]=$a MIN[$w.$v]=$b MAX[$w.$v]=$c CNT[$w.$v]=$d
+done <<<"$stats"
+info() { sed -n "s/^INFO $1 //p" "$raw" | head -n 1; }
+
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; }
+scaled() { awk -v x="$1" -v s="$2" -v f="$3" 'BEGIN { printf f, x / s }'; }
+
+# cell W V SCALE FMT: "median (min–max)" or "n/a (why)".
+cell() {
+	local k=$1.$2
+	if [ -n "${MED[$k]:-}" ]; then
+		printf '%s (%s–%s)' "$(scaled "${MED[$k]}" "$3" "$4")" \
+			"$(scaled "${MIN[$k]}" "$3" "$4")" "$(scaled "${MAX[$k]}" "$3" "$4")"
+		[ -z "${HUNG[$k]:-}" ] || printf ', **%s hung**' "${HUNG[$k]}"
+		[ -z "${FAILED[$k]:-}" ] || printf ', **then failed: %s**' "${FAILED[$k]}"
+	elif [ -n "${FAILED[$k]:-}" ]; then
+		printf 'n/a (failed: %s)' "${FAILED[$k]}"
+		[ -z "${HUNG[$k]:-}" ] || printf ', **%s hung**' "${HUNG[$k]}"
+	elif [ -n "$vm_cut" ] && [[ $2 != runsc && $2 != host_* ]]; then
+		printf 'n/a (%s)' "$vm_cut"
+	else
+		printf '—'
+	fi
+}
+# ratio W A B: median(A)/median(B) as "1.23×", or "—".
+ratio() {
+	local a=${MED[$1.$2]:-} b=${MED[$1.$3]:-}
+	if [ -n "$a" ] && [ -n "$b" ]; then printf '%s×' "$(div "$a" "$b")"; else printf '—'; fi
+}
+verdict() { # verdict VALUE LIMIT: "yes"/"no"/"—"
+	[ -n "$1" ] || { printf '—'; return; }
+	awk -v x="$1" -v l="$2" 'BEGIN { printf (x <= l ? "yes" : "no") }'
+}
+
+runsc_native_v=native
+[ "$mode" = vm ] && runsc_native_v=host_native
+vm_cut=${vm_cut:-}
+date_s=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+where="host kernel $host_kernel"
+[ "$mode" = vm ] && where="$where; guest kernel $(info kernel) in QEMU/TCG"
+
+md=$out/results.md csv=$out/results.csv
+{
+	echo "# sentry-kvm bench — $date_s"
+	echo
+	echo "$where; KVM: **$kvm_kind**; $reps repetitions, interleaved; runsc: $runsc_status"
+	echo
+	if [ "$mode" = vm ]; then
+		echo "> Measured inside QEMU/TCG: every time is an **emulation time**. Only"
+		echo "> ratios between columns of this one run mean anything; absolute"
+		echo "> numbers and the 30 ms start-up target do not apply here."
+		echo
+	fi
+	echo "Cells: median (min–max) over all samples. getppid in ns per call; start-up in ms per run."
+	echo
+	echo "| workload | native | runsk | floor | runsk/native | runsk/floor | target | runsc | runsc/native |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	runsc_cell() { # runsc_cell W SCALE FMT
+		if [ "$runsc_status" = ok ]; then cell "$1" runsc "$2" "$3"; else printf '%s' "$runsc_status"; fi
+	}
+	if [[ ,$only, == *,getppid,* ]]; then
+		r=$(ratio getppid runsk floor); r=${r%×}
+		[ "$r" = — ] && r=''
+		printf '| getppid (ns) | %s | %s | %s | %s | %s | runsk/floor ≤ 1.3×: %s | %s | %s |\n' \
+			"$(cell getppid native 1 %.0f)" "$(cell getppid runsk 1 %.0f)" \
+			"$(cell getppid floor 1 %.0f)" "$(ratio getppid runsk native)" \
+			"$(ratio getppid runsk floor)" "$(verdict "$r" 1.3)" \
+			"$(runsc_cell getppid 1 %.0f)" "$(ratio getppid runsc "$runsc_native_v")"
+	fi
+	for w in true busybox; do
+		[[ ,$only, == *,$w,* ]] || continue
+		label="\`true\` start-up (ms)"
+		[ $w = busybox ] && label="\`busybox true\` start-up (ms)"
+		if [ "$mode" = vm ]; then
+			target='runsk ≤ 30 ms: n/a under TCG'
+		else
+			target="runsk ≤ 30 ms: $(verdict "$(awk -v x="${MED[$w.runsk]:-}" 'BEGIN { if (x != "") print x / 1000 }')" 30)"
+		fi
+		printf '| %s | %s | %s | — | %s | — | %s | %s | %s |\n' "$label" \
+			"$(cell $w native 1000 %.2f)" "$(cell $w runsk 1000 %.2f)" \
+			"$(ratio $w runsk native)" "$target" \
+			"$(runsc_cell $w 1000 %.2f)" "$(ratio $w runsc "$runsc_native_v")"
+	done
+	echo
+	echo "- floor: \`kvm_floor\`, one \`out\` from guest ring 3 per iteration and a bare"
+	echo "  \`KVM_RUN\` re-entry — the least any runsk syscall can cost on this KVM."
+	echo "- getppid: native $N_NATIVE iterations, runsk/floor/runsc $N_SLOW; samples per cell: ${CNT[getppid.runsk]:-0}."
+	echo "- start-up: $STARTUP_RUNS runs per cell (wall time of spawn + exit, measured by \`timeit\`)."
+	[ -z "${HUNG[*]+set}" ] ||	# (${#HUNG[@]} trips set -u when empty)
+		echo "  \"1 hung\": a run took over $RUN_LIMIT s and was killed; the cell then stops (see raw.txt)."
+	if [ "$mode" = vm ] && [ "$runsc_status" = ok ]; then
+		echo "- runsc ran on this host outside the VM (\`$RUNSC_CMD\`); runsc/native is"
+		parts=()
+		[ -z "${MED[getppid.host_native]:-}" ] ||
+			parts+=("getppid $(cell getppid host_native 1 %.0f) ns")
+		[ -z "${MED[true.host_native]:-}" ] ||
+			parts+=("\`true\` $(cell true host_native 1000 %.2f) ms")
+		[ -z "${MED[busybox.host_native]:-}" ] ||
+			parts+=("\`busybox true\` $(cell busybox host_native 1000 %.2f) ms")
+		(IFS=';'; echo "  against native on this host:${parts[*]/#/ }.")
+	elif [ "$runsc_status" = ok ]; then
+		echo "- runsc: \`$RUNSC_CMD\`, interleaved with the others."
+	fi
+	echo "- took $((SECONDS - start)) s; raw samples in \`$(basename "$raw")\`."
+} > "$md"
+
+# CSV: one row per cell and per ratio, the run's metadata on every row.
+{
+	echo 'date,host_kernel,kvm,workload,variant,unit,median,min,max,samples,hung'
+	for k in $(printf '%s\n' "${!MED[@]}" | sort); do
+		w=${k%%.*} v=${k#*.} unit=ns
+		[ "$w" = getppid ] || unit=us
+		printf '%s,%s,"%s",%s,%s,%s,%s,%s,%s,%s,%s\n' "$date_s" "$host_kernel" "$kvm_kind" \
+			"$w" "$v" "$unit" "${MED[$k]}" "${MIN[$k]}" "${MAX[$k]}" "${CNT[$k]}" "${HUNG[$k]:-0}"
+	done
+	for k in $(printf '%s\n' "${!FAILED[@]}" | sort); do
+		[ -z "${MED[$k]:-}" ] || continue
+		printf '%s,%s,"%s",%s,%s,failed,,,,0,%s\n' "$date_s" "$host_kernel" "$kvm_kind" \
+			"${k%%.*}" "${k#*.}" "${HUNG[$k]:-0}"
+	done
+	for pair in getppid:runsk:native getppid:runsk:floor getppid:runsc:$runsc_native_v \
+		    true:runsk:native true:runsc:$runsc_native_v \
+		    busybox:runsk:native busybox:runsc:$runsc_native_v; do
+		IFS=: read -r w a b <<<"$pair"
+		r=$(ratio "$w" "$a" "$b"); r=${r%×}
+		[ "$r" = — ] && continue
+		printf '%s,%s,"%s",%s,%s/%s,ratio,%s,,,,\n' "$date_s" "$host_kernel" "$kvm_kind" "$w" "$a" "$b" "$r"
+	done
+} > "$csv"
+
+cat "$md"
+note "results in $md, $csv (took $((SECONDS - start)) s)"
