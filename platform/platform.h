@@ -64,6 +64,17 @@ struct platform_config {
 	const struct platform_memory *mem;
 };
 
+/* Counters for `runsk do --profile`: where the time between guest and Sentry goes. */
+struct platform_stats {
+	u64 switches;	  /* platform_switch calls */
+	u64 exits;	  /* exits from the guest (VM exits, traps) */
+	u64 fast_resumes; /* resumed with no ring0 work */
+	u64 full_resumes; /* resumed through ring0's full return path */
+	u64 pt_stores;	  /* page-table stores ring0 replayed */
+	u64 drain_exits;  /* extra exits to drain a full store queue */
+	u64 interrupts;	  /* switches ended by platform_interrupt */
+};
+
 #define PLATFORM_PROT_READ 1
 #define PLATFORM_PROT_WRITE 2
 #define PLATFORM_PROT_EXEC 4
@@ -89,6 +100,8 @@ struct platform_ops {
 	void (*ctx_interrupt)(struct platform_ctx *ctx);
 	/* Clear a pending interrupt (the owner thread has handled it). */
 	void (*ctx_clear_interrupt)(struct platform_ctx *ctx);
+	/* Sum of every context's counters so far. Any thread; approximate while running. */
+	void (*stats)(struct platform *p, struct platform_stats *out);
 };
 
 /* Every platform object starts with a pointer to its ops. */

@@ -64,6 +64,7 @@ struct kvm_vcpu {
 	u64 cur_fs, cur_gs;    /* FS/GS base currently in the vCPU */
 	bool busy;	       /* owned by a context */
 	struct kvm_platform *kp;
+	struct platform_stats stats; /* written by the owning thread only */
 };
 
 struct kvm_platform {

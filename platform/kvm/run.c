@@ -184,14 +184,19 @@ static bool resume_prepare(struct kvm_vcpu *v, struct kvm_as *as, struct user_re
 		regs_to_kvm(regs, k);
 		k->rip = r0_sym(ring0_syscall) + 2; /* the sysretq after the out */
 		k->rflags = 2;
+		v->stats.fast_resumes++;
 		return false;
 	}
 	if (!need_ring0 && (v->state == VCPU_SYSCALL_RING3 || v->state == VCPU_USER)) {
 		regs_to_kvm(regs, k);
+		v->stats.fast_resumes++;
 		return false;
 	}
 
+	u64 queued = f->queue_len;
 	bool more = kvm_as_drain(as, v);
+	v->stats.pt_stores += f->queue_len - queued;
+	v->stats.full_resumes++;
 	f->exit_after_apply = more;
 	f->set_fs |= regs->fs_base != v->cur_fs;
 	f->fs_base = regs->fs_base;
@@ -295,6 +300,7 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 	if (v->state == VCPU_BROKEN)
 		return PLATFORM_DEAD;
 	kick_run = run;
+	v->stats.switches++;
 	for (;;) {
 		if (!prepared) {
 			resume_prepare(v, as, regs);
@@ -312,11 +318,14 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 			if (decode_interrupt(v, regs)) {
 				if (v->state == VCPU_USER)
 					prepared = false;
-				if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST))
+				if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST)) {
+					v->stats.interrupts++;
 					return PLATFORM_INTERRUPTED;
+				}
 			}
 			continue;
 		}
+		v->stats.exits++;
 		if (run->exit_reason != KVM_EXIT_IO) {
 			char why[64];
 			snprintf(why, sizeof(why), "unexpected exit reason %u", run->exit_reason);
@@ -331,6 +340,7 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 		case R0_PORT_EXCEPTION:
 			return decode_exception(v, regs, fault);
 		case R0_PORT_APPLIED:
+			v->stats.drain_exits++;
 			v->state = VCPU_APPLIED;
 			prepared = false;
 			continue;

@@ -180,6 +180,24 @@ static void kvm_destroy(struct platform *p)
 	free(kp);
 }
 
+static void kvm_stats(struct platform *p, struct platform_stats *out)
+{
+	struct kvm_platform *kp = container_of(p, struct kvm_platform, base);
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&kp->lock);
+	for (unsigned i = 0; i < kp->nvcpus; i++) {
+		const struct platform_stats *s = &kp->vcpus[i]->stats;
+		out->switches += s->switches;
+		out->exits += s->exits;
+		out->fast_resumes += s->fast_resumes;
+		out->full_resumes += s->full_resumes;
+		out->pt_stores += s->pt_stores;
+		out->drain_exits += s->drain_exits;
+		out->interrupts += s->interrupts;
+	}
+	pthread_mutex_unlock(&kp->lock);
+}
+
 const struct platform_ops kvm_platform_ops = {
 	.name = "kvm",
 	.destroy = kvm_destroy,
@@ -193,6 +211,7 @@ const struct platform_ops kvm_platform_ops = {
 	.ctx_switch = kvm_ctx_switch,
 	.ctx_interrupt = kvm_ctx_interrupt,
 	.ctx_clear_interrupt = kvm_ctx_clear_interrupt,
+	.stats = kvm_stats,
 };
 
 static int kvm_create_vm(struct kvm_platform *kp)
