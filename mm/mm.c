@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Address spaces: VMAs and demand paging of anonymous memory.
+ * Address spaces: creation, demand paging of anonymous memory (with stack
+ * growth below MAP_GROWSDOWN VMAs), and the counters that the resource
+ * limits are checked against.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,6 +28,15 @@ struct mm *mm_create(struct memfile *mf, struct platform *p)
 	mm->mf = mf;
 	mm->p = p;
 	mm->mmap_base = MMAP_BASE;
+	mm->limits = (struct mm_limits){
+		.as = MM_NO_LIMIT,
+		.data = MM_NO_LIMIT,
+		.data_max = MM_NO_LIMIT,
+		.stack = MM_NO_LIMIT,
+		.memlock = MM_NO_LIMIT,
+		.memlock_max = MM_NO_LIMIT,
+		.ipc_lock = true,
+	};
 	vma_set_init(&mm->vmas);
 	pagemap_init(&mm->pages);
 	int ret = p->ops->as_create(p, &mm->as);
@@ -61,7 +72,14 @@ struct platform_as *mm_platform_as(struct mm *mm)
 	return mm->as;
 }
 
-static u32 platform_prot(u32 prot)
+void mm_set_limits(struct mm *mm, const struct mm_limits *l)
+{
+	pthread_mutex_lock(&mm->lock);
+	mm->limits = *l;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+u32 mm_platform_prot(u32 prot)
 {
 	u32 p = 0;
 	/* x86 cannot map write-only or exec-only: both imply read. */
@@ -74,7 +92,53 @@ static u32 platform_prot(u32 prot)
 	return p;
 }
 
-/* Back va with a fresh zeroed frame. Caller holds mm->lock. */
+/* Linux's is_data_mapping: private, writable, not a stack. */
+static bool is_data(u32 prot, u32 flags)
+{
+	return (prot & PROT_WRITE) && !(flags & VMA_GROWSDOWN);
+}
+
+void mm_account_vma(struct mm *mm, const struct vma *v, u64 start, u64 end, int sign)
+{
+	start = MAX(start, v->start);
+	end = MIN(end, v->end);
+	if (start >= end)
+		return;
+	u64 n = (end - start) >> PAGE_SHIFT;
+	mm->total_vm += sign * n;
+	if (is_data(v->prot, v->flags))
+		mm->data_vm += sign * n;
+	if (v->flags & VMA_LOCKED)
+		mm->locked_vm += sign * n;
+}
+
+void mm_account_range(struct mm *mm, u64 start, u64 end, int sign)
+{
+	for (size_t i = vma_first_after(&mm->vmas, start);
+	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++)
+		mm_account_vma(mm, &mm->vmas.v[i], start, end, sign);
+}
+
+bool mm_may_expand(struct mm *mm, u32 prot, u32 flags, u64 npages)
+{
+	const struct mm_limits *l = &mm->limits;
+	if (mm->total_vm + npages > l->as >> PAGE_SHIFT)
+		return false;
+	if (is_data(prot, flags) && mm->data_vm + npages > l->data >> PAGE_SHIFT) {
+		/* Linux's workaround for Valgrind: a zero soft limit uses the hard one. */
+		return l->data == 0 && mm->data_vm + npages <= l->data_max >> PAGE_SHIFT;
+	}
+	return true;
+}
+
+bool mm_mlock_future_ok(struct mm *mm, u32 flags, u64 bytes)
+{
+	if (!(flags & VMA_LOCKED) || mm->limits.ipc_lock)
+		return true;
+	return mm->locked_vm + (bytes >> PAGE_SHIFT) <= mm->limits.memlock >> PAGE_SHIFT;
+}
+
+/* Back va with a fresh zeroed frame. */
 static int populate_page(struct mm *mm, const struct vma *vma, u64 va)
 {
 	u64 pa;
@@ -82,8 +146,8 @@ static int populate_page(struct mm *mm, const struct vma *vma, u64 va)
 	if (ret)
 		return ret;
 	ret = pagemap_set(&mm->pages, va, pa);
-	if (!ret && (vma->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
-		ret = mm->p->ops->as_map(mm->as, va, pa, platform_prot(vma->prot));
+	if (!ret && mm_prot_accessible(vma->prot))
+		ret = mm->p->ops->as_map(mm->as, va, pa, mm_platform_prot(vma->prot));
 	if (ret) {
 		pagemap_clear(&mm->pages, va, va + PAGE_SIZE, put_frame, mm);
 		memfile_put(mm->mf, pa);
@@ -99,14 +163,47 @@ static bool vma_allows(const struct vma *vma, bool write, bool exec)
 		return vma->prot & PROT_WRITE;
 	if (exec)
 		return vma->prot & PROT_EXEC;
-	return vma->prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+	return mm_prot_accessible(vma->prot);
 }
 
-/* Caller holds mm->lock. */
+/*
+ * Linux's expand_downwards: grow the VMA above addr down to addr's page if
+ * it grows down, the stack guard gap above an accessible VMA below stays
+ * free, and RLIMIT_AS, RLIMIT_STACK and RLIMIT_MEMLOCK allow it.
+ */
+static struct vma *grow_down(struct mm *mm, u64 addr)
+{
+	size_t i = vma_first_after(&mm->vmas, addr);
+	u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
+	if (i == mm->vmas.n || va < MM_MMAP_MIN_ADDR)
+		return NULL;
+	struct vma *v = &mm->vmas.v[i];
+	if (!(v->flags & VMA_GROWSDOWN))
+		return NULL;
+	if (i > 0) {
+		const struct vma *prev = &mm->vmas.v[i - 1];
+		if (!(prev->flags & VMA_GROWSDOWN) && mm_prot_accessible(prev->prot) &&
+		    va - prev->end < MM_STACK_GUARD_GAP)
+			return NULL;
+	}
+	u64 grow = v->start - va;
+	if (!mm_may_expand(mm, v->prot, v->flags, grow >> PAGE_SHIFT) ||
+	    v->end - va > mm->limits.stack || !mm_mlock_future_ok(mm, v->flags, grow))
+		return NULL;
+	struct vma added = {.start = va, .end = v->start, .prot = v->prot, .flags = v->flags};
+	mm_account_vma(mm, &added, va, v->start, 1);
+	v->start = va;
+	return v;
+}
+
 int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
 {
 	u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
-	struct vma *vma = addr < MM_TASK_SIZE ? vma_find(&mm->vmas, addr) : NULL;
+	if (addr >= MM_TASK_SIZE)
+		return -EFAULT;
+	struct vma *vma = vma_find(&mm->vmas, addr);
+	if (!vma)
+		vma = grow_down(mm, addr);
 	if (!vma)
 		return -EFAULT;
 	if (!force && !vma_allows(vma, write, exec))
@@ -114,9 +211,9 @@ int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
 	u64 pa = pagemap_get(&mm->pages, va);
 	if (pa) {
 		/* Present but the guest faulted: refresh the translation. */
-		if (!(vma->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		if (!mm_prot_accessible(vma->prot))
 			return 0;
-		return mm->p->ops->as_map(mm->as, va, pa - 1, platform_prot(vma->prot));
+		return mm->p->ops->as_map(mm->as, va, pa - 1, mm_platform_prot(vma->prot));
 	}
 	int ret = populate_page(mm, vma, va);
 	if (ret || force)
@@ -138,174 +235,78 @@ int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec)
 	return ret;
 }
 
-/* Drop the pages and VMAs of [start, end). Caller holds mm->lock. */
-static int unmap_locked(struct mm *mm, u64 start, u64 end)
+int mm_populate_locked(struct mm *mm, u64 start, u64 end, bool locked_only)
 {
-	int ret = vma_remove(&mm->vmas, start, end);
-	if (ret)
-		return ret;
-	mm->p->ops->as_unmap(mm->as, start, end - start);
-	pagemap_clear(&mm->pages, start, end, put_frame, mm);
+	size_t i = vma_first_after(&mm->vmas, start);
+	for (; i < mm->vmas.n && mm->vmas.v[i].start < end; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		if (!mm_prot_accessible(v->prot))
+			continue;
+		if (locked_only && (v->flags & VMA_LOCK_MASK) != VMA_LOCKED)
+			continue;
+		u64 hi = MIN(v->end, end);
+		for (u64 va = MAX(v->start, start); va < hi; va += PAGE_SIZE) {
+			if (pagemap_get(&mm->pages, va))
+				continue;
+			int ret = populate_page(mm, v, va);
+			if (ret)
+				return ret;
+		}
+	}
 	return 0;
 }
 
-static bool range_ok(u64 addr, u64 len)
+int mm_insert_vma(struct mm *mm, struct vma v)
 {
-	return len && addr + len > addr && addr + len <= MM_TASK_SIZE;
-}
-
-long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags)
-{
-	if (!len)
-		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	if (!len || len > MM_TASK_SIZE)
-		return -ENOMEM;
-	bool fixed = flags & (MM_FIXED | MM_FIXED_NOREPLACE);
-	if (fixed && (!IS_ALIGNED(addr, PAGE_SIZE) || !range_ok(addr, len)))
-		return IS_ALIGNED(addr, PAGE_SIZE) ? -ENOMEM : -EINVAL;
-
-	pthread_mutex_lock(&mm->lock);
-	long ret = 0;
-	if (flags & MM_FIXED_NOREPLACE) {
-		if (!vma_range_free(&mm->vmas, addr, addr + len))
-			ret = -EEXIST;
-	} else if (flags & MM_FIXED) {
-		ret = unmap_locked(mm, addr, addr + len);
-	} else {
-		addr = ALIGN_DOWN(addr, PAGE_SIZE);
-		if (!addr || addr < MM_MMAP_MIN_ADDR || !range_ok(addr, len) ||
-		    !vma_range_free(&mm->vmas, addr, addr + len))
-			addr = vma_find_gap_down(&mm->vmas, len, MM_MMAP_MIN_ADDR, mm->mmap_base);
-		if (!addr)
-			ret = -ENOMEM;
-	}
-	if (!ret) {
-		struct vma v = {.start = addr,
-				.end = addr + len,
-				.prot = prot,
-				.flags = (flags & MM_GROWSDOWN) ? VMA_GROWSDOWN : 0};
-		ret = vma_insert(&mm->vmas, v);
-	}
-	if (!ret && (flags & MM_POPULATE))
-		for (u64 va = addr; va < addr + len && !ret; va += PAGE_SIZE)
-			ret = mm_fault_locked(mm, va, false, false, true);
-	pthread_mutex_unlock(&mm->lock);
-	return ret ? ret : (long)addr;
-}
-
-int mm_unmap(struct mm *mm, u64 addr, u64 len)
-{
-	if (!IS_ALIGNED(addr, PAGE_SIZE) || !len)
-		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	if (!range_ok(addr, len))
-		return -EINVAL;
-	pthread_mutex_lock(&mm->lock);
-	int ret = unmap_locked(mm, addr, addr + len);
-	pthread_mutex_unlock(&mm->lock);
+	int ret = vma_insert(&mm->vmas, v);
+	if (!ret)
+		mm_account_vma(mm, &v, v.start, v.end, 1);
 	return ret;
 }
 
-struct reprotect {
-	struct mm *mm;
-	u32 prot;
-	int err;
-};
-
-static void reprotect_page(void *arg, u64 va, u64 pa)
+void mm_drop_pages(struct mm *mm, u64 start, u64 end)
 {
-	struct reprotect *r = arg;
-	if (r->err)
-		return;
-	if (r->prot & (PROT_READ | PROT_WRITE | PROT_EXEC))
-		r->err = r->mm->p->ops->as_map(r->mm->as, va, pa, platform_prot(r->prot));
-	else
-		r->mm->p->ops->as_unmap(r->mm->as, va, PAGE_SIZE);
+	mm->p->ops->as_unmap(mm->as, start, end - start);
+	pagemap_clear(&mm->pages, start, end, put_frame, mm);
 }
 
-int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot)
+int mm_unmap_locked(struct mm *mm, u64 start, u64 end)
 {
-	if (!IS_ALIGNED(addr, PAGE_SIZE))
-		return -EINVAL;
-	if (!len)
-		return 0;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	if (!range_ok(addr, len))
-		return -ENOMEM;
-	u64 end = addr + len;
+	mm_account_range(mm, start, end, -1);
+	int ret = vma_remove(&mm->vmas, start, end);
+	if (ret) {
+		mm_account_range(mm, start, end, 1);
+		return ret;
+	}
+	mm_drop_pages(mm, start, end);
+	return 0;
+}
 
-	pthread_mutex_lock(&mm->lock);
-	/* Every page must be mapped, or Linux fails with ENOMEM. */
-	u64 cur = addr;
-	for (size_t i = vma_first_after(&mm->vmas, addr); i < mm->vmas.n && cur < end; i++) {
+int mm_update_flags(struct mm *mm, u64 start, u64 end, u32 clear, u32 set)
+{
+	int ret = vma_split(&mm->vmas, start);
+	if (!ret)
+		ret = vma_split(&mm->vmas, end);
+	if (ret)
+		return ret;
+	mm_account_range(mm, start, end, -1);
+	for (size_t i = vma_first_after(&mm->vmas, start);
+	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++)
+		mm->vmas.v[i].flags = (mm->vmas.v[i].flags & ~clear) | set;
+	mm_account_range(mm, start, end, 1);
+	vma_merge_range(&mm->vmas, start, end);
+	return 0;
+}
+
+u64 mm_covered_end(struct mm *mm, u64 start, u64 end)
+{
+	u64 cur = start;
+	for (size_t i = vma_first_after(&mm->vmas, start); i < mm->vmas.n && cur < end; i++) {
 		if (mm->vmas.v[i].start > cur)
 			break;
 		cur = mm->vmas.v[i].end;
 	}
-	int ret = cur < end ? -ENOMEM : 0;
-	if (!ret)
-		ret = vma_split(&mm->vmas, addr);
-	if (!ret)
-		ret = vma_split(&mm->vmas, end);
-	if (!ret) {
-		for (size_t i = vma_first_after(&mm->vmas, addr);
-		     i < mm->vmas.n && mm->vmas.v[i].start < end; i++)
-			mm->vmas.v[i].prot = prot;
-		vma_merge_range(&mm->vmas, addr, end);
-	}
-	if (!ret) {
-		struct reprotect r = {mm, prot, 0};
-		pagemap_walk(&mm->pages, addr, end, reprotect_page, &r);
-		ret = r.err;
-	}
-	pthread_mutex_unlock(&mm->lock);
-	return ret;
-}
-
-void mm_brk_init(struct mm *mm, u64 start)
-{
-	pthread_mutex_lock(&mm->lock);
-	mm->brk_start = mm->brk = start;
-	pthread_mutex_unlock(&mm->lock);
-}
-
-u64 mm_brk(struct mm *mm, u64 newbrk)
-{
-	pthread_mutex_lock(&mm->lock);
-	u64 old = mm->brk;
-	u64 old_end = ALIGN_UP(old, PAGE_SIZE), new_end = ALIGN_UP(newbrk, PAGE_SIZE);
-
-	if (newbrk < mm->brk_start || newbrk > MM_TASK_SIZE)
-		goto out;
-	if (new_end < old_end) {
-		if (unmap_locked(mm, new_end, old_end))
-			goto out;
-	} else if (new_end > old_end) {
-		struct vma v = {.start = old_end,
-				.end = new_end,
-				.prot = PROT_READ | PROT_WRITE,
-				.flags = VMA_HEAP};
-		if (!vma_range_free(&mm->vmas, old_end, new_end) || vma_insert(&mm->vmas, v))
-			goto out;
-	}
-	mm->brk = newbrk;
-out:
-	newbrk = mm->brk;
-	pthread_mutex_unlock(&mm->lock);
-	return newbrk;
-}
-
-int mm_map_stack(struct mm *mm, u64 top, u64 size)
-{
-	struct vma v = {.start = top - size,
-			.end = top,
-			.prot = PROT_READ | PROT_WRITE,
-			.flags = VMA_STACK | VMA_GROWSDOWN};
-	pthread_mutex_lock(&mm->lock);
-	int ret = vma_insert(&mm->vmas, v);
-	pthread_mutex_unlock(&mm->lock);
-	return ret;
+	return MIN(cur, end);
 }
 
 u64 mm_rss_pages(struct mm *mm)
@@ -314,4 +315,22 @@ u64 mm_rss_pages(struct mm *mm)
 	u64 n = mm->rss;
 	pthread_mutex_unlock(&mm->lock);
 	return n;
+}
+
+void mm_vm_pages(struct mm *mm, u64 *total, u64 *data, u64 *locked)
+{
+	pthread_mutex_lock(&mm->lock);
+	*total = mm->total_vm;
+	*data = mm->data_vm;
+	*locked = mm->locked_vm;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+u32 mm_membarrier_register(struct mm *mm, u32 bits)
+{
+	pthread_mutex_lock(&mm->lock);
+	mm->membarrier |= bits;
+	bits = mm->membarrier;
+	pthread_mutex_unlock(&mm->lock);
+	return bits;
 }

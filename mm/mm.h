@@ -35,27 +35,102 @@ struct mm *mm_create(struct memfile *mf, struct platform *p);
 void mm_destroy(struct mm *mm);
 struct platform_as *mm_platform_as(struct mm *mm);
 
+/*
+ * The resource limits mm enforces (bytes; ~0 = none), and whether the
+ * caller may exceed RLIMIT_MEMLOCK (CAP_IPC_LOCK). Until set, nothing is
+ * limited except the stack, which mm_map_stack bounds by its size.
+ */
+struct mm_limits {
+	u64 as, data, stack, memlock, memlock_max, data_max;
+	bool ipc_lock;
+};
+void mm_set_limits(struct mm *mm, const struct mm_limits *l);
+
 /* mmap flags mm understands (the syscall layer maps MAP_* onto these). */
 #define MM_FIXED 1
 #define MM_FIXED_NOREPLACE 2
 #define MM_POPULATE 4
 #define MM_GROWSDOWN 8
+#define MM_LOCKED 16
 
 /*
  * Map anonymous private memory. addr is a hint unless MM_FIXED*. Returns
- * the address, or -ENOMEM (no room / limit), -EEXIST (NOREPLACE),
- * -EINVAL.
+ * the address, or -ENOMEM (no room / RLIMIT_AS / RLIMIT_DATA), -EEXIST
+ * (NOREPLACE), -EINVAL, -EPERM or -EAGAIN (MM_LOCKED or mlockall(MCL_FUTURE)
+ * over RLIMIT_MEMLOCK).
  */
 long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags) __must_check;
 int mm_unmap(struct mm *mm, u64 addr, u64 len) __must_check;
+/*
+ * mprotect(2): 0, -EINVAL, -ENOMEM (a hole, or RLIMIT_DATA when memory
+ * becomes writable). As Linux, the VMAs before a hole keep their new
+ * protection when -ENOMEM is returned.
+ */
 int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot) __must_check;
+/*
+ * mprotect(2) with PROT_GROWSDOWN or PROT_GROWSUP (one of the MM_PROT_GROWS*
+ * in grows). GROWSDOWN extends the change down to the start of the first
+ * VMA ending above addr, which must be MAP_GROWSDOWN (-EINVAL); x86-64 has
+ * no VMA that grows up, so GROWSUP is -EINVAL once a VMA holds addr.
+ */
+#define MM_PROT_GROWSDOWN 1
+#define MM_PROT_GROWSUP 2
+int mm_protect_grows(struct mm *mm, u64 addr, u64 len, u32 prot, u32 grows) __must_check;
+
+/* mremap(2) flags: the Linux values. */
+#define MM_REMAP_MAYMOVE 1
+#define MM_REMAP_FIXED 2
+#define MM_REMAP_DONTUNMAP 4
+/*
+ * mremap(2): shrink, grow in place, or move the frames (not their
+ * contents) to a new range. Returns the new address or -EINVAL, -EFAULT
+ * (not one VMA), -ENOMEM, -EAGAIN (RLIMIT_MEMLOCK).
+ */
+long mm_remap(struct mm *mm, u64 addr, u64 old_len, u64 new_len, u32 flags,
+	      u64 new_addr) __must_check;
+
+/* madvise(2) with a Linux MADV_* value: 0, -EINVAL, -ENOMEM (hole). */
+int mm_advise(struct mm *mm, u64 start, u64 len, int advice) __must_check;
+/*
+ * mincore(2): write one byte per page of [start, start+len) to vec (1 if
+ * a frame backs the page). 0, -EINVAL, -ENOMEM (unmapped), -EFAULT (vec).
+ */
+int mm_mincore(struct mm *mm, u64 start, u64 len, uaddr_t vec) __must_check;
+/* msync(2) of anonymous memory: only the checks. 0, -EINVAL, -ENOMEM, -EBUSY. */
+int mm_sync(struct mm *mm, u64 start, u64 len, int flags) __must_check;
+
+/* mlock2(2) flag and mlockall(2) flags: the Linux values. */
+#define MM_LOCK_ONFAULT 1
+#define MM_MCL_CURRENT 1
+#define MM_MCL_FUTURE 2
+#define MM_MCL_ONFAULT 4
+/*
+ * mlock/mlock2/munlock/mlockall/munlockall, accounted against
+ * RLIMIT_MEMLOCK unless mm_limits.ipc_lock. Locked pages are populated
+ * (unless ONFAULT). 0, -EINVAL, -ENOMEM, -EPERM.
+ */
+int mm_lock(struct mm *mm, u64 start, u64 len, u32 flags) __must_check;
+int mm_unlock(struct mm *mm, u64 start, u64 len) __must_check;
+int mm_lock_all(struct mm *mm, u32 flags) __must_check;
+int mm_unlock_all(struct mm *mm) __must_check;
+
+/*
+ * membarrier(2) state of this address space: bits the syscall layer
+ * defines, opaque to mm, reset by a new mm (exec). ORs bits in and
+ * returns the new state (bits 0 reads it).
+ */
+u32 mm_membarrier_register(struct mm *mm, u32 bits);
 
 /* Set the program break's floor (end of the loaded image). */
 void mm_brk_init(struct mm *mm, u64 start);
 /* Linux brk(2): returns the new break, or the old one on failure. */
 u64 mm_brk(struct mm *mm, u64 newbrk);
 
-/* Map the stack VMA [top - size, top). */
+/*
+ * Map the stack: a MAP_GROWSDOWN VMA ending at top, created at Linux's
+ * initial size and grown on demand by faults below it (RLIMIT_STACK, which
+ * is size until mm_set_limits says otherwise, and the stack guard gap).
+ */
 int mm_map_stack(struct mm *mm, u64 top, u64 size) __must_check;
 
 /*
@@ -92,5 +167,21 @@ long mm_strncpy_from_user(struct mm *mm, char *dst, uaddr_t src, size_t max) __m
 
 /* Resident pages of this address space, for accounting. */
 u64 mm_rss_pages(struct mm *mm);
+/* Pages mapped (total_vm), mapped private writable (data_vm), locked. */
+void mm_vm_pages(struct mm *mm, u64 *total, u64 *data, u64 *locked);
+
+/*
+ * Map n existing memory-file frames at [addr, addr + n pages) with prot:
+ * pages the Sentry owns and shares between address spaces (the vDSO's
+ * vvar page). addr is a hint unless MM_FIXED_NOREPLACE (the only flag
+ * accepted); a hint that does not fit goes top-down below the mmap base.
+ * Each frame gains a reference, dropped when its page is unmapped; the
+ * pages are present at once (no fault). The VMA is an ordinary one:
+ * mm_protect can still make it writable, and writes then reach the shared
+ * frames (Linux refuses that for its special mappings; mm needs a VMA flag
+ * for it). Returns the address, or -ENOMEM, -EEXIST, -EINVAL.
+ */
+long mm_map_frames(struct mm *mm, u64 addr, const u64 *frames, size_t n, u32 prot,
+		   u32 flags) __must_check;
 
 #endif

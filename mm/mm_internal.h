@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * mm's private state and the helpers its files share. Every function here
+ * expects the caller to hold mm->lock.
+ */
 #ifndef MM_INTERNAL_H
 #define MM_INTERNAL_H
 
@@ -7,6 +11,10 @@
 #include "mm.h"
 #include "pagemap.h"
 #include "vma.h"
+
+/* Linux's stack_guard_gap: 256 pages kept free below a VMA that grows down. */
+#define MM_STACK_GUARD_GAP (256ULL << PAGE_SHIFT)
+#define MM_NO_LIMIT (~0ULL)
 
 struct mm {
 	pthread_mutex_t lock; /* guards everything below */
@@ -18,12 +26,58 @@ struct mm {
 	u64 rss;
 	u64 brk_start, brk;
 	u64 mmap_base;
+	/* Pages in VMAs: all, private writable non-stack, locked (Linux's names). */
+	u64 total_vm, data_vm, locked_vm;
+	u32 def_flags;	/* VMA_LOCK_MASK bits new mappings get (MCL_FUTURE) */
+	u32 membarrier; /* MEMBARRIER_CMD_REGISTER_* bits */
+	struct mm_limits limits;
 };
 
 /*
- * Make addr accessible. force ignores the VMA's protection (the Sentry
- * writing a read-only image) and skips fault-around. Caller holds mm->lock.
+ * Make addr accessible, growing a MAP_GROWSDOWN VMA down to it if needed.
+ * force ignores the VMA's protection (the Sentry writing a read-only image)
+ * and skips fault-around.
  */
 int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force);
+
+static inline bool mm_prot_accessible(u32 prot)
+{
+	return prot & 7; /* PROT_READ | PROT_WRITE | PROT_EXEC */
+}
+u32 mm_platform_prot(u32 prot);
+
+/* Add (sign 1) or remove (sign -1) [start, end) of v from the counters. */
+void mm_account_vma(struct mm *mm, const struct vma *v, u64 start, u64 end, int sign);
+/* The same for every VMA that intersects [start, end). */
+void mm_account_range(struct mm *mm, u64 start, u64 end, int sign);
+/* Linux's may_expand_vm: RLIMIT_AS and, for data mappings, RLIMIT_DATA. */
+bool mm_may_expand(struct mm *mm, u32 prot, u32 flags, u64 npages);
+/* Linux's mlock_future_ok: flags' VMA_LOCKED pages fit RLIMIT_MEMLOCK. */
+bool mm_mlock_future_ok(struct mm *mm, u32 flags, u64 bytes);
+
+/* Insert a new VMA (range free) and account it. */
+int mm_insert_vma(struct mm *mm, struct vma v) __must_check;
+/* Drop the pages and VMAs of [start, end). */
+int mm_unmap_locked(struct mm *mm, u64 start, u64 end) __must_check;
+/* Drop the frames of [start, end), keeping the VMAs (MADV_DONTNEED). */
+void mm_drop_pages(struct mm *mm, u64 start, u64 end);
+/*
+ * Fault in every accessible page of [start, end) (mlock, MAP_POPULATE),
+ * skipping VMAs that are PROT_NONE or VMA_LOCKONFAULT when locked_only.
+ */
+int mm_populate_locked(struct mm *mm, u64 start, u64 end, bool locked_only);
+/*
+ * Set VMA flags (clear, then set) on [start, end), splitting and merging
+ * VMAs at the edges and keeping the counters right. The range may hold
+ * holes: only the VMAs present change.
+ */
+int mm_update_flags(struct mm *mm, u64 start, u64 end, u32 clear, u32 set) __must_check;
+/*
+ * End of the run of VMAs without holes that starts at start (== start if
+ * no VMA holds start), capped at end.
+ */
+u64 mm_covered_end(struct mm *mm, u64 start, u64 end);
+/* Linux's get_unmapped_area for anonymous memory: 0 if there is no room. */
+u64 mm_get_unmapped_area(struct mm *mm, u64 hint, u64 len);
 
 #endif

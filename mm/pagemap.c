@@ -66,24 +66,44 @@ int pagemap_set(struct pagemap *pm, u64 va, u64 pa)
 	return 0;
 }
 
+int pagemap_prepare(struct pagemap *pm, u64 start, u64 end)
+{
+	const u64 leaf_span = (u64)PM_FANOUT << PAGE_SHIFT;
+	for (u64 va = start; va < end && va >= start; va = ALIGN_DOWN(va, leaf_span) + leaf_span)
+		if (!pm_leaf(pm, va, true))
+			return -ENOMEM;
+	return 0;
+}
+
+/* Visit [start, end) under node (covering base..), skipping absent subtrees. */
+static void pm_visit_node(void **node, int level, u64 base, u64 start, u64 end, bool clear,
+			  void (*fn)(void *arg, u64 va, u64 pa), void *arg)
+{
+	const u64 span = 1ULL << (PAGE_SHIFT + 9 * level); /* bytes per entry */
+	unsigned first = start > base ? (start - base) / span : 0;
+	for (unsigned i = first; i < PM_FANOUT; i++) {
+		u64 lo = base + i * span;
+		if (lo >= end)
+			break;
+		if (level == 0) {
+			u64 *e = &((u64 *)node)[i];
+			if (*e) {
+				u64 pa = *e - 1;
+				if (clear)
+					*e = 0;
+				fn(arg, lo, pa);
+			}
+		} else if (node[i]) {
+			pm_visit_node(node[i], level - 1, lo, start, end, clear, fn, arg);
+		}
+	}
+}
+
 static void pm_visit(struct pagemap *pm, u64 start, u64 end, bool clear,
 		     void (*fn)(void *arg, u64 va, u64 pa), void *arg)
 {
-	const u64 leaf_span = (u64)PM_FANOUT << PAGE_SHIFT;
-	for (u64 va = start; va < end && va >= start;) {
-		u64 *e = pm_leaf(pm, va, false);
-		if (!e) {
-			va = ALIGN_DOWN(va, leaf_span) + leaf_span;
-			continue;
-		}
-		if (*e) {
-			u64 pa = *e - 1;
-			if (clear)
-				*e = 0;
-			fn(arg, va, pa);
-		}
-		va += PAGE_SIZE;
-	}
+	if (pm->root && start < end)
+		pm_visit_node(pm->root, PM_LEVELS - 1, 0, start, end, clear, fn, arg);
 }
 
 void pagemap_walk(struct pagemap *pm, u64 start, u64 end, void (*fn)(void *arg, u64 va, u64 pa),

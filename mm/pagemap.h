@@ -21,6 +21,8 @@ void pagemap_destroy(struct pagemap *pm);
 /* The frame at va (page-aligned) + 1, or 0 if none. */
 u64 pagemap_get(struct pagemap *pm, u64 va);
 int pagemap_set(struct pagemap *pm, u64 va, u64 pa) __must_check;
+/* Allocate the tree for [start, end), so that pagemap_set there cannot fail. */
+int pagemap_prepare(struct pagemap *pm, u64 start, u64 end) __must_check;
 /* Call fn(arg, va, pa) for every entry in [start, end). */
 void pagemap_walk(struct pagemap *pm, u64 start, u64 end, void (*fn)(void *arg, u64 va, u64 pa),
 		  void *arg);

@@ -149,24 +149,23 @@ void vma_merge_range(struct vma_set *s, u64 start, u64 end)
 	}
 }
 
-u64 vma_find_gap_down(struct vma_set *s, u64 len, u64 bottom, u64 top)
+bool vma_range_free_gap(struct vma_set *s, u64 start, u64 end, u64 guard)
 {
+	size_t i = vma_first_after(s, start);
+	return i == s->n || vma_start_gap(&s->v[i], guard) >= end;
+}
+
+u64 vma_find_gap_down(struct vma_set *s, u64 len, u64 bottom, u64 top, u64 guard)
+{
+	/* Gaps lie between v[i-1].end and v[i]'s start gap, walked downwards. */
 	size_t i = vma_first_after(s, top);
-	u64 hi = top;
-	/* Walk down from the VMA just above top's gap. */
-	if (i < s->n && s->v[i].start < top)
-		hi = s->v[i].start;
 	for (;;) {
-		u64 lo = i > 0 ? s->v[i - 1].end : bottom;
-		if (lo < bottom)
-			lo = bottom;
-		if (hi >= lo + len && hi - len >= bottom)
+		u64 hi = i < s->n ? MIN(top, vma_start_gap(&s->v[i], guard)) : top;
+		u64 lo = i > 0 ? MAX(s->v[i - 1].end, bottom) : bottom;
+		if (hi >= lo && hi - lo >= len)
 			return hi - len;
-		if (i == 0)
+		if (i == 0 || hi <= bottom)
 			return 0;
 		i--;
-		hi = s->v[i].start;
-		if (hi <= bottom)
-			return 0;
 	}
 }

@@ -19,6 +19,17 @@ struct vma {
 #define VMA_GROWSDOWN 1
 #define VMA_STACK 2
 #define VMA_HEAP 4
+#define VMA_LOCKED 8	   /* mlock: populated, counted in locked_vm */
+#define VMA_LOCKONFAULT 16 /* with VMA_LOCKED: populated on fault only */
+#define VMA_DONTFORK 32	   /* MADV_DONTFORK: fork leaves it out */
+#define VMA_WIPEONFORK 64  /* MADV_WIPEONFORK: the child sees zeros */
+#define VMA_DONTDUMP 128   /* MADV_DONTDUMP */
+#define VMA_HUGEPAGE 256   /* MADV_HUGEPAGE */
+#define VMA_NOHUGEPAGE 512 /* MADV_NOHUGEPAGE */
+#define VMA_MERGEABLE 1024 /* MADV_MERGEABLE */
+#define VMA_SEQ_READ 2048  /* MADV_SEQUENTIAL */
+#define VMA_RAND_READ 4096 /* MADV_RANDOM */
+#define VMA_LOCK_MASK (VMA_LOCKED | VMA_LOCKONFAULT)
 
 struct vma_set {
 	struct vma *v;
@@ -41,7 +52,22 @@ int vma_split(struct vma_set *s, u64 addr) __must_check;
 void vma_merge_range(struct vma_set *s, u64 start, u64 end);
 /* True if no VMA intersects [start, end). */
 bool vma_range_free(struct vma_set *s, u64 start, u64 end);
-/* Highest free gap of len below top and at or above bottom; 0 if none. */
-u64 vma_find_gap_down(struct vma_set *s, u64 len, u64 bottom, u64 top);
+/*
+ * Where a VMA's free space below may end: its start, less guard bytes if it
+ * grows down (Linux's vm_start_gap and stack_guard_gap).
+ */
+static inline u64 vma_start_gap(const struct vma *v, u64 guard)
+{
+	if (!(v->flags & VMA_GROWSDOWN))
+		return v->start;
+	return v->start > guard ? v->start - guard : 0;
+}
+/* True if [start, end) is free and ends at or below the next VMA's start gap. */
+bool vma_range_free_gap(struct vma_set *s, u64 start, u64 end, u64 guard);
+/*
+ * Highest free gap of len below top and at or above bottom, leaving guard
+ * bytes below every VMA that grows down; 0 if none.
+ */
+u64 vma_find_gap_down(struct vma_set *s, u64 len, u64 bottom, u64 top, u64 guard);
 
 #endif

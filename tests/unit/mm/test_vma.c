@@ -57,13 +57,13 @@ static void test_vma_gap_down(void **state)
 {
 	struct vma_set s;
 	vma_set_init(&s);
-	assert_int_equal(vma_find_gap_down(&s, 10 * P, 0, 100 * P), 90 * P);
+	assert_int_equal(vma_find_gap_down(&s, 10 * P, 0, 100 * P, 0), 90 * P);
 	assert_int_equal(vma_insert(&s, mk(80 * P, 100 * P, 1)), 0);
 	assert_int_equal(vma_insert(&s, mk(50 * P, 75 * P, 1)), 0);
 	/* The 5-page hole at 75 is too small for 10 pages: next one down. */
-	assert_int_equal(vma_find_gap_down(&s, 10 * P, 0, 100 * P), 40 * P);
-	assert_int_equal(vma_find_gap_down(&s, 5 * P, 0, 100 * P), 75 * P);
-	assert_int_equal(vma_find_gap_down(&s, 60 * P, 0, 100 * P), 0);
+	assert_int_equal(vma_find_gap_down(&s, 10 * P, 0, 100 * P, 0), 40 * P);
+	assert_int_equal(vma_find_gap_down(&s, 5 * P, 0, 100 * P, 0), 75 * P);
+	assert_int_equal(vma_find_gap_down(&s, 60 * P, 0, 100 * P, 0), 0);
 	vma_set_destroy(&s);
 }
 

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Advice and residency: madvise, mincore and msync over anonymous memory,
+ * walking VMAs and holes in the order Linux does so the same errors win.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include "mm.h"
+#include "mm_internal.h"
+
+/* Linux's MADV_* values (guest ABI, independent of the host's headers). */
+enum {
+	ADV_NORMAL = 0,
+	ADV_RANDOM = 1,
+	ADV_SEQUENTIAL = 2,
+	ADV_WILLNEED = 3,
+	ADV_DONTNEED = 4,
+	ADV_FREE = 8,
+	ADV_REMOVE = 9,
+	ADV_DONTFORK = 10,
+	ADV_DOFORK = 11,
+	ADV_MERGEABLE = 12,
+	ADV_UNMERGEABLE = 13,
+	ADV_HUGEPAGE = 14,
+	ADV_NOHUGEPAGE = 15,
+	ADV_DONTDUMP = 16,
+	ADV_DODUMP = 17,
+	ADV_WIPEONFORK = 18,
+	ADV_KEEPONFORK = 19,
+	ADV_COLD = 20,
+	ADV_PAGEOUT = 21,
+	ADV_POPULATE_READ = 22,
+	ADV_POPULATE_WRITE = 23,
+	ADV_DONTNEED_LOCKED = 24,
+	ADV_COLLAPSE = 25,
+};
+
+#define HUGE_SIZE (2ULL << 20)
+
+/* Linux's MS_* values. */
+#define MSYNC_ASYNC 1
+#define MSYNC_INVALIDATE 2
+#define MSYNC_SYNC 4
+
+/* The flags an advice clears and sets on each VMA it covers. */
+struct flag_advice {
+	u32 clear, set;
+};
+
+static const struct flag_advice flag_advice[] = {
+	[ADV_NORMAL] = {VMA_SEQ_READ | VMA_RAND_READ, 0},
+	[ADV_RANDOM] = {VMA_SEQ_READ, VMA_RAND_READ},
+	[ADV_SEQUENTIAL] = {VMA_RAND_READ, VMA_SEQ_READ},
+	[ADV_DONTFORK] = {0, VMA_DONTFORK},
+	[ADV_DOFORK] = {VMA_DONTFORK, 0},
+	[ADV_MERGEABLE] = {0, VMA_MERGEABLE},
+	[ADV_UNMERGEABLE] = {VMA_MERGEABLE, 0},
+	[ADV_HUGEPAGE] = {VMA_NOHUGEPAGE, VMA_HUGEPAGE},
+	[ADV_NOHUGEPAGE] = {VMA_HUGEPAGE, VMA_NOHUGEPAGE},
+	[ADV_DONTDUMP] = {0, VMA_DONTDUMP},
+	[ADV_DODUMP] = {VMA_DONTDUMP, 0},
+	[ADV_WIPEONFORK] = {0, VMA_WIPEONFORK},
+	[ADV_KEEPONFORK] = {VMA_WIPEONFORK, 0},
+};
+
+static bool advice_valid(int advice)
+{
+	return (advice >= ADV_NORMAL && advice <= ADV_DONTNEED) ||
+	       (advice >= ADV_FREE && advice <= ADV_COLLAPSE);
+}
+
+static bool is_flag_advice(int advice)
+{
+	return advice >= 0 && advice < (int)ARRAY_SIZE(flag_advice) &&
+	       (flag_advice[advice].clear | flag_advice[advice].set);
+}
+
+/* MADV_POPULATE_*: fault in [start, end) as a read or write would. */
+static int populate(struct mm *mm, const struct vma *v, u64 start, u64 end, bool write)
+{
+	if (!mm_prot_accessible(v->prot) || (write && !(v->prot & PROT_WRITE)))
+		return -EINVAL;
+	for (u64 va = start; va < end; va += PAGE_SIZE) {
+		if (pagemap_get(&mm->pages, va))
+			continue;
+		int ret = mm_fault_locked(mm, va, write, false, true);
+		if (ret)
+			return ret == -ENOMEM ? -ENOMEM : -EFAULT;
+	}
+	return 0;
+}
+
+/* One advice on [start, end) inside one VMA (which it may split). */
+static int advise_vma(struct mm *mm, struct vma *v, u64 start, u64 end, int advice)
+{
+	if (is_flag_advice(advice))
+		return mm_update_flags(mm, start, end, flag_advice[advice].clear,
+				       flag_advice[advice].set);
+	switch (advice) {
+	case ADV_DONTNEED:
+	case ADV_FREE:
+	case ADV_DONTNEED_LOCKED:
+		if (advice != ADV_DONTNEED_LOCKED && (v->flags & VMA_LOCKED))
+			return -EINVAL;
+		/* MADV_FREE may drop the pages at once: private memory reads zero after. */
+		mm_drop_pages(mm, start, end);
+		return 0;
+	case ADV_COLD:
+	case ADV_PAGEOUT:
+		return (v->flags & VMA_LOCKED) ? -EINVAL : 0;
+	case ADV_COLLAPSE:
+		/* Only a VMA that can hold an aligned huge page may collapse. */
+		return ALIGN_UP(v->start, HUGE_SIZE) + HUGE_SIZE <= v->end ? 0 : -EINVAL;
+	case ADV_REMOVE:
+		/* Needs a shared file mapping: anonymous private memory has none. */
+		return -EINVAL;
+	case ADV_POPULATE_READ:
+	case ADV_POPULATE_WRITE:
+		return populate(mm, v, start, end, advice == ADV_POPULATE_WRITE);
+	default:
+		/* WILLNEED: anonymous memory has nothing to read ahead. */
+		return 0;
+	}
+}
+
+/* Linux's madvise_walk_vmas: holes give -ENOMEM after the VMAs are done. */
+static int advise_locked(struct mm *mm, u64 start, u64 end, int advice)
+{
+	bool populating = advice == ADV_POPULATE_READ || advice == ADV_POPULATE_WRITE;
+	int unmapped = 0;
+	u64 cur = start;
+	while (cur < end) {
+		size_t i = vma_first_after(&mm->vmas, cur);
+		if (i == mm->vmas.n)
+			return -ENOMEM;
+		struct vma *v = &mm->vmas.v[i];
+		if (cur < v->start) {
+			if (populating)
+				return -ENOMEM;
+			unmapped = -ENOMEM;
+			cur = v->start;
+			if (cur >= end)
+				break;
+		}
+		u64 e = MIN(v->end, end);
+		int ret = advise_vma(mm, v, cur, e, advice);
+		if (ret)
+			return ret;
+		cur = e;
+	}
+	return unmapped;
+}
+
+int mm_advise(struct mm *mm, u64 start, u64 len, int advice)
+{
+	if (!advice_valid(advice))
+		return -EINVAL;
+	if (!IS_ALIGNED(start, PAGE_SIZE))
+		return -EINVAL;
+	u64 alen = ALIGN_UP(len, PAGE_SIZE);
+	/* len was rounded up from a small negative value to zero. */
+	if (len && !alen)
+		return -EINVAL;
+	u64 end = start + alen;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	pthread_mutex_lock(&mm->lock);
+	int ret = advise_locked(mm, start, end, advice);
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+/* Residency of up to n pages from start inside one VMA: the count, or -ENOMEM. */
+static long mincore_chunk(struct mm *mm, u64 start, u64 n, u8 *out)
+{
+	pthread_mutex_lock(&mm->lock);
+	const struct vma *v = vma_find(&mm->vmas, start);
+	long done = -ENOMEM;
+	if (v) {
+		u64 end = MIN(v->end, start + (n << PAGE_SHIFT));
+		for (done = 0; start < end; start += PAGE_SIZE)
+			out[done++] = pagemap_get(&mm->pages, start) ? 1 : 0;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return done;
+}
+
+int mm_mincore(struct mm *mm, u64 start, u64 len, uaddr_t vec)
+{
+	u8 buf[PAGE_SIZE];
+	if (!IS_ALIGNED(start, PAGE_SIZE))
+		return -EINVAL;
+	if (!mm_access_ok(uaddr(start), len))
+		return -ENOMEM;
+	u64 pages = (len >> PAGE_SHIFT) + ((len & (PAGE_SIZE - 1)) != 0);
+	if (!mm_access_ok(vec, pages))
+		return -EFAULT;
+	while (pages) {
+		long n = mincore_chunk(mm, start, MIN(pages, PAGE_SIZE), buf);
+		if (n <= 0)
+			return n;
+		if (mm_copy_to_user(mm, vec, buf, n))
+			return -EFAULT;
+		pages -= n;
+		vec.addr += n;
+		start += (u64)n << PAGE_SHIFT;
+	}
+	return 0;
+}
+
+/* Linux's msync walk; anonymous memory has nothing to write back. */
+static int sync_locked(struct mm *mm, u64 start, u64 end, int flags)
+{
+	int unmapped = 0;
+	for (;;) {
+		size_t i = vma_first_after(&mm->vmas, start);
+		if (i == mm->vmas.n)
+			return -ENOMEM;
+		const struct vma *v = &mm->vmas.v[i];
+		if (start < v->start) {
+			if (flags == MSYNC_ASYNC)
+				return -ENOMEM;
+			start = v->start;
+			if (start >= end)
+				return -ENOMEM;
+			unmapped = -ENOMEM;
+		}
+		if ((flags & MSYNC_INVALIDATE) && (v->flags & VMA_LOCKED))
+			return -EBUSY;
+		start = v->end;
+		if (start >= end)
+			return unmapped;
+	}
+}
+
+int mm_sync(struct mm *mm, u64 start, u64 len, int flags)
+{
+	if (flags & ~(MSYNC_ASYNC | MSYNC_INVALIDATE | MSYNC_SYNC))
+		return -EINVAL;
+	if (!IS_ALIGNED(start, PAGE_SIZE))
+		return -EINVAL;
+	if ((flags & MSYNC_ASYNC) && (flags & MSYNC_SYNC))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	u64 end = start + len;
+	if (end < start)
+		return -ENOMEM;
+	if (end == start)
+		return 0;
+	pthread_mutex_lock(&mm->lock);
+	int ret = sync_locked(mm, start, end, flags);
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Placing, removing and reprotecting anonymous memory: mmap, munmap,
+ * mprotect, brk and the initial stack, with Linux's checks and limits.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include "mm.h"
+#include "mm_internal.h"
+
+/* Linux's initial stack: the argument pages plus 128 KiB (setup_arg_pages). */
+#define STACK_INITIAL (PAGE_SIZE + (128ULL << 10))
+
+static bool range_ok(u64 addr, u64 len)
+{
+	return len && addr + len > addr && addr + len <= MM_TASK_SIZE;
+}
+
+u64 mm_get_unmapped_area(struct mm *mm, u64 hint, u64 len)
+{
+	if (len > MM_TASK_SIZE)
+		return 0;
+	hint = ALIGN_DOWN(hint, PAGE_SIZE);
+	/* round_hint_to_min: a hint below mmap_min_addr means mmap_min_addr. */
+	if (hint && hint < MM_MMAP_MIN_ADDR)
+		hint = MM_MMAP_MIN_ADDR;
+	if (hint && MM_TASK_SIZE - len >= hint &&
+	    vma_range_free_gap(&mm->vmas, hint, hint + len, MM_STACK_GUARD_GAP))
+		return hint;
+	return vma_find_gap_down(&mm->vmas, len, MM_MMAP_MIN_ADDR, mm->mmap_base,
+				 MM_STACK_GUARD_GAP);
+}
+
+/* Pages of [start, end) that VMAs hold (what MAP_FIXED would replace). */
+static u64 mapped_pages(struct mm *mm, u64 start, u64 end)
+{
+	u64 n = 0;
+	for (size_t i = vma_first_after(&mm->vmas, start);
+	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++)
+		n += MIN(end, mm->vmas.v[i].end) - MAX(start, mm->vmas.v[i].start);
+	return n >> PAGE_SHIFT;
+}
+
+/* The steps of do_mmap and mmap_region after the address is chosen. */
+static long map_anon_locked(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags)
+{
+	struct vma v = {.start = addr, .end = addr + len, .prot = prot, .flags = mm->def_flags};
+	if (flags & MM_GROWSDOWN)
+		v.flags |= VMA_GROWSDOWN;
+	if (flags & MM_LOCKED) {
+		if (!mm->limits.memlock && !mm->limits.ipc_lock)
+			return -EPERM;
+		v.flags |= VMA_LOCKED;
+	}
+	if (!mm_mlock_future_ok(mm, v.flags, len))
+		return -EAGAIN;
+	u64 npages = len >> PAGE_SHIFT;
+	if (!mm_may_expand(mm, prot, v.flags, npages) &&
+	    ((flags & MM_FIXED) == 0 ||
+	     !mm_may_expand(mm, prot, v.flags, npages - mapped_pages(mm, v.start, v.end))))
+		return -ENOMEM;
+	int ret = 0;
+	if (flags & MM_FIXED)
+		ret = mm_unmap_locked(mm, v.start, v.end);
+	if (!ret)
+		ret = mm_insert_vma(mm, v);
+	if (ret)
+		return ret;
+	/* As Linux, populating is best effort: a later fault reports OOM. */
+	if ((flags & MM_POPULATE) || (v.flags & VMA_LOCK_MASK) == VMA_LOCKED)
+		(void)mm_populate_locked(mm, v.start, v.end, false);
+	return addr;
+}
+
+long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags)
+{
+	if (!len)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len || len > MM_TASK_SIZE)
+		return -ENOMEM;
+	bool fixed = flags & (MM_FIXED | MM_FIXED_NOREPLACE);
+	if (fixed && (!IS_ALIGNED(addr, PAGE_SIZE) || !range_ok(addr, len)))
+		return IS_ALIGNED(addr, PAGE_SIZE) ? -ENOMEM : -EINVAL;
+
+	pthread_mutex_lock(&mm->lock);
+	long ret;
+	if (flags & MM_FIXED_NOREPLACE) {
+		flags &= ~MM_FIXED;
+		ret = vma_range_free(&mm->vmas, addr, addr + len) ? 0 : -EEXIST;
+	} else if (!(flags & MM_FIXED)) {
+		addr = mm_get_unmapped_area(mm, addr, len);
+		ret = addr ? 0 : -ENOMEM;
+	} else {
+		ret = 0;
+	}
+	if (!ret)
+		ret = map_anon_locked(mm, addr, len, prot, flags);
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+int mm_unmap(struct mm *mm, u64 addr, u64 len)
+{
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || !len)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!range_ok(addr, len))
+		return -EINVAL;
+	pthread_mutex_lock(&mm->lock);
+	int ret = mm_unmap_locked(mm, addr, addr + len);
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+struct reprotect {
+	struct mm *mm;
+	u32 prot;
+	int err;
+};
+
+static void reprotect_page(void *arg, u64 va, u64 pa)
+{
+	struct reprotect *r = arg;
+	if (r->err)
+		return;
+	if (mm_prot_accessible(r->prot))
+		r->err = r->mm->p->ops->as_map(r->mm->as, va, pa, mm_platform_prot(r->prot));
+	else
+		r->mm->p->ops->as_unmap(r->mm->as, va, PAGE_SIZE);
+}
+
+/*
+ * mprotect_fixup's check: memory that becomes a data mapping must fit
+ * RLIMIT_DATA (unless it already failed RLIMIT_AS, a Linux quirk).
+ */
+static bool protect_fits(struct mm *mm, const struct vma *v, u32 prot, u64 npages)
+{
+	if (!(prot & PROT_WRITE))
+		return true;
+	return mm_may_expand(mm, prot, v->flags, npages) ||
+	       !mm_may_expand(mm, v->prot, v->flags, npages);
+}
+
+/* Reprotect [start, end) VMA by VMA; a hole or a limit stops it. */
+static int protect_locked(struct mm *mm, u64 start, u64 end, u32 prot)
+{
+	int ret = 0;
+	u64 cur = start;
+	while (cur < end) {
+		struct vma *v = vma_find(&mm->vmas, cur);
+		u64 e = v ? MIN(v->end, end) : cur;
+		if (!v || !protect_fits(mm, v, prot, (e - cur) >> PAGE_SHIFT)) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = vma_split(&mm->vmas, cur);
+		if (!ret)
+			ret = vma_split(&mm->vmas, e);
+		if (ret)
+			break;
+		v = vma_find(&mm->vmas, cur);
+		mm_account_vma(mm, v, cur, e, -1);
+		v->prot = prot;
+		mm_account_vma(mm, v, cur, e, 1);
+		struct reprotect r = {mm, prot, 0};
+		pagemap_walk(&mm->pages, cur, e, reprotect_page, &r);
+		cur = e;
+		if (r.err) {
+			ret = r.err;
+			break;
+		}
+	}
+	vma_merge_range(&mm->vmas, start, cur);
+	return ret;
+}
+
+static int do_protect(struct mm *mm, u64 addr, u64 len, u32 prot, u32 grows)
+{
+	if (!IS_ALIGNED(addr, PAGE_SIZE))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	u64 end = addr + len;
+	if (end <= addr)
+		return -ENOMEM;
+
+	pthread_mutex_lock(&mm->lock);
+	int ret = -ENOMEM;
+	size_t i = vma_first_after(&mm->vmas, addr);
+	const struct vma *first = i < mm->vmas.n ? &mm->vmas.v[i] : NULL;
+	if (!first || first->start >= end)
+		goto out;
+	if (grows & MM_PROT_GROWSDOWN) {
+		addr = first->start;
+		ret = -EINVAL;
+		if (!(first->flags & VMA_GROWSDOWN))
+			goto out;
+	} else if (first->start > addr) {
+		goto out;
+	} else if (grows & MM_PROT_GROWSUP) {
+		ret = -EINVAL; /* no VM_GROWSUP on x86-64 */
+		goto out;
+	}
+	ret = protect_locked(mm, addr, end, prot);
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+int mm_protect(struct mm *mm, u64 addr, u64 len, u32 prot)
+{
+	return do_protect(mm, addr, len, prot, 0);
+}
+
+int mm_protect_grows(struct mm *mm, u64 addr, u64 len, u32 prot, u32 grows)
+{
+	if (grows == (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP))
+		return -EINVAL;
+	return do_protect(mm, addr, len, prot, grows);
+}
+
+void mm_brk_init(struct mm *mm, u64 start)
+{
+	pthread_mutex_lock(&mm->lock);
+	mm->brk_start = mm->brk = start;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+/* Grow the heap VMA from oldbrk to newbrk (both page-aligned). */
+static int brk_grow(struct mm *mm, u64 oldbrk, u64 newbrk)
+{
+	size_t i = vma_first_after(&mm->vmas, oldbrk);
+	/* One free page must stay above the break (and a guard gap below a stack). */
+	if (i < mm->vmas.n &&
+	    newbrk + PAGE_SIZE > vma_start_gap(&mm->vmas.v[i], MM_STACK_GUARD_GAP))
+		return -ENOMEM;
+	struct vma v = {.start = oldbrk,
+			.end = newbrk,
+			.prot = PROT_READ | PROT_WRITE,
+			.flags = VMA_HEAP | mm->def_flags};
+	if (!mm_mlock_future_ok(mm, v.flags, newbrk - oldbrk))
+		return -EAGAIN;
+	if (!mm_may_expand(mm, v.prot, v.flags, (newbrk - oldbrk) >> PAGE_SHIFT))
+		return -ENOMEM;
+	int ret = mm_insert_vma(mm, v);
+	if (!ret && (v.flags & VMA_LOCKED))
+		(void)mm_populate_locked(mm, oldbrk, newbrk, true);
+	return ret;
+}
+
+/*
+ * Linux's brk. RLIMIT_DATA bounds the heap alone: Linux adds the size of
+ * the ELF data segment, which mm does not know yet.
+ */
+u64 mm_brk(struct mm *mm, u64 brk)
+{
+	pthread_mutex_lock(&mm->lock);
+	u64 oldbrk = ALIGN_UP(mm->brk, PAGE_SIZE), newbrk = ALIGN_UP(brk, PAGE_SIZE);
+
+	if (brk < mm->brk_start || brk > MM_TASK_SIZE)
+		goto out;
+	if (brk - mm->brk_start > mm->limits.data)
+		goto out;
+	if (oldbrk == newbrk) {
+		mm->brk = brk;
+	} else if (brk <= mm->brk) {
+		/* Always allow shrinking, if the heap is still there. */
+		size_t i = vma_first_after(&mm->vmas, newbrk);
+		if (i == mm->vmas.n || mm->vmas.v[i].start >= oldbrk ||
+		    mm_unmap_locked(mm, newbrk, oldbrk))
+			goto out;
+		mm->brk = brk;
+	} else if (!brk_grow(mm, oldbrk, newbrk)) {
+		mm->brk = brk;
+	}
+out:
+	brk = mm->brk;
+	pthread_mutex_unlock(&mm->lock);
+	return brk;
+}
+
+int mm_map_stack(struct mm *mm, u64 top, u64 size)
+{
+	u64 initial = MIN(size, STACK_INITIAL);
+	struct vma v = {.start = top - initial,
+			.end = top,
+			.prot = PROT_READ | PROT_WRITE,
+			.flags = VMA_STACK | VMA_GROWSDOWN};
+	pthread_mutex_lock(&mm->lock);
+	mm->limits.stack = size;
+	int ret = mm_insert_vma(mm, v);
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
