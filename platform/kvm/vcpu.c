@@ -39,6 +39,8 @@ _Static_assert(R0_AREA_QUEUE + R0_QUEUE_MAX * sizeof(struct pt_store) <= R0_VCPU
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_IA32_TSC 0x10
+#define MSR_TSC_AUX 0xc0000103
 
 #define CR0_PE (1UL << 0)
 #define CR0_MP (1UL << 1)
@@ -220,6 +222,46 @@ static int vcpu_set_cpu_features(struct kvm_vcpu *v)
 	return 0;
 }
 
+static u64 host_rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+/*
+ * The guest reads the host's TSC (offset 0), so that the vDSO converts it
+ * with the Sentry's parameters; TSC_AUX holds the vCPU number for rdtscp
+ * (the vDSO's getcpu). KVM_VCPU_TSC_OFFSET (Linux 5.16) sets the offset
+ * exactly. Older kernels get the host's TSC written to IA32_TSC: off by
+ * the ioctl's latency, and KVM gives that offset to every later vCPU (it
+ * synchronises writes that match within a second).
+ */
+static int vcpu_set_tsc(struct kvm_vcpu *v)
+{
+	u64 offset = 0;
+	struct kvm_device_attr attr = {.group = KVM_VCPU_TSC_CTRL,
+				       .attr = KVM_VCPU_TSC_OFFSET,
+				       .addr = (u64)(uintptr_t)&offset};
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[1];
+	} m = {.hdr.nmsrs = 1};
+
+	if (ioctl(v->fd, KVM_HAS_DEVICE_ATTR, &attr) == 0) {
+		if (ioctl(v->fd, KVM_SET_DEVICE_ATTR, &attr) < 0)
+			return kvm_ioctl_error("KVM_SET_DEVICE_ATTR(KVM_VCPU_TSC_OFFSET)");
+	} else {
+		m.e[0] = (struct kvm_msr_entry){.index = MSR_IA32_TSC, .data = host_rdtsc()};
+		if (ioctl(v->fd, KVM_SET_MSRS, &m) != 1)
+			return kvm_ioctl_error("KVM_SET_MSRS(IA32_TSC)");
+	}
+	m.e[0] = (struct kvm_msr_entry){.index = MSR_TSC_AUX, .data = v->id};
+	if (ioctl(v->fd, KVM_SET_MSRS, &m) != 1)
+		pr_debug("kvm: vcpu %u: TSC_AUX not settable; getcpu reports 0", v->id);
+	return 0;
+}
+
 struct kvm_vcpu *kvm_vcpu_create(struct kvm_platform *kp, unsigned id)
 {
 	struct kvm_vcpu *v = calloc(1, sizeof(*v));
@@ -248,6 +290,8 @@ struct kvm_vcpu *kvm_vcpu_create(struct kvm_platform *kp, unsigned id)
 	}
 	if (!ret)
 		ret = vcpu_set_cpu_features(v);
+	if (!ret)
+		ret = vcpu_set_tsc(v);
 	if (!ret)
 		ret = kvm_vcpu_reset(v);
 	if (ret) {

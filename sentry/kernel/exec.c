@@ -17,6 +17,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "sentry/loader/loader.h"
+#include "sentry/vdso/vdso.h"
 
 /* Where Linux puts an ET_DYN executable without ASLR (ELF_ET_DYN_BASE). */
 #define ET_DYN_BASE 0x555555554000ULL
@@ -82,13 +83,14 @@ static u64 cpuid_hwcap(void)
 	return edx;
 }
 
-static int build_stack(struct task *t, const struct elf_image *img, u64 bias,
+static int build_stack(struct task *t, const struct elf_image *img, u64 bias, u64 vdso,
 		       const char *const *argv, const char *const *envp, u64 *sp)
 {
 	u8 random[16];
 	if (getrandom(random, sizeof(random), 0) != sizeof(random))
 		return -EIO;
 	struct auxv_entry aux[] = {
+		{AT_SYSINFO_EHDR, vdso},
 		{AT_PHDR, img->phdr_vaddr ? img->phdr_vaddr + bias : 0},
 		{AT_PHENT, img->phentsize},
 		{AT_PHNUM, img->phnum},
@@ -134,7 +136,7 @@ int exec_load(struct task *t, const char *const *argv, const char *const *envp)
 	struct exe_file exe = {0};
 	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
 	const char *path = t->exe;
-	u64 bias = 0, brk = 0, sp = 0;
+	u64 bias = 0, brk = 0, sp = 0, vdso = 0;
 
 	if (!img)
 		return -ENOMEM;
@@ -161,7 +163,9 @@ int exec_load(struct task *t, const char *const *argv, const char *const *envp)
 		bias = ET_DYN_BASE - img->min_vaddr;
 	ret = load_segments(t, img, &exe, bias, &brk);
 	if (!ret)
-		ret = build_stack(t, img, bias, argv, envp, &sp);
+		ret = vdso_map(t->mm, t->k->mf, t->k->ncpus, &vdso);
+	if (!ret)
+		ret = build_stack(t, img, bias, vdso, argv, envp, &sp);
 	if (ret) {
 		pr_err("%s: loading failed: %s", path, strerror(-ret));
 		goto out;
