@@ -18,12 +18,14 @@ extern char **environ;
 
 static void do_usage(FILE *out)
 {
-	fprintf(out, "usage: runsk do [flags] [--] CMD [ARGS...]\n"
-		     "  --strace           print each syscall with arguments and result\n"
-		     "  --debug            debug log\n"
-		     "  --debug-log=PATH   write the log to PATH\n"
-		     "  --cpus N           number of vCPUs (default 1)\n"
-		     "  --memory SIZE      guest memory, e.g. 512M, 2G (default 2G)\n");
+	fprintf(out,
+		"usage: runsk do [flags] [--] CMD [ARGS...]\n"
+		"  --strace           print each syscall with arguments and result\n"
+		"  --debug            debug log\n"
+		"  --debug-log=PATH   write the log to PATH\n"
+		"  --cpus N           number of vCPUs (default 1)\n"
+		"  --memory SIZE      guest memory, e.g. 512M, 2G (default 2G)\n"
+		"  --profile=FILE     at exit, write where time went (syscalls, exits, faults)\n");
 }
 
 static const char *flag_value(int argc, char **argv, int *i, const char *name)
@@ -53,6 +55,8 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 			g.debug = true;
 		} else if ((v = flag_value(argc, argv, &i, "--debug-log"))) {
 			g.debug_log = v;
+		} else if ((v = flag_value(argc, argv, &i, "--profile"))) {
+			cfg.profile_path = v;
 		} else if ((v = flag_value(argc, argv, &i, "--cpus"))) {
 			char *end;
 			long n = strtol(v, &end, 10);

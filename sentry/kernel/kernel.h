@@ -13,6 +13,7 @@
 #include "mm/mm.h"
 #include "platform/platform.h"
 #include "sentry/sentry.h"
+#include "profile.h"
 
 struct fdtable;
 
@@ -27,6 +28,7 @@ struct kernel {
 	int killed;
 	int exit_status; /* the wait status of init, once it exits */
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
+	struct profile profile;
 };
 
 struct task {

@@ -79,6 +79,8 @@ static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 {
 	k->ncpus = cfg->ncpus ? cfg->ncpus : 1;
 	k->strace = cfg->strace;
+	k->profile.on = cfg->profile_path != NULL;
+	k->profile.start_ns = profile_now_ns();
 	if (gethostname(k->hostname, sizeof(k->hostname) - 1) < 0)
 		strcpy(k->hostname, "sandbox");
 	if (!getcwd(k->cwd, sizeof(k->cwd)))
@@ -198,6 +200,7 @@ int sentry_run(const struct sandbox_config *cfg)
 	ret = platform_kvm_create(&pc, &k.platform);
 	if (ret)
 		goto out_mf;
+	pr_debug("sandbox: platform %s ready", k.platform->ops->name);
 	t.mm = mm_create(k.mf, k.platform);
 	if (IS_ERR(t.mm)) {
 		ret = PTR_ERR(t.mm);
@@ -208,10 +211,18 @@ int sentry_run(const struct sandbox_config *cfg)
 	ret = t.files ? stdio_install(t.files) : -ENOMEM;
 	if (!ret)
 		ret = exec_load(&t, cfg->argv, cfg->envp);
-	if (!ret)
+	if (!ret) {
+		pr_debug("sandbox: %s loaded, starting it", t.exe);
 		ret = run_init(&k, &t, cfg);
+		pr_debug("sandbox: init exited with wait status %#x", ret);
+	}
 	if (ret >= 0)
 		ret = wait_status_to_exit(ret);
+	if (ret >= 0 && cfg->profile_path) {
+		int err = profile_write(&k, cfg->profile_path, t.exe);
+		if (err)
+			pr_err("--profile=%s: %s", cfg->profile_path, strerror(-err));
+	}
 	fdtable_destroy(t.files);
 	mm_destroy(t.mm);
 out_platform:

@@ -55,7 +55,13 @@ static void task_force_signal(struct task *t, int sig, u64 addr)
 
 static void task_handle_fault(struct task *t, const struct platform_fault *f)
 {
+	struct profile *pr = &t->k->profile;
+	u64 start = pr->on ? profile_now_ns() : 0;
 	int ret = mm_handle_fault(t->mm, f->addr, f->write, f->exec);
+	if (start) {
+		profile_add(&pr->faults, 1);
+		profile_add(&pr->fault_ns, profile_now_ns() - start);
+	}
 	if (ret == 0)
 		return;
 	if (ret == -ENOMEM) {
@@ -72,8 +78,11 @@ int task_run(struct task *t)
 	struct platform_fault fault;
 
 	while (!t->exiting) {
+		u64 start = t->k->profile.on ? profile_now_ns() : 0;
 		enum platform_event ev =
 			platform_switch(t->ctx, mm_platform_as(t->mm), &t->regs, &fault);
+		if (start)
+			profile_add(&t->k->profile.guest_ns, profile_now_ns() - start);
 		switch (ev) {
 		case PLATFORM_SYSCALL:
 			syscall_dispatch(t);

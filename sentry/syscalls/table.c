@@ -94,10 +94,15 @@ void syscall_dispatch(struct task *t)
 		{t->regs.rdi, t->regs.rsi, t->regs.rdx, t->regs.r10, t->regs.r8, t->regs.r9}};
 	long ret;
 
+	u64 start = t->k->profile.on ? profile_now_ns() : 0;
 	if (nr < ARRAY_SIZE(syscall_table) && syscall_table[nr].fn)
 		ret = syscall_table[nr].fn(t, &a);
 	else
 		ret = sys_ni_syscall(t, &a);
+	if (start && nr < PROFILE_SYSCALLS) {
+		profile_add(&t->k->profile.sys_count[nr], 1);
+		profile_add(&t->k->profile.sys_ns[nr], profile_now_ns() - start);
+	}
 	/* Restart codes are the Sentry's own; the guest never sees >= 512. */
 	if (ret <= -512 && ret > -4096)
 		ret = -EINTR;

@@ -52,4 +52,13 @@ else
 	sed 's/^/    | /' "$tmp/err" | tail -5
 fi
 
+"$runsk" do --profile="$tmp/profile" -- "$bb" seq 1 1000 >/dev/null 2>"$tmp/err" </dev/null
+if grep -q "^runsk profile of .*busybox on the kvm platform" "$tmp/profile" &&
+	grep -Eq "^write +[0-9]+ " "$tmp/profile" && grep -q "^exits [0-9]*: " "$tmp/profile"; then
+	ok "--profile writes a report with per-syscall lines"
+else
+	fail "--profile report missing or incomplete:"
+	sed 's/^/    | /' "$tmp/profile" "$tmp/err" 2>/dev/null | head -20
+fi
+
 finish
