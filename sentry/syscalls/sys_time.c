@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include "sentry/vdso/vdso.h"
 #include "syscalls.h"
 
 static bool clock_valid(int id)
@@ -26,13 +27,24 @@ static bool clock_valid(int id)
 	}
 }
 
+/*
+ * The Sentry's clocks: the vDSO's own parameters when it serves the clock,
+ * so a program mixing the syscall and the vDSO sees one clock (the coarse
+ * clocks above all, which the vDSO serves precisely); the host's otherwise.
+ */
+static void sentry_clock(int id, struct timespec *ts)
+{
+	if (vdso_clock_gettime(id, ts))
+		clock_gettime(id, ts);
+}
+
 long sys_clock_gettime(struct task *t, const struct syscall_args *a)
 {
 	struct timespec ts;
 	int id = arg_int(a, 0);
 	if (!clock_valid(id))
 		return -EINVAL;
-	clock_gettime(id, &ts);
+	sentry_clock(id, &ts);
 	struct linux_timespec lt = {ts.tv_sec, ts.tv_nsec};
 	return mm_copy_to_user(t->mm, arg_ptr(a, 1), &lt, sizeof(lt)) ? -EFAULT : 0;
 }
@@ -53,7 +65,7 @@ long sys_clock_getres(struct task *t, const struct syscall_args *a)
 long sys_gettimeofday(struct task *t, const struct syscall_args *a)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	sentry_clock(CLOCK_REALTIME, &ts);
 	if (a->a[0]) {
 		struct linux_timeval tv = {ts.tv_sec, ts.tv_nsec / 1000};
 		if (mm_copy_to_user(t->mm, arg_ptr(a, 0), &tv, sizeof(tv)))
@@ -69,7 +81,9 @@ long sys_gettimeofday(struct task *t, const struct syscall_args *a)
 
 long sys_time(struct task *t, const struct syscall_args *a)
 {
-	s64 now = time(NULL);
+	struct timespec ts;
+	sentry_clock(CLOCK_REALTIME, &ts); /* what the vDSO's time() reads */
+	s64 now = ts.tv_sec;
 	if (a->a[0] && mm_copy_to_user(t->mm, arg_ptr(a, 0), &now, sizeof(now)))
 		return -EFAULT;
 	return now;
