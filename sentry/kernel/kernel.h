@@ -16,6 +16,7 @@
 #include "profile.h"
 
 struct fdtable;
+struct fs_struct;
 
 struct kernel {
 	struct platform *platform;
@@ -36,6 +37,7 @@ struct task {
 	struct mm *mm;
 	struct platform_ctx *ctx;
 	struct fdtable *files;
+	struct fs_struct *fs; /* root, cwd, umask (sentry/vfs/vfs.h) */
 	struct user_regs regs;
 	int tid, tgid, ppid;
 	u32 uid, gid;

@@ -19,7 +19,7 @@
 
 #include "kernel.h"
 #include "lib/log.h"
-#include "sentry/vfs/file.h"
+#include "sentry/vfs/vfs.h"
 
 /* Signals to runsk that stop the sandbox, as they would stop the program. */
 static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -209,6 +209,12 @@ int sentry_run(const struct sandbox_config *cfg)
 	}
 	t.files = fdtable_create();
 	ret = t.files ? stdio_install(t.files) : -ENOMEM;
+	if (!ret) {
+		t.fs = vfs_sandbox_root(k.cwd, t.uid, t.gid);
+		ret = IS_ERR(t.fs) ? PTR_ERR(t.fs) : 0;
+		if (ret)
+			t.fs = NULL;
+	}
 	if (!ret)
 		ret = exec_load(&t, cfg->argv, cfg->envp);
 	if (!ret) {
@@ -224,6 +230,7 @@ int sentry_run(const struct sandbox_config *cfg)
 			pr_err("--profile=%s: %s", cfg->profile_path, strerror(-err));
 	}
 	fdtable_destroy(t.files);
+	fs_struct_put(t.fs);
 	mm_destroy(t.mm);
 out_platform:
 	platform_destroy(k.platform);

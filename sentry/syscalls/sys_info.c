@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Identity and system information: ids, uname, cwd, /proc/self/exe,
- * rlimits, affinity, randomness.
+ * Identity and system information: ids, uname, rlimits, affinity,
+ * randomness. (getcwd and readlink live with the file syscalls.)
  */
 #include <errno.h>
 #include <string.h>
@@ -58,41 +58,6 @@ long sys_uname(struct task *t, const struct syscall_args *a)
 	strcpy(u.machine, "x86_64");
 	strcpy(u.domainname, "(none)");
 	return mm_copy_to_user(t->mm, arg_ptr(a, 0), &u, sizeof(u)) ? -EFAULT : 0;
-}
-
-long sys_getcwd(struct task *t, const struct syscall_args *a)
-{
-	size_t len = strlen(t->k->cwd) + 1;
-	if (a->a[1] < len)
-		return -ERANGE;
-	return mm_copy_to_user(t->mm, arg_ptr(a, 0), t->k->cwd, len) ? -EFAULT : (long)len;
-}
-
-static long do_readlink(struct task *t, uaddr_t upath, uaddr_t ubuf, s64 bufsiz)
-{
-	char path[4096];
-	if (bufsiz <= 0)
-		return -EINVAL;
-	long n = mm_strncpy_from_user(t->mm, path, upath, sizeof(path));
-	if (n < 0)
-		return n;
-	if (n == 0)
-		return -ENOENT;
-	/* TODO(vfs): procfs. Only the link programs ask for at start-up exists. */
-	if (strcmp(path, "/proc/self/exe") != 0)
-		return -ENOENT;
-	size_t len = MIN(strlen(t->exe), (size_t)bufsiz);
-	return mm_copy_to_user(t->mm, ubuf, t->exe, len) ? -EFAULT : (long)len;
-}
-
-long sys_readlink(struct task *t, const struct syscall_args *a)
-{
-	return do_readlink(t, arg_ptr(a, 0), arg_ptr(a, 1), arg_int(a, 2));
-}
-
-long sys_readlinkat(struct task *t, const struct syscall_args *a)
-{
-	return do_readlink(t, arg_ptr(a, 1), arg_ptr(a, 2), arg_int(a, 3));
 }
 
 long sys_prlimit64(struct task *t, const struct syscall_args *a)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * read, write and their vector and positional forms: all end in file_rw().
- * Also fstat, newfstatat and ioctl on open files.
+ * Also ioctl on open files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 
 #include "lib/cleanup.h"
-#include "sentry/vfs/file.h"
+#include "sentry/vfs/vfs.h"
 #include "syscalls.h"
 
 #define IO_CHUNK (64 * 1024)
@@ -24,21 +24,10 @@ static void file_putp(struct file **f)
 }
 #define _cleanup_file_ __attribute__((cleanup(file_putp)))
 
-/* One direction of I/O over guest iovecs, through a bounce buffer. */
-static long file_rw(struct task *t, struct file *f, const struct linux_iovec *iov, int n, s64 *pos,
-		    bool write)
+/* The copy loop of file_rw; pos as for file_ops (NULL: a stream). */
+static long rw_iovecs(struct task *t, struct file *f, const struct linux_iovec *iov, int n,
+		      s64 *pos, bool write)
 {
-	u32 mode = f->flags & O_ACCMODE;
-	if (write ? mode == O_RDONLY : mode == O_WRONLY)
-		return -EBADF;
-	if (write ? !f->ops->write : !f->ops->read)
-		return -EINVAL;
-
-	/* Linux checks every buffer is in the user half before any I/O. */
-	for (int i = 0; i < n; i++)
-		if (!mm_access_ok(uaddr(iov[i].base), iov[i].len))
-			return -EFAULT;
-
 	long total = 0;
 	for (int i = 0; i < n; i++) {
 		u64 done = 0;
@@ -53,14 +42,17 @@ static long file_rw(struct task *t, struct file *f, const struct linux_iovec *io
 					return total ? total : -EFAULT;
 				fault = got < len;
 				len = got;
-				r = f->ops->write(f, io_bounce, len, pos);
+				r = vfs_write(f, io_bounce, len, pos);
 				if (r == -EPIPE)
 					task_sigpipe(t);
 			} else {
-				r = f->ops->read(f, io_bounce, len, pos);
+				r = vfs_read(f, io_bounce, len, pos);
 				if (r > 0) {
 					size_t put =
 						mm_copy_to_user_partial(t->mm, ua, io_bounce, r);
+					/* Bytes read but not delivered were not read. */
+					if (pos)
+						*pos -= r - put;
 					if (!put)
 						return total ? total : -EFAULT;
 					fault = put < (size_t)r;
@@ -73,13 +65,37 @@ static long file_rw(struct task *t, struct file *f, const struct linux_iovec *io
 				return total + r;
 			total += r;
 			done += r;
-			if (pos)
-				*pos += r;
 			if ((size_t)r < len)
 				return total;
 		}
 	}
 	return total;
+}
+
+/*
+ * One direction of I/O over guest iovecs, through a bounce buffer. pos is
+ * the offset of pread/pwrite, or NULL for read/write at the file's own
+ * position (held under its pos_lock for the whole call, as Linux does).
+ */
+static long file_rw(struct task *t, struct file *f, const struct linux_iovec *iov, int n, s64 *pos,
+		    bool write)
+{
+	if (!(f->mode & (write ? FMODE_WRITE : FMODE_READ)))
+		return -EBADF;
+	if (write ? !f->ops->write : !f->ops->read)
+		return -EINVAL;
+
+	/* Linux checks every buffer is in the user half before any I/O. */
+	for (int i = 0; i < n; i++)
+		if (!mm_access_ok(uaddr(iov[i].base), iov[i].len))
+			return -EFAULT;
+
+	if (pos)
+		return rw_iovecs(t, f, iov, n, pos, write);
+	pos = vfs_pos_lock(f);
+	long ret = rw_iovecs(t, f, iov, n, pos, write);
+	vfs_pos_unlock(f, pos);
+	return ret;
 }
 
 static long do_rw(struct task *t, int fd, uaddr_t buf, u64 count, s64 *pos, bool write)
@@ -151,44 +167,11 @@ long sys_writev(struct task *t, const struct syscall_args *a)
 	return do_rwv(t, arg_int(a, 0), arg_ptr(a, 1), arg_int(a, 2), NULL, true);
 }
 
-static long do_fstat(struct task *t, int fd, uaddr_t ubuf)
-{
-	_cleanup_file_ struct file *f = fdtable_get(t->files, fd);
-	if (!f)
-		return -EBADF;
-	struct linux_stat st;
-	int ret = f->ops->stat ? f->ops->stat(f, &st) : -EBADF;
-	if (ret)
-		return ret;
-	return mm_copy_to_user(t->mm, ubuf, &st, sizeof(st)) ? -EFAULT : 0;
-}
-
-long sys_fstat(struct task *t, const struct syscall_args *a)
-{
-	return do_fstat(t, arg_int(a, 0), arg_ptr(a, 1));
-}
-
-long sys_newfstatat(struct task *t, const struct syscall_args *a)
-{
-	int flags = arg_int(a, 3);
-	char path[4096];
-
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
-		return -EINVAL;
-	long n = mm_strncpy_from_user(t->mm, path, arg_ptr(a, 1), sizeof(path));
-	if (n < 0)
-		return n;
-	if (n == 0 && (flags & AT_EMPTY_PATH) && arg_int(a, 0) != AT_FDCWD)
-		return do_fstat(t, arg_int(a, 0), arg_ptr(a, 2));
-	/* TODO(vfs): path lookup. There is no file system until the VFS lands. */
-	return -ENOENT;
-}
-
 long sys_ioctl(struct task *t, const struct syscall_args *a)
 {
 	_cleanup_file_ struct file *f = fdtable_get(t->files, arg_int(a, 0));
 	unsigned cmd = arg_uint(a, 1);
-	if (!f)
+	if (!f || (f->mode & FMODE_PATH))
 		return -EBADF;
 	if (cmd == FIONBIO) {
 		int on;

@@ -11,18 +11,6 @@ struct fdtable {
 	bool cloexec[FDTABLE_MAX];
 };
 
-struct file *file_get(struct file *f)
-{
-	__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
-	return f;
-}
-
-void file_put(struct file *f)
-{
-	if (f && __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		f->ops->release(f);
-}
-
 struct fdtable *fdtable_create(void)
 {
 	struct fdtable *t = calloc(1, sizeof(*t));

@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Open file descriptions and fd tables. Today the only files are the host
- * file descriptors of `runsk do`'s stdio; the VFS issue grows this into
- * mounts, dentries and inodes behind the same file_ops.
+ * Open file descriptions and fd tables.
+ *
+ * A struct file is one open file description: what open(2) returns and
+ * dup(2) shares. Files opened through the VFS (see vfs.h) carry the path
+ * they were opened at; files from outside it (the host stdio of `runsk do`,
+ * later pipes and sockets) have a NULL path and answer fstat through their
+ * own .stat op.
+ *
+ * Lock order (with vfs.h): file->pos_lock > vfs_lock > inode->lock;
+ * fdtable->lock is a leaf (nothing is called under it but file_get).
  */
 #ifndef SENTRY_VFS_FILE_H
 #define SENTRY_VFS_FILE_H
 
+#include <pthread.h>
 #include <sys/types.h>
 
 #include "abi/linux/abi.h"
@@ -14,33 +22,86 @@
 
 struct file;
 struct task;
+struct inode;
+struct mount;
+struct dentry;
+struct dir_context;
+
+/* A place in the mount tree. Holders of a path hold a reference on both. */
+struct path {
+	struct mount *mnt;
+	struct dentry *dentry;
+};
+
+/* What stat and statx report, before conversion to either guest layout. */
+struct kstat {
+	u32 mask; /* LINUX_STATX_* that are filled in */
+	u32 mode, nlink, uid, gid;
+	u32 blksize;
+	u64 dev, rdev, ino, mnt_id;
+	s64 size;
+	u64 blocks; /* 512-byte units */
+	struct linux_timespec atime, mtime, ctime, btime;
+};
 
 /*
- * Operations on an open file. pos is NULL for stream I/O (the file's own
- * position, if any), or the offset for pread/pwrite. A NULL op means:
- * read/write -EINVAL, ioctl -ENOTTY, stat -EBADF.
+ * Operations on an open file. pos is NULL for stream I/O without a
+ * VFS-kept position (FMODE_STREAM: the host keeps it), else the position
+ * to read or write at, which the op advances by what it transferred
+ * (&f->pos for read/write, a local for pread/pwrite). Writes to an
+ * O_APPEND file move *pos to the end first.
+ *
+ * A NULL op means: open nothing to do; read/write -EINVAL; llseek -ESPIPE;
+ * iterate -ENOTDIR; fsync -EINVAL; ioctl -ENOTTY; stat: ask the inode
+ * (files with a path), else -EBADF; release nothing to free.
  */
 struct file_ops {
-	ssize_t (*read)(struct file *f, void *buf, size_t len, const s64 *pos);
-	ssize_t (*write)(struct file *f, const void *buf, size_t len, const s64 *pos);
+	int (*open)(struct inode *inode, struct file *f);
+	ssize_t (*read)(struct file *f, void *buf, size_t len, s64 *pos);
+	ssize_t (*write)(struct file *f, const void *buf, size_t len, s64 *pos);
+	/* Caller holds f->pos_lock. Returns the new position or -errno. */
+	s64 (*llseek)(struct file *f, s64 off, int whence);
+	/* Directory listing from ctx->pos; caller holds f->pos_lock and vfs_lock. */
+	int (*iterate)(struct file *f, struct dir_context *ctx);
+	int (*fsync)(struct file *f);
 	long (*ioctl)(struct task *t, struct file *f, unsigned cmd, uaddr_t arg);
-	int (*stat)(struct file *f, struct linux_stat *st);
+	int (*stat)(struct file *f, struct kstat *st);
+	/* Free what the file system attached; the VFS frees the file itself. */
 	void (*release)(struct file *f);
 };
+
+/* f->mode bits: what this description may do. */
+#define FMODE_READ 0x1u
+#define FMODE_WRITE 0x2u
+#define FMODE_STREAM 0x4u /* no VFS-kept position (read/write pass pos NULL) */
+#define FMODE_PATH 0x8u	  /* O_PATH: only a place, no I/O */
 
 struct file {
 	const struct file_ops *ops;
 	int refs;  /* atomic */
 	u32 flags; /* O_* status flags (O_NONBLOCK, O_APPEND, access mode) */
+	u32 mode;  /* FMODE_*, fixed at open */
 	/*
 	 * A bad pointer part-way through a write buffer: regular files take
 	 * the bytes before it (a short write), pipes and the like fail the
 	 * whole call with EFAULT, as Linux does.
 	 */
 	bool partial_copy;
+	struct path path;	  /* {NULL, NULL} outside the VFS */
+	struct inode *inode;	  /* path.dentry's inode, or NULL */
+	pthread_mutex_t pos_lock; /* guards pos */
+	s64 pos;
+	void *private_data; /* the file system's */
 };
 
+/*
+ * A new file of size bytes (>= sizeof(struct file), for types that embed
+ * it first) with one reference, ops set, everything else zero. NULL if
+ * out of memory. file_put frees it after ops->release.
+ */
+struct file *file_alloc(size_t size, const struct file_ops *ops);
 struct file *file_get(struct file *f);
+/* NULL-safe. The last put calls ops->release, drops the path, frees f. */
 void file_put(struct file *f);
 
 /* A file wrapping host fd (owned from now on). Returns ERR_PTR. */

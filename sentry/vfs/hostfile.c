@@ -4,12 +4,13 @@
  * donated gofer files later. Data goes through hostio (io_uring).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "file.h"
+#include "vfs.h"
 #include "sentry/kernel/kernel.h"
 
 struct hostfile {
@@ -22,35 +23,57 @@ static struct hostfile *to_hostfile(struct file *f)
 	return container_of(f, struct hostfile, base);
 }
 
-static ssize_t hostfile_read(struct file *f, void *buf, size_t len, const s64 *pos)
+/* Stream I/O (pos NULL) uses and moves the host file's own offset. */
+static ssize_t hostfile_read(struct file *f, void *buf, size_t len, s64 *pos)
 {
-	return hostio_read(to_hostfile(f)->fd, buf, len, pos);
+	ssize_t r = hostio_read(to_hostfile(f)->fd, buf, len, pos);
+	if (r > 0 && pos)
+		*pos += r;
+	return r;
 }
 
-static ssize_t hostfile_write(struct file *f, const void *buf, size_t len, const s64 *pos)
+static ssize_t hostfile_write(struct file *f, const void *buf, size_t len, s64 *pos)
 {
-	return hostio_write(to_hostfile(f)->fd, buf, len, pos);
+	ssize_t r = hostio_write(to_hostfile(f)->fd, buf, len, pos);
+	if (r > 0 && pos)
+		*pos += r;
+	return r;
 }
 
-static int hostfile_stat(struct file *f, struct linux_stat *st)
+static s64 hostfile_llseek(struct file *f, s64 off, int whence)
+{
+	if (whence < SEEK_SET || whence > SEEK_HOLE)
+		return -EINVAL;
+	off_t r = lseek(to_hostfile(f)->fd, off, whence);
+	return r < 0 ? -errno : r;
+}
+
+/* The host's answer: 0 for a regular file, EINVAL for a pipe or a tty. */
+static int hostfile_fsync(struct file *f)
+{
+	return fsync(to_hostfile(f)->fd) < 0 ? -errno : 0;
+}
+
+static int hostfile_stat(struct file *f, struct kstat *st)
 {
 	struct stat hs;
 	if (fstat(to_hostfile(f)->fd, &hs) < 0)
 		return -errno;
-	*st = (struct linux_stat){
-		.st_dev = hs.st_dev,
-		.st_ino = hs.st_ino,
-		.st_nlink = hs.st_nlink,
-		.st_mode = hs.st_mode,
-		.st_uid = hs.st_uid,
-		.st_gid = hs.st_gid,
-		.st_rdev = hs.st_rdev,
-		.st_size = hs.st_size,
-		.st_blksize = hs.st_blksize,
-		.st_blocks = hs.st_blocks,
-		.st_atim = {hs.st_atim.tv_sec, hs.st_atim.tv_nsec},
-		.st_mtim = {hs.st_mtim.tv_sec, hs.st_mtim.tv_nsec},
-		.st_ctim = {hs.st_ctim.tv_sec, hs.st_ctim.tv_nsec},
+	*st = (struct kstat){
+		.mask = LINUX_STATX_BASIC_STATS,
+		.dev = hs.st_dev,
+		.ino = hs.st_ino,
+		.nlink = hs.st_nlink,
+		.mode = hs.st_mode,
+		.uid = hs.st_uid,
+		.gid = hs.st_gid,
+		.rdev = hs.st_rdev,
+		.size = hs.st_size,
+		.blksize = hs.st_blksize,
+		.blocks = hs.st_blocks,
+		.atime = {hs.st_atim.tv_sec, hs.st_atim.tv_nsec},
+		.mtime = {hs.st_mtim.tv_sec, hs.st_mtim.tv_nsec},
+		.ctime = {hs.st_ctim.tv_sec, hs.st_ctim.tv_nsec},
 	};
 	return 0;
 }
@@ -97,14 +120,14 @@ static long hostfile_ioctl(struct task *t, struct file *f, unsigned cmd, uaddr_t
 
 static void hostfile_release(struct file *f)
 {
-	struct hostfile *h = to_hostfile(f);
-	close(h->fd);
-	free(h);
+	close(to_hostfile(f)->fd);
 }
 
 static const struct file_ops hostfile_ops = {
 	.read = hostfile_read,
 	.write = hostfile_write,
+	.llseek = hostfile_llseek,
+	.fsync = hostfile_fsync,
 	.ioctl = hostfile_ioctl,
 	.stat = hostfile_stat,
 	.release = hostfile_release,
@@ -112,12 +135,13 @@ static const struct file_ops hostfile_ops = {
 
 struct file *hostfile_create(int host_fd, u32 flags)
 {
-	struct hostfile *h = calloc(1, sizeof(*h));
-	if (!h)
+	struct file *f = file_alloc(sizeof(struct hostfile), &hostfile_ops);
+	if (!f)
 		return ERR_PTR(-ENOMEM);
-	h->base.ops = &hostfile_ops;
-	h->base.refs = 1;
+	struct hostfile *h = to_hostfile(f);
+	static const u32 modes[4] = {FMODE_READ, FMODE_WRITE, FMODE_READ | FMODE_WRITE, 0};
 	h->base.flags = flags;
+	h->base.mode = modes[flags & O_ACCMODE] | FMODE_STREAM;
 	h->fd = host_fd;
 	struct stat st;
 	h->base.partial_copy = fstat(host_fd, &st) == 0 && S_ISREG(st.st_mode);

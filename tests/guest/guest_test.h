@@ -90,6 +90,24 @@ static GUEST_UNUSED const char *guest_errno_name(int e)
 		return "ENOSYS";
 	case EOVERFLOW:
 		return "EOVERFLOW";
+	case ELOOP:
+		return "ELOOP";
+	case EXDEV:
+		return "EXDEV";
+	case ENOTEMPTY:
+		return "ENOTEMPTY";
+	case ENXIO:
+		return "ENXIO";
+	case ENOSPC:
+		return "ENOSPC";
+	case EFBIG:
+		return "EFBIG";
+	case E2BIG:
+		return "E2BIG";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case EMLINK:
+		return "EMLINK";
 	default:
 		snprintf(other, sizeof(other), "errno %d", e);
 		return other;

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Attributes: stat, chmod, chown, truncate, utimes and access, with the
+ * ownership and capability rules of Linux's setattr_prepare.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "vfs_internal.h"
+
+#define MAX_FILE_SIZE 0x7fffffffffffffffLL
+
+static bool in_group(const struct vfs_cred *c, u32 gid)
+{
+	if (c->fsgid == gid)
+		return true;
+	for (u32 i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return false;
+}
+
+static bool owner_or_capable(const struct inode *inode, const struct vfs_cred *c)
+{
+	return inode->uid == c->fsuid || cred_capable(c, LINUX_CAP_FOWNER);
+}
+
+int vfs_getattr(const struct path *p, struct kstat *st)
+{
+	struct inode *inode = path_inode(p);
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&inode->lock);
+	st->mask = LINUX_STATX_BASIC_STATS | LINUX_STATX_BTIME | LINUX_STATX_MNT_ID;
+	st->mode = inode->mode;
+	st->nlink = inode->nlink;
+	st->uid = inode->uid;
+	st->gid = inode->gid;
+	st->blksize = PAGE_SIZE;
+	st->dev = inode->sb->dev;
+	st->rdev = inode->rdev;
+	st->ino = inode->ino;
+	st->size = inode->size;
+	st->blocks = inode->blocks;
+	st->atime = inode->atime;
+	st->mtime = inode->mtime;
+	st->ctime = inode->ctime;
+	st->btime = inode->btime;
+	int ret = inode->iops && inode->iops->getattr ? inode->iops->getattr(inode, st) : 0;
+	pthread_mutex_unlock(&inode->lock);
+	st->mnt_id = p->mnt->id;
+	return ret;
+}
+
+/* Apply ia under the inode's lock, ctime now; size changes need the fs. */
+static int setattr_locked(struct inode *inode, struct iattr *ia)
+{
+	vfs_now(&ia->ctime);
+	ia->valid |= ATTR_CTIME;
+	if (inode->iops && inode->iops->setattr)
+		return inode->iops->setattr(inode, ia);
+	if (ia->valid & ATTR_SIZE)
+		return -EPERM;
+	inode_apply_attr(inode, ia);
+	return 0;
+}
+
+int vfs_chmod(const struct path *p, u32 mode, const struct vfs_cred *c)
+{
+	struct inode *inode = path_inode(p);
+	struct iattr ia = {.valid = ATTR_MODE, .mode = mode & 07777};
+	int ret = -EPERM;
+
+	pthread_mutex_lock(&inode->lock);
+	if (owner_or_capable(inode, c)) {
+		if (!in_group(c, inode->gid) && !cred_capable(c, LINUX_CAP_FSETID))
+			ia.mode &= ~S_ISGID;
+		ret = setattr_locked(inode, &ia);
+	}
+	pthread_mutex_unlock(&inode->lock);
+	return ret;
+}
+
+int vfs_chown(const struct path *p, u32 uid, u32 gid, const struct vfs_cred *c)
+{
+	struct inode *inode = path_inode(p);
+	struct iattr ia = {0};
+	int ret = 0;
+
+	pthread_mutex_lock(&inode->lock);
+	if (uid != (u32)-1) {
+		ia.valid |= ATTR_UID;
+		ia.uid = uid;
+		if (uid != inode->uid && !cred_capable(c, LINUX_CAP_CHOWN))
+			ret = -EPERM;
+	}
+	if (gid != (u32)-1) {
+		ia.valid |= ATTR_GID;
+		ia.gid = gid;
+		if ((inode->uid != c->fsuid || (gid != inode->gid && !in_group(c, gid))) &&
+		    !cred_capable(c, LINUX_CAP_CHOWN))
+			ret = -EPERM;
+	}
+	if (!ret && !S_ISDIR(inode->mode)) {
+		/* A change of owner drops set-user-ID, and set-group-ID if group-executable. */
+		u32 mode = inode->mode & 07777;
+		if (mode & S_ISUID)
+			mode &= ~S_ISUID;
+		if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+			mode &= ~S_ISGID;
+		if (mode != (inode->mode & 07777)) {
+			ia.valid |= ATTR_MODE;
+			ia.mode = mode;
+		}
+	}
+	if (!ret)
+		ret = setattr_locked(inode, &ia);
+	pthread_mutex_unlock(&inode->lock);
+	return ret;
+}
+
+static int do_truncate(struct inode *inode, s64 len)
+{
+	struct iattr ia = {.valid = ATTR_SIZE, .size = len};
+	pthread_mutex_lock(&inode->lock);
+	int ret = setattr_locked(inode, &ia);
+	pthread_mutex_unlock(&inode->lock);
+	return ret;
+}
+
+int vfs_truncate(const struct path *p, s64 len, const struct vfs_cred *c)
+{
+	struct inode *inode = path_inode(p);
+	if (len < 0)
+		return -EINVAL;
+	if (S_ISDIR(inode->mode))
+		return -EISDIR;
+	if (!S_ISREG(inode->mode))
+		return -EINVAL;
+	int ret = inode_permission(inode, MAY_WRITE, c);
+	return ret ? ret : do_truncate(inode, len);
+}
+
+int vfs_ftruncate(struct file *f, s64 len, const struct vfs_cred *c)
+{
+	if (len < 0)
+		return -EINVAL;
+	if (f->mode & FMODE_PATH)
+		return -EBADF;
+	if (!f->inode || !S_ISREG(f->inode->mode) || !(f->mode & FMODE_WRITE))
+		return -EINVAL;
+	return do_truncate(f->inode, len);
+}
+
+static bool utime_explicit(const struct linux_timespec *ts)
+{
+	return ts->tv_nsec != LINUX_UTIME_NOW && ts->tv_nsec != LINUX_UTIME_OMIT;
+}
+
+int vfs_utimes(const struct path *p, const struct linux_timespec *times, const struct vfs_cred *c)
+{
+	struct inode *inode = path_inode(p);
+	struct iattr ia = {.valid = ATTR_ATIME | ATTR_MTIME};
+	struct linux_timespec now;
+	int ret = 0;
+
+	vfs_now(&now);
+	ia.atime = ia.mtime = now;
+	if (times) {
+		if (times[0].tv_nsec == LINUX_UTIME_OMIT)
+			ia.valid &= ~ATTR_ATIME;
+		else if (times[0].tv_nsec != LINUX_UTIME_NOW)
+			ia.atime = times[0];
+		if (times[1].tv_nsec == LINUX_UTIME_OMIT)
+			ia.valid &= ~ATTR_MTIME;
+		else if (times[1].tv_nsec != LINUX_UTIME_NOW)
+			ia.mtime = times[1];
+	}
+	bool explicit = times && (utime_explicit(&times[0]) || utime_explicit(&times[1]));
+	if (!owner_or_capable(inode, c)) {
+		if (explicit)
+			return -EPERM;
+		ret = inode_permission(inode, MAY_WRITE, c);
+		if (ret)
+			return ret;
+	}
+	pthread_mutex_lock(&inode->lock);
+	ret = setattr_locked(inode, &ia);
+	pthread_mutex_unlock(&inode->lock);
+	return ret;
+}
+
+int vfs_access(const struct path *p, int mode, const struct vfs_cred *c)
+{
+	if (!(mode & 7))
+		return 0; /* F_OK: it exists */
+	return inode_permission(path_inode(p), mode & 7, c);
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Per-task root, cwd and umask, chdir and getcwd. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vfs_internal.h"
+
+struct fs_struct *fs_struct_create(const struct path *root, const struct path *cwd)
+{
+	struct fs_struct *fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return NULL;
+	pthread_mutex_init(&fs->lock, NULL);
+	fs->refs = 1;
+	fs->root = *root;
+	fs->cwd = *cwd;
+	path_get(root);
+	path_get(cwd);
+	fs->umask = 022;
+	return fs;
+}
+
+struct fs_struct *fs_struct_get(struct fs_struct *fs)
+{
+	__atomic_fetch_add(&fs->refs, 1, __ATOMIC_RELAXED);
+	return fs;
+}
+
+void fs_struct_put(struct fs_struct *fs)
+{
+	if (!fs || __atomic_sub_fetch(&fs->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	path_put(&fs->root);
+	path_put(&fs->cwd);
+	pthread_mutex_destroy(&fs->lock);
+	free(fs);
+}
+
+void fs_struct_paths(struct fs_struct *fs, struct path *root, struct path *cwd)
+{
+	pthread_mutex_lock(&fs->lock);
+	*root = fs->root;
+	*cwd = fs->cwd;
+	path_get(root);
+	path_get(cwd);
+	pthread_mutex_unlock(&fs->lock);
+}
+
+u32 fs_struct_umask(struct fs_struct *fs, u32 umask)
+{
+	pthread_mutex_lock(&fs->lock);
+	u32 old = fs->umask;
+	fs->umask = umask & 0777;
+	pthread_mutex_unlock(&fs->lock);
+	return old;
+}
+
+u32 fs_struct_umask_get(struct fs_struct *fs)
+{
+	pthread_mutex_lock(&fs->lock);
+	u32 umask = fs->umask;
+	pthread_mutex_unlock(&fs->lock);
+	return umask;
+}
+
+int vfs_chdir(struct fs_struct *fs, const struct path *p, const struct vfs_cred *c)
+{
+	struct inode *inode = path_inode(p);
+	if (!S_ISDIR(inode->mode))
+		return -ENOTDIR;
+	int ret = inode_permission(inode, MAY_EXEC, c);
+	if (ret)
+		return ret;
+	struct path old;
+	path_get(p);
+	pthread_mutex_lock(&fs->lock);
+	old = fs->cwd;
+	fs->cwd = *p;
+	pthread_mutex_unlock(&fs->lock);
+	path_put(&old);
+	return 0;
+}
+
+/* Prepend "/name" to the string ending at *end (buf holds it); false if no room. */
+static bool prepend(char *buf, char **end, const char *name)
+{
+	size_t len = strlen(name);
+	if ((size_t)(*end - buf) < len + 1)
+		return false;
+	*end -= len;
+	memcpy(*end, name, len);
+	*--*end = '/';
+	return true;
+}
+
+long vfs_getcwd(struct fs_struct *fs, char *buf, size_t size)
+{
+	struct path root, cwd;
+	char tmp[LINUX_PATH_MAX];
+	char *end = tmp + sizeof(tmp) - 1;
+	long ret = 0;
+
+	*end = 0;
+	fs_struct_paths(fs, &root, &cwd);
+	vfs_lock();
+	struct mount *m = cwd.mnt;
+	struct dentry *d = cwd.dentry;
+	if (d->unlinked)
+		ret = -ENOENT;
+	while (!ret && !(m == root.mnt && d == root.dentry)) {
+		if (d == m->root) {
+			if (!m->parent) {
+				/* Outside the root (a chroot we are not under). */
+				if (!prepend(tmp, &end, "(unreachable)") && (ret = -ENAMETOOLONG))
+					break;
+				end++; /* "(unreachable)/..." has no leading slash */
+				break;
+			}
+			d = m->mountpoint;
+			m = m->parent;
+			continue;
+		}
+		if (!prepend(tmp, &end, d->name))
+			ret = -ENAMETOOLONG;
+		d = d->parent;
+	}
+	vfs_unlock();
+	path_put(&root);
+	path_put(&cwd);
+	if (ret)
+		return ret;
+	if (!*end)
+		*--end = '/';
+	size_t len = strlen(end) + 1;
+	if (len > size)
+		return -ERANGE;
+	memcpy(buf, end, len);
+	return len;
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Inodes and super blocks: life cycle, times, ownership and permission. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "vfs_internal.h"
+
+/* Anonymous device numbers (major 0), as Linux gives tmpfs and friends. */
+static u32 next_anon_minor = 16;
+
+struct super_block *sb_alloc(const struct super_ops *ops, const char *fstype)
+{
+	struct super_block *sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return NULL;
+	sb->ops = ops;
+	sb->fstype = fstype;
+	sb->refs = 1;
+	sb->next_ino = 1;
+	sb->dev = linux_encode_dev(0, __atomic_fetch_add(&next_anon_minor, 1, __ATOMIC_RELAXED));
+	return sb;
+}
+
+u64 sb_next_ino(struct super_block *sb)
+{
+	return __atomic_fetch_add(&sb->next_ino, 1, __ATOMIC_RELAXED);
+}
+
+void vfs_now(struct linux_timespec *ts)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ts->tv_sec = now.tv_sec;
+	ts->tv_nsec = now.tv_nsec;
+}
+
+static bool cred_in_group(const struct vfs_cred *c, u32 gid)
+{
+	if (c->fsgid == gid)
+		return true;
+	for (u32 i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return false;
+}
+
+void inode_init(struct inode *inode, struct super_block *sb, const struct inode *dir, u32 mode,
+		const struct vfs_cred *c)
+{
+	pthread_mutex_init(&inode->lock, NULL);
+	inode->refs = 1;
+	inode->sb = sb;
+	inode->ino = sb_next_ino(sb);
+	inode->uid = c->fsuid;
+	inode->gid = c->fsgid;
+	if (dir && (dir->mode & S_ISGID)) {
+		inode->gid = dir->gid;
+		if (S_ISDIR(mode))
+			mode |= S_ISGID;
+	}
+	/* A set-group-ID file in a group its creator is not in loses the bit. */
+	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && !S_ISDIR(mode) &&
+	    !cred_in_group(c, inode->gid) && !cred_capable(c, LINUX_CAP_FSETID))
+		mode &= ~S_ISGID;
+	inode->mode = mode;
+	inode->nlink = 1;
+	vfs_now(&inode->atime);
+	inode->mtime = inode->ctime = inode->btime = inode->atime;
+}
+
+struct inode *inode_get(struct inode *inode)
+{
+	__atomic_fetch_add(&inode->refs, 1, __ATOMIC_RELAXED);
+	return inode;
+}
+
+void inode_put(struct inode *inode)
+{
+	if (!inode || __atomic_sub_fetch(&inode->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	pthread_mutex_destroy(&inode->lock);
+	if (inode->sb->ops && inode->sb->ops->destroy_inode)
+		inode->sb->ops->destroy_inode(inode);
+	else
+		free(inode);
+}
+
+void inode_touch(struct inode *inode, u32 which)
+{
+	struct linux_timespec now;
+	vfs_now(&now);
+	if (which & ATTR_ATIME)
+		inode->atime = now;
+	if (which & ATTR_MTIME)
+		inode->mtime = now;
+	if (which & ATTR_CTIME)
+		inode->ctime = now;
+}
+
+static bool ts_le(const struct linux_timespec *a, const struct linux_timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+/* relatime: only when atime is not after mtime or ctime, or a day old. */
+void inode_accessed(struct inode *inode)
+{
+	struct linux_timespec now;
+	vfs_now(&now);
+	pthread_mutex_lock(&inode->lock);
+	if (ts_le(&inode->atime, &inode->mtime) || ts_le(&inode->atime, &inode->ctime) ||
+	    now.tv_sec - inode->atime.tv_sec >= 24 * 3600)
+		inode->atime = now;
+	pthread_mutex_unlock(&inode->lock);
+}
+
+void inode_apply_attr(struct inode *inode, const struct iattr *ia)
+{
+	if (ia->valid & ATTR_MODE)
+		inode->mode = (inode->mode & S_IFMT) | (ia->mode & 07777);
+	if (ia->valid & ATTR_UID)
+		inode->uid = ia->uid;
+	if (ia->valid & ATTR_GID)
+		inode->gid = ia->gid;
+	if (ia->valid & ATTR_ATIME)
+		inode->atime = ia->atime;
+	if (ia->valid & ATTR_MTIME)
+		inode->mtime = ia->mtime;
+	if (ia->valid & ATTR_CTIME)
+		inode->ctime = ia->ctime;
+}
+
+/*
+ * Linux's generic_permission: the owner's, group's or others' bits, then
+ * CAP_DAC_READ_SEARCH (read anything, search directories) and
+ * CAP_DAC_OVERRIDE (read and write anything, search directories, execute
+ * what has an execute bit).
+ */
+int inode_permission(struct inode *inode, int mask, const struct vfs_cred *c)
+{
+	pthread_mutex_lock(&inode->lock);
+	u32 mode = inode->mode, uid = inode->uid, gid = inode->gid;
+	pthread_mutex_unlock(&inode->lock);
+
+	u32 bits;
+	if (c->fsuid == uid)
+		bits = mode >> 6;
+	else if (cred_in_group(c, gid))
+		bits = mode >> 3;
+	else
+		bits = mode;
+	if ((mask & ~bits & 7) == 0)
+		return 0;
+
+	bool dir = S_ISDIR(mode);
+	if (cred_capable(c, LINUX_CAP_DAC_OVERRIDE)) {
+		if (!(mask & MAY_EXEC) || dir || (mode & 0111))
+			return 0;
+	}
+	if (cred_capable(c, LINUX_CAP_DAC_READ_SEARCH)) {
+		if (mask == MAY_READ || (dir && !(mask & MAY_WRITE)))
+			return 0;
+	}
+	return -EACCES;
+}

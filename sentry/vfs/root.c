@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The sandbox's file system tree until the gofer serves a root:
+ *
+ *   /      tmpfs, mode 0755
+ *   /dev   devfs (null, zero, full, random, urandom, tty, shm/, fd and
+ *          std{in,out,err} links)
+ *   /proc  an empty directory: procfs comes later (readlink of
+ *          /proc/self/exe is answered by readlink itself meanwhile)
+ *   /tmp   its own tmpfs, mode 1777
+ *   and the directories of runsk's cwd, the last one owned by the
+ *   sandbox's user, so the program starts in the directory it was started
+ *   in, as it will on a gofer root. They are empty.
+ *
+ * The executable is still read from the host by exec.c.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/log.h"
+#include "vfs_internal.h"
+
+static const struct vfs_cred root_cred = {.caps = ~0ULL};
+
+static int mount_fs(const struct vfs_ctx *ctx, const char *where, const char *type,
+		    const char *options)
+{
+	struct path mp;
+	int ret = vfs_lookup(ctx, where, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &mp);
+	if (ret)
+		return ret;
+	struct super_block *sb = vfs_find_fs_type(type)->mount(options);
+	if (IS_ERR(sb)) {
+		path_put(&mp);
+		return PTR_ERR(sb);
+	}
+	vfs_lock();
+	ret = mount_at(&mp, sb);
+	vfs_unlock();
+	path_put(&mp);
+	return ret;
+}
+
+/* mkdir -p cwd; the last directory belongs to uid:gid. */
+static int make_cwd(const struct vfs_ctx *ctx, const char *cwd, u32 uid, u32 gid)
+{
+	char buf[LINUX_PATH_MAX];
+	size_t len = strlen(cwd);
+	if (cwd[0] != '/' || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, cwd, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != 0)
+			continue;
+		char c = buf[i];
+		buf[i] = 0;
+		int ret = vfs_mkdir(ctx, buf, 0755);
+		buf[i] = c;
+		if (ret && ret != -EEXIST)
+			return ret;
+	}
+	struct path p;
+	int ret = vfs_lookup(ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	if (ret)
+		return ret;
+	ret = vfs_chown(&p, uid, gid, &root_cred);
+	path_put(&p);
+	return ret;
+}
+
+struct fs_struct *vfs_sandbox_root(const char *cwd, u32 uid, u32 gid)
+{
+	struct super_block *sb = tmpfs_mount("mode=0755");
+	if (IS_ERR(sb))
+		return (void *)sb;
+	struct mount *m = mount_create_root(sb);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	struct path root = {m, dget(m->root)};
+	struct vfs_ctx ctx = {.cred = &root_cred, .root = root, .start = root};
+
+	int ret = vfs_mkdir(&ctx, "/dev", 0755);
+	if (!ret)
+		ret = vfs_mkdir(&ctx, "/proc", 0555);
+	if (!ret)
+		ret = vfs_mkdir(&ctx, "/tmp", 01777);
+	if (!ret)
+		ret = mount_fs(&ctx, "/dev", "devtmpfs", "mode=0755");
+	if (!ret)
+		ret = mount_fs(&ctx, "/tmp", "tmpfs", "mode=1777");
+	if (ret) {
+		path_put(&root);
+		return ERR_PTR(ret);
+	}
+
+	struct path cwd_path;
+	ret = make_cwd(&ctx, cwd, uid, gid);
+	if (!ret)
+		ret = vfs_lookup(&ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd_path);
+	if (ret) {
+		pr_warn("sandbox cwd %s: %s; starting in /", cwd, strerror(-ret));
+		cwd_path = root;
+		path_get(&cwd_path);
+	}
+	struct fs_struct *fs = fs_struct_create(&root, &cwd_path);
+	path_put(&cwd_path);
+	path_put(&root);
+	return fs ? fs : ERR_PTR(-ENOMEM);
+}

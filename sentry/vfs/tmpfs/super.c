@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+/* tmpfs: mounting, inode allocation and destruction, symlinks. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tmpfs.h"
+
+#define TMPFS_DEFAULT_SIZE (1ULL << 30)
+
+static void tmpfs_destroy_inode(struct inode *inode)
+{
+	struct tmpfs_inode *ti = TMPFS_I(inode);
+	if (S_ISREG(inode->mode))
+		tmpfs_file_free(inode);
+	else if (S_ISLNK(inode->mode))
+		free(ti->target);
+	/* A directory's entries are gone: it is only destroyed once empty. */
+	free(ti);
+}
+
+static const struct super_ops tmpfs_super_ops = {
+	.destroy_inode = tmpfs_destroy_inode,
+};
+
+static int tmpfs_readlink(struct inode *inode, char *buf, size_t size)
+{
+	const char *t = TMPFS_I(inode)->target;
+	size_t len = strlen(t);
+	memcpy(buf, t, MIN(len, size));
+	return MIN(len, size);
+}
+
+static const struct inode_ops tmpfs_symlink_iops = {
+	.readlink = tmpfs_readlink,
+};
+
+static const struct inode_ops tmpfs_special_iops = {0};
+
+struct inode *tmpfs_new_inode(struct super_block *sb, struct inode *dir, u32 mode,
+			      const struct vfs_cred *c)
+{
+	struct tmpfs_inode *ti = calloc(1, sizeof(*ti));
+	if (!ti)
+		return NULL;
+	struct inode *inode = &ti->vfs;
+	inode_init(inode, sb, dir, mode, c);
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		inode->iops = &tmpfs_dir_iops;
+		inode->fops = &tmpfs_dir_fops;
+		inode->nlink = 2;
+		inode->size = 2 * TMPFS_BOGO_DIRENT_SIZE;
+		list_init(&ti->dir.entries);
+		ti->dir.next_off = 2;
+		ti->dir.parent_ino = dir ? dir->ino : inode->ino;
+		break;
+	case S_IFREG:
+		inode->iops = &tmpfs_file_iops;
+		inode->fops = &tmpfs_file_fops;
+		break;
+	case S_IFLNK:
+		inode->iops = &tmpfs_symlink_iops;
+		break;
+	default:
+		inode->iops = &tmpfs_special_iops;
+		break;
+	}
+	return inode;
+}
+
+/* Options: "mode=OCTAL" and "size=BYTES", comma-separated. */
+static int tmpfs_parse(const char *options, u32 *mode, u64 *size)
+{
+	const char *s = options ? options : "";
+	while (*s) {
+		char *end;
+		if (strncmp(s, "mode=", 5) == 0) {
+			*mode = strtoul(s + 5, &end, 8) & 07777;
+		} else if (strncmp(s, "size=", 5) == 0) {
+			*size = strtoull(s + 5, &end, 10);
+		} else {
+			return -EINVAL;
+		}
+		if (*end && *end != ',')
+			return -EINVAL;
+		s = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+struct super_block *tmpfs_mount(const char *options)
+{
+	static const struct vfs_cred root = {.caps = ~0ULL};
+	u32 mode = 01777;
+	u64 size = TMPFS_DEFAULT_SIZE;
+	int ret = tmpfs_parse(options, &mode, &size);
+	if (ret)
+		return ERR_PTR(ret);
+
+	struct tmpfs_info *info = calloc(1, sizeof(*info));
+	struct super_block *sb = sb_alloc(&tmpfs_super_ops, "tmpfs");
+	if (!info || !sb)
+		goto out_nomem;
+	info->max_pages = size / PAGE_SIZE;
+	sb->fs_info = info;
+	struct inode *root_inode = tmpfs_new_inode(sb, NULL, S_IFDIR | mode, &root);
+	if (!root_inode)
+		goto out_nomem;
+	sb->root = d_make_root(root_inode);
+	if (!sb->root)
+		goto out_nomem;
+	return sb;
+out_nomem:
+	free(info);
+	free(sb);
+	return ERR_PTR(-ENOMEM);
+}
