@@ -25,8 +25,13 @@ void memfile_reserve(struct memfile *mf, u64 bytes);
 /* A zeroed frame with reference count 1. -ENOMEM when the file is full. */
 int memfile_alloc(struct memfile *mf, u64 *pa) __must_check;
 void memfile_get(struct memfile *mf, u64 pa);
-/* Drop a reference; the frame is freed and punched at zero. */
+/*
+ * Drop a reference. At zero the frame is queued to be punched out of the
+ * host file and freed, in batches; memfile_flush does it now.
+ */
 void memfile_put(struct memfile *mf, u64 pa);
+/* Punch and free every queued frame, so the host's RSS falls now. */
+void memfile_flush(struct memfile *mf);
 u32 memfile_refcount(struct memfile *mf, u64 pa);
 
 /*

@@ -61,6 +61,7 @@ void mm_destroy(struct mm *mm)
 	/* The platform's tables go first: no vCPU may reach a freed frame. */
 	mm->p->ops->as_destroy(mm->as);
 	pagemap_clear(&mm->pages, 0, MM_TASK_SIZE, put_frame, mm);
+	memfile_flush(mm->mf);
 	pagemap_destroy(&mm->pages);
 	vma_set_destroy(&mm->vmas);
 	pthread_mutex_destroy(&mm->lock);
@@ -268,6 +269,8 @@ void mm_drop_pages(struct mm *mm, u64 start, u64 end)
 {
 	mm->p->ops->as_unmap(mm->as, start, end - start);
 	pagemap_clear(&mm->pages, start, end, put_frame, mm);
+	/* munmap and MADV_DONTNEED give the memory back to the host now. */
+	memfile_flush(mm->mf);
 }
 
 int mm_unmap_locked(struct mm *mm, u64 start, u64 end)
