@@ -43,8 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PORT_TICK 0xe0	/* one per iteration */
-#define PORT_DONE 0xe1	/* once, after the last iteration */
+#define PORT_TICK 0xe0 /* one per iteration */
+#define PORT_DONE 0xe1 /* once, after the last iteration */
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -59,56 +59,57 @@ extern const unsigned char guest_code[], guest_code_end[];
 __asm__(".pushsection .rodata.kvm_floor_guest, \"a\"\n"
 	"guest_code:\n"
 	"1:	outb	%al, $" STR(PORT_TICK) "\n"
-	"	dec	%rcx\n"
-	"	jnz	1b\n"
-	"	outb	%al, $" STR(PORT_DONE) "\n"
-	"2:	jmp	2b\n"
-	"guest_code_end:\n"
-	".popsection\n");
+					       "	dec	%rcx\n"
+					       "	jnz	1b\n"
+					       "	outb	%al, $" STR(
+						       PORT_DONE) "\n"
+								  "2:	jmp	2b\n"
+								  "guest_code_end:\n"
+								  ".popsection\n");
 
 /*
  * Guest physical memory, identity mapped (guest virtual == guest physical).
  * The TSS with its I/O bitmap needs 0x68 + 8192 + 1 bytes: three pages.
  */
-#define PAGE_SIZE	0x1000
-#define PML4_GPA	0x1000
-#define PDPT_GPA	0x2000
-#define PD_GPA		0x3000
-#define PT_GPA		0x4000
-#define GDT_GPA		0x5000
-#define TSS_GPA		0x6000	/* to 0x8fff */
-#define CODE_GPA	0x9000
-#define STACK_GPA	0xa000	/* unused by the loop; a sane RSP all the same */
-#define MEM_SIZE	0x10000
+#define PAGE_SIZE 0x1000
+#define PML4_GPA 0x1000
+#define PDPT_GPA 0x2000
+#define PD_GPA 0x3000
+#define PT_GPA 0x4000
+#define GDT_GPA 0x5000
+#define TSS_GPA 0x6000 /* to 0x8fff */
+#define CODE_GPA 0x9000
+#define STACK_GPA 0xa000 /* unused by the loop; a sane RSP all the same */
+#define MEM_SIZE 0x10000
 
-#define PTE_P	(1ULL << 0)
-#define PTE_W	(1ULL << 1)
-#define PTE_U	(1ULL << 2)
+#define PTE_P (1ULL << 0)
+#define PTE_W (1ULL << 1)
+#define PTE_U (1ULL << 2)
 
 /* 64-bit TSS: RSP0..2, IST1..7, then the I/O map base at offset 0x66. */
-#define TSS_IOMAP_BASE_OFF	0x66
-#define TSS_HDR_SIZE		0x68
-#define IOMAP_BYTES		(65536 / 8)
+#define TSS_IOMAP_BASE_OFF 0x66
+#define TSS_HDR_SIZE 0x68
+#define IOMAP_BYTES (65536 / 8)
 /*
  * The CPU reads two bitmap bytes for every check, so the bitmap is followed
  * by one all-ones byte, and the limit (offset of the last valid byte) covers
  * it: otherwise a port in the last byte would fault.
  */
-#define TSS_LIMIT		(TSS_HDR_SIZE + IOMAP_BYTES)
+#define TSS_LIMIT (TSS_HDR_SIZE + IOMAP_BYTES)
 
 /* GDT selectors.  Only ring-3 segments and the TSS: there is no ring 0. */
-#define SEL_UCODE	0x08
-#define SEL_UDATA	0x10
-#define SEL_TSS		0x18	/* a 16-byte system descriptor */
-#define RPL3		3
+#define SEL_UCODE 0x08
+#define SEL_UDATA 0x10
+#define SEL_TSS 0x18 /* a 16-byte system descriptor */
+#define RPL3 3
 
-#define CR0_PE	(1ULL << 0)
-#define CR0_MP	(1ULL << 1)
-#define CR0_ET	(1ULL << 4)
-#define CR0_NE	(1ULL << 5)
-#define CR0_WP	(1ULL << 16)
-#define CR0_PG	(1ULL << 31)
-#define CR4_PAE	(1ULL << 5)
+#define CR0_PE (1ULL << 0)
+#define CR0_MP (1ULL << 1)
+#define CR0_ET (1ULL << 4)
+#define CR0_NE (1ULL << 5)
+#define CR0_WP (1ULL << 16)
+#define CR0_PG (1ULL << 31)
+#define CR4_PAE (1ULL << 5)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
 
@@ -144,8 +145,8 @@ static void build_page_tables(uint8_t *mem)
 	pdpt[0] = PD_GPA | PTE_P | PTE_W | PTE_U;
 	pd[0] = PT_GPA | PTE_P | PTE_W | PTE_U;
 	for (uint64_t gpa = PAGE_SIZE; gpa < MEM_SIZE; gpa += PAGE_SIZE)
-		pt[gpa / PAGE_SIZE] = gpa | PTE_P | PTE_W;	/* page 0 stays unmapped */
-	pt[CODE_GPA / PAGE_SIZE] = CODE_GPA | PTE_P | PTE_U;	/* read-only */
+		pt[gpa / PAGE_SIZE] = gpa | PTE_P | PTE_W;   /* page 0 stays unmapped */
+	pt[CODE_GPA / PAGE_SIZE] = CODE_GPA | PTE_P | PTE_U; /* read-only */
 	pt[STACK_GPA / PAGE_SIZE] |= PTE_U;
 }
 
@@ -161,12 +162,12 @@ static void build_gdt_tss(uint8_t *mem)
 	uint64_t base = TSS_GPA, limit = TSS_LIMIT;
 
 	gdt[0] = 0;
-	gdt[SEL_UCODE >> 3] = 0x00affa000000ffffULL;	/* code, L=1, DPL 3 */
-	gdt[SEL_UDATA >> 3] = 0x00cff2000000ffffULL;	/* data, DPL 3 */
+	gdt[SEL_UCODE >> 3] = 0x00affa000000ffffULL; /* code, L=1, DPL 3 */
+	gdt[SEL_UDATA >> 3] = 0x00cff2000000ffffULL; /* data, DPL 3 */
 	/* 64-bit TSS descriptor, marked busy as LTR would leave it. */
-	gdt[SEL_TSS >> 3] = (limit & 0xffff) | (base & 0xffffff) << 16 |
-			    0xbULL << 40 | 1ULL << 47 /* present */ |
-			    ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	gdt[SEL_TSS >> 3] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0xbULL << 40 |
+			    1ULL << 47 /* present */ | ((limit >> 16) & 0xf) << 48 |
+			    ((base >> 24) & 0xff) << 56;
 	gdt[(SEL_TSS >> 3) + 1] = base >> 32;
 
 	/* Deny every port (bit set), then allow the two the guest uses. */
@@ -190,8 +191,8 @@ static uint8_t tss_type(void)
 	unsigned int eax, ebx, ecx, edx;
 
 	/* "AuthenticAMD": EBX, EDX, ECX of leaf 0. */
-	if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) &&
-	    ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163)
+	if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) && ebx == 0x68747541 && edx == 0x69746e65 &&
+	    ecx == 0x444d4163)
 		return 0x9;
 	return 0xb;
 }
@@ -199,9 +200,16 @@ static uint8_t tss_type(void)
 static struct kvm_segment user_segment(uint16_t selector, uint8_t type, int code)
 {
 	return (struct kvm_segment){
-		.base = 0, .limit = 0xffffffff, .selector = selector | RPL3,
-		.type = type, .present = 1, .dpl = 3, .s = 1, .g = 1,
-		.l = code, .db = !code,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = selector | RPL3,
+		.type = type,
+		.present = 1,
+		.dpl = 3,
+		.s = 1,
+		.g = 1,
+		.l = code,
+		.db = !code,
 	};
 }
 
@@ -215,8 +223,10 @@ static void setup_vcpu(int kvm, int vcpu, long iterations)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {
-		.rip = CODE_GPA, .rsp = STACK_GPA + PAGE_SIZE,
-		.rflags = 0x2, .rcx = iterations,
+		.rip = CODE_GPA,
+		.rsp = STACK_GPA + PAGE_SIZE,
+		.rflags = 0x2,
+		.rcx = iterations,
 	};
 	struct kvm_cpuid2 *cpuid;
 	int nent = 256;
@@ -238,10 +248,14 @@ static void setup_vcpu(int kvm, int vcpu, long iterations)
 	sregs.ss = user_segment(SEL_UDATA, 0x3, 0);
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss;
 	sregs.tr = (struct kvm_segment){
-		.base = TSS_GPA, .limit = TSS_LIMIT, .selector = SEL_TSS,
-		.type = tss_type(), .present = 1, .s = 0,
+		.base = TSS_GPA,
+		.limit = TSS_LIMIT,
+		.selector = SEL_TSS,
+		.type = tss_type(),
+		.present = 1,
+		.s = 0,
 	};
-	sregs.ldt = (struct kvm_segment){ .type = 0x2, .present = 1, .unusable = 1 };
+	sregs.ldt = (struct kvm_segment){.type = 0x2, .present = 1, .unusable = 1};
 	sregs.gdt.base = GDT_GPA;
 	sregs.gdt.limit = (SEL_TSS + 16) - 1;
 	/* No IDT: an exception cannot be delivered, becomes a triple fault. */
@@ -263,14 +277,13 @@ static int exit_port(const struct kvm_run *run)
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 1 &&
-		    run->io.count == 1 &&
-		    (run->io.port == PORT_TICK || run->io.port == PORT_DONE))
+		    run->io.count == 1 && (run->io.port == PORT_TICK || run->io.port == PORT_DONE))
 			return run->io.port;
 		fprintf(stderr, "kvm_floor: unexpected I/O exit, port %#x\n", run->io.port);
 		return -1;
 	case KVM_EXIT_SHUTDOWN:
 		fprintf(stderr, "kvm_floor: guest triple fault (an exception in ring 3:"
-			" is the port allowed by the TSS I/O bitmap?)\n");
+				" is the port allowed by the TSS I/O bitmap?)\n");
 		return -1;
 	case KVM_EXIT_FAIL_ENTRY:
 		fprintf(stderr, "kvm_floor: VM entry failed, reason %#llx\n",
@@ -317,15 +330,16 @@ int main(int argc, char **argv)
 	/* Intel VMX wants this before the first run; others ignore it. */
 	(void)!ioctl(vm, KVM_SET_TSS_ADDR, 0xfffbd000UL);
 
-	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap guest memory");
 	build_page_tables(mem);
 	build_gdt_tss(mem);
 	memcpy(mem + CODE_GPA, guest_code, guest_code_end - guest_code);
 	region = (struct kvm_userspace_memory_region){
-		.slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = MEM_SIZE,
 		.userspace_addr = (uintptr_t)mem,
 	};
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)

@@ -8,19 +8,33 @@
 #
 #   payload.sh [OPTIONS] BINDIR
 #
-# BINDIR holds the workloads: getppid, kvm_floor, true, timeit.
+# BINDIR holds the programs: getppid, clock_gettime, pagefault, mmap,
+# kvm_floor, true, timeit.
+#
+# Two kinds of workloads:
+#   ns/op      one run prints ns_per_op=<float>; one sample per repetition.
+#              getppid        getppid [ITERS]        ns per call
+#              clock_gettime  clock_gettime [ITERS]  ns per call
+#              pagefault      pagefault -s [MIB]     ns per 4 KiB page (-s: no
+#                                                    huge pages, a fault a page)
+#              mmap           mmap [PAIRS]           ns per mmap+touch+munmap
+#              mmap_notouch   mmap -n [PAIRS]        ns per mmap+munmap
+#   start-up   true, busybox (busybox true): timeit runs, µs per run.
 #
 # Options (defaults in brackets):
-#   -r REPS      repetitions of each getppid measurement [5]
-#   -N ITERS     getppid iterations for the native variant [200000]
-#   -n ITERS     iterations for the slow variants: runsk, floor, runsc [10000]
+#   -r REPS      repetitions of each ns/op measurement [5]
+#   -a W=NAT/SLOW  the argument of ns/op workload W (iterations, or MiB for
+#                pagefault): NAT for the native variant, SLOW for the others
+#                (runsk, floor, runsc); repeatable.  Defaults: getppid=200000/
+#                10000 clock_gettime=1000000/200000 pagefault=256/256
+#                mmap=5000/2000 mmap_notouch=20000/2000
 #   -s RUNS      start-up runs per workload and variant, split over the reps [20]
-#   -w LIST      workloads, comma-separated: getppid,true,busybox [all]
+#   -w LIST      workloads, comma-separated [all of the above]
 #   -k RUNSK     the runsk binary; enables the runsk variant
 #   -c 'RUNSC'   a runsc command line (e.g. 'runsc --platform=ptrace do');
 #                enables the runsc variant
 #   -f           enable the floor variant (kvm_floor; getppid only)
-#   -t SECS      time limit of a single getppid measurement [600]
+#   -t SECS      time limit of a single ns/op measurement [600]
 #   -T SECS      time limit of a single start-up run; a run over it is killed
 #                and counted as hung, not as a sample [60]
 # A cell that fails or hangs is reported once and not run again.
@@ -28,7 +42,8 @@
 # Variants run interleaved — native, runsk, floor, runsc, then again — so that
 # a slow phase of a noisy machine hits all of them alike.
 #
-# Output, one line per sample (value in ns/op for getppid, µs for start-up):
+# Output, one line per sample (value in ns/op for ns/op workloads, µs for
+# start-up):
 #   BENCH <workload> <variant> <value>
 #   BENCH <workload> <variant> FAIL <why>     (then the command's stderr as # lines)
 #   BENCH <workload> <variant> HUNG <count>   (start-up runs killed by -T)
@@ -36,13 +51,20 @@
 #   INFO start <workload> <variant>           (before each measurement, so that
 #                                              a frozen VM shows where it froze)
 
-reps=5 n_native=200000 n_slow=10000 startup_runs=20 limit=600 run_limit=60
-workloads=getppid,true,busybox runsk='' runsc='' floor=0
-while getopts r:N:n:s:w:k:c:ft:T: opt; do
+NSOP='getppid clock_gettime pagefault mmap mmap_notouch'
+reps=5 startup_runs=20 limit=600 run_limit=60
+workloads=getppid,clock_gettime,pagefault,mmap,mmap_notouch,true,busybox
+runsk='' runsc='' floor=0
+# W=NATIVE/SLOW, one per word; a later word for the same W wins.
+wargs='getppid=200000/10000 clock_gettime=1000000/200000 pagefault=256/256
+mmap=5000/2000 mmap_notouch=20000/2000'
+while getopts r:a:s:w:k:c:ft:T: opt; do
 	case $opt in
 	r) reps=$OPTARG ;;
-	N) n_native=$OPTARG ;;
-	n) n_slow=$OPTARG ;;
+	a) case $OPTARG in
+	   *=*/*) wargs="$wargs $OPTARG" ;;
+	   *) echo "payload.sh: -a takes W=NATIVE/SLOW, not $OPTARG" >&2; exit 2 ;;
+	   esac ;;
 	s) startup_runs=$OPTARG ;;
 	w) workloads=$OPTARG ;;
 	k) runsk=$OPTARG ;;
@@ -50,7 +72,7 @@ while getopts r:N:n:s:w:k:c:ft:T: opt; do
 	f) floor=1 ;;
 	t) limit=$OPTARG ;;
 	T) run_limit=$OPTARG ;;
-	*) echo "usage: $0 [-r REPS] [-N N] [-n N] [-s RUNS] [-w LIST] [-k RUNSK] [-c RUNSC] [-f] [-t SECS] [-T SECS] BINDIR" >&2
+	*) echo "usage: $0 [-r REPS] [-a W=NAT/SLOW]... [-s RUNS] [-w LIST] [-k RUNSK] [-c RUNSC] [-f] [-t SECS] [-T SECS] BINDIR" >&2
 	   exit 2 ;;
 	esac
 done
@@ -66,6 +88,8 @@ echo "INFO kernel $(uname -r)"
 echo "INFO cpus $(grep -c '^processor' /proc/cpuinfo)"
 [ -r /sys/module/kvm_amd/parameters/npt ] &&
 	echo "INFO kvm_amd_npt $(cat /sys/module/kvm_amd/parameters/npt)"
+[ -r /sys/kernel/mm/transparent_hugepage/enabled ] &&
+	echo "INFO thp $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
 
 has() { # has WORKLOAD: is it in the -w list?
 	case ",$workloads," in *",$1,"*) return 0 ;; esac
@@ -93,27 +117,46 @@ fail() {
 	broken="$broken$1.$2 "
 }
 
-# measure_getppid VARIANT
-measure_getppid() {
-	v=$1
-	echo "INFO start getppid $v"
+# arg_of WORKLOAD VARIANT: the argument of ns/op WORKLOAD for VARIANT.
+arg_of() {
+	# shellcheck disable=SC2086 # one word per W=NATIVE/SLOW
+	spec=$(printf '%s\n' $wargs | sed -n "s/^$1=//p" | tail -n 1)
+	case $2 in
+	native) printf '%s' "${spec%%/*}" ;;
+	*)      printf '%s' "${spec#*/}" ;;
+	esac
+}
+
+# prog_of WORKLOAD: the program (and fixed options) of ns/op WORKLOAD.
+prog_of() {
+	case $1 in
+	mmap_notouch) printf '%s -n' "$bin/mmap" ;;
+	pagefault)    printf '%s -s' "$bin/pagefault" ;;
+	*)            printf '%s' "$bin/$1" ;;
+	esac
+}
+
+# measure_nsop WORKLOAD VARIANT
+measure_nsop() {
+	w=$1 v=$2
+	echo "INFO start $w $v"
 	# shellcheck disable=SC2046 # the prefix is a word list on purpose
 	case $v in
-	native) set -- "$bin/getppid" "$n_native" ;;
-	floor)  set -- "$bin/kvm_floor" "$n_slow" ;;
-	*)      set -- $(wrap "$v") "$bin/getppid" "$n_slow" ;;
+	native) set -- $(prog_of "$w") "$(arg_of "$w" native)" ;;
+	floor)  set -- "$bin/kvm_floor" "$(arg_of "$w" floor)" ;;
+	*)      set -- $(wrap "$v") $(prog_of "$w") "$(arg_of "$w" "$v")" ;;
 	esac
 	timeout "$limit" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
-		fail getppid "$v" "exit:$rc"
+		fail "$w" "$v" "exit:$rc"
 		return
 	fi
 	val=$(sed -n 's/^ns_per_op=\([0-9.]*\)$/\1/p' "$tmp/out" | tail -n 1)
 	if [ -n "$val" ]; then
-		echo "BENCH getppid $v $val"
+		echo "BENCH $w $v $val"
 	else
-		fail getppid "$v" "no-ns_per_op-line"
+		fail "$w" "$v" "no-ns_per_op-line"
 	fi
 }
 
@@ -152,14 +195,22 @@ variants=native
 [ -n "$runsc" ] && variants="$variants runsc"
 echo "INFO variants $variants"
 echo "INFO reps $reps"
+for w in $NSOP; do
+	has "$w" && echo "INFO args $w $(arg_of "$w" native)/$(arg_of "$w" runsk)"
+done
 
 rep=0
 while [ "$rep" -lt "$reps" ]; do
 	# This rep's share of the start-up runs: the total is exactly -s.
 	share=$((startup_runs / reps))
 	[ "$rep" -lt $((startup_runs % reps)) ] && share=$((share + 1))
-	for v in $variants; do
-		has getppid && ! is_broken getppid "$v" && measure_getppid "$v"
+	for w in $NSOP; do
+		has "$w" || continue
+		for v in $variants; do
+			# The floor is the floor of a syscall: getppid's column only.
+			[ "$v" = floor ] && [ "$w" != getppid ] && continue
+			is_broken "$w" "$v" || measure_nsop "$w" "$v"
+		done
 	done
 	for w in true busybox; do
 		if ! has "$w" || [ "$share" -eq 0 ]; then

@@ -67,7 +67,7 @@ static int cmp_double(const void *a, const void *b)
 static int run_once(char **argv, const posix_spawn_file_actions_t *fa,
 		    const posix_spawnattr_t *attr, long limit)
 {
-	struct timespec deadline = { .tv_sec = limit }, zero = { 0 };
+	struct timespec deadline = {.tv_sec = limit}, zero = {0};
 	sigset_t chld;
 	pid_t pid;
 	int status, err;
@@ -85,8 +85,8 @@ static int run_once(char **argv, const posix_spawn_file_actions_t *fa,
 	}
 	while (limit && sigtimedwait(&chld, NULL, &deadline) < 0) {
 		if (errno == EINTR)
-			continue;	/* restarts the full limit: good enough */
-		kill(-pid, SIGKILL);	/* its process group: helpers too */
+			continue;    /* restarts the full limit: good enough */
+		kill(-pid, SIGKILL); /* its process group: helpers too */
 		/* A process stuck in the kernel may not even die: don't hang
 		 * with it. */
 		deadline.tv_sec = 10;
@@ -160,17 +160,22 @@ int main(int argc, char **argv)
 		double t1 = now_us();
 
 		if (status == RUN_HUNG) {
-			fprintf(stderr, "timeit: run %ld took over %ld s, killed;"
-				" skipping the remaining runs\n", i + 1, limit);
+			fprintf(stderr,
+				"timeit: run %ld took over %ld s, killed;"
+				" skipping the remaining runs\n",
+				i + 1, limit);
 			hung++;
 			break;
 		}
 		us[done++] = t1 - t0;
 		if (status != 0) {
 			printf("failed=%s:%d\n",
-			       status < 0 ? "spawn" : WIFSIGNALED(status) ? "signal" : "exit",
-			       status < 0 ? 0 : WIFSIGNALED(status) ? WTERMSIG(status)
-								   : WEXITSTATUS(status));
+			       status < 0	     ? "spawn"
+			       : WIFSIGNALED(status) ? "signal"
+						     : "exit",
+			       status < 0	     ? 0
+			       : WIFSIGNALED(status) ? WTERMSIG(status)
+						     : WEXITSTATUS(status));
 			return 1;
 		}
 	}
@@ -182,8 +187,7 @@ int main(int argc, char **argv)
 	memcpy(sorted, us, done * sizeof(*us));
 	qsort(sorted, done, sizeof(*sorted), cmp_double);
 	printf("runs=%ld hung=%ld median_us=%.1f min_us=%.1f max_us=%.1f\n", done, hung,
-	       done % 2 ? sorted[done / 2]
-			: (sorted[done / 2 - 1] + sorted[done / 2]) / 2,
+	       done % 2 ? sorted[done / 2] : (sorted[done / 2 - 1] + sorted[done / 2]) / 2,
 	       sorted[0], sorted[done - 1]);
 	if (all) {
 		printf("samples_us=");
