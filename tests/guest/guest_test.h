@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define GUEST_UNUSED __attribute__((unused))
 #define GUEST_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -211,6 +213,23 @@ static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_errnum(int ret, int want, con
 }
 
 /* Call last: return value is the exit status (0 all passed, 1 otherwise). */
+/*
+ * Residency of n 4 KiB pages at p as "1010" (mincore), or the errno name.
+ * The string is static: use it before the next call.
+ */
+static GUEST_UNUSED const char *guest_resident(void *p, long n)
+{
+	static char s[65];
+	unsigned char v[64];
+
+	if (n > 64 || syscall(SYS_mincore, p, n * 4096L, v))
+		return n > 64 ? "EINVAL" : guest_errno_name(errno);
+	for (long i = 0; i < n; i++)
+		s[i] = '0' + (v[i] & 1);
+	s[n] = 0;
+	return s;
+}
+
 static GUEST_UNUSED int guest_finish(void)
 {
 	if (guest_failures) {

@@ -52,31 +52,17 @@ static long advise(void *p, long len, long advice)
 	return syscall(SYS_madvise, p, len, advice);
 }
 
-static const char *resident(void *p, long n)
-{
-	static char s[64];
-	unsigned char v[64];
-	long i;
-
-	if (syscall(SYS_mincore, p, n * PAGE, v))
-		return guest_errno_name(errno);
-	for (i = 0; i < n; i++)
-		s[i] = '0' + (v[i] & 1);
-	s[n] = 0;
-	return s;
-}
-
 static void test_dontneed(void)
 {
 	char *p = map(4 * PAGE, PROT_READ | PROT_WRITE);
 
 	if (!check(p != MAP_FAILED, "mmap(4 pages)"))
 		return;
-	check(!strcmp(resident(p, 4), "0000"), "mincore(fresh mapping): nothing resident");
+	check(!strcmp(guest_resident(p, 4), "0000"), "mincore(fresh mapping): nothing resident");
 	memset(p, 0x5a, 4 * PAGE);
-	check(!strcmp(resident(p, 4), "1111"), "mincore(written): all resident");
+	check(!strcmp(guest_resident(p, 4), "1111"), "mincore(written): all resident");
 	expect_ret(advise(p + PAGE, 2 * PAGE, ADV_DONTNEED), 0, "madvise(DONTNEED, 2 pages)");
-	check(!strcmp(resident(p, 4), "1001"), "DONTNEED: the pages are gone");
+	check(!strcmp(guest_resident(p, 4), "1001"), "DONTNEED: the pages are gone");
 	check(p[PAGE] == 0 && p[3 * PAGE - 1] == 0, "DONTNEED: private pages read zero");
 	check(p[0] == 0x5a && p[3 * PAGE] == 0x5a, "DONTNEED: the neighbours kept theirs");
 	expect_ret(advise(p, 4 * PAGE, ADV_FREE), 0, "madvise(FREE)");
@@ -163,7 +149,7 @@ static void test_mincore(void)
 	memset(v, 9, sizeof(v));
 	expect_ret(syscall(SYS_mincore, p, PAGE + 1, v), 0, "mincore(1 page + 1 byte)");
 	check(v[0] == 1 && (v[1] & ~1) == 0 && v[2] == 9, "mincore: two bytes written");
-	check(!strcmp(resident(p, 1), "1") && !strcmp(resident(p + 2 * PAGE, 1), "1"),
+	check(!strcmp(guest_resident(p, 1), "1") && !strcmp(guest_resident(p + 2 * PAGE, 1), "1"),
 	      "mincore: written pages resident");
 	expect_ret(syscall(SYS_munmap, p + 3 * PAGE, PAGE), 0, "munmap(last page)");
 	expect_err(syscall(SYS_mincore, p, 4 * PAGE, v), ENOMEM, "mincore(runs into a hole)");

@@ -31,20 +31,6 @@ static char *map(long len, int prot, int extra)
 			       (long)(MAP_PRIVATE | MAP_ANONYMOUS | extra), -1L, 0L);
 }
 
-static const char *resident(void *p, long n)
-{
-	static char s[64];
-	unsigned char v[64];
-	long i;
-
-	if (syscall(SYS_mincore, p, n * PAGE, v))
-		return guest_errno_name(errno);
-	for (i = 0; i < n; i++)
-		s[i] = '0' + (v[i] & 1);
-	s[n] = 0;
-	return s;
-}
-
 static void test_mlock(void)
 {
 	char *p = map(4 * PAGE, PROT_READ | PROT_WRITE, 0);
@@ -52,7 +38,7 @@ static void test_mlock(void)
 	if (!check(p != MAP_FAILED, "mmap(4 pages)"))
 		return;
 	expect_ret(syscall(SYS_mlock, p + PAGE, 2 * PAGE), 0, "mlock(2 pages)");
-	check(!strcmp(resident(p + PAGE, 2), "11"), "mlock: the pages are resident");
+	check(!strcmp(guest_resident(p + PAGE, 2), "11"), "mlock: the pages are resident");
 	check(p[PAGE] == 0 && p[3 * PAGE - 1] == 0, "mlock: locked pages read zero");
 	expect_err(syscall(SYS_madvise, p + PAGE, PAGE, (long)MADV_DONTNEED), EINVAL,
 		   "madvise(DONTNEED, locked)");
@@ -65,7 +51,7 @@ static void test_mlock(void)
 		   "madvise(DONTNEED, unlocked)");
 	/* Unaligned start: the page holding it counts. */
 	expect_ret(syscall(SYS_mlock, p + 100, 10L), 0, "mlock(unaligned, 10 bytes)");
-	check(!strcmp(resident(p, 1), "1"), "mlock(unaligned): its page is resident");
+	check(!strcmp(guest_resident(p, 1), "1"), "mlock(unaligned): its page is resident");
 	expect_ret(syscall(SYS_munlock, p + 100, 10L), 0, "munlock(unaligned, 10 bytes)");
 	expect_ret(syscall(SYS_munmap, p + 2 * PAGE, PAGE), 0, "munmap(page 2)");
 	expect_err(syscall(SYS_mlock, p, 4 * PAGE), ENOMEM, "mlock(range with a hole)");
@@ -84,13 +70,13 @@ static void test_mlock2(void)
 		return;
 	expect_err(syscall(SYS_mlock2, p, PAGE, 2L), EINVAL, "mlock2(unknown flag)");
 	expect_ret(syscall(SYS_mlock2, p, 4 * PAGE, (long)LOCK_ONFAULT), 0, "mlock2(ONFAULT)");
-	check(!strcmp(resident(p, 4), "0000"), "mlock2(ONFAULT): nothing populated yet");
+	check(!strcmp(guest_resident(p, 4), "0000"), "mlock2(ONFAULT): nothing populated yet");
 	p[0] = 1;
-	check(resident(p, 1)[0] == '1', "mlock2(ONFAULT): a touched page is resident");
+	check(guest_resident(p, 1)[0] == '1', "mlock2(ONFAULT): a touched page is resident");
 	expect_ret(syscall(SYS_mlock2, p, 4 * PAGE, 0L), 0, "mlock2(no flags) over ONFAULT");
-	check(!strcmp(resident(p, 4), "1111"), "mlock2: now every page is resident");
+	check(!strcmp(guest_resident(p, 4), "1111"), "mlock2: now every page is resident");
 	expect_err(syscall(SYS_mlock, n, 2 * PAGE), ENOMEM, "mlock(PROT_NONE)");
-	check(!strcmp(resident(n, 2), "00"), "mlock(PROT_NONE): nothing resident");
+	check(!strcmp(guest_resident(n, 2), "00"), "mlock(PROT_NONE): nothing resident");
 	expect_ret(syscall(SYS_munlock, n, 2 * PAGE), 0, "munlock(PROT_NONE)");
 	expect_ret(syscall(SYS_munmap, p, 4 * PAGE), 0, "munmap");
 	expect_ret(syscall(SYS_munmap, n, 2 * PAGE), 0, "munmap(PROT_NONE)");
@@ -105,20 +91,20 @@ static void test_mlockall(void)
 	expect_err(syscall(SYS_mlockall, 8L), EINVAL, "mlockall(unknown flag)");
 	expect_ret(syscall(SYS_mlockall, (long)MCL_FUT), 0, "mlockall(MCL_FUTURE)");
 	p = map(2 * PAGE, PROT_READ | PROT_WRITE, 0);
-	check(p != MAP_FAILED && !strcmp(resident(p, 2), "11"),
+	check(p != MAP_FAILED && !strcmp(guest_resident(p, 2), "11"),
 	      "MCL_FUTURE: a new mapping is resident");
 	expect_ret(syscall(SYS_mlockall, (long)(MCL_FUT | MCL_ONF)), 0,
 		   "mlockall(MCL_FUTURE|MCL_ONFAULT)");
 	q = map(2 * PAGE, PROT_READ | PROT_WRITE, 0);
-	check(q != MAP_FAILED && !strcmp(resident(q, 2), "00"),
+	check(q != MAP_FAILED && !strcmp(guest_resident(q, 2), "00"),
 	      "MCL_FUTURE|MCL_ONFAULT: a new mapping is not populated");
 	expect_ret(syscall(SYS_munlockall), 0, "munlockall");
 	l = map(2 * PAGE, PROT_READ | PROT_WRITE, 0);
-	check(l != MAP_FAILED && !strcmp(resident(l, 2), "00"),
+	check(l != MAP_FAILED && !strcmp(guest_resident(l, 2), "00"),
 	      "after munlockall: a new mapping is not populated");
 	syscall(SYS_munmap, l, 2 * PAGE);
 	l = map(2 * PAGE, PROT_READ | PROT_WRITE, MAP_LOCKED);
-	check(l != MAP_FAILED && !strcmp(resident(l, 2), "11"), "MAP_LOCKED: resident");
+	check(l != MAP_FAILED && !strcmp(guest_resident(l, 2), "11"), "MAP_LOCKED: resident");
 	expect_ret(syscall(SYS_madvise, q, PAGE, (long)MADV_DONTNEED), 0,
 		   "madvise(DONTNEED) after munlockall");
 	syscall(SYS_munmap, p, 2 * PAGE);

@@ -31,20 +31,6 @@ static long remap(void *old, long old_len, long new_len, long flags, void *new_a
 }
 
 /* mincore of n pages as a string of '0'/'1', or "ENOMEM" and the like. */
-static const char *resident(void *p, long n)
-{
-	static char s[64];
-	unsigned char v[64];
-	long i;
-
-	if (syscall(SYS_mincore, p, n * PAGE, v))
-		return guest_errno_name(errno);
-	for (i = 0; i < n; i++)
-		s[i] = '0' + (v[i] & 1);
-	s[n] = 0;
-	return s;
-}
-
 static bool filled(const char *p, long len, char c)
 {
 	for (long i = 0; i < len; i++)
@@ -63,11 +49,11 @@ static void test_shrink_and_grow_in_place(void)
 	memset(p, 0x11, 8 * PAGE);
 	r = remap(p, 8 * PAGE, 4 * PAGE, 0, NULL);
 	check(r == (long)p, "mremap(shrink 8 -> 4 pages): same address");
-	check(!strcmp(resident(p + 4 * PAGE, 1), "ENOMEM"), "shrink: the tail is unmapped");
+	check(!strcmp(guest_resident(p + 4 * PAGE, 1), "ENOMEM"), "shrink: the tail is unmapped");
 	check(filled(p, 4 * PAGE, 0x11), "shrink: the head kept its contents");
 	r = remap(p, 4 * PAGE, 8 * PAGE, 0, NULL);
 	check(r == (long)p, "mremap(grow 4 -> 8 pages, room above): in place");
-	check(!strcmp(resident(p, 8), "11110000"), "grow in place: new pages not resident");
+	check(!strcmp(guest_resident(p, 8), "11110000"), "grow in place: new pages not resident");
 	check(filled(p, 4 * PAGE, 0x11) && filled(p + 4 * PAGE, 4 * PAGE, 0),
 	      "grow in place: old contents kept, new pages zero");
 	expect_ret(syscall(SYS_munmap, p, 8 * PAGE), 0, "munmap");
@@ -91,11 +77,11 @@ static void test_move(void)
 	q = (char *)remap(p, 2 * PAGE, 4 * PAGE, MREMAP_MAYMOVE, NULL);
 	if (!check(q != MAP_FAILED && q != p, "mremap(grow, MAYMOVE): moved"))
 		return;
-	check(!strcmp(resident(q, 4), "1100"), "move: the frames moved, the tail is empty");
+	check(!strcmp(guest_resident(q, 4), "1100"), "move: the frames moved, the tail is empty");
 	check(filled(q, 2 * PAGE, 0x22) && filled(q + 2 * PAGE, 2 * PAGE, 0),
 	      "move: contents followed, new pages zero");
-	check(!strcmp(resident(p, 2), "ENOMEM"), "move: the old range is unmapped");
-	check(!strcmp(resident(p + 2 * PAGE, 1), "0"), "move: the neighbour stayed");
+	check(!strcmp(guest_resident(p, 2), "ENOMEM"), "move: the old range is unmapped");
+	check(!strcmp(guest_resident(p + 2 * PAGE, 1), "0"), "move: the neighbour stayed");
 	expect_ret(syscall(SYS_munmap, q, 4 * PAGE), 0, "munmap(moved)");
 	expect_ret(syscall(SYS_munmap, p + 2 * PAGE, PAGE), 0, "munmap(neighbour)");
 }
@@ -121,12 +107,12 @@ static void test_fixed(void)
 	check(filled(dst + PAGE, 2 * PAGE, 0x33), "FIXED: the moved pages replaced the target");
 	check(filled(dst, PAGE, 0x44) && filled(dst + 3 * PAGE, PAGE, 0x44),
 	      "FIXED: the rest of the target is intact");
-	check(!strcmp(resident(src, 2), "ENOMEM"), "FIXED: the source is unmapped");
+	check(!strcmp(guest_resident(src, 2), "ENOMEM"), "FIXED: the source is unmapped");
 	/* Shrinking while moving: only the head moves. */
 	r = remap(dst, 4 * PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, src);
 	check(r == (long)src, "mremap(FIXED, shrink 4 -> 1 page)");
 	check(filled(src, PAGE, 0x44), "FIXED shrink: the head moved");
-	check(!strcmp(resident(dst, 4), "ENOMEM"), "FIXED shrink: the old range is gone");
+	check(!strcmp(guest_resident(dst, 4), "ENOMEM"), "FIXED shrink: the old range is gone");
 	expect_ret(syscall(SYS_munmap, src, PAGE), 0, "munmap");
 }
 
@@ -145,8 +131,8 @@ static void test_dontunmap(void)
 	q = (char *)remap(p, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
 	if (!check(q != MAP_FAILED && q != p, "mremap(MAYMOVE|DONTUNMAP): moved"))
 		return;
-	check(!strcmp(resident(p, 2), "00"), "DONTUNMAP: old range mapped, pages gone");
-	check(!strcmp(resident(q, 2), "11"), "DONTUNMAP: the frames moved");
+	check(!strcmp(guest_resident(p, 2), "00"), "DONTUNMAP: old range mapped, pages gone");
+	check(!strcmp(guest_resident(q, 2), "11"), "DONTUNMAP: the frames moved");
 	check(filled(q, 2 * PAGE, 0x55), "DONTUNMAP: contents at the new address");
 	check(filled(p, 2 * PAGE, 0), "DONTUNMAP: the old range reads zero");
 	expect_ret(syscall(SYS_munmap, p, 2 * PAGE), 0, "munmap(old)");
