@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kvm_internal.h"
 #include "lib/log.h"
@@ -38,6 +40,28 @@ static void kick_handler(int sig)
 	struct kvm_run *run = kick_run;
 	if (run)
 		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * One-shot re-kick of the calling thread in 1 ms, for a vCPU that must
+ * leave ring0 before it can be interrupted (see kvm_ctx_switch).
+ */
+static void kick_later(void)
+{
+	static __thread timer_t timer;
+	static __thread bool have_timer;
+
+	if (!have_timer) {
+		struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = sig_kick};
+		sev._sigev_un._tid = gettid();
+		if (timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0) {
+			pr_warn_ratelimited("kvm: timer_create for a re-kick: %s", strerror(errno));
+			return;
+		}
+		have_timer = true;
+	}
+	struct itimerspec its = {.it_value = {.tv_nsec = 1000 * 1000}};
+	timer_settime(timer, 0, &its, NULL);
 }
 
 int kvm_kick_init(void)
@@ -295,7 +319,7 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 	struct kvm_as *as = container_of(pas, struct kvm_as, base);
 	struct kvm_vcpu *v = ctx->vcpu;
 	struct kvm_run *run = v->run;
-	bool prepared = false;
+	bool prepared = false, in_ring0 = false;
 
 	if (v->state == VCPU_BROKEN)
 		return PLATFORM_DEAD;
@@ -306,7 +330,14 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 			resume_prepare(v, as, regs);
 			prepared = true;
 		}
-		if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST))
+		/*
+		 * A kick that stopped the vCPU inside ring0 must let ring0 finish
+		 * first, or every KVM_RUN would return at once and ring0 never
+		 * would: run it plainly and have the timer kick again shortly.
+		 */
+		if (in_ring0)
+			kick_later();
+		else if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST))
 			run->immediate_exit = 1;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
@@ -315,7 +346,8 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 				return PLATFORM_DEAD;
 			}
 			run->immediate_exit = 0;
-			if (decode_interrupt(v, regs)) {
+			in_ring0 = !decode_interrupt(v, regs);
+			if (!in_ring0) {
 				if (v->state == VCPU_USER)
 					prepared = false;
 				if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST)) {

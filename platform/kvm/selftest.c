@@ -213,6 +213,59 @@ static void test_interrupt(struct st *t)
 	CHECK(t, ev == PLATFORM_SYSCALL && t->regs.orig_rax == 60, "and it runs again afterwards");
 }
 
+struct storm {
+	struct st *t;
+	int kicks;
+	int done; /* atomic */
+};
+
+static void *storm_kicker(void *arg)
+{
+	struct storm *s = arg;
+	for (int i = 0; i < s->kicks && !__atomic_load_n(&s->done, __ATOMIC_RELAXED); i++) {
+		usleep((i * 37) % 400);
+		kvm_ctx_interrupt(s->t->ctx);
+	}
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/*
+ * Kicks landing at any point, including while the vCPU is inside ring0's
+ * full return (every resume goes through it here: the FS base changes
+ * each time), must neither hang nor lose the guest's state.
+ */
+static void test_interrupt_storm(struct st *t)
+{
+	struct storm s = {.t = t, .kicks = 300};
+	pthread_t th;
+	int syscalls = 0, interrupts = 0, bad = 0;
+
+	t->regs = (struct user_regs){.rip = code(st_syscall), .rax = 1, .rbx = 0x5707};
+	pthread_create(&th, NULL, storm_kicker, &s);
+	while (!__atomic_load_n(&s.done, __ATOMIC_RELAXED) && !bad) {
+		enum platform_event ev = run(t);
+		if (ev == PLATFORM_INTERRUPTED) {
+			interrupts++;
+			kvm_ctx_clear_interrupt(t->ctx);
+		} else if (ev == PLATFORM_SYSCALL && t->regs.orig_rax == (u64)syscalls + 1) {
+			t->regs.rax = ++syscalls + 1;
+			t->regs.fs_base = (syscalls & 1) ? DATA_VA : 0;
+		} else {
+			bad = 1;
+		}
+		if (t->regs.rbx != 0x5707)
+			bad = 1;
+	}
+	__atomic_store_n(&s.done, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	kvm_ctx_clear_interrupt(t->ctx);
+	CHECK(t, !bad && interrupts > 0 && syscalls > 0,
+	      "a storm of kicks, also inside ring0: %d interrupts, %d syscalls, state intact",
+	      interrupts, syscalls);
+	t->regs.fs_base = 0;
+}
+
 static int selftest_setup(struct st *t, u64 *code_pa, u64 *stack_pa)
 {
 	int ret = kvm_as_create(&t->kp->base, &t->as);
@@ -253,6 +306,7 @@ int platform_kvm_selftest(const struct platform_config *cfg)
 		test_exceptions(&t);
 		test_fs(&t);
 		test_interrupt(&t);
+		test_interrupt_storm(&t);
 	}
 	kvm_ctx_destroy(t.ctx);
 	kvm_as_destroy(t.as);
