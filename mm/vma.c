@@ -41,8 +41,15 @@ bool vma_range_free(struct vma_set *s, u64 start, u64 end)
 	return i == s->n || s->v[i].start >= end;
 }
 
+/*
+ * Room for extra more VMAs: Linux's default vm.max_map_count caps a
+ * process at 65530 mappings (ENOMEM), which also bounds the Sentry memory
+ * a guest can make us spend on them.
+ */
 static int vma_reserve(struct vma_set *s, size_t extra)
 {
+	if (s->n + extra > VMA_MAX_COUNT)
+		return -ENOMEM;
 	if (s->n + extra <= s->cap)
 		return 0;
 	size_t cap = MAX(s->cap * 2, s->n + extra + 16);
@@ -95,7 +102,7 @@ int vma_remove(struct vma_set *s, u64 start, u64 end)
 {
 	size_t i = vma_first_after(s, start);
 	/* A VMA that covers both edges splits in two: make room first. */
-	if (vma_reserve(s, 1))
+	if (i < s->n && s->v[i].start < start && s->v[i].end > end && vma_reserve(s, 1))
 		return -ENOMEM;
 	while (i < s->n && s->v[i].start < end) {
 		struct vma *v = &s->v[i];

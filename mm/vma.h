@@ -31,6 +31,8 @@ struct vma {
 #define VMA_RAND_READ 4096 /* MADV_RANDOM */
 #define VMA_LOCK_MASK (VMA_LOCKED | VMA_LOCKONFAULT)
 
+#define VMA_MAX_COUNT 65530
+
 struct vma_set {
 	struct vma *v;
 	size_t n, cap;

@@ -86,6 +86,26 @@ static void test_vma_split_and_merge_back(void **state)
 	vma_set_destroy(&s);
 }
 
+/* Linux's vm.max_map_count: no more VMAs than that, but removal still works. */
+static void test_vma_max_count(void **state)
+{
+	struct vma_set s;
+	vma_set_init(&s);
+	for (u64 i = 0; i < VMA_MAX_COUNT; i++)
+		assert_int_equal(vma_insert(&s, mk(2 * i * P, (2 * i + 1) * P, 1)), 0);
+	u64 top = 2 * VMA_MAX_COUNT * P;
+	assert_int_equal(vma_insert(&s, mk(top, top + P, 1)), -ENOMEM);
+	/* Filling a hole merges three VMAs into one: two slots free up. */
+	assert_int_equal(vma_insert(&s, mk(P, 2 * P, 1)), 0);
+	assert_int_equal(s.n, VMA_MAX_COUNT - 1);
+	assert_int_equal(vma_split(&s, P), 0);
+	assert_int_equal(vma_split(&s, 2 * P), -ENOMEM);
+	/* Removing a whole VMA needs no split, even at the limit. */
+	assert_int_equal(vma_remove(&s, 8 * P, 9 * P), 0);
+	assert_int_equal(s.n, VMA_MAX_COUNT - 1);
+	vma_set_destroy(&s);
+}
+
 /* Lookups stay correct with tens of thousands of VMAs. */
 static void test_vma_many(void **state)
 {
@@ -111,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_vma_remove_splits_in_three),
 		cmocka_unit_test(test_vma_gap_down),
 		cmocka_unit_test(test_vma_split_and_merge_back),
+		cmocka_unit_test(test_vma_max_count),
 		cmocka_unit_test(test_vma_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
