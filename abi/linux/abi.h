@@ -81,8 +81,11 @@ struct linux_rlimit {
 	u64 max;
 };
 #define LINUX_RLIM_NLIMITS 16
+#define LINUX_RLIMIT_DATA 2
 #define LINUX_RLIMIT_STACK 3
 #define LINUX_RLIMIT_NOFILE 7
+#define LINUX_RLIMIT_MEMLOCK 8
+#define LINUX_RLIMIT_AS 9
 #define LINUX_RLIM_INFINITY (~0ULL)
 
 /* struct termios of the TCGETS family (not glibc's termios). */

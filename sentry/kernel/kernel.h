@@ -87,6 +87,9 @@ int task_run(struct task *t);
 /* Mark t (single-threaded today) as exiting with a wait status. */
 void task_exit(struct task *t, int wait_status);
 
+/* Tell t's mm the current memory rlimits (after prlimit64, before mm calls). */
+void task_update_mm_limits(struct task *t);
+
 /* A write hit a closed pipe: SIGPIPE's default action kills the writer. */
 void task_sigpipe(struct task *t);
 

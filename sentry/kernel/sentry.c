@@ -207,6 +207,7 @@ int sentry_run(const struct sandbox_config *cfg)
 		t.mm = NULL;
 		goto out_platform;
 	}
+	task_update_mm_limits(&t);
 	t.files = fdtable_create();
 	ret = t.files ? stdio_install(t.files) : -ENOMEM;
 	if (!ret) {

@@ -8,6 +8,22 @@
 #include "kernel.h"
 #include "lib/log.h"
 
+/* mm enforces the rlimits that concern memory; the kernel owns their values. */
+void task_update_mm_limits(struct task *t)
+{
+	const struct linux_rlimit *r = t->k->rlimits;
+	struct mm_limits l = {
+		.as = r[LINUX_RLIMIT_AS].cur,
+		.data = r[LINUX_RLIMIT_DATA].cur,
+		.data_max = r[LINUX_RLIMIT_DATA].max,
+		.stack = r[LINUX_RLIMIT_STACK].cur,
+		.memlock = r[LINUX_RLIMIT_MEMLOCK].cur,
+		.memlock_max = r[LINUX_RLIMIT_MEMLOCK].max,
+		.ipc_lock = t->uid == 0,
+	};
+	mm_set_limits(t->mm, &l);
+}
+
 void task_exit(struct task *t, int wait_status)
 {
 	t->exiting = true;

@@ -83,6 +83,7 @@ long sys_prlimit64(struct task *t, const struct syscall_args *a)
 		if (a->a[3] && mm_copy_to_user(t->mm, arg_ptr(a, 3), r, sizeof(*r)))
 			return -EFAULT;
 		*r = nr;
+		task_update_mm_limits(t);
 		return 0;
 	}
 	if (a->a[3] && mm_copy_to_user(t->mm, arg_ptr(a, 3), r, sizeof(*r)))

@@ -19,10 +19,6 @@
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 
 /* The rlimits mm enforces (abi/linux/abi.h names only a few). */
-#define RLIM_DATA 2
-#define RLIM_STACK 3
-#define RLIM_MEMLOCK 8
-#define RLIM_AS 9
 
 /* Flags MAP_SHARED_VALIDATE accepts (the rest: EOPNOTSUPP). */
 #define MAP_KNOWN                                                                                \
@@ -37,17 +33,7 @@
  */
 static struct mm *task_mm(struct task *t)
 {
-	const struct linux_rlimit *r = t->k->rlimits;
-	struct mm_limits l = {
-		.as = r[RLIM_AS].cur,
-		.data = r[RLIM_DATA].cur,
-		.data_max = r[RLIM_DATA].max,
-		.stack = r[RLIM_STACK].cur,
-		.memlock = r[RLIM_MEMLOCK].cur,
-		.memlock_max = r[RLIM_MEMLOCK].max,
-		.ipc_lock = t->uid == 0,
-	};
-	mm_set_limits(t->mm, &l);
+	task_update_mm_limits(t);
 	return t->mm;
 }
 
