@@ -47,6 +47,12 @@ echo
 echo "==> summary"
 echo "unit (build-asan):              $(counts unit)"
 echo "guest+integration+hwkvm (build): $(counts suites)"
+# One plain closing line over both runs: "N passed, N failed".
+total() {
+	awk -v want="$1" '$0 ~ "^(" want "): +[0-9]" { n += $NF } END { print n + 0 }' \
+		"$logs"/unit "$logs"/suites
+}
+echo "tests: $(total 'Ok') passed, $(total 'Fail|Timeout|Unexpected Pass') failed"
 if [ ${#failed[@]} -ne 0 ]; then
 	echo "FAILED: ${failed[*]}"
 	exit 1
