@@ -14,13 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
+#include "bench.h"
 
 int main(int argc, char **argv)
 {
@@ -29,22 +23,14 @@ int main(int argc, char **argv)
 	long long sink = 0;
 	double t0, t1;
 
-	if (argc > 1) {
-		char *end;
+	n = bench_count_arg(argc, argv, n);
 
-		n = strtol(argv[1], &end, 0);
-		if (*end || n < 1) {
-			fprintf(stderr, "usage: %s [ITERATIONS]\n", argv[0]);
-			return 2;
-		}
-	}
-
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (long i = 0; i < n; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		sink += ts.tv_nsec;
 	}
-	t1 = now_ns();
+	t1 = bench_now_ns();
 
 	printf("ns_per_op=%.1f\n", (t1 - t0) / n);
 	return sink == 42; /* keeps the loop; practically always 0 */

@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define PORT_TICK 0xe0 /* one per iteration */
 #define PORT_DONE 0xe1 /* once, after the last iteration */
 
@@ -117,14 +119,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "kvm_floor: %s: %s\n", what, strerror(errno));
 	exit(2);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
 /*
@@ -308,15 +302,7 @@ int main(int argc, char **argv)
 	int kvm, vm, vcpu, run_size, port;
 	uint8_t *mem;
 
-	if (argc > 1) {
-		char *end;
-
-		n = strtol(argv[1], &end, 0);
-		if (*end || n < 1) {
-			fprintf(stderr, "usage: %s [ITERATIONS]\n", argv[0]);
-			return 2;
-		}
-	}
+	n = bench_count_arg(argc, argv, n);
 	/* Untimed first iterations: the first exits fault in KVM's and the
 	 * host's state (shadow pages, caches); we want the steady state. */
 	warmup = n < 1000 ? n : 1000;
@@ -373,9 +359,9 @@ int main(int argc, char **argv)
 			break;
 		ticks++;
 		if (ticks == warmup)
-			t0 = now_ns();
+			t0 = bench_now_ns();
 		else if (ticks == warmup + n)
-			t1 = now_ns();
+			t1 = bench_now_ns();
 	}
 	if (ticks != warmup + n) {
 		fprintf(stderr, "kvm_floor: %ld exits, expected %ld\n", ticks, warmup + n);

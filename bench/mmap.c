@@ -22,16 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define SIZE (64L << 10)
 #define WARMUP 100
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* One mmap (+ write) + munmap; 0 on success. */
 static int pair(int touch)
@@ -76,11 +70,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < WARMUP; i++)
 		if (pair(touch))
 			return 1;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (long i = 0; i < n; i++)
 		if (pair(touch))
 			return 1;
-	t1 = now_ns();
+	t1 = bench_now_ns();
 
 	printf("ns_per_op=%.1f\n", (t1 - t0) / n);
 	return 0;

@@ -26,15 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define PAGE 4096L
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
@@ -67,10 +61,10 @@ int main(int argc, char **argv)
 	if (small)
 		madvise((void *)p, mib << 20, MADV_NOHUGEPAGE);
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (long i = 0; i < pages; i++)
 		p[i * PAGE] = 1;
-	t1 = now_ns();
+	t1 = bench_now_ns();
 
 	munmap((void *)p, mib << 20);
 	printf("ns_per_op=%.1f\n", (t1 - t0) / pages);
