@@ -132,10 +132,9 @@ static int advise_locked(struct mm *mm, u64 start, u64 end, int advice)
 	int unmapped = 0;
 	u64 cur = start;
 	while (cur < end) {
-		size_t i = vma_first_after(&mm->vmas, cur);
-		if (i == mm->vmas.n)
+		struct vma *v = vma_first_after(&mm->vmas, cur);
+		if (!v)
 			return -ENOMEM;
-		struct vma *v = &mm->vmas.v[i];
 		if (cur < v->start) {
 			if (populating)
 				return -ENOMEM;
@@ -217,10 +216,9 @@ static int sync_locked(struct mm *mm, u64 start, u64 end, int flags)
 {
 	int unmapped = 0;
 	for (;;) {
-		size_t i = vma_first_after(&mm->vmas, start);
-		if (i == mm->vmas.n)
+		const struct vma *v = vma_first_after(&mm->vmas, start);
+		if (!v)
 			return -ENOMEM;
-		const struct vma *v = &mm->vmas.v[i];
 		if (start < v->start) {
 			if (flags == MSYNC_ASYNC)
 				return -ENOMEM;

@@ -21,9 +21,9 @@ static bool can_do_mlock(struct mm *mm)
 static u64 locked_pages(struct mm *mm, u64 start, u64 end)
 {
 	u64 n = 0;
-	for (size_t i = vma_first_after(&mm->vmas, start);
-	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++) {
-		const struct vma *v = &mm->vmas.v[i];
+	const struct vma *v;
+	vma_for_each_in(&mm->vmas, v, start, end)
+	{
 		if (v->flags & VMA_LOCKED)
 			n += MIN(end, v->end) - MAX(start, v->start);
 	}
@@ -56,9 +56,9 @@ static int apply_lock_flags(struct mm *mm, u64 start, u64 end, u32 flags)
  */
 static int populate_locked_range(struct mm *mm, u64 start, u64 end)
 {
-	for (size_t i = vma_first_after(&mm->vmas, start);
-	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++) {
-		const struct vma *v = &mm->vmas.v[i];
+	const struct vma *v;
+	vma_for_each_in(&mm->vmas, v, start, end)
+	{
 		if ((v->flags & VMA_LOCK_MASK) != VMA_LOCKED)
 			continue;
 		if (!mm_prot_accessible(v->prot))

@@ -115,9 +115,8 @@ void mm_account_vma(struct mm *mm, const struct vma *v, u64 start, u64 end, int 
 
 void mm_account_range(struct mm *mm, u64 start, u64 end, int sign)
 {
-	for (size_t i = vma_first_after(&mm->vmas, start);
-	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++)
-		mm_account_vma(mm, &mm->vmas.v[i], start, end, sign);
+	struct vma *v;
+	vma_for_each_in(&mm->vmas, v, start, end) mm_account_vma(mm, v, start, end, sign);
 }
 
 bool mm_may_expand(struct mm *mm, u32 prot, u32 flags, u64 npages)
@@ -174,15 +173,14 @@ static bool vma_allows(const struct vma *vma, bool write, bool exec)
  */
 static struct vma *grow_down(struct mm *mm, u64 addr)
 {
-	size_t i = vma_first_after(&mm->vmas, addr);
+	struct vma *v = vma_first_after(&mm->vmas, addr);
 	u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
-	if (i == mm->vmas.n || va < MM_MMAP_MIN_ADDR)
+	if (!v || va < MM_MMAP_MIN_ADDR)
 		return NULL;
-	struct vma *v = &mm->vmas.v[i];
 	if (!(v->flags & VMA_GROWSDOWN))
 		return NULL;
-	if (i > 0) {
-		const struct vma *prev = &mm->vmas.v[i - 1];
+	if (v->prev) {
+		const struct vma *prev = v->prev;
 		if (!(prev->flags & VMA_GROWSDOWN) && mm_prot_accessible(prev->prot) &&
 		    va - prev->end < MM_STACK_GUARD_GAP)
 			return NULL;
@@ -238,9 +236,9 @@ int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec)
 
 int mm_populate_locked(struct mm *mm, u64 start, u64 end, bool locked_only)
 {
-	size_t i = vma_first_after(&mm->vmas, start);
-	for (; i < mm->vmas.n && mm->vmas.v[i].start < end; i++) {
-		const struct vma *v = &mm->vmas.v[i];
+	const struct vma *v;
+	vma_for_each_in(&mm->vmas, v, start, end)
+	{
 		if (!mm_prot_accessible(v->prot))
 			continue;
 		if (locked_only && (v->flags & VMA_LOCK_MASK) != VMA_LOCKED)
@@ -293,9 +291,8 @@ int mm_update_flags(struct mm *mm, u64 start, u64 end, u32 clear, u32 set)
 	if (ret)
 		return ret;
 	mm_account_range(mm, start, end, -1);
-	for (size_t i = vma_first_after(&mm->vmas, start);
-	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++)
-		mm->vmas.v[i].flags = (mm->vmas.v[i].flags & ~clear) | set;
+	struct vma *v;
+	vma_for_each_in(&mm->vmas, v, start, end) v->flags = (v->flags & ~clear) | set;
 	mm_account_range(mm, start, end, 1);
 	vma_merge_range(&mm->vmas, start, end);
 	return 0;
@@ -304,10 +301,10 @@ int mm_update_flags(struct mm *mm, u64 start, u64 end, u32 clear, u32 set)
 u64 mm_covered_end(struct mm *mm, u64 start, u64 end)
 {
 	u64 cur = start;
-	for (size_t i = vma_first_after(&mm->vmas, start); i < mm->vmas.n && cur < end; i++) {
-		if (mm->vmas.v[i].start > cur)
+	for (const struct vma *v = vma_first_after(&mm->vmas, start); v && cur < end; v = v->next) {
+		if (v->start > cur)
 			break;
-		cur = mm->vmas.v[i].end;
+		cur = v->end;
 	}
 	return MIN(cur, end);
 }

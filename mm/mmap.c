@@ -37,9 +37,8 @@ u64 mm_get_unmapped_area(struct mm *mm, u64 hint, u64 len)
 static u64 mapped_pages(struct mm *mm, u64 start, u64 end)
 {
 	u64 n = 0;
-	for (size_t i = vma_first_after(&mm->vmas, start);
-	     i < mm->vmas.n && mm->vmas.v[i].start < end; i++)
-		n += MIN(end, mm->vmas.v[i].end) - MAX(start, mm->vmas.v[i].start);
+	const struct vma *v;
+	vma_for_each_in(&mm->vmas, v, start, end) n += MIN(end, v->end) - MAX(start, v->start);
 	return n >> PAGE_SHIFT;
 }
 
@@ -190,8 +189,7 @@ static int do_protect(struct mm *mm, u64 addr, u64 len, u32 prot, u32 grows)
 
 	pthread_mutex_lock(&mm->lock);
 	int ret = -ENOMEM;
-	size_t i = vma_first_after(&mm->vmas, addr);
-	const struct vma *first = i < mm->vmas.n ? &mm->vmas.v[i] : NULL;
+	const struct vma *first = vma_first_after(&mm->vmas, addr);
 	if (!first || first->start >= end)
 		goto out;
 	if (grows & MM_PROT_GROWSDOWN) {
@@ -233,10 +231,9 @@ void mm_brk_init(struct mm *mm, u64 start)
 /* Grow the heap VMA from oldbrk to newbrk (both page-aligned). */
 static int brk_grow(struct mm *mm, u64 oldbrk, u64 newbrk)
 {
-	size_t i = vma_first_after(&mm->vmas, oldbrk);
+	const struct vma *above = vma_first_after(&mm->vmas, oldbrk);
 	/* One free page must stay above the break (and a guard gap below a stack). */
-	if (i < mm->vmas.n &&
-	    newbrk + PAGE_SIZE > vma_start_gap(&mm->vmas.v[i], MM_STACK_GUARD_GAP))
+	if (above && newbrk + PAGE_SIZE > vma_start_gap(above, MM_STACK_GUARD_GAP))
 		return -ENOMEM;
 	struct vma v = {.start = oldbrk,
 			.end = newbrk,
@@ -269,9 +266,8 @@ u64 mm_brk(struct mm *mm, u64 brk)
 		mm->brk = brk;
 	} else if (brk <= mm->brk) {
 		/* Always allow shrinking, if the heap is still there. */
-		size_t i = vma_first_after(&mm->vmas, newbrk);
-		if (i == mm->vmas.n || mm->vmas.v[i].start >= oldbrk ||
-		    mm_unmap_locked(mm, newbrk, oldbrk))
+		const struct vma *heap = vma_first_after(&mm->vmas, newbrk);
+		if (!heap || heap->start >= oldbrk || mm_unmap_locked(mm, newbrk, oldbrk))
 			goto out;
 		mm->brk = brk;
 	} else if (!brk_grow(mm, oldbrk, newbrk)) {

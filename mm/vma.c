@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * The VMA set: an AVL tree keyed by start, threaded with an address-order
+ * list. VMAs never overlap, so ordering by start also orders by end, and
+ * "the first VMA ending above addr" is one descent.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,53 +17,174 @@ void vma_set_init(struct vma_set *s)
 
 void vma_set_destroy(struct vma_set *s)
 {
-	free(s->v);
+	for (struct vma *v = s->head, *next; v; v = next) {
+		next = v->next;
+		free(v);
+	}
 	memset(s, 0, sizeof(*s));
 }
 
-size_t vma_first_after(struct vma_set *s, u64 addr)
+struct vma *vma_first_after(struct vma_set *s, u64 addr)
 {
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->v[mid].end > addr)
-			hi = mid;
-		else
-			lo = mid + 1;
+	struct vma *best = NULL;
+	for (struct vma *n = s->root; n;) {
+		if (n->end > addr) {
+			best = n;
+			n = n->left;
+		} else {
+			n = n->right;
+		}
 	}
-	return lo;
+	return best;
 }
 
 struct vma *vma_find(struct vma_set *s, u64 addr)
 {
-	size_t i = vma_first_after(s, addr);
-	return i < s->n && s->v[i].start <= addr ? &s->v[i] : NULL;
+	struct vma *v = vma_first_after(s, addr);
+	return v && v->start <= addr ? v : NULL;
 }
 
 bool vma_range_free(struct vma_set *s, u64 start, u64 end)
 {
-	size_t i = vma_first_after(s, start);
-	return i == s->n || s->v[i].start >= end;
+	struct vma *v = vma_first_after(s, start);
+	return !v || v->start >= end;
 }
 
+/* ---- AVL tree by start ---- */
+
+static int height(const struct vma *n)
+{
+	return n ? n->height : 0;
+}
+
+static void fix_height(struct vma *n)
+{
+	n->height = 1 + MAX(height(n->left), height(n->right));
+}
+
+static struct vma *rotate_right(struct vma *n)
+{
+	struct vma *l = n->left;
+	n->left = l->right;
+	l->right = n;
+	fix_height(n);
+	fix_height(l);
+	return l;
+}
+
+static struct vma *rotate_left(struct vma *n)
+{
+	struct vma *r = n->right;
+	n->right = r->left;
+	r->left = n;
+	fix_height(n);
+	fix_height(r);
+	return r;
+}
+
+static struct vma *rebalance(struct vma *n)
+{
+	fix_height(n);
+	int bal = height(n->left) - height(n->right);
+	if (bal > 1) {
+		if (height(n->left->left) < height(n->left->right))
+			n->left = rotate_left(n->left);
+		return rotate_right(n);
+	}
+	if (bal < -1) {
+		if (height(n->right->right) < height(n->right->left))
+			n->right = rotate_right(n->right);
+		return rotate_left(n);
+	}
+	return n;
+}
+
+static struct vma *tree_insert(struct vma *root, struct vma *node)
+{
+	if (!root)
+		return node;
+	if (node->start < root->start)
+		root->left = tree_insert(root->left, node);
+	else
+		root->right = tree_insert(root->right, node);
+	return rebalance(root);
+}
+
+/* Unlink the leftmost node of root into *min. */
+static struct vma *tree_take_min(struct vma *root, struct vma **min)
+{
+	if (!root->left) {
+		*min = root;
+		return root->right;
+	}
+	root->left = tree_take_min(root->left, min);
+	return rebalance(root);
+}
+
+static struct vma *tree_delete(struct vma *root, const struct vma *node)
+{
+	if (!root)
+		return NULL;
+	if (node->start < root->start) {
+		root->left = tree_delete(root->left, node);
+	} else if (node->start > root->start) {
+		root->right = tree_delete(root->right, node);
+	} else {
+		if (!root->left || !root->right)
+			return root->left ? root->left : root->right;
+		struct vma *min;
+		struct vma *right = tree_take_min(root->right, &min);
+		min->left = root->left;
+		min->right = right;
+		root = min;
+	}
+	return rebalance(root);
+}
+
+/* ---- set operations ---- */
+
 /*
- * Room for extra more VMAs: Linux's default vm.max_map_count caps a
- * process at 65530 mappings (ENOMEM), which also bounds the Sentry memory
+ * Link a copy of v after prev (NULL: first). Linux's vm.max_map_count caps
+ * a process at 65530 mappings (ENOMEM), which also bounds the Sentry memory
  * a guest can make us spend on them.
  */
-static int vma_reserve(struct vma_set *s, size_t extra)
+static struct vma *vma_add(struct vma_set *s, const struct vma *v, struct vma *prev)
 {
-	if (s->n + extra > VMA_MAX_COUNT)
-		return -ENOMEM;
-	if (s->n + extra <= s->cap)
-		return 0;
-	size_t cap = MAX(s->cap * 2, s->n + extra + 16);
-	struct vma *v = realloc(s->v, cap * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	s->v = v;
-	s->cap = cap;
-	return 0;
+	if (s->n >= VMA_MAX_COUNT)
+		return ERR_PTR(-ENOMEM);
+	struct vma *node = malloc(sizeof(*node));
+	if (!node)
+		return ERR_PTR(-ENOMEM);
+	*node = (struct vma){
+		.start = v->start, .end = v->end, .prot = v->prot, .flags = v->flags, .height = 1};
+	node->prev = prev;
+	node->next = prev ? prev->next : s->head;
+	if (node->next)
+		node->next->prev = node;
+	else
+		s->tail = node;
+	if (prev)
+		prev->next = node;
+	else
+		s->head = node;
+	s->root = tree_insert(s->root, node);
+	s->n++;
+	return node;
+}
+
+static void vma_del(struct vma_set *s, struct vma *v)
+{
+	s->root = tree_delete(s->root, v);
+	if (v->prev)
+		v->prev->next = v->next;
+	else
+		s->head = v->next;
+	if (v->next)
+		v->next->prev = v->prev;
+	else
+		s->tail = v->prev;
+	s->n--;
+	free(v);
 }
 
 static bool vma_mergeable(const struct vma *a, const struct vma *b)
@@ -66,113 +192,105 @@ static bool vma_mergeable(const struct vma *a, const struct vma *b)
 	return a->end == b->start && a->prot == b->prot && a->flags == b->flags;
 }
 
-static void vma_delete_at(struct vma_set *s, size_t i)
-{
-	memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(*s->v));
-	s->n--;
-}
-
 int vma_insert(struct vma_set *s, struct vma v)
 {
-	size_t i = vma_first_after(s, v.start);
-	if (i < s->n && s->v[i].start < v.end)
+	struct vma *next = vma_first_after(s, v.start);
+	if (next && next->start < v.end)
 		return -EEXIST;
-	if (i > 0 && vma_mergeable(&s->v[i - 1], &v)) {
-		s->v[i - 1].end = v.end;
-		if (i < s->n && vma_mergeable(&s->v[i - 1], &s->v[i])) {
-			s->v[i - 1].end = s->v[i].end;
-			vma_delete_at(s, i);
+	struct vma *prev = next ? next->prev : s->tail;
+	if (prev && vma_mergeable(prev, &v)) {
+		prev->end = v.end;
+		if (next && vma_mergeable(prev, next)) {
+			prev->end = next->end;
+			vma_del(s, next);
 		}
 		return 0;
 	}
-	if (i < s->n && vma_mergeable(&v, &s->v[i])) {
-		s->v[i].start = v.start;
+	if (next && vma_mergeable(&v, next)) {
+		next->start = v.start; /* still after prev: the order holds */
 		return 0;
 	}
-	int ret = vma_reserve(s, 1);
-	if (ret)
-		return ret;
-	memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(*s->v));
-	s->v[i] = v;
-	s->n++;
+	struct vma *node = vma_add(s, &v, prev);
+	return IS_ERR(node) ? PTR_ERR(node) : 0;
+}
+
+/* Split v at addr (strictly inside): v keeps [start, addr). */
+static int vma_split_at(struct vma_set *s, struct vma *v, u64 addr)
+{
+	struct vma upper = *v;
+	upper.start = addr;
+	struct vma *node = vma_add(s, &upper, v);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+	v->end = addr;
 	return 0;
 }
 
 int vma_remove(struct vma_set *s, u64 start, u64 end)
 {
-	size_t i = vma_first_after(s, start);
-	/* A VMA that covers both edges splits in two: make room first. */
-	if (i < s->n && s->v[i].start < start && s->v[i].end > end && vma_reserve(s, 1))
-		return -ENOMEM;
-	while (i < s->n && s->v[i].start < end) {
-		struct vma *v = &s->v[i];
-		if (v->start < start && v->end > end) {
-			memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(*s->v));
-			s->n++;
-			s->v[i].end = start;
-			s->v[i + 1].start = end;
-			return 0;
-		}
-		if (v->start < start) {
+	struct vma *v = vma_first_after(s, start);
+	/* A VMA that covers both edges splits in two. */
+	if (v && v->start < start && v->end > end) {
+		int ret = vma_split_at(s, v, end);
+		if (!ret)
 			v->end = start;
-			i++;
-		} else if (v->end > end) {
+		return ret;
+	}
+	while (v && v->start < end) {
+		struct vma *next = v->next;
+		if (v->start < start)
+			v->end = start;
+		else if (v->end > end)
 			v->start = end;
-			return 0;
-		} else {
-			vma_delete_at(s, i);
-		}
+		else
+			vma_del(s, v);
+		v = next;
 	}
 	return 0;
 }
 
 int vma_split(struct vma_set *s, u64 addr)
 {
-	size_t i = vma_first_after(s, addr);
-	if (i == s->n || s->v[i].start >= addr)
+	struct vma *v = vma_first_after(s, addr);
+	if (!v || v->start >= addr)
 		return 0;
-	int ret = vma_reserve(s, 1);
-	if (ret)
-		return ret;
-	memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(*s->v));
-	s->n++;
-	s->v[i].end = addr;
-	s->v[i + 1].start = addr;
-	return 0;
+	return vma_split_at(s, v, addr);
 }
 
 void vma_merge_range(struct vma_set *s, u64 start, u64 end)
 {
-	size_t i = vma_first_after(s, start);
-	if (i > 0)
-		i--;
-	while (i + 1 < s->n && s->v[i].start <= end) {
-		if (vma_mergeable(&s->v[i], &s->v[i + 1])) {
-			s->v[i].end = s->v[i + 1].end;
-			vma_delete_at(s, i + 1);
-		} else {
-			i++;
-		}
+	struct vma *v = vma_first_after(s, start);
+	if (!v)
+		v = s->tail;
+	else if (v->prev)
+		v = v->prev;
+	while (v && v->next && v->start <= end) {
+		if (vma_mergeable(v, v->next))
+			v->end = v->next->end, vma_del(s, v->next);
+		else
+			v = v->next;
 	}
 }
 
 bool vma_range_free_gap(struct vma_set *s, u64 start, u64 end, u64 guard)
 {
-	size_t i = vma_first_after(s, start);
-	return i == s->n || vma_start_gap(&s->v[i], guard) >= end;
+	struct vma *v = vma_first_after(s, start);
+	return !v || vma_start_gap(v, guard) >= end;
 }
 
 u64 vma_find_gap_down(struct vma_set *s, u64 len, u64 bottom, u64 top, u64 guard)
 {
-	/* Gaps lie between v[i-1].end and v[i]'s start gap, walked downwards. */
-	size_t i = vma_first_after(s, top);
+	/* Gaps lie between a VMA's end and the next one's start gap, walked downwards. */
+	struct vma *next = vma_first_after(s, top);
+	struct vma *prev = next ? next->prev : s->tail;
 	for (;;) {
-		u64 hi = i < s->n ? MIN(top, vma_start_gap(&s->v[i], guard)) : top;
-		u64 lo = i > 0 ? MAX(s->v[i - 1].end, bottom) : bottom;
+		u64 hi = next ? MIN(top, vma_start_gap(next, guard)) : top;
+		u64 lo = prev ? MAX(prev->end, bottom) : bottom;
 		if (hi >= lo && hi - lo >= len)
 			return hi - len;
-		if (i == 0 || hi <= bottom)
+		if (!prev || hi <= bottom)
 			return 0;
-		i--;
+		next = prev;
+		prev = prev->prev;
 	}
 }

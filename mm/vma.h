@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A set of non-overlapping VMAs ordered by address, with O(log n) lookup.
- * Insertion and removal are O(n) memmoves today; the mm issue replaces the
- * array with a balanced tree behind this same interface.
+ * A set of non-overlapping VMAs ordered by address: an AVL tree keyed by
+ * start for O(log n) lookup, insertion and removal, threaded with a list
+ * in address order for walking neighbours. A struct vma stays where it is
+ * while other VMAs come and go, so pointers to it stay valid until it is
+ * itself removed (the array this replaces moved them on every insert).
  * Not thread-safe: the owning mm's lock guards it.
  */
 #ifndef MM_VMA_H
@@ -14,6 +16,12 @@ struct vma {
 	u64 start, end; /* [start, end), page-aligned */
 	u32 prot;	/* PROT_* */
 	u32 flags;	/* VMA_* */
+	/*
+	 * vma.c's links. Callers may move start down or end up in place as
+	 * long as the VMA stays clear of its neighbours (the order is kept).
+	 */
+	struct vma *left, *right, *prev, *next;
+	int height;
 };
 
 #define VMA_GROWSDOWN 1
@@ -34,17 +42,21 @@ struct vma {
 #define VMA_MAX_COUNT 65530
 
 struct vma_set {
-	struct vma *v;
-	size_t n, cap;
+	struct vma *root;
+	struct vma *head, *tail; /* lowest and highest VMA */
+	size_t n;
 };
 
 void vma_set_init(struct vma_set *s);
 void vma_set_destroy(struct vma_set *s);
 /* The VMA containing addr, or NULL. */
 struct vma *vma_find(struct vma_set *s, u64 addr);
-/* Index of the first VMA with end > addr (== s->n if none). */
-size_t vma_first_after(struct vma_set *s, u64 addr);
-/* Insert v; the range must be free. Merges with equal neighbours. */
+/* The first VMA with end > addr, or NULL. */
+struct vma *vma_first_after(struct vma_set *s, u64 addr);
+/* Walk the VMAs that intersect [start, end), in address order. */
+#define vma_for_each_in(s, v, start, end) \
+	for ((v) = vma_first_after((s), (start)); (v) && (v)->start < (end); (v) = (v)->next)
+/* Insert a copy of v (its links are ignored); the range must be free. Merges with equal neighbours. */
 int vma_insert(struct vma_set *s, struct vma v) __must_check;
 /* Remove [start, end) from every VMA it touches, splitting at the edges. */
 int vma_remove(struct vma_set *s, u64 start, u64 end) __must_check;

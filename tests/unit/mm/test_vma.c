@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "mm/vma.h"
@@ -28,8 +29,8 @@ static void test_vma_insert_find_and_merge(void **state)
 	/* Filling the hole with equal attributes merges all three. */
 	assert_int_equal(vma_insert(&s, mk(20 * P, 30 * P, 3)), 0);
 	assert_int_equal(s.n, 1);
-	assert_int_equal(s.v[0].start, 10 * P);
-	assert_int_equal(s.v[0].end, 40 * P);
+	assert_int_equal(s.head->start, 10 * P);
+	assert_int_equal(s.head->end, 40 * P);
 	/* Overlap is refused. */
 	assert_int_equal(vma_insert(&s, mk(39 * P, 41 * P, 3)), -EEXIST);
 	vma_set_destroy(&s);
@@ -42,14 +43,14 @@ static void test_vma_remove_splits_in_three(void **state)
 	assert_int_equal(vma_insert(&s, mk(0, 100 * P, 1)), 0);
 	assert_int_equal(vma_remove(&s, 40 * P, 60 * P), 0);
 	assert_int_equal(s.n, 2);
-	assert_int_equal(s.v[0].end, 40 * P);
-	assert_int_equal(s.v[1].start, 60 * P);
+	assert_int_equal(s.head->end, 40 * P);
+	assert_int_equal(s.head->next->start, 60 * P);
 	assert_true(vma_range_free(&s, 40 * P, 60 * P));
 	assert_false(vma_range_free(&s, 39 * P, 41 * P));
 	/* Removing across both pieces trims each. */
 	assert_int_equal(vma_remove(&s, 30 * P, 70 * P), 0);
-	assert_int_equal(s.v[0].end, 30 * P);
-	assert_int_equal(s.v[1].start, 70 * P);
+	assert_int_equal(s.head->end, 30 * P);
+	assert_int_equal(s.head->next->start, 70 * P);
 	vma_set_destroy(&s);
 }
 
@@ -76,13 +77,13 @@ static void test_vma_split_and_merge_back(void **state)
 	assert_int_equal(vma_split(&s, 20 * P), 0);
 	assert_int_equal(vma_split(&s, 20 * P), 0); /* at an edge: nothing to do */
 	assert_int_equal(s.n, 3);
-	s.v[1].prot = 1;
+	s.head->next->prot = 1;
 	vma_merge_range(&s, 10 * P, 20 * P);
 	assert_int_equal(s.n, 3); /* different protection: stays apart */
-	s.v[1].prot = 3;
+	s.head->next->prot = 3;
 	vma_merge_range(&s, 10 * P, 20 * P);
 	assert_int_equal(s.n, 1);
-	assert_int_equal(s.v[0].end, 30 * P);
+	assert_int_equal(s.head->end, 30 * P);
 	vma_set_destroy(&s);
 }
 
@@ -103,6 +104,53 @@ static void test_vma_max_count(void **state)
 	/* Removing a whole VMA needs no split, even at the limit. */
 	assert_int_equal(vma_remove(&s, 8 * P, 9 * P), 0);
 	assert_int_equal(s.n, VMA_MAX_COUNT - 1);
+	vma_set_destroy(&s);
+}
+
+/* The tree and list agree with a plain model under random inserts and removals. */
+static void test_vma_random_against_model(void **state)
+{
+	enum { PAGES = 512 };
+	static u8 model[PAGES]; /* prot+1 per page, 0 = unmapped */
+	struct vma_set s;
+	u64 seed = 42;
+	vma_set_init(&s);
+	memset(model, 0, sizeof(model));
+	for (int step = 0; step < 20000; step++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		u64 a = (seed >> 33) % PAGES, len = 1 + (seed >> 20) % 16;
+		u64 b = MIN(a + len, (u64)PAGES);
+		u32 prot = (seed >> 12) & 1;
+		if ((seed >> 8) & 1) {
+			bool free = true;
+			for (u64 p = a; p < b; p++)
+				free &= !model[p];
+			assert_int_equal(vma_insert(&s, mk(a * P, b * P, prot)),
+					 free ? 0 : -EEXIST);
+			for (u64 p = a; free && p < b; p++)
+				model[p] = prot + 1;
+		} else {
+			assert_int_equal(vma_remove(&s, a * P, b * P), 0);
+			memset(model + a, 0, b - a);
+		}
+		if (step % 97)
+			continue;
+		/* Every page maps as the model says; the list is sorted and merged. */
+		for (u64 p = 0; p < PAGES; p++) {
+			struct vma *v = vma_find(&s, p * P);
+			assert_int_equal(v ? v->prot + 1 : 0, model[p]);
+		}
+		size_t n = 0;
+		for (struct vma *v = s.head; v; v = v->next, n++) {
+			assert_true(v->start < v->end);
+			if (v->next) {
+				assert_true(v->end <= v->next->start);
+				assert_false(v->end == v->next->start && v->prot == v->next->prot);
+				assert_ptr_equal(v->next->prev, v);
+			}
+		}
+		assert_int_equal(n, s.n);
+	}
 	vma_set_destroy(&s);
 }
 
@@ -131,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_vma_remove_splits_in_three),
 		cmocka_unit_test(test_vma_gap_down),
 		cmocka_unit_test(test_vma_split_and_merge_back),
+		cmocka_unit_test(test_vma_random_against_model),
 		cmocka_unit_test(test_vma_max_count),
 		cmocka_unit_test(test_vma_many),
 	};
