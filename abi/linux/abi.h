@@ -88,6 +88,32 @@ struct linux_rlimit {
 #define LINUX_RLIMIT_AS 9
 #define LINUX_RLIM_INFINITY (~0ULL)
 
+struct linux_sysinfo {
+	s64 uptime;
+	u64 loads[3];
+	u64 totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	u16 procs;
+	u16 pad;
+	u64 totalhigh, freehigh;
+	u32 mem_unit;
+	char reserved[4];
+};
+_Static_assert(sizeof(struct linux_sysinfo) == 112, "struct sysinfo size");
+_Static_assert(offsetof(struct linux_sysinfo, procs) == 80, "sysinfo.procs offset");
+
+struct linux_rusage {
+	struct linux_timeval utime, stime;
+	s64 maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv,
+		nsignals, nvcsw, nivcsw;
+};
+_Static_assert(sizeof(struct linux_rusage) == 144, "struct rusage size");
+
+struct linux_tms {
+	s64 utime, stime, cutime, cstime;
+};
+
+#define LINUX_USER_HZ 100
+
 /* struct termios of the TCGETS family (not glibc's termios). */
 #define LINUX_TERMIOS_SIZE 36
 #define LINUX_WINSIZE_SIZE 8

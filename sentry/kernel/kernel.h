@@ -47,6 +47,7 @@ struct task {
 	u64 robust_list;
 	u64 sigmask;
 	struct linux_sigaction sigactions[LINUX_NSIG];
+	u64 minflt; /* page faults served (atomic) */
 	bool dumpable;
 	bool no_new_privs;
 	char exe[4096];

@@ -74,6 +74,7 @@ static void task_handle_fault(struct task *t, const struct platform_fault *f)
 	struct profile *pr = &t->k->profile;
 	u64 start = pr->on ? profile_now_ns() : 0;
 	int ret = mm_handle_fault(t->mm, f->addr, f->write, f->exec);
+	__atomic_fetch_add(&t->minflt, 1, __ATOMIC_RELAXED);
 	if (start) {
 		profile_add(&pr->faults, 1);
 		profile_add(&pr->fault_ns, profile_now_ns() - start);
