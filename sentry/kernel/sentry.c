@@ -75,6 +75,22 @@ static int stdio_install(struct fdtable *files)
 	return 0;
 }
 
+/*
+ * Signals runsk was started with ignored stay ignored in the program, as
+ * execve keeps them on Linux (a background job of a non-interactive shell
+ * ignores SIGINT and SIGQUIT, nohup ignores SIGHUP).
+ */
+static void inherit_ignored_signals(struct task *t)
+{
+	for (int sig = 1; sig <= LINUX_NSIG; sig++) {
+		struct sigaction old;
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &old) < 0)
+			continue;
+		if (old.sa_handler == SIG_IGN)
+			t->sigactions[sig - 1].handler = (u64)(uintptr_t)SIG_IGN;
+	}
+}
+
 static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 {
 	k->ncpus = cfg->ncpus ? cfg->ncpus : 1;
@@ -129,6 +145,13 @@ static void supervise(struct init_thread *it, int sfd)
 			return;
 		struct signalfd_siginfo si;
 		if (pfd[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			/* A signal the program ignores would not stop it natively. */
+			const u64 *handler = &it->t->sigactions[si.ssi_signo - 1].handler;
+			if (__atomic_load_n(handler, __ATOMIC_RELAXED) == (u64)(uintptr_t)SIG_IGN) {
+				pr_debug("runsk got signal %u, which the program ignores",
+					 si.ssi_signo);
+				continue;
+			}
 			pr_debug("runsk got signal %u: stopping the sandbox", si.ssi_signo);
 			__atomic_store_n(&it->t->k->killed, (int)si.ssi_signo, __ATOMIC_SEQ_CST);
 			struct platform_ctx *ctx = __atomic_load_n(&it->ctx, __ATOMIC_SEQ_CST);
@@ -189,6 +212,7 @@ int sentry_run(const struct sandbox_config *cfg)
 	/* comm is the first 15 bytes of the name, as Linux truncates it. */
 	const char *name = base ? base + 1 : t.exe;
 	memcpy(t.comm, name, MIN(strlen(name), sizeof(t.comm) - 1));
+	inherit_ignored_signals(&t);
 	t.uid = getuid();
 	t.gid = getgid();
 

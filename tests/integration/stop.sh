@@ -2,28 +2,36 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # stop.sh RUNSK [SPIN]: a program spinning in user mode (never making a
-# syscall) is stopped by SIGTERM to runsk, which exits 128+15 promptly and
-# leaves no process behind.
+# syscall) is stopped by SIGTERM or SIGHUP to runsk, which exits 128+signal
+# promptly and leaves no process behind; a signal the program ignores
+# leaves it running, as it would natively.
 set -u
 . "$(dirname "$0")/lib.sh"
 runsk=$1
 spin=${2:-$(dirname "$0")/spin-glibc}
 
-for sig in TERM INT; do
-	"$runsk" do -- "$spin" >"$tmp/out" 2>&1 </dev/null &
-	pid=$!
-	# Wait until the program runs (it prints before spinning).
+# wait_spinning: until the program runs (it prints before spinning).
+wait_spinning() {
 	i=0
-	while [ $i -lt 100 ] && ! grep -q spinning "$tmp/out"; do
+	while [ $i -lt 100 ] && ! grep -q spinning "$tmp/out" 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# SIGHUP rather than SIGINT: a background job of a non-interactive shell
+# starts with SIGINT ignored, and the program would ignore it natively too.
+for sig in TERM HUP; do
+	rm -f "$tmp/out" # never read the previous run's "spinning"
+	"$runsk" do -- "$spin" >"$tmp/out" 2>&1 </dev/null &
+	pid=$!
+	wait_spinning
 	kill -s "$sig" "$pid"
 	start=$(date +%s)
 	wait "$pid"
 	rc=$?
 	took=$(($(date +%s) - start))
-	case $sig in TERM) want=143 ;; INT) want=130 ;; esac
+	case $sig in TERM) want=143 ;; HUP) want=129 ;; esac
 	if [ "$rc" = "$want" ] && [ "$took" -le 10 ]; then
 		ok "SIG$sig stops a spinning sandbox: status $rc after ${took}s"
 	else
@@ -35,5 +43,30 @@ for sig in TERM INT; do
 		kill -KILL "$pid"
 	fi
 done
+
+# Started with SIGINT ignored, the program ignores it: SIGINT leaves it
+# running; SIGTERM then still stops it.
+rm -f "$tmp/out"
+(
+	trap '' INT
+	exec "$runsk" do -- "$spin" >"$tmp/out" 2>&1 </dev/null
+) &
+pid=$!
+wait_spinning
+kill -s INT "$pid"
+sleep 1
+if kill -0 "$pid" 2>/dev/null; then
+	ok "SIGINT, ignored by the program, leaves it running"
+else
+	fail "SIGINT stopped a program that ignores it"
+fi
+kill -s TERM "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" = 143 ]; then
+	ok "then SIGTERM stops it: status 143"
+else
+	fail "SIGTERM afterwards: status $rc, want 143"
+fi
 
 finish
