@@ -176,10 +176,10 @@ void mm_vm_pages(struct mm *mm, u64 *total, u64 *data, u64 *locked);
  * vvar page). addr is a hint unless MM_FIXED_NOREPLACE (the only flag
  * accepted); a hint that does not fit goes top-down below the mmap base.
  * Each frame gains a reference, dropped when its page is unmapped; the
- * pages are present at once (no fault). The VMA is an ordinary one:
- * mm_protect can still make it writable, and writes then reach the shared
- * frames (Linux refuses that for its special mappings; mm needs a VMA flag
- * for it). Returns the address, or -ENOMEM, -EEXIST, -EINVAL.
+ * pages are present at once (no fault). The VMA can never be made
+ * writable (mm_protect gives -EACCES, as Linux for its special mappings),
+ * so no process can write to frames others share. Returns the address,
+ * or -ENOMEM, -EEXIST, -EINVAL.
  */
 long mm_map_frames(struct mm *mm, u64 addr, const u64 *frames, size_t n, u32 prot,
 		   u32 flags) __must_check;

@@ -155,6 +155,11 @@ static int protect_locked(struct mm *mm, u64 start, u64 end, u32 prot)
 			ret = -ENOMEM;
 			break;
 		}
+		/* As Linux: the VMAs before this one keep their new protection. */
+		if ((prot & PROT_WRITE) && (v->flags & VMA_NOWRITE)) {
+			ret = -EACCES;
+			break;
+		}
 		ret = vma_split(&mm->vmas, cur);
 		if (!ret)
 			ret = vma_split(&mm->vmas, e);

@@ -58,8 +58,10 @@ long mm_map_frames(struct mm *mm, u64 addr, const u64 *frames, size_t n, u32 pro
 	if (!start)
 		ret = (flags & MM_FIXED_NOREPLACE) ? -EEXIST : -ENOMEM;
 	if (!ret)
-		ret = mm_insert_vma(mm,
-				    (struct vma){.start = start, .end = start + len, .prot = prot});
+		ret = mm_insert_vma(mm, (struct vma){.start = start,
+						     .end = start + len,
+						     .prot = prot,
+						     .flags = VMA_NOWRITE});
 	if (!ret) {
 		ret = special_map_pages(mm, start, frames, n, prot);
 		if (ret && mm_unmap_locked(mm, start, start + len))

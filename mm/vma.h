@@ -37,6 +37,7 @@ struct vma {
 #define VMA_MERGEABLE 1024 /* MADV_MERGEABLE */
 #define VMA_SEQ_READ 2048  /* MADV_SEQUENTIAL */
 #define VMA_RAND_READ 4096 /* MADV_RANDOM */
+#define VMA_NOWRITE 8192   /* never writable: shared frames (Linux: no VM_MAYWRITE) */
 #define VMA_LOCK_MASK (VMA_LOCKED | VMA_LOCKONFAULT)
 
 #define VMA_MAX_COUNT 65530

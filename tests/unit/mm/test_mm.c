@@ -128,6 +128,22 @@ static void test_mm_strncpy(void **state)
 	assert_int_equal(mm_strncpy_from_user(mm, dst, uaddr(0x801ff8), sizeof(dst)), -EFAULT);
 }
 
+/* Shared frames can never be made writable: Linux's EACCES for special mappings. */
+static void test_mm_shared_frames_never_writable(void **state)
+{
+	struct memfile *mf = ((void **)*state)[0];
+	struct mm *mm = MM(state);
+	u64 pa;
+	assert_int_equal(memfile_alloc(mf, &pa), 0);
+	assert_int_equal(mm_map_frames(mm, 0x900000, &pa, 1, PROT_READ, MM_FIXED_NOREPLACE),
+			 0x900000);
+	memfile_put(mf, pa); /* the mapping holds its own reference */
+	assert_int_equal(mm_protect(mm, 0x900000, P, PROT_READ | PROT_WRITE), -EACCES);
+	assert_int_equal(mm_protect(mm, 0x900000, P, PROT_READ | PROT_EXEC), 0);
+	char c = 1;
+	assert_int_equal(mm_copy_to_user(mm, uaddr(0x900000), &c, 1), -EFAULT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +157,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mm_fault_around_bounded_by_vma, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mm_strncpy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mm_shared_frames_never_writable, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
