@@ -11,16 +11,6 @@
 
 #define MAX_FILE_SIZE 0x7fffffffffffffffLL
 
-static bool in_group(const struct vfs_cred *c, u32 gid)
-{
-	if (c->fsgid == gid)
-		return true;
-	for (u32 i = 0; i < c->ngroups; i++)
-		if (c->groups[i] == gid)
-			return true;
-	return false;
-}
-
 static bool owner_or_capable(const struct inode *inode, const struct vfs_cred *c)
 {
 	return inode->uid == c->fsuid || cred_capable(c, LINUX_CAP_FOWNER);
@@ -73,7 +63,7 @@ int vfs_chmod(const struct path *p, u32 mode, const struct vfs_cred *c)
 
 	pthread_mutex_lock(&inode->lock);
 	if (owner_or_capable(inode, c)) {
-		if (!in_group(c, inode->gid) && !cred_capable(c, LINUX_CAP_FSETID))
+		if (!cred_in_group(c, inode->gid) && !cred_capable(c, LINUX_CAP_FSETID))
 			ia.mode &= ~S_ISGID;
 		ret = setattr_locked(inode, &ia);
 	}
@@ -97,7 +87,7 @@ int vfs_chown(const struct path *p, u32 uid, u32 gid, const struct vfs_cred *c)
 	if (gid != (u32)-1) {
 		ia.valid |= ATTR_GID;
 		ia.gid = gid;
-		if ((inode->uid != c->fsuid || (gid != inode->gid && !in_group(c, gid))) &&
+		if ((inode->uid != c->fsuid || (gid != inode->gid && !cred_in_group(c, gid))) &&
 		    !cred_capable(c, LINUX_CAP_CHOWN))
 			ret = -EPERM;
 	}

@@ -36,16 +36,6 @@ void vfs_now(struct linux_timespec *ts)
 	ts->tv_nsec = now.tv_nsec;
 }
 
-static bool cred_in_group(const struct vfs_cred *c, u32 gid)
-{
-	if (c->fsgid == gid)
-		return true;
-	for (u32 i = 0; i < c->ngroups; i++)
-		if (c->groups[i] == gid)
-			return true;
-	return false;
-}
-
 void inode_init(struct inode *inode, struct super_block *sb, const struct inode *dir, u32 mode,
 		const struct vfs_cred *c)
 {

@@ -43,6 +43,17 @@ static inline bool cred_capable(const struct vfs_cred *c, int cap)
 	return c->caps & (1ULL << cap);
 }
 
+/* gid is the fsgid or one of the supplementary groups. */
+static inline bool cred_in_group(const struct vfs_cred *c, u32 gid)
+{
+	if (c->fsgid == gid)
+		return true;
+	for (u32 i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return false;
+}
+
 struct super_block;
 struct inode;
 
