@@ -9,6 +9,7 @@
 
 #include "mm.h"
 #include "mm_internal.h"
+#include "shmem.h"
 
 /* Linux's MADV_* values (guest ABI, independent of the host's headers). */
 enum {
@@ -92,9 +93,32 @@ static int populate(struct mm *mm, const struct vma *v, u64 start, u64 end, bool
 	return 0;
 }
 
+/*
+ * Advice Linux refuses for this kind of VMA: the vDSO's shared frames
+ * (VM_IO | VM_PFNMAP there) cannot be dropped or left out of a fork, and
+ * only private memory can be freed lazily or wiped on fork.
+ */
+static bool advice_refused(const struct vma *v, int advice)
+{
+	switch (advice) {
+	case ADV_DONTNEED:
+	case ADV_DONTNEED_LOCKED:
+	case ADV_DONTFORK:
+		return v->flags & VMA_NOWRITE;
+	case ADV_FREE:
+		return v->flags & (VMA_NOWRITE | VMA_SHARED);
+	case ADV_WIPEONFORK:
+		return vma_is_shared(v);
+	default:
+		return false;
+	}
+}
+
 /* One advice on [start, end) inside one VMA (which it may split). */
 static int advise_vma(struct mm *mm, struct vma *v, u64 start, u64 end, int advice)
 {
+	if (advice_refused(v, advice))
+		return -EINVAL;
 	if (is_flag_advice(advice))
 		return mm_update_flags(mm, start, end, flag_advice[advice].clear,
 				       flag_advice[advice].set);
@@ -104,7 +128,10 @@ static int advise_vma(struct mm *mm, struct vma *v, u64 start, u64 end, int advi
 	case ADV_DONTNEED_LOCKED:
 		if (advice != ADV_DONTNEED_LOCKED && (v->flags & VMA_LOCKED))
 			return -EINVAL;
-		/* MADV_FREE may drop the pages at once: private memory reads zero after. */
+		/*
+		 * MADV_FREE may drop the pages at once. Private memory reads
+		 * zero after; shared memory faults its object's frames back in.
+		 */
 		mm_drop_pages(mm, start, end);
 		return 0;
 	case ADV_COLD:
@@ -173,6 +200,14 @@ int mm_advise(struct mm *mm, u64 start, u64 len, int advice)
 	return ret;
 }
 
+/* Mapped here, or for shared memory held by its object (Linux's page cache). */
+static bool page_resident(struct mm *mm, const struct vma *v, u64 va)
+{
+	if (pagemap_get(&mm->pages, va))
+		return true;
+	return vma_is_shared(v) && shmem_has_frame(v->shm, vma_off(v, va));
+}
+
 /* Residency of up to n pages from start inside one VMA: the count, or -ENOMEM. */
 static long mincore_chunk(struct mm *mm, u64 start, u64 n, u8 *out)
 {
@@ -182,7 +217,7 @@ static long mincore_chunk(struct mm *mm, u64 start, u64 n, u8 *out)
 	if (v) {
 		u64 end = MIN(v->end, start + (n << PAGE_SHIFT));
 		for (done = 0; start < end; start += PAGE_SIZE)
-			out[done++] = pagemap_get(&mm->pages, start) ? 1 : 0;
+			out[done++] = page_resident(mm, v, start);
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return done;

@@ -140,7 +140,12 @@ void memfile_get(struct memfile *mf, u64 pa)
 
 u32 memfile_refcount(struct memfile *mf, u64 pa)
 {
-	return __atomic_load_n(&mf->refs[pa >> PAGE_SHIFT], __ATOMIC_RELAXED);
+	/*
+	 * Acquire pairs with memfile_put's release: whoever sees a COW frame's
+	 * count fall to 1 and writes to it comes after the other user's last
+	 * read (its copy) of the frame.
+	 */
+	return __atomic_load_n(&mf->refs[pa >> PAGE_SHIFT], __ATOMIC_ACQUIRE);
 }
 
 static int cmp_u64(const void *a, const void *b)

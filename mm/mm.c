@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Address spaces: creation, demand paging of anonymous memory (with stack
- * growth below MAP_GROWSDOWN VMAs), and the counters that the resource
- * limits are checked against.
+ * growth below MAP_GROWSDOWN VMAs, copy-on-write after fork, and shared
+ * objects behind MAP_SHARED), and the counters that the resource limits
+ * are checked against.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include "lib/log.h"
 #include "mm.h"
 #include "mm_internal.h"
+#include "shmem.h"
 
 /* Below the stack and its guard gap, as Linux places mmap_base without ASLR. */
 #define MMAP_BASE 0x7ffff7fff000ULL
@@ -24,6 +26,7 @@ struct mm *mm_create(struct memfile *mf, struct platform *p)
 	struct mm *mm = calloc(1, sizeof(*mm));
 	if (!mm)
 		return ERR_PTR(-ENOMEM);
+	mm->users = 1;
 	pthread_mutex_init(&mm->lock, NULL);
 	mm->mf = mf;
 	mm->p = p;
@@ -61,11 +64,23 @@ void mm_destroy(struct mm *mm)
 	/* The platform's tables go first: no vCPU may reach a freed frame. */
 	mm->p->ops->as_destroy(mm->as);
 	pagemap_clear(&mm->pages, 0, MM_TASK_SIZE, put_frame, mm);
+	vma_set_destroy(&mm->vmas); /* the last user of a shared object frees its frames */
 	memfile_flush(mm->mf);
 	pagemap_destroy(&mm->pages);
-	vma_set_destroy(&mm->vmas);
 	pthread_mutex_destroy(&mm->lock);
 	free(mm);
+}
+
+struct mm *mm_get(struct mm *mm)
+{
+	__atomic_fetch_add(&mm->users, 1, __ATOMIC_RELAXED);
+	return mm;
+}
+
+void mm_put(struct mm *mm)
+{
+	if (mm && !__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL))
+		mm_destroy(mm);
 }
 
 struct platform_as *mm_platform_as(struct mm *mm)
@@ -96,7 +111,7 @@ u32 mm_platform_prot(u32 prot)
 /* Linux's is_data_mapping: private, writable, not a stack. */
 static bool is_data(u32 prot, u32 flags)
 {
-	return (prot & PROT_WRITE) && !(flags & VMA_GROWSDOWN);
+	return (prot & PROT_WRITE) && !(flags & (VMA_GROWSDOWN | VMA_SHARED));
 }
 
 void mm_account_vma(struct mm *mm, const struct vma *v, u64 start, u64 end, int sign)
@@ -138,23 +153,44 @@ bool mm_mlock_future_ok(struct mm *mm, u32 flags, u64 bytes)
 	return mm->locked_vm + (bytes >> PAGE_SHIFT) <= mm->limits.memlock >> PAGE_SHIFT;
 }
 
-/* Back va with a fresh zeroed frame. */
+bool mm_page_is_cow(struct mm *mm, const struct vma *vma, u64 pa)
+{
+	/*
+	 * The frame's count is the number of page maps (and the Sentry, for
+	 * special frames) holding it. Only this mm's fork can raise it from
+	 * 1, and that needs mm->lock, so a count of 1 seen here stays 1.
+	 */
+	return !vma_is_shared(vma) && memfile_refcount(mm->mf, pa) > 1;
+}
+
+u32 mm_page_prot(struct mm *mm, const struct vma *vma, u64 pa)
+{
+	u32 prot = mm_platform_prot(vma->prot);
+	if ((prot & PLATFORM_PROT_WRITE) && mm_page_is_cow(mm, vma, pa))
+		prot &= ~PLATFORM_PROT_WRITE;
+	return prot;
+}
+
+/* Back va with a fresh zeroed frame, or the shared object's frame there. */
 static int populate_page(struct mm *mm, const struct vma *vma, u64 va)
 {
 	u64 pa;
-	int ret = memfile_alloc(mm->mf, &pa);
+	int ret = vma_is_shared(vma) ? shmem_frame(vma->shm, vma_off(vma, va), &pa)
+				     : memfile_alloc(mm->mf, &pa);
 	if (ret)
 		return ret;
 	ret = pagemap_set(&mm->pages, va, pa);
-	if (!ret && mm_prot_accessible(vma->prot))
-		ret = mm->p->ops->as_map(mm->as, va, pa, mm_platform_prot(vma->prot));
 	if (ret) {
-		pagemap_clear(&mm->pages, va, va + PAGE_SIZE, put_frame, mm);
 		memfile_put(mm->mf, pa);
 		return ret;
 	}
 	mm->rss++;
-	return 0;
+	if (mm_prot_accessible(vma->prot)) {
+		ret = mm->p->ops->as_map(mm->as, va, pa, mm_page_prot(mm, vma, pa));
+		if (ret)
+			pagemap_clear(&mm->pages, va, va + PAGE_SIZE, put_frame, mm);
+	}
+	return ret;
 }
 
 static bool vma_allows(const struct vma *vma, bool write, bool exec)
@@ -195,6 +231,46 @@ static struct vma *grow_down(struct mm *mm, u64 addr)
 	return v;
 }
 
+/*
+ * Give va a private copy of old, the frame it shares copy-on-write. The
+ * old frame is put only once the platform maps the copy (or nothing), so
+ * no stale translation can reach a frame that is freed and reused. With
+ * several threads in mm that also needs a TLB shootdown of the other vCPUs.
+ */
+static int cow_copy(struct mm *mm, const struct vma *vma, u64 va, u64 old)
+{
+	u64 pa;
+	int ret = memfile_alloc(mm->mf, &pa);
+	if (ret)
+		return ret;
+	/* SAFETY: both frames are referenced (old by the page map) while copied. */
+	memcpy(memfile_ptr(mm->mf, pa), memfile_ptr(mm->mf, old), PAGE_SIZE);
+	ret = pagemap_set(&mm->pages, va, pa); /* the entry exists: cannot fail */
+	if (ret) {
+		memfile_put(mm->mf, pa);
+		return ret;
+	}
+	if (mm_prot_accessible(vma->prot) &&
+	    mm->p->ops->as_map(mm->as, va, pa, mm_platform_prot(vma->prot)))
+		mm->p->ops->as_unmap(mm->as, va, PAGE_SIZE); /* the next fault maps it */
+	memfile_put(mm->mf, old);
+	return 0;
+}
+
+/*
+ * A fault on a page that has a frame: break copy-on-write for a write, else
+ * refresh the translation (a COW page stays read-only; once its frame is
+ * no longer shared, a write just maps it writable again, without a copy).
+ */
+static int fault_present(struct mm *mm, const struct vma *vma, u64 va, u64 pa, bool write)
+{
+	if (write && mm_page_is_cow(mm, vma, pa))
+		return cow_copy(mm, vma, va, pa);
+	if (!mm_prot_accessible(vma->prot))
+		return 0;
+	return mm->p->ops->as_map(mm->as, va, pa, mm_page_prot(mm, vma, pa));
+}
+
 int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
 {
 	u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
@@ -208,12 +284,8 @@ int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
 	if (!force && !vma_allows(vma, write, exec))
 		return -EACCES;
 	u64 pa = pagemap_get(&mm->pages, va);
-	if (pa) {
-		/* Present but the guest faulted: refresh the translation. */
-		if (!mm_prot_accessible(vma->prot))
-			return 0;
-		return mm->p->ops->as_map(mm->as, va, pa - 1, mm_platform_prot(vma->prot));
-	}
+	if (pa)
+		return fault_present(mm, vma, va, pa - 1, write);
 	int ret = populate_page(mm, vma, va);
 	if (ret || force)
 		return ret;

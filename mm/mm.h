@@ -3,7 +3,8 @@
  * Guest address spaces: VMAs, demand paging, brk, and the only doors
  * through which the Sentry reads or writes guest memory.
  *
- * Lock order: mm->lock > platform as->lock > memfile->lock.
+ * Lock order: mm->lock > platform as->lock > memfile->lock, and
+ * mm->lock > a shared memory object's lock (shmem.h) > memfile->lock.
  * Every function takes mm->lock itself unless it says otherwise.
  */
 #ifndef MM_MM_H
@@ -32,7 +33,21 @@ struct mm;
 
 /* A new, empty address space. Returns ERR_PTR on failure. */
 struct mm *mm_create(struct memfile *mf, struct platform *p);
+/*
+ * fork(2)'s copy of src, as Linux's dup_mmap: the same VMAs, break, limits
+ * and membarrier registrations. Private pages are shared copy-on-write
+ * (read-only in both address spaces until the first write copies them),
+ * shared memory stays shared, MADV_DONTFORK ranges are left out and
+ * MADV_WIPEONFORK ranges are empty in the child. Nothing is locked in the
+ * child (no VMA_LOCKED, no mlockall(MCL_FUTURE), locked_vm 0). The caller
+ * owns the new mm. Returns it or ERR_PTR(-ENOMEM). src's pages become
+ * read-only when it next enters user code (see fork.c about threads).
+ */
+struct mm *mm_fork(struct mm *src) __must_check;
 void mm_destroy(struct mm *mm);
+/* Reference counting for tasks sharing an mm (CLONE_VM): the last put destroys it. */
+struct mm *mm_get(struct mm *mm);
+void mm_put(struct mm *mm);
 struct platform_as *mm_platform_as(struct mm *mm);
 
 /*
@@ -52,12 +67,16 @@ void mm_set_limits(struct mm *mm, const struct mm_limits *l);
 #define MM_POPULATE 4
 #define MM_GROWSDOWN 8
 #define MM_LOCKED 16
+#define MM_SHARED 32
 
 /*
- * Map anonymous private memory. addr is a hint unless MM_FIXED*. Returns
- * the address, or -ENOMEM (no room / RLIMIT_AS / RLIMIT_DATA), -EEXIST
- * (NOREPLACE), -EINVAL, -EPERM or -EAGAIN (MM_LOCKED or mlockall(MCL_FUTURE)
- * over RLIMIT_MEMLOCK).
+ * Map anonymous memory: private, or with MM_SHARED (MAP_SHARED) a new
+ * shared object of len bytes that every address space forked from this
+ * one sees with its writes, as Linux's /dev/zero shmem. addr is a hint
+ * unless MM_FIXED*. Returns the address, or -ENOMEM (no room / RLIMIT_AS /
+ * RLIMIT_DATA), -EEXIST (NOREPLACE), -EINVAL (also MM_SHARED with
+ * MM_GROWSDOWN), -EPERM or -EAGAIN (MM_LOCKED or mlockall(MCL_FUTURE) over
+ * RLIMIT_MEMLOCK).
  */
 long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags) __must_check;
 int mm_unmap(struct mm *mm, u64 addr, u64 len) __must_check;
@@ -83,8 +102,11 @@ int mm_protect_grows(struct mm *mm, u64 addr, u64 len, u32 prot, u32 grows) __mu
 #define MM_REMAP_DONTUNMAP 4
 /*
  * mremap(2): shrink, grow in place, or move the frames (not their
- * contents) to a new range. Returns the new address or -EINVAL, -EFAULT
- * (not one VMA), -ENOMEM, -EAGAIN (RLIMIT_MEMLOCK).
+ * contents) to a new range. A zero old_len with MM_REMAP_MAYMOVE maps the
+ * same shared memory a second time (-EINVAL for private memory). Shared
+ * memory grown past its object's end faults with -EIO (SIGBUS), as Linux.
+ * Returns the new address or -EINVAL, -EFAULT (not one VMA), -ENOMEM,
+ * -EAGAIN (RLIMIT_MEMLOCK).
  */
 long mm_remap(struct mm *mm, u64 addr, u64 old_len, u64 new_len, u32 flags,
 	      u64 new_addr) __must_check;
@@ -116,8 +138,8 @@ int mm_unlock_all(struct mm *mm) __must_check;
 
 /*
  * membarrier(2) state of this address space: bits the syscall layer
- * defines, opaque to mm, reset by a new mm (exec). ORs bits in and
- * returns the new state (bits 0 reads it).
+ * defines, opaque to mm, reset by a new mm (exec) and inherited by
+ * mm_fork. ORs bits in and returns the new state (bits 0 reads it).
  */
 u32 mm_membarrier_register(struct mm *mm, u32 bits);
 
@@ -136,7 +158,9 @@ int mm_map_stack(struct mm *mm, u64 top, u64 size) __must_check;
 /*
  * Resolve a user page fault. Returns 0 if the access may be retried,
  * -EFAULT if no VMA covers addr (SEGV_MAPERR), -EACCES if the VMA forbids
- * the access (SEGV_ACCERR), -ENOMEM when memory is exhausted.
+ * the access (SEGV_ACCERR), -EIO if addr lies past the end of the shared
+ * object its VMA maps (SIGBUS, BUS_ADRERR), -ENOMEM when memory is
+ * exhausted.
  */
 int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec) __must_check;
 

@@ -17,6 +17,7 @@
 #define MM_NO_LIMIT (~0ULL)
 
 struct mm {
+	int users;	      /* atomic: tasks sharing it (CLONE_VM); see mm_get */
 	pthread_mutex_t lock; /* guards everything below */
 	struct memfile *mf;
 	struct platform *p;
@@ -45,6 +46,10 @@ static inline bool mm_prot_accessible(u32 prot)
 	return prot & 7; /* PROT_READ | PROT_WRITE | PROT_EXEC */
 }
 u32 mm_platform_prot(u32 prot);
+/* Whether the private frame pa of vma is shared copy-on-write: a write must copy it. */
+bool mm_page_is_cow(struct mm *mm, const struct vma *vma, u64 pa);
+/* The platform protection of frame pa in vma: vma's, without write while it is COW. */
+u32 mm_page_prot(struct mm *mm, const struct vma *vma, u64 pa);
 
 /* Add (sign 1) or remove (sign -1) [start, end) of v from the counters. */
 void mm_account_vma(struct mm *mm, const struct vma *v, u64 start, u64 end, int sign);

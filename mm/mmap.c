@@ -9,6 +9,7 @@
 
 #include "mm.h"
 #include "mm_internal.h"
+#include "shmem.h"
 
 /* Linux's initial stack: the argument pages plus 128 KiB (setup_arg_pages). */
 #define STACK_INITIAL (PAGE_SIZE + (128ULL << 10))
@@ -60,11 +61,19 @@ static long map_anon_locked(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flag
 	    ((flags & MM_FIXED) == 0 ||
 	     !mm_may_expand(mm, prot, v.flags, npages - mapped_pages(mm, v.start, v.end))))
 		return -ENOMEM;
+	if (flags & MM_SHARED) {
+		/* A fresh object of the mapping's size, as Linux's shmem_zero_setup. */
+		v.shm = shmem_create(mm->mf, len);
+		if (IS_ERR(v.shm))
+			return PTR_ERR(v.shm);
+		v.flags |= VMA_SHARED;
+	}
 	int ret = 0;
 	if (flags & MM_FIXED)
 		ret = mm_unmap_locked(mm, v.start, v.end);
 	if (!ret)
 		ret = mm_insert_vma(mm, v);
+	shmem_put(v.shm); /* the VMA holds its own reference */
 	if (ret)
 		return ret;
 	/* As Linux, populating is best effort: a later fault reports OOM. */
@@ -80,6 +89,8 @@ long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len || len > MM_TASK_SIZE)
 		return -ENOMEM;
+	if ((flags & MM_SHARED) && (flags & MM_GROWSDOWN))
+		return -EINVAL;
 	bool fixed = flags & (MM_FIXED | MM_FIXED_NOREPLACE);
 	if (fixed && (!IS_ALIGNED(addr, PAGE_SIZE) || !range_ok(addr, len)))
 		return IS_ALIGNED(addr, PAGE_SIZE) ? -ENOMEM : -EINVAL;
@@ -116,7 +127,7 @@ int mm_unmap(struct mm *mm, u64 addr, u64 len)
 
 struct reprotect {
 	struct mm *mm;
-	u32 prot;
+	const struct vma *vma;
 	int err;
 };
 
@@ -125,8 +136,9 @@ static void reprotect_page(void *arg, u64 va, u64 pa)
 	struct reprotect *r = arg;
 	if (r->err)
 		return;
-	if (mm_prot_accessible(r->prot))
-		r->err = r->mm->p->ops->as_map(r->mm->as, va, pa, mm_platform_prot(r->prot));
+	/* A copy-on-write page stays read-only: its first write fault copies it. */
+	if (mm_prot_accessible(r->vma->prot))
+		r->err = r->mm->p->ops->as_map(r->mm->as, va, pa, mm_page_prot(r->mm, r->vma, pa));
 	else
 		r->mm->p->ops->as_unmap(r->mm->as, va, PAGE_SIZE);
 }
@@ -169,7 +181,7 @@ static int protect_locked(struct mm *mm, u64 start, u64 end, u32 prot)
 		mm_account_vma(mm, v, cur, e, -1);
 		v->prot = prot;
 		mm_account_vma(mm, v, cur, e, 1);
-		struct reprotect r = {mm, prot, 0};
+		struct reprotect r = {mm, v, 0};
 		pagemap_walk(&mm->pages, cur, e, reprotect_page, &r);
 		cur = e;
 		if (r.err) {

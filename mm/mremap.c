@@ -19,8 +19,8 @@ static struct vma *vma_to_resize(struct mm *mm, u64 addr, u64 old_len, u64 new_l
 	struct vma *v = vma_find(&mm->vmas, addr);
 	if (!v)
 		return ERR_PTR(-EFAULT);
-	/* A zero old_len duplicates shared mappings only; all ours are private. */
-	if (!old_len)
+	/* A zero old_len duplicates shared mappings only. */
+	if (!old_len && !vma_is_shared(v))
 		return ERR_PTR(-EINVAL);
 	/* We can't remap across VMA boundaries. */
 	if (old_len > v->end - addr)
@@ -37,7 +37,7 @@ static struct vma *vma_to_resize(struct mm *mm, u64 addr, u64 old_len, u64 new_l
 struct move {
 	struct mm *mm;
 	u64 from, to;
-	u32 prot;
+	const struct vma *vma; /* the new VMA's prot and flags */
 };
 
 static void move_frame(void *arg, u64 va, u64 pa)
@@ -49,30 +49,36 @@ static void move_frame(void *arg, u64 va, u64 pa)
 		pr_warn_ratelimited("mm: lost frame %#llx moving to %#llx", (unsigned long long)pa,
 				    (unsigned long long)to);
 	/* A failure here is repaired by the next fault, which maps from mm's records. */
-	if (mm_prot_accessible(m->prot))
-		(void)m->mm->p->ops->as_map(m->mm->as, to, pa, mm_platform_prot(m->prot));
+	if (mm_prot_accessible(m->vma->prot))
+		(void)m->mm->p->ops->as_map(m->mm->as, to, pa, mm_page_prot(m->mm, m->vma, pa));
 }
 
 /*
  * Linux's move_vma: a new VMA of new_len at to, the frames of
  * [from, from+old_len) moved under it, the old range unmapped (or, with
- * DONTUNMAP, left mapped, empty and unlocked).
+ * DONTUNMAP, left mapped, empty and unlocked; or, with a zero old_len,
+ * left as it is).
  */
 static long move_vma(struct mm *mm, struct vma *v, u64 from, u64 old_len, u64 new_len, u64 to,
 		     u32 flags)
 {
-	struct vma nv = {.start = to, .end = to + new_len, .prot = v->prot, .flags = v->flags};
+	struct vma nv = {.start = to,
+			 .end = to + new_len,
+			 .prot = v->prot,
+			 .flags = v->flags,
+			 .shm = v->shm,
+			 .off = v->shm ? vma_off(v, from) : 0};
 	int ret = pagemap_prepare(&mm->pages, to, to + old_len);
 	if (!ret)
 		ret = mm_insert_vma(mm, nv);
 	if (ret)
 		return ret;
-	struct move m = {mm, from, to, nv.prot};
+	struct move m = {mm, from, to, &nv};
 	mm->p->ops->as_unmap(mm->as, from, old_len);
 	pagemap_clear(&mm->pages, from, from + old_len, move_frame, &m);
 	if (flags & MM_REMAP_DONTUNMAP)
 		ret = mm_update_flags(mm, from, from + old_len, VMA_LOCK_MASK, 0);
-	else
+	else if (old_len)
 		ret = mm_unmap_locked(mm, from, from + old_len);
 	if (ret)
 		pr_warn_ratelimited("mm: mremap left [%#llx, +%#llx) mapped: %d",

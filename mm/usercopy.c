@@ -15,7 +15,8 @@ enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_POKE };
 /*
  * The Sentry's pointer to the byte at va, valid up to the end of its page.
  * SAFETY: relies on mm->lock being held, so the frame stays mapped and
- * referenced by mm->pages while the caller copies.
+ * referenced by mm->pages while the caller copies; and on a write never
+ * landing in a frame shared copy-on-write (it faults a private copy first).
  */
 static u8 *user_byte(struct mm *mm, u64 va, enum access how)
 {
@@ -27,9 +28,12 @@ static u8 *user_byte(struct mm *mm, u64 va, enum access how)
 			how == ACCESS_POKE ||
 			(how == ACCESS_WRITE ? (vma->prot & PROT_WRITE)
 					     : (vma->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)));
-		return ok ? memfile_ptr(mm->mf, pa - 1) + (va - page) : NULL;
+		if (!ok)
+			return NULL;
+		if (how == ACCESS_READ || !mm_page_is_cow(mm, vma, pa - 1))
+			return memfile_ptr(mm->mf, pa - 1) + (va - page);
 	}
-	if (mm_fault_locked(mm, va, how == ACCESS_WRITE, false, how == ACCESS_POKE))
+	if (mm_fault_locked(mm, va, how != ACCESS_READ, false, how == ACCESS_POKE))
 		return NULL;
 	pa = pagemap_get(&mm->pages, page);
 	return pa ? memfile_ptr(mm->mf, pa - 1) + (va - page) : NULL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shmem.h"
 #include "vma.h"
 
 void vma_set_init(struct vma_set *s)
@@ -19,6 +20,7 @@ void vma_set_destroy(struct vma_set *s)
 {
 	for (struct vma *v = s->head, *next; v; v = next) {
 		next = v->next;
+		shmem_put(v->shm);
 		free(v);
 	}
 	memset(s, 0, sizeof(*s));
@@ -143,6 +145,23 @@ static struct vma *tree_delete(struct vma *root, const struct vma *node)
 
 /* ---- set operations ---- */
 
+/* An unlinked copy of v, holding its own reference to v's object. */
+static struct vma *vma_new(const struct vma *v)
+{
+	struct vma *node = malloc(sizeof(*node));
+	if (!node)
+		return NULL;
+	*node = (struct vma){.start = v->start,
+			     .end = v->end,
+			     .prot = v->prot,
+			     .flags = v->flags,
+			     .shm = v->shm,
+			     .off = v->off,
+			     .height = 1};
+	shmem_get(node->shm);
+	return node;
+}
+
 /*
  * Link a copy of v after prev (NULL: first). Linux's vm.max_map_count caps
  * a process at 65530 mappings (ENOMEM), which also bounds the Sentry memory
@@ -152,11 +171,9 @@ static struct vma *vma_add(struct vma_set *s, const struct vma *v, struct vma *p
 {
 	if (s->n >= VMA_MAX_COUNT)
 		return ERR_PTR(-ENOMEM);
-	struct vma *node = malloc(sizeof(*node));
+	struct vma *node = vma_new(v);
 	if (!node)
 		return ERR_PTR(-ENOMEM);
-	*node = (struct vma){
-		.start = v->start, .end = v->end, .prot = v->prot, .flags = v->flags, .height = 1};
 	node->prev = prev;
 	node->next = prev ? prev->next : s->head;
 	if (node->next)
@@ -184,12 +201,15 @@ static void vma_del(struct vma_set *s, struct vma *v)
 	else
 		s->tail = v->prev;
 	s->n--;
+	shmem_put(v->shm);
 	free(v);
 }
 
+/* Adjacent, alike, and for shared memory the same object without a jump in offset. */
 static bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
-	return a->end == b->start && a->prot == b->prot && a->flags == b->flags;
+	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
+	       a->shm == b->shm && (!a->shm || b->off == vma_off(a, a->end));
 }
 
 int vma_insert(struct vma_set *s, struct vma v)
@@ -208,6 +228,7 @@ int vma_insert(struct vma_set *s, struct vma v)
 	}
 	if (next && vma_mergeable(&v, next)) {
 		next->start = v.start; /* still after prev: the order holds */
+		next->off = v.off;
 		return 0;
 	}
 	struct vma *node = vma_add(s, &v, prev);
@@ -219,6 +240,7 @@ static int vma_split_at(struct vma_set *s, struct vma *v, u64 addr)
 {
 	struct vma upper = *v;
 	upper.start = addr;
+	upper.off = v->shm ? vma_off(v, addr) : 0;
 	struct vma *node = vma_add(s, &upper, v);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
@@ -238,12 +260,14 @@ int vma_remove(struct vma_set *s, u64 start, u64 end)
 	}
 	while (v && v->start < end) {
 		struct vma *next = v->next;
-		if (v->start < start)
+		if (v->start < start) {
 			v->end = start;
-		else if (v->end > end)
+		} else if (v->end > end) {
+			v->off = v->shm ? vma_off(v, end) : 0;
 			v->start = end;
-		else
+		} else {
 			vma_del(s, v);
+		}
 		v = next;
 	}
 	return 0;
@@ -293,4 +317,44 @@ u64 vma_find_gap_down(struct vma_set *s, u64 len, u64 bottom, u64 top, u64 guard
 		next = prev;
 		prev = prev->prev;
 	}
+}
+
+/* A balanced tree of the n list nodes from *cur on, which it moves past them. */
+static struct vma *tree_build(struct vma **cur, size_t n)
+{
+	if (!n)
+		return NULL;
+	struct vma *left = tree_build(cur, n / 2);
+	struct vma *root = *cur;
+	*cur = root->next;
+	root->left = left;
+	root->right = tree_build(cur, n - n / 2 - 1);
+	fix_height(root);
+	return root;
+}
+
+int vma_set_copy(struct vma_set *dst, const struct vma_set *src,
+		 bool (*keep)(void *arg, struct vma *v), void *arg)
+{
+	/* Appending in address order and building the tree once avoids n rebalancing inserts. */
+	for (const struct vma *v = src->head; v; v = v->next) {
+		struct vma copy = *v;
+		if (!keep(arg, &copy))
+			continue;
+		struct vma *node = vma_new(&copy);
+		if (!node) {
+			vma_set_destroy(dst);
+			return -ENOMEM;
+		}
+		node->prev = dst->tail;
+		if (dst->tail)
+			dst->tail->next = node;
+		else
+			dst->head = node;
+		dst->tail = node;
+		dst->n++;
+	}
+	struct vma *cur = dst->head;
+	dst->root = tree_build(&cur, dst->n);
+	return 0;
 }

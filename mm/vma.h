@@ -12,10 +12,20 @@
 
 #include "lib/compiler.h"
 
+struct shmem;
+
 struct vma {
 	u64 start, end; /* [start, end), page-aligned */
 	u32 prot;	/* PROT_* */
 	u32 flags;	/* VMA_* */
+	/*
+	 * With VMA_SHARED: the object behind the pages and the offset in it
+	 * of start. The set holds a reference per VMA (taken when a copy is
+	 * linked, dropped when it is removed) and keeps off right as the VMA
+	 * is split, trimmed or merged. NULL and 0 for private memory.
+	 */
+	struct shmem *shm;
+	u64 off;
 	/*
 	 * vma.c's links. Callers may move start down or end up in place as
 	 * long as the VMA stays clear of its neighbours (the order is kept).
@@ -38,6 +48,7 @@ struct vma {
 #define VMA_SEQ_READ 2048  /* MADV_SEQUENTIAL */
 #define VMA_RAND_READ 4096 /* MADV_RANDOM */
 #define VMA_NOWRITE 8192   /* never writable: shared frames (Linux: no VM_MAYWRITE) */
+#define VMA_SHARED 16384   /* MAP_SHARED: pages come from shm, writes are seen by all */
 #define VMA_LOCK_MASK (VMA_LOCKED | VMA_LOCKONFAULT)
 
 #define VMA_MAX_COUNT 65530
@@ -50,6 +61,25 @@ struct vma_set {
 
 void vma_set_init(struct vma_set *s);
 void vma_set_destroy(struct vma_set *s);
+/*
+ * Fill the empty set dst with copies of src's VMAs, in O(n): keep(arg, v)
+ * sees each copy, may change its prot and flags, and returns false to
+ * leave it out. Copies are not merged with each other (as Linux's
+ * dup_mmap). On -ENOMEM dst is left empty.
+ */
+int vma_set_copy(struct vma_set *dst, const struct vma_set *src,
+		 bool (*keep)(void *arg, struct vma *v), void *arg) __must_check;
+
+static inline bool vma_is_shared(const struct vma *v)
+{
+	return v->flags & VMA_SHARED;
+}
+
+/* Offset in v's shared object of the page at addr. */
+static inline u64 vma_off(const struct vma *v, u64 addr)
+{
+	return v->off + (addr - v->start);
+}
 /* The VMA containing addr, or NULL. */
 struct vma *vma_find(struct vma_set *s, u64 addr);
 /* The first VMA with end > addr, or NULL. */

@@ -79,10 +79,10 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 		mflags |= MM_GROWSDOWN;
 	if (flags & MAP_LOCKED)
 		mflags |= MM_LOCKED;
-	/*
-	 * Linux ignores prot bits it does not know here (unlike mprotect).
-	 * MAP_SHARED anonymous memory is private until fork exists to share it.
-	 */
+	/* Shared anonymous memory stays shared with children across fork. */
+	if ((flags & LINUX_MAP_TYPE) != MAP_PRIVATE)
+		mflags |= MM_SHARED;
+	/* Linux ignores prot bits it does not know here (unlike mprotect). */
 	return mm_map_anon(task_mm(t), addr, len, prot & PROT_ALL, mflags);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A platform that records what mm maps, for the mm unit tests: a table of
- * the pages the platform would translate (va -> pa, prot), and fixtures
+ * A platform that records what mm maps, for the mm unit tests: per address
+ * space, a table of the pages it would translate (va -> pa, prot), and fixtures
  * that build an mm over a 64 MiB memory file and check, at teardown, that
  * every frame went back.
  */
@@ -21,47 +21,115 @@
 #include "mm/mm.h"
 
 #define P 0x1000ULL
-#define REC_MAX 4096
+/* Slots of each address space's table: open addressing, a power of two. */
+#define REC_SLOTS 32768
+#define REC_AS_MAX 3
 
 struct rec_entry {
 	u64 va, pa;
-	u32 prot;
+	u32 prot; /* 0: an empty slot (mm never maps a page with no access) */
+};
+
+/* One address space: what its page tables would translate. */
+struct rec_as {
+	struct platform_as base;
+	bool live;
+	size_t n;
+	struct rec_entry e[REC_SLOTS];
 };
 
 struct rec_platform {
 	struct platform base;
-	struct rec_entry e[REC_MAX];
-	size_t n;
+	struct rec_as as[REC_AS_MAX];
 };
 
 static struct rec_platform rec;
-static struct platform_as rec_as = {.p = &rec.base};
 
-static struct rec_entry *rec_find(u64 va)
+static size_t rec_hash(u64 va)
 {
-	for (size_t i = 0; i < rec.n; i++)
-		if (rec.e[i].va == va)
-			return &rec.e[i];
-	return NULL;
+	return ((va >> 12) * 0x9e3779b97f4a7c15ULL >> 32) & (REC_SLOTS - 1);
+}
+
+/* The slot holding va, or the empty one where it would go. */
+static struct rec_entry *rec_slot(struct rec_as *a, u64 va)
+{
+	size_t i = rec_hash(va);
+	while (a->e[i].prot && a->e[i].va != va)
+		i = (i + 1) & (REC_SLOTS - 1);
+	return &a->e[i];
+}
+
+static __attribute__((unused)) struct rec_entry *rec_lookup(struct rec_as *a, u64 va)
+{
+	struct rec_entry *e = rec_slot(a, va);
+	return e->prot ? e : NULL;
+}
+
+/* The table of mm's address space. */
+static __attribute__((unused)) struct rec_as *rec_of(struct mm *mm)
+{
+	return container_of(mm_platform_as(mm), struct rec_as, base);
+}
+
+/* The fixture's address space, the first one made. */
+static __attribute__((unused)) struct rec_entry *rec_find(u64 va)
+{
+	return rec_lookup(&rec.as[0], va);
+}
+
+/* Empty slot i and shift later entries of its cluster back (no tombstones). */
+static void rec_del_slot(struct rec_as *a, size_t i)
+{
+	size_t j = i;
+	a->n--;
+	for (;;) {
+		a->e[i].prot = 0;
+		for (;;) {
+			j = (j + 1) & (REC_SLOTS - 1);
+			if (!a->e[j].prot)
+				return;
+			size_t k = rec_hash(a->e[j].va);
+			/* Entry j stays if its home lies cyclically in (i, j]. */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		a->e[i] = a->e[j];
+		i = j;
+	}
 }
 
 static int rec_as_create(struct platform *p, struct platform_as **out)
 {
-	*out = &rec_as;
-	return 0;
+	for (size_t i = 0; i < REC_AS_MAX; i++) {
+		struct rec_as *a = &rec.as[i];
+		if (a->live)
+			continue;
+		memset(a->e, 0, sizeof(a->e));
+		a->n = 0;
+		a->live = true;
+		a->base.p = p;
+		*out = &a->base;
+		return 0;
+	}
+	return -ENOMEM;
 }
 
 static void rec_as_destroy(struct platform_as *as)
 {
-	rec.n = 0;
+	struct rec_as *a = container_of(as, struct rec_as, base);
+	a->live = false;
+	a->n = 0;
 }
 
 static int rec_as_map(struct platform_as *as, u64 va, u64 pa, u32 prot)
 {
-	struct rec_entry *e = rec_find(va);
-	if (!e) {
-		assert_true(rec.n < REC_MAX);
-		e = &rec.e[rec.n++];
+	struct rec_as *a = container_of(as, struct rec_as, base);
+	assert_true(prot != 0);
+	struct rec_entry *e = rec_slot(a, va);
+	if (!e->prot) {
+		assert_true(a->n < REC_SLOTS / 2);
+		a->n++;
 	}
 	*e = (struct rec_entry){va, pa, prot};
 	return 0;
@@ -69,12 +137,25 @@ static int rec_as_map(struct platform_as *as, u64 va, u64 pa, u32 prot)
 
 static void rec_as_unmap(struct platform_as *as, u64 va, u64 len)
 {
-	for (size_t i = 0; i < rec.n;) {
-		if (rec.e[i].va >= va && rec.e[i].va - va < len)
-			rec.e[i] = rec.e[--rec.n];
-		else
-			i++;
+	struct rec_as *a = container_of(as, struct rec_as, base);
+	if (len / P <= REC_SLOTS) {
+		for (u64 off = 0; off < len; off += P) {
+			struct rec_entry *e = rec_slot(a, va + off);
+			if (e->prot)
+				rec_del_slot(a, e - a->e);
+		}
+		return;
 	}
+	/* A huge range: find the victims first, as deleting moves entries. */
+	u64 *victims = malloc(REC_SLOTS * sizeof(u64));
+	size_t n = 0;
+	assert_non_null(victims);
+	for (size_t i = 0; i < REC_SLOTS; i++)
+		if (a->e[i].prot && a->e[i].va >= va && a->e[i].va - va < len)
+			victims[n++] = a->e[i].va;
+	for (size_t i = 0; i < n; i++)
+		rec_del_slot(a, rec_slot(a, victims[i]) - a->e);
+	free(victims);
 }
 
 static const struct platform_ops rec_ops = {
@@ -87,7 +168,8 @@ static const struct platform_ops rec_ops = {
 
 static int setup(void **state)
 {
-	memset(&rec, 0, sizeof(rec));
+	for (size_t i = 0; i < REC_AS_MAX; i++)
+		rec.as[i].live = false;
 	rec.base.ops = &rec_ops;
 	struct memfile *mf = memfile_create(64ULL << 20);
 	assert_false(IS_ERR(mf));

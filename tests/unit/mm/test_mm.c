@@ -102,9 +102,9 @@ static void test_mm_fault_around_bounded_by_vma(void **state)
 	assert_int_equal(mm_map_anon(mm, 0x700000, 64 * P, PROT_READ | PROT_WRITE, MM_FIXED),
 			 0x700000);
 	assert_int_equal(mm_map_anon(mm, 0x740000, 64 * P, PROT_READ, MM_FIXED), 0x740000);
-	size_t before = rec.n;
+	size_t before = rec.as[0].n;
 	assert_int_equal(mm_handle_fault(mm, 0x73f000, true, false), 0);
-	assert_int_equal(rec.n - before, 16); /* the aligned 64 KiB window, all in the VMA */
+	assert_int_equal(rec.as[0].n - before, 16); /* the aligned 64 KiB window, all in the VMA */
 	assert_int_equal(mm_rss_pages(mm), 16);
 	assert_int_equal(mm_unmap(mm, 0x700000, 128 * P), 0);
 	assert_int_equal(mm_rss_pages(mm), 0);

@@ -172,6 +172,61 @@ static void test_vma_many(void **state)
 	vma_set_destroy(&s);
 }
 
+/* The height of a subtree, failing unless it is a valid AVL tree in address order. */
+static int check_avl(const struct vma *n, u64 lo, u64 hi)
+{
+	if (!n)
+		return 0;
+	assert_true(n->start >= lo && n->end <= hi);
+	int l = check_avl(n->left, lo, n->start), r = check_avl(n->right, n->end, hi);
+	assert_true(l - r <= 1 && r - l <= 1);
+	assert_int_equal(n->height, 1 + MAX(l, r));
+	return n->height;
+}
+
+static bool keep_odd(void *arg, struct vma *v)
+{
+	int *seen = arg;
+	++*seen;
+	v->prot |= 4;
+	return (v->start / (2 * P)) & 1;
+}
+
+/* A copy is built in one pass, balanced, with the filter's choices and changes. */
+static void test_vma_copy_filters_and_balances(void **state)
+{
+	struct vma_set s, d;
+	vma_set_init(&s);
+	vma_set_init(&d);
+	const u64 n = 1000;
+	for (u64 i = 0; i < n; i++)
+		assert_int_equal(vma_insert(&s, mk(2 * i * P, (2 * i + 1) * P, i & 2)), 0);
+	int seen = 0;
+	assert_int_equal(vma_set_copy(&d, &s, keep_odd, &seen), 0);
+	assert_int_equal(seen, n);
+	assert_int_equal(d.n, n / 2);
+	check_avl(d.root, 0, ~0ULL);
+	size_t count = 0;
+	for (struct vma *v = d.head; v; v = v->next, count++) {
+		assert_true((v->start / (2 * P)) & 1);
+		assert_int_equal(v->prot & 4, 4);
+		assert_ptr_equal(vma_find(&d, v->start), v);
+		if (v->next)
+			assert_ptr_equal(v->next->prev, v);
+		else
+			assert_ptr_equal(d.tail, v);
+	}
+	assert_int_equal(count, n / 2);
+	assert_null(vma_find(&d, 0));
+	/* The copy is independent and behaves as any set. */
+	assert_int_equal(vma_remove(&d, 0, 100 * P), 0);
+	assert_int_equal(vma_insert(&d, mk(0, P, 0)), 0);
+	check_avl(d.root, 0, ~0ULL);
+	assert_int_equal(s.n, n);
+	vma_set_destroy(&d);
+	vma_set_destroy(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_vma_random_against_model),
 		cmocka_unit_test(test_vma_max_count),
 		cmocka_unit_test(test_vma_many),
+		cmocka_unit_test(test_vma_copy_filters_and_balances),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
