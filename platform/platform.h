@@ -100,6 +100,15 @@ struct platform_ops {
 	void (*ctx_interrupt)(struct platform_ctx *ctx);
 	/* Clear a pending interrupt (the owner thread has handled it). */
 	void (*ctx_clear_interrupt)(struct platform_ctx *ctx);
+	/*
+	 * The context's FP/SSE/AVX state in XSAVE standard format (what
+	 * XSAVE writes, fpstate_size bytes). Owner thread only, between
+	 * switches. set also serves fork (the child starts with the parent's).
+	 */
+	int (*ctx_get_fpstate)(struct platform_ctx *ctx, void *buf);
+	int (*ctx_set_fpstate)(struct platform_ctx *ctx, const void *buf);
+	/* The vCPU is not needed until the next switch (the task sleeps). */
+	void (*ctx_release)(struct platform_ctx *ctx);
 	/* Sum of every context's counters so far. Any thread; approximate while running. */
 	void (*stats)(struct platform *p, struct platform_stats *out);
 };
@@ -107,6 +116,12 @@ struct platform_ops {
 /* Every platform object starts with a pointer to its ops. */
 struct platform {
 	const struct platform_ops *ops;
+	/* Bytes of the XSAVE image ctx_get_fpstate writes (CPUID 0xD for our XCR0). */
+	u32 fpstate_size;
+	/* The XCR0 the guest runs with: which XSAVE components exist. */
+	u64 xcr0;
+	/* The FP state a new program starts with (fpstate_size bytes). */
+	const void *fpstate_init;
 };
 struct platform_as {
 	struct platform *p;

@@ -60,9 +60,12 @@ struct kvm_vcpu {
 	struct ring0_frame *frame; /* host view of the frame */
 	struct pt_store *queue;	   /* host view of the store queue */
 	enum vcpu_state state;
-	struct kvm_as *cur_as; /* address space whose CR3 is loaded */
-	u64 cur_fs, cur_gs;    /* FS/GS base currently in the vCPU */
-	bool busy;	       /* owned by a context */
+	struct kvm_as *cur_as;	  /* address space whose CR3 is loaded */
+	u64 cur_fs, cur_gs;	  /* FS/GS base currently in the vCPU */
+	bool busy;		  /* owned by a context */
+	struct kvm_ctx *fp_owner; /* whose FP registers the vCPU holds (pool.c) */
+	struct kvm_ctx *owner;	  /* the context holding it (busy) */
+	struct kvm_as *dead_as;	  /* destroyed while its CR3 was loaded here (pagetable.c) */
 	struct kvm_platform *kp;
 	struct platform_stats stats; /* written by the owning thread only */
 };
@@ -80,7 +83,10 @@ struct kvm_platform {
 	u64 pml4_upper[512]; /* upper-half PML4 entries shared by every as */
 	u64 kernel_pml4_pa;  /* a PML4 with only the upper half (start-up CR3) */
 
-	pthread_mutex_t lock; /* guards vcpus[], nvcpus */
+	pthread_mutex_t lock; /* guards vcpus[], nvcpus, and the pool (pool.c) */
+	pthread_cond_t vcpu_free;
+	struct kvm_xsave *fp_init;	 /* the FP state of a new program */
+	u64 ticket_next, ticket_serving; /* FIFO order of vCPU waiters */
 	unsigned max_vcpus;
 	unsigned nvcpus;
 	struct kvm_vcpu *vcpus[R0_MAX_VCPUS];
@@ -95,12 +101,17 @@ struct kvm_as {
 	struct pt_store *pending;
 	size_t npending, cap;
 	bool need_flush;
+	struct kvm_as *next_dead; /* in a vCPU's dead_as list */
 };
 
 struct kvm_ctx {
 	struct platform_ctx base;
 	struct kvm_platform *kp;
-	struct kvm_vcpu *vcpu;
+	struct kvm_vcpu *vcpu; /* held while running or handling an exit; NULL when released */
+	struct kvm_vcpu *last; /* the vCPU it ran on last (affinity) */
+	struct kvm_xsave *fp;  /* FP state while no vCPU holds it */
+	bool fp_saved;	       /* fp is current (else the vCPU fp_owner is) */
+	bool yield;	       /* a waiter asked for the vCPU (kp->lock) */
 	pthread_t thread;
 	int interrupt; /* atomic: a kick is pending */
 };
@@ -133,12 +144,22 @@ int kvm_as_create(struct platform *p, struct platform_as **out);
 void kvm_as_destroy(struct platform_as *pas);
 int kvm_as_map(struct platform_as *pas, u64 va, u64 pa, u32 prot);
 void kvm_as_unmap(struct platform_as *pas, u64 va, u64 len);
+/* Free the address spaces destroyed while v had them loaded (v's owner, before KVM_RUN). */
+void kvm_vcpu_reap_dead_as(struct kvm_vcpu *v);
 /* Move as's pending stores into v's queue; true if they did not all fit. */
 bool kvm_as_drain(struct kvm_as *as, struct kvm_vcpu *v);
 
-/* run.c */
+/* pool.c */
 int kvm_ctx_create(struct platform *p, struct platform_ctx **out);
 void kvm_ctx_destroy(struct platform_ctx *pctx);
+int kvm_ctx_acquire(struct kvm_ctx *ctx);
+void kvm_ctx_yield_if_asked(struct kvm_ctx *ctx);
+void kvm_ctx_release(struct platform_ctx *pctx);
+int kvm_ctx_get_fpstate(struct platform_ctx *pctx, void *buf);
+int kvm_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf);
+int kvm_fp_init(struct kvm_platform *kp, struct kvm_vcpu *v);
+
+/* run.c */
 enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as *pas,
 				   struct user_regs *regs, struct platform_fault *fault);
 void kvm_ctx_interrupt(struct platform_ctx *pctx);

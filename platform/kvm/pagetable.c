@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <string.h>
 
 #include "kvm_internal.h"
@@ -129,24 +130,78 @@ static void pt_free_level(struct kvm_as *as, u64 table_pa, int level)
 	as->kp->mem.free_frame(as->kp->mem.opaque, table_pa);
 }
 
+static void as_free(struct kvm_as *as)
+{
+	if (as->pml4_pa)
+		pt_free_level(as, as->pml4_pa, 3);
+	free(as->pending);
+	pthread_mutex_destroy(&as->lock);
+	free(as);
+}
+
+/* Point an idle vCPU's CR3 at the kernel-only tables. Caller owns v or holds kp->lock with v idle. */
+static int vcpu_forget_cr3(struct kvm_vcpu *v)
+{
+	struct kvm_sregs s;
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return kvm_ioctl_error("KVM_GET_SREGS");
+	s.cr3 = v->kp->kernel_pml4_pa;
+	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
+		return kvm_ioctl_error("KVM_SET_SREGS");
+	return 0;
+}
+
+void kvm_vcpu_reap_dead_as(struct kvm_vcpu *v)
+{
+	struct kvm_platform *kp = v->kp;
+	pthread_mutex_lock(&kp->lock);
+	struct kvm_as *dead = v->dead_as;
+	v->dead_as = NULL;
+	pthread_mutex_unlock(&kp->lock);
+	if (!dead)
+		return;
+	/* The next entry must go through ring0 and load a live CR3 again. */
+	if (vcpu_forget_cr3(v))
+		v->state = VCPU_BROKEN;
+	v->cur_as = NULL;
+	while (dead) {
+		struct kvm_as *next = dead->next_dead;
+		as_free(dead);
+		dead = next;
+	}
+}
+
 void kvm_as_destroy(struct platform_as *pas)
 {
 	if (!pas)
 		return;
 	struct kvm_as *as = to_kvm_as(pas);
 	struct kvm_platform *kp = as->kp;
+	bool deferred = false;
 
-	/* No vCPU may keep this CR3: the next switch loads its own. */
+	/*
+	 * A vCPU may still have this as's CR3 loaded, and resume through
+	 * ring0 code running under it: the tables must outlive that. An idle
+	 * vCPU gets the kernel tables now; a busy one (its owner may be
+	 * entering ring0 right now) frees them before its next entry.
+	 */
 	pthread_mutex_lock(&kp->lock);
-	for (unsigned i = 0; i < kp->nvcpus; i++)
-		if (kp->vcpus[i]->cur_as == as)
-			kp->vcpus[i]->cur_as = NULL;
+	for (unsigned i = 0; i < kp->nvcpus; i++) {
+		struct kvm_vcpu *v = kp->vcpus[i];
+		if (v->cur_as != as)
+			continue;
+		v->cur_as = NULL;
+		if (v->busy && !deferred) {
+			as->next_dead = v->dead_as;
+			v->dead_as = as;
+			deferred = true;
+		} else if (!v->busy && vcpu_forget_cr3(v)) {
+			v->state = VCPU_BROKEN;
+		}
+	}
 	pthread_mutex_unlock(&kp->lock);
-	if (as->pml4_pa)
-		pt_free_level(as, as->pml4_pa, 3);
-	free(as->pending);
-	pthread_mutex_destroy(&as->lock);
-	free(as);
+	if (!deferred)
+		as_free(as);
 }
 
 /* Walk to the last-level table for va, creating tables if create. */

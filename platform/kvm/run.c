@@ -74,48 +74,6 @@ int kvm_kick_init(void)
 	return 0;
 }
 
-int kvm_ctx_create(struct platform *p, struct platform_ctx **out)
-{
-	struct kvm_platform *kp = container_of(p, struct kvm_platform, base);
-	struct kvm_ctx *ctx = calloc(1, sizeof(*ctx));
-	if (!ctx)
-		return -ENOMEM;
-	ctx->base.p = p;
-	ctx->kp = kp;
-
-	pthread_mutex_lock(&kp->lock);
-	for (unsigned i = 0; i < kp->nvcpus && !ctx->vcpu; i++)
-		if (!kp->vcpus[i]->busy)
-			ctx->vcpu = kp->vcpus[i];
-	if (!ctx->vcpu && kp->nvcpus < kp->max_vcpus) {
-		struct kvm_vcpu *v = kvm_vcpu_create(kp, kp->nvcpus);
-		if (!IS_ERR(v))
-			ctx->vcpu = kp->vcpus[kp->nvcpus++] = v;
-	}
-	if (ctx->vcpu)
-		ctx->vcpu->busy = true;
-	pthread_mutex_unlock(&kp->lock);
-	if (!ctx->vcpu) {
-		/* TODO(tasks): a vCPU pool that blocks instead of failing. */
-		free(ctx);
-		return -EAGAIN;
-	}
-	ctx->thread = pthread_self();
-	*out = &ctx->base;
-	return 0;
-}
-
-void kvm_ctx_destroy(struct platform_ctx *pctx)
-{
-	if (!pctx)
-		return;
-	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
-	pthread_mutex_lock(&ctx->kp->lock);
-	ctx->vcpu->busy = false;
-	pthread_mutex_unlock(&ctx->kp->lock);
-	free(ctx);
-}
-
 void kvm_ctx_interrupt(struct platform_ctx *pctx)
 {
 	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
@@ -317,10 +275,15 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 {
 	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
 	struct kvm_as *as = container_of(pas, struct kvm_as, base);
-	struct kvm_vcpu *v = ctx->vcpu;
-	struct kvm_run *run = v->run;
 	bool prepared = false, in_ring0 = false;
 
+	kvm_ctx_yield_if_asked(ctx);
+	if (kvm_ctx_acquire(ctx))
+		return PLATFORM_DEAD;
+	struct kvm_vcpu *v = ctx->vcpu;
+	struct kvm_run *run = v->run;
+	if (v->dead_as)
+		kvm_vcpu_reap_dead_as(v);
 	if (v->state == VCPU_BROKEN)
 		return PLATFORM_DEAD;
 	kick_run = run;

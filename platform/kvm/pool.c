@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The vCPU pool. A context holds a vCPU only while its thread runs guest
+ * code or handles what stopped it; a task that sleeps gives it back, so
+ * a sandbox may have far more guest threads than vCPUs. vCPUs are created
+ * on demand up to R0_MAX_VCPUS: they are our resource, not the guest's
+ * CPU count (--cpus is what the guest is told).
+ *
+ * The FP/SSE/AVX registers live in the vCPU, so they move lazily: a vCPU
+ * remembers whose state it holds (fp_owner) and only when another context
+ * takes it is that state saved into its owner's buffer and the new
+ * owner's loaded (two ioctls; none while a thread keeps finding its
+ * last vCPU free, which is the common case).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "kvm_internal.h"
+#include "lib/log.h"
+
+static int xsave_get(struct kvm_vcpu *v, struct kvm_xsave *buf)
+{
+	return ioctl(v->fd, KVM_GET_XSAVE, buf) < 0 ? kvm_ioctl_error("KVM_GET_XSAVE") : 0;
+}
+
+static int xsave_set(struct kvm_vcpu *v, const struct kvm_xsave *buf)
+{
+	return ioctl(v->fd, KVM_SET_XSAVE, buf) < 0 ? kvm_ioctl_error("KVM_SET_XSAVE") : 0;
+}
+
+/* Called with kp->lock held. */
+static int fp_take(struct kvm_ctx *ctx, struct kvm_vcpu *v)
+{
+	struct kvm_ctx *old = v->fp_owner;
+	int ret = 0;
+
+	if (old == ctx)
+		return 0;
+	if (old) {
+		ret = xsave_get(v, old->fp);
+		if (ret)
+			return ret;
+		old->fp_saved = true;
+	}
+	ret = xsave_set(v, ctx->fp_saved ? ctx->fp : ctx->kp->fp_init);
+	if (ret)
+		return ret;
+	ctx->fp_saved = false;
+	v->fp_owner = ctx;
+	return 0;
+}
+
+static struct kvm_vcpu *pick_free(struct kvm_platform *kp, struct kvm_ctx *ctx)
+{
+	struct kvm_vcpu *any = NULL;
+	if (ctx->last && !ctx->last->busy)
+		return ctx->last;
+	for (unsigned i = 0; i < kp->nvcpus; i++) {
+		struct kvm_vcpu *v = kp->vcpus[i];
+		if (v->busy)
+			continue;
+		if (!v->fp_owner) /* nobody's FP state to save */
+			return v;
+		any = any ? any : v;
+	}
+	if (kp->nvcpus < kp->max_vcpus) {
+		struct kvm_vcpu *v = kvm_vcpu_create(kp, kp->nvcpus);
+		if (!IS_ERR(v))
+			return kp->vcpus[kp->nvcpus++] = v;
+		pr_warn_ratelimited("kvm: cannot create vCPU %u; waiting for a free one",
+				    kp->nvcpus);
+	}
+	return any;
+}
+
+/*
+ * Waiters take tickets, so the pool is first come, first served. A waiter
+ * that waits longer than a time slice interrupts the holders; a holder
+ * interrupted while others wait gives its vCPU up at its next switch
+ * (kvm_ctx_yield_if_asked), so a guest thread spinning in user mode
+ * cannot starve the others.
+ */
+#define SLICE_NS (10 * 1000 * 1000)
+
+static void ask_holders_to_yield(struct kvm_platform *kp)
+{
+	for (unsigned i = 0; i < kp->nvcpus; i++) {
+		struct kvm_ctx *owner = kp->vcpus[i]->owner;
+		if (owner && !owner->yield) {
+			owner->yield = true;
+			kvm_ctx_interrupt(&owner->base);
+		}
+	}
+}
+
+int kvm_ctx_acquire(struct kvm_ctx *ctx)
+{
+	struct kvm_platform *kp = ctx->kp;
+	struct kvm_vcpu *v;
+	int ret;
+
+	if (ctx->vcpu)
+		return 0;
+	pthread_mutex_lock(&kp->lock);
+	u64 ticket = kp->ticket_next++;
+	for (;;) {
+		if (ticket == kp->ticket_serving && (v = pick_free(kp, ctx)))
+			break;
+		if (!kp->nvcpus) {
+			kp->ticket_serving++;
+			pthread_mutex_unlock(&kp->lock);
+			return -EAGAIN;
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += SLICE_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&kp->vcpu_free, &kp->lock, &until) == ETIMEDOUT &&
+		    ticket == kp->ticket_serving)
+			ask_holders_to_yield(kp);
+	}
+	kp->ticket_serving++;
+	v->busy = true;
+	ret = fp_take(ctx, v);
+	if (ret) {
+		v->busy = false;
+	} else {
+		v->owner = ctx;
+		ctx->vcpu = ctx->last = v;
+		ctx->yield = false;
+	}
+	/* The next ticket may be able to go too (another free vCPU). */
+	pthread_cond_broadcast(&kp->vcpu_free);
+	pthread_mutex_unlock(&kp->lock);
+	return ret;
+}
+
+void kvm_ctx_yield_if_asked(struct kvm_ctx *ctx)
+{
+	struct kvm_platform *kp = ctx->kp;
+	if (!ctx->vcpu || !__atomic_load_n(&ctx->yield, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&kp->lock);
+	bool waiters = kp->ticket_next != kp->ticket_serving;
+	ctx->yield = false;
+	pthread_mutex_unlock(&kp->lock);
+	if (waiters)
+		kvm_ctx_release(&ctx->base);
+}
+
+void kvm_ctx_release(struct platform_ctx *pctx)
+{
+	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
+	struct kvm_platform *kp = ctx->kp;
+
+	if (!ctx->vcpu)
+		return;
+	pthread_mutex_lock(&kp->lock);
+	ctx->vcpu->busy = false;
+	ctx->vcpu->owner = NULL;
+	ctx->vcpu = NULL;
+	pthread_cond_broadcast(&kp->vcpu_free);
+	pthread_mutex_unlock(&kp->lock);
+}
+
+int kvm_ctx_create(struct platform *p, struct platform_ctx **out)
+{
+	struct kvm_platform *kp = container_of(p, struct kvm_platform, base);
+	struct kvm_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->fp = aligned_alloc(64, sizeof(*ctx->fp));
+	if (!ctx->fp) {
+		free(ctx);
+		return -ENOMEM;
+	}
+	ctx->base.p = p;
+	ctx->kp = kp;
+	ctx->thread = pthread_self();
+	*out = &ctx->base;
+	return 0;
+}
+
+void kvm_ctx_destroy(struct platform_ctx *pctx)
+{
+	if (!pctx)
+		return;
+	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
+	struct kvm_platform *kp = ctx->kp;
+
+	kvm_ctx_release(pctx);
+	pthread_mutex_lock(&kp->lock);
+	for (unsigned i = 0; i < kp->nvcpus; i++)
+		if (kp->vcpus[i]->fp_owner == ctx)
+			kp->vcpus[i]->fp_owner = NULL;
+	pthread_mutex_unlock(&kp->lock);
+	free(ctx->fp);
+	free(ctx);
+}
+
+int kvm_ctx_get_fpstate(struct platform_ctx *pctx, void *buf)
+{
+	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
+	struct kvm_platform *kp = ctx->kp;
+	const struct kvm_xsave *src = kp->fp_init;
+	int ret = 0;
+
+	pthread_mutex_lock(&kp->lock);
+	if (ctx->fp_saved) {
+		src = ctx->fp;
+	} else if (ctx->last && ctx->last->fp_owner == ctx) {
+		ret = xsave_get(ctx->last, ctx->fp);
+		src = ctx->fp;
+	}
+	if (!ret)
+		memcpy(buf, src->region, kp->base.fpstate_size);
+	pthread_mutex_unlock(&kp->lock);
+	return ret;
+}
+
+int kvm_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf)
+{
+	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
+	struct kvm_platform *kp = ctx->kp;
+	int ret = 0;
+
+	pthread_mutex_lock(&kp->lock);
+	memset(ctx->fp, 0, sizeof(*ctx->fp));
+	memcpy(ctx->fp->region, buf, kp->base.fpstate_size);
+	if (ctx->vcpu) {
+		/* Ours and live: load it now; KVM checks the header and XCR0 bits. */
+		ret = xsave_set(ctx->vcpu, ctx->fp);
+		ctx->vcpu->fp_owner = ret ? NULL : ctx;
+		ctx->fp_saved = ret != 0;
+	} else {
+		if (ctx->last && ctx->last->fp_owner == ctx)
+			ctx->last->fp_owner = NULL;
+		ctx->fp_saved = true;
+	}
+	pthread_mutex_unlock(&kp->lock);
+	return ret == -EINVAL ? -EINVAL : ret;
+}
+
+/*
+ * The state a new program starts with, taken from a fresh vCPU (the
+ * architectural reset state with our XCR0), and the size of its XSAVE
+ * image: the end of the furthest enabled component (CPUID 0xD).
+ */
+int kvm_fp_init(struct kvm_platform *kp, struct kvm_vcpu *v)
+{
+	kp->fp_init = aligned_alloc(64, sizeof(*kp->fp_init));
+	if (!kp->fp_init)
+		return -ENOMEM;
+	int ret = xsave_get(v, kp->fp_init);
+	if (ret)
+		return ret;
+	u32 size = 512 + 64; /* legacy area and XSAVE header */
+	for (unsigned c = 2; c < 64; c++) {
+		if (!(kp->xcr0 & (1ULL << c)))
+			continue;
+		u32 eax = 0xd, ebx, ecx = c, edx;
+		__asm__("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+		size = MAX(size, ebx + eax); /* offset + size */
+	}
+	kp->base.fpstate_size = MIN(size, (u32)sizeof(kp->fp_init->region));
+	kp->base.xcr0 = kp->xcr0;
+	kp->base.fpstate_init = kp->fp_init->region;
+	return 0;
+}
