@@ -14,6 +14,7 @@ struct global_opts {
 
 int cmd_do(const struct global_opts *g, int argc, char **argv);
 int cmd_selftest(const struct global_opts *g, int argc, char **argv);
+int cmd_gofer(const struct global_opts *g, int argc, char **argv);
 int cmd_help(const struct global_opts *g, int argc, char **argv);
 
 /* Parse "512M", "2G", "1048576" into bytes; 0 on a malformed size. */

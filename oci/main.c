@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
 	{"do", cmd_do, "run a program in a new sandbox, stdio wired through"},
 	{"selftest", cmd_selftest, "check this host's KVM with the platform self-tests"},
+	{"gofer", cmd_gofer, "serve a root file system to a Sentry over 9P (internal)"},
 	{"help", cmd_help, "this text; `help syscalls` lists syscall support"},
 };
 

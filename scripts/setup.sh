@@ -13,6 +13,8 @@ packages=(
 	liburing-dev libseccomp-dev libjansson-dev
 	# unit tests
 	libcmocka-dev
+	# gofer tests: a real 9P2000.L server to check our client against
+	diod
 	# hwkvm suite: kvm_amd inside a QEMU/TCG virtual machine (tests/hwkvm)
 	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils zstd
 	# benchmarks and debugging

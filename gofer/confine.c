@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The gofer's confinement, in the order it happens before the first request
+ * is read (gofer_run):
+ *
+ *  1. close every inherited descriptor but the socket and the log's, and
+ *     raise the descriptor limit to the hard limit (a fid is a descriptor);
+ *  2. new mount, network and IPC namespaces: the gofer has no network at all,
+ *     and nothing it mounts is seen outside;
+ *  3. a clone of the one mount that holds the root (not its submounts:
+ *     /proc, /sys or /dev under a host `/` stay out of reach), made
+ *     nosuid, nodev, and read-only for --ro, attached over the root itself;
+ *  4. pivot_root into it and detach the old root, so the host's tree is
+ *     gone from this namespace; chroot if pivot_root is refused;
+ *  5. (gofer_drop_privileges) drop every capability but the five the file
+ *     operations need, and set no_new_privs;
+ *  6. (seccomp.c) the syscall allowlist.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "gofer_internal.h"
+#include "lib/log.h"
+
+/* Log "<what>: <error>" for errno and return -errno, saved before logging. */
+static int __printf(1, 2) fail(const char *fmt, ...)
+{
+	int err = -errno;
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	pr_err("%s: %s", what, strerror(-err));
+	return err;
+}
+
+/* Close everything but keep[] (sorted ascending, no duplicates needed). */
+static void close_others(int *keep, int n)
+{
+	unsigned int from = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned int)keep[i] < from)
+			continue;
+		if ((unsigned int)keep[i] > from)
+			close_range(from, keep[i] - 1, 0);
+		from = keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Every fid holds a descriptor (and every directory above it one more):
+ * allow as many as the hard limit does. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			pr_warn("gofer: cannot raise the descriptor limit: %s", strerror(errno));
+	}
+}
+
+/* Step 3: an O_PATH descriptor of the prepared mount, attached over root. */
+static int prepare_root_mount(const char *root, bool ro)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0),
+	};
+	int fd = open_tree(AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (fd < 0)
+		return fail("gofer: cannot clone the mount of %s", root);
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+	    move_mount(fd, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		int err = fail("gofer: cannot set up the mount of %s", root);
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Step 4: make the mount fd our root. */
+static int enter_root(int mntfd, const char *root)
+{
+	if (fchdir(mntfd) < 0)
+		return fail("gofer: cannot enter %s", root);
+	/* pivot_root(".", ".") stacks the old root on the new one; unmounting
+	 * "." then takes the old root away (the runc/crun idiom). */
+	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+		if (umount2(".", MNT_DETACH) < 0)
+			return fail("gofer: cannot detach the old root");
+	} else {
+		pr_warn("gofer: pivot_root into %s: %s; using chroot", root, strerror(errno));
+		if (chroot(".") < 0)
+			return fail("gofer: chroot %s", root);
+	}
+	return chdir("/") < 0 ? fail("gofer: chdir /") : 0;
+}
+
+int gofer_confine(const struct gofer_config *cfg, int *rootfd)
+{
+	int keep[] = {STDERR_FILENO, cfg->sock, log_fd()};
+	char root[PATH_MAX];
+	int mntfd, err;
+
+	if (!realpath(cfg->root, root))
+		return fail("gofer: root %s", cfg->root);
+	umask(0); /* modes from the client are exact */
+	raise_fd_limit();
+	qsort(keep, ARRAY_SIZE(keep), sizeof(int), cmp_int);
+	close_others(keep, ARRAY_SIZE(keep));
+
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC) < 0)
+		return fail("gofer: cannot make new namespaces (the gofer must run as root)");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail("gofer: cannot make mounts private");
+	mntfd = prepare_root_mount(root, cfg->ro);
+	if (mntfd < 0)
+		return mntfd;
+	err = enter_root(mntfd, root);
+	close(mntfd);
+	if (err)
+		return err;
+	*rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return *rootfd < 0 ? fail("gofer: cannot open the new root") : 0;
+}
+
+/*
+ * The capabilities the gofer keeps, each for a reason. It acts for the
+ * Sentry, which has made its own permission checks: the gofer must reach
+ * every file of the root whatever its mode or owner.
+ */
+static const int kept_caps[] = {
+	CAP_CHOWN,	     /* give new files their creator's uid/gid; Tsetattr uid/gid */
+	CAP_DAC_OVERRIDE,    /* read and write files whatever their mode */
+	CAP_DAC_READ_SEARCH, /* search any directory; linkat(AT_EMPTY_PATH) for Tlink */
+	CAP_FOWNER,	     /* chmod, utimes and xattrs on files the gofer does not own */
+	CAP_FSETID,	     /* keep set-id bits through chmod/chown as the Sentry asked */
+};
+
+/* Step 5. Not CAP_MKNOD (no device nodes are made), not CAP_SYS_ADMIN
+ * (trusted.* xattrs are refused), not CAP_SYS_CHROOT (done by now). */
+int gofer_drop_privileges(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {0};
+	u64 keep = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kept_caps); i++)
+		keep |= 1ULL << kept_caps[i];
+	/* The bounding set first: dropping it needs CAP_SETPCAP, which goes
+	 * with the capset below. Stop at the first number the kernel does
+	 * not know. */
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;
+			return fail("gofer: cannot drop capability %d", cap);
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return fail("gofer: cannot clear ambient capabilities");
+	data[0].effective = data[0].permitted = (u32)keep;
+	data[1].effective = data[1].permitted = (u32)(keep >> 32);
+	if (syscall(SYS_capset, &hdr, data) < 0) {
+		return fail("gofer: cannot drop capabilities");
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		return fail("gofer: cannot set no_new_privs");
+	}
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The gofer: `runsk gofer`, one per container, serves the container's root
+ * file system to the Sentry as 9P2000.L over a unix stream socket, from
+ * inside its own confinement (confine.c, seccomp.c). README.md in this folder
+ * describes the protocol extension (donated file descriptors) and the
+ * confinement; client.h is the other end.
+ */
+#ifndef GOFER_GOFER_H
+#define GOFER_GOFER_H
+
+#include "lib/compiler.h"
+
+struct gofer_config {
+	const char *root; /* served as attach name "/" (or "") */
+	bool ro;	  /* every write to root gets EROFS */
+	int sock;	  /* connected AF_UNIX SOCK_STREAM socket; the gofer owns it */
+};
+
+/*
+ * Confine this process (mount namespace, pivot_root into cfg->root,
+ * capabilities, no_new_privs, seccomp), then serve cfg->sock until the peer
+ * closes it. Closes every other inherited descriptor except the log's.
+ * Must be called from a single-threaded process. Returns 0 once the peer has
+ * gone, or -errno if confinement failed (with a message logged); serving
+ * never fails: a bad peer gets Rlerror or is disconnected.
+ */
+int gofer_run(const struct gofer_config *cfg) __must_check;
+
+#endif

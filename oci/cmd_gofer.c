@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runsk gofer --root=DIR [--ro] --fd=N: serve DIR as 9P2000.L on the
+ * connected unix stream socket N (one end of a socketpair the runtime
+ * made), confined (gofer/README.md). Exits 0 when the peer closes N.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gofer/gofer.h"
+#include "lib/log.h"
+
+static void gofer_usage(FILE *out)
+{
+	fprintf(out, "usage: runsk gofer --root=DIR [--ro] --fd=N\n"
+		     "  --root=DIR   the tree to serve (attach name \"/\")\n"
+		     "  --ro         refuse every change with EROFS\n"
+		     "  --fd=N       a connected AF_UNIX SOCK_STREAM socket to serve\n"
+		     "  --debug, --debug-log=PATH  as for every command\n");
+}
+
+int cmd_gofer(const struct global_opts *gopt, int argc, char **argv)
+{
+	struct global_opts g = *gopt;
+	struct gofer_config cfg = {.sock = -1};
+	int err;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strncmp(a, "--root=", 7)) {
+			cfg.root = a + 7;
+		} else if (!strcmp(a, "--ro")) {
+			cfg.ro = true;
+		} else if (!strncmp(a, "--fd=", 5)) {
+			char *end;
+			long fd = strtol(a + 5, &end, 10);
+			if (*end || end == a + 5 || fd < 0 || fd > 1 << 20) {
+				fprintf(stderr, "runsk gofer: --fd=%s: give a descriptor number\n",
+					a + 5);
+				return 2;
+			}
+			cfg.sock = fd;
+		} else if (!strcmp(a, "--debug")) {
+			g.debug = true;
+		} else if (!strncmp(a, "--debug-log=", 12)) {
+			g.debug_log = a + 12;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			gofer_usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "runsk gofer: unknown flag %s — see `runsk gofer --help`\n",
+				a);
+			return 2;
+		}
+	}
+	if (!cfg.root || cfg.sock < 0) {
+		fprintf(stderr, "runsk gofer: give both --root=DIR and --fd=N — see `runsk gofer "
+				"--help`\n");
+		return 2;
+	}
+	if (log_init(g.debug_log, g.debug)) {
+		fprintf(stderr, "runsk gofer: cannot open the log %s\n", g.debug_log);
+		return 1;
+	}
+	err = gofer_run(&cfg);
+	return err ? 1 : 0;
+}
