@@ -10,10 +10,13 @@
 #include <pthread.h>
 
 #include "abi/linux/abi.h"
+#include "abi/linux/signal.h"
+#include "lib/list.h"
 #include "mm/mm.h"
 #include "platform/platform.h"
 #include "sentry/sentry.h"
 #include "profile.h"
+#include "wait.h"
 
 struct fdtable;
 struct fs_struct;
@@ -30,28 +33,122 @@ struct kernel {
 	int exit_status; /* the wait status of init, once it exits */
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
 	struct profile profile;
+
+	/*
+	 * The task lock: the PID table, the process tree, thread lists,
+	 * exit and wait state, and all signal state (pending sets, queues,
+	 * masks, dispositions). One lock, as these change together (a
+	 * signal to a group picks a thread; an exit reparents children and
+	 * signals the parent) and are off the hot path.
+	 */
+	pthread_mutex_t lock;
+	struct list_head groups;   /* every thread_group, live or zombie */
+	int last_pid;		   /* PIDs are handed out upwards from here */
+	struct thread_group *init; /* PID 1 */
+	int nr_tasks;		   /* host threads running tasks */
+	int done_fd;		   /* eventfd: nr_tasks went to 0 */
+};
+
+/* Signal dispositions, shared by threads (CLONE_SIGHAND). */
+struct sighand {
+	int refs; /* atomic */
+	struct linux_sigaction action[LINUX_NSIG];
+};
+
+/* A queued signal's siginfo. */
+struct sigqueue {
+	struct list_head node;
+	struct thread_group *tg; /* charged for it (SIGQUEUE_MAX) */
+	struct linux_siginfo info;
+};
+
+/*
+ * Pending signals: set has a bit per pending signal; queue holds their
+ * siginfo in arrival order (standard signals at most once, real-time
+ * signals once per send).
+ */
+struct sigpending {
+	u64 set;
+	struct list_head queue;
+};
+
+/*
+ * A process: the threads sharing a thread-group ID, and what POSIX says
+ * belongs to the process rather than the thread. Guarded by k->lock.
+ */
+struct thread_group {
+	int tgid;
+	int refs; /* tasks, and the parent's child list while not reaped */
+	struct task *leader;
+	struct list_head threads; /* struct task.tg_node, live threads */
+	int nr_threads;
+	struct thread_group *parent; /* NULL for init */
+	struct list_head children;   /* struct thread_group.sibling */
+	struct list_head sibling;
+	struct list_head node; /* in k->groups */
+	int pgid, sid;
+	int exit_signal; /* sent to the parent at exit (SIGCHLD, or clone's) */
+	u32 uid;	 /* real UID, for the parent's siginfo */
+	struct sigpending shared_pending;
+	int nr_queued; /* sigqueue entries of this process's signals */
+	/* exit_group or a fatal signal: every thread exits with this status. */
+	bool group_exiting;
+	int group_exit_status;
+	/* The whole group has exited and not yet been reaped. */
+	bool zombie;
+	int exit_status; /* wait status */
+	/* Stop and continue, reported once to a waiting parent (WUNTRACED/WCONTINUED). */
+	bool stopped;
+	int stop_signal;
+	bool report_stop, report_continue;
+	bool subreaper;
+	bool execed; /* setpgid on it by the parent is EACCES from now on */
+	/* Resource use: own threads that exited, and reaped children (RUSAGE_CHILDREN). */
+	u64 utime_ns, stime_ns, cutime_ns, cstime_ns;
+	u64 minflt, cminflt;
+	struct waitq child_wq; /* wait4/waitid of this process's threads */
 };
 
 struct task {
 	struct kernel *k;
+	struct thread_group *tg;
 	struct mm *mm;
 	struct platform_ctx *ctx;
 	struct fdtable *files;
 	struct fs_struct *fs; /* root, cwd, umask (sentry/vfs/vfs.h) */
+	struct sighand *sighand;
 	struct user_regs regs;
-	int tid, tgid, ppid;
+	int tid;
 	u32 uid, gid;
 	bool exiting;
+	bool zapped;	 /* atomic: another thread's execve ends this one */
 	int exit_status; /* wait status: (code << 8) or signal */
 	u64 clear_child_tid;
+	u64 set_child_tid; /* CLONE_CHILD_SETTID: written by the child as it starts */
 	u64 robust_list;
-	u64 sigmask;
-	struct linux_sigaction sigactions[LINUX_NSIG];
-	u64 minflt; /* page faults served (atomic) */
+	void *fpstate;		       /* FP state a new thread starts with (clone) */
+	struct vfork_done *vfork_done; /* our vfork parent waits on it */
+	u64 minflt;		       /* page faults served (atomic) */
 	bool dumpable;
 	bool no_new_privs;
 	char exe[4096];
 	char comm[16];
+	struct list_head tg_node;
+	pthread_t thread;
+
+	/* Signals: guarded by k->lock; sigpending is also read without it. */
+	u64 sigmask;
+	u64 saved_sigmask;    /* restored after a handler, for sigsuspend/ppoll */
+	bool restore_sigmask; /* saved_sigmask is live */
+	struct sigpending pending;
+	struct linux_stack altstack;
+	int sigpending; /* atomic: a signal can be delivered (or we must die) */
+
+	/* Sleeping (wait.h). */
+	pthread_mutex_t sleep_lock;
+	pthread_cond_t sleep_cond;
+	bool woken;
+	bool sleeping;
 };
 
 /* The guest's syscall arguments, in order. */
@@ -82,8 +179,37 @@ void syscall_dispatch(struct task *t);
 /* Load argv[0] into t's fresh address space and set t->regs for entry. */
 int exec_load(struct task *t, const char *const *argv, const char *const *envp) __must_check;
 
+/* An executable's bytes, from the sandbox's files or (until the gofer) the host. */
+struct exec_file {
+	u8 *data;
+	size_t len;
+	bool host_mapped; /* data is a host mmap, else malloc'ed */
+};
+int exec_file_from_host(const char *path, struct exec_file *exe) __must_check;
+void exec_file_free(struct exec_file *exe);
+
+/*
+ * execve's second half: load exe into a new address space and, if that
+ * worked, make it t's: other threads die, close-on-exec fds close,
+ * handlers reset. Returns -errno with t untouched if loading failed.
+ */
+int exec_replace(struct task *t, const struct exec_file *exe, const char *path,
+		 const char *const *argv, const char *const *envp) __must_check;
+/* The point of no return of execve (process.c). */
+void exec_commit(struct task *t, struct mm *mm, const char *path);
+
 /* Run t until it exits; returns its wait status. */
 int task_run(struct task *t);
+
+/*
+ * The task the calling host thread runs (NULL on other threads), for code
+ * reached through ops tables that do not pass it (file reads that block).
+ */
+struct task *task_current(void);
+void task_set_current(struct task *t);
+
+/* Give t's vCPU back to the pool until its next switch (before sleeping). */
+void task_release_cpu(struct task *t);
 
 /* Mark t (single-threaded today) as exiting with a wait status. */
 void task_exit(struct task *t, int wait_status);

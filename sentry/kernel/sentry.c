@@ -18,19 +18,13 @@
 #include <unistd.h>
 
 #include "kernel.h"
+#include "process.h"
+#include "signal.h"
 #include "lib/log.h"
 #include "sentry/vfs/vfs.h"
 
 /* Signals to runsk that stop the sandbox, as they would stop the program. */
 static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
-struct init_thread {
-	struct task *t;
-	const struct sandbox_config *cfg;
-	int done_fd;
-	int ret;
-	struct platform_ctx *volatile ctx; /* published for the main thread's kicks */
-};
 
 static int resolve_exe(const char *arg0, char *out, size_t len)
 {
@@ -87,12 +81,15 @@ static void inherit_ignored_signals(struct task *t)
 		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &old) < 0)
 			continue;
 		if (old.sa_handler == SIG_IGN)
-			t->sigactions[sig - 1].handler = (u64)(uintptr_t)SIG_IGN;
+			t->sighand->action[sig - 1].handler = LINUX_SIG_IGN;
 	}
 }
 
 static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 {
+	pthread_mutex_init(&k->lock, NULL);
+	list_init(&k->groups);
+	k->done_fd = eventfd(0, EFD_CLOEXEC);
 	k->ncpus = cfg->ncpus ? cfg->ncpus : 1;
 	k->strace = cfg->strace;
 	k->profile.on = cfg->profile_path != NULL;
@@ -111,32 +108,23 @@ static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 	}
 }
 
-static void *init_main(void *arg)
+/* Whether init ignores sig (then runsk's own copy of it does not stop the sandbox). */
+static bool init_ignores(struct kernel *k, int sig)
 {
-	struct init_thread *it = arg;
-	struct task *t = it->t;
-	struct platform *p = t->k->platform;
-
-	it->ret = p->ops->ctx_create(p, &t->ctx);
-	if (it->ret) {
-		pr_err("cannot create an execution context: %s", strerror(-it->ret));
-	} else {
-		__atomic_store_n(&it->ctx, t->ctx, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&t->k->killed, __ATOMIC_SEQ_CST))
-			p->ops->ctx_interrupt(t->ctx);
-		it->ret = task_run(t);
-		__atomic_store_n(&it->ctx, NULL, __ATOMIC_SEQ_CST);
-		p->ops->ctx_destroy(t->ctx);
+	bool ign = false;
+	pthread_mutex_lock(&k->lock);
+	if (k->init && !list_empty(&k->init->threads)) {
+		struct task *t = list_entry(k->init->threads.next, struct task, tg_node);
+		ign = t->sighand->action[sig - 1].handler == LINUX_SIG_IGN;
 	}
-	u64 one = 1;
-	ssize_t __unused w = write(it->done_fd, &one, sizeof(one));
-	return NULL;
+	pthread_mutex_unlock(&k->lock);
+	return ign;
 }
 
-/* Wait for init to exit, turning runsk's stop signals into a sandbox stop. */
-static void supervise(struct init_thread *it, int sfd)
+/* Wait for every task to exit, turning runsk's stop signals into a sandbox stop. */
+static void supervise(struct kernel *k, int sfd)
 {
-	struct pollfd pfd[2] = {{.fd = it->done_fd, .events = POLLIN},
+	struct pollfd pfd[2] = {{.fd = k->done_fd, .events = POLLIN},
 				{.fd = sfd, .events = POLLIN}};
 	for (;;) {
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
@@ -146,43 +134,36 @@ static void supervise(struct init_thread *it, int sfd)
 		struct signalfd_siginfo si;
 		if (pfd[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			/* A signal the program ignores would not stop it natively. */
-			const u64 *handler = &it->t->sigactions[si.ssi_signo - 1].handler;
-			if (__atomic_load_n(handler, __ATOMIC_RELAXED) == (u64)(uintptr_t)SIG_IGN) {
+			if (init_ignores(k, si.ssi_signo)) {
 				pr_debug("runsk got signal %u, which the program ignores",
 					 si.ssi_signo);
 				continue;
 			}
 			pr_debug("runsk got signal %u: stopping the sandbox", si.ssi_signo);
-			__atomic_store_n(&it->t->k->killed, (int)si.ssi_signo, __ATOMIC_SEQ_CST);
-			struct platform_ctx *ctx = __atomic_load_n(&it->ctx, __ATOMIC_SEQ_CST);
-			if (ctx)
-				ctx->p->ops->ctx_interrupt(ctx);
+			signal_kill_sandbox(k, si.ssi_signo);
 		}
 	}
 }
 
-static int run_init(struct kernel *k, struct task *t, const struct sandbox_config *cfg)
+static int run_init(struct kernel *k, struct task *t, bool *started)
 {
 	sigset_t set, old;
 	sigemptyset(&set);
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
 		sigaddset(&set, stop_signals[i]);
+	/* Task threads inherit this mask: only the supervisor takes these. */
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	struct init_thread it = {.t = t, .cfg = cfg, .done_fd = eventfd(0, EFD_CLOEXEC)};
-	pthread_t th;
-	int ret = sfd < 0 || it.done_fd < 0 ? -errno : 0;
+	int ret = sfd < 0 ? -errno : 0;
 	if (!ret)
-		ret = -pthread_create(&th, NULL, init_main, &it);
+		ret = task_start(t);
 	if (!ret) {
-		supervise(&it, sfd);
-		pthread_join(th, NULL);
-		ret = it.ret;
+		*started = true;
+		supervise(k, sfd);
+		ret = k->exit_status;
 	}
 	if (sfd >= 0)
 		close(sfd);
-	if (it.done_fd >= 0)
-		close(it.done_fd);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
@@ -194,28 +175,67 @@ static int wait_status_to_exit(int status)
 	return (status >> 8) & 0xff;
 }
 
-int sentry_run(const struct sandbox_config *cfg)
+/* Free the processes nobody will reap: init and the zombies it left. */
+static void kernel_release_groups(struct kernel *k)
 {
-	struct kernel k = {0};
-	struct task t = {.k = &k, .tid = 1, .tgid = 1, .ppid = 0, .dumpable = true};
-	struct platform_memory pm;
-	int ret;
+	struct thread_group *tg, *n;
+	pthread_mutex_lock(&k->lock);
+	list_for_each_entry_safe(tg, n, &k->groups, node) tg_reap_locked(k, tg);
+	pthread_mutex_unlock(&k->lock);
+}
 
-	kernel_init(&k, cfg);
-	signal(SIGPIPE, SIG_IGN); /* EPIPE from host writes is handled per call */
-	ret = resolve_exe(cfg->argv[0], t.exe, sizeof(t.exe));
+/* Build init's task: its files, root, credentials and program. */
+static int init_task_setup(struct kernel *k, struct task *t, const struct sandbox_config *cfg)
+{
+	int ret = resolve_exe(cfg->argv[0], t->exe, sizeof(t->exe));
 	if (ret) {
 		pr_err("%s: %s", cfg->argv[0], strerror(-ret));
 		return ret;
 	}
-	const char *base = strrchr(t.exe, '/');
+	const char *base = strrchr(t->exe, '/');
 	/* comm is the first 15 bytes of the name, as Linux truncates it. */
-	const char *name = base ? base + 1 : t.exe;
-	memcpy(t.comm, name, MIN(strlen(name), sizeof(t.comm) - 1));
-	inherit_ignored_signals(&t);
-	t.uid = getuid();
-	t.gid = getgid();
+	const char *name = base ? base + 1 : t->exe;
+	memcpy(t->comm, name, MIN(strlen(name), sizeof(t->comm) - 1));
+	t->uid = getuid();
+	t->gid = getgid();
+	t->sighand = sighand_alloc();
+	if (!t->sighand)
+		return -ENOMEM;
+	inherit_ignored_signals(t);
+	t->mm = mm_create(k->mf, k->platform);
+	if (IS_ERR(t->mm)) {
+		ret = PTR_ERR(t->mm);
+		t->mm = NULL;
+		return ret;
+	}
+	task_update_mm_limits(t);
+	t->files = fdtable_create();
+	ret = t->files ? stdio_install(t->files) : -ENOMEM;
+	if (ret)
+		return ret;
+	t->fs = vfs_sandbox_root(k->cwd, t->uid, t->gid);
+	if (IS_ERR(t->fs)) {
+		ret = PTR_ERR(t->fs);
+		t->fs = NULL;
+		return ret;
+	}
+	ret = task_register_init(t);
+	if (!ret)
+		ret = exec_load(t, cfg->argv, cfg->envp);
+	return ret;
+}
 
+int sentry_run(const struct sandbox_config *cfg)
+{
+	struct kernel k = {0};
+	struct platform_memory pm;
+	struct task *t = NULL;
+	int ret;
+
+	kernel_init(&k, cfg);
+	if (k.done_fd < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN); /* EPIPE from host writes is handled per call */
 	k.mf = memfile_create(cfg->memory);
 	if (IS_ERR(k.mf))
 		return PTR_ERR(k.mf);
@@ -225,41 +245,36 @@ int sentry_run(const struct sandbox_config *cfg)
 	if (ret)
 		goto out_mf;
 	pr_debug("sandbox: platform %s ready", k.platform->ops->name);
-	t.mm = mm_create(k.mf, k.platform);
-	if (IS_ERR(t.mm)) {
-		ret = PTR_ERR(t.mm);
-		t.mm = NULL;
-		goto out_platform;
-	}
-	task_update_mm_limits(&t);
-	t.files = fdtable_create();
-	ret = t.files ? stdio_install(t.files) : -ENOMEM;
+	t = task_alloc(&k);
+	ret = t ? init_task_setup(&k, t, cfg) : -ENOMEM;
 	if (!ret) {
-		t.fs = vfs_sandbox_root(k.cwd, t.uid, t.gid);
-		ret = IS_ERR(t.fs) ? PTR_ERR(t.fs) : 0;
-		if (ret)
-			t.fs = NULL;
-	}
-	if (!ret)
-		ret = exec_load(&t, cfg->argv, cfg->envp);
-	if (!ret) {
-		pr_debug("sandbox: %s loaded, starting it", t.exe);
-		ret = run_init(&k, &t, cfg);
+		pr_debug("sandbox: %s loaded, starting it", t->exe);
+		bool started = false;
+		ret = run_init(&k, t, &started);
+		if (started)
+			t = NULL; /* the task frees itself as it exits */
 		pr_debug("sandbox: init exited with wait status %#x", ret);
 	}
 	if (ret >= 0)
 		ret = wait_status_to_exit(ret);
 	if (ret >= 0 && cfg->profile_path) {
-		int err = profile_write(&k, cfg->profile_path, t.exe);
+		int err = profile_write(&k, cfg->profile_path, cfg->argv[0]);
 		if (err)
 			pr_err("--profile=%s: %s", cfg->profile_path, strerror(-err));
 	}
-	fdtable_destroy(t.files);
-	fs_struct_put(t.fs);
-	mm_destroy(t.mm);
-out_platform:
+	if (t) {
+		/* Set up but never started: undo by hand. */
+		fdtable_destroy(t->files);
+		fs_struct_put(t->fs);
+		mm_put(t->mm);
+		sighand_put(t->sighand);
+		free(t);
+	}
+	kernel_release_groups(&k);
 	platform_destroy(k.platform);
 out_mf:
 	memfile_destroy(k.mf);
+	if (k.done_fd >= 0)
+		close(k.done_fd);
 	return ret;
 }

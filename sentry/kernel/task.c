@@ -3,9 +3,10 @@
  * The task loop: switch into the guest, handle what stopped it, repeat.
  */
 #include <errno.h>
-#include <signal.h>
 
 #include "kernel.h"
+#include "process.h"
+#include "signal.h"
 #include "lib/log.h"
 
 /* mm enforces the rlimits that concern memory; the kernel owns their values. */
@@ -24,6 +25,12 @@ void task_update_mm_limits(struct task *t)
 	mm_set_limits(t->mm, &l);
 }
 
+void task_release_cpu(struct task *t)
+{
+	if (t->ctx && t->ctx->p->ops->ctx_release)
+		t->ctx->p->ops->ctx_release(t->ctx);
+}
+
 void task_exit(struct task *t, int wait_status)
 {
 	t->exiting = true;
@@ -32,41 +39,32 @@ void task_exit(struct task *t, int wait_status)
 
 void task_sigpipe(struct task *t)
 {
-	/* TODO(signals): deliver to a handler; until then only SIG_DFL acts. */
-	if (t->sigactions[SIGPIPE - 1].handler == (u64)(uintptr_t)SIG_DFL)
-		task_exit(t, SIGPIPE);
+	struct linux_siginfo info = siginfo_user(t, LINUX_SIGPIPE, LINUX_SI_USER);
+	signal_send_thread(t, &info);
 }
 
-/* The signal Linux sends for an exception vector taken in user mode. */
-static int exception_signal(u32 vector)
+/* The signal, code and address Linux reports for an exception taken in user mode. */
+static struct linux_siginfo exception_siginfo(const struct task *t, u32 vector)
 {
+	u64 rip = t->regs.rip;
 	switch (vector) {
-	case 0:	 /* #DE */
+	case 0: /* #DE */
+		return siginfo_kernel(LINUX_SIGFPE, LINUX_FPE_INTDIV, rip);
 	case 16: /* #MF */
 	case 19: /* #XM */
-		return SIGFPE;
+		return siginfo_kernel(LINUX_SIGFPE, 0, rip);
 	case 1: /* #DB */
-	case 3: /* #BP */
-		return SIGTRAP;
+		return siginfo_kernel(LINUX_SIGTRAP, LINUX_TRAP_BRKPT, rip);
+	case 3: /* #BP: int3 reports SI_KERNEL on x86-64 */
+		return siginfo_kernel(LINUX_SIGTRAP, LINUX_SI_KERNEL, 0);
 	case 6: /* #UD */
-		return SIGILL;
+		return siginfo_kernel(LINUX_SIGILL, LINUX_ILL_ILLOPN, rip);
 	case 12: /* #SS */
 	case 17: /* #AC */
-		return SIGBUS;
+		return siginfo_kernel(LINUX_SIGBUS, LINUX_SI_KERNEL, 0);
 	default: /* #GP, #OF, #BR, #NP and the rest */
-		return SIGSEGV;
+		return siginfo_kernel(LINUX_SIGSEGV, LINUX_SI_KERNEL, 0);
 	}
-}
-
-/*
- * A synchronous signal the program cannot handle yet (delivery comes
- * with the signals work): it dies the way Linux kills it by default.
- */
-static void task_force_signal(struct task *t, int sig, u64 addr)
-{
-	pr_debug("tid %d: killed by signal %d at rip %#llx addr %#llx", t->tid, sig,
-		 (unsigned long long)t->regs.rip, (unsigned long long)addr);
-	task_exit(t, sig);
 }
 
 static void task_handle_fault(struct task *t, const struct platform_fault *f)
@@ -84,10 +82,25 @@ static void task_handle_fault(struct task *t, const struct platform_fault *f)
 	if (ret == -ENOMEM) {
 		pr_warn_ratelimited("tid %d: out of memory at %#llx: SIGKILL", t->tid,
 				    (unsigned long long)f->addr);
-		task_exit(t, SIGKILL);
+		task_group_exit(t, LINUX_SIGKILL);
 		return;
 	}
-	task_force_signal(t, SIGSEGV, f->addr);
+	pr_debug("tid %d: SIGSEGV at rip %#llx addr %#llx", t->tid, (unsigned long long)t->regs.rip,
+		 (unsigned long long)f->addr);
+	struct linux_siginfo info;
+	if (ret == -EIO) /* past the end of the object a shared mapping maps */
+		info = siginfo_kernel(LINUX_SIGBUS, LINUX_BUS_ADRERR, f->addr);
+	else
+		info = siginfo_kernel(LINUX_SIGSEGV,
+				      ret == -EACCES ? LINUX_SEGV_ACCERR : LINUX_SEGV_MAPERR,
+				      f->addr);
+	signal_force(t, &info);
+}
+
+static bool syscall_needs_signal_work(struct task *t)
+{
+	long r = (long)t->regs.rax;
+	return task_signal_pending(t) || (r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK);
 }
 
 int task_run(struct task *t)
@@ -95,6 +108,12 @@ int task_run(struct task *t)
 	struct platform_fault fault;
 
 	while (!t->exiting) {
+		/* Signals sent before the task ever ran, or after a fault or kick. */
+		if (task_signal_pending(t)) {
+			signal_deliver(t, false);
+			if (t->exiting)
+				break;
+		}
 		u64 start = t->k->profile.on ? profile_now_ns() : 0;
 		enum platform_event ev =
 			platform_switch(t->ctx, mm_platform_as(t->mm), &t->regs, &fault);
@@ -103,24 +122,27 @@ int task_run(struct task *t)
 		switch (ev) {
 		case PLATFORM_SYSCALL:
 			syscall_dispatch(t);
+			if (!t->exiting && syscall_needs_signal_work(t))
+				signal_deliver(t, true);
 			break;
 		case PLATFORM_FAULT:
 			task_handle_fault(t, &fault);
 			break;
-		case PLATFORM_EXCEPTION:
-			task_force_signal(t, exception_signal(fault.vector), t->regs.rip);
+		case PLATFORM_EXCEPTION: {
+			struct linux_siginfo info = exception_siginfo(t, fault.vector);
+			pr_debug("tid %d: exception %u at rip %#llx", t->tid, fault.vector,
+				 (unsigned long long)t->regs.rip);
+			signal_force(t, &info);
 			break;
+		}
 		case PLATFORM_INTERRUPTED:
 			t->ctx->p->ops->ctx_clear_interrupt(t->ctx);
 			break;
 		case PLATFORM_DEAD:
 			pr_err("tid %d: the platform stopped this sandbox (see above)", t->tid);
-			task_exit(t, SIGKILL);
+			task_group_exit(t, LINUX_SIGKILL);
 			break;
 		}
-		int killed = __atomic_load_n(&t->k->killed, __ATOMIC_SEQ_CST);
-		if (killed && !t->exiting)
-			task_exit(t, killed);
 	}
 	return t->exit_status;
 }

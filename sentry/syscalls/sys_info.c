@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Identity and system information: ids, uname, rlimits, affinity,
+ * Identity and system information: user ids, uname, rlimits, affinity,
  * randomness. (getcwd and readlink live with the file syscalls.)
  */
 #include <errno.h>
@@ -10,21 +10,6 @@
 #include <fcntl.h>
 
 #include "syscalls.h"
-
-long sys_getpid(struct task *t, const struct syscall_args *a)
-{
-	return t->tgid;
-}
-
-long sys_gettid(struct task *t, const struct syscall_args *a)
-{
-	return t->tid;
-}
-
-long sys_getppid(struct task *t, const struct syscall_args *a)
-{
-	return t->ppid;
-}
 
 long sys_getuid(struct task *t, const struct syscall_args *a)
 {
@@ -68,7 +53,7 @@ long sys_prlimit64(struct task *t, const struct syscall_args *a)
 
 	if (res >= LINUX_RLIM_NLIMITS)
 		return -EINVAL;
-	if (pid && pid != t->tgid)
+	if (pid && pid != t->tg->tgid)
 		return -ESRCH;
 	r = &t->k->rlimits[res];
 	if (a->a[2]) {

@@ -2,6 +2,7 @@
 /* Thread state: exit, TLS (arch_prctl), tid address, robust list, rseq. */
 #include <errno.h>
 
+#include "sentry/kernel/process.h"
 #include "syscalls.h"
 
 #define ARCH_SET_GS 0x1001
@@ -13,14 +14,16 @@
 
 long sys_exit(struct task *t, const struct syscall_args *a)
 {
-	/* One thread per process today: the last thread's exit ends the group. */
+	/* This thread only; the last thread's status is the process's. */
 	task_exit(t, (arg_int(a, 0) & 0xff) << 8);
 	return 0;
 }
 
 long sys_exit_group(struct task *t, const struct syscall_args *a)
 {
-	task_exit(t, (arg_int(a, 0) & 0xff) << 8);
+	int status = (arg_int(a, 0) & 0xff) << 8;
+	task_group_exit(t, status);
+	task_exit(t, status);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "file.h"
 
 struct fdtable {
+	int refs;	      /* atomic: tasks sharing it (CLONE_FILES) */
 	pthread_mutex_t lock; /* guards fds and cloexec */
 	struct file *fds[FDTABLE_MAX];
 	bool cloexec[FDTABLE_MAX];
@@ -14,14 +15,60 @@ struct fdtable {
 struct fdtable *fdtable_create(void)
 {
 	struct fdtable *t = calloc(1, sizeof(*t));
-	if (t)
+	if (t) {
+		t->refs = 1;
 		pthread_mutex_init(&t->lock, NULL);
+	}
 	return t;
+}
+
+struct fdtable *fdtable_share(struct fdtable *t)
+{
+	__atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+struct fdtable *fdtable_copy(struct fdtable *src)
+{
+	struct fdtable *t = fdtable_create();
+	if (!t)
+		return NULL;
+	pthread_mutex_lock(&src->lock);
+	for (int i = 0; i < FDTABLE_MAX; i++) {
+		if (src->fds[i]) {
+			t->fds[i] = file_get(src->fds[i]);
+			t->cloexec[i] = src->cloexec[i];
+		}
+	}
+	pthread_mutex_unlock(&src->lock);
+	return t;
+}
+
+void fdtable_close_on_exec(struct fdtable *t)
+{
+	struct file *closed[64];
+	int n;
+
+	/* file_put may call into a file system: never under the table lock. */
+	do {
+		n = 0;
+		pthread_mutex_lock(&t->lock);
+		for (int i = 0; i < FDTABLE_MAX && n < (int)ARRAY_SIZE(closed); i++) {
+			if (t->fds[i] && t->cloexec[i]) {
+				closed[n++] = t->fds[i];
+				t->fds[i] = NULL;
+				t->cloexec[i] = false;
+			}
+		}
+		pthread_mutex_unlock(&t->lock);
+		for (int i = 0; i < n; i++)
+			file_put(closed[i]);
+	} while (n == (int)ARRAY_SIZE(closed));
 }
 
 void fdtable_destroy(struct fdtable *t)
 {
-	if (!t)
+	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (int i = 0; i < FDTABLE_MAX; i++)
 		file_put(t->fds[i]);

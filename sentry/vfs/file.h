@@ -26,6 +26,7 @@ struct inode;
 struct mount;
 struct dentry;
 struct dir_context;
+struct poll_table;
 
 /* A place in the mount tree. Holders of a path hold a reference on both. */
 struct path {
@@ -53,7 +54,9 @@ struct kstat {
  *
  * A NULL op means: open nothing to do; read/write -EINVAL; llseek -ESPIPE;
  * iterate -ENOTDIR; fsync -EINVAL; ioctl -ENOTTY; stat: ask the inode
- * (files with a path), else -EBADF; release nothing to free.
+ * (files with a path), else -EBADF; release nothing to free; poll: always
+ * ready for reading and writing (POLL_DEFAULT_MASK, as Linux); fcntl
+ * -EBADF (what Linux answers the pipe size commands on a non-pipe).
  */
 struct file_ops {
 	int (*open)(struct inode *inode, struct file *f);
@@ -66,6 +69,14 @@ struct file_ops {
 	int (*fsync)(struct file *f);
 	long (*ioctl)(struct task *t, struct file *f, unsigned cmd, uaddr_t arg);
 	int (*stat)(struct file *f, struct kstat *st);
+	/*
+	 * Readiness (sentry/vfs/poll.h): the LINUX_POLL* events that hold
+	 * now; with a poll_table, first poll_wait() on every waitq woken when
+	 * they may change. Must not block.
+	 */
+	u32 (*poll)(struct file *f, struct poll_table *pt);
+	/* fcntl commands only some files know (F_GETPIPE_SZ, F_SETPIPE_SZ). */
+	long (*fcntl)(struct file *f, int cmd, u64 arg);
 	/* Free what the file system attached; the VFS frees the file itself. */
 	void (*release)(struct file *f);
 };
@@ -75,6 +86,14 @@ struct file_ops {
 #define FMODE_WRITE 0x2u
 #define FMODE_STREAM 0x4u /* no VFS-kept position (read/write pass pos NULL) */
 #define FMODE_PATH 0x8u	  /* O_PATH: only a place, no I/O */
+/*
+ * read/write see a syscall's iovecs gathered into one buffer, one op call
+ * per 64 KiB: a pipe read returns what is there instead of blocking for
+ * the next iovec, and a write of up to PIPE_BUF bytes from several iovecs
+ * stays one atomic write. Stream files only; they fail a write from a bad
+ * buffer as a whole (never partial_copy).
+ */
+#define FMODE_GATHER 0x10u
 
 struct file {
 	const struct file_ops *ops;
@@ -111,7 +130,14 @@ struct file *hostfile_create(int host_fd, u32 flags);
 
 struct fdtable;
 struct fdtable *fdtable_create(void);
+/* Drop a reference; the last one closes every fd. NULL-safe. */
 void fdtable_destroy(struct fdtable *t);
+/* Another reference to t (clone with CLONE_FILES). */
+struct fdtable *fdtable_share(struct fdtable *t);
+/* A copy sharing the open files (fork; unshare(CLONE_FILES)). NULL if out of memory. */
+struct fdtable *fdtable_copy(struct fdtable *src);
+/* Close every close-on-exec fd (execve). */
+void fdtable_close_on_exec(struct fdtable *t);
 /* A new reference to the file at fd, or NULL (-EBADF). */
 struct file *fdtable_get(struct fdtable *t, int fd);
 /* Install f (reference consumed) at exactly fd, replacing what was there. */
@@ -127,5 +153,7 @@ int fdtable_set_cloexec(struct fdtable *t, int fd, bool cloexec) __must_check;
 /* Host data I/O through io_uring (one ring per host thread). */
 ssize_t hostio_read(int fd, void *buf, size_t len, const s64 *pos);
 ssize_t hostio_write(int fd, const void *buf, size_t len, const s64 *pos);
+/* The host's poll(2) events of fd among events, without blocking; or -errno. */
+int hostio_poll(int fd, u32 events);
 
 #endif

@@ -27,6 +27,18 @@ struct fs_struct *fs_struct_get(struct fs_struct *fs)
 	return fs;
 }
 
+struct fs_struct *fs_struct_copy(struct fs_struct *src)
+{
+	struct path root, cwd;
+	fs_struct_paths(src, &root, &cwd);
+	struct fs_struct *fs = fs_struct_create(&root, &cwd);
+	path_put(&root);
+	path_put(&cwd);
+	if (fs)
+		fs->umask = fs_struct_umask_get(src);
+	return fs;
+}
+
 void fs_struct_put(struct fs_struct *fs)
 {
 	if (!fs || __atomic_sub_fetch(&fs->refs, 1, __ATOMIC_ACQ_REL) > 0)

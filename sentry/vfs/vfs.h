@@ -300,6 +300,8 @@ struct fs_struct {
 /* A new fs_struct at root and cwd (references taken), umask 022. */
 struct fs_struct *fs_struct_create(const struct path *root, const struct path *cwd);
 struct fs_struct *fs_struct_get(struct fs_struct *fs);
+/* A separate copy of src's root, cwd and umask (clone without CLONE_FS). NULL if out of memory. */
+struct fs_struct *fs_struct_copy(struct fs_struct *src);
 void fs_struct_put(struct fs_struct *fs);
 /* New references to fs's root and cwd. */
 void fs_struct_paths(struct fs_struct *fs, struct path *root, struct path *cwd);

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * execve and execveat: copy the arguments in, find the program (through
+ * `#!` interpreters), and hand it to the loader.
+ *
+ * The program's bytes come from the sandbox's file system. Until the
+ * gofer serves the container's root, a path the sandbox does not have is
+ * looked up on the host as well, as `runsk do` starts its first program;
+ * that fallback goes away with the gofer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cleanup.h"
+#include "lib/log.h"
+#include "sentry/kernel/process.h"
+#include "sentry/vfs/vfs.h"
+#include "sys_path.h"
+#include "syscalls.h"
+
+#define MAX_ARG_STRLEN (32 * PAGE_SIZE) /* one argument or variable, as Linux */
+#define ARG_BYTES_MAX (2ULL << 20)	/* a quarter of the 8 MiB stack limit */
+#define MAX_ARG_COUNT 0x7fffffff
+#define INTERP_DEPTH_MAX 4 /* BINPRM_MAX_RECURSION: #! of #! of ... */
+#define EXEC_SIZE_MAX (1ULL << 30)
+#define SHEBANG_MAX 256 /* BINPRM_BUF_SIZE: the #! line Linux reads */
+
+/* A NULL-terminated vector of strings copied from the guest. */
+struct strvec {
+	char **v;
+	size_t n, cap;
+};
+
+static void strvec_free(struct strvec *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int strvec_insert(struct strvec *s, size_t at, const char *str)
+{
+	if (s->n + 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		char **v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	char *dup = strdup(str);
+	if (!dup)
+		return -ENOMEM;
+	memmove(&s->v[at + 1], &s->v[at], (s->n - at) * sizeof(*s->v));
+	s->v[at] = dup;
+	s->n++;
+	s->v[s->n] = NULL;
+	return 0;
+}
+
+static int strvec_copy_in(struct task *t, uaddr_t uvec, struct strvec *s, size_t *total)
+{
+	_cleanup_free_ char *buf = malloc(MAX_ARG_STRLEN);
+	if (!buf)
+		return -ENOMEM;
+	/* A NULL argv or envp is an empty one (Linux warns and accepts it). */
+	for (u64 i = 0; uvec.addr; i++) {
+		u64 p;
+		if (i >= MAX_ARG_COUNT)
+			return -E2BIG;
+		if (mm_copy_from_user(t->mm, &p, uaddr(uvec.addr + i * 8), sizeof(p)))
+			return -EFAULT;
+		if (!p)
+			break;
+		long len = mm_strncpy_from_user(t->mm, buf, uaddr(p), MAX_ARG_STRLEN);
+		if (len == -ENAMETOOLONG)
+			return -E2BIG;
+		if (len < 0)
+			return len;
+		/* Counted as Linux does: each string with its NUL, and its pointer. */
+		*total += len + 1 + sizeof(u64);
+		if (*total > ARG_BYTES_MAX)
+			return -E2BIG;
+		int ret = strvec_insert(s, s->n, buf);
+		if (ret)
+			return ret;
+	}
+	if (!s->v && !(s->v = calloc(1, sizeof(*s->v))))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Read the whole regular file f into a fresh buffer. */
+static int read_file(struct file *f, struct exec_file *exe)
+{
+	struct kstat st;
+	int ret = vfs_getattr(&f->path, &st);
+	if (ret)
+		return ret;
+	if ((st.mode & 0170000) != 0100000)
+		return -EACCES;
+	if (st.size > (s64)EXEC_SIZE_MAX)
+		return -E2BIG;
+	exe->len = st.size;
+	exe->data = malloc(exe->len ? exe->len : 1);
+	if (!exe->data)
+		return -ENOMEM;
+	s64 pos = 0;
+	size_t done = 0;
+	while (done < exe->len) {
+		ssize_t n = vfs_read(f, exe->data + done, exe->len - done, &pos);
+		if (n < 0) {
+			free(exe->data);
+			exe->data = NULL;
+			return n;
+		}
+		if (n == 0)
+			break;
+		done += n;
+	}
+	exe->len = done;
+	return 0;
+}
+
+/*
+ * Open name (from dirfd) for execution: a regular file with execute
+ * permission, through the sandbox's VFS, else on the host (see above).
+ * *resolved is the path that becomes AT_EXECFN and /proc/self/exe.
+ */
+static int open_exec(struct task *t, int dirfd, const char *name, bool nofollow, bool empty,
+		     struct exec_file *exe)
+{
+	struct at_ctx at;
+	int ret = at_begin(t, dirfd, name, empty, &at);
+	if (ret)
+		return ret;
+	struct file *f = NULL;
+	int flags = O_RDONLY | (nofollow ? O_NOFOLLOW : 0);
+	ret = *name ? vfs_open(&at.ctx, name, flags, 0, &f) : -ENOENT;
+	if (!ret) {
+		struct path p = f->path;
+		ret = vfs_access(&p, 1 /* X_OK */, &at.cred);
+		if (!ret)
+			ret = read_file(f, exe);
+		file_put(f);
+	}
+	at_end(&at);
+	if (ret == -ENOENT && name[0] == '/')
+		ret = exec_file_from_host(name, exe);
+	return ret;
+}
+
+/* The `#!interpreter [arg]` line of a script: 1 if exe is one, 0 if not, or -errno. */
+static int parse_shebang(const struct exec_file *exe, char *interp, size_t ilen, char *arg,
+			 size_t alen)
+{
+	if (exe->len < 2 || exe->data[0] != '#' || exe->data[1] != '!')
+		return 0;
+	size_t n = MIN(exe->len, SHEBANG_MAX);
+	char line[SHEBANG_MAX + 1];
+	memcpy(line, exe->data, n);
+	line[n] = 0;
+	char *nl = memchr(line, '\n', n);
+	if (nl)
+		*nl = 0;
+	else if (n == SHEBANG_MAX)
+		return -ENOEXEC; /* Linux: an interpreter path that does not fit */
+	char *p = line + 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	char *end = p;
+	while (*end && *end != ' ' && *end != '\t')
+		end++;
+	if (p == end)
+		return -ENOEXEC;
+	char *rest = *end ? end + 1 : end;
+	*end = 0;
+	snprintf(interp, ilen, "%s", p);
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	/* The rest of the line, trailing blanks cut, is one argument. */
+	size_t rl = strlen(rest);
+	while (rl && (rest[rl - 1] == ' ' || rest[rl - 1] == '\t'))
+		rest[--rl] = 0;
+	snprintf(arg, alen, "%s", rest);
+	return 1;
+}
+
+static long do_execve(struct task *t, int dirfd, uaddr_t upath, uaddr_t uargv, uaddr_t uenvp,
+		      int flags)
+{
+	_cleanup_free_ char *path = malloc(LINUX_PATH_MAX);
+	struct strvec argv = {0}, envp = {0};
+	struct exec_file exe = {0};
+	size_t total = 0;
+	long ret;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	if (!path)
+		return -ENOMEM;
+	ret = path_arg(t, upath, path);
+	if (ret < 0)
+		return ret;
+	ret = strvec_copy_in(t, uargv, &argv, &total);
+	if (!ret)
+		ret = strvec_copy_in(t, uenvp, &envp, &total);
+	if (!ret)
+		ret = open_exec(t, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, flags & AT_EMPTY_PATH,
+				&exe);
+	for (int depth = 0; !ret; depth++) {
+		char interp[SHEBANG_MAX], arg[SHEBANG_MAX];
+		int sb = parse_shebang(&exe, interp, sizeof(interp), arg, sizeof(arg));
+		if (sb <= 0) {
+			ret = sb;
+			break;
+		}
+		if (depth >= INTERP_DEPTH_MAX) {
+			ret = -ELOOP;
+			break;
+		}
+		/* argv becomes: interpreter [arg] script-path original-argv[1..]. */
+		if (argv.n) {
+			free(argv.v[0]);
+			memmove(&argv.v[0], &argv.v[1], argv.n * sizeof(*argv.v));
+			argv.n--;
+		}
+		ret = strvec_insert(&argv, 0, path);
+		if (!ret && *arg)
+			ret = strvec_insert(&argv, 0, arg);
+		if (!ret)
+			ret = strvec_insert(&argv, 0, interp);
+		exec_file_free(&exe);
+		if (!ret) {
+			snprintf(path, LINUX_PATH_MAX, "%s", interp);
+			ret = open_exec(t, AT_FDCWD, path, false, false, &exe);
+		}
+	}
+	if (!ret)
+		ret = exec_replace(t, &exe, path, (const char *const *)argv.v,
+				   (const char *const *)envp.v);
+	if (exe.data)
+		exec_file_free(&exe);
+	strvec_free(&argv);
+	strvec_free(&envp);
+	/* Success returns to the new program with its registers already set. */
+	return ret ? ret : (long)t->regs.rax;
+}
+
+long sys_execve(struct task *t, const struct syscall_args *a)
+{
+	return do_execve(t, AT_FDCWD, arg_ptr(a, 0), arg_ptr(a, 1), arg_ptr(a, 2), 0);
+}
+
+long sys_execveat(struct task *t, const struct syscall_args *a)
+{
+	return do_execve(t, arg_int(a, 0), arg_ptr(a, 1), arg_ptr(a, 2), arg_ptr(a, 3),
+			 arg_int(a, 4));
+}
