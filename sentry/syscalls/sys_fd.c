@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "abi/linux/poll.h"
 #include "sentry/vfs/file.h"
 #include "syscalls.h"
 
@@ -99,8 +100,19 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 				 __ATOMIC_RELAXED);
 		file_put(f);
 		return 0;
+	case LINUX_F_GETPIPE_SZ:
+	case LINUX_F_SETPIPE_SZ:
+		/* Commands of one file type go to its .fcntl op. */
+		f = fdtable_get(t->files, fd);
+		if (!f)
+			return -EBADF;
+		ret = f->ops->fcntl && !(f->mode & FMODE_PATH)
+			      ? f->ops->fcntl(f, arg_int(a, 1), a->a[2])
+			      : -EBADF;
+		file_put(f);
+		return ret;
 	default:
-		/* TODO(vfs): locks, leases, pipe sizes, seals, owners. */
+		/* TODO(vfs): locks, leases, seals, owners. */
 		f = fdtable_get(t->files, fd);
 		if (!f)
 			return -EBADF;

@@ -72,6 +72,66 @@ static long rw_iovecs(struct task *t, struct file *f, const struct linux_iovec *
 	return total;
 }
 
+/* Copy what a read op returned out to the iovecs; the count delivered or -EFAULT. */
+static long scatter_iovecs(struct task *t, const struct linux_iovec *iov, int n, size_t len)
+{
+	size_t done = 0;
+	for (int i = 0; i < n && done < len; i++) {
+		size_t piece = MIN(iov[i].len, (u64)(len - done));
+		size_t put =
+			mm_copy_to_user_partial(t->mm, uaddr(iov[i].base), io_bounce + done, piece);
+		done += put;
+		if (put < piece)
+			return done ? (long)done : -EFAULT;
+	}
+	return done;
+}
+
+/*
+ * I/O on FMODE_GATHER files: one op call per IO_CHUNK of the whole iovec
+ * set, so a pipe read never blocks once it has data and a small writev
+ * stays one atomic write. A read takes at most one chunk (a short read,
+ * as pipes may give).
+ */
+static long rw_gathered(struct task *t, struct file *f, const struct linux_iovec *iov, int n,
+			bool write)
+{
+	u64 sum = 0;
+	for (int i = 0; i < n; i++)
+		sum += iov[i].len;
+	if (!write) {
+		ssize_t r = vfs_read(f, io_bounce, MIN(sum, (u64)IO_CHUNK), NULL);
+		return r > 0 ? scatter_iovecs(t, iov, n, r) : r;
+	}
+	long total = 0;
+	int i = 0;
+	u64 off = 0;
+	while (i < n) {
+		size_t len = 0;
+		for (; i < n && len < IO_CHUNK; i++, off = 0) {
+			size_t piece = MIN(iov[i].len - off, (u64)(IO_CHUNK - len));
+			if (mm_copy_from_user(t->mm, io_bounce + len, uaddr(iov[i].base + off),
+					      piece))
+				return total ? total : -EFAULT;
+			len += piece;
+			off += piece;
+			if (off < iov[i].len)
+				break;
+		}
+		if (!len)
+			break;
+		ssize_t r = vfs_write(f, io_bounce, len, NULL);
+		if (r == -EPIPE)
+			task_sigpipe(t);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if ((size_t)r < len)
+			break;
+	}
+	return total;
+}
+
 /*
  * One direction of I/O over guest iovecs, through a bounce buffer. pos is
  * the offset of pread/pwrite, or NULL for read/write at the file's own
@@ -92,6 +152,8 @@ static long file_rw(struct task *t, struct file *f, const struct linux_iovec *io
 
 	if (pos)
 		return rw_iovecs(t, f, iov, n, pos, write);
+	if (f->mode & FMODE_GATHER)
+		return rw_gathered(t, f, iov, n, write);
 	pos = vfs_pos_lock(f);
 	long ret = rw_iovecs(t, f, iov, n, pos, write);
 	vfs_pos_unlock(f, pos);

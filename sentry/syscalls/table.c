@@ -79,7 +79,9 @@ static void strace_line(struct task *t, u64 nr, const struct syscall_args *a, lo
 			n += snprintf(line + n, sizeof(line) - n, ", ");
 		n += fmt_arg(t, line + n, sizeof(line) - n, fmt[i], a->a[i]);
 	}
-	if (ret < 0 && ret > -4096)
+	if (ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK)
+		snprintf(line + n, sizeof(line) - n, ") = ? (interrupted, restart code %ld)", -ret);
+	else if (ret < 0 && ret > -4096)
 		snprintf(line + n, sizeof(line) - n, ") = -1 %s (%s)", strerrorname_np(-ret),
 			 strerror(-ret));
 	else
@@ -103,9 +105,11 @@ void syscall_dispatch(struct task *t)
 		profile_add(&t->k->profile.sys_count[nr], 1);
 		profile_add(&t->k->profile.sys_ns[nr], profile_now_ns() - start);
 	}
-	/* Restart codes are the Sentry's own; the guest never sees >= 512. */
-	if (ret <= -512 && ret > -4096)
-		ret = -EINTR;
+	/*
+	 * Restart codes (>= 512) stay in rax for the task loop, whose
+	 * signal_deliver turns them into a restart or EINTR before the guest
+	 * runs again: the guest never sees them.
+	 */
 	if (t->k->strace)
 		strace_line(t, nr, &a, ret);
 	t->regs.rax = ret;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "poll.h"
 #include "vfs.h"
 #include "sentry/kernel/kernel.h"
 
@@ -118,6 +119,20 @@ static long hostfile_ioctl(struct task *t, struct file *f, unsigned cmd, uaddr_t
 	return 0;
 }
 
+/*
+ * The host fd's readiness, asked without waiting. Nothing here can wake a
+ * poller when it changes, so pollers look again every POLL_REPOLL_NS.
+ */
+static u32 hostfile_poll(struct file *f, struct poll_table *pt)
+{
+	const u32 events = LINUX_POLLIN | LINUX_POLLPRI | LINUX_POLLOUT | LINUX_POLLRDNORM |
+			   LINUX_POLLWRNORM | LINUX_POLLRDHUP;
+	int mask = hostio_poll(to_hostfile(f)->fd, events);
+	poll_cannot_wake(pt);
+	/* An fd the host cannot poll: let the read or write report what is wrong. */
+	return mask < 0 ? POLL_DEFAULT_MASK : (u32)mask;
+}
+
 static void hostfile_release(struct file *f)
 {
 	close(to_hostfile(f)->fd);
@@ -130,6 +145,7 @@ static const struct file_ops hostfile_ops = {
 	.fsync = hostfile_fsync,
 	.ioctl = hostfile_ioctl,
 	.stat = hostfile_stat,
+	.poll = hostfile_poll,
 	.release = hostfile_release,
 };
 
@@ -145,5 +161,8 @@ struct file *hostfile_create(int host_fd, u32 flags)
 	h->fd = host_fd;
 	struct stat st;
 	h->base.partial_copy = fstat(host_fd, &st) == 0 && S_ISREG(st.st_mode);
+	/* A host pipe or tty read returns what is there: never block for a second chunk. */
+	if (!h->base.partial_copy)
+		h->base.mode |= FMODE_GATHER;
 	return &h->base;
 }

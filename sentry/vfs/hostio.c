@@ -67,3 +67,49 @@ ssize_t hostio_write(int fd, const void *buf, size_t len, const s64 *pos)
 	io_uring_prep_write(sqe, fd, buf, len, pos ? (u64)*pos : (u64)-1);
 	return hostio_submit(r);
 }
+
+/*
+ * A poll that never waits: POLL_ADD completes during the submit when fd
+ * is ready; otherwise it is cancelled, and whichever completion the
+ * cancel races with carries the answer.
+ */
+int hostio_poll(int fd, u32 events)
+{
+	enum { POLL_TAG = 1, REMOVE_TAG = 2 };
+	struct io_uring *r = hostio_ring();
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	if (!r)
+		return -EIO;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
+	io_uring_prep_poll_add(sqe, fd, events);
+	io_uring_sqe_set_data64(sqe, POLL_TAG);
+	ret = io_uring_submit(r);
+	if (ret < 0)
+		return ret;
+	if (io_uring_peek_cqe(r, &cqe) == 0) {
+		ret = cqe->res;
+		io_uring_cqe_seen(r, cqe);
+		return ret;
+	}
+	sqe = io_uring_get_sqe(r);
+	io_uring_prep_poll_remove(sqe, POLL_TAG);
+	io_uring_sqe_set_data64(sqe, REMOVE_TAG);
+	ret = io_uring_submit(r);
+	if (ret < 0)
+		return ret;
+	int mask = 0;
+	for (int seen = 0; seen < 2;) {
+		ret = io_uring_wait_cqe(r, &cqe);
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0)
+			return ret;
+		if (io_uring_cqe_get_data64(cqe) == POLL_TAG && cqe->res > 0)
+			mask = cqe->res;
+		io_uring_cqe_seen(r, cqe);
+		seen++;
+	}
+	return mask;
+}
