@@ -244,7 +244,7 @@ int kvm_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf)
 		ctx->fp_saved = true;
 	}
 	pthread_mutex_unlock(&kp->lock);
-	return ret == -EINVAL ? -EINVAL : ret;
+	return ret;
 }
 
 /*

@@ -78,7 +78,6 @@ struct sigpending {
  */
 struct thread_group {
 	int tgid;
-	int refs; /* tasks, and the parent's child list while not reaped */
 	struct task *leader;
 	struct list_head threads; /* struct task.tg_node, live threads */
 	int nr_threads;
@@ -211,7 +210,7 @@ void task_set_current(struct task *t);
 /* Give t's vCPU back to the pool until its next switch (before sleeping). */
 void task_release_cpu(struct task *t);
 
-/* Mark t (single-threaded today) as exiting with a wait status. */
+/* End this thread (exit(2)); exit_group also ends the others (process.h). */
 void task_exit(struct task *t, int wait_status);
 
 /* Tell t's mm the current memory rlimits (after prlimit64, before mm calls). */

@@ -395,7 +395,11 @@ static struct vfork_done *vfork_done_alloc(void)
 		return NULL;
 	vd->refs = 1;
 	pthread_mutex_init(&vd->lock, NULL);
-	pthread_cond_init(&vd->cond, NULL);
+	pthread_condattr_t a;
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC); /* deadline_after's clock */
+	pthread_cond_init(&vd->cond, &a);
+	pthread_condattr_destroy(&a);
 	return vd;
 }
 
@@ -436,14 +440,8 @@ static void vfork_wait(struct task *p, struct vfork_done *vd)
 		if (__atomic_load_n(&p->tg->group_exiting, __ATOMIC_SEQ_CST) ||
 		    __atomic_load_n(&p->k->killed, __ATOMIC_SEQ_CST))
 			break;
-		struct timespec rel = {0, 20 * 1000 * 1000};
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += rel.tv_nsec;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		static const struct timespec nap = {0, 20 * 1000 * 1000};
+		struct timespec until = deadline_after(&nap);
 		pthread_cond_timedwait(&vd->cond, &vd->lock, &until);
 	}
 	pthread_mutex_unlock(&vd->lock);

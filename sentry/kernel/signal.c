@@ -281,6 +281,25 @@ void signal_set_mask_locked(struct task *t, u64 mask)
 	}
 }
 
+void signal_set_temporary_mask(struct task *t, u64 mask)
+{
+	pthread_mutex_lock(&t->k->lock);
+	t->saved_sigmask = t->sigmask;
+	t->restore_sigmask = true;
+	signal_set_mask_locked(t, mask);
+	pthread_mutex_unlock(&t->k->lock);
+}
+
+void signal_restore_temporary_mask(struct task *t)
+{
+	pthread_mutex_lock(&t->k->lock);
+	if (t->restore_sigmask) {
+		t->restore_sigmask = false;
+		signal_set_mask_locked(t, t->saved_sigmask);
+	}
+	pthread_mutex_unlock(&t->k->lock);
+}
+
 void signal_set_mask(struct task *t, u64 mask)
 {
 	pthread_mutex_lock(&t->k->lock);

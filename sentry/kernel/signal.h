@@ -67,4 +67,13 @@ void signal_recalc_locked(struct task *t);
 void signal_set_mask(struct task *t, u64 mask);
 void signal_set_mask_locked(struct task *t, u64 mask);
 
+/*
+ * sigsuspend, ppoll, pselect6: block mask for the duration of the call.
+ * If a handler then runs, the old mask comes back when it returns (the
+ * frame saves it; signal_deliver); a call that ends otherwise restores it
+ * at once with signal_restore_temporary_mask.
+ */
+void signal_set_temporary_mask(struct task *t, u64 mask);
+void signal_restore_temporary_mask(struct task *t);
+
 #endif

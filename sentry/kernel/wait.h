@@ -48,11 +48,6 @@ struct wait_entry {
 	u32 key;
 };
 
-#define WAITQ_INIT(name)                                                  \
-	{                                                                 \
-		PTHREAD_MUTEX_INITIALIZER, LIST_HEAD_INIT((name).entries) \
-	}
-
 void waitq_init(struct waitq *q);
 /* Queue t on q. key 0 means "wake me for anything". */
 void waitq_add_key(struct waitq *q, struct wait_entry *w, struct task *t, u32 key);

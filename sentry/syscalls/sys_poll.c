@@ -116,23 +116,15 @@ static int sigmask_swap(struct task *t, uaddr_t umask, u64 size, bool *swapped)
 		return -EINVAL;
 	if (mm_copy_from_user(t->mm, &mask, umask, sizeof(mask)))
 		return -EFAULT;
-	pthread_mutex_lock(&t->k->lock);
-	t->saved_sigmask = t->sigmask;
-	t->restore_sigmask = true;
-	signal_set_mask_locked(t, mask);
-	pthread_mutex_unlock(&t->k->lock);
+	signal_set_temporary_mask(t, mask);
 	*swapped = true;
 	return 0;
 }
 
 static void sigmask_restore_unless_interrupted(struct task *t, bool swapped, long ret)
 {
-	if (!swapped || ret == -ERESTARTNOHAND)
-		return;
-	pthread_mutex_lock(&t->k->lock);
-	t->restore_sigmask = false;
-	signal_set_mask_locked(t, t->saved_sigmask);
-	pthread_mutex_unlock(&t->k->lock);
+	if (swapped && ret != -ERESTARTNOHAND)
+		signal_restore_temporary_mask(t);
 }
 
 /*

@@ -85,10 +85,8 @@ long sys_vfork(struct task *t, const struct syscall_args *a)
 static void rusage_from_wait(const struct wait_result *r, struct linux_rusage *ru)
 {
 	memset(ru, 0, sizeof(*ru));
-	ru->utime = (struct linux_timeval){r->utime_ns / 1000000000ULL,
-					   (r->utime_ns % 1000000000ULL) / 1000};
-	ru->stime = (struct linux_timeval){r->stime_ns / 1000000000ULL,
-					   (r->stime_ns % 1000000000ULL) / 1000};
+	ru->utime = ns_to_tv(r->utime_ns);
+	ru->stime = ns_to_tv(r->stime_ns);
 	ru->minflt = r->minflt;
 }
 

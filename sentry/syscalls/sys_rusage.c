@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sentry/kernel/process.h"
 #include "syscalls.h"
 
 #define RUSAGE_SELF 0
@@ -18,15 +19,7 @@ static u64 sandbox_uptime_ns(struct task *t)
 	return profile_now_ns() - t->k->profile.start_ns;
 }
 
-/* CPU time of the calling task: its host thread runs both guest and Sentry. */
-static u64 task_cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static struct linux_timeval ns_to_tv(u64 ns)
+struct linux_timeval ns_to_tv(u64 ns)
 {
 	return (struct linux_timeval){ns / 1000000000ULL, (ns % 1000000000ULL) / 1000};
 }

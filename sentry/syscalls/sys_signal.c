@@ -111,12 +111,7 @@ long sys_rt_sigsuspend(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if (mm_copy_from_user(t->mm, &mask, arg_ptr(a, 0), sizeof(mask)))
 		return -EFAULT;
-	/* The old mask comes back after the handler runs (signal_deliver). */
-	pthread_mutex_lock(&t->k->lock);
-	t->saved_sigmask = t->sigmask;
-	t->restore_sigmask = true;
-	signal_set_mask_locked(t, mask);
-	pthread_mutex_unlock(&t->k->lock);
+	signal_set_temporary_mask(t, mask);
 	sleep_until_signal(t);
 	return -ERESTARTNOHAND;
 }

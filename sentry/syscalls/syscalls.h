@@ -14,6 +14,9 @@
 #include "syscalls.def"
 #undef SYSCALL
 
+/* Nanoseconds as a struct timeval (sys_rusage.c), for rusage and the like. */
+struct linux_timeval ns_to_tv(u64 ns);
+
 /* Table introspection, for tests and tools. */
 size_t syscall_table_size(void);
 /* The name of syscall nr, or NULL if the number is unassigned. */
