@@ -95,8 +95,10 @@ describe() {
 	esac
 }
 
-# show LABEL FILE: the captured stdout of a failed run.
+# show LABEL FILE: the captured stdout of a failed run, its FAIL lines
+# first so that a log cut short still names the failed checks.
 show() {
+	grep '^FAIL' "$2"
 	echo "--- $1 stdout ---"
 	cat "$2"
 	echo "--- end of $1 stdout ---"
