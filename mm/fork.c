@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * fork: a copy of an address space, as Linux's dup_mmap. Private frames
- * are shared copy-on-write (mm.c's fault path copies them on the first
- * write), shared objects are shared as they are, and nothing is copied
- * byte by byte. The child is mapped eagerly in its platform tables: a
- * fault costs a VM exit, far more than a queued page-table store.
+ * (a file's pages, once read, among them) are shared copy-on-write (mm.c's
+ * fault path copies them on the first write), shared objects and files
+ * are shared as they are, and nothing is copied byte by byte. The child
+ * is mapped eagerly in its platform tables: a fault costs a VM exit, far
+ * more than a queued page-table store.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,7 +28,7 @@ static bool fork_keeps(void *arg, struct vma *v)
 static bool fork_wipes(const struct vma *v)
 {
 	/* Linux refaults the vDSO's frames there; we keep them instead. */
-	return (v->flags & VMA_WIPEONFORK) && !(v->flags & VMA_NOWRITE);
+	return (v->flags & VMA_WIPEONFORK) && !(v->flags & VMA_SPECIAL);
 }
 
 struct fork_copy {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Advice and residency: madvise, mincore and msync over anonymous memory,
- * walking VMAs and holes in the order Linux does so the same errors win.
+ * Advice and residency: madvise, mincore and msync, walking VMAs and holes
+ * in the order Linux does so the same errors win.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -96,7 +96,7 @@ static int populate(struct mm *mm, const struct vma *v, u64 start, u64 end, bool
 /*
  * Advice Linux refuses for this kind of VMA: the vDSO's shared frames
  * (VM_IO | VM_PFNMAP there) cannot be dropped or left out of a fork, and
- * only private memory can be freed lazily or wiped on fork.
+ * only private anonymous memory can be freed lazily or wiped on fork.
  */
 static bool advice_refused(const struct vma *v, int advice)
 {
@@ -104,11 +104,11 @@ static bool advice_refused(const struct vma *v, int advice)
 	case ADV_DONTNEED:
 	case ADV_DONTNEED_LOCKED:
 	case ADV_DONTFORK:
-		return v->flags & VMA_NOWRITE;
+		return v->flags & VMA_SPECIAL;
 	case ADV_FREE:
-		return v->flags & (VMA_NOWRITE | VMA_SHARED);
+		return (v->flags & (VMA_SPECIAL | VMA_SHARED)) || v->file;
 	case ADV_WIPEONFORK:
-		return vma_is_shared(v);
+		return vma_is_shared(v) || v->file;
 	default:
 		return false;
 	}
@@ -130,7 +130,8 @@ static int advise_vma(struct mm *mm, struct vma *v, u64 start, u64 end, int advi
 			return -EINVAL;
 		/*
 		 * MADV_FREE may drop the pages at once. Private memory reads
-		 * zero after; shared memory faults its object's frames back in.
+		 * zero after, or its file's bytes again; shared memory faults
+		 * its object's frames back in.
 		 */
 		mm_drop_pages(mm, start, end);
 		return 0;
@@ -141,13 +142,19 @@ static int advise_vma(struct mm *mm, struct vma *v, u64 start, u64 end, int advi
 		/* Only a VMA that can hold an aligned huge page may collapse. */
 		return ALIGN_UP(v->start, HUGE_SIZE) + HUGE_SIZE <= v->end ? 0 : -EINVAL;
 	case ADV_REMOVE:
-		/* Needs a shared file mapping: anonymous private memory has none. */
-		return -EINVAL;
+		/*
+		 * Punches a hole in the file a shared writable mapping maps.
+		 * Linux: EINVAL when locked or without a file, EACCES for a
+		 * file mapping that cannot write it, the only kind mm has.
+		 */
+		if ((v->flags & VMA_LOCKED) || !v->file)
+			return -EINVAL;
+		return -EACCES;
 	case ADV_POPULATE_READ:
 	case ADV_POPULATE_WRITE:
 		return populate(mm, v, start, end, advice == ADV_POPULATE_WRITE);
 	default:
-		/* WILLNEED: anonymous memory has nothing to read ahead. */
+		/* WILLNEED: files are read on touch, with fault-around. */
 		return 0;
 	}
 }
@@ -200,11 +207,17 @@ int mm_advise(struct mm *mm, u64 start, u64 len, int advice)
 	return ret;
 }
 
-/* Mapped here, or for shared memory held by its object (Linux's page cache). */
-static bool page_resident(struct mm *mm, const struct vma *v, u64 va)
+/*
+ * Mapped here, or held by the object behind it (Linux's page cache): a
+ * shared object's frame, or for a file any byte inside it, as the file
+ * system holds its data (fsize: its size).
+ */
+static bool page_resident(struct mm *mm, const struct vma *v, u64 va, s64 fsize)
 {
 	if (pagemap_get(&mm->pages, va))
 		return true;
+	if (v->file)
+		return fsize > 0 && vma_off(v, va) < (u64)fsize;
 	return vma_is_shared(v) && shmem_has_frame(v->shm, vma_off(v, va));
 }
 
@@ -216,8 +229,9 @@ static long mincore_chunk(struct mm *mm, u64 start, u64 n, u8 *out)
 	long done = -ENOMEM;
 	if (v) {
 		u64 end = MIN(v->end, start + (n << PAGE_SHIFT));
+		s64 fsize = v->file ? mm_file_size(v) : 0;
 		for (done = 0; start < end; start += PAGE_SIZE)
-			out[done++] = page_resident(mm, v, start);
+			out[done++] = page_resident(mm, v, start, fsize);
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return done;
@@ -246,7 +260,10 @@ int mm_mincore(struct mm *mm, u64 start, u64 len, uaddr_t vec)
 	return 0;
 }
 
-/* Linux's msync walk; anonymous memory has nothing to write back. */
+/*
+ * Linux's msync walk. Nothing is written back: anonymous memory has no
+ * file, and a file's pages are private (or never writable) in mm.
+ */
 static int sync_locked(struct mm *mm, u64 start, u64 end, int flags)
 {
 	int unmapped = 0;

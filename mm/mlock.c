@@ -51,8 +51,9 @@ static int apply_lock_flags(struct mm *mm, u64 start, u64 end, u32 flags)
 
 /*
  * Linux's __mm_populate for mlock, with its POSIX errors: a PROT_NONE VMA
- * cannot be faulted in (EFAULT, reported as ENOMEM) and running out of
- * memory is EAGAIN. The lock flags stay set either way.
+ * or a page past the end of a file cannot be faulted in (EFAULT, reported
+ * as ENOMEM) and running out of memory is EAGAIN. The lock flags stay set
+ * either way.
  */
 static int populate_locked_range(struct mm *mm, u64 start, u64 end)
 {
@@ -63,8 +64,9 @@ static int populate_locked_range(struct mm *mm, u64 start, u64 end)
 			continue;
 		if (!mm_prot_accessible(v->prot))
 			return -ENOMEM;
-		if (mm_populate_locked(mm, MAX(v->start, start), MIN(v->end, end), true))
-			return -EAGAIN;
+		int ret = mm_populate_locked(mm, MAX(v->start, start), MIN(v->end, end), true);
+		if (ret)
+			return ret == -EIO ? -ENOMEM : -EAGAIN;
 	}
 	return 0;
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Address spaces: creation, demand paging of anonymous memory (with stack
- * growth below MAP_GROWSDOWN VMAs, copy-on-write after fork, and shared
- * objects behind MAP_SHARED), and the counters that the resource limits
- * are checked against.
+ * Address spaces: creation, demand paging (of anonymous memory, with stack
+ * growth below MAP_GROWSDOWN VMAs, copy-on-write after fork, shared
+ * objects behind MAP_SHARED, and private copies of file pages), and the
+ * counters that the resource limits are checked against.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,7 +18,11 @@
 
 /* Below the stack and its guard gap, as Linux places mmap_base without ASLR. */
 #define MMAP_BASE 0x7ffff7fff000ULL
-/* Pages populated around a fault in fresh anonymous memory. */
+/*
+ * Pages populated around a fault in fresh memory (Linux's 64 KiB
+ * fault_around_bytes): a VM exit costs far more than zeroing or reading
+ * the neighbours, and a library ld.so maps is read sequentially.
+ */
 #define FAULT_AROUND_PAGES 16
 
 struct mm *mm_create(struct memfile *mf, struct platform *p)
@@ -171,12 +175,20 @@ u32 mm_page_prot(struct mm *mm, const struct vma *vma, u64 pa)
 	return prot;
 }
 
-/* Back va with a fresh zeroed frame, or the shared object's frame there. */
-static int populate_page(struct mm *mm, const struct vma *vma, u64 va)
+/*
+ * Back va with a fresh zeroed frame, the shared object's frame there, or a
+ * private copy of the file's page there (fsize: from mm_file_size).
+ */
+static int populate_page(struct mm *mm, const struct vma *vma, u64 va, s64 fsize)
 {
 	u64 pa;
-	int ret = vma_is_shared(vma) ? shmem_frame(vma->shm, vma_off(vma, va), &pa)
-				     : memfile_alloc(mm->mf, &pa);
+	int ret;
+	if (vma_is_shared(vma))
+		ret = shmem_frame(vma->shm, vma_off(vma, va), &pa);
+	else if (vma->file)
+		ret = mm_file_frame(mm, vma, va, fsize, &pa);
+	else
+		ret = memfile_alloc(mm->mf, &pa);
 	if (ret)
 		return ret;
 	ret = pagemap_set(&mm->pages, va, pa);
@@ -286,14 +298,19 @@ int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
 	u64 pa = pagemap_get(&mm->pages, va);
 	if (pa)
 		return fault_present(mm, vma, va, pa - 1, write);
-	int ret = populate_page(mm, vma, va);
+	s64 fsize = vma->file ? mm_file_size(vma) : 0;
+	int ret = populate_page(mm, vma, va, fsize);
 	if (ret || force)
 		return ret;
-	/* Fault-around: fresh neighbours in the same aligned window and VMA. */
+	/*
+	 * Fault-around: fresh neighbours in the same aligned window and VMA.
+	 * Offsets grow with addresses, so in a file the first page past its
+	 * end (-EIO) ends the walk and is left to fault on its own.
+	 */
 	u64 win = ALIGN_DOWN(va, FAULT_AROUND_PAGES * PAGE_SIZE);
 	u64 lo = MAX(win, vma->start), hi = MIN(win + FAULT_AROUND_PAGES * PAGE_SIZE, vma->end);
 	for (u64 p = lo; p < hi; p += PAGE_SIZE)
-		if (p != va && !pagemap_get(&mm->pages, p) && populate_page(mm, vma, p))
+		if (p != va && !pagemap_get(&mm->pages, p) && populate_page(mm, vma, p, fsize))
 			break;
 	return 0;
 }
@@ -303,7 +320,8 @@ int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec)
 	pthread_mutex_lock(&mm->lock);
 	int ret = mm_fault_locked(mm, addr, write, exec, false);
 	pthread_mutex_unlock(&mm->lock);
-	return ret;
+	/* A signal cut a file read short: the access faults again once it is handled. */
+	return ret == -EINTR ? 0 : ret;
 }
 
 int mm_populate_locked(struct mm *mm, u64 start, u64 end, bool locked_only)
@@ -316,10 +334,11 @@ int mm_populate_locked(struct mm *mm, u64 start, u64 end, bool locked_only)
 		if (locked_only && (v->flags & VMA_LOCK_MASK) != VMA_LOCKED)
 			continue;
 		u64 hi = MIN(v->end, end);
+		s64 fsize = v->file ? mm_file_size(v) : 0;
 		for (u64 va = MAX(v->start, start); va < hi; va += PAGE_SIZE) {
 			if (pagemap_get(&mm->pages, va))
 				continue;
-			int ret = populate_page(mm, v, va);
+			int ret = populate_page(mm, v, va, fsize);
 			if (ret)
 				return ret;
 		}

@@ -3,8 +3,9 @@
  * Guest address spaces: VMAs, demand paging, brk, and the only doors
  * through which the Sentry reads or writes guest memory.
  *
- * Lock order: mm->lock > platform as->lock > memfile->lock, and
- * mm->lock > a shared memory object's lock (shmem.h) > memfile->lock.
+ * Lock order: mm->lock > platform as->lock > memfile->lock,
+ * mm->lock > a shared memory object's lock (shmem.h) > memfile->lock, and
+ * mm->lock > every lock a mapped file's ops take (struct mm_file below).
  * Every function takes mm->lock itself unless it says otherwise.
  */
 #ifndef MM_MM_H
@@ -68,17 +69,83 @@ void mm_set_limits(struct mm *mm, const struct mm_limits *l);
 #define MM_GROWSDOWN 8
 #define MM_LOCKED 16
 #define MM_SHARED 32
+/*
+ * The mapping can never be made writable: Linux's mapping without
+ * VM_MAYWRITE. With MM_SHARED it is what Linux makes of MAP_SHARED when
+ * the file is not open for writing: private pages (VM_MAYSHARE without
+ * VM_SHARED). PROT_WRITE with it, now or by mprotect, is -EACCES.
+ */
+#define MM_NOWRITE 64
 
 /*
  * Map anonymous memory: private, or with MM_SHARED (MAP_SHARED) a new
  * shared object of len bytes that every address space forked from this
- * one sees with its writes, as Linux's /dev/zero shmem. addr is a hint
- * unless MM_FIXED*. Returns the address, or -ENOMEM (no room / RLIMIT_AS /
- * RLIMIT_DATA), -EEXIST (NOREPLACE), -EINVAL (also MM_SHARED with
- * MM_GROWSDOWN), -EPERM or -EAGAIN (MM_LOCKED or mlockall(MCL_FUTURE) over
+ * one sees with its writes, as Linux's /dev/zero shmem (MM_SHARED with
+ * MM_NOWRITE: private zero pages, /dev/zero's MAP_SHARED when not open
+ * for writing). addr is a hint unless MM_FIXED*. Returns the address, or
+ * -ENOMEM (no room / RLIMIT_AS / RLIMIT_DATA), -EEXIST (NOREPLACE),
+ * -EINVAL (also MM_SHARED with MM_GROWSDOWN), -EACCES (MM_NOWRITE with
+ * PROT_WRITE), -EPERM or -EAGAIN (MM_LOCKED or mlockall(MCL_FUTURE) over
  * RLIMIT_MEMLOCK).
  */
 long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags) __must_check;
+
+/*
+ * A file as mm sees it: an object its owner (the Sentry's VFS) wraps in
+ * an ops table, so that mm knows nothing of files. mm only reads it.
+ *
+ * Each VMA that maps it holds a reference, kept right as VMAs are split,
+ * merged, moved, forked and unmapped. The ops run with mm->lock held, on
+ * whichever task's thread faults (lock order: mm->lock > all they take),
+ * and must not touch guest memory (no mm_copy_*): they would deadlock.
+ *
+ * id: objects with the same non-NULL id are the same open file, whose
+ * VMAs may merge as Linux merges two mmaps of one struct file; with a
+ * NULL id an object is only itself.
+ */
+struct mm_file;
+struct mm_file_ops {
+	void (*get)(struct mm_file *file);
+	/* The last put frees the object; it may block. */
+	void (*put)(struct mm_file *file);
+	/*
+	 * Read up to len bytes at byte offset off into buf, Sentry memory (a
+	 * frame's host mapping). Returns the count, short only at the end of
+	 * the file (0 at or past it), or -errno: -EINTR if a signal cut the
+	 * read short (the faulting access is retried once it is handled),
+	 * -ENOMEM, anything else an I/O error (SIGBUS). May block.
+	 */
+	long (*read)(struct mm_file *file, void *buf, size_t len, u64 off);
+	/* The file's size in bytes now, or -errno. May block. */
+	s64 (*size)(struct mm_file *file);
+};
+struct mm_file {
+	const struct mm_file_ops *ops;
+	const void *id;
+};
+
+/*
+ * Map len bytes of file from byte offset off (page-aligned) at addr, as
+ * Linux's mmap(2) of a file once the file itself has been checked. A
+ * page is read on first touch (with a few neighbours within the VMA and
+ * the file) into a private frame: writes stay in this address space and
+ * fork shares the frames copy-on-write, as anonymous memory. The bytes
+ * past the end of the file in its last page read as zero; touching a
+ * page wholly past it is -EIO (SIGBUS, BUS_ADRERR), as Linux.
+ *
+ * Deviation from Linux: a page is a snapshot of the file taken at first
+ * touch, not a copy-on-write view of a page cache, so later changes to
+ * the file are not seen in it (Linux shows them until the page is
+ * written). MADV_DONTNEED drops the snapshot; the next touch reads again.
+ *
+ * flags: as mm_map_anon but MM_GROWSDOWN (-EINVAL). MM_SHARED needs
+ * MM_NOWRITE (-ENODEV without): mm cannot keep a mapping that may write
+ * to the file coherent with it. Each VMA takes its own reference to
+ * file; the caller keeps its own. Returns the address or -errno as
+ * mm_map_anon, plus -EOVERFLOW (off + len wraps).
+ */
+long mm_map_file(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct mm_file *file,
+		 u64 off) __must_check;
 int mm_unmap(struct mm *mm, u64 addr, u64 len) __must_check;
 /*
  * mprotect(2): 0, -EINVAL, -ENOMEM (a hole, or RLIMIT_DATA when memory
@@ -103,8 +170,9 @@ int mm_protect_grows(struct mm *mm, u64 addr, u64 len, u32 prot, u32 grows) __mu
 /*
  * mremap(2): shrink, grow in place, or move the frames (not their
  * contents) to a new range. A zero old_len with MM_REMAP_MAYMOVE maps the
- * same shared memory a second time (-EINVAL for private memory). Shared
- * memory grown past its object's end faults with -EIO (SIGBUS), as Linux.
+ * same shared memory or MAP_SHARED file a second time (-EINVAL for private
+ * memory). Shared memory or a file grown past its end faults with -EIO
+ * (SIGBUS) there, as Linux.
  * Returns the new address or -EINVAL, -EFAULT (not one VMA), -ENOMEM,
  * -EAGAIN (RLIMIT_MEMLOCK).
  */
@@ -114,11 +182,16 @@ long mm_remap(struct mm *mm, u64 addr, u64 old_len, u64 new_len, u32 flags,
 /* madvise(2) with a Linux MADV_* value: 0, -EINVAL, -ENOMEM (hole). */
 int mm_advise(struct mm *mm, u64 start, u64 len, int advice) __must_check;
 /*
- * mincore(2): write one byte per page of [start, start+len) to vec (1 if
- * a frame backs the page). 0, -EINVAL, -ENOMEM (unmapped), -EFAULT (vec).
+ * mincore(2): write one byte per page of [start, start+len) to vec: 1 if
+ * a frame backs the page, its shared object holds one, or it lies inside
+ * the file it maps (the file system holds that data: Linux's page cache).
+ * 0, -EINVAL, -ENOMEM (unmapped), -EFAULT (vec).
  */
 int mm_mincore(struct mm *mm, u64 start, u64 len, uaddr_t vec) __must_check;
-/* msync(2) of anonymous memory: only the checks. 0, -EINVAL, -ENOMEM, -EBUSY. */
+/*
+ * msync(2): only the checks, as no mapping can write to a file (private
+ * pages have nothing to write back). 0, -EINVAL, -ENOMEM, -EBUSY.
+ */
 int mm_sync(struct mm *mm, u64 start, u64 len, int flags) __must_check;
 
 /* mlock2(2) flag and mlockall(2) flags: the Linux values. */
@@ -159,8 +232,8 @@ int mm_map_stack(struct mm *mm, u64 top, u64 size) __must_check;
  * Resolve a user page fault. Returns 0 if the access may be retried,
  * -EFAULT if no VMA covers addr (SEGV_MAPERR), -EACCES if the VMA forbids
  * the access (SEGV_ACCERR), -EIO if addr lies past the end of the shared
- * object its VMA maps (SIGBUS, BUS_ADRERR), -ENOMEM when memory is
- * exhausted.
+ * object or file its VMA maps, or the file cannot be read (SIGBUS,
+ * BUS_ADRERR), -ENOMEM when memory is exhausted. May block reading a file.
  */
 int mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec) __must_check;
 

@@ -60,6 +60,20 @@ bool mm_may_expand(struct mm *mm, u32 prot, u32 flags, u64 npages);
 /* Linux's mlock_future_ok: flags' VMA_LOCKED pages fit RLIMIT_MEMLOCK. */
 bool mm_mlock_future_ok(struct mm *mm, u32 flags, u64 bytes);
 
+/*
+ * The size of the file v maps, asked once per fault or populate and
+ * handed to mm_file_frame: a negative value (an error) makes every page
+ * -EIO.
+ */
+s64 mm_file_size(const struct vma *v);
+/*
+ * A new private frame holding the page of v's file at va, read now; the
+ * tail past the end of the file zeroed. -EIO if the page lies wholly past
+ * size or the read fails (SIGBUS), -EINTR if a signal interrupted it,
+ * -ENOMEM.
+ */
+int mm_file_frame(struct mm *mm, const struct vma *v, u64 va, s64 size, u64 *pa) __must_check;
+
 /* Insert a new VMA (range free) and account it. */
 int mm_insert_vma(struct mm *mm, struct vma v) __must_check;
 /* Drop the pages and VMAs of [start, end). */
@@ -69,6 +83,8 @@ void mm_drop_pages(struct mm *mm, u64 start, u64 end);
 /*
  * Fault in every accessible page of [start, end) (mlock, MAP_POPULATE),
  * skipping VMAs that are PROT_NONE or VMA_LOCKONFAULT when locked_only.
+ * Stops at the first failure: -ENOMEM, -EIO (a page past the end of the
+ * file it maps, or unreadable), -EINTR.
  */
 int mm_populate_locked(struct mm *mm, u64 start, u64 end, bool locked_only);
 /*

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Placing, removing and reprotecting anonymous memory: mmap, munmap,
- * mprotect, brk and the initial stack, with Linux's checks and limits.
+ * Placing, removing and reprotecting memory: mmap of anonymous memory and
+ * of files, munmap, mprotect, brk and the initial stack, with Linux's
+ * checks and limits.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -43,10 +44,18 @@ static u64 mapped_pages(struct mm *mm, u64 start, u64 end)
 	return n >> PAGE_SHIFT;
 }
 
-/* The steps of do_mmap and mmap_region after the address is chosen. */
-static long map_anon_locked(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags)
+/*
+ * The steps of do_mmap and mmap_region after the address is chosen. v
+ * holds the range, prot, and the file and offset if any (borrowed: the
+ * VMA takes its own reference).
+ */
+static long map_locked(struct mm *mm, struct vma v, u32 flags)
 {
-	struct vma v = {.start = addr, .end = addr + len, .prot = prot, .flags = mm->def_flags};
+	u64 addr = v.start, len = v.end - v.start;
+	u32 prot = v.prot;
+	v.flags = mm->def_flags;
+	if (flags & MM_NOWRITE)
+		v.flags |= VMA_NOWRITE | ((flags & MM_SHARED) ? VMA_MAYSHARE : 0);
 	if (flags & MM_GROWSDOWN)
 		v.flags |= VMA_GROWSDOWN;
 	if (flags & MM_LOCKED) {
@@ -61,7 +70,7 @@ static long map_anon_locked(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flag
 	    ((flags & MM_FIXED) == 0 ||
 	     !mm_may_expand(mm, prot, v.flags, npages - mapped_pages(mm, v.start, v.end))))
 		return -ENOMEM;
-	if (flags & MM_SHARED) {
+	if ((flags & (MM_SHARED | MM_NOWRITE)) == MM_SHARED && !v.file) {
 		/* A fresh object of the mapping's size, as Linux's shmem_zero_setup. */
 		v.shm = shmem_create(mm->mf, len);
 		if (IS_ERR(v.shm))
@@ -82,7 +91,9 @@ static long map_anon_locked(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flag
 	return addr;
 }
 
-long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags)
+/* mmap of anonymous memory (file NULL) or of file from off. */
+static long do_map(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct mm_file *file,
+		   u64 off)
 {
 	if (!len)
 		return -EINVAL;
@@ -91,6 +102,10 @@ long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags)
 		return -ENOMEM;
 	if ((flags & MM_SHARED) && (flags & MM_GROWSDOWN))
 		return -EINVAL;
+	if (off + len < off)
+		return -EOVERFLOW;
+	if ((flags & MM_NOWRITE) && (prot & PROT_WRITE))
+		return -EACCES;
 	bool fixed = flags & (MM_FIXED | MM_FIXED_NOREPLACE);
 	if (fixed && (!IS_ALIGNED(addr, PAGE_SIZE) || !range_ok(addr, len)))
 		return IS_ALIGNED(addr, PAGE_SIZE) ? -ENOMEM : -EINVAL;
@@ -107,9 +122,34 @@ long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags)
 		ret = 0;
 	}
 	if (!ret)
-		ret = map_anon_locked(mm, addr, len, prot, flags);
+		ret = map_locked(mm,
+				 (struct vma){.start = addr,
+					      .end = addr + len,
+					      .prot = prot,
+					      .file = file,
+					      .off = off},
+				 flags);
 	pthread_mutex_unlock(&mm->lock);
 	return ret;
+}
+
+long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags)
+{
+	return do_map(mm, addr, len, prot, flags, NULL, 0);
+}
+
+long mm_map_file(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct mm_file *file,
+		 u64 off)
+{
+	if (!file || !IS_ALIGNED(off, PAGE_SIZE) || (flags & MM_GROWSDOWN))
+		return -EINVAL;
+	/*
+	 * Its pages are private snapshots (mm_map_file in mm.h): writes to a
+	 * shared one would never reach the file or the other mappings.
+	 */
+	if ((flags & MM_SHARED) && !(flags & MM_NOWRITE))
+		return -ENODEV;
+	return do_map(mm, addr, len, prot, flags, file, off);
 }
 
 int mm_unmap(struct mm *mm, u64 addr, u64 len)

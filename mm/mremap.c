@@ -19,8 +19,8 @@ static struct vma *vma_to_resize(struct mm *mm, u64 addr, u64 old_len, u64 new_l
 	struct vma *v = vma_find(&mm->vmas, addr);
 	if (!v)
 		return ERR_PTR(-EFAULT);
-	/* A zero old_len duplicates shared mappings only. */
-	if (!old_len && !vma_is_shared(v))
+	/* A zero old_len duplicates shared mappings only (VM_MAYSHARE too, as Linux). */
+	if (!old_len && !(v->flags & (VMA_SHARED | VMA_MAYSHARE)))
 		return ERR_PTR(-EINVAL);
 	/* We can't remap across VMA boundaries. */
 	if (old_len > v->end - addr)
@@ -67,7 +67,8 @@ static long move_vma(struct mm *mm, struct vma *v, u64 from, u64 old_len, u64 ne
 			 .prot = v->prot,
 			 .flags = v->flags,
 			 .shm = v->shm,
-			 .off = v->shm ? vma_off(v, from) : 0};
+			 .file = v->file,
+			 .off = vma_has_object(v) ? vma_off(v, from) : 0};
 	int ret = pagemap_prepare(&mm->pages, to, to + old_len);
 	if (!ret)
 		ret = mm_insert_vma(mm, nv);

@@ -61,7 +61,7 @@ long mm_map_frames(struct mm *mm, u64 addr, const u64 *frames, size_t n, u32 pro
 		ret = mm_insert_vma(mm, (struct vma){.start = start,
 						     .end = start + len,
 						     .prot = prot,
-						     .flags = VMA_NOWRITE});
+						     .flags = VMA_NOWRITE | VMA_SPECIAL});
 	if (!ret) {
 		ret = special_map_pages(mm, start, frames, n, prot);
 		if (ret && mm_unmap_locked(mm, start, start + len))

@@ -8,8 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mm.h"
 #include "shmem.h"
 #include "vma.h"
+
+static void file_get(struct mm_file *f)
+{
+	if (f)
+		f->ops->get(f);
+}
+
+static void file_put(struct mm_file *f)
+{
+	if (f)
+		f->ops->put(f);
+}
 
 void vma_set_init(struct vma_set *s)
 {
@@ -21,6 +34,7 @@ void vma_set_destroy(struct vma_set *s)
 	for (struct vma *v = s->head, *next; v; v = next) {
 		next = v->next;
 		shmem_put(v->shm);
+		file_put(v->file);
 		free(v);
 	}
 	memset(s, 0, sizeof(*s));
@@ -156,9 +170,11 @@ static struct vma *vma_new(const struct vma *v)
 			     .prot = v->prot,
 			     .flags = v->flags,
 			     .shm = v->shm,
+			     .file = v->file,
 			     .off = v->off,
 			     .height = 1};
 	shmem_get(node->shm);
+	file_get(node->file);
 	return node;
 }
 
@@ -202,14 +218,22 @@ static void vma_del(struct vma_set *s, struct vma *v)
 		s->tail = v->prev;
 	s->n--;
 	shmem_put(v->shm);
+	file_put(v->file);
 	free(v);
 }
 
-/* Adjacent, alike, and for shared memory the same object without a jump in offset. */
+/* The same file: one object, or two an owner says are the same (mm_file.id). */
+static bool same_file(const struct mm_file *a, const struct mm_file *b)
+{
+	return a == b || (a && b && a->id && a->id == b->id);
+}
+
+/* Adjacent, alike, and for an object the same one without a jump in offset. */
 static bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
-	       a->shm == b->shm && (!a->shm || b->off == vma_off(a, a->end));
+	       a->shm == b->shm && same_file(a->file, b->file) &&
+	       (!vma_has_object(a) || b->off == vma_off(a, a->end));
 }
 
 int vma_insert(struct vma_set *s, struct vma v)
@@ -240,7 +264,7 @@ static int vma_split_at(struct vma_set *s, struct vma *v, u64 addr)
 {
 	struct vma upper = *v;
 	upper.start = addr;
-	upper.off = v->shm ? vma_off(v, addr) : 0;
+	upper.off = vma_has_object(v) ? vma_off(v, addr) : 0;
 	struct vma *node = vma_add(s, &upper, v);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
@@ -263,7 +287,7 @@ int vma_remove(struct vma_set *s, u64 start, u64 end)
 		if (v->start < start) {
 			v->end = start;
 		} else if (v->end > end) {
-			v->off = v->shm ? vma_off(v, end) : 0;
+			v->off = vma_has_object(v) ? vma_off(v, end) : 0;
 			v->start = end;
 		} else {
 			vma_del(s, v);

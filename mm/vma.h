@@ -13,18 +13,22 @@
 #include "lib/compiler.h"
 
 struct shmem;
+struct mm_file;
 
 struct vma {
 	u64 start, end; /* [start, end), page-aligned */
 	u32 prot;	/* PROT_* */
 	u32 flags;	/* VMA_* */
 	/*
-	 * With VMA_SHARED: the object behind the pages and the offset in it
-	 * of start. The set holds a reference per VMA (taken when a copy is
-	 * linked, dropped when it is removed) and keeps off right as the VMA
-	 * is split, trimmed or merged. NULL and 0 for private memory.
+	 * The object behind the pages, at most one: with VMA_SHARED a shared
+	 * memory object (shm), or a file whose pages are read into private
+	 * frames (file); and off, the offset in it of start. The set holds a
+	 * reference per VMA (taken when a copy is linked, dropped when it is
+	 * removed) and keeps off right as the VMA is split, trimmed or
+	 * merged. NULL, NULL and 0 for anonymous private memory.
 	 */
 	struct shmem *shm;
+	struct mm_file *file;
 	u64 off;
 	/*
 	 * vma.c's links. Callers may move start down or end up in place as
@@ -47,8 +51,10 @@ struct vma {
 #define VMA_MERGEABLE 1024 /* MADV_MERGEABLE */
 #define VMA_SEQ_READ 2048  /* MADV_SEQUENTIAL */
 #define VMA_RAND_READ 4096 /* MADV_RANDOM */
-#define VMA_NOWRITE 8192   /* never writable: shared frames (Linux: no VM_MAYWRITE) */
+#define VMA_NOWRITE 8192   /* never writable (Linux: no VM_MAYWRITE) */
 #define VMA_SHARED 16384   /* MAP_SHARED: pages come from shm, writes are seen by all */
+#define VMA_MAYSHARE 32768 /* MAP_SHARED made private, as it cannot write (Linux's VM_MAYSHARE) */
+#define VMA_SPECIAL 65536  /* the Sentry's own shared frames, the vDSO's (VM_IO | VM_PFNMAP) */
 #define VMA_LOCK_MASK (VMA_LOCKED | VMA_LOCKONFAULT)
 
 #define VMA_MAX_COUNT 65530
@@ -75,7 +81,13 @@ static inline bool vma_is_shared(const struct vma *v)
 	return v->flags & VMA_SHARED;
 }
 
-/* Offset in v's shared object of the page at addr. */
+/* Whether a shared object or a file backs v (and v->off means something). */
+static inline bool vma_has_object(const struct vma *v)
+{
+	return v->shm || v->file;
+}
+
+/* Offset in v's shared object or file of the page at addr. */
 static inline u64 vma_off(const struct vma *v, u64 addr)
 {
 	return v->off + (addr - v->start);

@@ -20,11 +20,19 @@
 
 /* The rlimits mm enforces (abi/linux/abi.h names only a few). */
 
-/* Flags MAP_SHARED_VALIDATE accepts (the rest: EOPNOTSUPP). */
+/* Flags MAP_SHARED_VALIDATE accepts for anonymous memory (the rest: EOPNOTSUPP). */
 #define MAP_KNOWN                                                                                \
 	(LINUX_MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE |            \
 	 MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | \
 	 MAP_HUGETLB | MAP_SYNC | LINUX_MAP_FIXED_NOREPLACE | (0x3fU << 26))
+/*
+ * ... and for a file: Linux's LEGACY_MAP_MASK, which lacks MAP_SYNC (no
+ * DAX here) and, a Linux quirk, MAP_FIXED_NOREPLACE.
+ */
+#define MAP_KNOWN_FILE                                                                           \
+	(LINUX_MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE |            \
+	 MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | \
+	 MAP_HUGETLB | MAP_32BIT | (0x3fU << 26))
 
 /*
  * Hand the task's limits to mm before each call that can grow memory: the
@@ -37,52 +45,75 @@ static struct mm *task_mm(struct task *t)
 	return t->mm;
 }
 
-long sys_mmap(struct task *t, const struct syscall_args *a)
+/*
+ * The MM_* flags of mmap flags, or -EINVAL (no mapping type) or
+ * -EOPNOTSUPP (MAP_SHARED_VALIDATE with a flag outside known).
+ */
+static long mmap_mm_flags(u32 flags, u32 known)
 {
-	u64 addr = a->a[0], len = a->a[1], off = a->a[5];
-	u32 prot = a->a[2], flags = a->a[3];
-	int fd = arg_int(a, 4);
-
-	if (off & ~PAGE_MASK)
-		return -EINVAL;
-	if (!len)
-		return -EINVAL;
 	switch (flags & LINUX_MAP_TYPE) {
 	case MAP_PRIVATE:
 	case MAP_SHARED:
 		break;
 	case LINUX_MAP_SHARED_VALIDATE:
-		if (flags & ~MAP_KNOWN)
+		if (flags & ~known)
 			return -EOPNOTSUPP;
 		break;
 	default:
 		return -EINVAL;
 	}
-	if (!(flags & MAP_ANONYMOUS)) {
-		struct file *f = fdtable_get(t->files, fd);
-		if (!f)
-			return -EBADF;
-		file_put(f);
-		/* TODO(vfs): file mappings. Our only files are host streams. */
-		return -ENODEV;
-	}
-	if (len > MM_TASK_SIZE)
-		return -ENOMEM;
 	u32 mflags = 0;
-	if (flags & MAP_FIXED)
-		mflags |= MM_FIXED;
-	else if (flags & LINUX_MAP_FIXED_NOREPLACE)
+	/* MAP_FIXED_NOREPLACE wins over MAP_FIXED, as Linux checks it after setting MAP_FIXED. */
+	if (flags & LINUX_MAP_FIXED_NOREPLACE)
 		mflags |= MM_FIXED_NOREPLACE;
+	else if (flags & MAP_FIXED)
+		mflags |= MM_FIXED;
 	if ((flags & MAP_POPULATE) && !(flags & MAP_NONBLOCK))
 		mflags |= MM_POPULATE;
 	if (flags & MAP_GROWSDOWN)
 		mflags |= MM_GROWSDOWN;
 	if (flags & MAP_LOCKED)
 		mflags |= MM_LOCKED;
-	/* Shared anonymous memory stays shared with children across fork. */
 	if ((flags & LINUX_MAP_TYPE) != MAP_PRIVATE)
 		mflags |= MM_SHARED;
+	return mflags;
+}
+
+/* Linux's ksys_mmap_pgoff for a file: the fd first, then do_mmap. */
+static long mmap_file(struct task *t, u64 addr, u64 len, u32 prot, u32 flags, int fd, u64 off)
+{
+	struct file *f = fdtable_get(t->files, fd);
+	long ret;
+	if (!f || (f->mode & FMODE_PATH))
+		ret = -EBADF;
+	else if ((flags & MAP_HUGETLB) || !len)
+		ret = -EINVAL; /* no hugetlbfs file can be open */
+	else
+		ret = mmap_mm_flags(flags, MAP_KNOWN_FILE);
+	if (ret >= 0)
+		ret = vfs_mmap_file(task_mm(t), f, addr, len, prot & PROT_ALL, ret, off);
+	file_put(f);
+	return ret;
+}
+
+long sys_mmap(struct task *t, const struct syscall_args *a)
+{
+	u64 addr = a->a[0], len = a->a[1], off = a->a[5];
+	u32 prot = a->a[2], flags = a->a[3];
+
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
 	/* Linux ignores prot bits it does not know here (unlike mprotect). */
+	if (!(flags & MAP_ANONYMOUS))
+		return mmap_file(t, addr, len, prot, flags, arg_int(a, 4), off);
+	if (!len)
+		return -EINVAL;
+	long mflags = mmap_mm_flags(flags, MAP_KNOWN);
+	if (mflags < 0)
+		return mflags;
+	if (len > MM_TASK_SIZE)
+		return -ENOMEM;
+	/* Shared anonymous memory stays shared with children across fork. */
 	return mm_map_anon(task_mm(t), addr, len, prot & PROT_ALL, mflags);
 }
 

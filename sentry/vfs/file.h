@@ -126,6 +126,29 @@ void file_put(struct file *f);
 /* A file wrapping host fd (owned from now on). Returns ERR_PTR. */
 struct file *hostfile_create(int host_fd, u32 flags);
 
+/*
+ * mmap(2) of f (filemap.c), for the syscall once it has decoded its
+ * arguments and for the ELF loader mapping a segment: Linux's do_mmap
+ * checks of the file, in its order, then mm_map_file (see mm.h: private
+ * pages read on first touch) or, for /dev/zero, mm_map_anon. mm_flags
+ * are MM_* (MM_SHARED is MAP_SHARED); prot is PROT_*; off is a byte
+ * offset. As Linux, the whole last page is mapped: bytes of the file past
+ * a segment's end are there until the loader clears them (padzero).
+ * mm holds its own reference to f while any VMA maps it; the caller
+ * keeps its own. May block; takes mm->lock, so the caller must not hold
+ * it, nor vfs_lock or an inode->lock: faults read f, and drop the
+ * mapping's last reference to it, under mm->lock (file->pos_lock >
+ * mm->lock > vfs_lock > inode->lock). Returns the address, or -EBADF
+ * (O_PATH), -EINVAL (len 0, off not page-aligned, MM_GROWSDOWN),
+ * -EOVERFLOW (off + len past the largest offset), -EACCES (f not open
+ * for reading; MM_SHARED with PROT_WRITE and f not open for writing),
+ * -ENODEV (neither a regular file nor /dev/zero; MM_SHARED of a regular
+ * file open for writing, which mm cannot keep coherent with the file),
+ * or mm_map_file's errors.
+ */
+long vfs_mmap_file(struct mm *mm, struct file *f, u64 addr, u64 len, u32 prot, u32 mm_flags,
+		   u64 off) __must_check;
+
 #define FDTABLE_MAX 1024
 
 struct fdtable;

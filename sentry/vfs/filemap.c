@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * mmap(2) of files: the checks Linux's do_mmap makes of the file, and the
+ * adapter that hands an open file to mm as a struct mm_file. mm reads the
+ * file through f->ops->read at an offset of its own (pread semantics), so
+ * every file system the VFS can open is mappable without a mmap op.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "abi/linux/signal.h"
+#include "vfs.h"
+
+/* A reference to an open file description, as mm holds it. */
+struct filemap {
+	struct mm_file base;
+	int refs; /* atomic */
+	struct file *f;
+};
+
+static struct filemap *to_filemap(struct mm_file *file)
+{
+	return container_of(file, struct filemap, base);
+}
+
+static void filemap_get(struct mm_file *file)
+{
+	__atomic_fetch_add(&to_filemap(file)->refs, 1, __ATOMIC_RELAXED);
+}
+
+static void filemap_put(struct mm_file *file)
+{
+	struct filemap *m = to_filemap(file);
+	if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	file_put(m->f);
+	free(m);
+}
+
+/* Read until len bytes or the end of the file: mm takes a short count for the end. */
+static long filemap_read(struct mm_file *file, void *buf, size_t len, u64 off)
+{
+	struct filemap *m = to_filemap(file);
+	size_t done = 0;
+	if (off > INT64_MAX)
+		return 0;
+	while (done < len) {
+		s64 pos = off + done; /* pread: f->pos is the guest's, not ours */
+		ssize_t n = vfs_read(m->f, (u8 *)buf + done, len - done, &pos);
+		/* A fault cannot restart a syscall: mm retries the access instead. */
+		if (n <= -ERESTARTSYS && n >= -ERESTART_RESTARTBLOCK)
+			return -EINTR;
+		if (n < 0)
+			return n;
+		if (!n)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+static s64 filemap_size(struct mm_file *file)
+{
+	struct kstat st;
+	int ret = vfs_fstat(to_filemap(file)->f, &st);
+	return ret ? ret : st.size;
+}
+
+static const struct mm_file_ops filemap_ops = {
+	.get = filemap_get,
+	.put = filemap_put,
+	.read = filemap_read,
+	.size = filemap_size,
+};
+
+/*
+ * Linux's file_mmap_ok: the last byte mapped must be a valid offset, up
+ * to MAX_LFS_FILESIZE for a regular file and ULONG_MAX for a device.
+ */
+static bool mmap_range_ok(bool regular, u64 off, u64 len)
+{
+	u64 max = regular ? INT64_MAX : UINT64_MAX;
+	return len <= max && off >> PAGE_SHIFT <= (max - len) >> PAGE_SHIFT;
+}
+
+/*
+ * /dev/zero maps as anonymous memory (Linux's mmap_zero). The device
+ * number is what picks the driver (chrdev_ops), so it names the device
+ * whichever file system holds the node.
+ */
+static bool is_dev_zero(const struct inode *inode)
+{
+	return S_ISCHR(inode->mode) && inode->rdev == linux_encode_dev(1, 5);
+}
+
+long vfs_mmap_file(struct mm *mm, struct file *f, u64 addr, u64 len, u32 prot, u32 mm_flags,
+		   u64 off)
+{
+	struct inode *inode = f->inode;
+	if (f->mode & FMODE_PATH)
+		return -EBADF;
+	if (!len)
+		return -EINVAL;
+	u64 alen = ALIGN_UP(len, PAGE_SIZE);
+	if (!alen || alen > MM_TASK_SIZE)
+		return -ENOMEM;
+	if (!IS_ALIGNED(off, PAGE_SIZE))
+		return -EINVAL;
+	bool regular = inode && S_ISREG(inode->mode);
+	if (!mmap_range_ok(regular, off, alen))
+		return -EOVERFLOW;
+	bool shared = mm_flags & MM_SHARED;
+	if (shared && (prot & PROT_WRITE) && !(f->mode & FMODE_WRITE))
+		return -EACCES;
+	if (!(f->mode & FMODE_READ))
+		return -EACCES;
+	bool zero = inode && is_dev_zero(inode);
+	if (!regular && !zero)
+		return -ENODEV;
+	if (mm_flags & MM_GROWSDOWN)
+		return -EINVAL;
+	/* Linux: without FMODE_WRITE, MAP_SHARED loses VM_MAYWRITE and VM_SHARED. */
+	if (shared && !(f->mode & FMODE_WRITE))
+		mm_flags |= MM_NOWRITE;
+	if (zero)
+		return mm_map_anon(mm, addr, len, prot, mm_flags);
+	/*
+	 * MAP_SHARED of a file open for writing: Linux lets it be written
+	 * (now, or after mprotect) with the writes reaching the file and
+	 * every read(2) and mapping at once, through one page cache. mm's
+	 * file pages are private snapshots and file systems keep their data
+	 * outside the memory file, so such a mapping would silently show
+	 * stale bytes and lose its writes: refuse it, as a file without
+	 * mmap support does.
+	 */
+	if (shared && (f->mode & FMODE_WRITE))
+		return -ENODEV;
+	struct filemap *m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	*m = (struct filemap){.base = {.ops = &filemap_ops, .id = f}, .refs = 1, .f = file_get(f)};
+	long ret = mm_map_file(mm, addr, len, prot, mm_flags, &m->base, off);
+	filemap_put(&m->base); /* each VMA holds its own */
+	return ret;
+}
