@@ -7,11 +7,14 @@
  *     raise the descriptor limit to the hard limit (a fid is a descriptor);
  *  2. new mount, network and IPC namespaces: the gofer has no network at all,
  *     and nothing it mounts is seen outside;
- *  3. a clone of the one mount that holds the root (not its submounts:
- *     /proc, /sys or /dev under a host `/` stay out of reach), made
- *     nosuid, nodev, and read-only for --ro, attached over the root itself;
+ *  3. a clone of the mount tree under the root (a host `/` served to
+ *     `runsk do` keeps its /tmp or /home mounts), made nosuid, nodev, and
+ *     read-only for --ro, attached over the root itself;
  *  4. pivot_root into it and detach the old root, so the host's tree is
- *     gone from this namespace; chroot if pivot_root is refused;
+ *     gone from this namespace (chroot if pivot_root is refused, as on an
+ *     initramfs); then detach the kernel's own file systems at /proc, /sys
+ *     and /dev, which the Sentry shadows anyway, so that nothing of them is
+ *     in reach even of a Sentry that asked;
  *  5. (gofer_drop_privileges) drop every capability but the five the file
  *     operations need, and set no_new_privs;
  *  6. (seccomp.c) the syscall allowlist.
@@ -88,11 +91,11 @@ static int prepare_root_mount(const char *root, bool ro)
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0),
 	};
-	int fd = open_tree(AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	int fd = open_tree(AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 
 	if (fd < 0)
-		return fail("gofer: cannot clone the mount of %s", root);
-	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+		return fail("gofer: cannot clone the mounts of %s", root);
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ||
 	    move_mount(fd, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 		int err = fail("gofer: cannot set up the mount of %s", root);
 
@@ -113,11 +116,18 @@ static int enter_root(int mntfd, const char *root)
 		if (umount2(".", MNT_DETACH) < 0)
 			return fail("gofer: cannot detach the old root");
 	} else {
-		pr_warn("gofer: pivot_root into %s: %s; using chroot", root, strerror(errno));
+		pr_debug("gofer: pivot_root into %s: %s; using chroot", root, strerror(errno));
 		if (chroot(".") < 0)
 			return fail("gofer: chroot %s", root);
 	}
-	return chdir("/") < 0 ? fail("gofer: chdir /") : 0;
+	if (chdir("/") < 0)
+		return fail("gofer: chdir /");
+	/* EINVAL: not a mount point here, nothing to hide. */
+	static const char *const kernel_fs[] = {"/proc", "/sys", "/dev"};
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_fs); i++)
+		if (umount2(kernel_fs[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			return fail("gofer: cannot detach %s", kernel_fs[i]);
+	return 0;
 }
 
 int gofer_confine(const struct gofer_config *cfg, int *rootfd)

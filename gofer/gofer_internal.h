@@ -140,6 +140,8 @@ int node_where(struct gofer_server *srv, struct node *n, struct node **parent,
 void nodes_renamed(struct gofer_server *srv, const struct node *olddir, const char *oldname,
 		   struct node *newdir, const char *newname);
 void node_qid(const struct stat *st, struct p9_qid *qid);
+/* The qid path of inode ino of device dev: unique across the root's mounts. */
+u64 node_qid_path(dev_t dev, ino_t ino);
 int host_openat(int dirfd, const char *name, int flags, mode_t mode) __must_check;
 
 /* fid.c */

@@ -249,11 +249,39 @@ void nodes_renamed(struct gofer_server *srv, const struct node *olddir, const ch
 	}
 }
 
+/*
+ * A qid path names one file among all the mounts under the root (a host
+ * `/` has several, and each numbers its inodes from 1): the first device
+ * seen (the root's) keeps its inode numbers, each other one gets its own
+ * prefix in the top 16 bits, as QEMU's 9p `multidevs=remap` does. Inode
+ * numbers wider than 48 bits (rare: some network file systems) are folded
+ * and may collide; the Sentry then sees two names as hard links.
+ */
+#define QID_INO_BITS 48
+#define QID_MAX_DEVS (1u << (64 - QID_INO_BITS))
+
+u64 node_qid_path(dev_t dev, ino_t ino)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static dev_t devs[QID_MAX_DEVS];
+	static unsigned ndevs;
+	unsigned i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < ndevs && devs[i] != dev; i++)
+		;
+	if (i == ndevs && ndevs < QID_MAX_DEVS)
+		devs[ndevs++] = dev;
+	pthread_mutex_unlock(&lock);
+	u64 mask = (1ULL << QID_INO_BITS) - 1;
+	return ((u64)(i % QID_MAX_DEVS) << QID_INO_BITS) | ((ino ^ (ino >> QID_INO_BITS)) & mask);
+}
+
 void node_qid(const struct stat *st, struct p9_qid *qid)
 {
 	qid->type = S_ISDIR(st->st_mode)   ? P9_QTDIR
 		    : S_ISLNK(st->st_mode) ? P9_QTSYMLINK
 					   : P9_QTFILE;
 	qid->version = 0;
-	qid->path = st->st_ino;
+	qid->path = node_qid_path(st->st_dev, st->st_ino);
 }

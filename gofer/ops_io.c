@@ -311,7 +311,9 @@ static int readdir_locked(struct fid *f, u64 offset, u32 count, struct reply *r)
 	for (ssize_t pos = 0; pos < got;) {
 		struct dirent64 *de = (struct dirent64 *)(dbuf + pos);
 		struct p9_dirent d = {
-			.qid = {.type = dirent_qid_type(de->d_type), .path = de->d_ino},
+			/* A mount point lists as the directory under it, as getdents shows. */
+			.qid = {.type = dirent_qid_type(de->d_type),
+				.path = node_qid_path(f->node->dev, de->d_ino)},
 			.offset = de->d_off,
 			.type = de->d_type,
 			.name = {.s = de->d_name, .len = strlen(de->d_name)},

@@ -7,7 +7,7 @@
 
 static void node_to_qid(const struct node *n, struct p9_qid *qid)
 {
-	struct stat st = {.st_mode = n->type, .st_ino = n->ino};
+	struct stat st = {.st_mode = n->type, .st_dev = n->dev, .st_ino = n->ino};
 
 	node_qid(&st, qid);
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -138,6 +139,38 @@ static void test_gofer_sequence(void **state)
 			       "statfs: ok\n");
 	free(t);
 	down(&s);
+}
+
+/*
+ * A file system mounted under the root is served (as a host `/` has /tmp
+ * or /home mounts), and its inode numbers, which start again from 1, do
+ * not make its files look like the root's: qid paths stay unique.
+ */
+static void test_gofer_submount_qids(void **state)
+{
+	struct p9_qid root_qid, qids[2];
+	struct server s;
+	u32 fid;
+
+	host_mkdir("mnt");
+	host_mkdir("mnt/root");
+	host_mkdir("mnt/root/sub");
+	assert_int_equal(mount("tmpfs", scratch_path("mnt/root/sub"), "tmpfs", 0, "mode=0755"), 0);
+	host_write("mnt/root/sub/inside", "on the tmpfs\n");
+	gofer_start(&s, runsk, "mnt/root", false);
+	s.aname = "/";
+	s.c = gofer_client_create(s.sock, 65536);
+	assert_false(IS_ERR(s.c));
+	s.sock = -1;
+	assert_int_equal(gofer_attach(s.c, "/", 0, &s.root, &root_qid), 0);
+	const char *names[] = {"sub", "inside"};
+	assert_int_equal(gofer_walk(s.c, s.root, 2, names, &fid, qids), 0);
+	assert_int_equal(qids[0].type, P9_QTDIR);
+	assert_int_not_equal(qids[0].path, root_qid.path);
+	assert_int_not_equal(qids[1].path, root_qid.path);
+	assert_int_not_equal(qids[0].path, qids[1].path);
+	down(&s);
+	assert_int_equal(umount2(scratch_path("mnt/root/sub"), MNT_DETACH), 0);
 }
 
 /* Tlopen hands over the host file itself; data then needs no gofer. */
@@ -881,6 +914,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gofer_sequence),
 		cmocka_unit_test(test_gofer_open_donates_fd),
+		cmocka_unit_test(test_gofer_submount_qids),
 		cmocka_unit_test(test_gofer_readdir_big),
 		cmocka_unit_test(test_gofer_owner),
 		cmocka_unit_test(test_gofer_confined_paths),
