@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * goferfs internals, shared by super.c (mounting, the inode cache),
+ * inode.c (attributes, symlinks), dir.c (directory entries), readdir.c
+ * (directory listings) and file.c (open files). See goferfs.h for the
+ * caching policy and the lock order.
+ */
+#ifndef SENTRY_VFS_GOFERFS_GOFERFS_INTERNAL_H
+#define SENTRY_VFS_GOFERFS_GOFERFS_INTERNAL_H
+
+#include <errno.h>
+
+#include "gofer/client.h"
+#include "goferfs.h"
+#include "sentry/vfs/vfs_internal.h"
+
+/* The attach uid: the gofer gives files it creates to this user. */
+#define GOFERFS_ATTACH_UID 0u
+
+struct goferfs_info {
+	struct gofer_client *c;
+	unsigned flags;		     /* GOFERFS_* */
+	u32 dir_chunk;		     /* Treaddir count: as much as one reply holds */
+	pthread_mutex_t icache_lock; /* guards the table below */
+	struct goferfs_inode **buckets;
+	size_t nbuckets, count;
+};
+
+/* An open gofer file: the opened fid and the donated descriptor (or -1). */
+struct goferfs_handle {
+	u32 fid;
+	int fd;
+};
+
+/* An open file's private_data. */
+struct goferfs_file {
+	struct goferfs_handle h; /* directories: opened at the first read-ahead */
+	u64 gen;		 /* directories: dir.gen when hint was taken */
+	u32 hint;		 /* directories: the index of f->pos in the listing */
+};
+
+/* One directory entry as listed: it comes next at position off. */
+struct goferfs_dirent {
+	s64 off;
+	s64 next; /* the server's cookie for the entry after it */
+	u64 ino;
+	u8 type; /* LINUX_DT_* */
+	u8 len;
+	char name[];
+};
+
+/*
+ * A window of a directory's listing, read ahead from position start on.
+ * ents[i + 1]->off == ents[i]->next. Guarded by vfs_lock.
+ */
+struct goferfs_dir_cache {
+	struct goferfs_dirent **ents;
+	u32 n, cap;
+	s64 start;
+	s64 resume;    /* the cookie to read on from (past skipped names) */
+	bool complete; /* nothing after the last entry */
+	u64 gen;       /* changes whenever entries are freed */
+};
+
+struct goferfs_inode {
+	struct inode vfs;
+	u32 fid;		     /* walked, never opened */
+	struct goferfs_inode *hnext; /* inode cache chain, under icache_lock */
+	/* The rest is under vfs.lock, except dir (under vfs_lock). */
+	bool has_btime;
+	bool attr_stale; /* blocks (directories: size, nlink) changed on the host */
+	bool has_created;
+	struct goferfs_handle created; /* the create's open file, until claimed */
+	char *target;		       /* a symlink's, once read */
+	struct goferfs_dir_cache dir;
+};
+
+static inline struct goferfs_inode *GOFER_I(struct inode *inode)
+{
+	return container_of(inode, struct goferfs_inode, vfs);
+}
+
+static inline struct goferfs_info *GOFER_SB(struct super_block *sb)
+{
+	return sb->fs_info;
+}
+
+static inline struct gofer_client *goferfs_client(struct inode *inode)
+{
+	return GOFER_SB(inode->sb)->c;
+}
+
+static inline bool goferfs_rdonly(struct inode *inode)
+{
+	return GOFER_SB(inode->sb)->flags & GOFERFS_RDONLY;
+}
+
+/*
+ * The guest's errno for a client result: the client's own transport
+ * errors, and codes only kernels use internally (>= 512, the restart
+ * codes), become -EIO.
+ */
+static inline int goferfs_err(int err)
+{
+	if (err == -ECONNRESET || err == -EPROTO || err == -EBADMSG || err <= -512)
+		return -EIO;
+	return err;
+}
+
+/* super.c */
+/*
+ * The inode for the gofer file fid names (fid consumed: kept by a new
+ * inode, clunked otherwise): the cached one for qid->path, else a new one
+ * from the server's attributes. A new reference, or ERR_PTR.
+ */
+struct inode *goferfs_iget(struct super_block *sb, u32 fid, const struct p9_qid *qid);
+/* The cached inode for ino (linked: nlink > 0) with a new reference, or NULL. */
+struct inode *goferfs_ilookup(struct super_block *sb, u64 ino);
+
+/* inode.c */
+/* Set iops and fops for inode's type. */
+void goferfs_set_ops(struct inode *inode);
+/* Fill inode from attributes the server sent; -EIO if they make no sense. */
+int goferfs_attr_to_inode(struct inode *inode, const struct p9_attr *a);
+/* Give inode, just made with mode for c, to c's fsuid with the set-id bits of mode. */
+int goferfs_set_creator(struct inode *inode, const struct vfs_cred *c, u32 mode);
+/* inode_ops.setattr and .getattr of every goferfs inode (vfs.h). */
+int goferfs_setattr(struct inode *inode, const struct iattr *ia);
+int goferfs_getattr(struct inode *inode, struct kstat *st);
+extern const struct inode_ops goferfs_file_iops;
+extern const struct inode_ops goferfs_symlink_iops;
+extern const struct inode_ops goferfs_special_iops;
+
+/* dir.c */
+extern const struct inode_ops goferfs_dir_iops;
+
+/* readdir.c */
+extern const struct file_ops goferfs_dir_fops;
+/* Forget dir's listing: the sandbox changed it (caller holds vfs_lock). */
+void goferfs_dir_invalidate(struct inode *dir);
+/* Free a listing's entries (destroy_inode). */
+void goferfs_dir_cache_free(struct goferfs_dir_cache *dc);
+
+/* file.c */
+extern const struct file_ops goferfs_file_fops;
+/* Open a new fid of inode with P9_DOTL_* flags; h->fd is -1 for directories. */
+int goferfs_handle_open(struct inode *inode, u32 p9flags, struct goferfs_handle *h) __must_check;
+/* Clunk and close h (NULL-safe on an unopened handle: fid P9_NOFID). */
+void goferfs_handle_close(struct gofer_client *c, struct goferfs_handle *h);
+
+#endif
