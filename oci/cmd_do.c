@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * runsk do [flags] [--] CMD [ARGS...]: run CMD from the host in a fresh
- * sandbox, like `runsc do`. Until the gofer lands the executable is read
- * from the host directly.
+ * runsk do [flags] [--] CMD [ARGS...]: run CMD in a fresh sandbox whose
+ * root is the host's `/`, served by a gofer, under an in-memory overlay so
+ * that the sandbox's writes never reach the host, like `runsc do`.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "gofer_spawn.h"
 #include "lib/log.h"
 #include "sentry/sentry.h"
 
@@ -25,7 +26,9 @@ static void do_usage(FILE *out)
 		"  --debug-log=PATH   write the log to PATH\n"
 		"  --cpus N           number of vCPUs (default 1)\n"
 		"  --memory SIZE      guest memory, e.g. 512M, 2G (default 2G)\n"
-		"  --profile=FILE     at exit, write where time went (syscalls, exits, faults)\n");
+		"  --profile=FILE     at exit, write where time went (syscalls, exits, faults)\n"
+		"  --overlay2=MODE    root:memory (default): writes to / stay in the sandbox's\n"
+		"                     memory; none: they reach the host's files\n");
 }
 
 static const char *flag_value(int argc, char **argv, int *i, const char *name)
@@ -41,7 +44,7 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name)
 int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 {
 	struct global_opts g = *gopt;
-	struct sandbox_config cfg = {.ncpus = 1, .memory = DEFAULT_MEMORY};
+	struct sandbox_config cfg = {.ncpus = 1, .memory = DEFAULT_MEMORY, .overlay = true};
 	const char *v;
 	int i = 1;
 
@@ -73,6 +76,13 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 					"runsk do: --memory %s: give a size from 64M to 256G\n", v);
 				return 2;
 			}
+		} else if ((v = flag_value(argc, argv, &i, "--overlay2"))) {
+			if (strcmp(v, "root:memory") && strcmp(v, "none")) {
+				fprintf(stderr,
+					"runsk do: --overlay2=%s: give root:memory or none\n", v);
+				return 2;
+			}
+			cfg.overlay = !strcmp(v, "root:memory");
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			do_usage(stdout);
 			return 0;
@@ -93,7 +103,14 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 	cfg.strace = g.strace;
 	cfg.argv = (const char *const *)argv + i;
 	cfg.envp = (const char *const *)environ;
-	int ret = sentry_run(&cfg);
+	pid_t gofer;
+	int ret = gofer_spawn("/", false, &cfg.gofer_fd, &gofer);
+	if (ret) {
+		fprintf(stderr, "runsk: cannot start the gofer: %s\n", strerror(-ret));
+		return 125;
+	}
+	ret = sentry_run(&cfg);
+	gofer_reap(gofer);
 	/* sentry_run printed the reason; 125 is what runsc and runc use. */
 	return ret < 0 ? 125 : ret;
 }

@@ -15,6 +15,14 @@ struct sandbox_config {
 	u64 memory; /* bytes of guest memory */
 	bool strace;
 	const char *profile_path; /* reserved for --profile */
+	/*
+	 * A socket connected to the gofer serving the root file system (the
+	 * Sentry takes it over), or -1 for an empty in-memory root.
+	 */
+	int gofer_fd;
+	/* Writes to the root stay in memory (--overlay2=root:memory) instead of
+	 * reaching the gofer's files (--overlay2=none). */
+	bool overlay;
 };
 
 /*

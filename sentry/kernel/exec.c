@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Loading a static ELF program into a fresh address space, with the
- * initial stack Linux builds. Until the gofer lands, the executable is
- * read from the host by path (runsk do only).
+ * Loading an ELF program, and its interpreter (PT_INTERP) when it has one,
+ * into a fresh address space, with the initial stack Linux builds. The
+ * files come from the sandbox's VFS (sys_exec.c opens and reads them).
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "kernel.h"
 #include "lib/cleanup.h"
@@ -25,37 +23,21 @@
 #define ARG_MAX_BYTES (2ULL << 20) /* a quarter of the 8 MiB stack, as Linux */
 #define MAX_EXE_SIZE (1ULL << 30)
 
-int exec_file_from_host(const char *path, struct exec_file *exe)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EACCES;
-	if (st.st_size > (off_t)MAX_EXE_SIZE)
-		return -E2BIG;
-	if (!(st.st_mode & 0111))
-		return -EACCES;
-	exe->len = st.st_size;
-	exe->data = mmap(NULL, exe->len ? exe->len : 1, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (exe->data == MAP_FAILED) {
-		exe->data = NULL;
-		return -errno;
-	}
-	exe->host_mapped = true;
-	return 0;
-}
-
 void exec_file_free(struct exec_file *exe)
 {
-	if (exe->host_mapped)
-		munmap(exe->data, exe->len ? exe->len : 1);
-	else
-		free(exe->data);
+	free(exe->data);
+	free(exe->path);
 	exe->data = NULL;
+	exe->path = NULL;
+}
+
+bool exec_interp_path(const struct exec_file *exe, char *buf, size_t size)
+{
+	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
+	if (!img || elf_parse(exe->data, exe->len, img) || !img->has_interp)
+		return false;
+	snprintf(buf, size, "%s", img->interp);
+	return true;
 }
 
 static int load_segments(struct mm *mm, const struct elf_image *img, const struct exec_file *exe,
@@ -92,8 +74,33 @@ static u64 cpuid_hwcap(void)
 	return edx;
 }
 
+/*
+ * Map the interpreter wherever mm's allocator puts a block of its size
+ * (top-down below the stack, as Linux maps ld.so), then its segments over
+ * that reservation. *base is where it starts (AT_BASE), *entry its entry.
+ */
+static int load_interp(struct mm *mm, const struct exec_file *interp, u64 *base, u64 *entry)
+{
+	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
+	u64 unused_brk;
+	if (!img)
+		return -ENOMEM;
+	if (elf_parse(interp->data, interp->len, img) || img->has_interp)
+		return -ELIBBAD; /* Linux's answer for a bad interpreter */
+	long at = mm_map_anon(mm, 0, img->max_vaddr - img->min_vaddr, PROT_NONE, 0);
+	if (at < 0)
+		return at;
+	u64 bias = (u64)at - img->min_vaddr;
+	int ret = load_segments(mm, img, interp, bias, &unused_brk);
+	if (ret)
+		return ret;
+	*base = at;
+	*entry = img->entry + bias;
+	return 0;
+}
+
 static int build_stack(struct task *t, struct mm *mm, const struct elf_image *img, u64 bias,
-		       u64 vdso, const char *execfn, const char *const *argv,
+		       u64 interp_base, u64 vdso, const char *execfn, const char *const *argv,
 		       const char *const *envp, u64 *sp)
 {
 	u8 random[16];
@@ -105,7 +112,7 @@ static int build_stack(struct task *t, struct mm *mm, const struct elf_image *im
 		{AT_PHENT, img->phentsize},
 		{AT_PHNUM, img->phnum},
 		{AT_PAGESZ, PAGE_SIZE},
-		{AT_BASE, 0},
+		{AT_BASE, interp_base},
 		{AT_FLAGS, 0},
 		{AT_ENTRY, img->entry + bias},
 		{AT_UID, t->uid},
@@ -142,16 +149,17 @@ static int build_stack(struct task *t, struct mm *mm, const struct elf_image *im
 }
 
 /*
- * Load the static ELF program exe into mm (fresh and empty) with its
- * stack, and set regs to enter it. Messages go to the debug log: for
- * execve the error number is the program's answer.
+ * Load the ELF program exe, and interp if it names one, into mm (fresh and
+ * empty) with its stack, and set regs to enter it (at the interpreter's
+ * entry if there is one). Messages go to the debug log: for execve the
+ * error number is the program's answer.
  */
 static int load_program(struct task *t, struct mm *mm, const struct exec_file *exe,
-			const char *execfn, const char *const *argv, const char *const *envp,
-			struct user_regs *regs)
+			const struct exec_file *interp, const char *execfn, const char *const *argv,
+			const char *const *envp, struct user_regs *regs)
 {
 	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
-	u64 bias = 0, brk = 0, sp = 0, vdso = 0;
+	u64 bias = 0, brk = 0, sp = 0, vdso = 0, interp_base = 0, entry;
 
 	if (!img)
 		return -ENOMEM;
@@ -161,51 +169,32 @@ static int load_program(struct task *t, struct mm *mm, const struct exec_file *e
 			 strerror(-ret));
 		return -ENOEXEC;
 	}
-	if (img->has_interp) {
-		/* TODO(tasks): PT_INTERP, once files come from the gofer. */
-		pr_debug("%s: dynamically linked (interpreter %s); runsk runs static programs "
-			 "until the gofer lands",
-			 execfn, img->interp);
-		return -ENOEXEC;
-	}
+	if (img->has_interp != (interp != NULL))
+		return -ENOEXEC; /* the caller opens the interpreter the ELF names */
 	if (img->type == 3 /* ET_DYN */)
 		bias = ET_DYN_BASE - img->min_vaddr;
+	entry = img->entry + bias;
 	ret = load_segments(mm, img, exe, bias, &brk);
+	/* The break starts after the program, before the interpreter claims space. */
+	if (!ret)
+		mm_brk_init(mm, brk);
 	if (!ret)
 		ret = vdso_map(mm, t->k->mf, t->k->ncpus, &vdso);
+	if (!ret && interp)
+		ret = load_interp(mm, interp, &interp_base, &entry);
 	if (!ret)
-		ret = build_stack(t, mm, img, bias, vdso, execfn, argv, envp, &sp);
+		ret = build_stack(t, mm, img, bias, interp_base, vdso, execfn, argv, envp, &sp);
 	if (ret)
 		return ret;
-	mm_brk_init(mm, brk);
 	memset(regs, 0, sizeof(*regs));
-	regs->rip = img->entry + bias;
+	regs->rip = entry;
 	regs->rsp = sp;
 	regs->rflags = 0x202;
 	return 0;
 }
 
-int exec_load(struct task *t, const char *const *argv, const char *const *envp)
-{
-	struct exec_file exe = {0};
-	int ret = exec_file_from_host(t->exe, &exe);
-	if (ret) {
-		pr_err("%s: cannot read the program: %s", t->exe, strerror(-ret));
-		return ret;
-	}
-	ret = load_program(t, t->mm, &exe, t->exe, argv, envp, &t->regs);
-	if (ret == -ENOEXEC)
-		pr_err("%s: not an x86-64 ELF executable runsk can load (a static one, until "
-		       "the gofer serves dynamic programs' libraries)",
-		       t->exe);
-	else if (ret)
-		pr_err("%s: loading failed: %s", t->exe, strerror(-ret));
-	exec_file_free(&exe);
-	return ret;
-}
-
-int exec_replace(struct task *t, const struct exec_file *exe, const char *path,
-		 const char *const *argv, const char *const *envp)
+int exec_replace(struct task *t, const struct exec_file *exe, const struct exec_file *interp,
+		 const char *path, const char *const *argv, const char *const *envp)
 {
 	struct user_regs regs;
 	struct mm *mm = mm_create(t->k->mf, t->k->platform);
@@ -214,7 +203,7 @@ int exec_replace(struct task *t, const struct exec_file *exe, const char *path,
 	struct mm *old = t->mm;
 	t->mm = mm; /* task_update_mm_limits and the loader work on the new one */
 	task_update_mm_limits(t);
-	int ret = load_program(t, mm, exe, path, argv, envp, &regs);
+	int ret = load_program(t, mm, exe, interp, path, argv, envp, &regs);
 	t->mm = old;
 	if (ret) {
 		mm_put(mm);
@@ -222,6 +211,9 @@ int exec_replace(struct task *t, const struct exec_file *exe, const char *path,
 	}
 	/* The point of no return: the old program is gone from here on. */
 	exec_commit(t, mm, path);
+	/* /proc/self/exe names the file, wherever it was found from. */
+	if (exe->path)
+		snprintf(t->exe, sizeof(t->exe), "%s", exe->path);
 	t->regs = regs;
 	return 0;
 }

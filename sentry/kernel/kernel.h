@@ -175,25 +175,32 @@ static inline uaddr_t arg_ptr(const struct syscall_args *a, int i)
 /* Dispatch the syscall in t->regs and store the result in rax. */
 void syscall_dispatch(struct task *t);
 
-/* Load argv[0] into t's fresh address space and set t->regs for entry. */
-int exec_load(struct task *t, const char *const *argv, const char *const *envp) __must_check;
+/*
+ * Start init's first program: path (searched in the sandbox's PATH from
+ * envp when it has no '/') with argv and envp, as execve would
+ * (sys_exec.c). Prints a one-line error and returns -errno on failure.
+ */
+int exec_first(struct task *t, const char *path, const char *const *argv,
+	       const char *const *envp) __must_check;
 
-/* An executable's bytes, from the sandbox's files or (until the gofer) the host. */
+/* An executable's bytes, read from the sandbox's files (malloc'ed). */
 struct exec_file {
 	u8 *data;
 	size_t len;
-	bool host_mapped; /* data is a host mmap, else malloc'ed */
+	char *path; /* where it is, from the root; NULL if unknown */
 };
-int exec_file_from_host(const char *path, struct exec_file *exe) __must_check;
 void exec_file_free(struct exec_file *exe);
+/* If exe is an ELF program with a PT_INTERP, copy the interpreter's path to buf. */
+bool exec_interp_path(const struct exec_file *exe, char *buf, size_t size);
 
 /*
- * execve's second half: load exe into a new address space and, if that
- * worked, make it t's: other threads die, close-on-exec fds close,
- * handlers reset. Returns -errno with t untouched if loading failed.
+ * execve's second half: load exe (and interp, the interpreter it names, or
+ * NULL) into a new address space and, if that worked, make it t's: other
+ * threads die, close-on-exec fds close, handlers reset. Returns -errno
+ * with t untouched if loading failed.
  */
-int exec_replace(struct task *t, const struct exec_file *exe, const char *path,
-		 const char *const *argv, const char *const *envp) __must_check;
+int exec_replace(struct task *t, const struct exec_file *exe, const struct exec_file *interp,
+		 const char *path, const char *const *argv, const char *const *envp) __must_check;
 /* The point of no return of execve (process.c). */
 void exec_commit(struct task *t, struct mm *mm, const char *path);
 

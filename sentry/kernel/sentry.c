@@ -20,33 +20,15 @@
 #include "kernel.h"
 #include "process.h"
 #include "signal.h"
+#include "gofer/client.h"
 #include "lib/log.h"
 #include "sentry/vfs/vfs.h"
 
+/* 9P message size: big enough that a directory listing or a fallback read moves 1 MiB at once. */
+#define GOFER_MSIZE (1024 * 1024 + 4096)
+
 /* Signals to runsk that stop the sandbox, as they would stop the program. */
 static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
-static int resolve_exe(const char *arg0, char *out, size_t len)
-{
-	if (strchr(arg0, '/')) {
-		if (!realpath(arg0, out))
-			return -errno;
-		return 0;
-	}
-	const char *path = getenv("PATH");
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		const char *end = strchrnul(path, ':');
-		char cand[PATH_MAX];
-		snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - path), path, arg0);
-		if (access(cand, X_OK) == 0 && realpath(cand, out))
-			return 0;
-		path = *end ? end + 1 : end;
-	}
-	(void)len;
-	return -ENOENT;
-}
 
 static int stdio_install(struct fdtable *files)
 {
@@ -185,17 +167,11 @@ static void kernel_release_groups(struct kernel *k)
 }
 
 /* Build init's task: its files, root, credentials and program. */
-static int init_task_setup(struct kernel *k, struct task *t, const struct sandbox_config *cfg)
+static int init_task_setup(struct kernel *k, struct task *t, const struct sandbox_config *cfg,
+			   struct gofer_client *gofer)
 {
-	int ret = resolve_exe(cfg->argv[0], t->exe, sizeof(t->exe));
-	if (ret) {
-		pr_err("%s: %s", cfg->argv[0], strerror(-ret));
-		return ret;
-	}
-	const char *base = strrchr(t->exe, '/');
-	/* comm is the first 15 bytes of the name, as Linux truncates it. */
-	const char *name = base ? base + 1 : t->exe;
-	memcpy(t->comm, name, MIN(strlen(name), sizeof(t->comm) - 1));
+	int ret;
+
 	t->uid = getuid();
 	t->gid = getgid();
 	t->sighand = sighand_alloc();
@@ -213,15 +189,17 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 	ret = t->files ? stdio_install(t->files) : -ENOMEM;
 	if (ret)
 		return ret;
-	t->fs = vfs_sandbox_root(k->cwd, t->uid, t->gid);
+	t->fs = gofer ? vfs_gofer_sandbox_root(gofer, cfg->overlay, k->cwd)
+		      : vfs_sandbox_root(k->cwd, t->uid, t->gid);
 	if (IS_ERR(t->fs)) {
 		ret = PTR_ERR(t->fs);
 		t->fs = NULL;
+		pr_err("cannot build the sandbox's root file system: %s", strerror(-ret));
 		return ret;
 	}
 	ret = task_register_init(t);
 	if (!ret)
-		ret = exec_load(t, cfg->argv, cfg->envp);
+		ret = exec_first(t, cfg->argv[0], cfg->argv, cfg->envp);
 	return ret;
 }
 
@@ -230,15 +208,29 @@ int sentry_run(const struct sandbox_config *cfg)
 	struct kernel k = {0};
 	struct platform_memory pm;
 	struct task *t = NULL;
+	struct gofer_client *gofer = NULL;
 	int ret;
 
+	if (cfg->gofer_fd >= 0) {
+		gofer = gofer_client_create(cfg->gofer_fd, GOFER_MSIZE);
+		if (IS_ERR(gofer)) {
+			pr_err("cannot talk to the gofer: %s", strerror(-PTR_ERR(gofer)));
+			return PTR_ERR(gofer);
+		}
+	}
 	kernel_init(&k, cfg);
-	if (k.done_fd < 0)
-		return -errno;
+	if (k.done_fd < 0) {
+		ret = -errno;
+		gofer_client_destroy(gofer);
+		return ret;
+	}
 	signal(SIGPIPE, SIG_IGN); /* EPIPE from host writes is handled per call */
 	k.mf = memfile_create(cfg->memory);
-	if (IS_ERR(k.mf))
-		return PTR_ERR(k.mf);
+	if (IS_ERR(k.mf)) {
+		ret = PTR_ERR(k.mf);
+		k.mf = NULL;
+		goto out_mf;
+	}
 	pm = memfile_platform_memory(k.mf);
 	struct platform_config pc = {.ncpus = k.ncpus, .mem = &pm};
 	ret = platform_kvm_create(&pc, &k.platform);
@@ -246,7 +238,7 @@ int sentry_run(const struct sandbox_config *cfg)
 		goto out_mf;
 	pr_debug("sandbox: platform %s ready", k.platform->ops->name);
 	t = task_alloc(&k);
-	ret = t ? init_task_setup(&k, t, cfg) : -ENOMEM;
+	ret = t ? init_task_setup(&k, t, cfg, gofer) : -ENOMEM;
 	if (!ret) {
 		pr_debug("sandbox: %s loaded, starting it", t->exe);
 		bool started = false;
@@ -274,6 +266,8 @@ int sentry_run(const struct sandbox_config *cfg)
 	platform_destroy(k.platform);
 out_mf:
 	memfile_destroy(k.mf);
+	/* Last: file systems may talk to the gofer until every task is gone. */
+	gofer_client_destroy(gofer);
 	if (k.done_fd >= 0)
 		close(k.done_fd);
 	return ret;

@@ -3,10 +3,8 @@
  * execve and execveat: copy the arguments in, find the program (through
  * `#!` interpreters), and hand it to the loader.
  *
- * The program's bytes come from the sandbox's file system. Until the
- * gofer serves the container's root, a path the sandbox does not have is
- * looked up on the host as well, as `runsk do` starts its first program;
- * that fallback goes away with the gofer.
+ * The program's bytes, and its ELF interpreter's, come from the sandbox's
+ * file system, as do the first program's (exec_first).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,8 +126,8 @@ static int read_file(struct file *f, struct exec_file *exe)
 
 /*
  * Open name (from dirfd) for execution: a regular file with execute
- * permission, through the sandbox's VFS, else on the host (see above).
- * *resolved is the path that becomes AT_EXECFN and /proc/self/exe.
+ * permission in the sandbox's VFS.
+ * exe->path gets where it is from the root (/proc/self/exe).
  */
 static int open_exec(struct task *t, int dirfd, const char *name, bool nofollow, bool empty,
 		     struct exec_file *exe)
@@ -146,12 +144,30 @@ static int open_exec(struct task *t, int dirfd, const char *name, bool nofollow,
 		ret = vfs_access(&p, 1 /* X_OK */, &at.cred);
 		if (!ret)
 			ret = read_file(f, exe);
+		if (!ret && (exe->path = malloc(LINUX_PATH_MAX)) &&
+		    vfs_d_path(&at.root, &f->path, exe->path, LINUX_PATH_MAX) < 0) {
+			free(exe->path);
+			exe->path = NULL;
+		}
 		file_put(f);
 	}
 	at_end(&at);
-	if (ret == -ENOENT && name[0] == '/')
-		ret = exec_file_from_host(name, exe);
 	return ret;
+}
+
+/*
+ * The interpreter a dynamic ELF program names, opened as Linux's
+ * load_elf_binary does (a relative path from the cwd). A missing one is
+ * ENOENT, as on Linux, however confusing that is for the program's caller.
+ */
+static int open_interp(struct task *t, const struct exec_file *exe, struct exec_file *interp)
+{
+	_cleanup_free_ char *path = malloc(LINUX_PATH_MAX);
+	if (!path)
+		return -ENOMEM;
+	if (!exec_interp_path(exe, path, LINUX_PATH_MAX))
+		return 0;
+	return open_exec(t, AT_FDCWD, path, false, false, interp);
 }
 
 /* The `#!interpreter [arg]` line of a script: 1 if exe is one, 0 if not, or -errno. */
@@ -190,12 +206,61 @@ static int parse_shebang(const struct exec_file *exe, char *interp, size_t ilen,
 	return 1;
 }
 
+/*
+ * Find the program at path (from dirfd; execveat's flags) through up to
+ * INTERP_DEPTH_MAX `#!` lines, open its ELF interpreter, and load it with
+ * argv and envp in place of t's program. path becomes the program run.
+ */
+static long exec_vectors(struct task *t, int dirfd, char *path, struct strvec *argv,
+			 struct strvec *envp, int flags)
+{
+	struct exec_file exe = {0}, interp = {0};
+	long ret =
+		open_exec(t, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, flags & AT_EMPTY_PATH, &exe);
+
+	for (int depth = 0; !ret; depth++) {
+		char shebang[SHEBANG_MAX], arg[SHEBANG_MAX];
+		int sb = parse_shebang(&exe, shebang, sizeof(shebang), arg, sizeof(arg));
+		if (sb <= 0) {
+			ret = sb;
+			break;
+		}
+		if (depth >= INTERP_DEPTH_MAX) {
+			ret = -ELOOP;
+			break;
+		}
+		/* argv becomes: interpreter [arg] script-path original-argv[1..]. */
+		if (argv->n) {
+			free(argv->v[0]);
+			memmove(&argv->v[0], &argv->v[1], argv->n * sizeof(*argv->v));
+			argv->n--;
+		}
+		ret = strvec_insert(argv, 0, path);
+		if (!ret && *arg)
+			ret = strvec_insert(argv, 0, arg);
+		if (!ret)
+			ret = strvec_insert(argv, 0, shebang);
+		exec_file_free(&exe);
+		if (!ret) {
+			snprintf(path, LINUX_PATH_MAX, "%s", shebang);
+			ret = open_exec(t, AT_FDCWD, path, false, false, &exe);
+		}
+	}
+	if (!ret)
+		ret = open_interp(t, &exe, &interp);
+	if (!ret)
+		ret = exec_replace(t, &exe, interp.data ? &interp : NULL, path,
+				   (const char *const *)argv->v, (const char *const *)envp->v);
+	exec_file_free(&exe);
+	exec_file_free(&interp);
+	return ret;
+}
+
 static long do_execve(struct task *t, int dirfd, uaddr_t upath, uaddr_t uargv, uaddr_t uenvp,
 		      int flags)
 {
 	_cleanup_free_ char *path = malloc(LINUX_PATH_MAX);
 	struct strvec argv = {0}, envp = {0};
-	struct exec_file exe = {0};
 	size_t total = 0;
 	long ret;
 
@@ -210,45 +275,98 @@ static long do_execve(struct task *t, int dirfd, uaddr_t upath, uaddr_t uargv, u
 	if (!ret)
 		ret = strvec_copy_in(t, uenvp, &envp, &total);
 	if (!ret)
-		ret = open_exec(t, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, flags & AT_EMPTY_PATH,
-				&exe);
-	for (int depth = 0; !ret; depth++) {
-		char interp[SHEBANG_MAX], arg[SHEBANG_MAX];
-		int sb = parse_shebang(&exe, interp, sizeof(interp), arg, sizeof(arg));
-		if (sb <= 0) {
-			ret = sb;
-			break;
-		}
-		if (depth >= INTERP_DEPTH_MAX) {
-			ret = -ELOOP;
-			break;
-		}
-		/* argv becomes: interpreter [arg] script-path original-argv[1..]. */
-		if (argv.n) {
-			free(argv.v[0]);
-			memmove(&argv.v[0], &argv.v[1], argv.n * sizeof(*argv.v));
-			argv.n--;
-		}
-		ret = strvec_insert(&argv, 0, path);
-		if (!ret && *arg)
-			ret = strvec_insert(&argv, 0, arg);
-		if (!ret)
-			ret = strvec_insert(&argv, 0, interp);
-		exec_file_free(&exe);
-		if (!ret) {
-			snprintf(path, LINUX_PATH_MAX, "%s", interp);
-			ret = open_exec(t, AT_FDCWD, path, false, false, &exe);
-		}
-	}
-	if (!ret)
-		ret = exec_replace(t, &exe, path, (const char *const *)argv.v,
-				   (const char *const *)envp.v);
-	if (exe.data)
-		exec_file_free(&exe);
+		ret = exec_vectors(t, dirfd, path, &argv, &envp, flags);
 	strvec_free(&argv);
 	strvec_free(&envp);
 	/* Success returns to the new program with its registers already set. */
 	return ret ? ret : (long)t->regs.rax;
+}
+
+/* A host string vector as a strvec, within execve's limits. */
+static int strvec_from_host(const char *const *src, struct strvec *s, size_t *total)
+{
+	for (size_t i = 0; src && src[i]; i++) {
+		size_t len = strlen(src[i]);
+		if (len >= MAX_ARG_STRLEN)
+			return -E2BIG;
+		*total += len + 1 + sizeof(u64);
+		if (*total > ARG_BYTES_MAX)
+			return -E2BIG;
+		int ret = strvec_insert(s, s->n, src[i]);
+		if (ret)
+			return ret;
+	}
+	if (!s->v && !(s->v = calloc(1, sizeof(*s->v))))
+		return -ENOMEM;
+	return 0;
+}
+
+/* One attempt of exec_first at path, with fresh copies of the vectors. */
+static long exec_try(struct task *t, char *path, const char *const *argv, const char *const *envp)
+{
+	struct strvec av = {0}, ev = {0};
+	size_t total = 0;
+	long ret = strvec_from_host(argv, &av, &total);
+	if (!ret)
+		ret = strvec_from_host(envp, &ev, &total);
+	if (!ret)
+		ret = exec_vectors(t, AT_FDCWD, path, &av, &ev, 0);
+	strvec_free(&av);
+	strvec_free(&ev);
+	return ret;
+}
+
+/*
+ * execvp's search: the first PATH entry where name can be executed; as
+ * execvp, a candidate that exists but cannot be run is remembered
+ * (EACCES) and the search goes on.
+ */
+static long exec_search_path(struct task *t, const char *name, const char *search, char *path,
+			     const char *const *argv, const char *const *envp)
+{
+	bool denied = false;
+	while (*search) {
+		const char *end = strchrnul(search, ':');
+		int dlen = end - search;
+		/* An empty entry is the cwd, as execvp reads it. */
+		int n = snprintf(path, LINUX_PATH_MAX, "%.*s%s%s", dlen, search, dlen ? "/" : "",
+				 name);
+		search = *end ? end + 1 : end;
+		if (n >= LINUX_PATH_MAX)
+			continue;
+		long ret = exec_try(t, path, argv, envp);
+		if (ret == -EACCES)
+			denied = true;
+		else if (ret != -ENOENT && ret != -ENOTDIR)
+			return ret;
+	}
+	return denied ? -EACCES : -ENOENT;
+}
+
+int exec_first(struct task *t, const char *name, const char *const *argv, const char *const *envp)
+{
+	_cleanup_free_ char *path = malloc(LINUX_PATH_MAX);
+	long ret;
+
+	if (!path) {
+		ret = -ENOMEM;
+	} else if (!*name) {
+		ret = -ENOENT;
+	} else if (strchr(name, '/')) {
+		int n = snprintf(path, LINUX_PATH_MAX, "%s", name);
+		ret = n >= LINUX_PATH_MAX ? -ENAMETOOLONG : exec_try(t, path, argv, envp);
+	} else {
+		const char *search = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		for (size_t i = 0; envp && envp[i]; i++)
+			if (!strncmp(envp[i], "PATH=", 5))
+				search = envp[i] + 5;
+		ret = exec_search_path(t, name, search, path, argv, envp);
+	}
+	if (ret == -ENOEXEC)
+		pr_err("%s: not an x86-64 ELF executable or script runsk can run", name);
+	else if (ret)
+		pr_err("%s: %s", name, strerror(-ret));
+	return ret;
 }
 
 long sys_execve(struct task *t, const struct syscall_args *a)

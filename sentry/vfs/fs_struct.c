@@ -106,21 +106,19 @@ static bool prepend(char *buf, char **end, const char *name)
 	return true;
 }
 
-long vfs_getcwd(struct fs_struct *fs, char *buf, size_t size)
+long vfs_d_path(const struct path *root, const struct path *p, char *buf, size_t size)
 {
-	struct path root, cwd;
 	char tmp[LINUX_PATH_MAX];
 	char *end = tmp + sizeof(tmp) - 1;
 	long ret = 0;
 
 	*end = 0;
-	fs_struct_paths(fs, &root, &cwd);
 	vfs_lock();
-	struct mount *m = cwd.mnt;
-	struct dentry *d = cwd.dentry;
+	struct mount *m = p->mnt;
+	struct dentry *d = p->dentry;
 	if (d->unlinked)
 		ret = -ENOENT;
-	while (!ret && !(m == root.mnt && d == root.dentry)) {
+	while (!ret && !(m == root->mnt && d == root->dentry)) {
 		if (d == m->root) {
 			if (!m->parent) {
 				/* Outside the root (a chroot we are not under). */
@@ -138,8 +136,6 @@ long vfs_getcwd(struct fs_struct *fs, char *buf, size_t size)
 		d = d->parent;
 	}
 	vfs_unlock();
-	path_put(&root);
-	path_put(&cwd);
 	if (ret)
 		return ret;
 	if (!*end)
@@ -149,4 +145,14 @@ long vfs_getcwd(struct fs_struct *fs, char *buf, size_t size)
 		return -ERANGE;
 	memcpy(buf, end, len);
 	return len;
+}
+
+long vfs_getcwd(struct fs_struct *fs, char *buf, size_t size)
+{
+	struct path root, cwd;
+	fs_struct_paths(fs, &root, &cwd);
+	long ret = vfs_d_path(&root, &cwd, buf, size);
+	path_put(&root);
+	path_put(&cwd);
+	return ret;
 }

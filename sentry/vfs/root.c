@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The sandbox's file system tree until the gofer serves a root:
+ * The sandbox's file system tree. With a gofer (vfs_gofer_sandbox_root):
+ * the tree it serves, under an in-memory overlay unless writes are to go
+ * through, with the sandbox's own /dev and (until procfs and sysfs) empty
+ * /proc and /sys over the image's. Without one (vfs_sandbox_root):
  *
  *   /      tmpfs, mode 0755
  *   /dev   devfs (null, zero, full, random, urandom, tty, shm/, fd and
@@ -11,14 +14,14 @@
  *   and the directories of runsk's cwd, the last one owned by the
  *   sandbox's user, so the program starts in the directory it was started
  *   in, as it will on a gofer root. They are empty.
- *
- * The executable is still read from the host by exec.c.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "goferfs/goferfs.h"
 #include "lib/log.h"
+#include "overlay/overlay.h"
 #include "vfs_internal.h"
 
 static const struct vfs_cred root_cred = {.caps = ~0ULL};
@@ -98,6 +101,61 @@ struct fs_struct *vfs_sandbox_root(const char *cwd, u32 uid, u32 gid)
 	ret = make_cwd(&ctx, cwd, uid, gid);
 	if (!ret)
 		ret = vfs_lookup(&ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd_path);
+	if (ret) {
+		pr_warn("sandbox cwd %s: %s; starting in /", cwd, strerror(-ret));
+		cwd_path = root;
+		path_get(&cwd_path);
+	}
+	struct fs_struct *fs = fs_struct_create(&root, &cwd_path);
+	path_put(&cwd_path);
+	path_put(&root);
+	return fs ? fs : ERR_PTR(-ENOMEM);
+}
+
+/* mkdir where (a directory the image may lack) and mount a new type there. */
+static int mount_over(const struct vfs_ctx *ctx, const char *where, u32 mode, const char *type,
+		      const char *options)
+{
+	int ret = vfs_mkdir(ctx, where, mode);
+	if (ret && ret != -EEXIST)
+		return ret;
+	return mount_fs(ctx, where, type, options);
+}
+
+struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, const char *cwd)
+{
+	struct super_block *sb = goferfs_mount(c, "/", 0);
+	if (IS_ERR(sb))
+		return (void *)sb;
+	if (overlay) {
+		struct super_block *upper = tmpfs_mount("mode=0755");
+		if (IS_ERR(upper))
+			return (void *)upper;
+		sb = overlay_mount(sb, upper);
+		if (IS_ERR(sb))
+			return (void *)sb;
+	}
+	struct mount *m = mount_create_root(sb);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	struct path root = {m, dget(m->root)};
+	struct vfs_ctx ctx = {.cred = &root_cred, .root = root, .start = root};
+
+	/*
+	 * The host's /dev, /proc and /sys must not show through: the sandbox
+	 * gets its own devices, and (until procfs and sysfs) empty directories.
+	 */
+	int ret = mount_over(&ctx, "/dev", 0755, "devtmpfs", "mode=0755");
+	if (!ret)
+		ret = mount_over(&ctx, "/proc", 0555, "tmpfs", "mode=0555");
+	if (!ret)
+		ret = mount_over(&ctx, "/sys", 0555, "tmpfs", "mode=0555");
+	if (ret) {
+		path_put(&root);
+		return ERR_PTR(ret);
+	}
+	struct path cwd_path;
+	ret = vfs_lookup(&ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd_path);
 	if (ret) {
 		pr_warn("sandbox cwd %s: %s; starting in /", cwd, strerror(-ret));
 		cwd_path = root;

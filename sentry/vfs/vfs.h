@@ -316,6 +316,8 @@ int vfs_chdir(struct fs_struct *fs, const struct path *p, const struct vfs_cred 
  * the cwd was removed. A cwd outside the root is "(unreachable)/...".
  */
 long vfs_getcwd(struct fs_struct *fs, char *buf, size_t size) __must_check;
+/* The same for any path p as seen from root (d_path). */
+long vfs_d_path(const struct path *root, const struct path *p, char *buf, size_t size) __must_check;
 
 /*
  * The sandbox's mount tree until the gofer serves a root: a tmpfs root
@@ -326,5 +328,16 @@ long vfs_getcwd(struct fs_struct *fs, char *buf, size_t size) __must_check;
  * the fs_struct of init, rooted there with its cwd at cwd.
  */
 struct fs_struct *vfs_sandbox_root(const char *cwd, u32 uid, u32 gid);
+
+struct gofer_client;
+/*
+ * The sandbox's mount tree on the tree the gofer serves over c (which must
+ * outlive it): that tree, under an overlay with a tmpfs upper layer when
+ * overlay is set (the image is never written), with devfs on /dev and empty
+ * read-only tmpfs on /proc and /sys, so nothing of the host's shows there.
+ * Returns the fs_struct of init with its cwd at cwd (or / if the image
+ * lacks it), or ERR_PTR.
+ */
+struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, const char *cwd);
 
 #endif

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Starting and stopping the gofer that serves a sandbox's root: a child
+ * runsk running `runsk gofer`, connected to the Sentry by a socketpair.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gofer_spawn.h"
+#include "lib/log.h"
+
+/* The child's side: never returns. */
+static void __attribute__((noreturn)) gofer_exec(const char *root, bool ro, int sock)
+{
+	char root_flag[4200];
+	char *argv[] = {"runsk", "gofer", root_flag, "--fd=3", ro ? "--ro" : NULL, NULL};
+
+	/* A gofer outliving runsk would serve nobody: die with the parent. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
+		_exit(126);
+	/* Its own process group: ^C at the terminal is the sandbox's, not the gofer's. */
+	setpgid(0, 0);
+	/* dup2 clears O_CLOEXEC on the copy. */
+	if (dup2(sock, 3) < 0)
+		_exit(126);
+	snprintf(root_flag, sizeof(root_flag), "--root=%s", root);
+	execv("/proc/self/exe", argv);
+	_exit(127);
+}
+
+int gofer_spawn(const char *root, bool ro, int *sock, pid_t *pid)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	*pid = fork();
+	if (*pid < 0) {
+		int err = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return -err;
+	}
+	if (*pid == 0)
+		gofer_exec(root, ro, sv[1]);
+	close(sv[1]);
+	*sock = sv[0];
+	return 0;
+}
+
+int gofer_reap(pid_t pid)
+{
+	int status;
+	/* It exits once the Sentry's end is closed; give it a second. */
+	for (int i = 0; i < 100; i++) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0)
+			return -errno;
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	pr_warn("the gofer (pid %d) did not exit; killing it", pid);
+	kill(pid, SIGKILL);
+	return waitpid(pid, &status, 0) == pid ? status : -errno;
+}
