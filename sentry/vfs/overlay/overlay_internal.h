@@ -233,6 +233,7 @@ struct ovl_dirent {
 	u64 ino;
 	unsigned type;
 	bool whiteout;
+	bool upper; /* listed from the upper directory */
 	char name[];
 };
 

@@ -8,7 +8,10 @@
  * and keeps it in its private data; a position is 2 + the index in that
  * list, so a getdents continuation resumes exactly where the last call
  * stopped, whatever happens in between. Entries made or removed after the
- * list was built show after a rewind (seek to 0), which POSIX allows.
+ * list was built show after a rewind (seek to 0), which POSIX allows;
+ * entries removed since are skipped, as a listing of one directory on
+ * Linux never returns a name already unlinked. Only the upper directory,
+ * in memory, is asked: a lower entry goes only by a whiteout.
  * Everything here runs under vfs_lock (vfs_iterate holds it).
  */
 #include <errno.h>
@@ -62,6 +65,7 @@ static bool collect_emit(struct dir_context *ctx, const char *name, size_t len, 
 	e->ino = ino;
 	e->type = type;
 	e->whiteout = false;
+	e->upper = false;
 	memcpy(e->name, name, len);
 	e->name[len] = 0;
 	c->out->e[c->out->n++] = e;
@@ -157,6 +161,7 @@ static int merge(struct ovl_inode *dir, struct ovl_dirlist *up, struct ovl_dirli
 	for (size_t i = 0; !ret && i < up->n; i++) {
 		if (!up->e[i]->whiteout) {
 			up->e[i]->ino = upper_entry_ino(dir, up->e[i]);
+			up->e[i]->upper = true;
 			out->e[out->n++] = up->e[i];
 			up->e[i] = NULL;
 		}
@@ -234,6 +239,20 @@ static int ovl_dir_open(struct inode *inode, struct file *f)
 	return f->private_data ? 0 : -ENOMEM;
 }
 
+/* Whether e was removed after the list was built (vfs_lock held). */
+static bool entry_gone(struct ovl_inode *dir, const struct ovl_dirent *e)
+{
+	struct inode *udir = ovl_upper(dir);
+	if (!udir)
+		return false;
+	struct inode *u = ovl_real_lookup(udir, e->name);
+	if (IS_ERR(u))
+		return false;
+	bool gone = u ? ovl_is_whiteout(u) : e->upper;
+	inode_put(u);
+	return gone;
+}
+
 static int ovl_iterate(struct file *f, struct dir_context *ctx)
 {
 	struct ovl_dir_file *df = f->private_data;
@@ -261,6 +280,10 @@ static int ovl_iterate(struct file *f, struct dir_context *ctx)
 	}
 	for (size_t i = ctx->pos - 2; i < df->list.n; i++) {
 		struct ovl_dirent *e = df->list.e[i];
+		if (entry_gone(dir, e)) {
+			ctx->pos = i + 3;
+			continue;
+		}
 		if (!ctx->emit(ctx, e->name, strlen(e->name), e->ino, e->type, i + 3))
 			return 0;
 		ctx->pos = i + 3;

@@ -149,13 +149,20 @@ static void test_overlay_merged_listing(void **state)
 	lr.n = 0;
 	assert_int_equal(vfs_iterate(f, &lr.ctx), 0);
 	assert_int_equal(lr.n, 7);
+	/* Names removed meanwhile, from either layer, are not listed on resuming. */
+	assert_int_equal(vfs_llseek(f, 2, SEEK_SET), 2);
+	assert_int_equal(vfs_unlink(&e->o, "/etc/new"), 0);
+	assert_int_equal(vfs_unlink(&e->o, "/etc/passwd"), 0);
+	lr.n = 0;
+	assert_int_equal(vfs_iterate(f, &lr.ctx), 0);
+	assert_int_equal(lr.n, 3); /* app, late, newdir */
 	file_put(f);
 
 	/* A lower-only directory lists its lower. */
 	assert_int_equal(list_dir(&e->o, "/data/a/b", 64, &l), 0);
 	assert_string_equal(listing_names(&l, buf, sizeof(buf)), "c");
 	/* Not a directory. */
-	assert_int_equal(list_dir(&e->o, "/etc/new", 64, &l), -ENOTDIR);
+	assert_int_equal(list_dir(&e->o, "/etc/late", 64, &l), -ENOTDIR);
 }
 
 static void test_overlay_opaque_dir(void **state)
