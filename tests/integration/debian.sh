@@ -22,6 +22,12 @@ prog() {
 	fi
 }
 bash=$(prog bash)
+# python3 with its standard library: staged next to us in the VM.
+if [ -x "$here/pyroot/usr/bin/python3" ] || [ -n "$(ls "$here"/pyroot/usr/bin/python3* 2>/dev/null)" ]; then
+	python=$(ls "$here"/pyroot/usr/bin/python3* | head -n 1)
+else
+	python=/usr/bin/python3
+fi
 
 # same DESCRIPTION CMD...: run CMD natively and sandboxed, compare.
 same() {
@@ -63,6 +69,23 @@ same "head and tail" "$bash" -c "$(prog head) -n 3 $tmp/tree/sub/numbers; $(prog
 same "stat of a file" "$(prog stat)" -c '%n %s %a %F' "$tmp/tree/fruit"
 same "readlink -f" "$(prog readlink)" -f "$tmp/tree/link"
 same "missing file" "$(prog cat)" "$tmp/no/such/file"
+
+same "python3: the standard library and a computation" "$python" -c '
+import collections, hashlib, json, re, statistics
+words = re.findall(r"\w+", open("'"$tmp"'/tree/fruit").read())
+print(json.dumps(collections.Counter(words).most_common(), sort_keys=True))
+print(hashlib.sha256(open("'"$tmp"'/tree/sub/numbers", "rb").read()).hexdigest())
+print(statistics.mean(range(1, 2001)), sum(i * i for i in range(100000)))'
+same "python3: files, directories and a subprocess" "$python" -c '
+import os, subprocess, tempfile
+with tempfile.TemporaryDirectory() as d:
+    p = os.path.join(d, "f")
+    with open(p, "w") as f:
+        f.write("x" * 10000)
+    print(os.path.getsize(p), sorted(os.listdir(d)))
+r = subprocess.run(["'"$bash"'", "-c", "echo child $((2 + 3)); exit 4"], capture_output=True, text=True)
+print(repr(r.stdout), r.returncode)'
+same "python3: an uncaught exception" "$python" -c 'raise SystemExit(sum(range(10)))'
 
 # Writes go to the in-memory overlay: visible inside, never on the host.
 "$runsk" do -- "$bash" -c "echo changed >$tmp/tree/fruit; echo new >$tmp/tree/new; cat $tmp/tree/fruit $tmp/tree/new; rm $tmp/tree/sub/numbers; ls $tmp/tree/sub | wc -l" \
