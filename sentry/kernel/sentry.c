@@ -267,6 +267,7 @@ int sentry_run(const struct sandbox_config *cfg)
 out_mf:
 	memfile_destroy(k.mf);
 	/* Last: file systems may talk to the gofer until every task is gone. */
+	vfs_drop_caches();
 	gofer_client_destroy(gofer);
 	if (k.done_fd >= 0)
 		close(k.done_fd);

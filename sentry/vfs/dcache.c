@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Dentries: the names of inodes, with parent pointers. Only dentries
- * someone references are kept (no LRU cache yet): a lookup that misses
- * asks the file system, which for tmpfs is as cheap as the cache would be.
+ * Dentries: the names of inodes, with parent pointers. A dentry nobody
+ * references is freed at once, as a lookup in tmpfs costs no more than
+ * the cache; on file systems with SB_KEEP_DENTRIES (a lookup there is a
+ * gofer round trip) it goes on the unused list instead, still its
+ * parent's child, and a later lookup takes it back. The list is bounded;
+ * the least recently used are freed first.
+ *
+ * Only d_lookup can find a dentry whose refs are 0 (a dentry with a
+ * child, or a mount on it, has references from them), and it runs under
+ * vfs_lock, as do dput's moves onto the list: the list needs no lock of
+ * its own.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -12,6 +20,11 @@
 #include "vfs_internal.h"
 
 static pthread_mutex_t vfs_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+#define DCACHE_UNUSED_MAX 4096
+
+static struct list_head unused_list = LIST_HEAD_INIT(unused_list);
+static size_t nr_unused;
 
 void vfs_lock(void)
 {
@@ -41,6 +54,19 @@ static struct dentry *d_free(struct dentry *d)
 	return parent;
 }
 
+/* Whether d, unused now, stays cached (vfs_lock held). */
+static bool d_keep(const struct dentry *d)
+{
+	return !d->unlinked && d->parent != d && (d->inode->sb->flags & SB_KEEP_DENTRIES);
+}
+
+static void unused_del(struct dentry *d)
+{
+	list_del(&d->lru);
+	d->unused = false;
+	nr_unused--;
+}
+
 void dput(struct dentry *d)
 {
 	while (d) {
@@ -49,9 +75,46 @@ void dput(struct dentry *d)
 			vfs_unlock();
 			return;
 		}
+		if (d_keep(d)) {
+			list_add_tail(&d->lru, &unused_list);
+			d->unused = true;
+			nr_unused++;
+			if (nr_unused <= DCACHE_UNUSED_MAX) {
+				vfs_unlock();
+				return;
+			}
+			/* Free the oldest instead; its parent may join the list. */
+			d = list_entry(unused_list.next, struct dentry, lru);
+			unused_del(d);
+		}
 		d = d_free(d);
 		vfs_unlock();
 	}
+}
+
+void d_prune_unused(const struct super_block *sb)
+{
+	vfs_lock();
+	/* Freeing a child may put its parent on the list: go round until none is left. */
+	for (bool freed = true; freed;) {
+		freed = false;
+		struct dentry *d, *n;
+		list_for_each_entry_safe(d, n, &unused_list, lru)
+		{
+			if (sb && d->inode->sb != sb)
+				continue;
+			unused_del(d);
+			dput(d_free(d));
+			freed = true;
+			break; /* dput may have changed the list */
+		}
+	}
+	vfs_unlock();
+}
+
+void vfs_drop_caches(void)
+{
+	d_prune_unused(NULL);
 }
 
 static struct dentry *d_alloc(struct dentry *parent, const char *name, size_t len,
@@ -69,6 +132,7 @@ static struct dentry *d_alloc(struct dentry *parent, const char *name, size_t le
 	d->inode = inode;
 	list_init(&d->children);
 	list_init(&d->sibling);
+	list_init(&d->lru);
 	if (parent) {
 		d->parent = dget(parent);
 		list_add_tail(&d->sibling, &parent->children);
@@ -104,8 +168,11 @@ struct dentry *d_lookup(struct dentry *dir, const char *name, size_t len)
 	if (len > LINUX_NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
 	struct dentry *c = d_find_child(dir, name, len);
-	if (c)
+	if (c) {
+		if (c->unused)
+			unused_del(c);
 		return dget(c);
+	}
 	if (!dir->inode->iops || !dir->inode->iops->lookup)
 		return ERR_PTR(-ENOTDIR);
 	memcpy(buf, name, len);

@@ -18,8 +18,10 @@
  * References: a dentry holds its inode and its parent; a mount holds its
  * root and mountpoint dentries; a struct path holds its mount and dentry;
  * an open file holds its path; a file system's directory holds each inode
- * it names. Unused dentries are freed at once (no LRU yet): every dentry
- * alive is reachable from a reference someone holds.
+ * it names. Unused dentries are freed at once unless their file system
+ * asks for them to be kept (SB_KEEP_DENTRIES): then up to a few thousand
+ * stay on an LRU list, still linked to their parent, until a lookup finds
+ * them again or newer ones push them out.
  *
  * Errors are -errno with the guest's (Linux's) values, exactly those the
  * Linux call would give, in the order Linux checks them.
@@ -62,12 +64,22 @@ struct super_ops {
 	void (*destroy_inode)(struct inode *inode);
 };
 
+/* super_block.flags */
+/*
+ * Names of this file system stay cached after their last user is gone
+ * (the dcache's unused list), because a lookup is dear (a gofer round
+ * trip) and nothing changes a name behind the VFS's back. File systems
+ * whose names come and go by themselves (procfs) must not set it.
+ */
+#define SB_KEEP_DENTRIES 0x1u
+
 struct super_block {
 	const struct super_ops *ops;
 	const char *fstype;
-	u64 dev;      /* st_dev, an anonymous device number of its own */
-	u64 next_ino; /* atomic */
-	int refs;     /* atomic */
+	unsigned flags; /* SB_* */
+	u64 dev;	/* st_dev, an anonymous device number of its own */
+	u64 next_ino;	/* atomic */
+	int refs;	/* atomic */
 	struct dentry *root;
 	void *fs_info;
 };
@@ -328,6 +340,9 @@ long vfs_d_path(const struct path *root, const struct path *p, char *buf, size_t
  * the fs_struct of init, rooted there with its cwd at cwd.
  */
 struct fs_struct *vfs_sandbox_root(const char *cwd, u32 uid, u32 gid);
+
+/* Free every cached name nobody uses (before the gofer connection goes). */
+void vfs_drop_caches(void);
 
 struct gofer_client;
 /*

@@ -30,6 +30,8 @@ struct dentry {
 	struct list_head sibling;  /* in parent->children unless unlinked */
 	int mounts;		   /* mounts whose mountpoint this is */
 	bool unlinked;		   /* removed from its directory */
+	struct list_head lru;	   /* in the unused list while refs is 0 (dcache.c) */
+	bool unused;		   /* on that list */
 };
 
 struct mount {
@@ -56,6 +58,8 @@ struct dentry *d_make_root(struct inode *inode);
 struct dentry *d_lookup(struct dentry *dir, const char *name, size_t len);
 /* Under vfs_lock: cache a child just created (reference to inode consumed). */
 struct dentry *d_add_child(struct dentry *dir, const char *name, struct inode *inode);
+/* Free the unused dentries of sb (NULL: of every file system). */
+void d_prune_unused(const struct super_block *sb);
 /* Under vfs_lock: d was removed from its directory. */
 void d_unlink(struct dentry *d);
 /* Under vfs_lock: d was renamed to dir/name. -ENOMEM leaves it as it was. */

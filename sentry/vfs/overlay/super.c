@@ -234,6 +234,8 @@ struct super_block *overlay_mount(struct super_block *lower, struct super_block 
 	ofs->lower = lower;
 	ofs->upper = upper;
 	sb->fs_info = ofs;
+	/* Its lookups reach the lower layer's, and nothing renames behind the VFS. */
+	sb->flags |= SB_KEEP_DENTRIES;
 
 	vfs_lock();
 	struct inode *root = ovl_get_inode(sb, inode_get(upper->root->inode),

@@ -205,6 +205,7 @@ int env_teardown(void **state)
 	path_put(&e->lroot);
 	path_put(&e->uroot);
 	path_put(&e->oroot);
+	d_prune_unused(NULL);
 	/* Only the root, which the mount holds, is left. */
 	assert_int_equal(OVL_FS(e->ovl)->cache.count, 1);
 	return 0;

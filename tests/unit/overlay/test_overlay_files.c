@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "overlay_env.h"
+#include "sentry/vfs/overlay/overlay_internal.h"
 
 static void test_overlay_reads_lower(void **state)
 {
@@ -29,6 +30,14 @@ static void test_overlay_reads_lower(void **state)
 	assert_int_equal(vfs_readlink(&p, buf, sizeof(buf)), 7);
 	assert_memory_equal(buf, "busybox", 7);
 	path_put(&p);
+	/* Names stay cached once unused (SB_KEEP_DENTRIES), until pruned. */
+	size_t cached = OVL_FS(e->ovl)->cache.count;
+	assert_true(cached > 1);
+	assert_int_equal(vfs_lookup(&e->o, "/bin/sh", 0, &p), 0);
+	path_put(&p);
+	assert_int_equal(OVL_FS(e->ovl)->cache.count, cached);
+	d_prune_unused(e->ovl);
+	assert_int_equal(OVL_FS(e->ovl)->cache.count, 1);
 	/* The overlay's st_dev, the lower's st_ino and attributes. */
 	assert_int_equal(stat_at(&e->o, "/etc/passwd", true, &st), 0);
 	assert_int_equal(stat_at(&e->l, "/etc/passwd", true, &lst), 0);
