@@ -41,6 +41,7 @@ static void dir_changed(struct inode *dir, int nlink_delta)
 	GOFER_I(dir)->attr_stale = true;
 	pthread_mutex_unlock(&dir->lock);
 	goferfs_dir_invalidate(dir);
+	goferfs_neg_forget(dir);
 }
 
 static void link_changed(struct inode *inode, int delta, bool all)
@@ -59,7 +60,11 @@ static struct inode *goferfs_lookup(struct inode *dir, const char *name)
 	struct p9_qid qid;
 	u32 fid;
 
+	if (goferfs_neg_has(dir, name))
+		return ERR_PTR(-ENOENT);
 	int err = gofer_walk(goferfs_client(dir), dir_fid(dir), 1, &name, &fid, &qid);
+	if (err == -ENOENT)
+		goferfs_neg_add(dir, name);
 	if (err)
 		return ERR_PTR(goferfs_err(err));
 	return goferfs_iget(dir->sb, fid, &qid);

@@ -73,6 +73,7 @@ struct goferfs_inode {
 	struct goferfs_handle created; /* the create's open file, until claimed */
 	char *target;		       /* a symlink's, once read */
 	struct goferfs_dir_cache dir;
+	struct goferfs_negative *negative; /* names it lacks (negative.c), under vfs_lock */
 };
 
 static inline struct goferfs_inode *GOFER_I(struct inode *inode)
@@ -138,6 +139,14 @@ extern const struct inode_ops goferfs_dir_iops;
 extern const struct file_ops goferfs_dir_fops;
 /* Forget dir's listing: the sandbox changed it (caller holds vfs_lock). */
 void goferfs_dir_invalidate(struct inode *dir);
+
+/* negative.c: names dir is known to lack (vfs_lock held). */
+struct goferfs_negative;
+bool goferfs_neg_has(struct inode *dir, const char *name);
+void goferfs_neg_add(struct inode *dir, const char *name);
+/* dir gained a name: forget what it lacked. */
+void goferfs_neg_forget(struct inode *dir);
+void goferfs_neg_free(struct inode *dir);
 /* Free a listing's entries (destroy_inode). */
 void goferfs_dir_cache_free(struct goferfs_dir_cache *dc);
 

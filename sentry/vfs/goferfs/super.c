@@ -127,6 +127,7 @@ static void goferfs_destroy_inode(struct inode *inode)
 	if (gi->fid != P9_NOFID)
 		gofer_clunk(info->c, gi->fid);
 	goferfs_dir_cache_free(&gi->dir);
+	goferfs_neg_free(inode);
 	free(gi->target);
 	free(gi);
 }

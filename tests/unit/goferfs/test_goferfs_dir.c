@@ -63,6 +63,31 @@ static void test_goferfs_directories(void **state)
 	assert_int_equal(vfs_unlink(&env.ctx, "/fifo"), 0);
 }
 
+/*
+ * A name found missing stays missing without asking the gofer again, even
+ * if the host makes it meanwhile (the exclusive policy), until the sandbox
+ * itself adds a name to the directory.
+ */
+static void test_goferfs_negative_lookups(void **state)
+{
+	assert_int_equal(vfs_mkdir(&env.ctx, "/neg", 0755), 0);
+	assert_int_equal(vlookup(&env.ctx, "/neg/absent", 0), -ENOENT);
+	host_write("neg/absent", "made on the host");
+	assert_int_equal(vlookup(&env.ctx, "/neg/absent", 0), -ENOENT);
+	/* The sandbox adds another name: the directory is asked afresh. */
+	struct file *f = vopen(&env.ctx, "/neg/other", O_CREAT | O_WRONLY, 0600);
+	file_put(f);
+	assert_int_equal(vlookup(&env.ctx, "/neg/absent", 0), 0);
+	/* A name the sandbox creates after a miss is found at once. */
+	assert_int_equal(vlookup(&env.ctx, "/neg/later", 0), -ENOENT);
+	assert_int_equal(vfs_mkdir(&env.ctx, "/neg/later", 0755), 0);
+	assert_int_equal(vlookup(&env.ctx, "/neg/later", 0), 0);
+	assert_int_equal(vfs_rmdir(&env.ctx, "/neg/later"), 0);
+	assert_int_equal(vfs_unlink(&env.ctx, "/neg/absent"), 0);
+	assert_int_equal(vfs_unlink(&env.ctx, "/neg/other"), 0);
+	assert_int_equal(vfs_rmdir(&env.ctx, "/neg"), 0);
+}
+
 static void test_goferfs_rename(void **state)
 {
 	host_write("r1", "one");
@@ -277,6 +302,7 @@ int main(void)
 	goferfs_require_root();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_goferfs_directories),
+		cmocka_unit_test(test_goferfs_negative_lookups),
 		cmocka_unit_test(test_goferfs_rename),
 		cmocka_unit_test(test_goferfs_iterate),
 		cmocka_unit_test(test_goferfs_big_directory),
