@@ -9,7 +9,7 @@
 #   payload.sh [OPTIONS] BINDIR
 #
 # BINDIR holds the programs: getppid, clock_gettime, pagefault, mmap,
-# kvm_floor, true, timeit.
+# kvm_floor, fork, forkexec, thread, futex, pipe, file, true, timeit.
 #
 # Two kinds of workloads:
 #   ns/op      one run prints ns_per_op=<float>; one sample per repetition.
@@ -19,16 +19,33 @@
 #                                                    huge pages, a fault a page)
 #              mmap           mmap [PAIRS]           ns per mmap+touch+munmap
 #              mmap_notouch   mmap -n [PAIRS]        ns per mmap+munmap
-#   start-up   true, busybox (busybox true): timeit runs, µs per run.
+#              fork           fork [N]               ns per fork+exit+wait
+#              forkexec       forkexec BINDIR/true [N]  ns per fork+execve+wait
+#              thread         thread [N]             ns per pthread_create+join
+#              futex          futex [N]              ns per round trip
+#              pipe           pipe [N]               ns per 1-byte round trip
+#              pipe_bw        pipe -b [N]            ns per 64 KiB through a pipe
+#              file_open      file -o SMALL [N]      ns per open+read+close
+#              file_stat      file -s SMALL [N]      ns per stat
+#              file_read      file -r BIG [N]        ns per MiB read
+#              (SMALL, 1 KiB, and BIG, 1 MiB: files this script makes in a
+#              temporary directory before measuring, i.e. on the host's file
+#              system, which the sandbox reaches through its gofer)
+#   start-up   true, busybox (busybox true), true_dyn (a dynamically linked
+#              true, -d), python (PYTHON -c pass, -y): timeit runs, µs per run.
 #
 # Options (defaults in brackets):
 #   -r REPS      repetitions of each ns/op measurement [5]
-#   -a W=NAT/SLOW  the argument of ns/op workload W (iterations, or MiB for
-#                pagefault): NAT for the native variant, SLOW for the others
-#                (runsk, floor, runsc); repeatable.  Defaults: getppid=200000/
-#                10000 clock_gettime=1000000/200000 pagefault=256/256
-#                mmap=5000/2000 mmap_notouch=20000/2000
-#   -s RUNS      start-up runs per workload and variant, split over the reps [20]
+#   -a W=NAT/SLOW[/RUNSC]  the argument of ns/op workload W (iterations, or
+#                MiB for pagefault): NAT for the native variant, SLOW for the
+#                others (runsk, floor, runsc), RUNSC if given for runsc;
+#                repeatable.  Defaults: those bench/run.sh uses in the
+#                QEMU/TCG VM (ARGS_VM), without RUNSC, but pagefault=256/256
+#   -s [W=]RUNS  start-up runs per variant, split over the reps, for every
+#                start-up workload or (W=RUNS, repeatable) for W only [20]
+#   -d PATH      the dynamically linked `true` of the true_dyn workload
+#                (Debian's /usr/bin/true) [none: the cell fails]
+#   -y PATH      the python3 of the python workload [none: the cell fails]
 #   -w LIST      workloads, comma-separated [all of the above]
 #   -k RUNSK     the runsk binary; enables the runsk variant
 #   -c 'RUNSC'   a runsc command line (e.g. 'runsc --platform=ptrace do');
@@ -51,38 +68,57 @@
 #   INFO start <workload> <variant>           (before each measurement, so that
 #                                              a frozen VM shows where it froze)
 
-NSOP='getppid clock_gettime pagefault mmap mmap_notouch'
+NSOP='getppid clock_gettime pagefault mmap mmap_notouch fork forkexec thread futex
+pipe pipe_bw file_open file_stat file_read'
+STARTUP='true busybox true_dyn python'
 reps=5 startup_runs=20 limit=600 run_limit=60
-workloads=getppid,clock_gettime,pagefault,mmap,mmap_notouch,true,busybox
-runsk='' runsc='' floor=0
-# W=NATIVE/SLOW, one per word; a later word for the same W wins.
+# shellcheck disable=SC2086 # word lists: one comma per blank or newline
+workloads=$(echo $NSOP $STARTUP | tr ' ' ',')
+runsk='' runsc='' floor=0 dyn_true='' python=''
+# W=NATIVE/SLOW[/RUNSC], one per word; a later word for the same W wins.
 wargs='getppid=200000/10000 clock_gettime=1000000/200000 pagefault=256/256
-mmap=5000/2000 mmap_notouch=20000/2000'
-while getopts r:a:s:w:k:c:ft:T: opt; do
+mmap=5000/2000 mmap_notouch=20000/2000 fork=1000/40 forkexec=200/12 thread=10000/50
+futex=50000/50 pipe=15000/50 pipe_bw=6000/120 file_open=60000/400
+file_stat=200000/15000 file_read=2000/800'
+# W=RUNS, one per word, for start-up workloads with a count of their own.
+wruns=''
+while getopts r:a:s:w:k:c:ft:T:d:y: opt; do
 	case $opt in
 	r) reps=$OPTARG ;;
 	a) case $OPTARG in
 	   *=*/*) wargs="$wargs $OPTARG" ;;
-	   *) echo "payload.sh: -a takes W=NATIVE/SLOW, not $OPTARG" >&2; exit 2 ;;
+	   *) echo "payload.sh: -a takes W=NATIVE/SLOW[/RUNSC], not $OPTARG" >&2; exit 2 ;;
 	   esac ;;
-	s) startup_runs=$OPTARG ;;
+	s) case $OPTARG in
+	   *=*) wruns="$wruns $OPTARG" ;;
+	   *)   startup_runs=$OPTARG ;;
+	   esac ;;
 	w) workloads=$OPTARG ;;
 	k) runsk=$OPTARG ;;
 	c) runsc=$OPTARG ;;
 	f) floor=1 ;;
 	t) limit=$OPTARG ;;
 	T) run_limit=$OPTARG ;;
-	*) echo "usage: $0 [-r REPS] [-a W=NAT/SLOW]... [-s RUNS] [-w LIST] [-k RUNSK] [-c RUNSC] [-f] [-t SECS] [-T SECS] BINDIR" >&2
+	d) dyn_true=$OPTARG ;;
+	y) python=$OPTARG ;;
+	*) echo "usage: $0 [-r REPS] [-a W=NAT/SLOW]... [-s [W=]RUNS]... [-w LIST] [-k RUNSK] [-c RUNSC] [-f] [-t SECS] [-T SECS] [-d TRUE] [-y PYTHON] BINDIR" >&2
 	   exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -eq 1 ] || { echo "payload.sh: BINDIR missing" >&2; exit 2; }
 bin=$(cd "$1" && pwd) || exit 2
+# Absolute, as every program here is: the sandboxes start elsewhere.
+case $dyn_true in ''|/*) ;; *) dyn_true=$(pwd)/$dyn_true ;; esac
+case $python in ''|/*) ;; *) python=$(pwd)/$python ;; esac
 
 busybox=$(command -v busybox 2>/dev/null)
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
+# The files of the file_* workloads, made here, before any sandbox starts:
+# for runsk they are the host's, reached through the gofer.
+dd if=/dev/zero of="$tmp/small" bs=1024 count=1 2>/dev/null
+dd if=/dev/zero of="$tmp/big" bs=1024 count=1024 2>/dev/null
 
 echo "INFO kernel $(uname -r)"
 echo "INFO cpus $(grep -c '^processor' /proc/cpuinfo)"
@@ -121,10 +157,19 @@ fail() {
 arg_of() {
 	# shellcheck disable=SC2086 # one word per W=NATIVE/SLOW
 	spec=$(printf '%s\n' $wargs | sed -n "s/^$1=//p" | tail -n 1)
+	slow=${spec#*/}
 	case $2 in
 	native) printf '%s' "${spec%%/*}" ;;
-	*)      printf '%s' "${spec#*/}" ;;
+	runsc)  printf '%s' "${slow#*/}" ;;
+	*)      printf '%s' "${slow%%/*}" ;;
 	esac
+}
+
+# runs_of WORKLOAD: the number of start-up runs of WORKLOAD per variant.
+runs_of() {
+	# shellcheck disable=SC2086 # one word per W=RUNS
+	r=$(printf '%s\n' $wruns | sed -n "s/^$1=//p" | tail -n 1)
+	printf '%s' "${r:-$startup_runs}"
 }
 
 # prog_of WORKLOAD: the program (and fixed options) of ns/op WORKLOAD.
@@ -132,6 +177,11 @@ prog_of() {
 	case $1 in
 	mmap_notouch) printf '%s -n' "$bin/mmap" ;;
 	pagefault)    printf '%s -s' "$bin/pagefault" ;;
+	forkexec)     printf '%s %s' "$bin/forkexec" "$bin/true" ;;
+	pipe_bw)      printf '%s -b' "$bin/pipe" ;;
+	file_open)    printf '%s -o %s' "$bin/file" "$tmp/small" ;;
+	file_stat)    printf '%s -s %s' "$bin/file" "$tmp/small" ;;
+	file_read)    printf '%s -r %s' "$bin/file" "$tmp/big" ;;
 	*)            printf '%s' "$bin/$1" ;;
 	esac
 }
@@ -164,13 +214,17 @@ measure_nsop() {
 measure_startup() {
 	w=$1 v=$2 runs=$3
 	echo "INFO start $w $v"
+	# need: what must exist; busybox's is whatever `command -v` said (under
+	# busybox sh, possibly a bare applet name), the others are paths.
 	case $w in
-	true)    prog="$bin/true" ;;
-	busybox) prog="$busybox true" ;;
+	true)     prog="$bin/true" need=$bin/true ;;
+	busybox)  prog="$busybox true" need=$busybox ;;
+	true_dyn) prog=$dyn_true need=$dyn_true ;;
+	python)   prog="$python -c pass" need=$python ;;
 	esac
-	if [ "$w" = busybox ] && [ -z "$busybox" ]; then
+	if [ -z "$need" ] || { [ "$w" != busybox ] && [ ! -x "$need" ]; }; then
 		: >"$tmp/err"
-		fail "$w" "$v" "busybox-not-found"
+		fail "$w" "$v" "$w-not-found"
 		return
 	fi
 	# shellcheck disable=SC2046,SC2086 # word lists on purpose
@@ -196,14 +250,15 @@ variants=native
 echo "INFO variants $variants"
 echo "INFO reps $reps"
 for w in $NSOP; do
-	has "$w" && echo "INFO args $w $(arg_of "$w" native)/$(arg_of "$w" runsk)"
+	has "$w" &&
+		echo "INFO args $w $(arg_of "$w" native)/$(arg_of "$w" runsk)/$(arg_of "$w" runsc)"
+done
+for w in $STARTUP; do
+	has "$w" && echo "INFO runs $w $(runs_of "$w")"
 done
 
 rep=0
 while [ "$rep" -lt "$reps" ]; do
-	# This rep's share of the start-up runs: the total is exactly -s.
-	share=$((startup_runs / reps))
-	[ "$rep" -lt $((startup_runs % reps)) ] && share=$((share + 1))
 	for w in $NSOP; do
 		has "$w" || continue
 		for v in $variants; do
@@ -212,10 +267,14 @@ while [ "$rep" -lt "$reps" ]; do
 			is_broken "$w" "$v" || measure_nsop "$w" "$v"
 		done
 	done
-	for w in true busybox; do
-		if ! has "$w" || [ "$share" -eq 0 ]; then
-			continue
-		fi
+	for w in $STARTUP; do
+		has "$w" || continue
+		# This rep's share of the start-up runs: the total is exactly
+		# the workload's count.
+		total=$(runs_of "$w")
+		share=$((total / reps))
+		[ "$rep" -lt $((total % reps)) ] && share=$((share + 1))
+		[ "$share" -gt 0 ] || continue
 		for v in $variants; do
 			[ "$v" = floor ] || is_broken "$w" "$v" ||
 				measure_startup "$w" "$v" "$share"

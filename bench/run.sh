@@ -4,7 +4,9 @@
 # run.sh — the benchmark suite: runsk against native execution and against
 # the floor of the design (one ring-3 VM exit), and gVisor's runsc if present.
 # Workloads: ns per operation (getppid, clock_gettime, page faults, mmap +
-# munmap) and start-up time (true, busybox true); see bench/README.md.
+# munmap, fork, fork + execve, threads, futex and pipe ping-pong, pipe
+# throughput, open/stat/read of the host's files) and start-up time (true,
+# busybox true, Debian's dynamic true, python3 -c pass); see bench/README.md.
 #
 #   bench/run.sh [OPTIONS]
 #
@@ -21,7 +23,9 @@
 #   --quick          3 repetitions instead of 5 (start-up stays at 20 runs)
 #   --reps N         repetitions of each ns/op measurement [5]
 #   --only LIST      workloads, comma-separated [all]: getppid, clock_gettime,
-#                    pagefault, mmap, mmap_notouch, true, busybox
+#                    pagefault, mmap, mmap_notouch, fork, forkexec, thread,
+#                    futex, pipe, pipe_bw, file_open, file_stat, file_read,
+#                    true, busybox, true_dyn, python
 #   --out DIR        where the results go [BUILD/bench-results]
 #   --build DIR      meson build directory [build]
 #   --npt 0|1        kvm_amd nested paging in the VM [1]
@@ -40,18 +44,35 @@ die() { echo "$PROG: $*" >&2; exit 2; }
 note() { echo "$PROG: $*" >&2; }
 usage() { sed -n '4,/^set -euo/{ /^set/d; s/^# \{0,1\}//; p; }' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
-# The ns/op workloads, in table order, and their argument "NATIVE/SLOW":
-# iterations (MiB for pagefault) for the native variant and for the others
-# (runsk, floor, runsc).  Native calls are fast everywhere; a VM exit costs
-# 30-150 µs (TCG, kvm_pvm), so the slow variants get fewer iterations to keep
-# each measurement near a second or two.  The ns/op result does not depend on
-# them, except that pagefault compares the same size in every column.  Under
-# QEMU/TCG a native page fault or mmap is itself ~10x slower, hence ARGS_VM.
-NSOP=(getppid clock_gettime pagefault mmap mmap_notouch)
+# The ns/op workloads, in table order, and their argument "NATIVE/SLOW" or
+# "NATIVE/SLOW/RUNSC": iterations (MiB for pagefault) for the native variant
+# and for the others (runsk, floor, runsc), RUNSC for runsc if given.  Native
+# calls are fast everywhere; a VM exit costs 30-150 µs (TCG, kvm_pvm), so the
+# slow variants get fewer iterations to keep each measurement near a second or
+# two.  The ns/op result does not depend on them, except that pagefault
+# compares the same size in every column.  Under QEMU/TCG a native page fault
+# or mmap is itself ~10x slower, hence ARGS_VM; runsc always runs on this host,
+# where it is much faster than runsk under TCG at switching tasks and at
+# file I/O, hence the RUNSC counts of ARGS_VM.  ARGS_VM was calibrated in the
+# VM (bench/README.md); the new rows of ARGS_DIRECT are estimates from native
+# and runsc runs on a host without /dev/kvm: check them on the first run there.
+NSOP=(getppid clock_gettime pagefault mmap mmap_notouch fork forkexec thread futex
+	pipe pipe_bw file_open file_stat file_read)
 declare -A ARGS_DIRECT=([getppid]=200000/10000 [clock_gettime]=1000000/200000
-	[pagefault]=256/256 [mmap]=20000/2000 [mmap_notouch]=50000/2000)
+	[pagefault]=256/256 [mmap]=20000/2000 [mmap_notouch]=50000/2000
+	[fork]=500/100 [forkexec]=200/50 [thread]=10000/1000 [futex]=100000/3000
+	[pipe]=100000/2000 [pipe_bw]=100000/4000 [file_open]=200000/2000
+	[file_stat]=500000/10000 [file_read]=20000/3000)
 declare -A ARGS_VM=([getppid]=200000/10000 [clock_gettime]=1000000/200000
-	[pagefault]=64/64 [mmap]=5000/2000 [mmap_notouch]=20000/2000)
+	[pagefault]=64/64 [mmap]=5000/2000 [mmap_notouch]=20000/2000
+	[fork]=1000/40/100 [forkexec]=200/12/50 [thread]=10000/50/1000
+	[futex]=50000/50/3000 [pipe]=15000/50/2000 [pipe_bw]=6000/120/4000
+	[file_open]=60000/400/2000 [file_stat]=200000/15000/10000
+	[file_read]=2000/800/3000)
+# The start-up workloads, in table order; python3 gets fewer runs: under
+# runsk in the VM one takes seconds.
+STARTUP=(true busybox true_dyn python)
+declare -A STARTUP_RUNS_OF=([python]=10)
 # shellcheck disable=SC2016 # the backquotes are Markdown
 # Row label (with unit) and target: "A B LIMIT" reads median(A)/median(B) ≤ LIMIT.
 declare -A LABEL=([getppid]='getppid (ns/call)'
@@ -59,10 +80,21 @@ declare -A LABEL=([getppid]='getppid (ns/call)'
 	[pagefault]='page fault (ns/page)'
 	[mmap]='mmap+touch+munmap 64 KiB (ns/pair)'
 	[mmap_notouch]='mmap+munmap 64 KiB, no touch (ns/pair)'
-	[true]='`true` start-up (ms)' [busybox]='`busybox true` start-up (ms)')
+	[fork]='fork + exit + wait (ns/iteration)'
+	[forkexec]='fork + execve `true` + wait (ns/iteration)'
+	[thread]='pthread_create + join (ns/iteration)'
+	[futex]='futex ping-pong, 2 threads (ns/round trip)'
+	[pipe]='pipe ping-pong, 1 byte, 2 processes (ns/round trip)'
+	[pipe_bw]='pipe throughput, 64 KiB writes (ns/64 KiB)'
+	[file_open]='open + read + close, 1 KiB host file (ns/triple)'
+	[file_stat]='stat, host file (ns/call)'
+	[file_read]='read a 1 MiB host file (ns/MiB)'
+	[true]='`true` start-up (ms)' [busybox]='`busybox true` start-up (ms)'
+	[true_dyn]='Debian `/usr/bin/true` (dynamic) start-up (ms)'
+	[python]='`python3 -c pass` start-up (ms)')
 declare -A TARGET=([getppid]='runsk floor 1.3' [clock_gettime]='runsk native 1.5'
 	[pagefault]='runsk native 3')
-ALL="${NSOP[*]} true busybox"; ALL=${ALL// /,}
+ALL="${NSOP[*]} ${STARTUP[*]}"; ALL=${ALL// /,}
 STARTUP_RUNS=20
 RUN_LIMIT=30	# s; a start-up run that takes longer is killed and counted as hung
 STALL_S=150	# s without any console output from the VM: it froze, stop it
@@ -111,7 +143,8 @@ if ninja -C "$build" -t query oci/runsk-static >/dev/null 2>&1; then
 else
 	runsk_target=oci/runsk
 fi
-bench_progs=(getppid clock_gettime pagefault mmap kvm_floor true timeit)
+bench_progs=(getppid clock_gettime pagefault mmap kvm_floor fork forkexec thread futex pipe
+	file true timeit)
 bench_targets=("${bench_progs[@]/#/bench/}")
 ninja -C "$build" "${bench_targets[@]}" "$runsk_target" >&2 || die "build failed"
 bin=$build/bench
@@ -163,21 +196,53 @@ raw=$out/raw.txt
 nsop_args() { if [ "$mode" = vm ]; then echo "${ARGS_VM[$1]}"; else echo "${ARGS_DIRECT[$1]}"; fi; }
 payload_opts=(-r "$reps" -s "$STARTUP_RUNS" -T "$RUN_LIMIT" -w "$only")
 for w in "${NSOP[@]}"; do payload_opts+=(-a "$w=$(nsop_args "$w")"); done
+for w in "${!STARTUP_RUNS_OF[@]}"; do payload_opts+=(-s "$w=${STARTUP_RUNS_OF[$w]}"); done
+wants() { [[ ,$only, == *,$1,* ]]; }
+# Debian's dynamically linked true and its python3 (not a wrapper earlier in
+# PATH, e.g. pyenv's shim), as this host has them; payload.sh fails the cell
+# of one that is missing.
+host_dyn_opts=()
+[ -x /usr/bin/true ] && host_dyn_opts+=(-d /usr/bin/true)
+[ -x /usr/bin/python3 ] && host_dyn_opts+=(-y /usr/bin/python3)
 
 if [ "$mode" = direct ]; then
 	runsc_opt=()
 	[ "$runsc_status" = ok ] && runsc_opt=(-c "$RUNSC_CMD")
 	note "measuring here, $reps repetitions (a few minutes)"
-	sh "$HERE/payload.sh" "${payload_opts[@]}" -k "$runsk" -f "${runsc_opt[@]}" "$bin" |
+	sh "$HERE/payload.sh" "${payload_opts[@]}" "${host_dyn_opts[@]}" -k "$runsk" -f \
+		"${runsc_opt[@]}" "$bin" |
 		tee -a "$raw" | grep --line-buffered -E 'FAIL|^#' >&2 || true
 else
-	note "measuring inside one QEMU/TCG boot, $reps repetitions (1-5 minutes, most of it runsk start-ups)"
+	note "measuring inside one QEMU/TCG boot, $reps repetitions (5-10 minutes)"
 	vm_log=$out/vm-console.txt
+	# The VM has busybox and whatever the payload brings: Debian's true
+	# under another name (/payload/true is ours, static), and python3 with
+	# its standard library laid out as tests/hwkvm does.  run-vm.sh copies
+	# their shared libraries to the same paths in the VM.
+	stage=$out/vm-stage
+	rm -rf "$stage"
+	mkdir -p "$stage"
+	vm_files=() vm_dyn_opts=()
+	if wants true_dyn && [ -x /usr/bin/true ]; then
+		mkdir -p "$stage/debian"
+		cp /usr/bin/true "$stage/debian/true"
+		vm_files+=("$stage/debian") vm_dyn_opts+=(-d debian/true)
+	fi
+	if wants python; then
+		"$TOP/tests/hwkvm/stage-python.sh" "$stage/pyroot" ||
+			note "tests/hwkvm/stage-python.sh failed: no python3 in the VM"
+		for py in "$stage"/pyroot/usr/bin/python3*; do
+			[ -x "$py" ] || continue
+			vm_files+=("$stage/pyroot") vm_dyn_opts+=(-y "pyroot/usr/bin/${py##*/}")
+			break
+		done
+	fi
 	# In its own session, so that the watchdog below can stop all of it.
 	setsid "$TOP/tests/hwkvm/run-vm.sh" --npt="$npt" --timeout=1800 \
-		"${bench_progs[@]/#/$bin/}" \
+		"${bench_progs[@]/#/$bin/}" "${vm_files[@]}" \
 		"$runsk" "$HERE/payload.sh" -- \
-		payload.sh "${payload_opts[@]}" -k "./$(basename "$runsk")" -f -t 600 . \
+		payload.sh "${payload_opts[@]}" "${vm_dyn_opts[@]}" \
+		-k "./$(basename "$runsk")" -f -t 600 . \
 		> "$vm_log" &
 	vm_pid=$!
 	# Watchdog: every measurement prints within a minute or so even under
@@ -203,6 +268,7 @@ else
 	vm_rc=$?
 	set -e
 	[ "$vm_rc" = 0 ] || note "run-vm.sh exit status $vm_rc (console in $vm_log)"
+	rm -rf "$stage"	# run-vm.sh made its own copy
 	grep -E '^(BENCH|INFO|#)' "$vm_log" >> "$raw" || true
 	if ! grep -q '^INFO done' "$vm_log"; then
 		note "the VM run did not finish: results are partial"
@@ -218,7 +284,8 @@ else
 		note "measuring runsc on this host"
 		# Host samples get their own variant names: they are not comparable
 		# with the emulated ones.
-		sh "$HERE/payload.sh" "${payload_opts[@]}" -c "$RUNSC_CMD" "$bin" |
+		sh "$HERE/payload.sh" "${payload_opts[@]}" "${host_dyn_opts[@]}" \
+			-c "$RUNSC_CMD" "$bin" |
 			sed -e 's/^\(BENCH [a-z_]*\) native /\1 host_native /' \
 			    -e 's/^INFO /INFO host_/' >> "$raw"
 	fi
@@ -336,17 +403,20 @@ md=$out/results.md csv=$out/results.csv
 			"$(ratio "$w" runsk native)" "$floor_r" "$target" \
 			"$(runsc_cell "$w" 1 %.0f)" "$(ratio "$w" runsc "$runsc_native_v")"
 	done
-	for w in true busybox; do
+	for w in "${STARTUP[@]}"; do
 		[[ ,$only, == *,$w,* ]] || continue
-		if [ "$mode" = vm ]; then
+		# The start-up target is for small static programs (issue 7).
+		if [ "$w" != true ] && [ "$w" != busybox ]; then
+			target='—'
+		elif [ "$mode" = vm ]; then
 			target='runsk ≤ 30 ms: n/a under TCG'
 		else
 			target="runsk ≤ 30 ms: $(verdict "$(awk -v x="${MED[$w.runsk]:-}" 'BEGIN { if (x != "") print x / 1000 }')" 30)"
 		fi
 		printf '| %s | %s | %s | — | %s | — | %s | %s | %s |\n' "${LABEL[$w]}" \
-			"$(cell $w native 1000 %.2f)" "$(cell $w runsk 1000 %.2f)" \
-			"$(ratio $w runsk native)" "$target" \
-			"$(runsc_cell $w 1000 %.2f)" "$(ratio $w runsc "$runsc_native_v")"
+			"$(cell "$w" native 1000 %.2f)" "$(cell "$w" runsk 1000 %.2f)" \
+			"$(ratio "$w" runsk native)" "$target" \
+			"$(runsc_cell "$w" 1000 %.2f)" "$(ratio "$w" runsc "$runsc_native_v")"
 	done
 	echo
 	echo "- floor: \`kvm_floor\`, one \`out\` from guest ring 3 per iteration and a bare"
@@ -355,12 +425,20 @@ md=$out/results.md csv=$out/results.csv
 	for w in "${NSOP[@]}"; do
 		[[ ,$only, == *,$w,* ]] || continue
 		unit=calls
-		case $w in pagefault) unit=MiB ;; mmap*) unit=pairs ;; esac
+		case $w in
+		pagefault)             unit=MiB ;;
+		mmap*)                 unit=pairs ;;
+		fork|forkexec|thread)  unit=iterations ;;
+		futex|pipe)            unit='round trips' ;;
+		pipe_bw)               unit='64 KiB writes' ;;
+		file_open)             unit=triples ;;
+		file_read)             unit='reads of 1 MiB' ;;
+		esac
 		parts+=("$w $(nsop_args "$w") $unit")
 		nsamples=${nsamples:-${CNT[$w.runsk]:-${CNT[$w.native]:-}}}
 	done
 	if [ ${#parts[@]} -gt 0 ]; then
-		(IFS=','; echo "- ns/op arguments, native/others (runsk, floor, runsc):${parts[*]/#/ };")
+		(IFS=','; echo "- ns/op arguments, native/others (runsk, floor, runsc) or native/runsk/runsc:${parts[*]/#/ };")
 		echo "  samples per cell: ${nsamples:-0} (one per repetition)."
 	fi
 	if [[ ,$only, == *,pagefault,* ]]; then
@@ -370,7 +448,32 @@ md=$out/results.md csv=$out/results.csv
 		echo "  \`pagefault -s\`: MADV_NOHUGEPAGE, so one fault per page natively whatever"
 		echo "  the transparent-huge-page policy ($thp_where: \`${thp:-unknown}\`)."
 	fi
-	echo "- start-up: $STARTUP_RUNS runs per cell (wall time of spawn + exit, measured by \`timeit\`)."
+	if wants pipe_bw; then
+		parts=()
+		for v in native runsk runsc host_native; do
+			[ -n "${MED[pipe_bw.$v]:-}" ] || continue
+			name=$v
+			[ "$mode" = vm ] && [ "$v" = native ] && name='native in the VM'
+			[ "$v" = host_native ] && name='native on this host'
+			parts+=("$name $(awk -v ns="${MED[pipe_bw.$v]}" 'BEGIN { printf "%.1f", 62500000 / ns }')")
+		done
+		[ ${#parts[@]} -eq 0 ] ||
+			(IFS=','; echo "- pipe throughput in MiB/s, from the medians:${parts[*]/#/ }.")
+	fi
+	if wants file_open || wants file_stat || wants file_read; then
+		echo "- host file: 1 KiB (open, stat) and 1 MiB (read), made by \`payload.sh\` in a"
+		echo "  temporary directory before the runs; under runsk reached through the gofer,"
+		echo "  as the overlay's lower layer."
+	fi
+	startup_note="$STARTUP_RUNS runs per cell"
+	for w in "${!STARTUP_RUNS_OF[@]}"; do
+		wants "$w" && startup_note="$startup_note ($w: ${STARTUP_RUNS_OF[$w]})"
+	done
+	echo "- start-up: $startup_note (wall time of spawn + exit, measured by \`timeit\`)."
+	if wants python && [ "$mode" = vm ]; then
+		echo "  python3: Debian's, with its standard library, staged into the VM as"
+		echo "  \`tests/hwkvm/stage-python.sh\` lays it out."
+	fi
 	[ -z "${HUNG[*]+set}" ] ||	# (${#HUNG[@]} trips set -u when empty)
 		echo "  \"1 hung\": a run took over $RUN_LIMIT s and was killed; the cell then stops (see raw.txt)."
 	if [ "$mode" = vm ]; then
@@ -386,7 +489,7 @@ md=$out/results.md csv=$out/results.csv
 			[ -z "${MED[$w.host_native]:-}" ] ||
 				parts+=("$w $(cell "$w" host_native 1 %.0f) ns")
 		done
-		for w in true busybox; do
+		for w in "${STARTUP[@]}"; do
 			[ -z "${MED[$w.host_native]:-}" ] ||
 				parts+=("${LABEL[$w]% start-up*} $(cell "$w" host_native 1000 %.2f) ms")
 		done
@@ -402,7 +505,7 @@ md=$out/results.md csv=$out/results.csv
 	echo 'date,host_kernel,kvm,workload,variant,unit,median,min,max,samples,hung'
 	for k in $(printf '%s\n' "${!MED[@]}" | sort); do
 		w=${k%%.*} v=${k#*.} unit=ns
-		case $w in true|busybox) unit=us ;; esac
+		[[ " ${STARTUP[*]} " == *" $w "* ]] && unit=us
 		printf '%s,%s,"%s",%s,%s,%s,%s,%s,%s,%s,%s\n' "$date_s" "$host_kernel" "$kvm_kind" \
 			"$w" "$v" "$unit" "${MED[$k]}" "${MIN[$k]}" "${MAX[$k]}" "${CNT[$k]}" "${HUNG[$k]:-0}"
 	done
@@ -412,7 +515,7 @@ md=$out/results.md csv=$out/results.csv
 			"${k%%.*}" "${k#*.}" "${HUNG[$k]:-0}"
 	done
 	pairs=(getppid:runsk:floor)
-	for w in "${NSOP[@]}" true busybox; do
+	for w in "${NSOP[@]}" "${STARTUP[@]}"; do
 		pairs+=("$w:runsk:native" "$w:runsc:$runsc_native_v")
 	done
 	for pair in "${pairs[@]}"; do
