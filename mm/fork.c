@@ -68,6 +68,7 @@ static int fork_locked(struct mm *src, struct mm *dst)
 	dst->mmap_base = src->mmap_base;
 	dst->limits = src->limits;
 	dst->membarrier = src->membarrier;
+	dst->exec = src->exec;
 	/* def_flags stays 0: mlockall(MCL_FUTURE) is not inherited either. */
 	int ret = vma_set_copy(&dst->vmas, &src->vmas, fork_keeps, NULL);
 	if (ret)

@@ -400,6 +400,51 @@ u64 mm_covered_end(struct mm *mm, u64 start, u64 end)
 	return MIN(cur, end);
 }
 
+void mm_set_exec_info(struct mm *mm, const struct mm_exec_info *info)
+{
+	pthread_mutex_lock(&mm->lock);
+	mm->exec = *info;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+void mm_get_exec_info(struct mm *mm, struct mm_exec_info *info)
+{
+	pthread_mutex_lock(&mm->lock);
+	*info = mm->exec;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+static u32 vma_kind(const struct vma *v)
+{
+	if (v->flags & VMA_SPECIAL)
+		return MM_VMA_SPECIAL;
+	if (v->flags & VMA_STACK)
+		return MM_VMA_STACK;
+	if (v->flags & VMA_HEAP)
+		return MM_VMA_HEAP;
+	return MM_VMA_ANON;
+}
+
+int mm_for_each_vma(struct mm *mm, int (*fn)(void *arg, const struct mm_vma_info *v), void *arg)
+{
+	int ret = 0;
+	pthread_mutex_lock(&mm->lock);
+	for (const struct vma *v = mm->vmas.head; v && !ret; v = v->next) {
+		struct mm_vma_info info = {
+			.start = v->start,
+			.end = v->end,
+			.prot = v->prot,
+			.shared = v->flags & (VMA_SHARED | VMA_MAYSHARE),
+			.kind = vma_kind(v),
+			.off = v->file ? v->off : 0,
+			.file = v->file,
+		};
+		ret = fn(arg, &info);
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
 u64 mm_rss_pages(struct mm *mm)
 {
 	pthread_mutex_lock(&mm->lock);

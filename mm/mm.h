@@ -118,6 +118,12 @@ struct mm_file_ops {
 	long (*read)(struct mm_file *file, void *buf, size_t len, u64 off);
 	/* The file's size in bytes now, or -errno. May block. */
 	s64 (*size)(struct mm_file *file);
+	/*
+	 * Optional: the file's path as /proc/<pid>/maps shows it, with its
+	 * NUL, in buf, and its device and inode numbers. Returns the length
+	 * without the NUL, or -errno (no name shown). NULL: no name shown.
+	 */
+	long (*name)(struct mm_file *file, char *buf, size_t size, u64 *dev, u64 *ino);
 };
 struct mm_file {
 	const struct mm_file_ops *ops;
@@ -261,6 +267,41 @@ int mm_clear_user(struct mm *mm, uaddr_t dst, size_t len) __must_check;
  * Returns its length, -EFAULT, or -ENAMETOOLONG.
  */
 long mm_strncpy_from_user(struct mm *mm, char *dst, uaddr_t src, size_t max) __must_check;
+
+/*
+ * Where execve left the program's arguments, environment and initial
+ * stack pointer (Linux's mm->arg_start and friends), for /proc/<pid>/
+ * cmdline, environ and stat. Zero until the loader sets them; mm_fork
+ * copies them.
+ */
+struct mm_exec_info {
+	u64 arg_start, arg_end, env_start, env_end, start_stack;
+};
+void mm_set_exec_info(struct mm *mm, const struct mm_exec_info *info);
+void mm_get_exec_info(struct mm *mm, struct mm_exec_info *info);
+
+/* One VMA as /proc/<pid>/maps describes it. */
+struct mm_vma_info {
+	u64 start, end;
+	u32 prot;    /* PROT_* */
+	bool shared; /* MAP_SHARED, even when made private (Linux's VM_MAYSHARE) */
+	u32 kind;    /* MM_VMA_* */
+	u64 off;     /* byte offset of start in the file, 0 for anything else */
+	/* The mapped file, borrowed for the callback (its ops may be called); or NULL. */
+	struct mm_file *file;
+};
+#define MM_VMA_ANON 0
+#define MM_VMA_HEAP 1	 /* the program break's memory */
+#define MM_VMA_STACK 2	 /* the main thread's stack (mm_map_stack) */
+#define MM_VMA_SPECIAL 3 /* the Sentry's own frames (mm_map_frames) */
+
+/*
+ * Call fn(arg, v) for every VMA in address order, holding mm->lock, until
+ * fn returns non-zero, which is then returned (0 after the last VMA). fn
+ * must not call into mm or touch guest memory (it would deadlock); it may
+ * call v->file's ops, which run under mm->lock as they do for faults.
+ */
+int mm_for_each_vma(struct mm *mm, int (*fn)(void *arg, const struct mm_vma_info *v), void *arg);
 
 /* Resident pages of this address space, for accounting. */
 u64 mm_rss_pages(struct mm *mm);

@@ -31,6 +31,7 @@ struct mm {
 	u64 total_vm, data_vm, locked_vm;
 	u32 def_flags;	/* VMA_LOCK_MASK bits new mappings get (MCL_FUTURE) */
 	u32 membarrier; /* MEMBARRIER_CMD_REGISTER_* bits */
+	struct mm_exec_info exec;
 	struct mm_limits limits;
 };
 

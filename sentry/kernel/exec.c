@@ -15,6 +15,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "sentry/loader/loader.h"
+#include "sentry/vfs/file.h"
 #include "sentry/vdso/vdso.h"
 
 /* Where Linux puts an ET_DYN executable without ASLR (ELF_ET_DYN_BASE). */
@@ -99,6 +100,36 @@ static int load_interp(struct mm *mm, const struct exec_file *interp, u64 *base,
 	return 0;
 }
 
+static u64 strings_size(const char *const *list, size_t *n)
+{
+	u64 size = 0;
+	for (*n = 0; list && list[*n]; (*n)++)
+		size += strlen(list[*n]) + 1;
+	return size;
+}
+
+/*
+ * Linux's mm->arg_start..env_end for /proc/<pid>/cmdline and environ:
+ * stack_build puts each list's strings in one block, in order, so the
+ * blocks start where argv[0] and envp[0] point. img is the stack image
+ * from sp up.
+ */
+static void record_exec_info(struct mm *mm, const u8 *img, u64 sp, const char *const *argv,
+			     const char *const *envp)
+{
+	size_t argc, envc;
+	u64 argsize = strings_size(argv, &argc), envsize = strings_size(envp, &envc);
+	u64 arg0 = 0, env0 = 0;
+	memcpy(&arg0, img + 8, sizeof(arg0));
+	memcpy(&env0, img + 8 + 8 * (argc + 1), sizeof(env0));
+	struct mm_exec_info info = {.start_stack = sp};
+	info.arg_start = argc ? arg0 : (envc ? env0 : 0);
+	info.arg_end = info.arg_start + argsize;
+	info.env_start = envc ? env0 : info.arg_end;
+	info.env_end = info.env_start + envsize;
+	mm_set_exec_info(mm, &info);
+}
+
 static int build_stack(struct task *t, struct mm *mm, const struct elf_image *img, u64 bias,
 		       u64 interp_base, u64 vdso, const char *execfn, const char *const *argv,
 		       const char *const *envp, u64 *sp)
@@ -145,7 +176,10 @@ static int build_stack(struct task *t, struct mm *mm, const struct elf_image *im
 	if (ret)
 		return ret;
 	u64 used = MM_TASK_SIZE - *sp;
-	return mm_copy_to_user(mm, uaddr(*sp), buf + ARG_MAX_BYTES - used, used);
+	ret = mm_copy_to_user(mm, uaddr(*sp), buf + ARG_MAX_BYTES - used, used);
+	if (!ret)
+		record_exec_info(mm, buf + ARG_MAX_BYTES - used, *sp, argv, envp);
+	return ret;
 }
 
 /*
@@ -193,6 +227,13 @@ static int load_program(struct task *t, struct mm *mm, const struct exec_file *e
 	return 0;
 }
 
+static void set_mm_locked(struct task *t, struct mm *mm)
+{
+	pthread_mutex_lock(&t->k->lock);
+	t->mm = mm;
+	pthread_mutex_unlock(&t->k->lock);
+}
+
 int exec_replace(struct task *t, const struct exec_file *exe, const struct exec_file *interp,
 		 const char *path, const char *const *argv, const char *const *envp)
 {
@@ -201,16 +242,30 @@ int exec_replace(struct task *t, const struct exec_file *exe, const struct exec_
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	struct mm *old = t->mm;
-	t->mm = mm; /* task_update_mm_limits and the loader work on the new one */
+	/*
+	 * task_update_mm_limits and the loader work on the new mm. procfs
+	 * takes references to t->mm under k->lock (proc_info.c), so it
+	 * changes under that lock, and an mm it may have seen there is put
+	 * only after the next lock and unlock: by then every such reader
+	 * holds its own reference.
+	 */
+	set_mm_locked(t, mm);
 	task_update_mm_limits(t);
 	int ret = load_program(t, mm, exe, interp, path, argv, envp, &regs);
-	t->mm = old;
+	set_mm_locked(t, old);
 	if (ret) {
 		mm_put(mm);
 		return ret;
 	}
+	/* exec_commit replaces t->mm and t->files without k->lock: the same grace. */
+	struct mm *old_ref = mm_get(old);
+	struct fdtable *old_files = fdtable_share(t->files);
 	/* The point of no return: the old program is gone from here on. */
 	exec_commit(t, mm, path);
+	pthread_mutex_lock(&t->k->lock);
+	pthread_mutex_unlock(&t->k->lock);
+	mm_put(old_ref);
+	fdtable_destroy(old_files);
 	/* /proc/self/exe names the file, wherever it was found from. */
 	if (exe->path)
 		snprintf(t->exe, sizeof(t->exe), "%s", exe->path);

@@ -22,6 +22,7 @@
 #include "signal.h"
 #include "gofer/client.h"
 #include "lib/log.h"
+#include "sentry/vfs/procfs/procfs.h"
 #include "sentry/vfs/vfs.h"
 
 /* 9P message size: big enough that a directory listing or a fallback read moves 1 MiB at once. */
@@ -189,8 +190,11 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 	ret = t->files ? stdio_install(t->files) : -ENOMEM;
 	if (ret)
 		return ret;
-	t->fs = gofer ? vfs_gofer_sandbox_root(gofer, cfg->overlay, k->cwd)
-		      : vfs_sandbox_root(k->cwd, t->uid, t->gid);
+	struct super_block *proc = procfs_mount(k);
+	if (IS_ERR(proc))
+		return PTR_ERR(proc);
+	t->fs = gofer ? vfs_gofer_sandbox_root(gofer, cfg->overlay, k->cwd, proc)
+		      : vfs_sandbox_root_proc(k->cwd, t->uid, t->gid, proc);
 	if (IS_ERR(t->fs)) {
 		ret = PTR_ERR(t->fs);
 		t->fs = NULL;

@@ -243,10 +243,7 @@ long sys_symlinkat(struct task *t, const struct syscall_args *a)
 	return do_symlinkat(t, arg_ptr(a, 0), arg_int(a, 1), arg_ptr(a, 2));
 }
 
-/*
- * readlink(at). Until procfs exists, /proc/self/exe (the only link
- * programs read at start-up) is answered here from the task.
- */
+/* readlink(at). */
 static long do_readlinkat(struct task *t, int dirfd, uaddr_t upath, uaddr_t ubuf, int bufsiz)
 {
 	char name[LINUX_PATH_MAX], target[LINUX_PATH_MAX];
@@ -258,10 +255,6 @@ static long do_readlinkat(struct task *t, int dirfd, uaddr_t upath, uaddr_t ubuf
 	long ret = path_arg(t, upath, name);
 	if (ret < 0)
 		return ret;
-	if (strcmp(name, "/proc/self/exe") == 0) {
-		size_t len = MIN(strlen(t->exe), (size_t)bufsiz);
-		return mm_copy_to_user(t->mm, ubuf, t->exe, len) ? -EFAULT : (long)len;
-	}
 	ret = at_begin(t, dirfd, name, true, &at);
 	if (ret)
 		return ret == -ENOTDIR && !*name ? -ENOENT : ret;

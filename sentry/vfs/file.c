@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vfs_internal.h"
 
@@ -107,4 +108,26 @@ int vfs_fstat(struct file *f, struct kstat *st)
 	if (f->path.dentry)
 		return vfs_getattr(&f->path, st);
 	return f->ops->stat ? f->ops->stat(f, st) : -EBADF;
+}
+
+s64 generic_dir_llseek(struct file *f, s64 off, int whence)
+{
+	switch (whence) {
+	case SEEK_CUR:
+		if (__builtin_add_overflow(off, f->pos, &off))
+			return -EINVAL;
+		/* fall through */
+	case SEEK_SET:
+		if (off < 0)
+			return -EINVAL;
+		f->pos = off;
+		return off;
+	default:
+		return -EINVAL;
+	}
+}
+
+ssize_t generic_dir_read(struct file *f, void *buf, size_t len, s64 *pos)
+{
+	return -EISDIR;
 }

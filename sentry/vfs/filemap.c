@@ -12,7 +12,8 @@
 #include <sys/stat.h>
 
 #include "abi/linux/signal.h"
-#include "vfs.h"
+#include "procfs/procfs.h"
+#include "vfs_internal.h"
 
 /* A reference to an open file description, as mm holds it. */
 struct filemap {
@@ -69,11 +70,30 @@ static s64 filemap_size(struct mm_file *file)
 	return ret ? ret : st.size;
 }
 
+/* /proc/<pid>/maps: the path from the top of the mount tree, and the inode's numbers. */
+static long filemap_name(struct mm_file *file, char *buf, size_t size, u64 *dev, u64 *ino)
+{
+	struct file *f = to_filemap(file)->f;
+	if (!f->path.dentry)
+		return -ENOENT;
+	*dev = f->inode->sb->dev;
+	*ino = f->inode->ino;
+	vfs_lock();
+	struct mount *top = f->path.mnt;
+	while (top->parent)
+		top = top->parent;
+	struct path root = {top, top->root};
+	long ret = procfs_d_path(&root, &f->path, buf, size);
+	vfs_unlock();
+	return ret;
+}
+
 static const struct mm_file_ops filemap_ops = {
 	.get = filemap_get,
 	.put = filemap_put,
 	.read = filemap_read,
 	.size = filemap_size,
+	.name = filemap_name,
 };
 
 /*

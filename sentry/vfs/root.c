@@ -2,14 +2,13 @@
 /*
  * The sandbox's file system tree. With a gofer (vfs_gofer_sandbox_root):
  * the tree it serves, under an in-memory overlay unless writes are to go
- * through, with the sandbox's own /dev and (until procfs and sysfs) empty
- * /proc and /sys over the image's. Without one (vfs_sandbox_root):
+ * through, with the sandbox's own /dev and /proc, and (until sysfs) an
+ * empty /sys over the image's. Without one (vfs_sandbox_root):
  *
  *   /      tmpfs, mode 0755
  *   /dev   devfs (null, zero, full, random, urandom, tty, shm/, fd and
  *          std{in,out,err} links)
- *   /proc  an empty directory: procfs comes later (readlink of
- *          /proc/self/exe is answered by readlink itself meanwhile)
+ *   /proc  procfs, the caller's (an empty directory without one)
  *   /tmp   its own tmpfs, mode 1777
  *   and the directories of runsk's cwd, the last one owned by the
  *   sandbox's user, so the program starts in the directory it was started
@@ -38,6 +37,20 @@ static int mount_fs(const struct vfs_ctx *ctx, const char *where, const char *ty
 		path_put(&mp);
 		return PTR_ERR(sb);
 	}
+	vfs_lock();
+	ret = mount_at(&mp, sb);
+	vfs_unlock();
+	path_put(&mp);
+	return ret;
+}
+
+/* Mount sb (reference consumed) on the directory where. */
+static int mount_sb(const struct vfs_ctx *ctx, const char *where, struct super_block *sb)
+{
+	struct path mp;
+	int ret = vfs_lookup(ctx, where, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &mp);
+	if (ret)
+		return ret;
 	vfs_lock();
 	ret = mount_at(&mp, sb);
 	vfs_unlock();
@@ -74,6 +87,11 @@ static int make_cwd(const struct vfs_ctx *ctx, const char *cwd, u32 uid, u32 gid
 
 struct fs_struct *vfs_sandbox_root(const char *cwd, u32 uid, u32 gid)
 {
+	return vfs_sandbox_root_proc(cwd, uid, gid, NULL);
+}
+
+struct fs_struct *vfs_sandbox_root_proc(const char *cwd, u32 uid, u32 gid, struct super_block *proc)
+{
 	struct super_block *sb = tmpfs_mount("mode=0755");
 	if (IS_ERR(sb))
 		return (void *)sb;
@@ -92,6 +110,8 @@ struct fs_struct *vfs_sandbox_root(const char *cwd, u32 uid, u32 gid)
 		ret = mount_fs(&ctx, "/dev", "devtmpfs", "mode=0755");
 	if (!ret)
 		ret = mount_fs(&ctx, "/tmp", "tmpfs", "mode=1777");
+	if (!ret && proc)
+		ret = mount_sb(&ctx, "/proc", proc);
 	if (ret) {
 		path_put(&root);
 		return ERR_PTR(ret);
@@ -122,7 +142,8 @@ static int mount_over(const struct vfs_ctx *ctx, const char *where, u32 mode, co
 	return mount_fs(ctx, where, type, options);
 }
 
-struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, const char *cwd)
+struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, const char *cwd,
+					 struct super_block *proc)
 {
 	struct super_block *sb = goferfs_mount(c, "/", 0);
 	if (IS_ERR(sb))
@@ -143,11 +164,16 @@ struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, c
 
 	/*
 	 * The host's /dev, /proc and /sys must not show through: the sandbox
-	 * gets its own devices, and (until procfs and sysfs) empty directories.
+	 * gets its own devices and processes, and (until sysfs) an empty /sys.
 	 */
 	int ret = mount_over(&ctx, "/dev", 0755, "devtmpfs", "mode=0755");
-	if (!ret)
+	if (!ret && proc) {
+		ret = vfs_mkdir(&ctx, "/proc", 0555);
+		if (!ret || ret == -EEXIST)
+			ret = mount_sb(&ctx, "/proc", proc);
+	} else if (!ret) {
 		ret = mount_over(&ctx, "/proc", 0555, "tmpfs", "mode=0555");
+	}
 	if (!ret)
 		ret = mount_over(&ctx, "/sys", 0555, "tmpfs", "mode=0555");
 	if (ret) {

@@ -267,6 +267,14 @@ s64 vfs_llseek(struct file *f, s64 off, int whence);
 int vfs_iterate(struct file *f, struct dir_context *ctx) __must_check;
 int vfs_fsync(struct file *f) __must_check;
 
+/*
+ * For file systems' directory file_ops: lseek to a directory position
+ * (SEEK_SET, SEEK_CUR; -EINVAL otherwise, as Linux's dcache_dir_lseek)
+ * and read(2) of a directory (-EISDIR). Caller holds f->pos_lock.
+ */
+s64 generic_dir_llseek(struct file *f, s64 off, int whence);
+ssize_t generic_dir_read(struct file *f, void *buf, size_t len, s64 *pos);
+
 /* Directory entries. */
 int vfs_mkdir(const struct vfs_ctx *ctx, const char *name, u32 mode) __must_check;
 int vfs_mknod(const struct vfs_ctx *ctx, const char *name, u32 mode, u64 rdev) __must_check;
@@ -333,12 +341,15 @@ long vfs_d_path(const struct path *root, const struct path *p, char *buf, size_t
 
 /*
  * The sandbox's mount tree until the gofer serves a root: a tmpfs root
- * with /dev (devfs), /proc (an empty directory until procfs), /tmp (its
- * own tmpfs, mode 1777), and the directories of cwd, the last one owned
- * by uid:gid (so the program
+ * with /dev (devfs), /proc (proc mounted there, its reference consumed;
+ * NULL leaves an empty directory), /tmp (its own tmpfs, mode 1777), and
+ * the directories of cwd, the last one owned by uid:gid (so the program
  * starts where runsk was started, as it will on the gofer root). Returns
  * the fs_struct of init, rooted there with its cwd at cwd.
  */
+struct fs_struct *vfs_sandbox_root_proc(const char *cwd, u32 uid, u32 gid,
+					struct super_block *proc);
+/* The same with an empty /proc. */
 struct fs_struct *vfs_sandbox_root(const char *cwd, u32 uid, u32 gid);
 
 /* Free every cached name nobody uses (before the gofer connection goes). */
@@ -348,11 +359,13 @@ struct gofer_client;
 /*
  * The sandbox's mount tree on the tree the gofer serves over c (which must
  * outlive it): that tree, under an overlay with a tmpfs upper layer when
- * overlay is set (the image is never written), with devfs on /dev and empty
- * read-only tmpfs on /proc and /sys, so nothing of the host's shows there.
+ * overlay is set (the image is never written), with devfs on /dev, proc on
+ * /proc (its reference consumed; NULL: an empty read-only tmpfs) and an
+ * empty read-only tmpfs on /sys, so nothing of the host's shows there.
  * Returns the fs_struct of init with its cwd at cwd (or / if the image
  * lacks it), or ERR_PTR.
  */
-struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, const char *cwd);
+struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, const char *cwd,
+					 struct super_block *proc);
 
 #endif

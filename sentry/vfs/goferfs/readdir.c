@@ -243,28 +243,6 @@ static void goferfs_dir_release(struct file *f)
 	free(gf);
 }
 
-static s64 goferfs_dir_llseek(struct file *f, s64 off, int whence)
-{
-	switch (whence) {
-	case SEEK_CUR:
-		if (__builtin_add_overflow(off, f->pos, &off))
-			return -EINVAL;
-		/* fall through */
-	case SEEK_SET:
-		if (off < 0)
-			return -EINVAL;
-		f->pos = off;
-		return off;
-	default:
-		return -EINVAL;
-	}
-}
-
-static ssize_t goferfs_dir_read(struct file *f, void *buf, size_t len, s64 *pos)
-{
-	return -EISDIR;
-}
-
 static int goferfs_dir_fsync(struct file *f)
 {
 	struct goferfs_file *gf = f->private_data;
@@ -278,8 +256,8 @@ static int goferfs_dir_fsync(struct file *f)
 
 const struct file_ops goferfs_dir_fops = {
 	.open = goferfs_dir_open,
-	.read = goferfs_dir_read,
-	.llseek = goferfs_dir_llseek,
+	.read = generic_dir_read,
+	.llseek = generic_dir_llseek,
 	.iterate = goferfs_iterate,
 	.fsync = goferfs_dir_fsync,
 	.release = goferfs_dir_release,

@@ -291,28 +291,6 @@ static int ovl_iterate(struct file *f, struct dir_context *ctx)
 	return 0;
 }
 
-static s64 ovl_dir_llseek(struct file *f, s64 off, int whence)
-{
-	switch (whence) {
-	case SEEK_CUR:
-		if (__builtin_add_overflow(off, f->pos, &off))
-			return -EINVAL;
-		/* fall through */
-	case SEEK_SET:
-		if (off < 0)
-			return -EINVAL;
-		f->pos = off;
-		return off;
-	default:
-		return -EINVAL;
-	}
-}
-
-static ssize_t ovl_dir_read(struct file *f, void *buf, size_t len, s64 *pos)
-{
-	return -EISDIR;
-}
-
 static int ovl_dir_fsync(struct file *f)
 {
 	struct inode *upper = ovl_upper(OVL_I(f->inode));
@@ -338,8 +316,8 @@ static void ovl_dir_release(struct file *f)
 
 const struct file_ops ovl_dir_fops = {
 	.open = ovl_dir_open,
-	.read = ovl_dir_read,
-	.llseek = ovl_dir_llseek,
+	.read = generic_dir_read,
+	.llseek = generic_dir_llseek,
 	.iterate = ovl_iterate,
 	.fsync = ovl_dir_fsync,
 	.release = ovl_dir_release,

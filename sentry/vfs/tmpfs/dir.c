@@ -260,36 +260,14 @@ static int tmpfs_iterate(struct file *f, struct dir_context *ctx)
 	return 0;
 }
 
-static s64 tmpfs_dir_llseek(struct file *f, s64 off, int whence)
-{
-	switch (whence) {
-	case SEEK_CUR:
-		if (__builtin_add_overflow(off, f->pos, &off))
-			return -EINVAL;
-		/* fall through */
-	case SEEK_SET:
-		if (off < 0)
-			return -EINVAL;
-		f->pos = off;
-		return off;
-	default:
-		return -EINVAL;
-	}
-}
-
-static ssize_t tmpfs_dir_read(struct file *f, void *buf, size_t len, s64 *pos)
-{
-	return -EISDIR;
-}
-
 static int tmpfs_fsync(struct file *f)
 {
 	return 0;
 }
 
 const struct file_ops tmpfs_dir_fops = {
-	.read = tmpfs_dir_read,
-	.llseek = tmpfs_dir_llseek,
+	.read = generic_dir_read,
+	.llseek = generic_dir_llseek,
 	.iterate = tmpfs_iterate,
 	.fsync = tmpfs_fsync,
 };

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * /proc/sys: the sysctls programs read to size themselves, with the
+ * sandbox's values. None can be changed: the sandbox holds no capability
+ * over the kernel, so a write is EPERM (read-only ones refuse the open
+ * by their mode, as Linux).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "procfs_internal.h"
+#include "sentry/kernel/kernel.h"
+
+/* What uname(2) reports (sys_info.c). */
+#define PROC_OSRELEASE "6.1.0"
+#define PROC_VERSION "#1 SMP sentry-kvm " RUNSK_VERSION
+#define PROC_PID_MAX 4194304 /* process.c hands out PIDs below this */
+#define PROC_CAP_LAST_CAP 40 /* CAP_CHECKPOINT_RESTORE, Linux 5.9 to 6.x */
+
+static ssize_t sysctl_write(struct proc_inode *pi, const char *buf, size_t len)
+{
+	return -EPERM;
+}
+
+static int show_hostname(struct seq *s, struct proc_inode *pi)
+{
+	struct kernel *k = proc_kernel(pi);
+	seq_printf(s, "%.*s\n", (int)sizeof(k->hostname), k->hostname);
+	return 0;
+}
+
+static int show_domainname(struct seq *s, struct proc_inode *pi)
+{
+	seq_puts(s, "(none)\n");
+	return 0;
+}
+
+static int show_osrelease(struct seq *s, struct proc_inode *pi)
+{
+	seq_puts(s, PROC_OSRELEASE "\n");
+	return 0;
+}
+
+static int show_ostype(struct seq *s, struct proc_inode *pi)
+{
+	seq_puts(s, "Linux\n");
+	return 0;
+}
+
+static int show_kversion(struct seq *s, struct proc_inode *pi)
+{
+	seq_puts(s, PROC_VERSION "\n");
+	return 0;
+}
+
+static int show_pid_max(struct seq *s, struct proc_inode *pi)
+{
+	seq_printf(s, "%d\n", PROC_PID_MAX);
+	return 0;
+}
+
+static int show_ngroups_max(struct seq *s, struct proc_inode *pi)
+{
+	seq_puts(s, "65536\n");
+	return 0;
+}
+
+static int show_cap_last_cap(struct seq *s, struct proc_inode *pi)
+{
+	seq_printf(s, "%d\n", PROC_CAP_LAST_CAP);
+	return 0;
+}
+
+static void put_uuid(struct seq *s, const u8 b[16])
+{
+	seq_printf(s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
+		   b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		   b[13], b[14], b[15]);
+}
+
+/* A random (version 4) UUID, as Linux's generate_random_uuid. */
+static int random_uuid(u8 b[16])
+{
+	if (getrandom(b, 16, 0) != 16)
+		return -EIO;
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	return 0;
+}
+
+/* One per sandbox, made on first read: the Sentry runs one sandbox per process. */
+static u8 boot_id[16];
+static pthread_once_t boot_id_once = PTHREAD_ONCE_INIT;
+static int boot_id_err;
+
+static void boot_id_init(void)
+{
+	boot_id_err = random_uuid(boot_id);
+}
+
+static int show_boot_id(struct seq *s, struct proc_inode *pi)
+{
+	pthread_once(&boot_id_once, boot_id_init);
+	if (boot_id_err)
+		return boot_id_err;
+	put_uuid(s, boot_id);
+	return 0;
+}
+
+static int show_uuid(struct seq *s, struct proc_inode *pi)
+{
+	u8 b[16];
+	int ret = random_uuid(b);
+	if (!ret)
+		put_uuid(s, b);
+	return ret;
+}
+
+static int show_zero(struct seq *s, struct proc_inode *pi)
+{
+	seq_puts(s, "0\n");
+	return 0;
+}
+
+static int show_max_map_count(struct seq *s, struct proc_inode *pi)
+{
+	seq_puts(s, "65530\n"); /* mm's VMA_MAX_COUNT */
+	return 0;
+}
+
+static int show_nr_open(struct seq *s, struct proc_inode *pi)
+{
+	seq_printf(s, "%d\n", FDTABLE_MAX);
+	return 0;
+}
+
+static int show_file_max(struct seq *s, struct proc_inode *pi)
+{
+	seq_puts(s, "9223372036854775807\n");
+	return 0;
+}
+
+static int show_pipe_max_size(struct seq *s, struct proc_inode *pi)
+{
+	seq_puts(s, "1048576\n"); /* pipe.c's PIPE_MAX_SIZE */
+	return 0;
+}
+
+#define RW(n, f)                                                                    \
+	{                                                                           \
+		.name = n, .mode = S_IFREG | 0644, .show = f, .write = sysctl_write \
+	}
+#define RO(n, f)                                             \
+	{                                                    \
+		.name = n, .mode = S_IFREG | 0444, .show = f \
+	}
+#define DIR(n, t)                                                                            \
+	{                                                                                    \
+		.name = n, .mode = S_IFDIR | 0555, .children = t, .nchildren = ARRAY_SIZE(t) \
+	}
+
+static const struct proc_entry random_entries[] = {
+	RO("boot_id", show_boot_id),
+	RO("uuid", show_uuid),
+};
+
+static const struct proc_entry kernel_entries[] = {
+	RW("hostname", show_hostname),	     RW("domainname", show_domainname),
+	RO("osrelease", show_osrelease),     RO("ostype", show_ostype),
+	RO("version", show_kversion),	     RW("pid_max", show_pid_max),
+	RO("ngroups_max", show_ngroups_max), RO("cap_last_cap", show_cap_last_cap),
+	DIR("random", random_entries),
+};
+
+static const struct proc_entry vm_entries[] = {
+	RW("overcommit_memory", show_zero),
+	RW("max_map_count", show_max_map_count),
+};
+
+static const struct proc_entry fs_entries[] = {
+	RW("nr_open", show_nr_open),
+	RW("file-max", show_file_max),
+	RW("pipe-max-size", show_pipe_max_size),
+};
+
+static const struct proc_entry sys_entries[] = {
+	DIR("kernel", kernel_entries),
+	DIR("vm", vm_entries),
+	DIR("fs", fs_entries),
+};
+
+const struct proc_entry proc_sys_entry = DIR("sys", sys_entries);
