@@ -51,6 +51,26 @@ struct linux_stat {
 _Static_assert(sizeof(struct linux_stat) == 144, "struct stat size");
 _Static_assert(offsetof(struct linux_stat, st_size) == 48, "st_size offset");
 
+/* statfs(2)'s buffer on x86-64 (struct statfs, all longs). */
+struct linux_statfs {
+	s64 f_type, f_bsize;
+	u64 f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	s32 f_fsid[2];
+	s64 f_namelen, f_frsize, f_flags;
+	s64 f_spare[4];
+};
+_Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs size");
+_Static_assert(offsetof(struct linux_statfs, f_namelen) == 64, "f_namelen offset");
+
+/* f_type values (Linux's magic.h) and f_flags bits */
+#define LINUX_TMPFS_MAGIC 0x01021994
+#define LINUX_PROC_SUPER_MAGIC 0x9fa0
+#define LINUX_OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define LINUX_V9FS_MAGIC 0x01021997
+#define LINUX_PIPEFS_MAGIC 0x50495045
+#define LINUX_ST_VALID 0x20
+#define LINUX_ST_RELATIME 0x400
+
 #define LINUX_UTS_LEN 65
 struct linux_utsname {
 	char sysname[LINUX_UTS_LEN];

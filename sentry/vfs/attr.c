@@ -186,3 +186,10 @@ int vfs_access(const struct path *p, int mode, const struct vfs_cred *c)
 		return 0; /* F_OK: it exists */
 	return inode_permission(path_inode(p), mode & 7, c);
 }
+
+int vfs_statfs(const struct path *p, struct kstatfs *st)
+{
+	struct super_block *sb = path_inode(p)->sb;
+	*st = (struct kstatfs){.bsize = PAGE_SIZE, .namelen = LINUX_NAME_MAX};
+	return sb->ops->statfs ? sb->ops->statfs(sb, st) : 0;
+}

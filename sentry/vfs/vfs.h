@@ -59,9 +59,18 @@ static inline bool cred_in_group(const struct vfs_cred *c, u32 gid)
 struct super_block;
 struct inode;
 
-/* NULL destroy_inode: free(inode). */
+/* What statfs reports, before conversion to the guest's layout. */
+struct kstatfs {
+	u64 type, bsize, blocks, bfree, bavail, files, ffree, namelen;
+};
+
+/*
+ * NULL destroy_inode: free(inode). NULL statfs: f_type 0, no blocks. The
+ * VFS fills in f_fsid, f_frsize and f_flags for every file system.
+ */
 struct super_ops {
 	void (*destroy_inode)(struct inode *inode);
+	int (*statfs)(struct super_block *sb, struct kstatfs *st);
 };
 
 /* super_block.flags */
@@ -306,6 +315,8 @@ int vfs_ftruncate(struct file *f, s64 len, const struct vfs_cred *c) __must_chec
  */
 int vfs_utimes(const struct path *p, const struct linux_timespec *times,
 	       const struct vfs_cred *c) __must_check;
+/* statfs(2) of the file system p is on. */
+int vfs_statfs(const struct path *p, struct kstatfs *st) __must_check;
 /* access(2) with mode R_OK|W_OK|X_OK (or F_OK). */
 int vfs_access(const struct path *p, int mode, const struct vfs_cred *c) __must_check;
 

@@ -132,8 +132,27 @@ static void goferfs_destroy_inode(struct inode *inode)
 	free(gi);
 }
 
+/* The host file system's numbers, as Linux's v9fs passes the server's on. */
+static int goferfs_statfs(struct super_block *sb, struct kstatfs *st)
+{
+	struct p9_statfs ps;
+	int err = goferfs_err(gofer_statfs(GOFER_SB(sb)->c, GOFER_I(sb->root->inode)->fid, &ps));
+	if (err)
+		return err;
+	*st = (struct kstatfs){.type = ps.type,
+			       .bsize = ps.bsize,
+			       .blocks = ps.blocks,
+			       .bfree = ps.bfree,
+			       .bavail = ps.bavail,
+			       .files = ps.files,
+			       .ffree = ps.ffree,
+			       .namelen = ps.namelen};
+	return 0;
+}
+
 static const struct super_ops goferfs_super_ops = {
 	.destroy_inode = goferfs_destroy_inode,
+	.statfs = goferfs_statfs,
 };
 
 /* Does the qid's type say what the mode says? A server that disagrees is lying. */

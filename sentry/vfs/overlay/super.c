@@ -28,8 +28,18 @@ static void ovl_destroy_inode(struct inode *inode)
 	free(oi);
 }
 
+/* The upper layer's space, where writes go, under the overlay's own type (as overlayfs). */
+static int ovl_statfs(struct super_block *sb, struct kstatfs *st)
+{
+	struct super_block *upper = OVL_FS(sb)->upper;
+	int ret = upper->ops->statfs ? upper->ops->statfs(upper, st) : 0;
+	st->type = LINUX_OVERLAYFS_SUPER_MAGIC;
+	return ret;
+}
+
 static const struct super_ops ovl_super_ops = {
 	.destroy_inode = ovl_destroy_inode,
+	.statfs = ovl_statfs,
 };
 
 int ovl_real_stat(struct inode *real, struct kstat *st)

@@ -34,8 +34,15 @@ static void proc_destroy_inode(struct inode *inode)
 	free(pi);
 }
 
+static int proc_statfs(struct super_block *sb, struct kstatfs *st)
+{
+	st->type = LINUX_PROC_SUPER_MAGIC;
+	return 0;
+}
+
 static const struct super_ops proc_super_ops = {
 	.destroy_inode = proc_destroy_inode,
+	.statfs = proc_statfs,
 };
 
 static const struct vfs_cred proc_root_cred = {.caps = ~0ULL};

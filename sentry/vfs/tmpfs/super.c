@@ -19,8 +19,20 @@ static void tmpfs_destroy_inode(struct inode *inode)
 	free(ti);
 }
 
+/* Blocks are data pages against size=; inodes are not limited, so they count as blocks do. */
+static int tmpfs_statfs(struct super_block *sb, struct kstatfs *st)
+{
+	struct tmpfs_info *info = TMPFS_SB(sb);
+	u64 used = __atomic_load_n(&info->pages, __ATOMIC_RELAXED);
+	st->type = LINUX_TMPFS_MAGIC;
+	st->blocks = st->files = info->max_pages;
+	st->bfree = st->bavail = st->ffree = used < info->max_pages ? info->max_pages - used : 0;
+	return 0;
+}
+
 static const struct super_ops tmpfs_super_ops = {
 	.destroy_inode = tmpfs_destroy_inode,
+	.statfs = tmpfs_statfs,
 };
 
 static int tmpfs_readlink(struct inode *inode, char *buf, size_t size)

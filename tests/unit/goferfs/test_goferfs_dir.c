@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -86,6 +87,22 @@ static void test_goferfs_negative_lookups(void **state)
 	assert_int_equal(vfs_unlink(&env.ctx, "/neg/absent"), 0);
 	assert_int_equal(vfs_unlink(&env.ctx, "/neg/other"), 0);
 	assert_int_equal(vfs_rmdir(&env.ctx, "/neg"), 0);
+}
+
+/* statfs passes on the host file system's numbers, as v9fs does. */
+static void test_goferfs_statfs(void **state)
+{
+	struct statfs host;
+	struct kstatfs st;
+	struct path p;
+	assert_int_equal(statfs(host_path(""), &host), 0);
+	assert_int_equal(vfs_lookup(&env.ctx, "/", 0, &p), 0);
+	assert_int_equal(vfs_statfs(&p, &st), 0);
+	path_put(&p);
+	assert_int_equal(st.type, (u64)host.f_type);
+	assert_int_equal(st.bsize, (u64)host.f_bsize);
+	assert_int_equal(st.blocks, host.f_blocks);
+	assert_int_equal(st.namelen, (u64)host.f_namelen);
 }
 
 static void test_goferfs_rename(void **state)
@@ -303,6 +320,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_goferfs_directories),
 		cmocka_unit_test(test_goferfs_negative_lookups),
+		cmocka_unit_test(test_goferfs_statfs),
 		cmocka_unit_test(test_goferfs_rename),
 		cmocka_unit_test(test_goferfs_iterate),
 		cmocka_unit_test(test_goferfs_big_directory),
