@@ -64,6 +64,11 @@ int gofer_walk(struct gofer_client *c, u32 fid, unsigned int n, const char *cons
 	       u32 *newfid, struct p9_qid *qids) __must_check;
 /* Forget fid; the number is free again even if the server complains. */
 int gofer_clunk(struct gofer_client *c, u32 fid);
+/*
+ * The same without waiting for the server (a file's last close, an inode
+ * dropped): the number is free again once the reply comes.
+ */
+void gofer_clunk_async(struct gofer_client *c, u32 fid);
 
 int gofer_getattr(struct gofer_client *c, u32 fid, u64 mask, struct p9_attr *attr) __must_check;
 int gofer_setattr(struct gofer_client *c, u32 fid, const struct p9_setattr *attr) __must_check;

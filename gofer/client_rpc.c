@@ -31,6 +31,9 @@ struct slot {
 	pthread_cond_t cv;
 	bool busy; /* owned by a caller */
 	bool done; /* its reply (or the end of the connection) has come */
+	/* Nobody waits: the reader frees the slot and the fid number (gofer_clunk_async). */
+	bool async;
+	u32 async_fid;
 	int err;
 	u8 *buf;
 	u32 len;
@@ -161,6 +164,39 @@ static int send_all(int sock, const u8 *buf, size_t len)
 	return 0;
 }
 
+static void fid_release_locked(struct gofer_client *c, u32 fid)
+{
+	if (c->nfree_fids == c->cap_free_fids) {
+		size_t cap = c->cap_free_fids ? 2 * c->cap_free_fids : 64;
+		u32 *grown = realloc(c->free_fids, cap * sizeof(*grown));
+
+		if (!grown) /* the number is lost: harmless */
+			return;
+		c->free_fids = grown;
+		c->cap_free_fids = cap;
+	}
+	c->free_fids[c->nfree_fids++] = fid;
+}
+
+/* Give slot i back (c->lock held). */
+static void slot_free_locked(struct gofer_client *c, int i)
+{
+	struct slot *s = &c->slots[i];
+
+	s->busy = false;
+	s->async = false;
+	s->next_free = c->free_slot;
+	c->free_slot = i;
+	pthread_cond_signal(&c->slot_cv);
+}
+
+/* The reply to, or the end of, an asynchronous request (c->lock held). */
+static void async_done_locked(struct gofer_client *c, int i)
+{
+	fid_release_locked(c, c->slots[i].async_fid);
+	slot_free_locked(c, i);
+}
+
 static void *reader(void *arg)
 {
 	struct gofer_client *c = arg;
@@ -173,7 +209,10 @@ static void *reader(void *arg)
 		struct slot *s = tag < CLIENT_TAGS ? &c->slots[tag] : NULL;
 
 		pthread_mutex_lock(&c->lock);
-		if (s && s->busy && !s->done) {
+		if (s && s->busy && s->async) {
+			/* Its answer changes nothing: the fid is gone either way. */
+			async_done_locked(c, tag);
+		} else if (s && s->busy && !s->done) {
 			s->buf = buf;
 			s->len = len;
 			s->fd = fd;
@@ -193,7 +232,9 @@ static void *reader(void *arg)
 	c->dead = true;
 	for (int i = 0; i < CLIENT_TAGS; i++) {
 		struct slot *s = &c->slots[i];
-		if (s->busy && !s->done) {
+		if (s->busy && s->async) {
+			async_done_locked(c, i);
+		} else if (s->busy && !s->done) {
 			s->err = -ECONNRESET;
 			s->done = true;
 			pthread_cond_signal(&s->cv);
@@ -238,10 +279,7 @@ static int slot_wait(struct gofer_client *c, int i, u8 **buf, u32 *len, int *fd)
 	*fd = s->fd;
 	s->buf = NULL;
 	s->fd = -1;
-	s->busy = false;
-	s->next_free = c->free_slot;
-	c->free_slot = i;
-	pthread_cond_signal(&c->slot_cv);
+	slot_free_locked(c, i);
 	pthread_mutex_unlock(&c->lock);
 	return err;
 }
@@ -341,19 +379,44 @@ int client_fid_alloc(struct gofer_client *c, u32 *fid)
 void client_fid_release(struct gofer_client *c, u32 fid)
 {
 	pthread_mutex_lock(&c->lock);
-	if (c->nfree_fids == c->cap_free_fids) {
-		size_t cap = c->cap_free_fids ? 2 * c->cap_free_fids : 64;
-		u32 *grown = realloc(c->free_fids, cap * sizeof(*grown));
-
-		if (!grown) { /* the number is lost: harmless */
-			pthread_mutex_unlock(&c->lock);
-			return;
-		}
-		c->free_fids = grown;
-		c->cap_free_fids = cap;
-	}
-	c->free_fids[c->nfree_fids++] = fid;
+	fid_release_locked(c, fid);
 	pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * Tclunk without waiting: the fid number comes back (in the reader) only
+ * with the reply, so it is never reused while the server still knows it.
+ */
+void gofer_clunk_async(struct gofer_client *c, u32 fid)
+{
+	struct p9_msg m = {.type = P9_TCLUNK, .tclunk.fid = fid};
+	u8 buf[P9_HDRSZ + 4];
+	int slot = slot_get(c);
+
+	if (slot < 0)
+		return; /* the connection is gone, and with it the fid */
+	m.tag = slot;
+	pthread_mutex_lock(&c->lock);
+	c->slots[slot].async = true;
+	c->slots[slot].async_fid = fid;
+	if (c->slots[slot].done) { /* the connection ended meanwhile */
+		async_done_locked(c, slot);
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (p9_encode(&m, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+		pthread_mutex_lock(&c->lock);
+		async_done_locked(c, slot); /* cannot happen: a clunk is 11 bytes */
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	pthread_mutex_lock(&c->send_lock);
+	int err = send_all(c->sock, buf, sizeof(buf));
+	pthread_mutex_unlock(&c->send_lock);
+	/* As gofer_rpc: a broken connection is ended, and the reader frees the slot. */
+	if (err)
+		shutdown(c->sock, SHUT_RDWR);
 }
 
 /* Tversion, before the reader runs: the only exchange made inline. */

@@ -173,6 +173,27 @@ static void test_gofer_submount_qids(void **state)
 	assert_int_equal(umount2(scratch_path("mnt/root/sub"), MNT_DETACH), 0);
 }
 
+/*
+ * An asynchronous clunk gives its fid number back only with the reply: a
+ * burst of clunks and walks never reuses a number the gofer still knows.
+ */
+static void test_gofer_clunk_async(void **state)
+{
+	struct server s;
+	u32 fids[200];
+
+	up(&s, false);
+	for (int round = 0; round < 5; round++) {
+		for (int i = 0; i < 200; i++)
+			assert_int_equal(gofer_walk(s.c, s.root, 0, NULL, &fids[i], NULL), 0);
+		for (int i = 0; i < 200; i++)
+			gofer_clunk_async(s.c, fids[i]);
+	}
+	/* Rounds after the first reuse numbers: each walk above would have
+	 * failed had the server still known its new fid. */
+	down(&s);
+}
+
 /* Tlopen hands over the host file itself; data then needs no gofer. */
 static void test_gofer_open_donates_fd(void **state)
 {
@@ -915,6 +936,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_gofer_sequence),
 		cmocka_unit_test(test_gofer_open_donates_fd),
 		cmocka_unit_test(test_gofer_submount_qids),
+		cmocka_unit_test(test_gofer_clunk_async),
 		cmocka_unit_test(test_gofer_readdir_big),
 		cmocka_unit_test(test_gofer_owner),
 		cmocka_unit_test(test_gofer_confined_paths),

@@ -28,7 +28,7 @@ void goferfs_handle_close(struct gofer_client *c, struct goferfs_handle *h)
 	if (h->fd >= 0)
 		close(h->fd);
 	if (h->fid != P9_NOFID)
-		gofer_clunk(c, h->fid);
+		gofer_clunk_async(c, h->fid);
 	h->fd = -1;
 	h->fid = P9_NOFID;
 }

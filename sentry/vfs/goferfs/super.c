@@ -125,7 +125,7 @@ static void goferfs_destroy_inode(struct inode *inode)
 	if (gi->has_created)
 		goferfs_handle_close(info->c, &gi->created);
 	if (gi->fid != P9_NOFID)
-		gofer_clunk(info->c, gi->fid);
+		gofer_clunk_async(info->c, gi->fid);
 	goferfs_dir_cache_free(&gi->dir);
 	goferfs_neg_free(inode);
 	free(gi->target);
