@@ -15,54 +15,150 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "sentry/loader/loader.h"
-#include "sentry/vfs/file.h"
+#include "sentry/vfs/vfs.h"
 #include "sentry/vdso/vdso.h"
 
 /* Where Linux puts an ET_DYN executable without ASLR (ELF_ET_DYN_BASE). */
 #define ET_DYN_BASE 0x555555554000ULL
 #define STACK_SIZE (8ULL << 20)
 #define ARG_MAX_BYTES (2ULL << 20) /* a quarter of the 8 MiB stack, as Linux */
-#define MAX_EXE_SIZE (1ULL << 30)
 
 void exec_file_free(struct exec_file *exe)
 {
+	file_put(exe->f);
 	free(exe->data);
 	free(exe->path);
-	exe->data = NULL;
-	exe->path = NULL;
+	*exe = (struct exec_file){0};
 }
 
-bool exec_interp_path(const struct exec_file *exe, char *buf, size_t size)
+/* Read len bytes of exe's file from off into buf; short only at its end. */
+static int exec_pread(struct exec_file *exe, void *buf, size_t len, u64 off)
+{
+	s64 pos = off;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = vfs_read(exe->f, (u8 *)buf + done, len - done, &pos);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+int exec_file_read_head(struct exec_file *exe, size_t len)
+{
+	u8 *data = malloc(len ? len : 1);
+	if (!data)
+		return -ENOMEM;
+	int n = exec_pread(exe, data, len, 0);
+	if (n < 0) {
+		free(data);
+		return n;
+	}
+	free(exe->data);
+	exe->data = data;
+	exe->len = n;
+	return 0;
+}
+
+/* Parse exe's ELF headers, reading the whole file if they lie past its head. */
+static int exec_parse(struct exec_file *exe, struct elf_image *img)
+{
+	int ret = elf_parse_head(exe->data, exe->len, exe->size, img);
+	if (ret != -ENOBUFS || exe->len >= exe->size)
+		return ret == -ENOBUFS ? -ENOEXEC : ret;
+	ret = exec_file_read_head(exe, exe->size);
+	return ret ? ret : elf_parse_head(exe->data, exe->len, exe->size, img);
+}
+
+bool exec_interp_path(struct exec_file *exe, char *buf, size_t size)
 {
 	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
-	if (!img || elf_parse(exe->data, exe->len, img) || !img->has_interp)
+	if (!img || exec_parse(exe, img) || !img->has_interp)
 		return false;
 	snprintf(buf, size, "%s", img->interp);
 	return true;
 }
 
-static int load_segments(struct mm *mm, const struct elf_image *img, const struct exec_file *exe,
+/* Write the file bytes [off, off + len) at addr, whatever its protection. */
+static int poke_file(struct mm *mm, struct exec_file *exe, u64 addr, u64 off, size_t len)
+{
+	u8 buf[PAGE_SIZE];
+	while (len) {
+		size_t n = MIN(len, sizeof(buf));
+		int got = exec_pread(exe, buf, n, off);
+		if (got < 0)
+			return got;
+		memset(buf + got, 0, n - got); /* a file shorter than it says */
+		int ret = mm_poke(mm, uaddr(addr), buf, n);
+		if (ret)
+			return ret;
+		addr += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Map one PT_LOAD as Linux's elf_map does: its file pages privately from
+ * the file (so they are read on first touch, and /proc/self/maps names
+ * the file), the rest of its last file page zeroed, anonymous pages for
+ * the bss beyond. A first page shared with the previous segment (below
+ * prev_end) keeps that one's mapping and protection and gets this
+ * segment's bytes written in.
+ */
+static int load_segment(struct mm *mm, const struct elf_segment *s, struct exec_file *exe, u64 bias,
+			u64 prev_end)
+{
+	u64 va = s->vaddr + bias, file_end = va + s->filesz,
+	    end = ALIGN_UP(va + s->memsz, PAGE_SIZE);
+	u64 start = MAX(ALIGN_DOWN(va, PAGE_SIZE), prev_end);
+	int ret;
+
+	if (start > va) { /* the bytes in the shared page */
+		u64 n = MIN(start, file_end) - va;
+		if (file_end > va && (ret = poke_file(mm, exe, va, s->offset, n)))
+			return ret;
+	}
+	u64 map_end = MAX(start, ALIGN_UP(file_end, PAGE_SIZE));
+	if (start < map_end) {
+		/* elf_parse checked p_offset ≡ p_vaddr (mod page), so this is aligned. */
+		long r = vfs_mmap_file(mm, exe->f, start, map_end - start, s->prot, MM_FIXED,
+				       s->offset + (start - va));
+		if (r < 0)
+			return r;
+	}
+	if (end > map_end) {
+		long r = mm_map_anon(mm, map_end, end - map_end, s->prot, MM_FIXED);
+		if (r < 0)
+			return r;
+	}
+	/*
+	 * The bss starts inside the last file page, which holds more of the
+	 * file: zero it to the page's end, as Linux's padzero (ld.so's first
+	 * allocations use what follows its bss in that page as zeroed).
+	 */
+	u64 zero_end = ALIGN_UP(file_end, PAGE_SIZE);
+	if (s->memsz > s->filesz && zero_end > file_end) {
+		static const u8 zeros[PAGE_SIZE];
+		return mm_poke(mm, uaddr(file_end), zeros, zero_end - file_end);
+	}
+	return 0;
+}
+
+static int load_segments(struct mm *mm, const struct elf_image *img, struct exec_file *exe,
 			 u64 bias, u64 *brk)
 {
 	u64 prev_end = 0;
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct elf_segment *s = &img->seg[i];
-		u64 start = MAX(ALIGN_DOWN(s->vaddr + bias, PAGE_SIZE), prev_end);
-		u64 end = ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE);
-		if (start < end) {
-			long r = mm_map_anon(mm, start, end - start, PROT_READ | PROT_WRITE,
-					     MM_FIXED);
-			if (r < 0)
-				return r;
-		}
-		/* elf_parse checked that the file bytes are inside the file. */
-		int ret = mm_poke(mm, uaddr(s->vaddr + bias), exe->data + s->offset, s->filesz);
+		int ret = load_segment(mm, s, exe, bias, prev_end);
 		if (ret)
 			return ret;
-		/* A page shared with the previous segment keeps that one's protection. */
-		if (start < end && (ret = mm_protect(mm, start, end - start, s->prot)))
-			return ret;
-		prev_end = MAX(prev_end, end);
+		prev_end = MAX(prev_end, ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE));
 	}
 	*brk = prev_end;
 	return 0;
@@ -80,13 +176,13 @@ static u64 cpuid_hwcap(void)
  * (top-down below the stack, as Linux maps ld.so), then its segments over
  * that reservation. *base is where it starts (AT_BASE), *entry its entry.
  */
-static int load_interp(struct mm *mm, const struct exec_file *interp, u64 *base, u64 *entry)
+static int load_interp(struct mm *mm, struct exec_file *interp, u64 *base, u64 *entry)
 {
 	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
 	u64 unused_brk;
 	if (!img)
 		return -ENOMEM;
-	if (elf_parse(interp->data, interp->len, img) || img->has_interp)
+	if (exec_parse(interp, img) || img->has_interp)
 		return -ELIBBAD; /* Linux's answer for a bad interpreter */
 	long at = mm_map_anon(mm, 0, img->max_vaddr - img->min_vaddr, PROT_NONE, 0);
 	if (at < 0)
@@ -188,8 +284,8 @@ static int build_stack(struct task *t, struct mm *mm, const struct elf_image *im
  * entry if there is one). Messages go to the debug log: for execve the
  * error number is the program's answer.
  */
-static int load_program(struct task *t, struct mm *mm, const struct exec_file *exe,
-			const struct exec_file *interp, const char *execfn, const char *const *argv,
+static int load_program(struct task *t, struct mm *mm, struct exec_file *exe,
+			struct exec_file *interp, const char *execfn, const char *const *argv,
 			const char *const *envp, struct user_regs *regs)
 {
 	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
@@ -197,7 +293,7 @@ static int load_program(struct task *t, struct mm *mm, const struct exec_file *e
 
 	if (!img)
 		return -ENOMEM;
-	int ret = elf_parse(exe->data, exe->len, img);
+	int ret = exec_parse(exe, img);
 	if (ret) {
 		pr_debug("%s: not an x86-64 ELF executable runsk can load (%s)", execfn,
 			 strerror(-ret));
@@ -234,8 +330,8 @@ static void set_mm_locked(struct task *t, struct mm *mm)
 	pthread_mutex_unlock(&t->k->lock);
 }
 
-int exec_replace(struct task *t, const struct exec_file *exe, const struct exec_file *interp,
-		 const char *path, const char *const *argv, const char *const *envp)
+int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp, const char *path,
+		 const char *const *argv, const char *const *envp)
 {
 	struct user_regs regs;
 	struct mm *mm = mm_create(t->k->mf, t->k->platform);

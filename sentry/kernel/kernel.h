@@ -183,15 +183,19 @@ void syscall_dispatch(struct task *t);
 int exec_first(struct task *t, const char *path, const char *const *argv,
 	       const char *const *envp) __must_check;
 
-/* An executable's bytes, read from the sandbox's files (malloc'ed). */
+/* A program being executed: the open file and its head. */
 struct exec_file {
-	u8 *data;
+	struct file *f; /* a reference; the loader maps segments from it */
+	u8 *data;	/* its first len bytes (malloc'ed) */
 	size_t len;
+	u64 size;   /* of the whole file */
 	char *path; /* where it is, from the root; NULL if unknown */
 };
+/* Read the first len bytes of exe->f into exe->data (replacing what was there). */
+int exec_file_read_head(struct exec_file *exe, size_t len) __must_check;
 void exec_file_free(struct exec_file *exe);
 /* If exe is an ELF program with a PT_INTERP, copy the interpreter's path to buf. */
-bool exec_interp_path(const struct exec_file *exe, char *buf, size_t size);
+bool exec_interp_path(struct exec_file *exe, char *buf, size_t size);
 
 /*
  * execve's second half: load exe (and interp, the interpreter it names, or
@@ -199,8 +203,8 @@ bool exec_interp_path(const struct exec_file *exe, char *buf, size_t size);
  * threads die, close-on-exec fds close, handlers reset. Returns -errno
  * with t untouched if loading failed.
  */
-int exec_replace(struct task *t, const struct exec_file *exe, const struct exec_file *interp,
-		 const char *path, const char *const *argv, const char *const *envp) __must_check;
+int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp, const char *path,
+		 const char *const *argv, const char *const *envp) __must_check;
 /* The point of no return of execve (process.c). */
 void exec_commit(struct task *t, struct mm *mm, const char *path);
 

@@ -4,7 +4,9 @@
  *
  * The file is untrusted: every field is read with memcpy from a checked
  * offset, every sum and product goes through an overflow-checked builtin,
- * and nothing is read outside buf[0..len). <elf.h>'s Elf64 types are the
+ * and nothing is read outside buf[0..len). buf may hold only the head of
+ * a longer file (elf_parse_head): segments are checked against the file's
+ * size, and headers the head does not hold are -ENOBUFS. <elf.h>'s Elf64 types are the
  * ELF specification's exact on-disk layout, so they are safe to use for
  * file data (unlike host sys/ headers for guest data).
  */
@@ -25,6 +27,13 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 /* Largest span of a position-independent image. */
 #define ELF_DYN_MAX_SPAN (1ULL << 40)
 
+/* What is known of the file: its first buflen bytes in buf, its size. */
+struct elf_file {
+	const u8 *buf;
+	size_t buflen;
+	u64 size;
+};
+
 /* Bytes [off, off + size) lie inside a file of len bytes. */
 static bool elf_range_in_file(u64 off, u64 size, size_t len)
 {
@@ -35,7 +44,7 @@ static bool elf_range_in_file(u64 off, u64 size, size_t len)
 	return end <= len;
 }
 
-static int elf_check_ehdr(const Elf64_Ehdr *eh, size_t len)
+static int elf_check_ehdr(const Elf64_Ehdr *eh, const struct elf_file *f)
 {
 	u64 phsize;
 
@@ -50,8 +59,10 @@ static int elf_check_ehdr(const Elf64_Ehdr *eh, size_t len)
 		return -ENOEXEC;
 	/* At most 65535 * 56 bytes: no overflow. */
 	phsize = (u64)eh->e_phnum * sizeof(Elf64_Phdr);
-	if (!elf_range_in_file(eh->e_phoff, phsize, len))
+	if (!elf_range_in_file(eh->e_phoff, phsize, f->size))
 		return -ENOEXEC;
+	if (!elf_range_in_file(eh->e_phoff, phsize, f->buflen))
+		return -ENOBUFS;
 	return 0;
 }
 
@@ -73,7 +84,7 @@ static u32 elf_flags_to_prot(u32 flags)
  * append it to img->seg. Segments must come in ascending p_vaddr order
  * without overlapping bytes; like Linux, two may share a page.
  */
-static int elf_add_load(struct elf_image *img, const Elf64_Phdr *ph, size_t len)
+static int elf_add_load(struct elf_image *img, const Elf64_Phdr *ph, u64 len)
 {
 	const struct elf_segment *prev;
 	struct elf_segment *seg;
@@ -108,29 +119,31 @@ static int elf_add_load(struct elf_image *img, const Elf64_Phdr *ph, size_t len)
 }
 
 /* Like Linux, only the first PT_INTERP counts. */
-static int elf_read_interp(struct elf_image *img, const Elf64_Phdr *ph, const u8 *buf, size_t len)
+static int elf_read_interp(struct elf_image *img, const Elf64_Phdr *ph, const struct elf_file *f)
 {
 	if (img->has_interp)
 		return 0;
 	if (ph->p_filesz < 2 || ph->p_filesz > ELF_MAX_INTERP)
 		return -ENOEXEC;
-	if (!elf_range_in_file(ph->p_offset, ph->p_filesz, len))
+	if (!elf_range_in_file(ph->p_offset, ph->p_filesz, f->size))
 		return -ENOEXEC;
-	if (buf[ph->p_offset + ph->p_filesz - 1] != '\0')
+	if (!elf_range_in_file(ph->p_offset, ph->p_filesz, f->buflen))
+		return -ENOBUFS;
+	if (f->buf[ph->p_offset + ph->p_filesz - 1] != '\0')
 		return -ENOEXEC;
-	memcpy(img->interp, buf + ph->p_offset, ph->p_filesz);
+	memcpy(img->interp, f->buf + ph->p_offset, ph->p_filesz);
 	img->has_interp = true;
 	return 0;
 }
 
-static int elf_read_phdr(struct elf_image *img, const Elf64_Phdr *ph, const u8 *buf, size_t len,
+static int elf_read_phdr(struct elf_image *img, const Elf64_Phdr *ph, const struct elf_file *f,
 			 bool *have_pt_phdr)
 {
 	switch (ph->p_type) {
 	case PT_LOAD:
-		return elf_add_load(img, ph, len);
+		return elf_add_load(img, ph, f->size);
 	case PT_INTERP:
-		return elf_read_interp(img, ph, buf, len);
+		return elf_read_interp(img, ph, f);
 	case PT_GNU_STACK:
 		img->exec_stack = (ph->p_flags & PF_X) != 0;
 		return 0;
@@ -174,8 +187,9 @@ static int elf_check_span(struct elf_image *img)
 	return 0;
 }
 
-int elf_parse(const u8 *buf, size_t len, struct elf_image *img)
+int elf_parse_head(const u8 *buf, size_t buflen, u64 size, struct elf_image *img)
 {
+	const struct elf_file f = {.buf = buf, .buflen = MIN((u64)buflen, size), .size = size};
 	bool have_pt_phdr = false;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
@@ -183,10 +197,12 @@ int elf_parse(const u8 *buf, size_t len, struct elf_image *img)
 	int err;
 
 	memset(img, 0, sizeof(*img));
-	if (len < sizeof(eh))
+	if (size < sizeof(eh))
 		return -ENOEXEC;
+	if (f.buflen < sizeof(eh))
+		return -ENOBUFS;
 	memcpy(&eh, buf, sizeof(eh));
-	err = elf_check_ehdr(&eh, len);
+	err = elf_check_ehdr(&eh, &f);
 	if (err)
 		return err;
 
@@ -198,7 +214,7 @@ int elf_parse(const u8 *buf, size_t len, struct elf_image *img)
 
 	for (i = 0; i < eh.e_phnum; i++) {
 		memcpy(&ph, buf + eh.e_phoff + (u64)i * sizeof(ph), sizeof(ph));
-		err = elf_read_phdr(img, &ph, buf, len, &have_pt_phdr);
+		err = elf_read_phdr(img, &ph, &f, &have_pt_phdr);
 		if (err)
 			return err;
 	}
@@ -207,4 +223,9 @@ int elf_parse(const u8 *buf, size_t len, struct elf_image *img)
 	if (!have_pt_phdr)
 		img->phdr_vaddr = elf_find_phdr_vaddr(img, eh.e_phoff);
 	return elf_check_span(img);
+}
+
+int elf_parse(const u8 *buf, size_t len, struct elf_image *img)
+{
+	return elf_parse_head(buf, len, len, img);
 }

@@ -51,6 +51,12 @@ struct elf_image {
  * Returns 0 and fills *img, or a negative errno.
  */
 int elf_parse(const u8 *buf, size_t len, struct elf_image *img) __must_check;
+/*
+ * The same from buf[0..buflen), the head of a file of size bytes: the
+ * segments are checked against size, and -ENOBUFS says the headers or the
+ * PT_INTERP string lie past the head (read more and parse again).
+ */
+int elf_parse_head(const u8 *buf, size_t buflen, u64 size, struct elf_image *img) __must_check;
 
 /* One auxiliary vector entry (AT_* type, value). */
 struct auxv_entry {

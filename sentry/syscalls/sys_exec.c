@@ -25,6 +25,7 @@
 #define INTERP_DEPTH_MAX 4 /* BINPRM_MAX_RECURSION: #! of #! of ... */
 #define EXEC_SIZE_MAX (1ULL << 30)
 #define SHEBANG_MAX 256 /* BINPRM_BUF_SIZE: the #! line Linux reads */
+#define EXEC_HEAD 4096	/* bytes of a program read up front */
 
 /* A NULL-terminated vector of strings copied from the guest. */
 struct strvec {
@@ -92,7 +93,11 @@ static int strvec_copy_in(struct task *t, uaddr_t uvec, struct strvec *s, size_t
 	return 0;
 }
 
-/* Read the whole regular file f into a fresh buffer. */
+/*
+ * Keep f for the loader, which maps the program's segments from it, and
+ * read its head: enough for a #! line and, nearly always, the ELF headers
+ * (the loader reads on if they lie further).
+ */
 static int read_file(struct file *f, struct exec_file *exe)
 {
 	struct kstat st;
@@ -103,25 +108,9 @@ static int read_file(struct file *f, struct exec_file *exe)
 		return -EACCES;
 	if (st.size > (s64)EXEC_SIZE_MAX)
 		return -E2BIG;
-	exe->len = st.size;
-	exe->data = malloc(exe->len ? exe->len : 1);
-	if (!exe->data)
-		return -ENOMEM;
-	s64 pos = 0;
-	size_t done = 0;
-	while (done < exe->len) {
-		ssize_t n = vfs_read(f, exe->data + done, exe->len - done, &pos);
-		if (n < 0) {
-			free(exe->data);
-			exe->data = NULL;
-			return n;
-		}
-		if (n == 0)
-			break;
-		done += n;
-	}
-	exe->len = done;
-	return 0;
+	exe->f = file_get(f);
+	exe->size = st.size;
+	return exec_file_read_head(exe, MIN((u64)EXEC_HEAD, exe->size));
 }
 
 /*
@@ -160,7 +149,7 @@ static int open_exec(struct task *t, int dirfd, const char *name, bool nofollow,
  * load_elf_binary does (a relative path from the cwd). A missing one is
  * ENOENT, as on Linux, however confusing that is for the program's caller.
  */
-static int open_interp(struct task *t, const struct exec_file *exe, struct exec_file *interp)
+static int open_interp(struct task *t, struct exec_file *exe, struct exec_file *interp)
 {
 	_cleanup_free_ char *path = malloc(LINUX_PATH_MAX);
 	if (!path)

@@ -225,6 +225,33 @@ static void test_elf_reads_interp(void **state)
 	assert_string_equal(img.interp, path);
 }
 
+/*
+ * elf_parse_head sees only the head of a file: segments are checked
+ * against the whole file's size, and headers or an interpreter path past
+ * the head ask for more (-ENOBUFS) instead of failing.
+ */
+static void test_elf_parses_a_head(void **state)
+{
+	static const char path[] = "/lib64/ld-linux-x86-64.so.2";
+	struct fake_elf f;
+
+	fake_static_pie(&f);
+	memcpy(f.data + 0x300, path, sizeof(path));
+	fake_add(&f, PT_INTERP, PF_R, 0x300, 0x300, sizeof(path), sizeof(path));
+	fake_emit(&f);
+	/* Headers and path inside the head; segments beyond it are fine. */
+	assert_int_equal(elf_parse_head(f.data, 0x400, f.len, &img), 0);
+	assert_string_equal(img.interp, path);
+	assert_int_equal(img.nseg, 3);
+	/* The path, or the program headers, past the head. */
+	assert_int_equal(elf_parse_head(f.data, 0x310, f.len, &img), -ENOBUFS);
+	assert_int_equal(elf_parse_head(f.data, 0x60, f.len, &img), -ENOBUFS);
+	assert_int_equal(elf_parse_head(f.data, 10, f.len, &img), -ENOBUFS);
+	/* A file too short for its segments is no program, whatever the head. */
+	assert_int_equal(elf_parse_head(f.data, 0x400, 0x400, &img), -ENOEXEC);
+	assert_int_equal(elf_parse_head(f.data, 0x400, 10, &img), -ENOEXEC);
+}
+
 static void test_elf_rejects_truncated_ehdr(void **state)
 {
 	struct fake_elf f;
@@ -605,6 +632,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_elf_parses_static_exec),
 		cmocka_unit_test(test_elf_parses_static_pie),
+		cmocka_unit_test(test_elf_parses_a_head),
 		cmocka_unit_test(test_elf_pt_phdr_wins_over_load),
 		cmocka_unit_test(test_elf_unmapped_phdrs_give_zero),
 		cmocka_unit_test(test_elf_exec_stack_from_gnu_stack),
