@@ -9,6 +9,7 @@
 
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <time.h>
 
 #include "platform/platform.h"
 #include "ring0/ring0.h"
@@ -60,7 +61,13 @@ struct kvm_vcpu {
 	struct ring0_frame *frame; /* host view of the frame */
 	struct pt_store *queue;	   /* host view of the store queue */
 	enum vcpu_state state;
-	struct kvm_as *cur_as;	  /* address space whose CR3 is loaded */
+	/*
+	 * The address space whose CR3 is loaded, or will be once the armed
+	 * frame has run; until then prev_as's may still be (kp->lock for
+	 * writes: kvm_as_destroy must not free either).
+	 */
+	struct kvm_as *cur_as;
+	struct kvm_as *prev_as;
 	u64 cur_fs, cur_gs;	  /* FS/GS base currently in the vCPU */
 	bool busy;		  /* owned by a context */
 	struct kvm_ctx *fp_owner; /* whose FP registers the vCPU holds (pool.c) */
@@ -113,7 +120,9 @@ struct kvm_ctx {
 	bool fp_saved;	       /* fp is current (else the vCPU fp_owner is) */
 	bool yield;	       /* a waiter asked for the vCPU (kp->lock) */
 	pthread_t thread;
-	int interrupt; /* atomic: a kick is pending */
+	int interrupt;	    /* atomic: a kick is pending */
+	timer_t kick_timer; /* run.c's re-kick, created on first use */
+	bool have_kick_timer;
 };
 
 /* Guest-physical to host pointer. SAFETY: callers pass pa < mem.size. */
@@ -144,8 +153,14 @@ int kvm_as_create(struct platform *p, struct platform_as **out);
 void kvm_as_destroy(struct platform_as *pas);
 int kvm_as_map(struct platform_as *pas, u64 va, u64 pa, u32 prot);
 void kvm_as_unmap(struct platform_as *pas, u64 va, u64 len);
-/* Free the address spaces destroyed while v had them loaded (v's owner, before KVM_RUN). */
+/*
+ * v's owner, at the start of a switch (v's last armed frame has run): free
+ * the address spaces destroyed while v had them loaded, and forget
+ * prev_as.
+ */
 void kvm_vcpu_reap_dead_as(struct kvm_vcpu *v);
+/* The armed frame loads as's CR3 (v's owner, resume_prepare). */
+void kvm_vcpu_set_as(struct kvm_vcpu *v, struct kvm_as *as);
 /* Move as's pending stores into v's queue; true if they did not all fit. */
 bool kvm_as_drain(struct kvm_as *as, struct kvm_vcpu *v);
 

@@ -157,6 +157,7 @@ void kvm_vcpu_reap_dead_as(struct kvm_vcpu *v)
 	pthread_mutex_lock(&kp->lock);
 	struct kvm_as *dead = v->dead_as;
 	v->dead_as = NULL;
+	v->prev_as = NULL;
 	pthread_mutex_unlock(&kp->lock);
 	if (!dead)
 		return;
@@ -171,6 +172,14 @@ void kvm_vcpu_reap_dead_as(struct kvm_vcpu *v)
 	}
 }
 
+void kvm_vcpu_set_as(struct kvm_vcpu *v, struct kvm_as *as)
+{
+	pthread_mutex_lock(&v->kp->lock);
+	v->prev_as = v->cur_as;
+	v->cur_as = as;
+	pthread_mutex_unlock(&v->kp->lock);
+}
+
 void kvm_as_destroy(struct platform_as *pas)
 {
 	if (!pas)
@@ -181,22 +190,31 @@ void kvm_as_destroy(struct platform_as *pas)
 
 	/*
 	 * A vCPU may still have this as's CR3 loaded, and resume through
-	 * ring0 code running under it: the tables must outlive that. An idle
+	 * ring0 code running under it: the tables must outlive that. That
+	 * includes a vCPU already switching away from it (prev_as), whose
+	 * ring0 runs under the old CR3 until it loads the new one. An idle
 	 * vCPU gets the kernel tables now; a busy one (its owner may be
 	 * entering ring0 right now) frees them before its next entry.
 	 */
 	pthread_mutex_lock(&kp->lock);
 	for (unsigned i = 0; i < kp->nvcpus; i++) {
 		struct kvm_vcpu *v = kp->vcpus[i];
-		if (v->cur_as != as)
+		if (v->cur_as != as && v->prev_as != as)
 			continue;
-		v->cur_as = NULL;
-		if (v->busy && !deferred) {
-			as->next_dead = v->dead_as;
-			v->dead_as = as;
-			deferred = true;
-		} else if (!v->busy && vcpu_forget_cr3(v)) {
-			v->state = VCPU_BROKEN;
+		if (v->prev_as == as)
+			v->prev_as = NULL;
+		if (v->busy) {
+			if (v->cur_as == as)
+				v->cur_as = NULL;
+			if (!deferred) {
+				as->next_dead = v->dead_as;
+				v->dead_as = as;
+				deferred = true;
+			}
+		} else {
+			v->cur_as = NULL; /* CR3 is the kernel's now */
+			if (vcpu_forget_cr3(v))
+				v->state = VCPU_BROKEN;
 		}
 	}
 	pthread_mutex_unlock(&kp->lock);

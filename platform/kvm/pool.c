@@ -195,6 +195,8 @@ void kvm_ctx_destroy(struct platform_ctx *pctx)
 	struct kvm_platform *kp = ctx->kp;
 
 	kvm_ctx_release(pctx);
+	if (ctx->have_kick_timer)
+		timer_delete(ctx->kick_timer);
 	pthread_mutex_lock(&kp->lock);
 	for (unsigned i = 0; i < kp->nvcpus; i++)
 		if (kp->vcpus[i]->fp_owner == ctx)

@@ -43,25 +43,24 @@ static void kick_handler(int sig)
 }
 
 /*
- * One-shot re-kick of the calling thread in 1 ms, for a vCPU that must
- * leave ring0 before it can be interrupted (see kvm_ctx_switch).
+ * One-shot re-kick of ctx's thread (the caller) in 1 ms, for a vCPU that
+ * must leave ring0 before it can be interrupted (see kvm_ctx_switch).
+ * The timer is the context's, deleted with it: a timer per thread that
+ * ever ran would use up RLIMIT_SIGPENDING, and re-kicks with it.
  */
-static void kick_later(void)
+static void kick_later(struct kvm_ctx *ctx)
 {
-	static __thread timer_t timer;
-	static __thread bool have_timer;
-
-	if (!have_timer) {
+	if (!ctx->have_kick_timer) {
 		struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = sig_kick};
 		sev._sigev_un._tid = gettid();
-		if (timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0) {
+		if (timer_create(CLOCK_MONOTONIC, &sev, &ctx->kick_timer) < 0) {
 			pr_warn_ratelimited("kvm: timer_create for a re-kick: %s", strerror(errno));
 			return;
 		}
-		have_timer = true;
+		ctx->have_kick_timer = true;
 	}
 	struct itimerspec its = {.it_value = {.tv_nsec = 1000 * 1000}};
-	timer_settime(timer, 0, &its, NULL);
+	timer_settime(ctx->kick_timer, 0, &its, NULL);
 }
 
 int kvm_kick_init(void)
@@ -186,7 +185,8 @@ static bool resume_prepare(struct kvm_vcpu *v, struct kvm_as *as, struct user_re
 	f->gs_base = regs->gs_base;
 	frame_fill(f, regs);
 	f->armed = 1;
-	v->cur_as = as;
+	if (v->cur_as != as)
+		kvm_vcpu_set_as(v, as);
 	if (!more) {
 		v->cur_fs = regs->fs_base;
 		v->cur_gs = regs->gs_base;
@@ -196,6 +196,8 @@ static bool resume_prepare(struct kvm_vcpu *v, struct kvm_as *as, struct user_re
 		k->rsp = kvm_r0_va(v->area_pa + R0_ENTRY_RSP_OFF);
 		k->rflags = 2;
 	} else {
+		/* The task's registers, should anything stop the vCPU before the int. */
+		regs_to_kvm(regs, k);
 		k->rip = tramp_sym(ring0_tramp_enter);
 	}
 	return more;
@@ -246,6 +248,24 @@ static void decode_syscall(struct kvm_vcpu *v, struct user_regs *regs)
 }
 
 /*
+ * Whether KVM still holds an event for the vCPU: an exception or software
+ * interrupt whose delivery an exit cut short (re-injected at the next
+ * entry), or one it has queued. It belongs to the registers the vCPU has
+ * now, so no other context, nor this one after a signal frame, may be
+ * resumed over it. One ioctl, on the interrupt path only.
+ */
+static bool event_in_flight(struct kvm_vcpu *v)
+{
+	struct kvm_vcpu_events e;
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &e) < 0) {
+		kvm_ioctl_error("KVM_GET_VCPU_EVENTS");
+		return false;
+	}
+	return e.exception.injected || e.exception.pending || e.interrupt.injected ||
+	       e.nmi.injected;
+}
+
+/*
  * KVM_RUN returned EINTR. If the vCPU stopped in user code its registers
  * are the task's; if it stopped before the resume took effect the caller's
  * regs still are. If it is in the middle of ring0 code, ring0 must finish.
@@ -256,8 +276,13 @@ static int decode_interrupt(struct kvm_vcpu *v, struct user_regs *regs)
 	u64 image = kvm_r0_va(R0_PA_IMAGE);
 	u64 rip = k->rip;
 
-	if (rip == r0_sym(ring0_full_return) || rip == r0_sym(ring0_syscall) + 2 ||
-	    rip == tramp_sym(ring0_tramp_enter))
+	if (rip == r0_sym(ring0_full_return)) {
+		/* Perhaps just entered from the trampoline: ring 0 now either way. */
+		if (!vcpu_in_ring0(v->state))
+			v->state = VCPU_APPLIED;
+		return 1;
+	}
+	if (rip == r0_sym(ring0_syscall) + 2 || rip == tramp_sym(ring0_tramp_enter))
 		return 1;
 	if ((rip >= image && rip < image + R0_IMAGE_MAX) ||
 	    (rip >= R0_TRAMP_VA && rip < R0_TRAMP_VA + PAGE_SIZE))
@@ -275,14 +300,14 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 {
 	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
 	struct kvm_as *as = container_of(pas, struct kvm_as, base);
-	bool prepared = false, in_ring0 = false;
+	bool prepared = false, finish = false;
 
 	kvm_ctx_yield_if_asked(ctx);
 	if (kvm_ctx_acquire(ctx))
 		return PLATFORM_DEAD;
 	struct kvm_vcpu *v = ctx->vcpu;
 	struct kvm_run *run = v->run;
-	if (v->dead_as)
+	if (v->dead_as || v->prev_as)
 		kvm_vcpu_reap_dead_as(v);
 	if (v->state == VCPU_BROKEN)
 		return PLATFORM_DEAD;
@@ -294,13 +319,22 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 			prepared = true;
 		}
 		/*
-		 * A kick that stopped the vCPU inside ring0 must let ring0 finish
-		 * first, or every KVM_RUN would return at once and ring0 never
-		 * would: run it plainly and have the timer kick again shortly.
+		 * A kick must not stop the vCPU while it holds work of this
+		 * context's that only running it completes. Ring0 code it was
+		 * stopped in, or an event KVM has yet to deliver (finish): every
+		 * KVM_RUN would return at once and ring0 never finish, so run it
+		 * plainly and have the timer kick again shortly. An armed frame:
+		 * its page-table stores and CR3 belong to this context's address
+		 * space and, left behind, would be applied when another context
+		 * takes the vCPU, perhaps after those tables were freed and
+		 * reused; ring0 applies them and exits before user code runs.
 		 */
-		if (in_ring0)
-			kick_later();
-		else if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST))
+		bool interrupt = __atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST);
+		if (finish)
+			kick_later(ctx);
+		else if (interrupt && v->frame->armed)
+			v->frame->exit_after_apply = 1;
+		else if (interrupt)
 			run->immediate_exit = 1;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
@@ -309,13 +343,17 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 				return PLATFORM_DEAD;
 			}
 			run->immediate_exit = 0;
-			in_ring0 = !decode_interrupt(v, regs);
-			if (!in_ring0) {
+			finish = !decode_interrupt(v, regs);
+			if (!finish) {
 				if (v->state == VCPU_USER)
 					prepared = false;
-				if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST)) {
-					v->stats.interrupts++;
-					return PLATFORM_INTERRUPTED;
+				if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST) &&
+				    !v->frame->armed) {
+					if (!event_in_flight(v)) {
+						v->stats.interrupts++;
+						return PLATFORM_INTERRUPTED;
+					}
+					finish = true;
 				}
 			}
 			continue;
@@ -338,6 +376,11 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 			v->stats.drain_exits++;
 			v->state = VCPU_APPLIED;
 			prepared = false;
+			/* Nothing of this context's is in flight here: a kick may stop it. */
+			if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST)) {
+				v->stats.interrupts++;
+				return PLATFORM_INTERRUPTED;
+			}
 			continue;
 		case R0_PORT_RING0_FAULT:
 			kvm_vcpu_dump(v, "fault in ring0");

@@ -161,10 +161,16 @@ void task_group_exit_locked(struct task *t, int status)
 		tg->group_exiting = true;
 		tg->group_exit_status = status;
 	}
+	/*
+	 * t is not always the caller: a fatal signal from another process, or
+	 * init's death, passes a thread of the dying group, which may be
+	 * asleep. Only the calling thread sees sigpending on its own way out.
+	 */
+	struct task *self = task_current();
 	list_for_each_entry(u, &tg->threads, tg_node)
 	{
 		__atomic_store_n(&u->sigpending, 1, __ATOMIC_SEQ_CST);
-		if (u != t)
+		if (u != self)
 			task_kick(u);
 	}
 }
@@ -436,8 +442,9 @@ static void vfork_wait(struct task *p, struct vfork_done *vd)
 	task_release_cpu(p);
 	pthread_mutex_lock(&vd->lock);
 	while (!vd->done) {
-		/* Only a fatal signal ends the wait; poll for it between naps. */
+		/* Only death ends the wait (an execve elsewhere too); poll for it between naps. */
 		if (__atomic_load_n(&p->tg->group_exiting, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&p->zapped, __ATOMIC_SEQ_CST) ||
 		    __atomic_load_n(&p->k->killed, __ATOMIC_SEQ_CST))
 			break;
 		static const struct timespec nap = {0, 20 * 1000 * 1000};
@@ -478,6 +485,8 @@ static void kill_other_threads(struct task *t)
 	}
 	while (tg->nr_threads > 1) {
 		pthread_mutex_unlock(&k->lock);
+		/* One waiting for a vCPU gets to its exit only through ours. */
+		task_release_cpu(t);
 		struct timespec nap = {0, 1000 * 1000};
 		nanosleep(&nap, NULL);
 		pthread_mutex_lock(&k->lock);

@@ -64,7 +64,11 @@ int task_start(struct task *t) __must_check;
 
 /* Interrupt t wherever it is (guest code or a sleep) so it looks at its signals. */
 void task_kick(struct task *t);
-/* exit_group and fatal signals: every thread of t's process exits with status. */
+/*
+ * exit_group and fatal signals: every thread of t's process exits with
+ * status. t need not be the caller's task; every thread but the caller's
+ * is kicked.
+ */
 void task_group_exit(struct task *t, int status);
 void task_group_exit_locked(struct task *t, int status);
 

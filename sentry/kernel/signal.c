@@ -57,7 +57,9 @@ struct linux_siginfo siginfo_user(const struct task *sender, int sig, int code)
 void signal_recalc_locked(struct task *t)
 {
 	u64 pending = (t->pending.set | t->tg->shared_pending.set) & ~t->sigmask;
+	/* Everything that makes signal_deliver act, or a recalc loses it. */
 	bool p = pending || t->tg->group_exiting || t->tg->stopped ||
+		 __atomic_load_n(&t->zapped, __ATOMIC_SEQ_CST) ||
 		 __atomic_load_n(&t->k->killed, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->sigpending, p, __ATOMIC_SEQ_CST);
 }

@@ -114,6 +114,12 @@ static long wake1_private(void *a)
 	return fx(a, F_WAKE | F_PRIVATE, 1, NULL, NULL, 0);
 }
 
+/* The waiters asleep on a private word that holds 0: requeued onto itself, none woken. */
+static long count_waiters(void *a)
+{
+	return fx(a, F_CMP_REQUEUE | F_PRIVATE, 0, (void *)(long)INT32_MAX, a, 0);
+}
+
 static void test_wake(void)
 {
 	struct call c = {.uaddr = &words[0], .op = F_WAIT | F_PRIVATE, .val = 0};
@@ -280,7 +286,8 @@ static void test_signals(void)
 	c = (struct call){.uaddr = &words[0], .op = F_WAIT | F_PRIVATE};
 	sig_seen = 0;
 	call_start(&c);
-	ms_sleep(20); /* most likely asleep by now; either way the outcome is the same */
+	/* Asleep for sure, so that the signal interrupts the wait and the restart is tested. */
+	expect_ret(repeat_until(count_waiters, &words[0], 1), 1, "waiter asleep before the signal");
 	pthread_kill(c.thread, SIGUSR1);
 	check(wait_flag(&sig_seen), "SA_RESTART handler ran");
 	expect_ret(repeat_until(wake1_private, &words[0], 1), 1, "WAKE after SA_RESTART handler");

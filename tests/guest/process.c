@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Processes: fork, vfork, wait4/waitid statuses, copy-on-write and shared
- * memory across fork, process groups, execve of this same program, and
- * signals between processes (kill, SIGCHLD, a child killed by a fault).
+ * memory across fork, process groups, execve of this same program (also
+ * from a process with a second thread), and signals between processes
+ * (kill, also of a child asleep in pause; SIGCHLD; a child killed by a
+ * fault).
  *
  * Children report through exit statuses and MAP_SHARED memory only; all
  * output is the parent's, after it has waited, so the order is fixed.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "guest_test.h"
@@ -35,6 +39,33 @@ static pid_t fork_flushed(void)
 {
 	fflush(stdout);
 	return fork();
+}
+
+/* A child that sets *ready and then sleeps in pause() until a signal kills it. */
+static pid_t fork_pauser(volatile int *ready)
+{
+	*ready = 0;
+	pid_t pid = fork_flushed();
+	if (pid == 0) {
+		*ready = 1;
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/*
+ * Give a fork_pauser child time to fall asleep, so that the signal that
+ * follows must wake a sleeper; were it still running, the outcome would
+ * be the same, only the kernel path would differ.
+ */
+static void wait_ready(volatile int *ready)
+{
+	struct timespec ms = {0, 1000 * 1000};
+	for (int i = 0; i < 10000 && !*ready; i++)
+		nanosleep(&ms, NULL);
+	ms.tv_nsec = 20 * 1000 * 1000;
+	nanosleep(&ms, NULL);
 }
 
 static void test_fork_exit_status(void)
@@ -89,7 +120,7 @@ static void test_cow_and_shared(int *shared)
 	free(big);
 }
 
-static void test_signals_between(void)
+static void test_signals_between(int *shared)
 {
 	int status = 0;
 	pid_t pid = fork_flushed();
@@ -102,6 +133,14 @@ static void test_signals_between(void)
 	expect_ret(kill(pid, SIGTERM), 0, "kill(child, SIGTERM)");
 	check(waitpid(pid, &status, 0) == pid, "waitpid after SIGTERM");
 	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "child killed by SIGTERM");
+
+	/* A fatal signal must wake a process asleep in pause(), not only a running one. */
+	pid = fork_pauser(shared);
+	wait_ready(shared);
+	expect_ret(kill(pid, SIGTERM), 0, "kill(child in pause, SIGTERM)");
+	check(waitpid(pid, &status, 0) == pid, "waitpid after SIGTERM to a sleeper");
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM,
+	      "sleeping child killed by SIGTERM");
 
 	pid = fork_flushed();
 	if (pid == 0) {
@@ -207,15 +246,12 @@ static void test_vfork(int *shared)
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 3, "vfork child exit status 3");
 }
 
-static void test_pgrp(void)
+static void test_pgrp(int *shared)
 {
-	pid_t pid = fork_flushed();
-	if (pid == 0) {
-		for (;;)
-			pause();
-	}
+	pid_t pid = fork_pauser(shared);
 	expect_ret(setpgid(pid, pid), 0, "setpgid(child, child)");
 	check(getpgid(pid) == pid, "getpgid(child) is the new group");
+	wait_ready(shared);
 	expect_ret(kill(-pid, SIGKILL), 0, "kill(-pgid, SIGKILL)");
 	int status;
 	waitpid(pid, &status, 0);
@@ -223,8 +259,18 @@ static void test_pgrp(void)
 	expect_err(setpgid(getpid(), 0x3ffffff), EPERM, "setpgid to a group that does not exist");
 }
 
+static void *spin_main(void *started)
+{
+	*(volatile int *)started = 1;
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+	return NULL;
+}
+
 static void test_exec(const char *self)
 {
+	char *argv[] = {(char *)self, "exec-child", "x y", NULL};
+	char *envp[] = {"RUNSK_TEST=1", NULL};
 	int status;
 	if (self[0] != '/') {
 		printf("execve: skipped (run with an absolute path)\n");
@@ -232,13 +278,26 @@ static void test_exec(const char *self)
 	}
 	pid_t pid = fork_flushed();
 	if (pid == 0) {
-		char *argv[] = {(char *)self, "exec-child", "x y", NULL};
-		char *envp[] = {"RUNSK_TEST=1", NULL};
 		execve(self, argv, envp);
 		_exit(127);
 	}
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 7, "execve'd child exits 7");
+
+	/* execve ends the other threads first, one that never enters the kernel too. */
+	pid = fork_flushed();
+	if (pid == 0) {
+		volatile int started = 0;
+		pthread_t th;
+		if (pthread_create(&th, NULL, spin_main, (void *)&started))
+			_exit(126);
+		wait_ready(&started);
+		execve(self, argv, envp);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 7,
+	      "execve'd child of a two-thread process exits 7");
 	expect_err(execve("/nonexistent/program", (char *[]){"x", NULL}, NULL), ENOENT,
 		   "execve of a missing file");
 }
@@ -263,12 +322,12 @@ int main(int argc, char **argv)
 	test_fork_exit_status();
 	test_identity(shared);
 	test_cow_and_shared(shared);
-	test_signals_between();
+	test_signals_between(shared);
 	test_waitid();
 	test_sigchld_handler();
 	test_self_signals();
 	test_vfork(shared);
-	test_pgrp();
+	test_pgrp(shared);
 	test_exec(argv[0]);
 	return guest_finish();
 }
