@@ -58,6 +58,22 @@ static int mount_sb(const struct vfs_ctx *ctx, const char *where, struct super_b
 	return ret;
 }
 
+/* init's fs_struct at root (reference consumed), in cwd or else in /. */
+static struct fs_struct *init_fs(struct path *root, const struct vfs_ctx *ctx, const char *cwd)
+{
+	struct path cwd_path;
+	int ret = vfs_lookup(ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd_path);
+	if (ret) {
+		pr_warn("sandbox cwd %s: %s; starting in /", cwd, strerror(-ret));
+		cwd_path = *root;
+		path_get(&cwd_path);
+	}
+	struct fs_struct *fs = fs_struct_create(root, &cwd_path);
+	path_put(&cwd_path);
+	path_put(root);
+	return fs ? fs : ERR_PTR(-ENOMEM);
+}
+
 /* mkdir -p cwd; the last directory belongs to uid:gid. */
 static int make_cwd(const struct vfs_ctx *ctx, const char *cwd, u32 uid, u32 gid)
 {
@@ -117,19 +133,9 @@ struct fs_struct *vfs_sandbox_root_proc(const char *cwd, u32 uid, u32 gid, struc
 		return ERR_PTR(ret);
 	}
 
-	struct path cwd_path;
-	ret = make_cwd(&ctx, cwd, uid, gid);
-	if (!ret)
-		ret = vfs_lookup(&ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd_path);
-	if (ret) {
-		pr_warn("sandbox cwd %s: %s; starting in /", cwd, strerror(-ret));
-		cwd_path = root;
-		path_get(&cwd_path);
-	}
-	struct fs_struct *fs = fs_struct_create(&root, &cwd_path);
-	path_put(&cwd_path);
-	path_put(&root);
-	return fs ? fs : ERR_PTR(-ENOMEM);
+	/* A cwd it cannot make is one init_fs does not find: it starts in /. */
+	(void)make_cwd(&ctx, cwd, uid, gid);
+	return init_fs(&root, &ctx, cwd);
 }
 
 /* mkdir where (a directory the image may lack) and mount a new type there. */
@@ -180,15 +186,5 @@ struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, c
 		path_put(&root);
 		return ERR_PTR(ret);
 	}
-	struct path cwd_path;
-	ret = vfs_lookup(&ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd_path);
-	if (ret) {
-		pr_warn("sandbox cwd %s: %s; starting in /", cwd, strerror(-ret));
-		cwd_path = root;
-		path_get(&cwd_path);
-	}
-	struct fs_struct *fs = fs_struct_create(&root, &cwd_path);
-	path_put(&cwd_path);
-	path_put(&root);
-	return fs ? fs : ERR_PTR(-ENOMEM);
+	return init_fs(&root, &ctx, cwd);
 }
