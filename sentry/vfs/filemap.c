@@ -83,7 +83,7 @@ static long filemap_name(struct mm_file *file, char *buf, size_t size, u64 *dev,
 	while (top->parent)
 		top = top->parent;
 	struct path root = {top, top->root};
-	long ret = procfs_d_path(&root, &f->path, buf, size);
+	long ret = vfs_d_path_shown(&root, &f->path, buf, size);
 	vfs_unlock();
 	return ret;
 }

@@ -2,6 +2,7 @@
 /* Per-task root, cwd and umask, chdir and getcwd. */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vfs_internal.h"
@@ -106,18 +107,22 @@ static bool prepend(char *buf, char **end, const char *name)
 	return true;
 }
 
-long vfs_d_path(const struct path *root, const struct path *p, char *buf, size_t size)
+/*
+ * Build p's path from root backwards into tmp[LINUX_PATH_MAX]; *start
+ * gets where it begins, *deleted whether p was unlinked (its path is then
+ * the one it had).
+ */
+static long d_path_build(const struct path *root, const struct path *p, char *tmp, char **start,
+			 bool *deleted)
 {
-	char tmp[LINUX_PATH_MAX];
-	char *end = tmp + sizeof(tmp) - 1;
+	char *end = tmp + LINUX_PATH_MAX - 1;
 	long ret = 0;
 
 	*end = 0;
 	vfs_lock();
 	struct mount *m = p->mnt;
 	struct dentry *d = p->dentry;
-	if (d->unlinked)
-		ret = -ENOENT;
+	*deleted = d->unlinked;
 	while (!ret && !(m == root->mnt && d == root->dentry)) {
 		if (d == m->root) {
 			if (!m->parent) {
@@ -136,15 +141,38 @@ long vfs_d_path(const struct path *root, const struct path *p, char *buf, size_t
 		d = d->parent;
 	}
 	vfs_unlock();
+	if (!ret && !*end)
+		*--end = '/';
+	*start = end;
+	return ret;
+}
+
+long vfs_d_path(const struct path *root, const struct path *p, char *buf, size_t size)
+{
+	char tmp[LINUX_PATH_MAX], *path;
+	bool deleted;
+
+	long ret = d_path_build(root, p, tmp, &path, &deleted);
+	if (deleted)
+		return -ENOENT; /* getcwd's answer for a removed cwd, whatever else */
 	if (ret)
 		return ret;
-	if (!*end)
-		*--end = '/';
-	size_t len = strlen(end) + 1;
+	size_t len = strlen(path) + 1;
 	if (len > size)
 		return -ERANGE;
-	memcpy(buf, end, len);
+	memcpy(buf, path, len);
 	return len;
+}
+
+long vfs_d_path_shown(const struct path *root, const struct path *p, char *buf, size_t size)
+{
+	char tmp[LINUX_PATH_MAX], *path;
+	bool deleted;
+	long ret = d_path_build(root, p, tmp, &path, &deleted);
+	if (ret)
+		return ret;
+	int len = snprintf(buf, size, "%s%s", path, deleted ? " (deleted)" : "");
+	return len < 0 || (size_t)len >= size ? -ENAMETOOLONG : len;
 }
 
 long vfs_getcwd(struct fs_struct *fs, char *buf, size_t size)

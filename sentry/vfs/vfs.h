@@ -278,8 +278,9 @@ int vfs_fsync(struct file *f) __must_check;
 
 /*
  * For file systems' directory file_ops: lseek to a directory position
- * (SEEK_SET, SEEK_CUR; -EINVAL otherwise, as Linux's dcache_dir_lseek)
- * and read(2) of a directory (-EISDIR). Caller holds f->pos_lock.
+ * (SEEK_SET, SEEK_CUR; -EINVAL otherwise, as Linux's dcache_dir_lseek;
+ * seq_lseek, for generated files, is the same) and read(2) of a directory
+ * (-EISDIR). Caller holds f->pos_lock.
  */
 s64 generic_dir_llseek(struct file *f, s64 off, int whence);
 ssize_t generic_dir_read(struct file *f, void *buf, size_t len, s64 *pos);
@@ -349,6 +350,12 @@ int vfs_chdir(struct fs_struct *fs, const struct path *p, const struct vfs_cred 
 long vfs_getcwd(struct fs_struct *fs, char *buf, size_t size) __must_check;
 /* The same for any path p as seen from root (d_path). */
 long vfs_d_path(const struct path *root, const struct path *p, char *buf, size_t size) __must_check;
+/*
+ * Linux's d_path as /proc shows paths: p from root, NUL-terminated in buf,
+ * with " (deleted)" appended when p was unlinked. Returns the length
+ * without the NUL, or -ENAMETOOLONG. Takes vfs_lock (may be held).
+ */
+long vfs_d_path_shown(const struct path *root, const struct path *p, char *buf, size_t size);
 
 /*
  * The sandbox's mount tree until the gofer serves a root: a tmpfs root

@@ -37,7 +37,7 @@ static long fd_name(struct file *f, char *buf, size_t size)
 		long ret;
 		if (self && self->fs) {
 			fs_struct_paths(self->fs, &root, &cwd);
-			ret = procfs_d_path(&root, &f->path, buf, size);
+			ret = vfs_d_path_shown(&root, &f->path, buf, size);
 			path_put(&root);
 			path_put(&cwd);
 			return ret;
@@ -47,7 +47,7 @@ static long fd_name(struct file *f, char *buf, size_t size)
 		while (top->parent)
 			top = top->parent;
 		root = (struct path){top, top->root};
-		ret = procfs_d_path(&root, &f->path, buf, size);
+		ret = vfs_d_path_shown(&root, &f->path, buf, size);
 		vfs_unlock();
 		return ret;
 	}

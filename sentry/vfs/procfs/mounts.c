@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * /proc/<pid>/mounts and mountinfo: the mount tree seen from the
- * process's root, in mount order; and the d_path /proc shows paths with.
+ * process's root, in mount order.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,57 +9,6 @@
 
 #include "procfs_internal.h"
 #include "sentry/kernel/kernel.h"
-
-/* Prepend "/name" before *end in buf; false if it does not fit. */
-static bool prepend(char *buf, char **end, const char *name, size_t len)
-{
-	if ((size_t)(*end - buf) < len + 1)
-		return false;
-	*end -= len;
-	memcpy(*end, name, len);
-	*--*end = '/';
-	return true;
-}
-
-long procfs_d_path(const struct path *root, const struct path *p, char *buf, size_t size)
-{
-	char tmp[LINUX_PATH_MAX];
-	char *end = tmp + sizeof(tmp) - 1;
-	long ret = 0;
-
-	*end = 0;
-	vfs_lock();
-	struct mount *m = p->mnt;
-	struct dentry *d = p->dentry;
-	bool deleted = d->unlinked;
-	while (!(m == root->mnt && d == root->dentry)) {
-		if (d == m->root) {
-			if (!m->parent) {
-				/* Outside the root: as getcwd says it. */
-				if (!prepend(tmp, &end, "(unreachable)", 13))
-					ret = -ENAMETOOLONG;
-				else
-					end++;
-				break;
-			}
-			d = m->mountpoint;
-			m = m->parent;
-			continue;
-		}
-		if (!prepend(tmp, &end, d->name, strlen(d->name))) {
-			ret = -ENAMETOOLONG;
-			break;
-		}
-		d = d->parent;
-	}
-	vfs_unlock();
-	if (ret)
-		return ret;
-	if (!*end)
-		*--end = '/';
-	int len = snprintf(buf, size, "%s%s", end, deleted ? " (deleted)" : "");
-	return len < 0 || (size_t)len >= size ? -ENAMETOOLONG : len;
-}
 
 /* Linux's mangle for mount tables: space, tab, newline and backslash as octal. */
 static void put_escaped(struct seq *s, const char *str)
@@ -88,7 +37,7 @@ static void put_mount(struct mount_walk *w, struct mount *m)
 {
 	char where[LINUX_PATH_MAX];
 	struct path mp = m == w->root->mnt ? *w->root : (struct path){m->parent, m->mountpoint};
-	if (procfs_d_path(w->root, &mp, where, sizeof(where)) < 0 || where[0] != '/')
+	if (vfs_d_path_shown(w->root, &mp, where, sizeof(where)) < 0 || where[0] != '/')
 		return;
 	struct super_block *sb = m->sb;
 	if (w->info) {

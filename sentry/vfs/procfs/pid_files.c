@@ -347,7 +347,7 @@ static int readlink_fs_path(struct proc_inode *pi, char *buf, size_t size, bool 
 		fs_struct_paths(self && self->fs ? self->fs : pt.fs, &root, &tcwd);
 		path_put(&tcwd);
 		fs_struct_paths(pt.fs, &troot, &tcwd);
-		long n = procfs_d_path(&root, cwd ? &tcwd : &troot, path, sizeof(path));
+		long n = vfs_d_path_shown(&root, cwd ? &tcwd : &troot, path, sizeof(path));
 		ret = link_out(buf, size, path, n);
 		path_put(&root);
 		path_put(&tcwd);

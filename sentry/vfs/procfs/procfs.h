@@ -27,11 +27,4 @@ struct kernel;
  */
 struct super_block *procfs_mount(struct kernel *k);
 
-/*
- * Linux's d_path as /proc shows paths: p from root, NUL-terminated in buf,
- * with " (deleted)" appended when p was unlinked. Returns the length
- * without the NUL, or -ENAMETOOLONG. Takes vfs_lock (may be held).
- */
-long procfs_d_path(const struct path *root, const struct path *p, char *buf, size_t size);
-
 #endif

@@ -160,24 +160,6 @@ static ssize_t proc_seq_write(struct file *f, const void *buf, size_t len, s64 *
 	return ret;
 }
 
-/* Linux's seq_lseek: SEEK_SET and SEEK_CUR to any offset >= 0. */
-static s64 proc_seq_llseek(struct file *f, s64 off, int whence)
-{
-	switch (whence) {
-	case SEEK_CUR:
-		if (__builtin_add_overflow(off, f->pos, &off))
-			return -EINVAL;
-		/* fall through */
-	case SEEK_SET:
-		if (off < 0)
-			return -EINVAL;
-		f->pos = off;
-		return off;
-	default:
-		return -EINVAL;
-	}
-}
-
 static void proc_seq_release(struct file *f)
 {
 	struct proc_seq_file *p = f->private_data;
@@ -192,7 +174,7 @@ const struct file_ops proc_file_fops = {
 	.open = proc_seq_open,
 	.read = proc_seq_read,
 	.write = proc_seq_write,
-	.llseek = proc_seq_llseek,
+	.llseek = generic_dir_llseek, /* Linux's seq_lseek is the same */
 	.release = proc_seq_release,
 };
 
