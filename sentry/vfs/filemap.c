@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 
 #include "abi/linux/signal.h"
-#include "procfs/procfs.h"
 #include "vfs_internal.h"
 
 /* A reference to an open file description, as mm holds it. */
