@@ -69,7 +69,9 @@ struct kvm_vcpu {
 	struct kvm_as *cur_as;
 	struct kvm_as *prev_as;
 	u64 cur_fs, cur_gs;	  /* FS/GS base currently in the vCPU */
+	u64 flushed_gen;	  /* cur_as's flush_gen as of this vCPU's last CR3 load */
 	bool busy;		  /* owned by a context */
+	bool ran;		  /* some thread has held it (its pid is set in KVM) */
 	struct kvm_ctx *fp_owner; /* whose FP registers the vCPU holds (pool.c) */
 	struct kvm_ctx *owner;	  /* the context holding it (busy) */
 	struct kvm_as *dead_as;	  /* destroyed while its CR3 was loaded here (pagetable.c) */
@@ -94,7 +96,9 @@ struct kvm_platform {
 	pthread_cond_t vcpu_free;
 	struct kvm_xsave *fp_init;	 /* the FP state of a new program */
 	u64 ticket_next, ticket_serving; /* FIFO order of vCPU waiters */
-	unsigned max_vcpus;
+	unsigned max_vcpus;		 /* vCPUs that may exist */
+	unsigned max_running;		 /* vCPUs that may be held at once */
+	unsigned nrunning;
 	unsigned nvcpus;
 	struct kvm_vcpu *vcpus[R0_MAX_VCPUS];
 };
@@ -107,7 +111,12 @@ struct kvm_as {
 	/* Stores not yet applied by ring0 (see pagetable.c). */
 	struct pt_store *pending;
 	size_t npending, cap;
-	bool need_flush;
+	/*
+	 * Bumped when a present entry changes: every vCPU with this as loaded
+	 * must reload CR3 (flush its TLB) before user code runs again, not
+	 * only the one that applies the stores.
+	 */
+	u64 flush_gen;
 	struct kvm_as *next_dead; /* in a vCPU's dead_as list */
 };
 
@@ -180,6 +189,8 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 void kvm_ctx_interrupt(struct platform_ctx *pctx);
 void kvm_ctx_clear_interrupt(struct platform_ctx *pctx);
 int kvm_kick_init(void);
+/* The calling thread no longer runs a vCPU: its kicks have nothing to stop. */
+void kvm_kick_forget(void);
 
 /* probe.c */
 int kvm_probe_syscall_entry(struct kvm_platform *kp);

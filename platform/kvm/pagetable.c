@@ -89,7 +89,7 @@ static int pt_store(struct kvm_as *as, u64 table_pa, unsigned idx, u64 val)
 		as->cap = cap;
 	}
 	if (table[idx] & PTE_P)
-		as->need_flush = true;
+		as->flush_gen++;
 	table[idx] = val;
 	as->pending[as->npending++] = (struct pt_store){kvm_r0_va(table_pa) + idx * 8, val};
 	return 0;
@@ -293,7 +293,7 @@ void kvm_as_unmap(struct platform_as *pas, u64 va, u64 len)
 			 * force a full reload so the stale entry cannot survive.
 			 */
 			t[idx] = 0;
-			as->need_flush = true;
+			as->flush_gen++;
 			pr_warn_ratelimited("kvm: page-table queue allocation failed");
 		}
 		va += PAGE_SIZE;
@@ -311,10 +311,10 @@ bool kvm_as_drain(struct kvm_as *as, struct kvm_vcpu *v)
 	memmove(as->pending, as->pending + n, (as->npending - n) * sizeof(*as->pending));
 	as->npending -= n;
 	bool more = as->npending > 0;
-	if (as->need_flush || v->cur_as != as)
+	if (v->flushed_gen != as->flush_gen || v->cur_as != as)
 		v->frame->cr3 = as->pml4_pa;
 	if (!more)
-		as->need_flush = false;
+		v->flushed_gen = as->flush_gen;
 	pthread_mutex_unlock(&as->lock);
 	return more;
 }

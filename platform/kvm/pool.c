@@ -3,14 +3,23 @@
  * The vCPU pool. A context holds a vCPU only while its thread runs guest
  * code or handles what stopped it; a task that sleeps gives it back, so
  * a sandbox may have far more guest threads than vCPUs. vCPUs are created
- * on demand up to R0_MAX_VCPUS: they are our resource, not the guest's
- * CPU count (--cpus is what the guest is told).
+ * on demand up to max_vcpus: they are our resource, not the guest's CPU
+ * count (--cpus is what the guest is told).
+ *
+ * How many vCPUs may be held at once (max_running) is separate from how
+ * many exist. Each host thread keeps one vCPU of its own, because KVM
+ * charges a vCPU that moves to another host thread a synchronize_rcu()
+ * (the vCPU's pid changes; kvm_vcpu_ioctl, Linux 6.1): milliseconds, which
+ * made every hand-over between two guest threads cost ~12 ms. With a vCPU
+ * per thread (and task threads reused, sentry/kernel/threadpool.c) a
+ * hand-over is a condition-variable wake-up. max_running stays 1 until
+ * page-table changes are shot down on vCPUs running concurrently.
  *
  * The FP/SSE/AVX registers live in the vCPU, so they move lazily: a vCPU
  * remembers whose state it holds (fp_owner) and only when another context
  * takes it is that state saved into its owner's buffer and the new
- * owner's loaded (two ioctls; none while a thread keeps finding its
- * last vCPU free, which is the common case).
+ * owner's loaded (two ioctls; none while a thread keeps its own vCPU,
+ * which is the common case).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -53,25 +62,37 @@ static int fp_take(struct kvm_ctx *ctx, struct kvm_vcpu *v)
 	return 0;
 }
 
-static struct kvm_vcpu *pick_free(struct kvm_platform *kp, struct kvm_ctx *ctx)
+/*
+ * The calling thread's own vCPU, by index (a pointer could outlive its
+ * platform; an index is only a preference, checked against kp).
+ */
+static __thread const struct kvm_platform *own_kp;
+static __thread unsigned own_id;
+
+/* Called with kp->lock held and a running slot free. */
+static struct kvm_vcpu *pick_free(struct kvm_platform *kp)
 {
-	struct kvm_vcpu *any = NULL;
-	if (ctx->last && !ctx->last->busy)
-		return ctx->last;
-	for (unsigned i = 0; i < kp->nvcpus; i++) {
-		struct kvm_vcpu *v = kp->vcpus[i];
-		if (v->busy)
-			continue;
-		if (!v->fp_owner) /* nobody's FP state to save */
-			return v;
-		any = any ? any : v;
-	}
+	if (own_kp == kp && own_id < kp->nvcpus && !kp->vcpus[own_id]->busy)
+		return kp->vcpus[own_id];
+	/* A vCPU no thread has run yet, then a new one: neither changes pid. */
+	for (unsigned i = 0; i < kp->nvcpus; i++)
+		if (!kp->vcpus[i]->busy && !kp->vcpus[i]->ran)
+			return kp->vcpus[i];
 	if (kp->nvcpus < kp->max_vcpus) {
 		struct kvm_vcpu *v = kvm_vcpu_create(kp, kp->nvcpus);
 		if (!IS_ERR(v))
 			return kp->vcpus[kp->nvcpus++] = v;
-		pr_warn_ratelimited("kvm: cannot create vCPU %u; waiting for a free one",
-				    kp->nvcpus);
+		pr_warn_ratelimited("kvm: cannot create vCPU %u; sharing the others", kp->nvcpus);
+	}
+	/* More threads than vCPUs: take another thread's, FP state unloaded first. */
+	struct kvm_vcpu *any = NULL;
+	for (unsigned i = 0; i < kp->nvcpus; i++) {
+		struct kvm_vcpu *v = kp->vcpus[i];
+		if (v->busy)
+			continue;
+		if (!v->fp_owner)
+			return v;
+		any = any ? any : v;
 	}
 	return any;
 }
@@ -107,7 +128,8 @@ int kvm_ctx_acquire(struct kvm_ctx *ctx)
 	pthread_mutex_lock(&kp->lock);
 	u64 ticket = kp->ticket_next++;
 	for (;;) {
-		if (ticket == kp->ticket_serving && (v = pick_free(kp, ctx)))
+		if (ticket == kp->ticket_serving && kp->nrunning < kp->max_running &&
+		    (v = pick_free(kp)))
 			break;
 		if (!kp->nvcpus) {
 			kp->ticket_serving++;
@@ -131,7 +153,11 @@ int kvm_ctx_acquire(struct kvm_ctx *ctx)
 	if (ret) {
 		v->busy = false;
 	} else {
+		kp->nrunning++;
 		v->owner = ctx;
+		v->ran = true;
+		own_kp = kp;
+		own_id = v->id;
 		ctx->vcpu = ctx->last = v;
 		ctx->yield = false;
 	}
@@ -161,7 +187,9 @@ void kvm_ctx_release(struct platform_ctx *pctx)
 
 	if (!ctx->vcpu)
 		return;
+	kvm_kick_forget();
 	pthread_mutex_lock(&kp->lock);
+	kp->nrunning--;
 	ctx->vcpu->busy = false;
 	ctx->vcpu->owner = NULL;
 	ctx->vcpu = NULL;

@@ -63,6 +63,11 @@ static void kick_later(struct kvm_ctx *ctx)
 	timer_settime(ctx->kick_timer, 0, &its, NULL);
 }
 
+void kvm_kick_forget(void)
+{
+	kick_run = NULL;
+}
+
 int kvm_kick_init(void)
 {
 	struct sigaction sa = {.sa_handler = kick_handler};
@@ -154,7 +159,8 @@ static bool resume_prepare(struct kvm_vcpu *v, struct kvm_as *as, struct user_re
 		regs->gs_base = 0;
 
 	/* A frame armed by an earlier, interrupted resume still has work. */
-	bool need_ring0 = f->armed || v->cur_as != as || as->npending || as->need_flush ||
+	bool need_ring0 = f->armed || v->cur_as != as || as->npending ||
+			  __atomic_load_n(&as->flush_gen, __ATOMIC_RELAXED) != v->flushed_gen ||
 			  regs->fs_base != v->cur_fs || regs->gs_base != v->cur_gs ||
 			  !is_canonical(regs->rip);
 	v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;

@@ -254,13 +254,9 @@ int platform_kvm_create(const struct platform_config *cfg, struct platform **out
 	kp->mem = *cfg->mem;
 	kp->mem.reserve(kp->mem.opaque, R0_RESERVED);
 	kp->vm_fd = -1;
-	/*
-	 * vCPUs are a pool for guest threads, not the guest's CPU count
-	 * (pool.c). One for now: a second vCPU of our VM triple-faults on its
-	 * first entry under nested kvm_amd (see the tasks issue note); until
-	 * that is understood, guest threads share one vCPU in time slices.
-	 */
-	kp->max_vcpus = 1;
+	/* A vCPU per host thread, one held at a time (pool.c). */
+	kp->max_vcpus = R0_MAX_VCPUS;
+	kp->max_running = 1;
 	pthread_mutex_init(&kp->lock, NULL);
 	pthread_cond_init(&kp->vcpu_free, NULL);
 

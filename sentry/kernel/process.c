@@ -20,6 +20,7 @@
 #include "futex.h"
 #include "lib/log.h"
 #include "process.h"
+#include "threadpool.h"
 #include "signal.h"
 #include "sentry/vfs/vfs.h"
 
@@ -336,7 +337,7 @@ static void task_exit_final(struct task *t)
 	task_free(t);
 }
 
-static void *task_main(void *arg)
+static void task_main(void *arg)
 {
 	struct task *t = arg;
 	struct platform *p = t->k->platform;
@@ -365,21 +366,11 @@ static void *task_main(void *arg)
 		task_run(t);
 	}
 	task_exit_final(t);
-	return NULL;
 }
 
 int task_start(struct task *t)
 {
-	pthread_attr_t attr;
-	pthread_t th;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	/* The Sentry's own stack per guest thread: handlers are shallow. */
-	pthread_attr_setstacksize(&attr, 256 << 10);
-	int ret = -pthread_create(&th, &attr, task_main, t);
-	pthread_attr_destroy(&attr);
-	return ret;
+	return threadpool_run(task_main, t);
 }
 
 /*

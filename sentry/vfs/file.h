@@ -173,7 +173,11 @@ int fdtable_close(struct fdtable *t, int fd) __must_check;
 int fdtable_get_cloexec(struct fdtable *t, int fd);
 int fdtable_set_cloexec(struct fdtable *t, int fd, bool cloexec) __must_check;
 
-/* Host data I/O through io_uring (one ring per host thread). */
+/*
+ * Host data I/O through io_uring (one ring per host thread). pos NULL is
+ * stream I/O at the host file's offset: a wait there releases the task's
+ * vCPU and a signal for the task ends it with -ERESTARTSYS.
+ */
 ssize_t hostio_read(int fd, void *buf, size_t len, const s64 *pos);
 ssize_t hostio_write(int fd, const void *buf, size_t len, const s64 *pos);
 /* The host's poll(2) events of fd among events, without blocking; or -errno. */

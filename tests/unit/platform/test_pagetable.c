@@ -122,7 +122,7 @@ static void test_pagetable_map_permissions_and_queue(void **state)
 		assert_true(r0 >= R0_DIRECT_MAP && r0 < R0_DIRECT_MAP + MEM);
 		assert_int_equal(*(u64 *)(f.mem + (r0 - R0_DIRECT_MAP)), as->pending[i].val);
 	}
-	assert_false(as->need_flush); /* not-present -> present needs no flush */
+	u64 gen = as->flush_gen;
 
 	assert_int_equal(kvm_as_map(pas, va, pa,
 				    PLATFORM_PROT_READ | PLATFORM_PROT_WRITE | PLATFORM_PROT_EXEC),
@@ -130,7 +130,8 @@ static void test_pagetable_map_permissions_and_queue(void **state)
 	pte = walk(kp, as, va);
 	assert_true(pte & PTE_W);
 	assert_false(pte & PTE_NX);
-	assert_true(as->need_flush); /* changing a present entry does */
+	/* not-present -> present needs no flush; changing a present entry does */
+	assert_int_equal(as->flush_gen, gen + 1);
 
 	kvm_as_unmap(pas, va, PAGE_SIZE);
 	assert_false(walk(kp, as, va) & PTE_P);
@@ -173,12 +174,54 @@ static void test_pagetable_drain_in_batches(void **state)
 	free(f.mem);
 }
 
+/*
+ * A flush is owed by every vCPU that has the address space loaded, not
+ * only by the one that applies the stores (threads on their own vCPUs).
+ */
+static void test_pagetable_flush_reaches_every_vcpu(void **state)
+{
+	struct fake f;
+	struct kvm_platform *kp = setup(&f);
+	struct platform_as *pas;
+	assert_int_equal(kvm_as_create(&kp->base, &pas), 0);
+	struct kvm_as *as = container_of(pas, struct kvm_as, base);
+	u64 va = 0x400000, pa = R0_RESERVED + (32ULL << 20);
+	assert_int_equal(kvm_as_map(pas, va, pa, PLATFORM_PROT_READ | PLATFORM_PROT_WRITE), 0);
+
+	struct ring0_frame fa = {0}, fb = {0};
+	struct pt_store *qa = calloc(R0_QUEUE_MAX, sizeof(*qa));
+	struct pt_store *qb = calloc(R0_QUEUE_MAX, sizeof(*qb));
+	struct kvm_vcpu a = {.frame = &fa, .queue = qa, .kp = kp, .cur_as = as};
+	struct kvm_vcpu b = {.frame = &fb, .queue = qb, .kp = kp, .cur_as = as};
+	assert_false(kvm_as_drain(as, &a));
+	assert_false(kvm_as_drain(as, &b));
+	fa.cr3 = fb.cr3 = 0; /* both loaded the tables */
+
+	assert_int_equal(kvm_as_map(pas, va, pa, PLATFORM_PROT_READ), 0); /* write-protect */
+	assert_false(kvm_as_drain(as, &a));
+	assert_int_equal(fa.cr3, as->pml4_pa); /* a applies the store and flushes */
+	assert_int_equal(as->npending, 0);
+	assert_false(kvm_as_drain(as, &b));
+	assert_int_equal(fb.queue_len, 0);     /* nothing left to store for b... */
+	assert_int_equal(fb.cr3, as->pml4_pa); /* ...but its TLB must go too */
+	fa.cr3 = fb.cr3 = 0;
+	assert_false(kvm_as_drain(as, &b));
+	assert_int_equal(fb.cr3, 0); /* and only once */
+
+	free(qa);
+	free(qb);
+	kvm_as_destroy(pas);
+	free(kp);
+	free(f.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pagetable_upper_half_shared),
 		cmocka_unit_test(test_pagetable_map_permissions_and_queue),
 		cmocka_unit_test(test_pagetable_drain_in_batches),
+		cmocka_unit_test(test_pagetable_flush_reaches_every_vcpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
