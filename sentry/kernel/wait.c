@@ -28,6 +28,20 @@ void waitq_add_key(struct waitq *q, struct wait_entry *w, struct task *t, u32 ke
 	w->t = t;
 	w->q = q;
 	w->key = key;
+	w->func = NULL;
+	w->exclusive = false;
+	pthread_mutex_lock(&q->lock);
+	list_add_tail(&w->node, &q->entries);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void waitq_add_callback(struct waitq *q, struct wait_entry *w, wait_func_t func, bool exclusive)
+{
+	w->t = NULL;
+	w->q = q;
+	w->key = 0;
+	w->func = func;
+	w->exclusive = exclusive;
 	pthread_mutex_lock(&q->lock);
 	list_add_tail(&w->node, &q->entries);
 	pthread_mutex_unlock(&q->lock);
@@ -44,18 +58,36 @@ void waitq_remove(struct wait_entry *w)
 	w->q = NULL;
 }
 
-void waitq_wake_key(struct waitq *q, u32 key)
+/* Linux's __wake_up_common, with at most one exclusive taker unless all. */
+static void waitq_wake(struct waitq *q, u32 key, bool all)
 {
 	struct wait_entry *w;
+	bool exclusive_taken = false;
+
 	pthread_mutex_lock(&q->lock);
-	list_for_each_entry(w, &q->entries, node) if (!w->key || !key || (w->key & key))
-		task_wake(w->t);
+	list_for_each_entry(w, &q->entries, node)
+	{
+		if (!w->func) {
+			if (!w->key || !key || (w->key & key))
+				task_wake(w->t);
+			continue;
+		}
+		if (w->exclusive && exclusive_taken)
+			continue;
+		if (w->func(w, key) && w->exclusive && !all)
+			exclusive_taken = true;
+	}
 	pthread_mutex_unlock(&q->lock);
+}
+
+void waitq_wake_key(struct waitq *q, u32 key)
+{
+	waitq_wake(q, key, false);
 }
 
 void waitq_wake_all(struct waitq *q)
 {
-	waitq_wake_key(q, 0);
+	waitq_wake(q, 0, true);
 }
 
 bool waitq_active(struct waitq *q)

@@ -21,8 +21,14 @@
  * codes (abi/linux/signal.h) and the signal code decides between EINTR
  * and a restart.
  *
+ * An entry may instead carry a wake callback (Linux's wait_queue_entry
+ * func), which epoll uses: a file's wake-up then marks the epoll item
+ * ready and wakes the epoll's own waiters, with no task asleep on the
+ * file's queue.
+ *
  * Lock order: waitq->lock is a leaf except for task->sleep_lock, which is
- * taken under it by wakers.
+ * taken under it by wakers, and what wake callbacks take (see
+ * wait_func_t).
  */
 #ifndef SENTRY_KERNEL_WAIT_H
 #define SENTRY_KERNEL_WAIT_H
@@ -40,12 +46,29 @@ struct waitq {
 	struct list_head entries;
 };
 
+struct wait_entry;
+
+/*
+ * A wake callback, called with the waker's key (0: anything, e.g. a
+ * close) under the queue's lock: it must not sleep, nor take a lock
+ * ordered before waitq->lock, nor touch the queue it is on. It returns
+ * whether the wake-up was taken, which matters for exclusive entries.
+ */
+typedef bool (*wait_func_t)(struct wait_entry *w, u32 key);
+
 struct wait_entry {
 	struct task *t;
 	struct waitq *q;
 	struct list_head node;
 	/* What the waiter waits for (poll events); waitq_wake_key filters on it. */
 	u32 key;
+	/* NULL: wake t. Else called instead, and key does not filter. */
+	wait_func_t func;
+	/*
+	 * waitq_wake_key runs only the first exclusive callback that takes
+	 * the wake-up (EPOLLEXCLUSIVE); waitq_wake_all runs them all.
+	 */
+	bool exclusive;
 };
 
 void waitq_init(struct waitq *q);
@@ -55,11 +78,20 @@ static inline void waitq_add(struct waitq *q, struct wait_entry *w, struct task 
 {
 	waitq_add_key(q, w, t, 0);
 }
+/*
+ * Queue w with a wake callback (w->t is left NULL): the callback runs at
+ * each wake-up of q until waitq_remove, which waits out a callback
+ * running on another thread (both hold q->lock).
+ */
+void waitq_add_callback(struct waitq *q, struct wait_entry *w, wait_func_t func, bool exclusive);
 /* Dequeue w (idempotent: safe after the queue was woken). */
 void waitq_remove(struct wait_entry *w);
 /* Wake every waiter. */
 void waitq_wake_all(struct waitq *q);
-/* Wake waiters whose key is 0 or shares a bit with key. */
+/*
+ * Wake waiters whose key is 0 or shares a bit with key, and run the
+ * callbacks (all of them but exclusive ones past the first that took it).
+ */
 void waitq_wake_key(struct waitq *q, u32 key);
 /* Whether anyone waits: lets hot paths skip the wake. Racy by design. */
 bool waitq_active(struct waitq *q);

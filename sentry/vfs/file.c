@@ -32,6 +32,7 @@ void file_put(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
+	eventpoll_release_file(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	path_put(&f->path);

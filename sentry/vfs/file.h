@@ -111,6 +111,8 @@ struct file {
 	pthread_mutex_t pos_lock; /* guards pos */
 	s64 pos;
 	void *private_data; /* the file system's */
+	/* The epoll items watching f (epoll.c), or NULL. */
+	struct list_head *f_ep;
 };
 
 /*
@@ -122,6 +124,9 @@ struct file *file_alloc(size_t size, const struct file_ops *ops);
 struct file *file_get(struct file *f);
 /* NULL-safe. The last put calls ops->release, drops the path, frees f. */
 void file_put(struct file *f);
+
+/* Drop f's epoll registrations at its last put (epoll.c). */
+void eventpoll_release_file(struct file *f);
 
 /* A file wrapping host fd (owned from now on). Returns ERR_PTR. */
 struct file *hostfile_create(int host_fd, u32 flags);
