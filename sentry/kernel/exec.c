@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 
+#include "cred.h"
 #include "kernel.h"
 #include "lib/cleanup.h"
 #include "lib/log.h"
@@ -243,9 +244,9 @@ static int build_stack(struct task *t, struct mm *mm, const struct elf_image *im
 		{AT_FLAGS, 0},
 		{AT_ENTRY, img->entry + bias},
 		{AT_UID, t->uid},
-		{AT_EUID, t->uid},
+		{AT_EUID, t->cred->euid},
 		{AT_GID, t->gid},
-		{AT_EGID, t->gid},
+		{AT_EGID, t->cred->egid},
 		{AT_SECURE, 0},
 		{AT_HWCAP, cpuid_hwcap()},
 		{AT_HWCAP2, 0},

@@ -118,7 +118,8 @@ struct task {
 	struct sighand *sighand;
 	struct user_regs regs;
 	int tid;
-	u32 uid, gid;
+	u32 uid, gid;	   /* real ids, a copy of cred's (cred_commit keeps them in step) */
+	struct cred *cred; /* cred.h: the owner reads it freely, others under k->lock */
 	bool exiting;
 	bool zapped;	 /* atomic: another thread's execve ends this one */
 	int exit_status; /* wait status: (code << 8) or signal */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cred.h"
 #include "proc_info.h"
 #include "process.h"
 #include "sentry/vfs/vfs.h"
@@ -57,6 +58,7 @@ static int snap_task_locked(struct task *t, unsigned want, struct proc_task *pt)
 	pt->sig_blocked = t->sigmask;
 	pt->no_new_privs = t->no_new_privs;
 	pt->dumpable = t->dumpable;
+	pt->cred = cred_get(t->cred);
 	/* No context: not started yet, or exiting and giving its resources back. */
 	if (!t->ctx)
 		return 0;
@@ -147,6 +149,8 @@ void proc_task_put(struct proc_task *pt)
 	fdtable_destroy(pt->files);
 	fs_struct_put(pt->fs);
 	free(pt->exe);
+	cred_put(pt->cred);
+	pt->cred = NULL;
 	pt->mm = NULL;
 	pt->files = NULL;
 	pt->fs = NULL;

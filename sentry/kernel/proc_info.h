@@ -63,7 +63,8 @@ struct proc_task {
 	struct mm *mm;
 	struct fdtable *files;
 	struct fs_struct *fs;
-	char *exe; /* PROC_EXE: a copy of the executable's path */
+	char *exe;	   /* PROC_EXE: a copy of the executable's path */
+	struct cred *cred; /* the thread's credentials (cred.h); NULL for a zombie */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cred.h"
 #include "futex.h"
 #include "lib/log.h"
 #include "process.h"
@@ -107,6 +108,7 @@ static void task_free(struct task *t)
 	pthread_mutex_destroy(&t->sleep_lock);
 	pthread_cond_destroy(&t->sleep_cond);
 	free(t->fpstate);
+	cred_put(t->cred);
 	free(t);
 }
 
@@ -524,6 +526,7 @@ void exec_commit(struct task *t, struct mm *mm, const char *path)
 	task_vfork_done(t);
 	mm_put(old);
 	t->robust_list = 0;
+	cred_exec(t);
 
 	struct fdtable *files = fdtable_copy(t->files);
 	if (files) {
@@ -675,6 +678,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 		c->regs.fs_base = req->tls;
 	c->uid = p->uid;
 	c->gid = p->gid;
+	c->cred = cred_get(p->cred);
 	c->dumpable = p->dumpable;
 	c->no_new_privs = p->no_new_privs;
 	memcpy(c->exe, p->exe, sizeof(c->exe));

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "cred.h"
 #include "kernel.h"
 #include "process.h"
 #include "signal.h"
@@ -175,6 +176,9 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 
 	t->uid = getuid();
 	t->gid = getgid();
+	t->cred = cred_new_init(t->uid, t->gid);
+	if (!t->cred)
+		return -ENOMEM;
 	t->sighand = sighand_alloc();
 	if (!t->sighand)
 		return -ENOMEM;
@@ -264,6 +268,7 @@ int sentry_run(const struct sandbox_config *cfg)
 		fs_struct_put(t->fs);
 		mm_put(t->mm);
 		sighand_put(t->sighand);
+		cred_put(t->cred);
 		free(t);
 	}
 	kernel_release_groups(&k);

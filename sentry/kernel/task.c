@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 
+#include "cred.h"
 #include "kernel.h"
 #include "process.h"
 #include "signal.h"
@@ -20,7 +21,7 @@ void task_update_mm_limits(struct task *t)
 		.stack = r[LINUX_RLIMIT_STACK].cur,
 		.memlock = r[LINUX_RLIMIT_MEMLOCK].cur,
 		.memlock_max = r[LINUX_RLIMIT_MEMLOCK].max,
-		.ipc_lock = t->uid == 0,
+		.ipc_lock = task_capable(t, LINUX_CAP_IPC_LOCK),
 	};
 	mm_set_limits(t->mm, &l);
 }

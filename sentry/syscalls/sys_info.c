@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <fcntl.h>
 
+#include "sentry/kernel/cred.h"
 #include "syscalls.h"
 
 long sys_getuid(struct task *t, const struct syscall_args *a)
@@ -18,7 +19,7 @@ long sys_getuid(struct task *t, const struct syscall_args *a)
 
 long sys_geteuid(struct task *t, const struct syscall_args *a)
 {
-	return t->uid;
+	return t->cred->euid;
 }
 
 long sys_getgid(struct task *t, const struct syscall_args *a)
@@ -28,7 +29,7 @@ long sys_getgid(struct task *t, const struct syscall_args *a)
 
 long sys_getegid(struct task *t, const struct syscall_args *a)
 {
-	return t->gid;
+	return t->cred->egid;
 }
 
 long sys_uname(struct task *t, const struct syscall_args *a)
@@ -63,7 +64,7 @@ long sys_prlimit64(struct task *t, const struct syscall_args *a)
 		if (nr.cur > nr.max)
 			return -EINVAL;
 		/* Raising the hard limit needs CAP_SYS_RESOURCE. */
-		if (nr.max > r->max && t->uid != 0)
+		if (nr.max > r->max && !task_capable(t, LINUX_CAP_SYS_RESOURCE))
 			return -EPERM;
 		if (a->a[3] && mm_copy_to_user(t->mm, arg_ptr(a, 3), r, sizeof(*r)))
 			return -EFAULT;

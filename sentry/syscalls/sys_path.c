@@ -8,15 +8,12 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "sentry/kernel/cred.h"
 #include "sys_path.h"
 
 void task_vfs_cred(const struct task *t, struct vfs_cred *c)
 {
-	*c = (struct vfs_cred){
-		.fsuid = t->uid,
-		.fsgid = t->gid,
-		.caps = t->uid == 0 ? ~0ULL : 0,
-	};
+	cred_to_vfs(t->cred, c);
 }
 
 long path_arg(struct task *t, uaddr_t upath, char *buf)

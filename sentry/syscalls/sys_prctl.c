@@ -38,6 +38,14 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 			return -EINVAL;
 		t->no_new_privs = true;
 		return 0;
+	case PR_CAPBSET_READ:
+	case PR_CAPBSET_DROP:
+	case PR_GET_KEEPCAPS:
+	case PR_SET_KEEPCAPS:
+	case PR_GET_SECUREBITS:
+	case PR_SET_SECUREBITS:
+	case PR_CAP_AMBIENT:
+		return prctl_cred(t, a);
 	default:
 		/* TODO(tasks): capabilities, subreaper, pdeathsig and the rest. */
 		return -EINVAL;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 
+#include "sentry/kernel/cred.h"
 #include "sentry/kernel/process.h"
 #include "sentry/kernel/sigframe.h"
 #include "sentry/kernel/signal.h"
@@ -175,10 +176,10 @@ long sys_rt_sigtimedwait(struct task *t, const struct syscall_args *a)
 	return sig;
 }
 
-/* May t signal target? CAP_KILL (uid 0), or the same user. */
+/* May t signal target? Its own process, CAP_KILL, or a matching uid (cred.c). */
 static bool may_signal(const struct task *t, const struct thread_group *target)
 {
-	return t->uid == 0 || t->uid == target->uid;
+	return cred_may_signal_locked(t, target);
 }
 
 /* Send to one process with permission checks; sig 0 checks only. */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "sentry/kernel/cred.h"
 #include "sys_path.h"
 
 static void kstat_to_stat(const struct kstat *k, struct linux_stat *st)
@@ -159,8 +160,8 @@ static long do_faccessat(struct task *t, int dirfd, uaddr_t upath, int mode, int
 	long ret = at_lookup(t, dirfd, upath, lflags, &p);
 	if (ret)
 		return ret;
-	/* Real and effective ids are the same in the sandbox today. */
-	task_vfs_cred(t, &c);
+	/* The real ids, unless AT_EACCESS (cred.h). */
+	cred_to_vfs_access(t->cred, flags & AT_EACCESS, &c);
 	return vfs_access(&p, mode, &c);
 }
 

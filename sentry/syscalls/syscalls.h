@@ -17,6 +17,9 @@
 /* Nanoseconds as a struct timeval (sys_rusage.c), for rusage and the like. */
 struct linux_timeval ns_to_tv(u64 ns);
 
+/* prctl's capability, keepcaps and securebits options (sys_cred.c). */
+long prctl_cred(struct task *t, const struct syscall_args *a);
+
 /* Table introspection, for tests and tools. */
 size_t syscall_table_size(void);
 /* The name of syscall nr, or NULL if the number is unassigned. */

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "procfs_internal.h"
+#include "sentry/kernel/cred.h"
 
 #define NS_PER_TICK (1000000000ULL / 100) /* USER_HZ */
 #define PF_RANDOMIZE 0x00400000		  /* what Linux shows of a user process's flags */
@@ -151,20 +152,54 @@ static void put_status_mm(struct seq *s, const struct proc_mm_stats *ms)
 	seq_puts(s, "HugetlbPages:\t       0 kB\nCoreDumping:\t0\nTHP_enabled:\t1\n");
 }
 
+/* Uid: to Groups: (cred.h); without creds (a zombie), its real uid and gid. */
+static void put_status_ids(struct seq *s, const struct proc_task *pt, int fdsize)
+{
+	const struct cred *c = pt->cred;
+
+	if (!c) {
+		seq_printf(s,
+			   "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t\n",
+			   pt->uid, pt->uid, pt->uid, pt->uid, pt->gid, pt->gid, pt->gid, pt->gid,
+			   fdsize);
+		return;
+	}
+	seq_printf(s, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t", c->uid,
+		   c->euid, c->suid, c->fsuid, c->gid, c->egid, c->sgid, c->fsgid, fdsize);
+	for (u32 i = 0; i < c->groups->ngroups; i++)
+		seq_printf(s, i ? " %u" : "%u", c->groups->gid[i]);
+	/* Linux ends the list with a space, even an empty one. */
+	seq_puts(s, " \n");
+}
+
+static void put_status_caps(struct seq *s, const struct proc_task *pt)
+{
+	const struct cred *c = pt->cred;
+	u64 caps = pt->uid == 0 ? CAP_FULL : 0;
+
+	if (!c) {
+		seq_printf(s, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n", 0ULL,
+			   ull(caps), ull(caps));
+		seq_printf(s, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", ull(CAP_FULL), 0ULL);
+		return;
+	}
+	seq_printf(s, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n",
+		   ull(c->cap_inheritable), ull(c->cap_permitted), ull(c->cap_effective));
+	seq_printf(s, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", ull(c->cap_bset),
+		   ull(c->cap_ambient));
+}
+
 void proc_format_status(struct seq *s, const struct proc_task *pt, const struct proc_mm_stats *ms,
 			const struct proc_stat_extra *x)
 {
 	int pid = pt->tid ? pt->tid : pt->tgid;
-	u64 caps = pt->uid == 0 ? CAP_FULL : 0;
 
 	seq_printf(s, "Name:\t%s\n", pt->comm);
 	if (x->umask != ~0u)
 		seq_printf(s, "Umask:\t%04o\n", x->umask);
 	seq_printf(s, "State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
 		   state_name(pt->state), pt->tgid, pid, pt->ppid);
-	seq_printf(s, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t\n",
-		   pt->uid, pt->uid, pt->uid, pt->uid, pt->gid, pt->gid, pt->gid, pt->gid,
-		   x->fdsize);
+	put_status_ids(s, pt, x->fdsize);
 	seq_printf(s, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", pt->tgid, pid, pt->pgid,
 		   pt->sid);
 	if (x->has_mm)
@@ -175,9 +210,7 @@ void proc_format_status(struct seq *s, const struct proc_task *pt, const struct 
 		   ull(pt->sig_pending), ull(pt->sig_shared), ull(pt->sig_blocked));
 	seq_printf(s, "SigIgn:\t%016llx\nSigCgt:\t%016llx\n", ull(pt->sig_ignored),
 		   ull(pt->sig_caught));
-	seq_printf(s, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n", 0ULL, ull(caps),
-		   ull(caps));
-	seq_printf(s, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", ull(CAP_FULL), 0ULL);
+	put_status_caps(s, pt);
 	seq_printf(s, "NoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\n", pt->no_new_privs);
 	seq_puts(s, "Speculation_Store_Bypass:\tthread vulnerable\n"
 		    "SpeculationIndirectBranch:\tconditional enabled\n");

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Credentials: Linux's struct cred. Each task has its own (threads too:
+ * glibc's setuid() makes every thread call setuid itself), copied on
+ * clone and kept across execve with the capability transitions of
+ * capabilities(7).
+ *
+ * A struct cred is immutable once a task uses it, and reference counted:
+ * a change builds a new one (cred_prepare), edits it and installs it
+ * (cred_commit), as Linux's prepare_creds/commit_creds. Only the task
+ * itself changes its creds (capset and the set*id calls act on the
+ * caller), so a task reads t->cred without a lock; another thread reads
+ * t->cred under k->lock, which cred_commit holds while it swaps the
+ * pointer, and takes a reference to keep it past the lock.
+ *
+ * Lock order: k->lock is the only lock (taken by cred_commit).
+ */
+#ifndef SENTRY_KERNEL_CRED_H
+#define SENTRY_KERNEL_CRED_H
+
+#include "abi/linux/fs.h"
+#include "kernel.h"
+
+struct vfs_cred;
+
+/* Capability bit numbers (LINUX_CAP_CHOWN..LINUX_CAP_FSETID are in abi/linux/fs.h). */
+#define LINUX_CAP_KILL 5
+#define LINUX_CAP_SETGID 6
+#define LINUX_CAP_SETUID 7
+#define LINUX_CAP_SETPCAP 8
+#define LINUX_CAP_LINUX_IMMUTABLE 9
+#define LINUX_CAP_IPC_LOCK 14
+#define LINUX_CAP_SYS_RESOURCE 24
+#define LINUX_CAP_MKNOD 27
+#define LINUX_CAP_MAC_OVERRIDE 32
+#define LINUX_CAP_LAST_CAP 40 /* CAP_CHECKPOINT_RESTORE */
+#define LINUX_CAP_FULL ((1ULL << (LINUX_CAP_LAST_CAP + 1)) - 1)
+
+static inline bool cap_valid(u64 cap)
+{
+	return cap <= LINUX_CAP_LAST_CAP;
+}
+
+/* securebits(7): each flag, and its lock one bit above it. */
+#define LINUX_SECURE_NOROOT 0
+#define LINUX_SECURE_NO_SETUID_FIXUP 2
+#define LINUX_SECURE_KEEP_CAPS 4
+#define LINUX_SECURE_NO_CAP_AMBIENT_RAISE 6
+#define LINUX_SECURE_EXEC_RESTRICT_FILE 8
+#define LINUX_SECURE_EXEC_DENY_INTERACTIVE 10
+#define LINUX_SECURE_ALL_BITS 0x555u
+#define LINUX_SECURE_ALL_LOCKS (LINUX_SECURE_ALL_BITS << 1)
+
+#define LINUX_NGROUPS_MAX 65536
+
+/* Supplementary groups: immutable and shared once made, sorted as Linux keeps them. */
+struct group_info {
+	int refs; /* atomic */
+	u32 ngroups;
+	u32 gid[];
+};
+
+struct cred {
+	int refs; /* atomic */
+	u32 uid, euid, suid, fsuid;
+	u32 gid, egid, sgid, fsgid;
+	unsigned securebits;
+	u64 cap_inheritable, cap_permitted, cap_effective, cap_bset, cap_ambient;
+	struct group_info *groups; /* never NULL */
+};
+
+/*
+ * The first task's credentials: uid and gid, no supplementary groups,
+ * and every capability if uid is 0 (none otherwise). NULL: no memory.
+ */
+struct cred *cred_new_init(u32 uid, u32 gid);
+/* A new reference to c (NULL-safe). */
+struct cred *cred_get(struct cred *c);
+void cred_put(struct cred *c);
+/* A private copy of old for the caller to edit and commit. NULL: no memory. */
+struct cred *cred_prepare(const struct cred *old);
+/*
+ * Make next t's credentials (t must be the caller's task), consuming the
+ * reference; t stops being dumpable if its ids or permitted caps changed
+ * as Linux's commit_creds says. Takes k->lock.
+ */
+void cred_commit(struct task *t, struct cred *next);
+
+/* Groups: a new set of n (unsorted) gids, sorted here; NULL: no memory. */
+struct group_info *groups_new(const u32 *gids, u32 n);
+void groups_put(struct group_info *g);
+bool cred_in_groups(const struct cred *c, u32 gid);
+
+/* Does c hold cap in its effective set? */
+static inline bool cred_has_cap(const struct cred *c, int cap)
+{
+	return c->cap_effective & (1ULL << cap);
+}
+
+/* Does t (the caller's task) hold cap? */
+static inline bool task_capable(const struct task *t, int cap)
+{
+	return cred_has_cap(t->cred, cap);
+}
+
+/*
+ * Capability fix-ups after the set*uid calls change next's ids from old's
+ * (Linux's cap_emulate_setxuid) and after setfsuid (fs_only).
+ */
+void cred_fix_setuid(struct cred *next, const struct cred *old, bool fs_only);
+
+/*
+ * execve of a program that is neither set-user-ID nor has file
+ * capabilities: the transitions of capabilities(7), and dumpability. Called
+ * at execve's point of no return; out of memory, the old creds stay (with
+ * a warning).
+ */
+void cred_exec(struct task *t);
+
+/* The VFS's view of c: fsuid, fsgid, groups and effective caps (pointing into c). */
+void cred_to_vfs(const struct cred *c, struct vfs_cred *vc);
+/*
+ * access/faccessat: the real ids instead of the fs ones and, unless
+ * effective, the caps of the real uid, as Linux's access_override_creds.
+ */
+void cred_to_vfs_access(const struct cred *c, bool effective, struct vfs_cred *vc);
+
+/* kill(2)'s permission check of t against process target. Caller holds k->lock. */
+bool cred_may_signal_locked(const struct task *t, const struct thread_group *target);
+
+#endif
