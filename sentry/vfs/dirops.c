@@ -111,6 +111,18 @@ int vfs_mkdir(const struct vfs_ctx *ctx, const char *name, u32 mode)
 	return ret;
 }
 
+/*
+ * Device nodes: CAP_MKNOD, as Linux asks, and then, as gVisor, only for a
+ * device the Sentry has (devices.c): a node nothing can open is refused
+ * rather than made. Block devices there are none.
+ */
+static int may_mknod_dev(u32 type, u64 rdev, const struct vfs_cred *c)
+{
+	if (!cred_capable(c, 27 /* CAP_MKNOD */))
+		return -EPERM;
+	return type == S_IFCHR && chrdev_ops(rdev) ? 0 : -EPERM;
+}
+
 int vfs_mknod(const struct vfs_ctx *ctx, const char *name, u32 mode, u64 rdev)
 {
 	struct nameidata nd;
@@ -121,12 +133,12 @@ int vfs_mknod(const struct vfs_ctx *ctx, const char *name, u32 mode, u64 rdev)
 	if (type && type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
 	    type != S_IFSOCK)
 		return -EINVAL;
-	if ((type == S_IFCHR || type == S_IFBLK) && !cred_capable(ctx->cred, 27 /* CAP_MKNOD */))
-		return -EPERM;
 	vfs_lock();
 	int ret = namei_start(&nd, ctx, name, 0);
 	if (!ret)
 		ret = create_prepare(&nd, false);
+	if (!ret && (type == S_IFCHR || type == S_IFBLK))
+		ret = may_mknod_dev(type, rdev, ctx->cred);
 	if (!ret) {
 		struct inode *dir = nd.path.dentry->inode;
 		mode = (mode & 07777 & ~ctx->umask) | (type ? type : S_IFREG);

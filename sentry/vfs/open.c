@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "pipe.h"
 #include "vfs_internal.h"
 
 /* O_PATH files: a place, no I/O (read/write refuse on FMODE_PATH). */
@@ -51,10 +52,11 @@ static const struct file_ops *open_ops(struct inode *inode)
 	switch (inode->mode & S_IFMT) {
 	case S_IFCHR:
 		return chrdev_ops(inode->rdev);
-	case S_IFBLK:
 	case S_IFIFO:
+		return &fifo_fops;
+	case S_IFBLK:
 	case S_IFSOCK:
-		return NULL; /* no drivers, FIFOs or socket files yet */
+		return NULL; /* no block drivers; sockets are opened by connect, not open */
 	}
 	return inode->fops;
 }

@@ -12,34 +12,13 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
-#include "pipe.h"
-#include "poll.h"
+#include "pipe_internal.h"
+#include "sentry/kernel/cred.h"
 #include "sentry/kernel/kernel.h"
-#include "vfs.h"
 
 #define PIPE_DEF_BUFFERS 16
 /* /proc/sys/fs/pipe-max-size: the most an unprivileged F_SETPIPE_SZ gets. */
 #define PIPE_MAX_SIZE (1024 * 1024)
-
-struct pipe_buf {
-	u8 *page; /* PAGE_SIZE bytes */
-	u32 off, len;
-	bool packet; /* an O_DIRECT write's: a read takes it whole, none merges into it */
-};
-
-struct pipe {
-	int refs;	      /* atomic: the open ends */
-	pthread_mutex_t lock; /* guards everything below */
-	int readers, writers; /* open read and write ends */
-	struct pipe_buf *bufs;
-	u32 nbufs;	/* ring size and capacity in pages, a power of two */
-	u32 head, tail; /* free-running: buffers tail..head-1 hold data */
-	u8 *spare;	/* a page of the last emptied buffer, for the next write */
-	struct waitq rd_wait, wr_wait;
-	u64 ino;
-	u32 uid, gid;
-	struct linux_timespec atime, mtime, ctime;
-};
 
 /* Pipes belong to no mount, but fstat shows one device for all of them. */
 static struct super_block *pipefs;
@@ -50,48 +29,32 @@ static void pipefs_init(void)
 	pipefs = sb_alloc(NULL, "pipefs");
 }
 
-static bool pipe_empty(const struct pipe *p)
+void pipe_put(struct pipe *p)
 {
-	return p->head == p->tail;
+	if (!__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
+		pipe_free(p);
 }
 
-static bool pipe_full(const struct pipe *p)
+void pipe_free(struct pipe *p)
 {
-	return p->head - p->tail >= p->nbufs;
-}
-
-static struct pipe_buf *pipe_buf_at(struct pipe *p, u32 i)
-{
-	return &p->bufs[i & (p->nbufs - 1)];
-}
-
-static bool pipe_readable(void *arg)
-{
-	struct pipe *p = arg;
-	return !pipe_empty(p) || !p->writers;
-}
-
-static bool pipe_writable(void *arg)
-{
-	struct pipe *p = arg;
-	return !pipe_full(p) || !p->readers;
-}
-
-static bool file_nonblock(const struct file *f)
-{
-	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK;
-}
-
-static void pipe_put(struct pipe *p)
-{
-	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
-		return;
 	for (u32 i = p->tail; i != p->head; i++)
 		free(pipe_buf_at(p, i)->page);
 	free(p->spare);
 	free(p->bufs);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
+}
+
+void pipe_wake_readers(struct pipe *p)
+{
+	if (waitq_active(&p->rd_wait))
+		waitq_wake_key(&p->rd_wait, LINUX_POLLIN | LINUX_POLLRDNORM);
+}
+
+void pipe_wake_writers(struct pipe *p)
+{
+	if (waitq_active(&p->wr_wait))
+		waitq_wake_key(&p->wr_wait, LINUX_POLLOUT | LINUX_POLLWRNORM);
 }
 
 /*
@@ -112,8 +75,7 @@ static size_t pipe_merge(struct pipe *p, const u8 *buf, size_t len)
 	return chars;
 }
 
-/* Put up to a page of buf in a new buffer; the ring has room. */
-static ssize_t pipe_push(struct pipe *p, const u8 *buf, size_t len, bool packet)
+ssize_t pipe_push(struct pipe *p, const u8 *buf, size_t len, bool packet)
 {
 	u8 *page = p->spare ? p->spare : malloc(PAGE_SIZE);
 	if (!page)
@@ -125,8 +87,9 @@ static ssize_t pipe_push(struct pipe *p, const u8 *buf, size_t len, bool packet)
 	return n;
 }
 
-static void pipe_buf_release(struct pipe *p, struct pipe_buf *b)
+void pipe_pop(struct pipe *p)
 {
+	struct pipe_buf *b = pipe_buf_at(p, p->tail++);
 	if (!p->spare)
 		p->spare = b->page;
 	else
@@ -134,10 +97,19 @@ static void pipe_buf_release(struct pipe *p, struct pipe_buf *b)
 	b->page = NULL;
 }
 
-static ssize_t pipe_write(struct file *f, const void *buf, size_t len, s64 *pos)
+size_t pipe_bytes(struct pipe *p)
 {
-	struct pipe *p = f->private_data;
+	size_t n = 0;
+	for (u32 i = p->tail; i != p->head; i++)
+		n += pipe_buf_at(p, i)->len;
+	return n;
+}
+
+ssize_t pipe_write(struct file *f, const void *buf, size_t len, s64 *pos)
+{
+	struct pipe *p = pipe_of_file(f);
 	bool packet = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_DIRECT;
+	bool merged = false;
 	size_t done = 0;
 	ssize_t err = 0;
 
@@ -146,17 +118,17 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len, s64 *pos)
 	if (!len)
 		return 0;
 	pthread_mutex_lock(&p->lock);
-	if (!p->readers) {
-		pthread_mutex_unlock(&p->lock);
-		return -EPIPE;
-	}
-	done = pipe_merge(p, buf, len);
 	while (done < len) {
 		if (!p->readers) {
 			err = -EPIPE;
 			break;
 		}
-		if (!pipe_full(p)) {
+		if (!p->wr_busy && !merged) {
+			done = pipe_merge(p, buf, len);
+			merged = true;
+			continue;
+		}
+		if (pipe_has_room(p)) {
 			ssize_t n = pipe_push(p, (const u8 *)buf + done, len - done, packet);
 			if (n < 0) {
 				err = n;
@@ -181,14 +153,14 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len, s64 *pos)
 		p->ctime = p->mtime;
 	}
 	pthread_mutex_unlock(&p->lock);
-	if (done && waitq_active(&p->rd_wait))
-		waitq_wake_key(&p->rd_wait, LINUX_POLLIN | LINUX_POLLRDNORM);
+	if (done)
+		pipe_wake_readers(p);
 	return done ? (ssize_t)done : err;
 }
 
-static ssize_t pipe_read(struct file *f, void *buf, size_t len, s64 *pos)
+ssize_t pipe_read(struct file *f, void *buf, size_t len, s64 *pos)
 {
-	struct pipe *p = f->private_data;
+	struct pipe *p = pipe_of_file(f);
 	size_t done = 0;
 	ssize_t err = 0;
 	bool freed = false;
@@ -199,7 +171,7 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len, s64 *pos)
 		return 0;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		if (!pipe_empty(p)) {
+		if (pipe_has_data(p)) {
 			struct pipe_buf *b = pipe_buf_at(p, p->tail);
 			size_t n = MIN((size_t)b->len, len - done);
 			bool packet = b->packet;
@@ -211,15 +183,15 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len, s64 *pos)
 			if (packet)
 				b->len = 0;
 			if (!b->len) {
-				pipe_buf_release(p, b);
-				p->tail++;
+				pipe_pop(p);
 				freed = true;
 			}
 			if (packet || done == len)
 				break;
 			continue;
 		}
-		if (!p->writers || done)
+		/* A splice that owns the data may leave some: wait for it before EOF. */
+		if (done || (!p->writers && !p->rd_busy))
 			break;
 		if (file_nonblock(f)) {
 			err = -EAGAIN;
@@ -232,14 +204,15 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len, s64 *pos)
 	if (done)
 		vfs_now(&p->atime);
 	pthread_mutex_unlock(&p->lock);
-	if (freed && waitq_active(&p->wr_wait))
-		waitq_wake_key(&p->wr_wait, LINUX_POLLOUT | LINUX_POLLWRNORM);
+	if (freed)
+		pipe_wake_writers(p);
 	return done ? (ssize_t)done : err;
 }
 
-static u32 pipe_poll(struct file *f, struct poll_table *pt)
+u32 pipe_poll(struct file *f, struct poll_table *pt)
 {
-	struct pipe *p = f->private_data;
+	struct pipe_end *end = f->private_data;
+	struct pipe *p = end->pipe;
 	u32 mask = 0;
 
 	if (f->mode & FMODE_READ)
@@ -248,13 +221,13 @@ static u32 pipe_poll(struct file *f, struct poll_table *pt)
 		poll_wait(f, &p->wr_wait, pt);
 	pthread_mutex_lock(&p->lock);
 	if (f->mode & FMODE_READ) {
-		if (!pipe_empty(p))
+		if (pipe_has_data(p))
 			mask |= LINUX_POLLIN | LINUX_POLLRDNORM;
-		if (!p->writers)
+		if (!p->writers && end->w_seen != p->w_counter)
 			mask |= LINUX_POLLHUP;
 	}
 	if (f->mode & FMODE_WRITE) {
-		if (!pipe_full(p))
+		if (pipe_has_room(p))
 			mask |= LINUX_POLLOUT | LINUX_POLLWRNORM;
 		/* Linux reports a pipe without readers as an error, unlike most Unices. */
 		if (!p->readers)
@@ -264,16 +237,14 @@ static u32 pipe_poll(struct file *f, struct poll_table *pt)
 	return mask;
 }
 
-static long pipe_ioctl(struct task *t, struct file *f, unsigned cmd, uaddr_t arg)
+long pipe_ioctl(struct task *t, struct file *f, unsigned cmd, uaddr_t arg)
 {
-	struct pipe *p = f->private_data;
-	int count = 0;
+	struct pipe *p = pipe_of_file(f);
 
 	if (cmd != FIONREAD)
 		return -ENOTTY;
 	pthread_mutex_lock(&p->lock);
-	for (u32 i = p->tail; i != p->head; i++)
-		count += pipe_buf_at(p, i)->len;
+	int count = pipe_bytes(p);
 	pthread_mutex_unlock(&p->lock);
 	return mm_copy_to_user(t->mm, arg, &count, sizeof(count)) ? -EFAULT : 0;
 }
@@ -297,14 +268,16 @@ static long pipe_set_size(struct pipe *p, u32 arg)
 	if (!n)
 		return -EINVAL;
 	/* Growing past pipe-max-size takes CAP_SYS_RESOURCE; shrinking never does. */
-	if (n > p->nbufs && size > PIPE_MAX_SIZE && !(t && t->uid == 0))
+	if (n > p->nbufs && size > PIPE_MAX_SIZE &&
+	    !(t && task_capable(t, 24 /* CAP_SYS_RESOURCE */)))
 		return -EPERM;
 	struct pipe_buf *bufs = calloc(n, sizeof(*bufs));
 	if (!bufs)
 		return -ENOMEM;
 	pthread_mutex_lock(&p->lock);
 	u32 used = p->head - p->tail;
-	if (used > n) {
+	/* A splice in flight counted on the ring as it is (Linux would make us wait). */
+	if (used > n || p->rd_busy || p->wr_busy) {
 		pthread_mutex_unlock(&p->lock);
 		free(bufs);
 		return -EBUSY;
@@ -322,9 +295,9 @@ static long pipe_set_size(struct pipe *p, u32 arg)
 	return (long)size;
 }
 
-static long pipe_fcntl(struct file *f, int cmd, u64 arg)
+long pipe_fcntl(struct file *f, int cmd, u64 arg)
 {
-	struct pipe *p = f->private_data;
+	struct pipe *p = pipe_of_file(f);
 
 	switch (cmd) {
 	case LINUX_F_GETPIPE_SZ:
@@ -342,7 +315,7 @@ static long pipe_fcntl(struct file *f, int cmd, u64 arg)
 
 static int pipe_stat(struct file *f, struct kstat *st)
 {
-	struct pipe *p = f->private_data;
+	struct pipe *p = pipe_of_file(f);
 
 	pthread_mutex_lock(&p->lock);
 	*st = (struct kstat){
@@ -362,19 +335,24 @@ static int pipe_stat(struct file *f, struct kstat *st)
 	return 0;
 }
 
-static void pipe_release(struct file *f)
+void pipe_release_end(struct pipe *p, u32 fmode)
 {
-	struct pipe *p = f->private_data;
-
 	pthread_mutex_lock(&p->lock);
-	if (f->mode & FMODE_READ)
+	if (fmode & FMODE_READ)
 		p->readers--;
-	if (f->mode & FMODE_WRITE)
+	if (fmode & FMODE_WRITE)
 		p->writers--;
 	pthread_mutex_unlock(&p->lock);
 	/* Blocked readers see the end of the data, writers EPIPE, pollers HUP/ERR. */
 	waitq_wake_all(&p->rd_wait);
 	waitq_wake_all(&p->wr_wait);
+}
+
+static void pipe_release(struct file *f)
+{
+	struct pipe *p = pipe_of_file(f);
+
+	pipe_release_end(p, f->mode);
 	pipe_put(p);
 }
 
@@ -388,8 +366,22 @@ static const struct file_ops pipe_ops = {
 	.release = pipe_release,
 };
 
-static struct pipe *pipe_alloc(u32 uid, u32 gid)
+bool pipe_same(struct file *f, struct file *g)
 {
+	return pipe_of_file(f) == pipe_of_file(g);
+}
+
+bool file_is_pipe(const struct file *f)
+{
+	/* As Linux's get_pipe_info: the pipe code knows its own files. */
+	return f->ops == &pipe_ops || file_is_fifo(f);
+}
+
+struct pipe *pipe_alloc(u32 uid, u32 gid)
+{
+	pthread_once(&pipefs_once, pipefs_init);
+	if (!pipefs)
+		return NULL;
 	struct pipe *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
@@ -399,6 +391,7 @@ static struct pipe *pipe_alloc(u32 uid, u32 gid)
 		return NULL;
 	}
 	p->refs = 1;
+	p->r_counter = p->w_counter = 1;
 	p->nbufs = PIPE_DEF_BUFFERS;
 	pthread_mutex_init(&p->lock, NULL);
 	waitq_init(&p->rd_wait);
@@ -411,15 +404,23 @@ static struct pipe *pipe_alloc(u32 uid, u32 gid)
 	return p;
 }
 
+/* A pipe2 end: the file and what its private_data points to. */
+struct pipe_file {
+	struct file base;
+	struct pipe_end end;
+};
+
 /* An end of p with its own reference to it; NULL if out of memory. */
 static struct file *pipe_open_end(struct pipe *p, u32 flags, u32 mode)
 {
-	struct file *f = file_alloc(sizeof(*f), &pipe_ops);
-	if (!f)
+	struct pipe_file *pf = (struct pipe_file *)file_alloc(sizeof(*pf), &pipe_ops);
+	if (!pf)
 		return NULL;
+	struct file *f = &pf->base;
 	f->flags = flags;
 	f->mode = mode | FMODE_STREAM | FMODE_GATHER;
-	f->private_data = p;
+	pf->end.pipe = p;
+	f->private_data = &pf->end;
 	__atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&p->lock);
 	if (mode & FMODE_READ)
@@ -432,9 +433,6 @@ static struct file *pipe_open_end(struct pipe *p, u32 flags, u32 mode)
 
 int pipe_create(u32 flags, u32 uid, u32 gid, struct file *ends[2])
 {
-	pthread_once(&pipefs_once, pipefs_init);
-	if (!pipefs)
-		return -ENOMEM;
 	struct pipe *p = pipe_alloc(uid, gid);
 	if (!p)
 		return -ENOMEM;
