@@ -20,6 +20,7 @@
 #include "cred.h"
 #include "futex.h"
 #include "lib/log.h"
+#include "pidfd.h"
 #include "process.h"
 #include "threadpool.h"
 #include "signal.h"
@@ -188,6 +189,7 @@ void task_group_exit(struct task *t, int status)
 /* Free a zombie whose parent has collected it (or never will). */
 void tg_reap_locked(struct kernel *k, struct thread_group *tg)
 {
+	pidfd_reap_locked(tg);
 	struct thread_group *parent = tg->parent;
 	if (parent) {
 		parent->cutime_ns += tg->utime_ns + tg->cutime_ns;
@@ -324,6 +326,7 @@ static void task_exit_final(struct task *t)
 		tg->leader = NULL;
 	if (--tg->nr_threads == 0) {
 		tg->exit_status = tg->group_exiting ? tg->group_exit_status : t->exit_status;
+		pidfd_exit_locked(tg);
 		if (tg == k->init) {
 			k->exit_status = tg->exit_status;
 			kill_all_locked(k, tg);
@@ -602,8 +605,11 @@ static int clone_check_flags(struct task *p, const struct clone_request *req)
 	/* Namespaces are not implemented; an unprivileged Linux caller gets EPERM too. */
 	if (f & LINUX_CLONE_NEW_ANY)
 		return -EPERM;
-	if (f & LINUX_CLONE_PIDFD)
-		return -EINVAL; /* TODO(tasks): pidfds */
+	/* clone() returns the pidfd at parent_tid: not both there (Linux's kernel_clone). */
+	if ((f & LINUX_CLONE_PIDFD) &&
+	    ((f & (LINUX_CLONE_DETACHED | LINUX_CLONE_THREAD)) ||
+	     ((f & LINUX_CLONE_PARENT_SETTID) && req->pidfd == req->parent_tid)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -691,17 +697,24 @@ long task_clone(struct task *p, const struct clone_request *req)
 		c->clear_child_tid = req->child_tid;
 	if (f & LINUX_CLONE_CHILD_SETTID)
 		c->set_child_tid = req->child_tid;
+	struct pidfd_clone pc = {0};
+	if ((f & LINUX_CLONE_PIDFD) && (ret = pidfd_clone_prepare(p, req->pidfd, &pc))) {
+		clone_undo(c);
+		return ret;
+	}
 
 	pthread_mutex_lock(&k->lock);
 	/* A fatal signal or exit_group raced with us: the caller is dying anyway. */
 	if (p->tg->group_exiting || __atomic_load_n(&k->killed, __ATOMIC_SEQ_CST)) {
 		pthread_mutex_unlock(&k->lock);
+		pidfd_clone_abort(p, &pc);
 		clone_undo(c);
 		return -ERESTARTNOINTR;
 	}
 	int tid = pid_alloc_locked(k);
 	if (tid < 0) {
 		pthread_mutex_unlock(&k->lock);
+		pidfd_clone_abort(p, &pc);
 		clone_undo(c);
 		return tid;
 	}
@@ -712,6 +725,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 		struct thread_group *tg = tg_alloc(k, tid);
 		if (!tg) {
 			pthread_mutex_unlock(&k->lock);
+			pidfd_clone_abort(p, &pc);
 			clone_undo(c);
 			return -ENOMEM;
 		}
@@ -724,6 +738,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 		list_add_tail(&tg->sibling, &tg->parent->children);
 		list_add_tail(&tg->node, &k->groups);
 		attach_locked(k, c, tg);
+		pidfd_clone_bind_locked(&pc, tg);
 	}
 	pthread_mutex_unlock(&k->lock);
 

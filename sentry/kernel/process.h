@@ -50,6 +50,7 @@ struct clone_request {
 	u64 stack, stack_size; /* the child's rsp is stack + stack_size (if stack) */
 	u64 tls;
 	u64 parent_tid, child_tid;
+	u64 pidfd; /* CLONE_PIDFD: where the pidfd goes (clone: parent_tid) */
 };
 
 /* A new task of p per req, running. Returns its TID or -errno. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "sentry/vfs/signalfd.h"
 #include "process.h"
 #include "sigframe.h"
 #include "signal.h"
@@ -193,6 +194,7 @@ static int send_locked(struct task *t, struct thread_group *tg, const struct lin
 	int ret = queue_locked(t ? &t->pending : &tg->shared_pending, tg, info);
 	if (ret)
 		return ret;
+	signalfd_notify(); /* its readers and pollers look again */
 	/* A process signal goes to a thread that does not block it, if any. */
 	if (!t) {
 		struct task *u;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sentry/kernel/pidfd.h"
 #include "sentry/kernel/process.h"
 #include "sentry/kernel/signal.h"
 #include "syscalls.h"
@@ -20,6 +21,7 @@ long sys_clone(struct task *t, const struct syscall_args *a)
 		.parent_tid = a->a[2],
 		.child_tid = a->a[3],
 		.tls = a->a[4],
+		.pidfd = a->a[2],
 	};
 	/* clone() cannot carry the clone3-only flags; the high bits are ignored. */
 	return task_clone(t, &req);
@@ -65,6 +67,7 @@ long sys_clone3(struct task *t, const struct syscall_args *a)
 		.tls = ca.tls,
 		.parent_tid = ca.parent_tid,
 		.child_tid = ca.child_tid,
+		.pidfd = ca.pidfd,
 	};
 	return task_clone(t, &req);
 }
@@ -143,8 +146,11 @@ long sys_waitid(struct task *t, const struct syscall_args *a)
 		if (id < 0)
 			return -EINVAL;
 		break;
-	case WAIT_P_PIDFD:
-		return -EBADF; /* TODO(tasks): pidfds */
+	case WAIT_P_PIDFD: /* its process, waited for as P_PID; O_NONBLOCK adds WNOHANG */
+		if ((id = pidfd_wait_id(t, id, &options)) < 0)
+			return id;
+		idtype = WAIT_P_PID;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -170,7 +176,8 @@ long sys_waitid(struct task *t, const struct syscall_args *a)
 		if (mm_copy_to_user(t->mm, arg_ptr(a, 4), &ru, sizeof(ru)))
 			return -EFAULT;
 	}
-	return 0;
+	/* Nothing yet for a O_NONBLOCK pidfd waited for without WNOHANG (Linux 5.14). */
+	return !ret && !(arg_int(a, 3) & WAIT_WNOHANG) && (options & WAIT_WNOHANG) ? -EAGAIN : 0;
 }
 
 long sys_getpid(struct task *t, const struct syscall_args *a)
