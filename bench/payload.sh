@@ -9,7 +9,8 @@
 #   payload.sh [OPTIONS] BINDIR
 #
 # BINDIR holds the programs: getppid, clock_gettime, pagefault, mmap,
-# kvm_floor, fork, forkexec, thread, futex, pipe, file, true, timeit.
+# kvm_floor, fork, forkexec, thread, futex, pipe, unix, file, sha256, true,
+# timeit.
 #
 # Two kinds of workloads:
 #   ns/op      one run prints ns_per_op=<float>; one sample per repetition.
@@ -25,14 +26,26 @@
 #              futex          futex [N]              ns per round trip
 #              pipe           pipe [N]               ns per 1-byte round trip
 #              pipe_bw        pipe -b [N]            ns per 64 KiB through a pipe
+#              unix           unix [N]               ns per 1-byte round trip over
+#                                                    an AF_UNIX socket pair
 #              file_open      file -o SMALL [N]      ns per open+read+close
 #              file_stat      file -s SMALL [N]      ns per stat
-#              file_read      file -r BIG [N]        ns per MiB read
+#              file_read      file -r BIG [N]        ns per MiB read (1 MiB reads)
+#              file_read4k    file -R BIG [N]        ns per MiB read (4 KiB reads)
+#              file_write     file -w NEW [N]        ns per new 1 MiB file written
+#                                                    in 4 KiB writes (+ unlink)
+#              sha256         sha256 [MIB]           ns per MiB hashed
 #              (SMALL, 1 KiB, and BIG, 1 MiB: files this script makes in a
 #              temporary directory before measuring, i.e. on the host's file
-#              system, which the sandbox reaches through its gofer)
+#              system, which the sandbox reaches through its gofer; NEW: a
+#              name in that directory, under runsk a file of the overlay's
+#              in-memory upper layer)
 #   start-up   true, busybox (busybox true), true_dyn (a dynamically linked
-#              true, -d), python (PYTHON -c pass, -y): timeit runs, µs per run.
+#              true, -d), python (PYTHON -c pass, -y), sqlite (SQLITE3
+#              inserting 100,000 rows in one transaction into a new database
+#              in the temporary directory, -q), sqlite_nolock (the same with
+#              `-vfs unix-none`: no fcntl record locks): timeit runs, µs per
+#              run.
 #
 # Options (defaults in brackets):
 #   -r REPS      repetitions of each ns/op measurement [5]
@@ -46,6 +59,7 @@
 #   -d PATH      the dynamically linked `true` of the true_dyn workload
 #                (Debian's /usr/bin/true) [none: the cell fails]
 #   -y PATH      the python3 of the python workload [none: the cell fails]
+#   -q PATH      the sqlite3 CLI of the sqlite workload [none: the cell fails]
 #   -w LIST      workloads, comma-separated [all of the above]
 #   -k RUNSK     the runsk binary; enables the runsk variant
 #   -c 'RUNSC'   a runsc command line (e.g. 'runsc --platform=ptrace do');
@@ -63,26 +77,30 @@
 # start-up):
 #   BENCH <workload> <variant> <value>
 #   BENCH <workload> <variant> FAIL <why>     (then the command's stderr as # lines)
+#   BENCH <workload> <variant> NA <why>       (the kernel lacks what the workload
+#                                              needs: the program exited 3 and
+#                                              printed unsupported=<why>)
 #   BENCH <workload> <variant> HUNG <count>   (start-up runs killed by -T)
 #   INFO <key> <value...>
 #   INFO start <workload> <variant>           (before each measurement, so that
 #                                              a frozen VM shows where it froze)
 
 NSOP='getppid clock_gettime pagefault mmap mmap_notouch fork forkexec thread futex
-pipe pipe_bw file_open file_stat file_read'
-STARTUP='true busybox true_dyn python'
+pipe pipe_bw unix file_open file_stat file_read file_read4k file_write sha256'
+STARTUP='true busybox true_dyn python sqlite sqlite_nolock'
 reps=5 startup_runs=20 limit=600 run_limit=60
 # shellcheck disable=SC2086 # word lists: one comma per blank or newline
 workloads=$(echo $NSOP $STARTUP | tr ' ' ',')
-runsk='' runsc='' floor=0 dyn_true='' python=''
+runsk='' runsc='' floor=0 dyn_true='' python='' sqlite=''
 # W=NATIVE/SLOW[/RUNSC], one per word; a later word for the same W wins.
 wargs='getppid=200000/10000 clock_gettime=1000000/200000 pagefault=256/256
 mmap=5000/2000 mmap_notouch=20000/2000 fork=1000/40 forkexec=200/12 thread=10000/50
-futex=50000/50 pipe=15000/50 pipe_bw=6000/120 file_open=60000/400
-file_stat=200000/15000 file_read=2000/800'
+futex=50000/50 pipe=15000/50 pipe_bw=6000/120 unix=4000/50 file_open=60000/400
+file_stat=200000/15000 file_read=2000/800 file_read4k=600/30 file_write=150/50
+sha256=24/24'
 # W=RUNS, one per word, for start-up workloads with a count of their own.
 wruns=''
-while getopts r:a:s:w:k:c:ft:T:d:y: opt; do
+while getopts r:a:s:w:k:c:ft:T:d:y:q: opt; do
 	case $opt in
 	r) reps=$OPTARG ;;
 	a) case $OPTARG in
@@ -101,7 +119,8 @@ while getopts r:a:s:w:k:c:ft:T:d:y: opt; do
 	T) run_limit=$OPTARG ;;
 	d) dyn_true=$OPTARG ;;
 	y) python=$OPTARG ;;
-	*) echo "usage: $0 [-r REPS] [-a W=NAT/SLOW]... [-s [W=]RUNS]... [-w LIST] [-k RUNSK] [-c RUNSC] [-f] [-t SECS] [-T SECS] [-d TRUE] [-y PYTHON] BINDIR" >&2
+	q) sqlite=$OPTARG ;;
+	*) echo "usage: $0 [-r REPS] [-a W=NAT/SLOW]... [-s [W=]RUNS]... [-w LIST] [-k RUNSK] [-c RUNSC] [-f] [-t SECS] [-T SECS] [-d TRUE] [-y PYTHON] [-q SQLITE3] BINDIR" >&2
 	   exit 2 ;;
 	esac
 done
@@ -111,6 +130,7 @@ bin=$(cd "$1" && pwd) || exit 2
 # Absolute, as every program here is: the sandboxes start elsewhere.
 case $dyn_true in ''|/*) ;; *) dyn_true=$(pwd)/$dyn_true ;; esac
 case $python in ''|/*) ;; *) python=$(pwd)/$python ;; esac
+case $sqlite in ''|/*) ;; *) sqlite=$(pwd)/$sqlite ;; esac
 
 busybox=$(command -v busybox 2>/dev/null)
 tmp=$(mktemp -d) || exit 2
@@ -119,6 +139,29 @@ trap 'rm -rf "$tmp"' EXIT
 # for runsk they are the host's, reached through the gofer.
 dd if=/dev/zero of="$tmp/small" bs=1024 count=1 2>/dev/null
 dd if=/dev/zero of="$tmp/big" bs=1024 count=1024 2>/dev/null
+# The sqlite workload's script, one per variant so that each starts without
+# a database: `.open --new` deletes the previous run's (natively; a sandbox
+# whose overlay drops its writes never sees one).  synchronous=OFF: no
+# fsync, which would time the host's disk, not the sandbox; temp_store: the
+# check below stays in memory, whatever the VFS.  A failed
+# `.open` is no error to sqlite3, even with -bail (it goes on in memory):
+# the CHECK of the temporary table `ok` makes one of it, and of a wrong row
+# count, so that a broken run fails instead of timing something else.
+for v in native runsk runsc; do
+	cat >"$tmp/sqlite-$v.sql" <<EOF
+.open --new $tmp/sqlite-$v.db
+PRAGMA temp_store=MEMORY;
+CREATE TEMP TABLE ok(x CHECK (x <> ''));
+INSERT INTO ok SELECT file FROM pragma_database_list WHERE name = 'main';
+PRAGMA synchronous=OFF;
+BEGIN;
+CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b TEXT);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000)
+INSERT INTO t(a, b) SELECT x * 7919 % 100003, printf('row %d of the benchmark', x) FROM c;
+COMMIT;
+INSERT INTO ok SELECT iif(count(*) = 100000, 'ok', '') FROM t;
+EOF
+done
 
 echo "INFO kernel $(uname -r)"
 echo "INFO cpus $(grep -c '^processor' /proc/cpuinfo)"
@@ -182,6 +225,8 @@ prog_of() {
 	file_open)    printf '%s -o %s' "$bin/file" "$tmp/small" ;;
 	file_stat)    printf '%s -s %s' "$bin/file" "$tmp/small" ;;
 	file_read)    printf '%s -r %s' "$bin/file" "$tmp/big" ;;
+	file_read4k)  printf '%s -R %s' "$bin/file" "$tmp/big" ;;
+	file_write)   printf '%s -w %s' "$bin/file" "$tmp/new" ;;
 	*)            printf '%s' "$bin/$1" ;;
 	esac
 }
@@ -198,6 +243,12 @@ measure_nsop() {
 	esac
 	timeout "$limit" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+	why=$(sed -n 's/^unsupported=\([^ ]*\)$/\1/p' "$tmp/out" | tail -n 1)
+	if [ "$rc" -eq 3 ] && [ -n "$why" ]; then
+		echo "BENCH $w $v NA $why"
+		broken="$broken$w.$v "
+		return
+	fi
 	if [ "$rc" -ne 0 ]; then
 		fail "$w" "$v" "exit:$rc"
 		return
@@ -221,6 +272,10 @@ measure_startup() {
 	busybox)  prog="$busybox true" need=$busybox ;;
 	true_dyn) prog=$dyn_true need=$dyn_true ;;
 	python)   prog="$python -c pass" need=$python ;;
+	sqlite)   prog="$sqlite -bail -batch -init $tmp/sqlite-$v.sql :memory: .quit" need=$sqlite ;;
+	sqlite_nolock)
+		prog="$sqlite -vfs unix-none -bail -batch -init $tmp/sqlite-$v.sql :memory: .quit"
+		need=$sqlite ;;
 	esac
 	if [ -z "$need" ] || { [ "$w" != busybox ] && [ ! -x "$need" ]; }; then
 		: >"$tmp/err"

@@ -4,14 +4,18 @@
 # run.sh — the benchmark suite: runsk against native execution and against
 # the floor of the design (one ring-3 VM exit), and gVisor's runsc if present.
 # Workloads: ns per operation (getppid, clock_gettime, page faults, mmap +
-# munmap, fork, fork + execve, threads, futex and pipe ping-pong, pipe
-# throughput, open/stat/read of the host's files) and start-up time (true,
-# busybox true, Debian's dynamic true, python3 -c pass); see bench/README.md.
+# munmap, fork, fork + execve, threads, futex, pipe and AF_UNIX ping-pong,
+# pipe throughput, open/stat/read of the host's files, writing new files in
+# the overlay, SHA-256) and start-up time (true, busybox true, Debian's
+# dynamic true, python3 -c pass, sqlite3 inserting 100,000 rows); see
+# bench/README.md.
 #
 #   bench/run.sh [OPTIONS]
 #
 # Builds what it needs, measures, and prints a Markdown table (also written to
-# DIR/results.md), with DIR/results.csv and the raw samples in DIR/raw.txt.
+# DIR/results.md), with DIR/results.csv, a chart of the ratios to native in
+# DIR/results.png (when gnuplot is installed) and the raw samples in
+# DIR/raw.txt.
 #
 # Where it measures: with a usable /dev/kvm, right here.  Without one, inside
 # ONE boot of the QEMU/TCG test VM (tests/hwkvm/run-vm.sh, kvm_amd with nested
@@ -24,8 +28,9 @@
 #   --reps N         repetitions of each ns/op measurement [5]
 #   --only LIST      workloads, comma-separated [all]: getppid, clock_gettime,
 #                    pagefault, mmap, mmap_notouch, fork, forkexec, thread,
-#                    futex, pipe, pipe_bw, file_open, file_stat, file_read,
-#                    true, busybox, true_dyn, python
+#                    futex, pipe, pipe_bw, unix, file_open, file_stat,
+#                    file_read, file_read4k, file_write, sha256, true,
+#                    busybox, true_dyn, python, sqlite, sqlite_nolock
 #   --out DIR        where the results go [BUILD/bench-results]
 #   --build DIR      meson build directory [build]
 #   --npt 0|1        kvm_amd nested paging in the VM [1]
@@ -57,22 +62,24 @@ usage() { sed -n '4,/^set -euo/{ /^set/d; s/^# \{0,1\}//; p; }' "${BASH_SOURCE[0
 # VM (bench/README.md); the new rows of ARGS_DIRECT are estimates from native
 # and runsc runs on a host without /dev/kvm: check them on the first run there.
 NSOP=(getppid clock_gettime pagefault mmap mmap_notouch fork forkexec thread futex
-	pipe pipe_bw file_open file_stat file_read)
+	pipe pipe_bw unix file_open file_stat file_read file_read4k file_write sha256)
 declare -A ARGS_DIRECT=([getppid]=200000/10000 [clock_gettime]=1000000/200000
 	[pagefault]=256/256 [mmap]=20000/2000 [mmap_notouch]=50000/2000
 	[fork]=500/100 [forkexec]=200/50 [thread]=10000/1000 [futex]=100000/3000
-	[pipe]=100000/2000 [pipe_bw]=100000/4000 [file_open]=200000/2000
-	[file_stat]=500000/10000 [file_read]=20000/3000)
+	[pipe]=100000/2000 [pipe_bw]=100000/4000 [unix]=100000/2000/2000
+	[file_open]=200000/2000 [file_stat]=500000/10000 [file_read]=20000/3000
+	[file_read4k]=2000/300/30 [file_write]=1000/300/20 [sha256]=256/256)
 declare -A ARGS_VM=([getppid]=200000/10000 [clock_gettime]=1000000/200000
 	[pagefault]=64/64 [mmap]=5000/2000 [mmap_notouch]=20000/2000
 	[fork]=1000/40/100 [forkexec]=200/12/50 [thread]=10000/50/1000
 	[futex]=50000/50/3000 [pipe]=15000/50/2000 [pipe_bw]=6000/120/4000
-	[file_open]=60000/400/2000 [file_stat]=200000/15000/10000
-	[file_read]=2000/800/3000)
-# The start-up workloads, in table order; python3 gets fewer runs: under
-# runsk in the VM one takes seconds.
-STARTUP=(true busybox true_dyn python)
-declare -A STARTUP_RUNS_OF=([python]=10)
+	[unix]=4000/50/2000 [file_open]=60000/400/2000
+	[file_stat]=200000/15000/10000 [file_read]=2000/800/3000
+	[file_read4k]=600/30/30 [file_write]=150/50/20 [sha256]=24/24/256)
+# The start-up workloads, in table order; python3 and sqlite get fewer runs:
+# under runsk in the VM one takes seconds.
+STARTUP=(true busybox true_dyn python sqlite sqlite_nolock)
+declare -A STARTUP_RUNS_OF=([python]=10 [sqlite]=6 [sqlite_nolock]=6)
 # shellcheck disable=SC2016 # the backquotes are Markdown
 # Row label (with unit) and target: "A B LIMIT" reads median(A)/median(B) ≤ LIMIT.
 declare -A LABEL=([getppid]='getppid (ns/call)'
@@ -86,14 +93,20 @@ declare -A LABEL=([getppid]='getppid (ns/call)'
 	[futex]='futex ping-pong, 2 threads (ns/round trip)'
 	[pipe]='pipe ping-pong, 1 byte, 2 processes (ns/round trip)'
 	[pipe_bw]='pipe throughput, 64 KiB writes (ns/64 KiB)'
+	[unix]='AF_UNIX ping-pong, 1 byte, 2 processes (ns/round trip)'
 	[file_open]='open + read + close, 1 KiB host file (ns/triple)'
 	[file_stat]='stat, host file (ns/call)'
 	[file_read]='read a 1 MiB host file (ns/MiB)'
+	[file_read4k]='read a 1 MiB host file in 4 KiB reads (ns/MiB)'
+	[file_write]='write a new 1 MiB file in 4 KiB writes, overlay (ns/MiB)'
+	[sha256]='SHA-256, compute-bound (ns/MiB)'
 	[true]='`true` start-up (ms)' [busybox]='`busybox true` start-up (ms)'
 	[true_dyn]='Debian `/usr/bin/true` (dynamic) start-up (ms)'
-	[python]='`python3 -c pass` start-up (ms)')
+	[python]='`python3 -c pass` start-up (ms)'
+	[sqlite]='`sqlite3` inserting 100,000 rows (ms)'
+	[sqlite_nolock]='the same, `sqlite3 -vfs unix-none`: no file locks (ms)')
 declare -A TARGET=([getppid]='runsk floor 1.3' [clock_gettime]='runsk native 1.5'
-	[pagefault]='runsk native 3')
+	[pagefault]='runsk native 3' [sha256]='runsk native 1.05')
 ALL="${NSOP[*]} ${STARTUP[*]}"; ALL=${ALL// /,}
 STARTUP_RUNS=20
 RUN_LIMIT=30	# s; a start-up run that takes longer is killed and counted as hung
@@ -144,7 +157,7 @@ else
 	runsk_target=oci/runsk
 fi
 bench_progs=(getppid clock_gettime pagefault mmap kvm_floor fork forkexec thread futex pipe
-	file true timeit)
+	unix file sha256 true timeit)
 bench_targets=("${bench_progs[@]/#/bench/}")
 ninja -C "$build" "${bench_targets[@]}" "$runsk_target" >&2 || die "build failed"
 bin=$build/bench
@@ -204,6 +217,7 @@ wants() { [[ ,$only, == *,$1,* ]]; }
 host_dyn_opts=()
 [ -x /usr/bin/true ] && host_dyn_opts+=(-d /usr/bin/true)
 [ -x /usr/bin/python3 ] && host_dyn_opts+=(-y /usr/bin/python3)
+[ -x /usr/bin/sqlite3 ] && host_dyn_opts+=(-q /usr/bin/sqlite3)
 
 if [ "$mode" = direct ]; then
 	runsc_opt=()
@@ -216,9 +230,9 @@ else
 	note "measuring inside one QEMU/TCG boot, $reps repetitions (5-10 minutes)"
 	vm_log=$out/vm-console.txt
 	# The VM has busybox and whatever the payload brings: Debian's true
-	# under another name (/payload/true is ours, static), and python3 with
-	# its standard library laid out as tests/hwkvm does.  run-vm.sh copies
-	# their shared libraries to the same paths in the VM.
+	# under another name (/payload/true is ours, static), its sqlite3 CLI,
+	# and python3 with its standard library laid out as tests/hwkvm does.
+	# run-vm.sh copies their shared libraries to the same paths in the VM.
 	stage=$out/vm-stage
 	rm -rf "$stage"
 	mkdir -p "$stage"
@@ -226,8 +240,14 @@ else
 	if wants true_dyn && [ -x /usr/bin/true ]; then
 		mkdir -p "$stage/debian"
 		cp /usr/bin/true "$stage/debian/true"
-		vm_files+=("$stage/debian") vm_dyn_opts+=(-d debian/true)
+		vm_dyn_opts+=(-d debian/true)
 	fi
+	if { wants sqlite || wants sqlite_nolock; } && [ -x /usr/bin/sqlite3 ]; then
+		mkdir -p "$stage/debian"
+		cp /usr/bin/sqlite3 "$stage/debian/sqlite3"
+		vm_dyn_opts+=(-q debian/sqlite3)
+	fi
+	[ ! -d "$stage/debian" ] || vm_files+=("$stage/debian")
 	if wants python; then
 		"$TOP/tests/hwkvm/stage-python.sh" "$stage/pyroot" ||
 			note "tests/hwkvm/stage-python.sh failed: no python3 in the VM"
@@ -286,7 +306,7 @@ else
 		# with the emulated ones.
 		sh "$HERE/payload.sh" "${payload_opts[@]}" "${host_dyn_opts[@]}" \
 			-c "$RUNSC_CMD" "$bin" |
-			sed -e 's/^\(BENCH [a-z_]*\) native /\1 host_native /' \
+			sed -e 's/^\(BENCH [a-z0-9_]*\) native /\1 host_native /' \
 			    -e 's/^INFO /INFO host_/' >> "$raw"
 	fi
 fi
@@ -295,12 +315,14 @@ grep -q '^BENCH ' "$raw" || { note "no samples at all (see $raw)"; exit 1; }
 # ---------------------------------------------------------------- report ---
 
 # stats: "workload variant median min max count" per measured cell, or
-# "workload variant FAIL reason", plus "workload variant HUNG count" for
-# start-up runs that were killed.  Median of all samples of the cell.
+# "workload variant FAIL reason", or "workload variant NA reason" (the
+# kernel lacks what the workload needs), plus "workload variant HUNG count"
+# for start-up runs that were killed.  Median of all samples of the cell.
 stats=$(awk '
 $1 == "BENCH" && $4 == "FAIL" {
 	why = $0; sub(/^BENCH [^ ]+ [^ ]+ FAIL */, "", why); fail[$2 " " $3] = why; next
 }
+$1 == "BENCH" && $4 == "NA" { na[$2 " " $3] = $5; next }
 $1 == "BENCH" && $4 == "HUNG" { hung[$2 " " $3] += $5; next }
 $1 == "BENCH" {
 	k = $2 " " $3; n = ++cnt[k]; v[k, n] = $4 + 0
@@ -316,13 +338,15 @@ END {
 		printf "%s %.1f %.1f %.1f %d\n", k, med, v[k, 1], v[k, n], n
 	}
 	for (k in fail) printf "%s FAIL %s\n", k, fail[k]
+	for (k in na) printf "%s NA %s\n", k, na[k]
 	for (k in hung) printf "%s HUNG %d\n", k, hung[k]
 }' "$raw")
 
-declare -A MED MIN MAX CNT FAILED HUNG
+declare -A MED MIN MAX CNT FAILED HUNG UNSUP
 while read -r w v a rest; do
 	[ -n "$w" ] || continue
 	if [ "$a" = FAIL ]; then FAILED[$w.$v]=$rest; continue; fi
+	if [ "$a" = NA ]; then UNSUP[$w.$v]=$rest; continue; fi
 	if [ "$a" = HUNG ]; then HUNG[$w.$v]=$rest; continue; fi
 	read -r b c d <<<"$rest"
 	MED[$w.$v]=$a MIN[$w.$v]=$b MAX[$w.$v]=$c CNT[$w.$v]=$d
@@ -343,6 +367,11 @@ cell() {
 	elif [ -n "${FAILED[$k]:-}" ]; then
 		printf 'n/a (failed: %s)' "${FAILED[$k]}"
 		[ -z "${HUNG[$k]:-}" ] || printf ', **%s hung**' "${HUNG[$k]}"
+	elif [ -n "${UNSUP[$k]:-}" ]; then
+		# Not a failure: the program found the call missing ("socketpair:ENOSYS").
+		local what='not supported here'
+		[ "$k" = unix.runsk ] && what='no AF_UNIX sockets in the Sentry yet'
+		printf 'n/a (%s: %s)' "$what" "${UNSUP[$k]/:/ → }"
 	elif [ -n "$vm_cut" ] && [[ $2 != runsc && $2 != host_* ]]; then
 		printf 'n/a (%s)' "$vm_cut"
 	else
@@ -431,8 +460,11 @@ md=$out/results.md csv=$out/results.csv
 		fork|forkexec|thread)  unit=iterations ;;
 		futex|pipe)            unit='round trips' ;;
 		pipe_bw)               unit='64 KiB writes' ;;
+		unix)                  unit='round trips' ;;
 		file_open)             unit=triples ;;
-		file_read)             unit='reads of 1 MiB' ;;
+		file_read|file_read4k) unit='reads of 1 MiB' ;;
+		file_write)            unit='files of 1 MiB' ;;
+		sha256)                unit=MiB ;;
 		esac
 		parts+=("$w $(nsop_args "$w") $unit")
 		nsamples=${nsamples:-${CNT[$w.runsk]:-${CNT[$w.native]:-}}}
@@ -465,6 +497,15 @@ md=$out/results.md csv=$out/results.csv
 		echo "  temporary directory before the runs; under runsk reached through the gofer,"
 		echo "  as the overlay's lower layer."
 	fi
+	if wants file_write; then
+		echo "- file write: per new file of 1 MiB in that directory (create, 256 × 4 KiB"
+		echo "  \`write\`, close, unlink); under runsk it lives in the overlay's in-memory"
+		echo "  upper layer and never reaches the host."
+	fi
+	if wants sha256; then
+		echo "- SHA-256: our own C code over one 1 MiB buffer hashed N times, no system"
+		echo "  call while timed: what the sandbox costs code that never leaves it."
+	fi
 	startup_note="$STARTUP_RUNS runs per cell"
 	for w in "${!STARTUP_RUNS_OF[@]}"; do
 		wants "$w" && startup_note="$startup_note ($w: ${STARTUP_RUNS_OF[$w]})"
@@ -473,6 +514,14 @@ md=$out/results.md csv=$out/results.csv
 	if wants python && [ "$mode" = vm ]; then
 		echo "  python3: Debian's, with its standard library, staged into the VM as"
 		echo "  \`tests/hwkvm/stage-python.sh\` lays it out."
+	fi
+	if wants sqlite || wants sqlite_nolock; then
+		echo "  sqlite3: Debian's CLI creating a new database in a temporary directory"
+		echo "  (\`.open --new\`) and inserting 100,000 rows in one transaction, one"
+		echo "  \`INSERT ... SELECT\` over a recursive CTE, \`synchronous=OFF\`;"
+		echo "  \`sqlite_nolock\` does the same with SQLite's \`unix-none\` VFS, i.e."
+		echo "  without its \`fcntl(F_SETLK)\` record locks (the Sentry had none in"
+		echo "  2026-11: then \`sqlite\` fails under runsk with \"disk I/O error\")."
 	fi
 	[ -z "${HUNG[*]+set}" ] ||	# (${#HUNG[@]} trips set -u when empty)
 		echo "  \"1 hung\": a run took over $RUN_LIMIT s and was killed; the cell then stops (see raw.txt)."
@@ -514,6 +563,10 @@ md=$out/results.md csv=$out/results.csv
 		printf '%s,%s,"%s",%s,%s,failed,,,,0,%s\n' "$date_s" "$host_kernel" "$kvm_kind" \
 			"${k%%.*}" "${k#*.}" "${HUNG[$k]:-0}"
 	done
+	for k in $(printf '%s\n' "${!UNSUP[@]}" | sort); do
+		printf '%s,%s,"%s",%s,%s,unsupported,,,,0,0\n' "$date_s" "$host_kernel" "$kvm_kind" \
+			"${k%%.*}" "${k#*.}"
+	done
 	pairs=(getppid:runsk:floor)
 	for w in "${NSOP[@]}" "${STARTUP[@]}"; do
 		pairs+=("$w:runsk:native" "$w:runsc:$runsc_native_v")
@@ -526,5 +579,69 @@ md=$out/results.md csv=$out/results.csv
 	done
 } > "$csv"
 
+# Chart: one horizontal bar per workload and runtime, from 1 (native) to its
+# ratio to native on a log scale, so that 2× slower and 2× faster are bars of
+# the same length; the ratios are those of the table.
+png=$out/results.png
+chart() {
+	local dat=$out/.chart.dat n=0 w r1 r2
+	# Rows: index, name, runsk ratio, runsc ratio (0: none), their labels.
+	for w in "${NSOP[@]}" "${STARTUP[@]}"; do
+		wants "$w" || continue
+		r1=$(ratio "$w" runsk native) r2=$(ratio "$w" runsc "$runsc_native_v")
+		[ "$r1$r2" != —— ] || continue
+		[ "$r1" = — ] && r1=n/a
+		[ "$r2" = — ] && r2=n/a
+		printf '%d "%s" %s %s "%s" "%s"\n' "$n" "$w" "$(chart_num "$r1")" \
+			"$(chart_num "$r2")" "$r1" "$r2"
+		n=$((n + 1))
+	done > "$dat"
+	if [ "$n" = 0 ]; then rm -f "$dat" "$png"; return 1; fi
+	local runsc_title='runsc (ptrace)'
+	[ "$mode" = vm ] && runsc_title='runsc (ptrace), on the host, against native there'
+	# The x range: from below the smallest ratio (at most 0.25) to well past
+	# the largest (room for the value printed after each bar).
+	local range
+	range=$(awk '{ for (i = 3; i <= 4; i++) if ($i > 0) {
+			if (lo == "" || $i < lo) lo = $i; if (hi == "" || $i > hi) hi = $i } }
+		END { printf "%g:%g", (lo < 0.5 ? lo / 2 : 0.25), (hi > 2 ? hi * 5 : 10) }' "$dat")
+	# Two bars per workload, at y = row - 0.19 (runsk) and row + 0.19
+	# (runsc), the first workload at the top; each from 1 to its ratio.
+	gnuplot 2>&1 <<-EOF
+	set terminal pngcairo noenhanced size 1000,$((170 + 30 * n)) font 'sans,10'
+	set output '$png'
+	set title "sentry-kvm bench, $date_s: time relative to native (lower is better)\n$kvm_kind"
+	set logscale x 10
+	set xrange [$range]
+	set yrange [$n - 0.5:-0.5]
+	set xlabel 'ratio to native (log scale; 1 = as fast as native)'
+	set grid xtics
+	set key above horizontal
+	set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb '#555555' dt 2
+	set style fill solid 0.85 noborder
+	m(r) = r < 1 ? r : 1
+	M(r) = r > 1 ? r : 1
+	ok(r) = r > 0 ? r : NaN
+	plot '$dat' using (ok(\$3)):(\$1 - 0.19):(m(\$3)):(M(\$3)):(\$1 - 0.36):(\$1 - 0.02):ytic(2) \\
+	         with boxxyerror lc rgb '#1f77b4' title 'runsk', \\
+	     '$dat' using (ok(\$4)):(\$1 + 0.19):(m(\$4)):(M(\$4)):(\$1 + 0.02):(\$1 + 0.36) \\
+	         with boxxyerror lc rgb '#ff7f0e' title '$runsc_title', \\
+	     '$dat' using (M(\$3) * 1.08):(\$1 - 0.19):5 with labels left font ',8' notitle, \\
+	     '$dat' using (M(\$4) * 1.08):(\$1 + 0.19):6 with labels left font ',8' notitle
+	EOF
+	local rc=$?
+	rm -f "$dat"
+	return $rc
+}
+# chart_num RATIO: "1.23×" as a number for gnuplot, 0 for "n/a".
+chart_num() { case $1 in n/a) echo 0 ;; *) echo "${1%×}" ;; esac; }
+if ! command -v gnuplot >/dev/null 2>&1; then
+	note "gnuplot not installed: no chart (scripts/setup.sh installs gnuplot-nox)"
+	png=''
+elif ! err=$(chart); then
+	note "no chart: ${err:-no ratio to plot}"
+	png=''
+fi
+
 cat "$md"
-note "results in $md, $csv (took $((SECONDS - start)) s)"
+note "results in $md, $csv${png:+, $png} (took $((SECONDS - start)) s)"

@@ -17,8 +17,8 @@ packages=(
 	diod
 	# hwkvm suite: kvm_amd inside a QEMU/TCG virtual machine (tests/hwkvm)
 	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils zstd
-	# benchmarks and debugging
-	bc strace
+	# benchmarks and debugging (sqlite3: a bench workload; gnuplot-nox: its chart)
+	bc strace sqlite3 gnuplot-nox
 )
 
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${packages[@]}" 2>/dev/null || true)
