@@ -20,6 +20,7 @@
 
 struct fdtable;
 struct fs_struct;
+struct tg_timers;
 
 struct kernel {
 	struct platform *platform;
@@ -106,6 +107,8 @@ struct thread_group {
 	u64 utime_ns, stime_ns, cutime_ns, cstime_ns;
 	u64 minflt, cminflt;
 	struct waitq child_wq; /* wait4/waitid of this process's threads */
+	/* itimers and POSIX timers (itimer.c), under k->lock. */
+	struct tg_timers *timers;
 };
 
 struct task {
@@ -149,6 +152,15 @@ struct task {
 	pthread_cond_t sleep_cond;
 	bool woken;
 	bool sleeping;
+
+	/* restart_syscall(2) after a stop interrupted a sleep (sys_time.c). */
+	struct {
+		long (*fn)(struct task *t);
+		int clock;
+		u64 expires; /* ns on clock */
+		u64 urem;    /* a relative sleep's remaining time goes there, or 0 */
+	} restart;
+	clockid_t cpu_clock; /* this thread's host CPU clock, for CPU-time timers */
 };
 
 /* The guest's syscall arguments, in order. */

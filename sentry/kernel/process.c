@@ -325,6 +325,7 @@ static void task_exit_final(struct task *t)
 	if (tg->leader == t)
 		tg->leader = NULL;
 	if (--tg->nr_threads == 0) {
+		tg_timers_exit_locked(tg);
 		tg->exit_status = tg->group_exiting ? tg->group_exit_status : t->exit_status;
 		pidfd_exit_locked(tg);
 		if (tg == k->init) {
@@ -349,6 +350,7 @@ static void task_main(void *arg)
 	struct platform_ctx *ctx;
 
 	task_set_current(t);
+	pthread_getcpuclockid(pthread_self(), &t->cpu_clock); /* for CPU-time timers (itimer.c) */
 	int ret = p->ops->ctx_create(p, &ctx);
 	if (!ret && t->fpstate)
 		ret = p->ops->ctx_set_fpstate(ctx, t->fpstate);
@@ -540,6 +542,7 @@ void exec_commit(struct task *t, struct mm *mm, const char *path)
 	if (sighand_reset_for_exec(t))
 		pr_warn_ratelimited("tid %d: execve kept a shared signal table", t->tid);
 	t->altstack = (struct linux_stack){.flags = LINUX_SS_DISABLE};
+	tg_timers_exec(t);
 	if (t->ctx && p->fpstate_init)
 		p->ops->ctx_set_fpstate(t->ctx, p->fpstate_init);
 

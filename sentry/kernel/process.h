@@ -96,6 +96,13 @@ static inline u64 task_cpu_ns(void)
 	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * Process timers (itimer.c, posix_timer.c): the last thread's exit stops
+ * them all (k->lock held); execve deletes the POSIX timers (no lock held).
+ */
+void tg_timers_exit_locked(struct thread_group *tg);
+void tg_timers_exec(struct task *t);
+
 /* waitpid.c: wait4 and waitid. */
 #define WAIT_P_ALL 0
 #define WAIT_P_PID 1

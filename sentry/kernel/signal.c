@@ -403,8 +403,11 @@ static void syscall_restart(struct task *t, const struct linux_sigaction *act)
 		restart = !act;
 		break;
 	case -ERESTART_RESTARTBLOCK:
-		/* No restart_syscall(2) bookkeeping yet: report the interruption. */
-		restart = false;
+		/* Without a handler, go on in restart_syscall(2) (219; t->restart, sys_time.c). */
+		if ((restart = !act))
+			t->regs.orig_rax = 219;
+		else /* EINTR: nothing left to restart (Linux clears it at sigreturn) */
+			t->restart.fn = NULL;
 		break;
 	default:
 		return;

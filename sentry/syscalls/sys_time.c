@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Clocks and sleeps. Time is the host's (the vDSO that avoids the exit
- * comes later). Sleeps wake early only when the sandbox is being stopped.
+ * Clocks and sleeps. Time is the host's. Sleeps are task_sleep deadlines
+ * (the vCPU is free meanwhile) that a signal interrupts as on Linux.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <time.h>
 
+#include "sentry/kernel/timers.h"
 #include "sentry/vdso/vdso.h"
 #include "syscalls.h"
 
@@ -41,10 +43,18 @@ static void sentry_clock(int id, struct timespec *ts)
 long sys_clock_gettime(struct task *t, const struct syscall_args *a)
 {
 	struct timespec ts;
-	int id = arg_int(a, 0);
-	if (!clock_valid(id))
+	int id = arg_int(a, 0), tid;
+	if (id == CLOCK_PROCESS_CPUTIME_ID || id < 0) {
+		/* The process's own threads, not the host's whole Sentry (timers.h). */
+		int clock = cpu_clock_resolve(t, id, &tid);
+		if (clock < 0)
+			return clock;
+		ts = ns_to_timespec(cpu_clock_now(t, clock, tid));
+	} else if (clock_valid(id)) {
+		sentry_clock(id, &ts);
+	} else {
 		return -EINVAL;
-	sentry_clock(id, &ts);
+	}
 	struct linux_timespec lt = {ts.tv_sec, ts.tv_nsec};
 	return mm_copy_to_user(t->mm, arg_ptr(a, 1), &lt, sizeof(lt)) ? -EFAULT : 0;
 }
@@ -52,12 +62,14 @@ long sys_clock_gettime(struct task *t, const struct syscall_args *a)
 long sys_clock_getres(struct task *t, const struct syscall_args *a)
 {
 	struct timespec ts;
-	int id = arg_int(a, 0);
-	if (!clock_valid(id))
+	int id = arg_int(a, 0), tid;
+	if (id < 0 && cpu_clock_resolve(t, id, &tid) < 0)
+		return -EINVAL;
+	if (id >= 0 && !clock_valid(id))
 		return -EINVAL;
 	if (!a->a[1])
 		return 0;
-	clock_getres(id, &ts);
+	clock_getres(id < 0 ? CLOCK_PROCESS_CPUTIME_ID : id, &ts);
 	struct linux_timespec lt = {ts.tv_sec, ts.tv_nsec};
 	return mm_copy_to_user(t->mm, arg_ptr(a, 1), &lt, sizeof(lt)) ? -EFAULT : 0;
 }
@@ -89,44 +101,144 @@ long sys_time(struct task *t, const struct syscall_args *a)
 	return now;
 }
 
-static long do_sleep(struct task *t, int clock, int flags, uaddr_t ureq, uaddr_t urem)
+/* A guest time in ns, saturated as Linux's ktime (KTIME_MAX) so sums cannot wrap. */
+#define KTIME_MAX ((u64)INT64_MAX)
+
+static u64 ts_to_ktime(const struct linux_timespec *ts)
+{
+	if ((u64)ts->tv_sec >= KTIME_MAX / NSEC_PER_SEC)
+		return KTIME_MAX;
+	return (u64)ts->tv_sec * NSEC_PER_SEC + (u64)ts->tv_nsec;
+}
+
+static u64 ktime_add_safe(u64 a, u64 b)
+{
+	return a > KTIME_MAX - b ? KTIME_MAX : a + b;
+}
+
+/* A sleep's clock: a host clock, or the process's CPU time (timers.h). */
+static u64 sleep_clock_now(struct task *t, int clock)
+{
+	return clock == CLOCK_PROCESS_CPUTIME_ID ? task_process_cpu_ns(t) : ktimer_now(clock);
+}
+
+/*
+ * Sleep until clock reaches expires (ns). Returns 0, or -EINTR
+ * for a signal. The wait is a task_sleep on CLOCK_MONOTONIC, so the vCPU
+ * is free meanwhile; other clocks are re-read at least once a second, so
+ * an absolute CLOCK_REALTIME sleep ends when the wall clock passes it
+ * even if it was stepped meanwhile.
+ */
+static int sleep_until(struct task *t, int clock, u64 expires)
+{
+	for (;;) {
+		u64 now = sleep_clock_now(t, clock);
+		if (now >= expires)
+			return 0;
+		u64 left = MIN(expires - now, 86400 * NSEC_PER_SEC);
+		/* Other threads' CPU time is sampled, as Linux's CPU timers on the tick. */
+		if (clock == CLOCK_PROCESS_CPUTIME_ID)
+			left = MIN(left, CPU_TICK_NS);
+		else if (clock != CLOCK_MONOTONIC)
+			left = MIN(left, NSEC_PER_SEC);
+		struct timespec dl = ns_to_timespec(ktimer_now(CLOCK_MONOTONIC) + left);
+		if (task_sleep(t, &dl) == -EINTR)
+			return -EINTR;
+	}
+}
+
+static long nanosleep_restart(struct task *t);
+
+/*
+ * The sleep proper, for the first call and for restart_syscall: as
+ * Linux's do_nanosleep, an interrupted relative sleep writes the time
+ * left to urem and returns -ERESTART_RESTARTBLOCK, so that after a stop
+ * (no handler ran) restart_syscall sleeps on to the same expiry; with a
+ * handler the guest sees EINTR (nanosleep ignores SA_RESTART, see
+ * signal(7)). An absolute sleep returns -ERESTARTNOHAND: the syscall
+ * itself is restarted with the same arguments.
+ */
+static long sleep_to(struct task *t, int clock, u64 expires, bool abs, uaddr_t urem)
+{
+	if (!sleep_until(t, clock, expires))
+		return 0;
+	if (abs)
+		return -ERESTARTNOHAND;
+	u64 now = sleep_clock_now(t, clock);
+	if (now >= expires)
+		return 0;
+	if (urem.addr) {
+		u64 left = expires - now;
+		struct linux_timespec lr = {left / NSEC_PER_SEC, left % NSEC_PER_SEC};
+		if (mm_copy_to_user(t->mm, urem, &lr, sizeof(lr)))
+			return -EFAULT;
+	}
+	t->restart.fn = nanosleep_restart;
+	t->restart.clock = clock;
+	t->restart.expires = expires;
+	t->restart.urem = urem.addr;
+	return -ERESTART_RESTARTBLOCK;
+}
+
+static long nanosleep_restart(struct task *t)
+{
+	return sleep_to(t, t->restart.clock, t->restart.expires, false, uaddr(t->restart.urem));
+}
+
+/*
+ * restart_syscall(2): the signal code turns -ERESTART_RESTARTBLOCK into
+ * this syscall when no handler ran (signal.c). Without a pending restart
+ * (the guest calling it by hand, or a second call) it is EINTR, as Linux's
+ * do_no_restart_syscall.
+ */
+long sys_restart_syscall(struct task *t, const struct syscall_args *a)
+{
+	long (*fn)(struct task *) = t->restart.fn;
+	t->restart.fn = NULL;
+	return fn ? fn(t) : -EINTR;
+}
+
+static long do_sleep(struct task *t, int clock, bool abs, uaddr_t ureq, uaddr_t urem)
 {
 	struct linux_timespec req;
 	if (mm_copy_from_user(t->mm, &req, ureq, sizeof(req)))
 		return -EFAULT;
 	if (req.tv_sec < 0 || req.tv_nsec < 0 || req.tv_nsec >= 1000000000)
 		return -EINVAL;
-	struct timespec ts = {req.tv_sec, req.tv_nsec}, rem;
-	int ret;
-	/* Restart after host signals unless the sandbox is being stopped. */
-	while ((ret = clock_nanosleep(clock, flags, &ts, &rem)) == EINTR &&
-	       !__atomic_load_n(&t->k->killed, __ATOMIC_RELAXED))
-		if (!(flags & TIMER_ABSTIME))
-			ts = rem;
-	if (ret == EINTR && !(flags & TIMER_ABSTIME) && urem.addr) {
-		struct linux_timespec lr = {rem.tv_sec, rem.tv_nsec};
-		if (mm_copy_to_user(t->mm, urem, &lr, sizeof(lr)))
-			return -EFAULT;
+	u64 ns = ts_to_ktime(&req);
+	if (!abs) {
+		/* Linux runs relative CLOCK_REALTIME sleeps on CLOCK_MONOTONIC (hrtimer_init). */
+		if (clock == CLOCK_REALTIME || clock == CLOCK_TAI)
+			clock = CLOCK_MONOTONIC;
+		ns = ktime_add_safe(sleep_clock_now(t, clock), ns);
 	}
-	return ret ? -ret : 0;
+	return sleep_to(t, clock, ns, abs, urem);
 }
 
 long sys_nanosleep(struct task *t, const struct syscall_args *a)
 {
-	return do_sleep(t, CLOCK_MONOTONIC, 0, arg_ptr(a, 0), arg_ptr(a, 1));
+	return do_sleep(t, CLOCK_MONOTONIC, false, arg_ptr(a, 0), arg_ptr(a, 1));
 }
 
 long sys_clock_nanosleep(struct task *t, const struct syscall_args *a)
 {
-	int clock = arg_int(a, 0), flags = arg_int(a, 1);
+	int clock = arg_int(a, 0), flags = arg_int(a, 1), tid;
+	/* glibc names the process CPU clock by its dynamic id (-6). */
+	if (clock < 0 && (clock = cpu_clock_resolve(t, clock, &tid)) < 0)
+		return clock;
 	switch (clock) {
 	case CLOCK_REALTIME:
 	case CLOCK_MONOTONIC:
 	case CLOCK_BOOTTIME:
 	case CLOCK_TAI:
+	case CLOCK_PROCESS_CPUTIME_ID: /* until other threads have used that much CPU */
 		break;
 	case CLOCK_THREAD_CPUTIME_ID:
 		return -EINVAL;
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_BOOTTIME_ALARM:
+		/* Linux without an RTC to wake the system; the sandbox has none. */
+		return -ENOTSUP;
 	default:
 		return clock_valid(clock) ? -ENOTSUP : -EINVAL;
 	}
