@@ -25,6 +25,7 @@
 #include "threadpool.h"
 #include "signal.h"
 #include "sentry/vfs/vfs.h"
+#include "sentry/vfs/locks.h"
 
 #define PID_MAX 4194304 /* /proc/sys/kernel/pid_max on 64-bit Linux */
 #define PID_WRAP 300	/* Linux's RESERVED_PIDS: wrapped PIDs skip the low ones */
@@ -535,6 +536,7 @@ void exec_commit(struct task *t, struct mm *mm, const char *path)
 
 	struct fdtable *files = fdtable_copy(t->files);
 	if (files) {
+		locks_move_owner(t->files, files);
 		fdtable_destroy(t->files);
 		t->files = files;
 	}

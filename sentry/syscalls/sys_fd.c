@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "abi/linux/flock.h"
 #include "abi/linux/poll.h"
 #include "sentry/vfs/file.h"
 #include "syscalls.h"
@@ -111,8 +112,15 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 			      : -EBADF;
 		file_put(f);
 		return ret;
+	case LINUX_F_GETLK:
+	case LINUX_F_SETLK:
+	case LINUX_F_SETLKW:
+	case LINUX_F_OFD_GETLK:
+	case LINUX_F_OFD_SETLK:
+	case LINUX_F_OFD_SETLKW:
+		return fcntl_lock(t, fd, arg_int(a, 1), arg_ptr(a, 2));
 	default:
-		/* TODO(vfs): locks, leases, seals, owners. */
+		/* TODO(vfs): leases, seals, owners. */
 		f = fdtable_get(t->files, fd);
 		if (!f)
 			return -EBADF;

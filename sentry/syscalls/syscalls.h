@@ -20,6 +20,8 @@ struct linux_timeval ns_to_tv(u64 ns);
 /* prctl's capability, keepcaps and securebits options (sys_cred.c). */
 long prctl_cred(struct task *t, const struct syscall_args *a);
 
+/* fcntl's F_GETLK..F_OFD_SETLKW commands on fd (sys_flock.c). */
+long fcntl_lock(struct task *t, int fd, int cmd, uaddr_t arg);
 /* Table introspection, for tests and tools. */
 size_t syscall_table_size(void);
 /* The name of syscall nr, or NULL if the number is unassigned. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "file.h"
+#include "locks.h"
 
 struct fdtable {
 	int refs;	      /* atomic: tasks sharing it (CLONE_FILES) */
@@ -62,6 +63,8 @@ void fdtable_close_on_exec(struct fdtable *t)
 		}
 		pthread_mutex_unlock(&t->lock);
 		for (int i = 0; i < n; i++)
+			locks_remove_posix(closed[i], t);
+		for (int i = 0; i < n; i++)
 			file_put(closed[i]);
 	} while (n == (int)ARRAY_SIZE(closed));
 }
@@ -70,6 +73,7 @@ void fdtable_destroy(struct fdtable *t)
 {
 	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	locks_remove_owner(t);
 	for (int i = 0; i < FDTABLE_MAX; i++)
 		file_put(t->fds[i]);
 	pthread_mutex_destroy(&t->lock);
@@ -95,6 +99,7 @@ int fdtable_install(struct fdtable *t, int fd, struct file *f, bool cloexec)
 	t->fds[fd] = f;
 	t->cloexec[fd] = cloexec;
 	pthread_mutex_unlock(&t->lock);
+	locks_remove_posix(old, t);
 	file_put(old);
 	return 0;
 }
@@ -127,6 +132,7 @@ int fdtable_close(struct fdtable *t, int fd)
 	pthread_mutex_unlock(&t->lock);
 	if (!f)
 		return -EBADF;
+	locks_remove_posix(f, t);
 	file_put(f);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "locks.h"
 #include "vfs_internal.h"
 
 struct file *file_alloc(size_t size, const struct file_ops *ops)
@@ -33,6 +34,7 @@ void file_put(struct file *f)
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	eventpoll_release_file(f);
+	locks_remove_file(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	path_put(&f->path);

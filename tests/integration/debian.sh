@@ -69,6 +69,8 @@ same "head and tail" "$bash" -c "$(prog head) -n 3 $tmp/tree/sub/numbers; $(prog
 same "stat of a file" "$(prog stat)" -c '%n %s %a %F' "$tmp/tree/fruit"
 same "readlink -f" "$(prog readlink)" -f "$tmp/tree/link"
 same "missing file" "$(prog cat)" "$tmp/no/such/file"
+same "sqlite3: a database file (fcntl locks)" "$(prog sqlite3)" "$tmp/x.db" \
+	'create table if not exists t(a); delete from t; insert into t values(1); select * from t;'
 
 same "python3: the standard library and a computation" "$python" -c '
 import collections, hashlib, json, re, statistics
