@@ -3,7 +3,9 @@
  * Private file pages: what a fault in a VMA that maps a file puts there.
  * Each page is read straight into a fresh frame through the Sentry's
  * mapping of the memory file, never through guest memory, so the read
- * needs no user access and runs safely under mm->lock.
+ * needs no user access and runs safely under mm->lock. A file whose data
+ * is a shared memory object (tmpfs) gives its frame instead, which the
+ * private VMA maps copy-on-write, as Linux maps a page-cache page.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,6 +15,8 @@
 
 s64 mm_file_size(const struct vma *v)
 {
+	if (v->shm)
+		return shmem_size(v->shm);
 	return v->file->ops->size(v->file);
 }
 
@@ -22,6 +26,9 @@ int mm_file_frame(struct mm *mm, const struct vma *v, u64 va, s64 size, u64 *pa)
 	/* Linux's filemap_fault: a page wholly past the end of the file is SIGBUS. */
 	if (size < 0 || off >= (u64)size)
 		return -EIO;
+	/* The object's frame, shared until written: mm_page_is_cow sees its other reference. */
+	if (v->shm)
+		return shmem_frame(v->shm, off, pa);
 	int ret = memfile_alloc(mm->mf, pa);
 	if (ret)
 		return ret;

@@ -45,6 +45,7 @@ struct mm *mm_create(struct memfile *mf, struct platform *p)
 		.ipc_lock = true,
 	};
 	vma_set_init(&mm->vmas);
+	mm->vmas.owner = mm; /* file objects find their mappers through it */
 	pagemap_init(&mm->pages);
 	int ret = p->ops->as_create(p, &mm->as);
 	if (ret) {
@@ -300,18 +301,27 @@ int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
 		return fault_present(mm, vma, va, pa - 1, write);
 	s64 fsize = vma->file ? mm_file_size(vma) : 0;
 	int ret = populate_page(mm, vma, va, fsize);
+	/* A private page of a file's shared object comes copy-on-write: a write copies it now. */
+	if (!ret && write && (pa = pagemap_get(&mm->pages, va)))
+		ret = fault_present(mm, vma, va, pa - 1, true);
 	if (ret || force)
 		return ret;
 	/*
 	 * Fault-around: fresh neighbours in the same aligned window and VMA.
 	 * Offsets grow with addresses, so in a file the first page past its
-	 * end (-EIO) ends the walk and is left to fault on its own.
+	 * end (-EIO) ends the walk and is left to fault on its own. A file
+	 * whose data is a shared object only gets the pages it holds (Linux's
+	 * map_pages): its holes are not filled for a neighbour.
 	 */
 	u64 win = ALIGN_DOWN(va, FAULT_AROUND_PAGES * PAGE_SIZE);
 	u64 lo = MAX(win, vma->start), hi = MIN(win + FAULT_AROUND_PAGES * PAGE_SIZE, vma->end);
-	for (u64 p = lo; p < hi; p += PAGE_SIZE)
+	bool file_shm = vma->file && vma->shm;
+	for (u64 p = lo; p < hi; p += PAGE_SIZE) {
+		if (file_shm && !shmem_has_frame(vma->shm, vma_off(vma, p)))
+			continue;
 		if (p != va && !pagemap_get(&mm->pages, p) && populate_page(mm, vma, p, fsize))
 			break;
+	}
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include "lib/compiler.h"
 #include "mm/memfile.h"
+#include "mm/shmem.h"
 #include "platform/platform.h"
 
 /* A guest virtual address: never dereference it, go through mm_copy_*. */
@@ -102,6 +103,11 @@ long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags) __must_c
  * id: objects with the same non-NULL id are the same open file, whose
  * VMAs may merge as Linux merges two mmaps of one struct file; with a
  * NULL id an object is only itself.
+ *
+ * shm: the shared memory object holding the file's data (a tmpfs file,
+ * shmem.h), whose frames mappings map directly, or NULL: pages are read
+ * through ops. Set by the owner before mapping, held by it (each VMA
+ * takes its own reference); read and size are then never called.
  */
 struct mm_file;
 struct mm_file_ops {
@@ -128,6 +134,7 @@ struct mm_file_ops {
 struct mm_file {
 	const struct mm_file_ops *ops;
 	const void *id;
+	struct shmem *shm;
 };
 
 /*
@@ -145,10 +152,19 @@ struct mm_file {
  * written). MADV_DONTNEED drops the snapshot; the next touch reads again.
  *
  * flags: as mm_map_anon but MM_GROWSDOWN (-EINVAL). MM_SHARED needs
- * MM_NOWRITE (-ENODEV without): mm cannot keep a mapping that may write
- * to the file coherent with it. Each VMA takes its own reference to
- * file; the caller keeps its own. Returns the address or -errno as
- * mm_map_anon, plus -EOVERFLOW (off + len wraps).
+ * MM_NOWRITE (-ENODEV without) unless file->shm is set: mm cannot keep a
+ * mapping that may write to the file coherent with it otherwise.
+ *
+ * A file with file->shm is mapped as Linux maps shmem: MM_SHARED without
+ * MM_NOWRITE maps the object's frames themselves (writes are the file's,
+ * seen by read(2) and every mapping at once); otherwise its frames are
+ * mapped copy-on-write, so the mapping sees the file's later changes to
+ * pages it has not written. A page at or past the end of the file (which
+ * may shrink: shmem_resize takes such pages out of the mapping) is -EIO.
+ *
+ * Each VMA takes its own reference to file; the caller keeps its own.
+ * Returns the address or -errno as mm_map_anon, plus -EOVERFLOW (off +
+ * len wraps), -ENODEV (file->shm in another memory file than mm's).
  */
 long mm_map_file(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct mm_file *file,
 		 u64 off) __must_check;
@@ -195,8 +211,9 @@ int mm_advise(struct mm *mm, u64 start, u64 len, int advice) __must_check;
  */
 int mm_mincore(struct mm *mm, u64 start, u64 len, uaddr_t vec) __must_check;
 /*
- * msync(2): only the checks, as no mapping can write to a file (private
- * pages have nothing to write back). 0, -EINVAL, -ENOMEM, -EBUSY.
+ * msync(2): only the checks, as no mapping has anything to write back
+ * (private pages never do, and a file that may be mapped shared keeps its
+ * data in the frames mapped). 0, -EINVAL, -ENOMEM, -EBUSY.
  */
 int mm_sync(struct mm *mm, u64 start, u64 len, int flags) __must_check;
 

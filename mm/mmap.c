@@ -70,7 +70,13 @@ static long map_locked(struct mm *mm, struct vma v, u32 flags)
 	    ((flags & MM_FIXED) == 0 ||
 	     !mm_may_expand(mm, prot, v.flags, npages - mapped_pages(mm, v.start, v.end))))
 		return -ENOMEM;
-	if ((flags & (MM_SHARED | MM_NOWRITE)) == MM_SHARED && !v.file) {
+	if (v.file && v.file->shm) {
+		/* The file's own object: shared frames, or copy-on-write ones. */
+		v.shm = v.file->shm;
+		shmem_get(v.shm);
+		if ((flags & (MM_SHARED | MM_NOWRITE)) == MM_SHARED)
+			v.flags |= VMA_SHARED;
+	} else if ((flags & (MM_SHARED | MM_NOWRITE)) == MM_SHARED && !v.file) {
 		/* A fresh object of the mapping's size, as Linux's shmem_zero_setup. */
 		v.shm = shmem_create(mm->mf, len);
 		if (IS_ERR(v.shm))
@@ -144,10 +150,13 @@ long mm_map_file(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags, struct m
 	if (!file || !IS_ALIGNED(off, PAGE_SIZE) || (flags & MM_GROWSDOWN))
 		return -EINVAL;
 	/*
-	 * Its pages are private snapshots (mm_map_file in mm.h): writes to a
-	 * shared one would never reach the file or the other mappings.
+	 * Without a shared object its pages are private snapshots (mm_map_file
+	 * in mm.h): writes to a shared one would never reach the file or the
+	 * other mappings.
 	 */
-	if ((flags & MM_SHARED) && !(flags & MM_NOWRITE))
+	if ((flags & MM_SHARED) && !(flags & MM_NOWRITE) && !file->shm)
+		return -ENODEV;
+	if (file->shm && shmem_memfile(file->shm) != mm->mf)
 		return -ENODEV;
 	return do_map(mm, addr, len, prot, flags, file, off);
 }

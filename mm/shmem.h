@@ -1,34 +1,124 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared memory objects: what MAP_SHARED anonymous memory is backed by
- * (Linux's "/dev/zero (deleted)" shmem file). An object maps page offsets
- * to memory-file frames, allocated zeroed on first fault and kept until
- * the object dies, so every address space mapping an offset finds the
- * same frame and sees the others' writes. VMAs hold references; the last
- * put frees the frames.
+ * (Linux's "/dev/zero (deleted)" shmem file), and where a tmpfs regular
+ * file keeps its data (Linux's shmem inode). An object maps page offsets
+ * to memory-file frames, allocated zeroed on first use and kept until the
+ * object dies or a file object shrinks, so every address space mapping an
+ * offset finds the same frame and sees the others' writes, and read(2)
+ * and write(2) of a file see the very bytes its mappings do.
  *
- * Lock order: mm->lock > shmem->lock > memfile->lock. Callers need no lock.
+ * VMAs hold references; the last put frees the frames. A file object
+ * also knows which address spaces map it (shmem_link, called by the VMA
+ * set as VMAs come and go) so that shrinking it can take the pages past
+ * the new end out of every mapping, as Linux's truncate does.
+ *
+ * Lock order: mm->lock > shmem->lock > memfile->lock; a file object's
+ * owner lock (tmpfs: inode->lock) > shmem->lock. Faults take mm->lock
+ * then shmem->lock and never the owner's lock; shmem_unmap_from takes
+ * each mapper's mm->lock, so its caller holds neither. Callers need no
+ * lock, but a file object's data calls (read, write, resize, seal) must
+ * be serialised by its owner.
  */
 #ifndef MM_SHMEM_H
 #define MM_SHMEM_H
+
+#include <stddef.h>
+#include <sys/types.h>
 
 #include "lib/compiler.h"
 #include "memfile.h"
 
 struct shmem;
+struct mm;
 
-/* A new object of size bytes (page-aligned) with one reference. ERR_PTR on failure. */
+/* A new anonymous object of size bytes (page-aligned) with one reference. ERR_PTR on failure. */
 struct shmem *shmem_create(struct memfile *mf, u64 size);
+/*
+ * A new, empty file object (size 0) with one reference. Its frames count
+ * against *pages, which may not pass max_pages (tmpfs size=; shared by
+ * the file system's objects, atomic). ERR_PTR(-ENOMEM) on failure.
+ */
+struct shmem *shmem_create_file(struct memfile *mf, u64 *pages, u64 max_pages);
 /* Take or drop a reference; both accept NULL. The last put frees every frame. */
 void shmem_get(struct shmem *s);
 void shmem_put(struct shmem *s);
+struct memfile *shmem_memfile(const struct shmem *s);
+
 /*
  * The frame at byte offset off (page-aligned), allocated if absent. The
- * caller gets a new reference to it. -EIO beyond the object's end (Linux
- * raises SIGBUS there), -ENOMEM when memory is exhausted.
+ * caller gets a new reference to it. -EIO at or beyond the object's end
+ * (Linux raises SIGBUS there) or when a file object's file system is full
+ * (Linux's VM_FAULT_SIGBUS for -ENOSPC), -ENOMEM when memory is exhausted.
  */
 int shmem_frame(struct shmem *s, u64 off, u64 *pa) __must_check;
 /* Whether a frame backs offset off (mincore of a shared mapping). */
 bool shmem_has_frame(struct shmem *s, u64 off);
+
+/*
+ * The VMA set's hooks (vma.c): a VMA of mm (NULL: a set no address space
+ * owns, as in unit tests) that maps s was linked or removed; writable: it
+ * is a MAP_SHARED VMA that may write (VMA_SHARED). Link takes a reference
+ * to s, unlink drops it. Both accept a NULL s. Link: 0 or -ENOMEM.
+ */
+int shmem_link(struct shmem *s, struct mm *mm, bool writable) __must_check;
+void shmem_unlink(struct shmem *s, struct mm *mm, bool writable);
+
+/* ---- File objects (tmpfs), under their owner's serialisation ---- */
+
+/* The file's size in bytes (not page-aligned). */
+u64 shmem_size(struct shmem *s);
+/* Frames the object holds (st_blocks is this many pages). */
+u64 shmem_nr_frames(struct shmem *s);
+/*
+ * Copy len bytes at byte offset off out of the object into buf; holes
+ * read as zeros. The caller bounds the range by the size.
+ */
+void shmem_read(struct shmem *s, void *buf, size_t len, u64 off);
+/*
+ * Copy len bytes from buf into the object at byte offset off, allocating
+ * frames, and grow the size to cover them. Returns the count copied (short
+ * when memory or the file system ran out), or -ENOSPC / -ENOMEM if nothing
+ * was. The caller bounds off + len by the largest file size.
+ */
+ssize_t shmem_write(struct shmem *s, const void *buf, size_t len, u64 off);
+/*
+ * Set the size. Growing adds a hole. Shrinking frees the frames wholly
+ * past the new end and zeroes the rest of the last page; faults past the
+ * end fail from now on. Returns whether address spaces map the object:
+ * then the caller must call shmem_unmap_from(s, size) next.
+ */
+bool shmem_resize(struct shmem *s, u64 size);
+/*
+ * Take the pages at and past byte offset size (rounded up to a page) out
+ * of every address space that maps s, private copies included (Linux's
+ * truncate_pagecache), so that touching them there is SIGBUS. Takes each
+ * mapper's mm->lock: the caller holds no mm->lock, nor any lock a fault
+ * may take (for tmpfs: not the file's inode->lock). May block.
+ */
+void shmem_unmap_from(struct shmem *s, u64 size);
+/* The largest size a file object can have (its offsets fit a pagemap). */
+#define SHMEM_MAX_SIZE 0x7ffffffff000LL
+
+/*
+ * Writable shared mappings and F_SEAL_WRITE, as Linux's i_mmap_writable.
+ * shmem_map_writable counts a writable MAP_SHARED mapping about to be
+ * made (-EPERM once writes are denied); the caller drops the count with
+ * shmem_unmap_writable once the VMA, which counts itself, exists (or the
+ * mapping failed). shmem_deny_write denies writable mappings for good:
+ * -EBUSY while one exists.
+ */
+int shmem_map_writable(struct shmem *s) __must_check;
+void shmem_unmap_writable(struct shmem *s);
+int shmem_deny_write(struct shmem *s) __must_check;
+
+/*
+ * The memory file file objects are made in: the sandbox's, set once at
+ * boot before any file system is mounted. Unset (unit tests that use
+ * tmpfs without an address space), one of 1 GiB is made on first use.
+ * Returns it, or ERR_PTR.
+ */
+void shmem_set_file_memfile(struct memfile *mf);
+struct memfile *shmem_file_memfile(void);
 
 #endif

@@ -31,13 +31,15 @@ void vma_set_init(struct vma_set *s)
 
 void vma_set_destroy(struct vma_set *s)
 {
+	struct mm *owner = s->owner;
 	for (struct vma *v = s->head, *next; v; v = next) {
 		next = v->next;
-		shmem_put(v->shm);
+		shmem_unlink(v->shm, owner, vma_is_shared(v));
 		file_put(v->file);
 		free(v);
 	}
 	memset(s, 0, sizeof(*s));
+	s->owner = owner;
 }
 
 struct vma *vma_first_after(struct vma_set *s, u64 addr)
@@ -160,7 +162,7 @@ static struct vma *tree_delete(struct vma *root, const struct vma *node)
 /* ---- set operations ---- */
 
 /* An unlinked copy of v, holding its own reference to v's object. */
-static struct vma *vma_new(const struct vma *v)
+static struct vma *vma_new(const struct vma_set *s, const struct vma *v)
 {
 	struct vma *node = malloc(sizeof(*node));
 	if (!node)
@@ -173,7 +175,10 @@ static struct vma *vma_new(const struct vma *v)
 			     .file = v->file,
 			     .off = v->off,
 			     .height = 1};
-	shmem_get(node->shm);
+	if (shmem_link(node->shm, s->owner, vma_is_shared(node))) {
+		free(node);
+		return NULL;
+	}
 	file_get(node->file);
 	return node;
 }
@@ -187,7 +192,7 @@ static struct vma *vma_add(struct vma_set *s, const struct vma *v, struct vma *p
 {
 	if (s->n >= VMA_MAX_COUNT)
 		return ERR_PTR(-ENOMEM);
-	struct vma *node = vma_new(v);
+	struct vma *node = vma_new(s, v);
 	if (!node)
 		return ERR_PTR(-ENOMEM);
 	node->prev = prev;
@@ -217,7 +222,7 @@ static void vma_del(struct vma_set *s, struct vma *v)
 	else
 		s->tail = v->prev;
 	s->n--;
-	shmem_put(v->shm);
+	shmem_unlink(v->shm, s->owner, vma_is_shared(v));
 	file_put(v->file);
 	free(v);
 }
@@ -365,7 +370,7 @@ int vma_set_copy(struct vma_set *dst, const struct vma_set *src,
 		struct vma copy = *v;
 		if (!keep(arg, &copy))
 			continue;
-		struct vma *node = vma_new(&copy);
+		struct vma *node = vma_new(dst, &copy);
 		if (!node) {
 			vma_set_destroy(dst);
 			return -ENOMEM;

@@ -14,15 +14,18 @@
 
 struct shmem;
 struct mm_file;
+struct mm;
 
 struct vma {
 	u64 start, end; /* [start, end), page-aligned */
 	u32 prot;	/* PROT_* */
 	u32 flags;	/* VMA_* */
 	/*
-	 * The object behind the pages, at most one: with VMA_SHARED a shared
-	 * memory object (shm), or a file whose pages are read into private
-	 * frames (file); and off, the offset in it of start. The set holds a
+	 * The object behind the pages: with VMA_SHARED a shared memory
+	 * object (shm), a file whose pages are read into private frames
+	 * (file), or a file whose data is a shared memory object (both: its
+	 * frames are mapped, shared with VMA_SHARED, else copy-on-write);
+	 * and off, the offset in it of start. The set holds a
 	 * reference per VMA (taken when a copy is linked, dropped when it is
 	 * removed) and keeps off right as the VMA is split, trimmed or
 	 * merged. NULL, NULL and 0 for anonymous private memory.
@@ -60,6 +63,8 @@ struct vma {
 #define VMA_MAX_COUNT 65530
 
 struct vma_set {
+	/* The address space whose VMAs these are (shmem_link's reverse map), or NULL. */
+	struct mm *owner;
 	struct vma *root;
 	struct vma *head, *tail; /* lowest and highest VMA */
 	size_t n;

@@ -239,6 +239,7 @@ int sentry_run(const struct sandbox_config *cfg)
 		k.mf = NULL;
 		goto out_mf;
 	}
+	shmem_set_file_memfile(k.mf); /* tmpfs data lives in guest memory, mappable */
 	pm = memfile_platform_memory(k.mf);
 	struct platform_config pc = {.ncpus = k.ncpus, .mem = &pm};
 	ret = platform_kvm_create(&pc, &k.platform);

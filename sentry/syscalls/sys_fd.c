@@ -4,6 +4,7 @@
 #include <fcntl.h>
 
 #include "abi/linux/flock.h"
+#include "abi/linux/memfd.h"
 #include "abi/linux/poll.h"
 #include "sentry/vfs/file.h"
 #include "syscalls.h"
@@ -119,6 +120,20 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 	case LINUX_F_OFD_SETLK:
 	case LINUX_F_OFD_SETLKW:
 		return fcntl_lock(t, fd, arg_int(a, 1), arg_ptr(a, 2));
+	case LINUX_F_ADD_SEALS:
+	case LINUX_F_GET_SEALS:
+		/* Seals are a shmem file's (Linux's memfd_fcntl): -EINVAL on any other. */
+		f = fdtable_get(t->files, fd);
+		if (!f)
+			return -EBADF;
+		if (f->mode & FMODE_PATH)
+			ret = -EBADF;
+		else if (f->ops->mmap && f->ops->fcntl)
+			ret = f->ops->fcntl(f, arg_int(a, 1), a->a[2]);
+		else
+			ret = -EINVAL;
+		file_put(f);
+		return ret;
 	default:
 		/* TODO(vfs): leases, seals, owners. */
 		f = fdtable_get(t->files, fd);

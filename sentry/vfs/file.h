@@ -56,7 +56,8 @@ struct kstat {
  * iterate -ENOTDIR; fsync -EINVAL; ioctl -ENOTTY; stat: ask the inode
  * (files with a path), else -EBADF; release nothing to free; poll: always
  * ready for reading and writing (POLL_DEFAULT_MASK, as Linux); fcntl
- * -EBADF (what Linux answers the pipe size commands on a non-pipe).
+ * -EBADF (what Linux answers the pipe size commands on a non-pipe);
+ * real_file: f is its own; mmap: see there.
  */
 struct file_ops {
 	int (*open)(struct inode *inode, struct file *f);
@@ -77,6 +78,18 @@ struct file_ops {
 	u32 (*poll)(struct file *f, struct poll_table *pt);
 	/* fcntl commands only some files know (F_GETPIPE_SZ, F_SETPIPE_SZ). */
 	long (*fcntl)(struct file *f, int cmd, u64 arg);
+	/* A stacked file's layer file, which mmap maps (overlay): a new reference or ERR_PTR. */
+	struct file *(*real_file)(struct file *f);
+	/*
+	 * mmap of a file whose data is a shared memory object that mappings
+	 * map directly (tmpfs): the file's checks of the mapping (seals may
+	 * add MM_NOWRITE to *mm_flags or refuse with -EPERM), then a new
+	 * reference to the object or ERR_PTR. With MM_SHARED and no
+	 * MM_NOWRITE the caller also gets a writable-mapping count to drop
+	 * with shmem_unmap_writable once mapped. NULL: mm reads the file
+	 * into private pages (filemap.c).
+	 */
+	struct shmem *(*mmap)(struct file *f, u32 prot, u32 *mm_flags);
 	/* Free what the file system attached; the VFS frees the file itself. */
 	void (*release)(struct file *f);
 };
@@ -135,7 +148,8 @@ struct file *hostfile_create(int host_fd, u32 flags);
  * mmap(2) of f (filemap.c), for the syscall once it has decoded its
  * arguments and for the ELF loader mapping a segment: Linux's do_mmap
  * checks of the file, in its order, then mm_map_file (see mm.h: private
- * pages read on first touch) or, for /dev/zero, mm_map_anon. mm_flags
+ * pages read on first touch, or a tmpfs file's frames, shared or
+ * copy-on-write) or, for /dev/zero, mm_map_anon. mm_flags
  * are MM_* (MM_SHARED is MAP_SHARED); prot is PROT_*; off is a byte
  * offset. As Linux, the whole last page is mapped: bytes of the file past
  * a segment's end are there until the loader clears them (padzero).
@@ -148,8 +162,9 @@ struct file *hostfile_create(int host_fd, u32 flags);
  * -EOVERFLOW (off + len past the largest offset), -EACCES (f not open
  * for reading; MM_SHARED with PROT_WRITE and f not open for writing),
  * -ENODEV (neither a regular file nor /dev/zero; MM_SHARED of a regular
- * file open for writing, which mm cannot keep coherent with the file),
- * or mm_map_file's errors.
+ * file open for writing whose data is not a shared memory object, which
+ * mm cannot keep coherent with the file), -EPERM (a sealed memfd), or
+ * mm_map_file's errors.
  */
 long vfs_mmap_file(struct mm *mm, struct file *f, u64 addr, u64 len, u32 prot, u32 mm_flags,
 		   u64 off) __must_check;

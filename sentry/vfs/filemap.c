@@ -3,7 +3,11 @@
  * mmap(2) of files: the checks Linux's do_mmap makes of the file, and the
  * adapter that hands an open file to mm as a struct mm_file. mm reads the
  * file through f->ops->read at an offset of its own (pread semantics), so
- * every file system the VFS can open is mappable without a mmap op.
+ * every file system the VFS can open is mappable without a mmap op; a
+ * file whose data is a shared memory object (tmpfs, f->ops->mmap) hands
+ * mm that object instead, which makes MAP_SHARED writable and coherent.
+ * A stacked file (overlay) is mapped as its layer file (f->ops->real_file),
+ * as Linux's ovl_mmap does, under its own name.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -17,8 +21,9 @@
 /* A reference to an open file description, as mm holds it. */
 struct filemap {
 	struct mm_file base;
-	int refs; /* atomic */
-	struct file *f;
+	int refs;	 /* atomic */
+	struct file *f;	 /* the file mapped: its name */
+	struct file *rf; /* its layer file, whose data is mapped; NULL: f itself */
 };
 
 static struct filemap *to_filemap(struct mm_file *file)
@@ -36,20 +41,29 @@ static void filemap_put(struct mm_file *file)
 	struct filemap *m = to_filemap(file);
 	if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	shmem_put(m->base.shm);
+	file_put(m->rf);
 	file_put(m->f);
 	free(m);
+}
+
+/* The file whose bytes the mapping shows. */
+static struct file *data_file(struct mm_file *file)
+{
+	struct filemap *m = to_filemap(file);
+	return m->rf ? m->rf : m->f;
 }
 
 /* Read until len bytes or the end of the file: mm takes a short count for the end. */
 static long filemap_read(struct mm_file *file, void *buf, size_t len, u64 off)
 {
-	struct filemap *m = to_filemap(file);
+	struct file *f = data_file(file);
 	size_t done = 0;
 	if (off > INT64_MAX)
 		return 0;
 	while (done < len) {
 		s64 pos = off + done; /* pread: f->pos is the guest's, not ours */
-		ssize_t n = vfs_read(m->f, (u8 *)buf + done, len - done, &pos);
+		ssize_t n = vfs_read(f, (u8 *)buf + done, len - done, &pos);
 		/* A fault cannot restart a syscall: mm retries the access instead. */
 		if (n <= -ERESTARTSYS && n >= -ERESTART_RESTARTBLOCK)
 			return -EINTR;
@@ -64,8 +78,19 @@ static long filemap_read(struct mm_file *file, void *buf, size_t len, u64 off)
 
 static s64 filemap_size(struct mm_file *file)
 {
-	struct kstat st;
-	int ret = vfs_fstat(to_filemap(file)->f, &st);
+	struct file *f = data_file(file);
+	struct kstat st = {.mask = LINUX_STATX_BASIC_STATS};
+	int ret;
+	if (f->path.dentry || !f->inode) {
+		ret = vfs_fstat(f, &st);
+		return ret ? ret : st.size;
+	}
+	/* A layer file has no path: ask its inode, as vfs_getattr would. */
+	struct inode *inode = f->inode;
+	pthread_mutex_lock(&inode->lock);
+	st.size = inode->size;
+	ret = inode->iops && inode->iops->getattr ? inode->iops->getattr(inode, &st) : 0;
+	pthread_mutex_unlock(&inode->lock);
 	return ret ? ret : st.size;
 }
 
@@ -146,22 +171,48 @@ long vfs_mmap_file(struct mm *mm, struct file *f, u64 addr, u64 len, u32 prot, u
 		mm_flags |= MM_NOWRITE;
 	if (zero)
 		return mm_map_anon(mm, addr, len, prot, mm_flags);
-	/*
-	 * MAP_SHARED of a file open for writing: Linux lets it be written
-	 * (now, or after mprotect) with the writes reaching the file and
-	 * every read(2) and mapping at once, through one page cache. mm's
-	 * file pages are private snapshots and file systems keep their data
-	 * outside the memory file, so such a mapping would silently show
-	 * stale bytes and lose its writes: refuse it, as a file without
-	 * mmap support does.
-	 */
-	if (shared && (f->mode & FMODE_WRITE))
+	struct file *rf = f->ops->real_file ? f->ops->real_file(f) : NULL;
+	if (IS_ERR(rf))
+		return PTR_ERR(rf);
+	struct file *df = rf ? rf : f;
+	struct shmem *shm = NULL;
+	if (df->ops->mmap) {
+		shm = df->ops->mmap(df, prot, &mm_flags);
+		if (IS_ERR(shm)) {
+			file_put(rf);
+			return PTR_ERR(shm);
+		}
+	} else if (shared && (f->mode & FMODE_WRITE)) {
+		/*
+		 * MAP_SHARED of a file open for writing whose data is not in
+		 * the memory file (goferfs): Linux lets it be written, with
+		 * the writes reaching the file and every read(2) and mapping
+		 * at once, through one page cache. mm's pages of such a file
+		 * are private snapshots, so the mapping would silently show
+		 * stale bytes and lose its writes: refuse it, as a file
+		 * without mmap support does.
+		 */
+		file_put(rf);
 		return -ENODEV;
+	}
+	bool writable = shm && (mm_flags & (MM_SHARED | MM_NOWRITE)) == MM_SHARED;
 	struct filemap *m = malloc(sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	*m = (struct filemap){.base = {.ops = &filemap_ops, .id = f}, .refs = 1, .f = file_get(f)};
-	long ret = mm_map_file(mm, addr, len, prot, mm_flags, &m->base, off);
-	filemap_put(&m->base); /* each VMA holds its own */
+	long ret = -ENOMEM;
+	if (m) {
+		*m = (struct filemap){.base = {.ops = &filemap_ops, .id = f, .shm = shm},
+				      .refs = 1,
+				      .f = file_get(f),
+				      .rf = rf};
+		ret = mm_map_file(mm, addr, len, prot, mm_flags, &m->base, off);
+	}
+	/* The new VMA counts itself as a writable mapping. */
+	if (writable)
+		shmem_unmap_writable(shm);
+	if (m) {
+		filemap_put(&m->base); /* each VMA holds its own */
+	} else {
+		shmem_put(shm);
+		file_put(rf);
+	}
 	return ret;
 }

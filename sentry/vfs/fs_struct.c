@@ -126,6 +126,8 @@ static long d_path_build(const struct path *root, const struct path *p, char *tm
 	while (!ret && !(m == root->mnt && d == root->dentry)) {
 		if (d == m->root) {
 			if (!m->parent) {
+				if (m->sb->flags & SB_PSEUDO)
+					break; /* "/name", as Linux's d_dname of pseudo files */
 				/* Outside the root (a chroot we are not under). */
 				if (!prepend(tmp, &end, "(unreachable)") && (ret = -ENAMETOOLONG))
 					break;

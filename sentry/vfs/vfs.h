@@ -81,6 +81,8 @@ struct super_ops {
  * whose names come and go by themselves (procfs) must not set it.
  */
 #define SB_KEEP_DENTRIES 0x1u
+/* Files no path reaches (memfd): /proc names them "/" + their dentry's name (Linux's d_dname). */
+#define SB_PSEUDO 0x2u
 
 struct super_block {
 	const struct super_ops *ops;

@@ -192,5 +192,6 @@ const struct file_ops ovl_file_fops = {
 	.ioctl = ovl_ioctl,
 	.poll = ovl_poll,
 	.fcntl = ovl_fcntl,
+	.real_file = ovl_real_file,
 	.release = ovl_release,
 };

@@ -1,173 +1,127 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * tmpfs regular files: data pages in a radix (tmpfs.h), read, write,
- * llseek, truncate. SEEK_DATA and SEEK_HOLE treat the file as all data
- * (Linux's generic answer); real hole reporting comes with memory-file
- * frames.
+ * tmpfs regular files: data in a shared memory object (tmpfs.h), read,
+ * write, llseek, truncate, mmap of the object itself, and the file seals
+ * of memfd (fcntl F_ADD_SEALS / F_GET_SEALS). SEEK_DATA and SEEK_HOLE
+ * treat the file as all data (Linux's generic answer).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include "abi/linux/memfd.h"
 #include "tmpfs.h"
 
-#define RADIX_SHIFT 9
-#define RADIX_FANOUT (1u << RADIX_SHIFT)
-#define RADIX_LEVELS 4
-#define TMPFS_MAX_SIZE ((s64)1 << (PAGE_SHIFT + RADIX_SHIFT * RADIX_LEVELS))
-
-/* The slot of page idx; with create, missing nodes are made (NULL: ENOMEM). */
-static void **page_slot(void **root, u64 idx, bool create)
+/* The seals in force; caller holds inode->lock. */
+static u32 file_seals(const struct tmpfs_inode *ti)
 {
-	void **slot = root;
-	for (int level = RADIX_LEVELS - 1; level >= 0; level--) {
-		if (!*slot) {
-			if (!create)
-				return NULL;
-			*slot = calloc(RADIX_FANOUT, sizeof(void *));
-			if (!*slot)
-				return NULL;
-		}
-		void **node = *slot;
-		slot = &node[(idx >> (level * RADIX_SHIFT)) & (RADIX_FANOUT - 1)];
-	}
-	return slot;
+	/* Linux: every shmem file starts with F_SEAL_SEAL, but a memfd made to be sealed. */
+	return ti->reg.seals | (ti->reg.sealable ? 0 : LINUX_F_SEAL_SEAL);
 }
 
-static u8 *page_find(struct inode *inode, u64 idx)
-{
-	void **slot = page_slot(&TMPFS_I(inode)->data, idx, false);
-	return slot ? *slot : NULL;
-}
-
-static u8 *page_get(struct inode *inode, u64 idx, int *err)
-{
-	struct tmpfs_info *info = TMPFS_SB(inode->sb);
-	void **slot = page_slot(&TMPFS_I(inode)->data, idx, true);
-	if (!slot) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	if (*slot)
-		return *slot;
-	if (__atomic_add_fetch(&info->pages, 1, __ATOMIC_RELAXED) > info->max_pages) {
-		__atomic_sub_fetch(&info->pages, 1, __ATOMIC_RELAXED);
-		*err = -ENOSPC;
-		return NULL;
-	}
-	*slot = calloc(1, PAGE_SIZE);
-	if (!*slot) {
-		__atomic_sub_fetch(&info->pages, 1, __ATOMIC_RELAXED);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	inode->blocks += PAGE_SIZE / 512;
-	return *slot;
-}
-
-/* Free the pages >= from under node, which covers pages from base on. */
-static u64 free_from(void **node, int level, u64 base, u64 from)
-{
-	u64 span = 1ULL << (level * RADIX_SHIFT), freed = 0;
-	for (u32 i = 0; i < RADIX_FANOUT; i++) {
-		u64 start = base + i * span;
-		if (!node[i] || start + span <= from)
-			continue;
-		if (level)
-			freed += free_from(node[i], level - 1, start, from);
-		else
-			freed++;
-		if (start >= from) {
-			free(node[i]);
-			node[i] = NULL;
-		}
-	}
-	return freed;
-}
-
-/* Drop the data past size; caller holds inode->lock. */
-static void truncate_pages(struct inode *inode, s64 size)
+struct shmem *tmpfs_file_shmem(struct inode *inode)
 {
 	struct tmpfs_inode *ti = TMPFS_I(inode);
-	if (!ti->data)
-		return;
-	u64 from = ALIGN_UP((u64)size, PAGE_SIZE) >> PAGE_SHIFT;
-	u64 freed = free_from(ti->data, RADIX_LEVELS - 1, 0, from);
-	if (from == 0) {
-		free(ti->data);
-		ti->data = NULL;
-	}
-	__atomic_sub_fetch(&TMPFS_SB(inode->sb)->pages, freed, __ATOMIC_RELAXED);
-	inode->blocks -= freed * (PAGE_SIZE / 512);
-	u8 *tail = size & (PAGE_SIZE - 1) ? page_find(inode, size >> PAGE_SHIFT) : NULL;
-	if (tail)
-		memset(tail + (size & (PAGE_SIZE - 1)), 0, PAGE_SIZE - (size & (PAGE_SIZE - 1)));
+	if (ti->reg.shm)
+		return ti->reg.shm;
+	struct memfile *mf = shmem_file_memfile();
+	if (IS_ERR(mf))
+		return (struct shmem *)mf;
+	struct tmpfs_info *info = TMPFS_SB(inode->sb);
+	struct shmem *s = shmem_create_file(mf, &info->pages, info->max_pages);
+	if (IS_ERR(s))
+		return s;
+	shmem_resize(s, inode->size); /* a hole as big as the file: nothing maps it yet */
+	ti->reg.shm = s;
+	return s;
+}
+
+/* st_blocks from the object's frames (faults add some without inode->lock). */
+static void sync_blocks(struct inode *inode)
+{
+	struct shmem *s = TMPFS_I(inode)->reg.shm;
+	inode->blocks = s ? shmem_nr_frames(s) * (PAGE_SIZE / 512) : 0;
 }
 
 void tmpfs_file_free(struct inode *inode)
 {
-	truncate_pages(inode, 0);
+	struct tmpfs_inode *ti = TMPFS_I(inode);
+	shmem_put(ti->reg.shm);
+	ti->reg.shm = NULL;
 }
 
 static ssize_t tmpfs_read(struct file *f, void *buf, size_t len, s64 *pos)
 {
 	struct inode *inode = f->inode;
 	s64 off = *pos;
-	size_t done = 0;
 
 	pthread_mutex_lock(&inode->lock);
 	if (off < inode->size)
 		len = MIN(len, (u64)(inode->size - off));
 	else
 		len = 0;
-	while (done < len) {
-		u64 in = (off + done) & (PAGE_SIZE - 1);
-		size_t n = MIN(len - done, PAGE_SIZE - in);
-		u8 *page = page_find(inode, (off + done) >> PAGE_SHIFT);
-		if (page)
-			memcpy((u8 *)buf + done, page + in, n);
-		else
-			memset((u8 *)buf + done, 0, n);
-		done += n;
-	}
+	struct shmem *s = TMPFS_I(inode)->reg.shm;
+	if (s)
+		shmem_read(s, buf, len, off);
+	else
+		memset(buf, 0, len);
 	pthread_mutex_unlock(&inode->lock);
-	*pos = off + done;
+	*pos = off + len;
 	inode_accessed(inode);
-	return done;
+	return len;
+}
+
+/*
+ * How much of a write of len at off the seals and the size limit let
+ * through, or -errno; caller holds inode->lock.
+ */
+static ssize_t write_allowed(struct inode *inode, size_t len, s64 off)
+{
+	u32 seals = file_seals(TMPFS_I(inode));
+	if (!len)
+		return 0;
+	if (seals & (LINUX_F_SEAL_WRITE | LINUX_F_SEAL_FUTURE_WRITE))
+		return -EPERM;
+	if (off >= SHMEM_MAX_SIZE)
+		return -EFBIG;
+	len = MIN(len, (u64)(SHMEM_MAX_SIZE - off));
+	/*
+	 * F_SEAL_GROW: Linux writes page by page and refuses the first piece
+	 * (within one page) that would end past the end of the file.
+	 */
+	if ((seals & LINUX_F_SEAL_GROW) && off + (s64)len > inode->size) {
+		s64 last = ALIGN_DOWN(inode->size, PAGE_SIZE);
+		if (last <= off)
+			return -EPERM;
+		len = last - off;
+	}
+	return len;
 }
 
 static ssize_t tmpfs_write(struct file *f, const void *buf, size_t len, s64 *pos)
 {
 	struct inode *inode = f->inode;
-	size_t done = 0;
-	int err = 0;
 
 	pthread_mutex_lock(&inode->lock);
 	s64 off = (f->flags & O_APPEND) ? inode->size : *pos;
-	if (off >= TMPFS_MAX_SIZE) {
-		pthread_mutex_unlock(&inode->lock);
-		return len ? -EFBIG : 0;
+	ssize_t n = write_allowed(inode, len, off);
+	if (n > 0) {
+		struct shmem *s = tmpfs_file_shmem(inode);
+		n = IS_ERR(s) ? PTR_ERR(s) : shmem_write(s, buf, n, off);
 	}
-	len = MIN(len, (u64)(TMPFS_MAX_SIZE - off));
-	while (done < len) {
-		u64 in = (off + done) & (PAGE_SIZE - 1);
-		size_t n = MIN(len - done, PAGE_SIZE - in);
-		u8 *page = page_get(inode, (off + done) >> PAGE_SHIFT, &err);
-		if (!page)
-			break;
-		memcpy(page + in, (const u8 *)buf + done, n);
-		done += n;
-	}
-	if (done) {
-		if (off + (s64)done > inode->size)
-			inode->size = off + done;
+	if (n > 0) {
+		if (off + n > inode->size)
+			inode->size = off + n;
 		inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
+		sync_blocks(inode);
 	}
 	pthread_mutex_unlock(&inode->lock);
-	*pos = off + done;
-	return done ? (ssize_t)done : err;
+	if (n >= 0)
+		*pos = off + n;
+	return n;
 }
 
 static s64 tmpfs_llseek(struct file *f, s64 off, int whence)
@@ -211,29 +165,134 @@ static int tmpfs_fsync(struct file *f)
 	return 0;
 }
 
+/*
+ * Linux's shmem_mmap and the seal checks of mmap_region: a file sealed
+ * against writes cannot get a writable shared mapping (-EPERM), and a
+ * read-only one can never become writable (MM_NOWRITE).
+ */
+static struct shmem *tmpfs_mmap(struct file *f, u32 prot, u32 *mm_flags)
+{
+	struct inode *inode = f->inode;
+	bool shared_write = (*mm_flags & (MM_SHARED | MM_NOWRITE)) == MM_SHARED;
+	struct shmem *s = ERR_PTR(-EPERM);
+
+	pthread_mutex_lock(&inode->lock);
+	if (shared_write &&
+	    (file_seals(TMPFS_I(inode)) & (LINUX_F_SEAL_WRITE | LINUX_F_SEAL_FUTURE_WRITE))) {
+		if (prot & PROT_WRITE)
+			goto out;
+		*mm_flags |= MM_NOWRITE;
+		shared_write = false;
+	}
+	s = tmpfs_file_shmem(inode);
+	if (IS_ERR(s))
+		goto out;
+	int ret = shared_write ? shmem_map_writable(s) : 0;
+	if (ret)
+		s = ERR_PTR(ret);
+	else
+		shmem_get(s);
+out:
+	pthread_mutex_unlock(&inode->lock);
+	return s;
+}
+
+/* Linux's memfd_add_seals. */
+static long add_seals(struct file *f, u32 seals)
+{
+	struct inode *inode = f->inode;
+	struct tmpfs_inode *ti = TMPFS_I(inode);
+	if (!(f->mode & FMODE_WRITE))
+		return -EPERM;
+	if (seals & ~LINUX_F_SEAL_ALL)
+		return -EINVAL;
+	pthread_mutex_lock(&inode->lock);
+	long ret = 0;
+	u32 cur = file_seals(ti);
+	if (cur & LINUX_F_SEAL_SEAL) {
+		ret = -EPERM;
+	} else if ((seals & LINUX_F_SEAL_WRITE) && !(cur & LINUX_F_SEAL_WRITE)) {
+		/* No writable shared mapping may exist or come (-EBUSY). */
+		struct shmem *s = tmpfs_file_shmem(inode);
+		ret = IS_ERR(s) ? PTR_ERR(s) : shmem_deny_write(s);
+	}
+	if (!ret)
+		ti->reg.seals |= seals;
+	pthread_mutex_unlock(&inode->lock);
+	return ret;
+}
+
+static long tmpfs_fcntl(struct file *f, int cmd, u64 arg)
+{
+	switch (cmd) {
+	case LINUX_F_ADD_SEALS:
+		return add_seals(f, (u32)arg);
+	case LINUX_F_GET_SEALS:
+		pthread_mutex_lock(&f->inode->lock);
+		long seals = file_seals(TMPFS_I(f->inode));
+		pthread_mutex_unlock(&f->inode->lock);
+		return seals;
+	default:
+		return -EINVAL;
+	}
+}
+
 const struct file_ops tmpfs_file_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
 	.llseek = tmpfs_llseek,
 	.fsync = tmpfs_fsync,
+	.fcntl = tmpfs_fcntl,
+	.mmap = tmpfs_mmap,
 };
 
+/*
+ * Caller holds inode->lock. A shrink then takes the pages past the new
+ * end out of every mapping (shmem_unmap_from), which needs the mappers'
+ * mm->lock: inode->lock is let go for that (faults on tmpfs mappings
+ * never take it, but a fault through another file that reads this one
+ * may), as ovl_setattr lets go of its own for a copy-up. The size and the
+ * data are already right by then; after a write that grows the file in
+ * between, its new pages are taken out again and fault back in (a
+ * private copy made of one in that window is lost).
+ */
 static int tmpfs_setattr(struct inode *inode, const struct iattr *ia)
 {
 	if (ia->valid & ATTR_SIZE) {
-		if (ia->size > TMPFS_MAX_SIZE)
+		if (ia->size > SHMEM_MAX_SIZE)
 			return -EFBIG;
 		if (ia->size != inode->size) {
-			if (ia->size < inode->size)
-				truncate_pages(inode, ia->size);
+			u32 seals = file_seals(TMPFS_I(inode));
+			if ((ia->size < inode->size && (seals & LINUX_F_SEAL_SHRINK)) ||
+			    (ia->size > inode->size && (seals & LINUX_F_SEAL_GROW)))
+				return -EPERM;
+			struct shmem *s = TMPFS_I(inode)->reg.shm;
+			bool mapped = s && shmem_resize(s, ia->size);
 			inode->size = ia->size;
 			inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
+			sync_blocks(inode);
+			if (mapped) {
+				shmem_get(s);
+				pthread_mutex_unlock(&inode->lock);
+				shmem_unmap_from(s, ia->size);
+				pthread_mutex_lock(&inode->lock);
+				shmem_put(s);
+			}
 		}
 	}
 	inode_apply_attr(inode, ia);
 	return 0;
 }
 
+/* Caller holds inode->lock. */
+static int tmpfs_getattr(struct inode *inode, struct kstat *st)
+{
+	sync_blocks(inode);
+	st->blocks = inode->blocks;
+	return 0;
+}
+
 const struct inode_ops tmpfs_file_iops = {
 	.setattr = tmpfs_setattr,
+	.getattr = tmpfs_getattr,
 };

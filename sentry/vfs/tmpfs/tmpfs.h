@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tmpfs internals. Regular file data lives in host memory, one calloc'd
- * 4 KiB page per present page in a four-level radix of 512-way nodes
- * (files up to 256 TiB, holes read as zeros); it moves to memory-file
- * frames when tmpfs files can be mmapped. Directory contents are an
- * ordered list of entries, each with an offset that never changes while
- * the entry exists, so getdents positions stay valid across unlinks.
+ * tmpfs internals. Regular file data lives in a shared memory object
+ * (mm/shmem.h): memory-file frames, holes read as zeros, that mmap maps
+ * directly, so read(2), write(2) and every mapping see the same bytes, as
+ * Linux's shmem. Directory contents are an ordered list of entries, each
+ * with an offset that never changes while the entry exists, so getdents
+ * positions stay valid across unlinks.
  *
  * Locking: directory entry lists under vfs_lock (the VFS calls the dir
- * ops with it held); file data and every inode field under inode->lock.
+ * ops with it held); file data, seals and every inode field under
+ * inode->lock, above the data object's lock (mm/shmem.h). A truncation
+ * lets inode->lock go while it takes pages out of the address spaces that
+ * map the file (they need mm->lock, which a fault through a file that
+ * reads this one holds when it takes inode->lock).
  */
 #ifndef SENTRY_VFS_TMPFS_TMPFS_H
 #define SENTRY_VFS_TMPFS_TMPFS_H
@@ -38,7 +42,12 @@ struct tmpfs_inode {
 			u64 parent_ino;
 			u32 count;
 		} dir;
-		void *data; /* radix root */
+		struct {
+			struct shmem *shm; /* the data; NULL until first needed */
+			/* LINUX_F_SEAL_*, with F_SEAL_SEAL too unless sealable (a memfd made so). */
+			u32 seals;
+			bool sealable;
+		} reg;
 		char *target;
 	};
 };
@@ -64,5 +73,10 @@ extern const struct file_ops tmpfs_file_fops;
 
 /* Free all of a regular file's pages (destroy). */
 void tmpfs_file_free(struct inode *inode);
+/*
+ * Under inode->lock: the file's data object, made (as big as the file)
+ * if it has none yet. ERR_PTR(-ENOMEM) on failure.
+ */
+struct shmem *tmpfs_file_shmem(struct inode *inode);
 
 #endif
