@@ -48,6 +48,12 @@ struct gofer_flock {
 struct gofer_client *gofer_client_create(int sock, u32 msize);
 /* Close the connection and free c. No call may be in progress. NULL-safe. */
 void gofer_client_destroy(struct gofer_client *c);
+/*
+ * Have before_wait called by a thread about to wait for a reply (the
+ * Sentry gives its vCPU back there: a gofer round trip is a host wait).
+ * Set once, before the first call.
+ */
+void gofer_client_set_wait_hook(struct gofer_client *c, void (*before_wait)(void));
 /* The agreed message size; reads and writes are split to fit it. */
 u32 gofer_client_msize(const struct gofer_client *c);
 

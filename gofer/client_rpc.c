@@ -57,6 +57,7 @@ struct gofer_client {
 	u32 next_fid;
 
 	pthread_mutex_t send_lock; /* one request on the socket at a time */
+	void (*before_wait)(void); /* gofer_client_set_wait_hook */
 };
 
 /* Keep the first descriptor of any SCM_RIGHTS in mh for *fd; close others. */
@@ -264,6 +265,11 @@ static int slot_get(struct gofer_client *c)
 	return i;
 }
 
+void gofer_client_set_wait_hook(struct gofer_client *c, void (*before_wait)(void))
+{
+	c->before_wait = before_wait;
+}
+
 /* Wait for slot i's reply and free the slot. */
 static int slot_wait(struct gofer_client *c, int i, u8 **buf, u32 *len, int *fd)
 {
@@ -271,6 +277,12 @@ static int slot_wait(struct gofer_client *c, int i, u8 **buf, u32 *len, int *fd)
 	int err;
 
 	pthread_mutex_lock(&c->lock);
+	if (!s->done && c->before_wait) {
+		/* Outside c->lock: the hook may take locks of its own. */
+		pthread_mutex_unlock(&c->lock);
+		c->before_wait();
+		pthread_mutex_lock(&c->lock);
+	}
 	while (!s->done)
 		pthread_cond_wait(&s->cv, &c->lock);
 	err = s->err;

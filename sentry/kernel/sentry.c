@@ -129,6 +129,14 @@ static void supervise(struct kernel *k, int sfd)
 	}
 }
 
+/* A task waiting for the gofer holds no vCPU meanwhile, as in task_sleep. */
+static void release_cpu_of_current(void)
+{
+	struct task *t = task_current();
+	if (t)
+		task_release_cpu(t);
+}
+
 static int run_init(struct kernel *k, struct task *t, bool *started)
 {
 	sigset_t set, old;
@@ -225,6 +233,7 @@ int sentry_run(const struct sandbox_config *cfg)
 			pr_err("cannot talk to the gofer: %s", strerror(-PTR_ERR(gofer)));
 			return PTR_ERR(gofer);
 		}
+		gofer_client_set_wait_hook(gofer, release_cpu_of_current);
 	}
 	kernel_init(&k, cfg);
 	if (k.done_fd < 0) {
