@@ -73,6 +73,7 @@ struct platform_stats {
 	u64 pt_stores;	  /* page-table stores ring0 replayed */
 	u64 drain_exits;  /* extra exits to drain a full store queue */
 	u64 interrupts;	  /* switches ended by platform_interrupt */
+	u64 shootdowns;	  /* page-table changes that had to stop vCPUs running the space */
 };
 
 #define PLATFORM_PROT_READ 1

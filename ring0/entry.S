@@ -53,9 +53,14 @@ ring0_full_return:
 	test	%rcx, %rcx
 	jz	2f
 	lea	R0_AREA_QUEUE(%rbx), %rsi
+	/*
+	 * Re-write each entry with its current value, atomically: a write
+	 * from inside the guest is what a shadowing MMU sees. The logged
+	 * value is not used, so that vCPUs replaying the same address space
+	 * concurrently, in any order, never bring back an older value.
+	 */
 1:	mov	(%rsi), %rdi
-	mov	8(%rsi), %rax
-	mov	%rax, (%rdi)
+	lock orq $0, (%rdi)
 	add	$16, %rsi
 	dec	%rcx
 	jnz	1b
@@ -100,6 +105,8 @@ ring0_full_return:
 	pop	%rdx
 	pop	%rsi
 	pop	%rdi
+	.globl ring0_full_return_iret
+ring0_full_return_iret:
 	iretq
 
 /*

@@ -68,10 +68,14 @@ struct kvm_vcpu {
 	 */
 	struct kvm_as *cur_as;
 	struct kvm_as *prev_as;
-	u64 cur_fs, cur_gs;	  /* FS/GS base currently in the vCPU */
-	u64 flushed_gen;	  /* cur_as's flush_gen as of this vCPU's last CR3 load */
-	bool busy;		  /* owned by a context */
-	bool ran;		  /* some thread has held it (its pid is set in KVM) */
+	u64 cur_fs, cur_gs; /* FS/GS base currently in the vCPU */
+	u64 flushed_gen;    /* cur_as's flush_gen as of this vCPU's last CR3 load */
+	u64 armed_gen;	    /* the flush_gen an armed frame's CR3 load will cover */
+	bool busy;	    /* owned by a context */
+	bool ran;	    /* some thread has held it (its pid is set in KVM) */
+	/* In KVM_RUN now, and returns from it so far (shootdown.c; atomics). */
+	bool in_guest;
+	u64 guest_exits;
 	struct kvm_ctx *fp_owner; /* whose FP registers the vCPU holds (pool.c) */
 	struct kvm_ctx *owner;	  /* the context holding it (busy) */
 	struct kvm_as *dead_as;	  /* destroyed while its CR3 was loaded here (pagetable.c) */
@@ -173,12 +177,17 @@ void kvm_vcpu_set_as(struct kvm_vcpu *v, struct kvm_as *as);
 /* Move as's pending stores into v's queue; true if they did not all fit. */
 bool kvm_as_drain(struct kvm_as *as, struct kvm_vcpu *v);
 
+/* shootdown.c: after as's flush_gen moved, wait out vCPUs running as. */
+void kvm_as_shootdown(struct kvm_as *as);
+
 /* pool.c */
 int kvm_ctx_create(struct platform *p, struct platform_ctx **out);
 void kvm_ctx_destroy(struct platform_ctx *pctx);
 int kvm_ctx_acquire(struct kvm_ctx *ctx);
 void kvm_ctx_yield_if_asked(struct kvm_ctx *ctx);
 void kvm_ctx_release(struct platform_ctx *pctx);
+/* The vCPU the calling thread holds on kp, or NULL. */
+struct kvm_vcpu *kvm_held_vcpu(const struct kvm_platform *kp);
 int kvm_ctx_get_fpstate(struct platform_ctx *pctx, void *buf);
 int kvm_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf);
 int kvm_fp_init(struct kvm_platform *kp, struct kvm_vcpu *v);
@@ -191,6 +200,8 @@ void kvm_ctx_clear_interrupt(struct platform_ctx *pctx);
 int kvm_kick_init(void);
 /* The calling thread no longer runs a vCPU: its kicks have nothing to stop. */
 void kvm_kick_forget(void);
+/* Make thread's KVM_RUN return (its context's interrupt flag untouched). */
+void kvm_kick_thread(pthread_t thread);
 
 /* probe.c */
 int kvm_probe_syscall_entry(struct kvm_platform *kp);

@@ -263,10 +263,14 @@ int kvm_as_map(struct platform_as *pas, u64 va, u64 pa, u32 prot)
 	if (!(prot & PLATFORM_PROT_EXEC))
 		pte |= PTE_NX;
 	pthread_mutex_lock(&as->lock);
+	u64 gen = as->flush_gen;
 	int ret = pt_walk(as, va, true, &pt);
 	if (!ret)
 		ret = pt_store(as, pt, pt_index(va, 0), pte);
+	bool changed = as->flush_gen != gen;
 	pthread_mutex_unlock(&as->lock);
+	if (changed)
+		kvm_as_shootdown(as);
 	return ret;
 }
 
@@ -278,6 +282,7 @@ void kvm_as_unmap(struct platform_as *pas, u64 va, u64 len)
 	if (end > USER_TOP || end < va)
 		end = USER_TOP;
 	pthread_mutex_lock(&as->lock);
+	u64 gen = as->flush_gen;
 	for (va = ALIGN_DOWN(va, PAGE_SIZE); va < end;) {
 		u64 pt;
 		if (pt_walk(as, va, false, &pt)) {
@@ -298,7 +303,10 @@ void kvm_as_unmap(struct platform_as *pas, u64 va, u64 len)
 		}
 		va += PAGE_SIZE;
 	}
+	bool changed = as->flush_gen != gen;
 	pthread_mutex_unlock(&as->lock);
+	if (changed)
+		kvm_as_shootdown(as);
 }
 
 bool kvm_as_drain(struct kvm_as *as, struct kvm_vcpu *v)
@@ -311,8 +319,10 @@ bool kvm_as_drain(struct kvm_as *as, struct kvm_vcpu *v)
 	memmove(as->pending, as->pending + n, (as->npending - n) * sizeof(*as->pending));
 	as->npending -= n;
 	bool more = as->npending > 0;
-	if (v->flushed_gen != as->flush_gen || v->cur_as != as)
+	if (v->flushed_gen != as->flush_gen || v->cur_as != as) {
 		v->frame->cr3 = as->pml4_pa;
+		v->armed_gen = as->flush_gen;
+	}
 	if (!more)
 		v->flushed_gen = as->flush_gen;
 	pthread_mutex_unlock(&as->lock);

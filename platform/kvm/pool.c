@@ -68,6 +68,12 @@ static int fp_take(struct kvm_ctx *ctx, struct kvm_vcpu *v)
  */
 static __thread const struct kvm_platform *own_kp;
 static __thread unsigned own_id;
+static __thread struct kvm_vcpu *held;
+
+struct kvm_vcpu *kvm_held_vcpu(const struct kvm_platform *kp)
+{
+	return held && held->kp == kp ? held : NULL;
+}
 
 /* Called with kp->lock held and a running slot free. */
 static struct kvm_vcpu *pick_free(struct kvm_platform *kp)
@@ -158,6 +164,7 @@ int kvm_ctx_acquire(struct kvm_ctx *ctx)
 		v->ran = true;
 		own_kp = kp;
 		own_id = v->id;
+		held = v;
 		ctx->vcpu = ctx->last = v;
 		ctx->yield = false;
 	}
@@ -188,6 +195,7 @@ void kvm_ctx_release(struct platform_ctx *pctx)
 	if (!ctx->vcpu)
 		return;
 	kvm_kick_forget();
+	held = NULL;
 	pthread_mutex_lock(&kp->lock);
 	kp->nrunning--;
 	ctx->vcpu->busy = false;

@@ -22,7 +22,8 @@
 #include "kvm_internal.h"
 #include "lib/log.h"
 
-extern const u8 ring0_image_start[], ring0_image_end[], ring0_syscall[], ring0_full_return[];
+extern const u8 ring0_image_start[], ring0_image_end[], ring0_syscall[], ring0_full_return[],
+	ring0_full_return_iret[];
 extern const u8 ring0_tramp_start[], ring0_tramp_enter[];
 
 #define RFLAGS_USER_MASK 0x254dd5ULL /* CF PF AF ZF SF TF DF OF AC ID + bit 1 */
@@ -70,7 +71,13 @@ void kvm_kick_forget(void)
 
 int kvm_kick_init(void)
 {
-	struct sigaction sa = {.sa_handler = kick_handler};
+	/*
+	 * SA_RESTART: a kick meant for KVM_RUN (which fails with EINTR all
+	 * the same) may land once the thread is back in the Sentry, in the
+	 * middle of some host call (fallocate, a read); that call must not
+	 * fail because of it.
+	 */
+	struct sigaction sa = {.sa_handler = kick_handler, .sa_flags = SA_RESTART};
 	sig_kick = SIGRTMIN + 1;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(sig_kick, &sa, NULL) < 0)
@@ -83,6 +90,11 @@ void kvm_ctx_interrupt(struct platform_ctx *pctx)
 	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
 	__atomic_store_n(&ctx->interrupt, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(ctx->thread, sig_kick);
+}
+
+void kvm_kick_thread(pthread_t thread)
+{
+	pthread_kill(thread, sig_kick);
 }
 
 void kvm_ctx_clear_interrupt(struct platform_ctx *pctx)
@@ -301,6 +313,38 @@ static int decode_interrupt(struct kvm_vcpu *v, struct user_regs *regs)
 	return 1;
 }
 
+/*
+ * Whether entering now could run user code of as under a translation
+ * older than its flush_gen: neither has this vCPU flushed since, nor does
+ * its armed frame carry a CR3 load that covers it. (A frame drained in
+ * batches carries a load per batch; only the last makes v->flushed_gen.)
+ */
+static bool resume_stale(const struct kvm_vcpu *v, struct kvm_as *as)
+{
+	u64 gen = __atomic_load_n(&as->flush_gen, __ATOMIC_SEQ_CST);
+	if (v->cur_as != as || gen == v->flushed_gen)
+		return false;
+	return !(v->frame->armed && v->frame->cr3 && v->armed_gen == gen);
+}
+
+/*
+ * A vCPU stopped inside ring0_full_return, past the armed check, still
+ * has nothing of its own to keep: the frame holds the registers it is
+ * restoring and the queue it applies (applying it twice is harmless,
+ * entry.S). So it can start over from a fresh frame -- which is how a
+ * resume that went stale while ring0 ran gets its CR3 reload. Not with
+ * an event in KVM's hands, which belongs to where it stopped.
+ */
+static bool rewind_full_return(struct kvm_vcpu *v)
+{
+	u64 rip = v->run->s.regs.regs.rip;
+	if (rip <= r0_sym(ring0_full_return) || rip > r0_sym(ring0_full_return_iret) ||
+	    event_in_flight(v))
+		return false;
+	v->state = VCPU_APPLIED;
+	return true;
+}
+
 enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as *pas,
 				   struct user_regs *regs, struct platform_fault *fault)
 {
@@ -341,7 +385,35 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 			kick_later(ctx);
 		else if (interrupt)
 			run->immediate_exit = 1;
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		/*
+		 * The tables may have changed since the resume was prepared
+		 * (another thread's munmap; shootdown.c): then this entry must
+		 * reload CR3 first. in_guest is published before flush_gen is
+		 * read, so a change after this check waits for our exit.
+		 */
+		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+		if (resume_stale(v, as)) {
+			__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
+			if (v->frame->armed) {
+				/* ring0 has yet to read the frame: add the CR3 load to it. */
+				v->frame->exit_after_apply |= kvm_as_drain(as, v);
+				continue;
+			}
+			if (finish ? rewind_full_return(v) : !event_in_flight(v)) {
+				finish = false;
+				prepared = false;
+				continue;
+			}
+			/*
+			 * Exception entry, or an exception KVM has yet to deliver:
+			 * either exits to us before user code runs.
+			 */
+			__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+		}
+		int rc = ioctl(v->fd, KVM_RUN, 0);
+		__atomic_add_fetch(&v->guest_exits, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);
+		if (rc < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
 				kvm_ioctl_error("KVM_RUN");
 				v->state = VCPU_BROKEN;
@@ -350,7 +422,13 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 			run->immediate_exit = 0;
 			finish = !decode_interrupt(v, regs);
 			if (!finish) {
-				if (v->state == VCPU_USER)
+				/*
+				 * Stopped in user code: resume from its registers, as they
+				 * are now -- unless KVM holds an exception for them, which
+				 * must be delivered where they are (a resume through ring0
+				 * would deliver it at the trampoline instead).
+				 */
+				if (v->state == VCPU_USER && !event_in_flight(v))
 					prepared = false;
 				if (__atomic_load_n(&ctx->interrupt, __ATOMIC_SEQ_CST) &&
 				    !v->frame->armed) {

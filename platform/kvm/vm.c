@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -196,6 +197,7 @@ static void kvm_stats(struct platform *p, struct platform_stats *out)
 		out->pt_stores += s->pt_stores;
 		out->drain_exits += s->drain_exits;
 		out->interrupts += s->interrupts;
+		out->shootdowns += s->shootdowns;
 	}
 	pthread_mutex_unlock(&kp->lock);
 }
@@ -238,6 +240,29 @@ static int kvm_create_vm(struct kvm_platform *kp)
 	return 0;
 }
 
+/*
+ * Whether KVM walks our page tables itself (EPT/NPT) rather than shadowing
+ * them. Shadow paging (kvm_pvm, or EPT/NPT turned off) sees a table store
+ * only when a vCPU replays it, and another vCPU could run on the stale
+ * shadow in between; so there guest code runs on one vCPU at a time.
+ */
+static bool kvm_host_tdp(void)
+{
+	static const char *const params[] = {
+		"/sys/module/kvm_intel/parameters/ept",
+		"/sys/module/kvm_amd/parameters/npt",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
+		FILE *f = fopen(params[i], "re");
+		if (!f)
+			continue;
+		int c = fgetc(f);
+		fclose(f);
+		return c == 'Y' || c == 'y' || c == '1';
+	}
+	return false;
+}
+
 int platform_kvm_create(const struct platform_config *cfg, struct platform **out)
 {
 	int ret;
@@ -254,9 +279,9 @@ int platform_kvm_create(const struct platform_config *cfg, struct platform **out
 	kp->mem = *cfg->mem;
 	kp->mem.reserve(kp->mem.opaque, R0_RESERVED);
 	kp->vm_fd = -1;
-	/* A vCPU per host thread, one held at a time (pool.c). */
+	/* A vCPU per host thread (pool.c); as many running as the guest has CPUs. */
 	kp->max_vcpus = R0_MAX_VCPUS;
-	kp->max_running = 1;
+	kp->max_running = cfg->ncpus ? MIN(cfg->ncpus, R0_MAX_VCPUS) : 1;
 	pthread_mutex_init(&kp->lock, NULL);
 	pthread_cond_init(&kp->vcpu_free, NULL);
 
@@ -272,6 +297,12 @@ int platform_kvm_create(const struct platform_config *cfg, struct platform **out
 	if (ret)
 		goto out_free;
 	kvm_pick_features(kp);
+	if (kp->max_running > 1 && !kvm_host_tdp()) {
+		pr_warn("kvm: this KVM shadows page tables (no EPT/NPT): guest threads run "
+			"one at a time, not on %u vCPUs at once",
+			kp->max_running);
+		kp->max_running = 1;
+	}
 	if (!kp->nx) {
 		pr_err("kvm: the guest CPU has no NX bit — runsk needs it for PROT_EXEC");
 		ret = -ENOTSUP;

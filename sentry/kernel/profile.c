@@ -57,11 +57,12 @@ int profile_write(struct kernel *k, const char *path, const char *program)
 	fprintf(f,
 		"exits %llu: %llu syscalls, %llu page faults served; resumes: %llu direct, %llu "
 		"through ring0; page-table stores replayed %llu (extra drain exits %llu); "
-		"interrupts %llu\n",
+		"interrupts %llu; TLB shoot-downs %llu\n",
 		(unsigned long long)ps.exits, (unsigned long long)calls,
 		(unsigned long long)pr->faults, (unsigned long long)ps.fast_resumes,
 		(unsigned long long)ps.full_resumes, (unsigned long long)ps.pt_stores,
-		(unsigned long long)ps.drain_exits, (unsigned long long)ps.interrupts);
+		(unsigned long long)ps.drain_exits, (unsigned long long)ps.interrupts,
+		(unsigned long long)ps.shootdowns);
 	fprintf(f, "\n%-24s %10s %12s %10s\n", "syscall", "calls", "total us", "avg us");
 	for (int i = 0; i < n; i++) {
 		int nr = order[i];

@@ -8,7 +8,7 @@
 # Runs PROGRAM natively with stdin from /dev/null and stdout captured in a
 # file, and checks its exit status (128+N when killed by signal N, as the
 # shell reports it) and that it printed no line starting with "FAIL".
-# If RUNSK is not empty, runs `RUNSK do -- PROGRAM ARGS` the same way,
+# If RUNSK is not empty, runs `RUNSK do $RUNSK_FLAGS -- PROGRAM ARGS` the same way,
 # checks its status too and that both runs printed byte-identical stdout.
 # Each run is limited to $DIFFTEST_TIMEOUT seconds (default 60) when a
 # `timeout` command exists. stderr is left alone (it is not compared).
@@ -135,7 +135,8 @@ if [ -z "$runsk" ]; then
 	exit 0
 fi
 
-run "$tmp/runsk.out" "$runsk" "do" -- "$prog" "$@"
+# shellcheck disable=SC2086 # RUNSK_FLAGS is a list of flags
+run "$tmp/runsk.out" "$runsk" "do" ${RUNSK_FLAGS:-} -- "$prog" "$@"
 judge runsk "$tmp/runsk.out"
 
 if ! cmp -s "$tmp/native.out" "$tmp/runsk.out"; then
