@@ -24,7 +24,7 @@ static void do_usage(FILE *out)
 		"  --strace           print each syscall with arguments and result\n"
 		"  --debug            debug log\n"
 		"  --debug-log=PATH   write the log to PATH\n"
-		"  --cpus N           number of vCPUs (default 1)\n"
+		"  --cpus N           CPUs the guest sees and runs threads on at once (default 1)\n"
 		"  --memory SIZE      guest memory, e.g. 512M, 2G (default 2G)\n"
 		"  --profile=FILE     at exit, write where time went (syscalls, exits, faults)\n"
 		"  --overlay2=MODE    root:memory (default): writes to / stay in the sandbox's\n"
