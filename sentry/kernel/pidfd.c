@@ -10,6 +10,7 @@
 #include "abi/linux/poll.h"
 #include "pidfd.h"
 #include "process.h"
+#include "sentry/vfs/anon_inode.h"
 #include "sentry/vfs/poll.h"
 #include "sentry/vfs/vfs.h"
 
@@ -25,18 +26,6 @@ struct pidfd {
 
 static pthread_mutex_t pidfds_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct list_head pidfds = LIST_HEAD_INIT(pidfds);
-
-/* As eventfd's: one anonymous inode of Linux's anon_inodefs for every pidfd. */
-static struct super_block *anonfs;
-static u64 anon_ino;
-static pthread_once_t anonfs_once = PTHREAD_ONCE_INIT;
-
-static void anonfs_init(void)
-{
-	anonfs = sb_alloc(NULL, "anon_inodefs");
-	if (anonfs)
-		anon_ino = sb_next_ino(anonfs);
-}
 
 static const struct file_ops pidfd_ops;
 
@@ -56,19 +45,6 @@ static u32 pidfd_poll(struct file *f, struct poll_table *pt)
 	return exited ? LINUX_POLLIN | LINUX_POLLRDNORM : 0;
 }
 
-static int pidfd_stat(struct file *f, struct kstat *st)
-{
-	*st = (struct kstat){
-		.mask = LINUX_STATX_BASIC_STATS,
-		.mode = 0600,
-		.nlink = 1,
-		.blksize = PAGE_SIZE,
-		.dev = anonfs->dev,
-		.ino = anon_ino,
-	};
-	return 0;
-}
-
 static void pidfd_release(struct file *f)
 {
 	struct pidfd *p = to_pidfd(f);
@@ -78,15 +54,14 @@ static void pidfd_release(struct file *f)
 }
 
 static const struct file_ops pidfd_ops = {
-	.stat = pidfd_stat,
+	.stat = anon_inode_stat,
 	.poll = pidfd_poll,
 	.release = pidfd_release,
 };
 
 static struct file *pidfd_alloc(struct kernel *k, u32 flags)
 {
-	pthread_once(&anonfs_once, anonfs_init);
-	if (!anonfs)
+	if (anon_inode_init())
 		return ERR_PTR(-ENOMEM);
 	struct file *f = file_alloc(sizeof(struct pidfd), &pidfd_ops);
 	if (!f)

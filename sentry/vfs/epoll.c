@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "anon_inode.h"
 #include "epoll.h"
 #include "lib/log.h"
 #include "poll.h"
@@ -792,37 +793,6 @@ long epoll_wait_file(struct task *t, struct file *epf, uaddr_t events, int maxev
 
 /* --- The epoll file --- */
 
-/* Linux gives epolls the one anon_inodefs inode (mode 0600, no file type). */
-static struct super_block *ep_anonfs;
-static u64 ep_anon_ino;
-static pthread_once_t ep_anonfs_once = PTHREAD_ONCE_INIT;
-
-static void ep_anonfs_init(void)
-{
-	ep_anonfs = sb_alloc(NULL, "anon_inodefs");
-	if (ep_anonfs)
-		ep_anon_ino = sb_next_ino(ep_anonfs);
-}
-
-static int ep_stat(struct file *f, struct kstat *st)
-{
-	*st = (struct kstat){
-		.mask = LINUX_STATX_BASIC_STATS,
-		.mode = 0600,
-		.nlink = 1,
-		.blksize = PAGE_SIZE,
-		.dev = ep_anonfs->dev,
-		.ino = ep_anon_ino,
-	};
-	return 0;
-}
-
-/* Linux's noop_llseek: the position is 0 and stays so. */
-static s64 ep_llseek(struct file *f, s64 off, int whence)
-{
-	return 0;
-}
-
 static void ep_release(struct file *f)
 {
 	struct eventpoll *ep = f->private_data;
@@ -847,16 +817,15 @@ static void ep_release(struct file *f)
 }
 
 static const struct file_ops eventpoll_ops = {
-	.llseek = ep_llseek,
-	.stat = ep_stat,
+	.llseek = anon_inode_llseek,
+	.stat = anon_inode_stat,
 	.poll = ep_eventpoll_poll,
 	.release = ep_release,
 };
 
 struct file *epoll_create_file(void)
 {
-	pthread_once(&ep_anonfs_once, ep_anonfs_init);
-	if (!ep_anonfs)
+	if (anon_inode_init())
 		return ERR_PTR(-ENOMEM);
 	struct eventpoll *ep = calloc(1, sizeof(*ep));
 	if (!ep)

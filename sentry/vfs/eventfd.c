@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "abi/linux/poll.h"
+#include "anon_inode.h"
 #include "pipe.h"
 #include "poll.h"
 #include "vfs.h"
@@ -24,21 +25,6 @@ struct eventfd {
 	bool semaphore;
 	struct waitq wq; /* readers, writers and pollers alike */
 };
-
-/*
- * Linux gives every eventfd (and epoll, signalfd...) the one inode of
- * anon_inodefs: the same st_dev and st_ino, mode 0600 with no file type.
- */
-static struct super_block *anonfs;
-static u64 anon_ino;
-static pthread_once_t anonfs_once = PTHREAD_ONCE_INIT;
-
-static void anonfs_init(void)
-{
-	anonfs = sb_alloc(NULL, "anon_inodefs");
-	if (anonfs)
-		anon_ino = sb_next_ino(anonfs);
-}
 
 static struct eventfd *to_eventfd(struct file *f)
 {
@@ -142,25 +128,6 @@ static u32 eventfd_poll(struct file *f, struct poll_table *pt)
 	return mask;
 }
 
-static int eventfd_stat(struct file *f, struct kstat *st)
-{
-	*st = (struct kstat){
-		.mask = LINUX_STATX_BASIC_STATS,
-		.mode = 0600,
-		.nlink = 1,
-		.blksize = PAGE_SIZE,
-		.dev = anonfs->dev,
-		.ino = anon_ino,
-	};
-	return 0;
-}
-
-/* Linux's noop_llseek: the position is 0 and stays so. */
-static s64 eventfd_llseek(struct file *f, s64 off, int whence)
-{
-	return 0;
-}
-
 static void eventfd_release(struct file *f)
 {
 	pthread_mutex_destroy(&to_eventfd(f)->lock);
@@ -169,16 +136,15 @@ static void eventfd_release(struct file *f)
 static const struct file_ops eventfd_ops = {
 	.read = eventfd_read,
 	.write = eventfd_write,
-	.llseek = eventfd_llseek,
-	.stat = eventfd_stat,
+	.llseek = anon_inode_llseek,
+	.stat = anon_inode_stat,
 	.poll = eventfd_poll,
 	.release = eventfd_release,
 };
 
 struct file *eventfd_create(u64 initval, u32 flags)
 {
-	pthread_once(&anonfs_once, anonfs_init);
-	if (!anonfs)
+	if (anon_inode_init())
 		return ERR_PTR(-ENOMEM);
 	struct file *f = file_alloc(sizeof(struct eventfd), &eventfd_ops);
 	if (!f)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "abi/linux/poll.h"
+#include "anon_inode.h"
 #include "poll.h"
 #include "sentry/kernel/signal.h"
 #include "signalfd.h"
@@ -55,18 +56,6 @@ static struct waitq signalfd_wq = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.entries = LIST_HEAD_INIT(signalfd_wq.entries),
 };
-
-/* As eventfd's: one anonymous inode of Linux's anon_inodefs for every signalfd. */
-static struct super_block *anonfs;
-static u64 anon_ino;
-static pthread_once_t anonfs_once = PTHREAD_ONCE_INIT;
-
-static void anonfs_init(void)
-{
-	anonfs = sb_alloc(NULL, "anon_inodefs");
-	if (anonfs)
-		anon_ino = sb_next_ino(anonfs);
-}
 
 static const struct file_ops signalfd_ops;
 
@@ -237,36 +226,16 @@ static u32 signalfd_poll(struct file *f, struct poll_table *pt)
 	return pending ? LINUX_POLLIN : 0;
 }
 
-static int signalfd_stat(struct file *f, struct kstat *st)
-{
-	*st = (struct kstat){
-		.mask = LINUX_STATX_BASIC_STATS,
-		.mode = 0600,
-		.nlink = 1,
-		.blksize = PAGE_SIZE,
-		.dev = anonfs->dev,
-		.ino = anon_ino,
-	};
-	return 0;
-}
-
-/* Linux's noop_llseek. */
-static s64 signalfd_llseek(struct file *f, s64 off, int whence)
-{
-	return 0;
-}
-
 static const struct file_ops signalfd_ops = {
 	.read = signalfd_read,
-	.llseek = signalfd_llseek,
-	.stat = signalfd_stat,
+	.llseek = anon_inode_llseek,
+	.stat = anon_inode_stat,
 	.poll = signalfd_poll,
 };
 
 struct file *signalfd_create(u64 mask, int flags)
 {
-	pthread_once(&anonfs_once, anonfs_init);
-	if (!anonfs)
+	if (anon_inode_init())
 		return ERR_PTR(-ENOMEM);
 	struct file *f = file_alloc(sizeof(struct signalfd), &signalfd_ops);
 	if (!f)

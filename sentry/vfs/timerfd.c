@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "abi/linux/poll.h"
+#include "anon_inode.h"
 #include "poll.h"
 #include "timerfd.h"
 #include "vfs.h"
@@ -34,18 +35,6 @@ struct timerfd {
 	struct waitq wq; /* readers and pollers */
 	struct ktimer kt;
 };
-
-/* As eventfd's: one anonymous inode of Linux's anon_inodefs for every timerfd. */
-static struct super_block *anonfs;
-static u64 anon_ino;
-static pthread_once_t anonfs_once = PTHREAD_ONCE_INIT;
-
-static void anonfs_init(void)
-{
-	anonfs = sb_alloc(NULL, "anon_inodefs");
-	if (anonfs)
-		anon_ino = sb_next_ino(anonfs);
-}
 
 static const struct file_ops timerfd_ops;
 
@@ -140,25 +129,6 @@ static u32 timerfd_poll(struct file *f, struct poll_table *pt)
 	return ready ? LINUX_POLLIN | LINUX_POLLRDNORM : 0;
 }
 
-static int timerfd_stat(struct file *f, struct kstat *st)
-{
-	*st = (struct kstat){
-		.mask = LINUX_STATX_BASIC_STATS,
-		.mode = 0600,
-		.nlink = 1,
-		.blksize = PAGE_SIZE,
-		.dev = anonfs->dev,
-		.ino = anon_ino,
-	};
-	return 0;
-}
-
-/* Linux's noop_llseek. */
-static s64 timerfd_llseek(struct file *f, s64 off, int whence)
-{
-	return 0;
-}
-
 static void timerfd_release(struct file *f)
 {
 	struct timerfd *tfd = to_timerfd(f);
@@ -169,8 +139,8 @@ static void timerfd_release(struct file *f)
 
 static const struct file_ops timerfd_ops = {
 	.read = timerfd_read,
-	.llseek = timerfd_llseek,
-	.stat = timerfd_stat,
+	.llseek = anon_inode_llseek,
+	.stat = anon_inode_stat,
 	.poll = timerfd_poll,
 	.release = timerfd_release,
 };
@@ -195,8 +165,7 @@ struct file *timerfd_create(int clock, int flags)
 	int host = timerfd_host_clock(clock);
 	if (host < 0)
 		return ERR_PTR(-EINVAL);
-	pthread_once(&anonfs_once, anonfs_init);
-	if (!anonfs)
+	if (anon_inode_init())
 		return ERR_PTR(-ENOMEM);
 	struct file *f = file_alloc(sizeof(struct timerfd), &timerfd_ops);
 	if (!f)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * eventfd: the counter's read and write rules, semaphore mode, flags,
- * the overflow limit, readiness for poll, fstat.
+ * the overflow limit, readiness for poll, fstat (one anon inode shared
+ * with epoll).
  *
  * Reads and writes that another thread ends are in pipe_block.c.
  */
@@ -9,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -133,6 +135,13 @@ static void test_fstat(void)
 	expect_ret(st.st_mode, 0600, "fstat: mode 0600, no file type (anon inode)");
 	check(st.st_ino == st2.st_ino && st.st_dev == st2.st_dev,
 	      "fstat: every eventfd shares one inode");
+	/* Linux's anon_inodefs has one inode for eventfds, epolls, timerfds... alike. */
+	int epfd = epoll_create1(0);
+	struct stat est;
+	expect_ret(fstat(epfd, &est), 0, "fstat of an epoll fd");
+	check(est.st_ino == st.st_ino && est.st_dev == st.st_dev,
+	      "fstat: an eventfd and an epoll fd share one inode");
+	close(epfd);
 	close(fd);
 	close(fd2);
 }
