@@ -171,7 +171,11 @@ GOFER_HANDLER(op_unlinkat)
 	return err;
 }
 
-/* Rename and tell the nodes found under the old name where they are now. */
+/*
+ * Rename and tell the nodes found under the old name where they are now.
+ * Trenameat has no flags: RENAME_EXCHANGE and RENAME_NOREPLACE stay in
+ * the Sentry (see goferfs_rename).
+ */
 static int do_rename(struct gofer_server *srv, struct node *olddir, const char *oldname,
 		     struct node *newdir, const char *newname)
 {

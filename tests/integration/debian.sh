@@ -101,6 +101,16 @@ else
 	sed 's/^/    | /' "$tmp/err" | tail -20
 fi
 
+# rename(2) of a directory of the image (python calls it directly; mv would copy on EXDEV).
+"$runsk" do -- "$python" -c "import os; os.rename('$tmp/tree/sub', '$tmp/tree/moved'); print(sorted(os.listdir('$tmp/tree/moved')), os.path.exists('$tmp/tree/sub'), open('$tmp/tree/moved/numbers').readline().strip())" \
+	>"$tmp/out" 2>"$tmp/err" </dev/null
+if [ "$(cat "$tmp/out")" = "['numbers'] False 1" ] && [ -e "$tmp/tree/sub/numbers" ] && [ ! -e "$tmp/tree/moved" ]; then
+	ok "overlay: rename(2) of an image directory, host tree untouched"
+else
+	fail "overlay: rename of an image directory printed '$(cat "$tmp/out")'"
+	sed 's/^/    | /' "$tmp/err" | tail -20
+fi
+
 # --overlay2=none writes through the gofer to the host.
 "$runsk" do --overlay2=none -- "$bash" -c "echo through >$tmp/tree/through" >"$tmp/out" 2>"$tmp/err" </dev/null
 if [ "$(cat "$tmp/tree/through" 2>/dev/null)" = through ]; then

@@ -265,6 +265,13 @@ static int child_find(struct inode *dir, const char *name, struct child *ch)
  * could still make the target in between, which under the exclusive
  * policy only the sandbox does, and it holds vfs_lock); RENAME_EXCHANGE
  * cannot be done atomically over 9P and is EINVAL, as on Linux's v9fs.
+ * The gofer could do it (renameat2 on its directory fds), but 9P2000.L's
+ * Trenameat has no flags field and our protocol has no way to extend a
+ * message: Tversion accepts "9P2000.L" only, and the one extension (the
+ * donated fds) travels beside the messages. Two Trenameats through a
+ * temporary name would not be atomic, so we do not fake it. The overlay
+ * root does exchange (its upper layer is in memory); this matters for
+ * --overlay2=none and bind mounts only.
  */
 static int goferfs_rename(struct inode *odir, const char *oname, struct inode *ndir,
 			  const char *nname, unsigned flags)

@@ -102,6 +102,17 @@ int ovl_whiteout(struct ovl_fs *ofs, struct inode *udir, const char *name, struc
 	return 0;
 }
 
+int ovl_set_redirect(struct ovl_fs *ofs, struct inode *udir, struct inode *ldir)
+{
+	/* Moved before: it already names ldir, the directory's one lower. */
+	if (ovl_map_get(&ofs->redirect, udir->ino, NULL))
+		return 0;
+	int ret = ovl_map_set(&ofs->redirect, udir->ino, (uintptr_t)ldir);
+	if (!ret)
+		inode_get(ldir);
+	return ret;
+}
+
 int ovl_set_opaque(struct ovl_fs *ofs, struct inode *udir, struct ovl_inode *oi)
 {
 	int ret = ovl_map_set(&ofs->opaque, udir->ino, 1);
@@ -129,6 +140,11 @@ void ovl_forget_upper(struct ovl_fs *ofs, struct inode *upper)
 		return;
 	ovl_map_del(&ofs->origin, upper->ino, NULL);
 	ovl_map_del(&ofs->opaque, upper->ino, NULL);
+	u64 ldir;
+	if (ovl_map_get(&ofs->redirect, upper->ino, &ldir)) {
+		ovl_map_del(&ofs->redirect, upper->ino, NULL);
+		inode_put((struct inode *)(uintptr_t)ldir);
+	}
 }
 
 /* Put n at dir/name in upper; a whiteout there is replaced, and a directory made opaque. */

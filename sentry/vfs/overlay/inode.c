@@ -16,11 +16,20 @@ struct inode *ovl_real_lookup(struct inode *dir, const char *name)
 	return PTR_ERR(inode) == -ENOENT ? NULL : inode;
 }
 
-/* The lower directory of an upper one found at dir/name, when it merges. */
+/*
+ * The lower directory of an upper one found at dir/name, when it merges:
+ * the one it was renamed with (redirect), else lower's at the same path.
+ */
 static struct inode *ovl_lookup_merge(struct ovl_inode *dir, struct inode *upper, const char *name)
 {
+	struct ovl_fs *ofs = OVL_FS(dir->vfs.sb);
 	struct inode *ldir = ovl_lower_dir(dir);
-	if (!ldir || ovl_map_get(&OVL_FS(dir->vfs.sb)->opaque, upper->ino, NULL))
+	u64 redirect;
+	if (ovl_map_get(&ofs->opaque, upper->ino, NULL))
+		return NULL;
+	if (ovl_map_get(&ofs->redirect, upper->ino, &redirect))
+		return inode_get((struct inode *)(uintptr_t)redirect);
+	if (!ldir)
 		return NULL;
 	struct inode *lower = ovl_real_lookup(ldir, name);
 	if (lower && !IS_ERR(lower) && !S_ISDIR(lower->mode)) {

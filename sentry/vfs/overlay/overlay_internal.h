@@ -23,6 +23,11 @@
  *   index   lower ino -> upper inode, for copied-up lower hard links
  *           (overlayfs's index=on): the other lower names of the file find
  *           the copy and keep sharing it. Holds a reference to the copy.
+ *   redirect upper directory ino -> the lower directory it merges with
+ *           when that is not the lower's entry at the same path: a
+ *           directory with a lower that was renamed (overlayfs's
+ *           trusted.overlay.redirect, absolute form). Holds a reference
+ *           to the lower directory inode, so no path is kept or walked.
  * They rely on the upper file system not reusing an ino while the overlay
  * is mounted (tmpfs never does); entries are dropped when we remove the
  * last upper name.
@@ -30,15 +35,18 @@
  * Copy-up needs the place to copy to, but setattr and open get only the
  * inode: a lower-only inode remembers its parent and name (its "alias",
  * set by lookup, cleared when the name is unlinked). Aliases cannot go
- * stale by rename: only files already in upper and directories without a
- * lower are renamed, and no lower-only inode lives below those. A
+ * stale by rename: a file is copied up before it is renamed, and a
+ * renamed directory is copied up (its upper moves, its lower stays) and
+ * keeps its overlay inode, which the aliases below it name by reference,
+ * not by path; their own names in it do not change. A
  * lower-only file whose name is gone (unlinked while open) is copied up
  * to an orphan: created under a temporary name in the root's upper
  * directory and unlinked at once, all under vfs_lock.
  *
  * Locking (with vfs.h's order): vfs_lock > overlay inode lock > layer
  * inode lock; ofs->cache_lock is a leaf. Copy-up, every directory change
- * and the origin, opaque and index maps are under vfs_lock (recursive).
+ * and the origin, opaque, index and redirect maps are under vfs_lock
+ * (recursive).
  * ovl_inode.upper is set once, under vfs_lock, and read without locks
  * through ovl_upper(). setattr is called with the overlay inode's lock
  * held, so it drops that lock around a copy-up (which needs vfs_lock).
@@ -49,13 +57,14 @@
  * Where this differs from Linux's overlayfs:
  * - st_ino: files only in upper get bit 63 set (xino=on sets high bits on
  *   the lower's instead; here the image's inos stay as the gofer gives them).
- * - Directories that exist in lower are not renamed (-EXDEV, as without
- *   redirect_dir); a copy-up of a removed directory is -ENOENT.
+ * - Directories that exist in lower are renamed as with redirect_dir=on
+ *   (see rename.c), the redirect kept in memory; a copy-up of a removed
+ *   directory is -ENOENT.
  * - st_nlink of a copied-up lower hard link counts its upper names only
  *   (overlayfs with index=on keeps the union count in the index).
  * - A file unlinked while open is copied up to an orphan, where overlayfs
  *   uses O_TMPFILE in its work directory.
- * - No xattrs, metacopy, redirect_dir or nfs_export; permission is checked
+ * - No xattrs, metacopy or nfs_export; permission is checked
  *   against the mirrored attributes with the caller's credentials only
  *   (overlayfs also checks the layer inode with the mounter's).
  * - Changes to the layers behind the overlay's back are not seen
@@ -94,7 +103,7 @@ struct ovl_fs {
 	pthread_mutex_t cache_lock; /* guards cache */
 	struct ovl_map cache;	    /* st_ino -> live ovl_inode (no reference) */
 	/* Under vfs_lock: */
-	struct ovl_map origin, opaque, index;
+	struct ovl_map origin, opaque, index, redirect;
 	u64 temp_seq;
 };
 
@@ -200,6 +209,11 @@ int ovl_temp_name(struct ovl_fs *ofs, struct inode *udir, char *buf, size_t size
 /* Leave a whiteout at udir/name, atomically replacing what (NULL: nothing) is there. */
 int ovl_whiteout(struct ovl_fs *ofs, struct inode *udir, const char *name,
 		 struct inode *what) __must_check;
+/*
+ * Make the upper directory udir merge with the lower directory ldir
+ * wherever it is moved (a reference to ldir is taken). -ENOMEM.
+ */
+int ovl_set_redirect(struct ovl_fs *ofs, struct inode *udir, struct inode *ldir) __must_check;
 /* Mark the upper directory udir (of oi, if known) opaque. */
 int ovl_set_opaque(struct ovl_fs *ofs, struct inode *udir, struct ovl_inode *oi) __must_check;
 /* Does dir's lower (as shown through dir) have name? 1, 0 or -errno. */

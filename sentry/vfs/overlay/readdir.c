@@ -122,6 +122,9 @@ static u64 upper_entry_ino(struct ovl_inode *dir, const struct ovl_dirent *e)
 
 	if (ovl_map_get(&ofs->origin, e->ino, &ino))
 		return ino;
+	if (e->type == LINUX_DT_DIR && !ovl_map_get(&ofs->opaque, e->ino, NULL) &&
+	    ovl_map_get(&ofs->redirect, e->ino, &ino))
+		return ((struct inode *)(uintptr_t)ino)->ino;
 	if (e->type == LINUX_DT_DIR && ldir && !ovl_map_get(&ofs->opaque, e->ino, NULL)) {
 		struct inode *l = ovl_real_lookup(ldir, e->name);
 		bool merged = l && !IS_ERR(l) && S_ISDIR(l->mode);

@@ -3,15 +3,22 @@
  * overlay rename (with RENAME_NOREPLACE, checked by the VFS, and
  * RENAME_EXCHANGE). The source is copied up and moved within upper; when
  * lower has the old name, a whiteout takes its place in the same step.
- * A directory moved in upper becomes opaque, so that a lower directory
- * at its new name does not show through.
  *
- * A directory that exists in lower (lower-only or merged) is not moved:
- * -EXDEV, as overlayfs without redirect_dir answers, and mv then copies
- * the tree. Moving it would need a redirect record (overlayfs's
- * trusted.overlay.redirect, gVisor's equivalent) so that the merge finds
- * the lower directory at its old path, and an alias scheme for the
- * lower-only files below it; left for when a workload needs it.
+ * Directories are moved as overlayfs does with redirect_dir=on, not by
+ * copying their trees up: only the directory itself is copied up (an
+ * empty upper directory with its attributes), and a redirect record
+ * (struct ovl_fs) ties that upper directory to its lower one, so that
+ * wherever it goes it merges with the lower directory it came from, not
+ * with whatever lower has at the new path. The lower tree is never
+ * touched or copied: a rename costs one mkdir in memory, however big the
+ * directory. The directory keeps its overlay inode and st_ino (its
+ * lower's), and so do the files below it: lower-only ones keep their
+ * lower inos and their aliases (which name the moved overlay inode), and
+ * copied-up ones their origin records. A directory without a lower (or
+ * opaque) becomes opaque instead, so that a lower directory at its new
+ * name does not show through. Renaming it back leaves the redirect in
+ * place: it names the same lower directory the path would.
+ *
  * RENAME_WHITEOUT is refused by the VFS before it gets here.
  */
 #include <errno.h>
@@ -20,9 +27,15 @@
 #include "lib/log.h"
 #include "overlay_internal.h"
 
-static bool ovl_is_lower_dir(struct ovl_inode *oi)
+/* A directory moved in upper: it keeps its lower (redirect) or hides any. */
+static int mark_moved_dir(struct ovl_fs *ofs, struct ovl_inode *oi)
 {
-	return oi && S_ISDIR(oi->vfs.mode) && oi->lower;
+	if (!S_ISDIR(oi->vfs.mode))
+		return 0;
+	struct inode *ldir = ovl_lower_dir(oi);
+	if (ldir)
+		return ovl_set_redirect(ofs, ovl_upper(oi), ldir);
+	return ovl_set_opaque(ofs, ovl_upper(oi), oi);
 }
 
 static int rename_prepare(struct ovl_inode *od, const char *oname, struct ovl_inode *nd,
@@ -32,8 +45,6 @@ static int rename_prepare(struct ovl_inode *od, const char *oname, struct ovl_in
 	struct ovl_fs *ofs = OVL_FS(od->vfs.sb);
 	int ret = 0;
 
-	if (ovl_is_lower_dir(src) || (exchange && ovl_is_lower_dir(dst)))
-		return -EXDEV;
 	/* The upper directory may hold only whiteouts: the merged view decides. */
 	if (!exchange && dst && S_ISDIR(dst->vfs.mode) && (ret = ovl_check_empty(dst)))
 		return ret;
@@ -42,10 +53,10 @@ static int rename_prepare(struct ovl_inode *od, const char *oname, struct ovl_in
 		ret = ovl_copy_up_at(dst, nd, nname);
 	if (!ret)
 		ret = ovl_copy_up(nd, -1);
-	if (!ret && S_ISDIR(src->vfs.mode))
-		ret = ovl_set_opaque(ofs, ovl_upper(src), src);
-	if (!ret && exchange && S_ISDIR(dst->vfs.mode))
-		ret = ovl_set_opaque(ofs, ovl_upper(dst), dst);
+	if (!ret)
+		ret = mark_moved_dir(ofs, src);
+	if (!ret && exchange)
+		ret = mark_moved_dir(ofs, dst);
 	return ret;
 }
 

@@ -384,6 +384,20 @@ static long reopen_fcntl(struct file *f, int cmd, u64 arg)
 	return tf->ops->fcntl ? tf->ops->fcntl(tf, cmd, arg) : -EBADF;
 }
 
+/*
+ * mmap maps the original's data, as Linux maps the file the reopen opened
+ * again: a tmpfs file or memfd shares its pages (MAP_SHARED writes reach
+ * the original), an overlay file its layer file. Only regular files map;
+ * a pipe or socket standing behind the S_IFREG node is -ENODEV.
+ */
+static struct file *reopen_real_file(struct file *f)
+{
+	struct file *tf = target_of(f);
+	if (!tf->inode || !S_ISREG(tf->inode->mode))
+		return ERR_PTR(-ENODEV);
+	return tf->ops->real_file ? tf->ops->real_file(tf) : file_get(tf);
+}
+
 static void reopen_release(struct file *f)
 {
 	file_put(target_of(f));
@@ -398,6 +412,7 @@ static const struct file_ops reopen_fops = {
 	.ioctl = reopen_ioctl,
 	.poll = reopen_poll,
 	.fcntl = reopen_fcntl,
+	.real_file = reopen_real_file,
 	.release = reopen_release,
 };
 

@@ -237,11 +237,45 @@ static void test_overlay_rename_dirs(void **state)
 	struct kstat st;
 	char buf[64];
 
-	/* Directories that exist in lower do not move (mv copies them instead). */
-	assert_int_equal(vfs_rename(&e->o, "/etc/app", &e->o, "/etc/app2", 0), -EXDEV);
+	/* Directories that exist in lower move by redirect: lower is untouched. */
+	struct kstat was_app, was_conf;
+	assert_int_equal(stat_at(&e->o, "/etc/app", true, &was_app), 0);
+	assert_int_equal(stat_at(&e->o, "/etc/app/conf", true, &was_conf), 0);
+	assert_int_equal(vfs_rename(&e->o, "/etc/app", &e->o, "/etc/app2", 0), 0);
+	assert_int_equal(stat_at(&e->o, "/etc/app", true, &st), -ENOENT);
+	assert_true(is_whiteout(&e->u, "/etc/app"));
+	assert_int_equal(get_file(&e->o, "/etc/app2/conf", buf, sizeof(buf)), 4);
+	assert_int_equal(stat_at(&e->l, "/etc/app/conf", true, &st), 0);
+	assert_int_equal(stat_at(&e->l, "/etc/app2", true, &st), -ENOENT);
+	/* Found again through the redirect once the caches are gone: same st_ino. */
+	vfs_drop_caches();
+	assert_int_equal(stat_at(&e->o, "/etc/app2", true, &st), 0);
+	assert_int_equal(st.ino, was_app.ino);
+	assert_int_equal(stat_at(&e->o, "/etc/app2/conf", true, &st), 0);
+	assert_int_equal(st.ino, was_conf.ino);
+	assert_int_equal(list_dir(&e->o, "/etc/app2", 64, &l), 0);
+	assert_string_equal(listing_names(&l, buf, sizeof(buf)), "conf");
+	assert_int_equal(list_dir(&e->o, "/etc", 64, &l), 0);
+	assert_int_equal(listing_ino(&l, "app2"), was_app.ino);
+	/* A copy-up below it lands in the moved directory. */
+	put_file(&e->o, "/etc/app2/conf", "v=2\n");
+	assert_int_equal(stat_at(&e->u, "/etc/app2/conf", true, &st), 0);
+	assert_int_equal(get_file(&e->l, "/etc/app/conf", buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "v=1\n");
 	put_file(&e->o, "/etc/x", "x\n"); /* /etc is merged now */
-	assert_int_equal(vfs_rename(&e->o, "/etc", &e->o, "/etc2", 0), -EXDEV);
+	assert_int_equal(vfs_rename(&e->o, "/etc", &e->o, "/etc2", 0), 0);
+	vfs_drop_caches();
+	assert_int_equal(get_file(&e->o, "/etc2/app2/conf", buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "v=2\n");
+	assert_int_equal(get_file(&e->o, "/etc2/passwd", buf, sizeof(buf)), 11);
+	/* And back, where the redirect names what the path would. */
+	assert_int_equal(vfs_rename(&e->o, "/etc2", &e->o, "/etc", 0), 0);
+	assert_int_equal(vfs_rename(&e->o, "/etc/app2", &e->o, "/etc/app", 0), 0);
+	vfs_drop_caches();
 	assert_int_equal(stat_at(&e->o, "/etc/app/conf", true, &st), 0);
+	assert_int_equal(st.ino, was_conf.ino);
+	assert_int_equal(list_dir(&e->o, "/etc", 64, &l), 0);
+	assert_string_equal(listing_names(&l, buf, sizeof(buf)), "app,hosts,passwd,x");
 
 	/* A directory made in the overlay moves, and hides what lower has at its new name. */
 	assert_int_equal(vfs_mkdir(&e->o, "/newd", 0755), 0);
@@ -287,9 +321,17 @@ static void test_overlay_rename_exchange_dirs(void **state)
 	assert_int_equal(get_file(&e->o, "/u1", buf, sizeof(buf)), 20);
 	assert_int_equal(get_file(&e->l, "/etc/hosts", buf, sizeof(buf)), 20);
 	assert_int_equal(stat_at(&e->l, "/u1", true, &st), -ENOENT);
-	/* Not with a directory that exists in lower. */
+	/* With a directory that exists in lower, too. */
 	assert_int_equal(vfs_rename(&e->o, "/etc/hosts", &e->o, "/etc/app", LINUX_RENAME_EXCHANGE),
-			 -EXDEV);
+			 0);
+	vfs_drop_caches();
+	assert_int_equal(get_file(&e->o, "/etc/hosts/conf", buf, sizeof(buf)), 4);
+	assert_int_equal(list_dir(&e->o, "/etc/app", 64, &l), 0);
+	assert_string_equal(listing_names(&l, buf, sizeof(buf)), "a");
+	assert_int_equal(vfs_rename(&e->o, "/etc/hosts", &e->o, "/etc/app", LINUX_RENAME_EXCHANGE),
+			 0);
+	assert_int_equal(get_file(&e->o, "/etc/app/conf", buf, sizeof(buf)), 4);
+	assert_int_equal(get_file(&e->l, "/etc/app/conf", buf, sizeof(buf)), 4);
 	assert_int_equal(vfs_rename(&e->o, "/etc/hosts", &e->o, "/nothing", LINUX_RENAME_EXCHANGE),
 			 -ENOENT);
 	/* Renaming onto itself through a hard link changes nothing. */
