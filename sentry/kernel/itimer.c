@@ -54,7 +54,7 @@ static u64 thread_cpu_ns(struct task *u)
 	/* Thread CPU clocks are negative ids; 0 means the thread has not started. */
 	if (u->cpu_clock >= 0 || clock_gettime(u->cpu_clock, &ts))
 		return 0;
-	return timespec_to_ns(&ts);
+	return timespec_to_ns(&ts) - u->cpu_base_ns; /* a pooled thread ran others before */
 }
 
 /* The process's CPU time: its exited threads' and each live thread's host clock. */

@@ -143,6 +143,7 @@ struct task {
 	u64 sigmask;
 	u64 saved_sigmask;    /* restored after a handler, for sigsuspend/ppoll */
 	bool restore_sigmask; /* saved_sigmask is live */
+	u64 real_blocked;     /* sigtimedwait: the mask before it unblocked its set */
 	struct sigpending pending;
 	struct linux_stack altstack;
 	int sigpending; /* atomic: a signal can be delivered (or we must die) */
@@ -161,6 +162,7 @@ struct task {
 		u64 urem;    /* a relative sleep's remaining time goes there, or 0 */
 	} restart;
 	clockid_t cpu_clock; /* this thread's host CPU clock, for CPU-time timers */
+	u64 cpu_base_ns;     /* cpu_clock when t started: pooled host threads are reused */
 };
 
 /* The guest's syscall arguments, in order. */

@@ -21,6 +21,7 @@
 #include "futex.h"
 #include "lib/log.h"
 #include "pidfd.h"
+#include "rlimit.h"
 #include "process.h"
 #include "threadpool.h"
 #include "signal.h"
@@ -351,6 +352,7 @@ static void task_main(void *arg)
 	struct platform_ctx *ctx;
 
 	task_set_current(t);
+	t->cpu_base_ns = task_cpu_ns(); /* t is current, its base still 0: the thread's clock */
 	pthread_getcpuclockid(pthread_self(), &t->cpu_clock); /* for CPU-time timers (itimer.c) */
 	int ret = p->ops->ctx_create(p, &ctx);
 	if (!ret && t->fpstate)
@@ -716,7 +718,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 		clone_undo(c);
 		return -ERESTARTNOINTR;
 	}
-	int tid = pid_alloc_locked(k);
+	int tid = rlimit_nproc_check_locked(p) ?: pid_alloc_locked(k);
 	if (tid < 0) {
 		pthread_mutex_unlock(&k->lock);
 		pidfd_clone_abort(p, &pc);

@@ -93,7 +93,8 @@ static inline u64 task_cpu_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	struct task *t = task_current(); /* less what the thread ran before t (threadpool.h) */
+	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec - (t ? t->cpu_base_ns : 0);
 }
 
 /*

@@ -133,11 +133,27 @@ static void prepare_signal_locked(struct thread_group *tg, int sig)
 	}
 }
 
+/*
+ * Blocked for delivery: the mask, or the mask that sigtimedwait lifted
+ * while it waits (Linux's real_blocked): a signal it waits for must be
+ * queued for it, not ignored nor fatal, even with SIG_DFL.
+ */
+static bool sig_blocked_locked(const struct task *t, int sig)
+{
+	return (t->sigmask | t->real_blocked) & SIG_BIT(sig);
+}
+
+/* Whether handler means "drop sig" for any process (POSIX's discard rule). */
+static bool sig_handler_ignored(u64 handler, int sig)
+{
+	return handler == LINUX_SIG_IGN || (handler == LINUX_SIG_DFL && sig_default_ignored(sig));
+}
+
 static bool sig_ignored_locked(struct task *t, int sig, bool force)
 {
 	u64 handler = t->sighand->action[sig - 1].handler;
 	/* A blocked signal stays: the handler may change before it is unblocked. */
-	if (t->sigmask & SIG_BIT(sig))
+	if (sig_blocked_locked(t, sig))
 		return false;
 	if (handler == LINUX_SIG_IGN)
 		return true;
@@ -177,7 +193,7 @@ static bool sig_fatal_locked(struct task *t, int sig)
 	if (sig == LINUX_SIGKILL)
 		return true;
 	return handler == LINUX_SIG_DFL && !sig_default_ignored(sig) && !sig_default_stops(sig) &&
-	       !(t->sigmask & SIG_BIT(sig));
+	       !sig_blocked_locked(t, sig);
 }
 
 static int send_locked(struct task *t, struct thread_group *tg, const struct linux_siginfo *info,
@@ -225,6 +241,13 @@ int signal_send_thread_locked(struct task *t, const struct linux_siginfo *info)
 int signal_send_group_locked(struct thread_group *tg, const struct linux_siginfo *info)
 {
 	return send_locked(NULL, tg, info, false);
+}
+
+int signal_send_group_kernel_locked(struct thread_group *tg, const struct linux_siginfo *info)
+{
+	/* Linux's SEND_SIG_PRIV: init is spared only what is not SIGKILL or SIGSTOP. */
+	bool force = info->signo == LINUX_SIGKILL || info->signo == LINUX_SIGSTOP;
+	return send_locked(NULL, tg, info, force);
 }
 
 int signal_send_thread(struct task *t, const struct linux_siginfo *info)
@@ -469,6 +492,13 @@ void signal_deliver(struct task *t, bool from_syscall)
 		if (act.handler == LINUX_SIG_DFL) {
 			if (sig_default_ignored(sig))
 				continue;
+			/*
+			 * init takes only what it handles: a signal queued while
+			 * blocked and unblocked since is dropped here (Linux's
+			 * SIGNAL_UNKILLABLE check in get_signal).
+			 */
+			if (tg == k->init && sig != LINUX_SIGKILL && sig != LINUX_SIGSTOP)
+				continue;
 			if (sig_default_stops(sig)) {
 				do_group_stop_locked(t, sig);
 				continue;
@@ -516,7 +546,8 @@ void signal_deliver(struct task *t, bool from_syscall)
 void signal_discard_if_ignored_locked(struct task *t, int sig)
 {
 	struct task *u;
-	if (t->sigmask & SIG_BIT(sig) || !sig_ignored_locked(t, sig, true))
+	/* Whether or not it is blocked (POSIX 3.3.1.3, as Linux's do_sigaction). */
+	if (!sig_handler_ignored(t->sighand->action[sig - 1].handler, sig))
 		return;
 	pending_remove(&t->tg->shared_pending, SIG_BIT(sig));
 	list_for_each_entry(u, &t->tg->threads, tg_node) pending_remove(&u->pending, SIG_BIT(sig));

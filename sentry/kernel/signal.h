@@ -28,6 +28,8 @@ int signal_send_group(struct thread_group *tg, const struct linux_siginfo *info)
 /* The same with k->lock already held. */
 int signal_send_thread_locked(struct task *t, const struct linux_siginfo *info);
 int signal_send_group_locked(struct thread_group *tg, const struct linux_siginfo *info);
+/* A signal the kernel raises against a process (rlimits): SIGKILL reaches even init. */
+int signal_send_group_kernel_locked(struct thread_group *tg, const struct linux_siginfo *info);
 
 /* A siginfo for a signal the kernel raises against t itself (SI_KERNEL or fault codes). */
 struct linux_siginfo siginfo_kernel(int sig, int code, u64 addr);

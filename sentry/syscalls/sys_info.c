@@ -10,6 +10,8 @@
 #include <fcntl.h>
 
 #include "sentry/kernel/cred.h"
+#include "sentry/kernel/process.h"
+#include "sentry/kernel/rlimit.h"
 #include "syscalls.h"
 
 long sys_getuid(struct task *t, const struct syscall_args *a)
@@ -46,46 +48,103 @@ long sys_uname(struct task *t, const struct syscall_args *a)
 	return mm_copy_to_user(t->mm, arg_ptr(a, 0), &u, sizeof(u)) ? -EFAULT : 0;
 }
 
-long sys_prlimit64(struct task *t, const struct syscall_args *a)
+/* Linux's fs.nr_open default: RLIMIT_NOFILE's hard limit may not pass it. */
+#define NR_OPEN_MAX 1048576
+#define LINUX_RLIMIT_CPU 0
+
+/*
+ * Linux's check_prlimit_permission: another task's limits are the
+ * caller's business if its real uid and gid are all of the target's
+ * ids, or with CAP_SYS_RESOURCE. k->lock held (target->cred).
+ */
+static bool may_prlimit_locked(const struct task *t, const struct task *target)
 {
-	int pid = arg_int(a, 0);
-	unsigned res = arg_uint(a, 1);
-	struct linux_rlimit *r;
+	const struct cred *c = t->cred, *tc = target->cred;
+	if (t == target || task_capable(t, LINUX_CAP_SYS_RESOURCE))
+		return true;
+	if (!tc)
+		return false;
+	return c->uid == tc->euid && c->uid == tc->suid && c->uid == tc->uid &&
+	       c->gid == tc->egid && c->gid == tc->sgid && c->gid == tc->gid;
+}
+
+/*
+ * Linux's do_prlimit: read (old) and/or set (nr) limit res. The limits
+ * are the sandbox's (k->rlimits), shared by every process: setting one
+ * for another process sets it for all.
+ */
+static long do_prlimit(struct task *t, unsigned res, const struct linux_rlimit *nr,
+		       struct linux_rlimit *old)
+{
+	struct kernel *k = t->k;
+	long ret = 0;
 
 	if (res >= LINUX_RLIM_NLIMITS)
 		return -EINVAL;
-	if (pid && pid != t->tg->tgid)
-		return -ESRCH;
-	r = &t->k->rlimits[res];
-	if (a->a[2]) {
-		struct linux_rlimit nr;
-		if (mm_copy_from_user(t->mm, &nr, arg_ptr(a, 2), sizeof(nr)))
-			return -EFAULT;
-		if (nr.cur > nr.max)
-			return -EINVAL;
-		/* Raising the hard limit needs CAP_SYS_RESOURCE. */
-		if (nr.max > r->max && !task_capable(t, LINUX_CAP_SYS_RESOURCE))
-			return -EPERM;
-		if (a->a[3] && mm_copy_to_user(t->mm, arg_ptr(a, 3), r, sizeof(*r)))
-			return -EFAULT;
-		*r = nr;
-		task_update_mm_limits(t);
-		return 0;
-	}
-	if (a->a[3] && mm_copy_to_user(t->mm, arg_ptr(a, 3), r, sizeof(*r)))
-		return -EFAULT;
+	if (nr && nr->cur > nr->max)
+		return -EINVAL;
+	if (nr && res == LINUX_RLIMIT_NOFILE && nr->max > NR_OPEN_MAX)
+		return -EPERM;
+	pthread_mutex_lock(&k->lock);
+	struct linux_rlimit *r = &k->rlimits[res];
+	/* Raising the hard limit needs CAP_SYS_RESOURCE. */
+	if (nr && nr->max > r->max && !task_capable(t, LINUX_CAP_SYS_RESOURCE))
+		ret = -EPERM;
+	if (!ret && old)
+		*old = *r;
+	if (!ret && nr)
+		*r = *nr;
+	pthread_mutex_unlock(&k->lock);
+	if (ret || !nr)
+		return ret;
+	if (res == LINUX_RLIMIT_CPU)
+		rlimit_cpu_update(k);
+	task_update_mm_limits(t);
 	return 0;
+}
+
+long sys_prlimit64(struct task *t, const struct syscall_args *a)
+{
+	int pid = arg_int(a, 0);
+	struct linux_rlimit nr, old;
+	long ret = 0;
+
+	if (a->a[2] && mm_copy_from_user(t->mm, &nr, arg_ptr(a, 2), sizeof(nr)))
+		return -EFAULT;
+	if (pid) {
+		/* Any thread by its ID, as Linux's find_task_by_vpid. */
+		pthread_mutex_lock(&t->k->lock);
+		struct task *target = task_lookup_locked(t->k, pid);
+		if (!target)
+			ret = -ESRCH;
+		else if (!may_prlimit_locked(t, target))
+			ret = -EPERM;
+		pthread_mutex_unlock(&t->k->lock);
+		if (ret)
+			return ret;
+	}
+	ret = do_prlimit(t, arg_uint(a, 1), a->a[2] ? &nr : NULL, a->a[3] ? &old : NULL);
+	/* As Linux: a new limit is set even when the old one cannot be copied out. */
+	if (!ret && a->a[3] && mm_copy_to_user(t->mm, arg_ptr(a, 3), &old, sizeof(old)))
+		return -EFAULT;
+	return ret;
 }
 
 long sys_getrlimit(struct task *t, const struct syscall_args *a)
 {
-	unsigned res = arg_uint(a, 0);
-	if (res >= LINUX_RLIM_NLIMITS)
-		return -EINVAL;
-	return mm_copy_to_user(t->mm, arg_ptr(a, 1), &t->k->rlimits[res],
-			       sizeof(struct linux_rlimit))
-		       ? -EFAULT
-		       : 0;
+	struct linux_rlimit old;
+	long ret = do_prlimit(t, arg_uint(a, 0), NULL, &old);
+	if (!ret && mm_copy_to_user(t->mm, arg_ptr(a, 1), &old, sizeof(old)))
+		return -EFAULT;
+	return ret;
+}
+
+long sys_setrlimit(struct task *t, const struct syscall_args *a)
+{
+	struct linux_rlimit nr;
+	if (mm_copy_from_user(t->mm, &nr, arg_ptr(a, 1), sizeof(nr)))
+		return -EFAULT;
+	return do_prlimit(t, arg_uint(a, 0), &nr, NULL);
 }
 
 long sys_sched_getaffinity(struct task *t, const struct syscall_args *a)

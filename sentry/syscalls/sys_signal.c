@@ -150,9 +150,15 @@ long sys_rt_sigtimedwait(struct task *t, const struct syscall_args *a)
 	}
 	pthread_mutex_lock(&k->lock);
 	sig = signal_dequeue_locked(t, set, &info);
-	u64 blocked = t->sigmask;
 	if (!sig && !poll_only) {
-		/* Unblock what we wait for, so that sending it wakes us. */
+		/*
+		 * Unblock what we wait for, so that sending it wakes us, but
+		 * keep it "really blocked" (signal.c): a waited-for signal is
+		 * queued for us even if its action is SIG_DFL, never ignored
+		 * or fatal.
+		 */
+		u64 blocked = t->sigmask;
+		t->real_blocked = blocked;
 		signal_set_mask_locked(t, blocked & ~set);
 		while (!sig) {
 			pthread_mutex_unlock(&k->lock);
@@ -160,10 +166,12 @@ long sys_rt_sigtimedwait(struct task *t, const struct syscall_args *a)
 			pthread_mutex_lock(&k->lock);
 			sig = signal_dequeue_locked(t, set, &info);
 			if (!sig && ret) {
+				/* Another signal or a stop ends the wait with EINTR, as Linux. */
 				sig = ret == -ETIMEDOUT ? -EAGAIN : -EINTR;
 				break;
 			}
 		}
+		t->real_blocked = 0;
 		signal_set_mask_locked(t, blocked);
 	}
 	pthread_mutex_unlock(&k->lock);
@@ -176,9 +184,15 @@ long sys_rt_sigtimedwait(struct task *t, const struct syscall_args *a)
 	return sig;
 }
 
-/* May t signal target? Its own process, CAP_KILL, or a matching uid (cred.c). */
-static bool may_signal(const struct task *t, const struct thread_group *target)
+/*
+ * May t send sig to target? Its own process, CAP_KILL, or a matching uid
+ * (cred.c); and SIGCONT to any process of its session, whatever its
+ * uid (Linux's check_kill_permission: job control across su).
+ */
+static bool may_signal(const struct task *t, const struct thread_group *target, int sig)
 {
+	if (sig == LINUX_SIGCONT && target->sid == t->tg->sid)
+		return true;
 	return cred_may_signal_locked(t, target);
 }
 
@@ -189,7 +203,7 @@ static long kill_one_locked(struct task *t, struct thread_group *tg,
 	/* The target is found before the signal number is checked, as Linux does. */
 	if (!valid_signal(info->signo) && info->signo)
 		return -EINVAL;
-	if (!may_signal(t, tg))
+	if (!may_signal(t, tg, info->signo))
 		return -EPERM;
 	if (!info->signo)
 		return 0;
@@ -246,7 +260,7 @@ static long tkill_common(struct task *t, int tgid, int tid, const struct linux_s
 		ret = -ESRCH;
 	else if (info->signo && !valid_signal(info->signo))
 		ret = -EINVAL;
-	else if (!may_signal(t, target->tg))
+	else if (!may_signal(t, target->tg, info->signo))
 		ret = -EPERM;
 	else
 		ret = info->signo ? signal_send_thread_locked(target, info) : 0;

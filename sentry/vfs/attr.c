@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "sentry/kernel/rlimit.h"
 #include "vfs_internal.h"
 
 #define MAX_FILE_SIZE 0x7fffffffffffffffLL
@@ -113,7 +114,7 @@ static int do_truncate(struct inode *inode, s64 len)
 {
 	struct iattr ia = {.valid = ATTR_SIZE, .size = len};
 	pthread_mutex_lock(&inode->lock);
-	int ret = setattr_locked(inode, &ia);
+	int ret = rlimit_fsize_truncate(inode->size, len) ?: setattr_locked(inode, &ia);
 	pthread_mutex_unlock(&inode->lock);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sentry/kernel/rlimit.h"
 #include "locks.h"
 #include "vfs_internal.h"
 
@@ -63,7 +64,8 @@ ssize_t vfs_read(struct file *f, void *buf, size_t len, s64 *pos)
 
 ssize_t vfs_write(struct file *f, const void *buf, size_t len, s64 *pos)
 {
-	return f->ops->write ? f->ops->write(f, buf, len, pos) : -EINVAL;
+	int limited = f->ops->write ? rlimit_fsize_write(f, pos, &len) : 0; /* RLIMIT_FSIZE */
+	return limited ?: f->ops->write ? f->ops->write(f, buf, len, pos) : -EINVAL;
 }
 
 s64 vfs_llseek(struct file *f, s64 off, int whence)
