@@ -96,6 +96,7 @@ static struct {
 	struct kernel *k;
 	struct ktimer kt;
 	bool armed;
+	bool stopped; /* the kernel is going away: the check must not re-arm */
 } cpu_check;
 
 static u64 thread_cpu_ns(const struct task *u)
@@ -139,7 +140,7 @@ static void cpu_check_fire(struct ktimer *kt)
 {
 	struct kernel *k = cpu_check.k;
 	pthread_mutex_lock(&k->lock);
-	if (k->rlimits[LINUX_RLIMIT_CPU].cur == LINUX_RLIM_INFINITY) {
+	if (cpu_check.stopped || k->rlimits[LINUX_RLIMIT_CPU].cur == LINUX_RLIM_INFINITY) {
 		cpu_check.armed = false;
 		pthread_mutex_unlock(&k->lock);
 		return;
@@ -171,5 +172,22 @@ void rlimit_cpu_update(struct kernel *k)
 		else
 			cpu_check.armed = true;
 	}
+	pthread_mutex_unlock(&k->lock);
+}
+
+void rlimit_cpu_stop(struct kernel *k)
+{
+	pthread_mutex_lock(&k->lock);
+	bool mine = cpu_check.k == k;
+	cpu_check.stopped = mine;
+	pthread_mutex_unlock(&k->lock);
+	if (!mine)
+		return;
+	/* Without k->lock: a check running now takes it, and is waited for. */
+	ktimer_cancel(&cpu_check.kt);
+	pthread_mutex_lock(&k->lock);
+	cpu_check.k = NULL;
+	cpu_check.armed = false;
+	cpu_check.stopped = false;
 	pthread_mutex_unlock(&k->lock);
 }

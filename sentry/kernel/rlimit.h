@@ -37,5 +37,7 @@ int rlimit_nproc_check_locked(struct task *p) __must_check;
 
 /* RLIMIT_CPU changed (k->lock not held): start or stop checking CPU time. */
 void rlimit_cpu_update(struct kernel *k);
+/* Stop the RLIMIT_CPU check for good (k is being torn down). No lock held. */
+void rlimit_cpu_stop(struct kernel *k);
 
 #endif

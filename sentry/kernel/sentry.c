@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cred.h"
+#include "rlimit.h"
 #include "kernel.h"
 #include "process.h"
 #include "signal.h"
@@ -281,6 +282,7 @@ int sentry_run(const struct sandbox_config *cfg)
 		cred_put(t->cred);
 		free(t);
 	}
+	rlimit_cpu_stop(&k); /* its timer would look at a kernel that is gone */
 	kernel_release_groups(&k);
 	platform_destroy(k.platform);
 out_mf:

@@ -233,7 +233,7 @@ static long tmpfs_fcntl(struct file *f, int cmd, u64 arg)
 		pthread_mutex_unlock(&f->inode->lock);
 		return seals;
 	default:
-		return -EINVAL;
+		return -EBADF; /* file.h: what Linux answers pipe commands on a non-pipe */
 	}
 }
 
