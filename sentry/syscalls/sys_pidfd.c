@@ -64,7 +64,8 @@ static long send_locked(struct task *t, struct file *f, const struct linux_sigin
 		return -ESRCH;
 	if (sig && (sig < 1 || sig > LINUX_NSIG))
 		return -EINVAL;
-	if (!cred_may_signal_locked(t, tg))
+	/* As kill: SIGCONT within a session needs no matching ids. */
+	if (!(sig == LINUX_SIGCONT && tg->sid == t->tg->sid) && !cred_may_signal_locked(t, tg))
 		return -EPERM;
 	return sig ? signal_send_group_locked(tg, info) : 0;
 }

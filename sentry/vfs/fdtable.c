@@ -5,6 +5,7 @@
 
 #include "file.h"
 #include "locks.h"
+#include "sentry/kernel/kernel.h"
 
 struct fdtable {
 	int refs;	      /* atomic: tasks sharing it (CLONE_FILES) */
@@ -104,12 +105,24 @@ int fdtable_install(struct fdtable *t, int fd, struct file *f, bool cloexec)
 	return 0;
 }
 
+/*
+ * The calling task's RLIMIT_NOFILE bounds the numbers of new descriptors
+ * (dup2 and F_DUPFD check the numbers they are given themselves).
+ */
+static int fd_limit(void)
+{
+	struct task *cur = task_current();
+	u64 n = cur ? cur->k->rlimits[LINUX_RLIMIT_NOFILE].cur : FDTABLE_MAX;
+	return n < FDTABLE_MAX ? (int)n : FDTABLE_MAX;
+}
+
 int fdtable_alloc(struct fdtable *t, int min, struct file *f, bool cloexec)
 {
 	if (min < 0)
 		return -EINVAL;
+	int end = fd_limit();
 	pthread_mutex_lock(&t->lock);
-	for (int fd = min; fd < FDTABLE_MAX; fd++) {
+	for (int fd = min; fd < end; fd++) {
 		if (!t->fds[fd]) {
 			t->fds[fd] = f;
 			t->cloexec[fd] = cloexec;

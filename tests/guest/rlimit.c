@@ -351,6 +351,27 @@ static void sigcont_tests(void)
 	close(p[1]);
 }
 
+/* RLIMIT_NOFILE: new descriptors stay below the soft limit (EMFILE). */
+static void nofile_tests(void)
+{
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		struct rlimit rl = {16, saved[RLIMIT_NOFILE].rlim_max};
+		setrlimit(RLIMIT_NOFILE, &rl);
+		int fd, highest = -1;
+		while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+			highest = fd;
+		expect_err(fd, EMFILE, "RLIMIT_NOFILE 16: open past it");
+		expect_ret(highest, 15, "  the highest descriptor opened");
+		int p[2];
+		close(highest);
+		expect_err(pipe(p), EMFILE, "  pipe with one slot left");
+		expect_err(dup2(0, 16), EBADF, "  dup2 to 16");
+		exit(guest_failures ? 3 : 0);
+	}
+	expect_child(pid, "exit 0", "RLIMIT_NOFILE child");
+}
+
 int main(void)
 {
 	guest_start("rlimit");
@@ -359,6 +380,7 @@ int main(void)
 		getrlimit(r, &saved[r]);
 
 	fsize_tests();
+	nofile_tests();
 	cpu_tests(root);
 	prlimit_tests(root);
 	if (root) {
