@@ -57,6 +57,7 @@ static const struct file_ops pidfd_ops = {
 	.stat = anon_inode_stat,
 	.poll = pidfd_poll,
 	.release = pidfd_release,
+	.anon_name = "[pidfd]",
 };
 
 static struct file *pidfd_alloc(struct kernel *k, u32 flags)

@@ -821,6 +821,7 @@ static const struct file_ops eventpoll_ops = {
 	.stat = anon_inode_stat,
 	.poll = ep_eventpoll_poll,
 	.release = ep_release,
+	.anon_name = "[eventpoll]",
 };
 
 struct file *epoll_create_file(void)

@@ -140,6 +140,7 @@ static const struct file_ops eventfd_ops = {
 	.stat = anon_inode_stat,
 	.poll = eventfd_poll,
 	.release = eventfd_release,
+	.anon_name = "[eventfd]",
 };
 
 struct file *eventfd_create(u64 initval, u32 flags)

@@ -92,6 +92,12 @@ struct file_ops {
 	struct shmem *(*mmap)(struct file *f, u32 prot, u32 *mm_flags);
 	/* Free what the file system attached; the VFS frees the file itself. */
 	void (*release)(struct file *f);
+	/*
+	 * An anon_inodefs file's name as Linux's anon_inode_getfile() is
+	 * given it ("[eventfd]"), shown in /proc/<pid>/fd as
+	 * "anon_inode:[eventfd]"; NULL for other files.
+	 */
+	const char *anon_name;
 };
 
 /* f->mode bits: what this description may do. */

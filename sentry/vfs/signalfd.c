@@ -231,6 +231,7 @@ static const struct file_ops signalfd_ops = {
 	.llseek = anon_inode_llseek,
 	.stat = anon_inode_stat,
 	.poll = signalfd_poll,
+	.anon_name = "[signalfd]",
 };
 
 struct file *signalfd_create(u64 mask, int flags)

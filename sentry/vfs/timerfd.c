@@ -143,6 +143,7 @@ static const struct file_ops timerfd_ops = {
 	.stat = anon_inode_stat,
 	.poll = timerfd_poll,
 	.release = timerfd_release,
+	.anon_name = "[timerfd]",
 };
 
 /* The host clock a timerfd clock runs on, or -1 if timerfds do not take it. */

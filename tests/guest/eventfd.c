@@ -2,18 +2,23 @@
 /*
  * eventfd: the counter's read and write rules, semaphore mode, flags,
  * the overflow limit, readiness for poll, fstat (one anon inode shared
- * with epoll).
+ * with epoll), and the /proc/self/fd link text of each anon inode kind.
  *
  * Reads and writes that another thread ends are in pipe_block.c.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -146,6 +151,33 @@ static void test_fstat(void)
 	close(fd2);
 }
 
+/* readlink of /proc/self/fd/<fd> is exactly want; closes fd. */
+static void expect_fd_link(int fd, const char *want)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+	if (!check(n >= 0, "readlink of the fd link of %s", want)) {
+		close(fd);
+		return;
+	}
+	buf[n] = 0;
+	check(!strcmp(buf, want), "fd link reads \"%s\" (got \"%s\")", want, buf);
+	close(fd);
+}
+
+/* Linux names each anon inode file by its kind, one inode or not. */
+static void test_fd_links(void)
+{
+	expect_fd_link(eventfd(0, 0), "anon_inode:[eventfd]");
+	expect_fd_link(timerfd_create(CLOCK_MONOTONIC, 0), "anon_inode:[timerfd]");
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	expect_fd_link(signalfd(-1, &mask, 0), "anon_inode:[signalfd]");
+	expect_fd_link(epoll_create1(0), "anon_inode:[eventpoll]");
+}
+
 int main(void)
 {
 	guest_start("eventfd");
@@ -155,5 +187,6 @@ int main(void)
 	test_poll();
 	test_vectors();
 	test_fstat();
+	test_fd_links();
 	return guest_finish();
 }

@@ -2,7 +2,7 @@
 /*
  * /proc/<pid>/fd and fdinfo. fd/<n> is a symlink to what fd n names: its
  * path as the reader sees it, or for a file outside the VFS Linux's
- * "pipe:[ino]", "socket:[ino]", "anon_inode:[...]" (and "host:[ino]" for
+ * "pipe:[ino]", "socket:[ino]", "anon_inode:[eventfd]" (and "host:[ino]" for
  * a host file descriptor runsk passed in, which Linux would name by its
  * host path).
  *
@@ -62,8 +62,9 @@ static long fd_name(struct file *f, char *buf, size_t size)
 	case S_IFSOCK:
 		return snprintf(buf, size, "socket:[%llu]", ino);
 	case 0:
-		/* anon_inodefs: which kind (eventfd, eventpoll, ...) no op tells yet. */
-		return snprintf(buf, size, "anon_inode:[unknown]");
+		/* anon_inodefs: the kind its ops name, as Linux's d_name holds it. */
+		return snprintf(buf, size, "anon_inode:%s",
+				f->ops->anon_name ? f->ops->anon_name : "[unknown]");
 	default:
 		return snprintf(buf, size, "host:[%llu]", ino);
 	}
