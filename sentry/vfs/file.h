@@ -68,6 +68,8 @@ struct file_ops {
 	/* Directory listing from ctx->pos; caller holds f->pos_lock and vfs_lock. */
 	int (*iterate)(struct file *f, struct dir_context *ctx);
 	int (*fsync)(struct file *f);
+	/* fallocate(2) after vfs_fallocate's checks (NULL: -EOPNOTSUPP). */
+	int (*fallocate)(struct file *f, int mode, s64 off, s64 len);
 	long (*ioctl)(struct task *t, struct file *f, unsigned cmd, uaddr_t arg);
 	int (*stat)(struct file *f, struct kstat *st);
 	/*

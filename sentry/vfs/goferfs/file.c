@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -233,11 +234,38 @@ static int goferfs_fsync(struct file *f)
 	return goferfs_err(gofer_fsync(goferfs_client(f->inode), gf->h.fid, false));
 }
 
+/*
+ * fallocate(2) on the donated host descriptor, under inode->lock as a
+ * write; the host's errno is the answer. Without a descriptor 9P has no
+ * way to ask: -EOPNOTSUPP.
+ */
+static int goferfs_fallocate(struct file *f, int mode, s64 off, s64 len)
+{
+	struct goferfs_file *gf = f->private_data;
+	struct inode *inode = f->inode;
+	int ret = 0;
+
+	if (gf->h.fd < 0)
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&inode->lock);
+	if (fallocate(gf->h.fd, mode, off, len) < 0)
+		ret = -errno;
+	if (!ret) {
+		if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > inode->size)
+			inode->size = off + len;
+		inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
+		GOFER_I(inode)->attr_stale = true;
+	}
+	pthread_mutex_unlock(&inode->lock);
+	return ret;
+}
+
 const struct file_ops goferfs_file_fops = {
 	.open = goferfs_open,
 	.read = goferfs_read,
 	.write = goferfs_write,
 	.llseek = goferfs_llseek,
 	.fsync = goferfs_fsync,
+	.fallocate = goferfs_fallocate,
 	.release = goferfs_release,
 };

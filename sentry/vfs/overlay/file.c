@@ -142,6 +142,19 @@ static int ovl_fsync(struct file *f)
 	return ret;
 }
 
+/* The file was copied up at its open for writing; the upper file allocates. */
+static int ovl_fallocate(struct file *f, int mode, s64 off, s64 len)
+{
+	struct file *rf = ovl_real_file(f);
+	if (IS_ERR(rf))
+		return PTR_ERR(rf);
+	int ret = rf->ops->fallocate ? rf->ops->fallocate(rf, mode, off, len) : -EOPNOTSUPP;
+	file_put(rf);
+	if (!ret)
+		ovl_sync(OVL_I(f->inode)); /* the size, for whoever reads the mirror */
+	return ret;
+}
+
 static long ovl_ioctl(struct task *t, struct file *f, unsigned cmd, uaddr_t arg)
 {
 	struct file *rf = ovl_real_file(f);
@@ -189,6 +202,7 @@ const struct file_ops ovl_file_fops = {
 	.write = ovl_write,
 	.llseek = ovl_llseek,
 	.fsync = ovl_fsync,
+	.fallocate = ovl_fallocate,
 	.ioctl = ovl_ioctl,
 	.poll = ovl_poll,
 	.fcntl = ovl_fcntl,

@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * tmpfs regular files: data in a shared memory object (tmpfs.h), read,
- * write, llseek, truncate, mmap of the object itself, and the file seals
+ * write, llseek, truncate, fallocate, mmap of the object itself, and the file seals
  * of memfd (fcntl F_ADD_SEALS / F_GET_SEALS). SEEK_DATA and SEEK_HOLE
  * treat the file as all data (Linux's generic answer).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "abi/linux/memfd.h"
+#include "sentry/kernel/rlimit.h"
 #include "tmpfs.h"
 
 /* The seals in force; caller holds inode->lock. */
@@ -166,6 +168,70 @@ static int tmpfs_fsync(struct file *f)
 }
 
 /*
+ * Linux's shmem_fallocate: allocating (mode 0 or FALLOC_FL_KEEP_SIZE)
+ * sets the size only, the pages stay holes until touched (no frames are
+ * reserved, so a full file system shows at the first write, not here);
+ * punching a hole zeroes the pages of the range that have frames, in
+ * place, so that MAP_SHARED mappings see the zeros at once (Linux frees
+ * them and unmaps; the bytes read back are the same). Private copies keep
+ * their data, as Linux's punch leaves COW pages alone.
+ */
+static int tmpfs_fallocate(struct file *f, int mode, s64 off, s64 len)
+{
+	static const u8 zeros[PAGE_SIZE];
+	struct inode *inode = f->inode;
+	s64 end = off + len; /* vfs_fallocate checked it does not overflow */
+	int ret = 0;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&inode->lock);
+	u32 seals = file_seals(TMPFS_I(inode));
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		if (seals & (LINUX_F_SEAL_WRITE | LINUX_F_SEAL_FUTURE_WRITE)) {
+			ret = -EPERM;
+			goto out;
+		}
+		struct shmem *s = TMPFS_I(inode)->reg.shm;
+		end = MIN(end, inode->size);
+		for (s64 at = off; s && at < end;) {
+			s64 next = MIN(ALIGN_DOWN(at, PAGE_SIZE) + (s64)PAGE_SIZE, end);
+			if (shmem_has_frame(s, ALIGN_DOWN(at, PAGE_SIZE)) &&
+			    shmem_write(s, zeros, next - at, at) < 0) {
+				ret = -EIO; /* a frame that exists is written in place */
+				goto out;
+			}
+			at = next;
+		}
+		inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
+		goto out;
+	}
+	if (end > SHMEM_MAX_SIZE) {
+		ret = -EFBIG;
+		goto out;
+	}
+	/* Linux's shmem checks RLIMIT_FSIZE even for KEEP_SIZE (vfs_fallocate did the rest). */
+	if (mode & FALLOC_FL_KEEP_SIZE) {
+		ret = rlimit_fsize_truncate(inode->size, end);
+		if (ret)
+			goto out;
+	}
+	if ((seals & LINUX_F_SEAL_GROW) && end > inode->size) {
+		ret = -EPERM;
+		goto out;
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > inode->size) {
+		if (TMPFS_I(inode)->reg.shm)
+			shmem_resize(TMPFS_I(inode)->reg.shm, end); /* growing: nothing to unmap */
+		inode->size = end;
+	}
+	inode_touch(inode, ATTR_CTIME);
+out:
+	pthread_mutex_unlock(&inode->lock);
+	return ret;
+}
+
+/*
  * Linux's shmem_mmap and the seal checks of mmap_region: a file sealed
  * against writes cannot get a writable shared mapping (-EPERM), and a
  * read-only one can never become writable (MM_NOWRITE).
@@ -242,6 +308,7 @@ const struct file_ops tmpfs_file_fops = {
 	.write = tmpfs_write,
 	.llseek = tmpfs_llseek,
 	.fsync = tmpfs_fsync,
+	.fallocate = tmpfs_fallocate,
 	.fcntl = tmpfs_fcntl,
 	.mmap = tmpfs_mmap,
 };
