@@ -57,8 +57,7 @@ static u64 thread_cpu_ns(struct task *u)
 	return timespec_to_ns(&ts) - u->cpu_base_ns; /* a pooled thread ran others before */
 }
 
-/* The process's CPU time: its exited threads' and each live thread's host clock. */
-static u64 tg_cpu_ns_locked(struct thread_group *tg)
+u64 tg_cpu_ns_locked(struct thread_group *tg)
 {
 	u64 sum = tg->utime_ns + tg->stime_ns;
 	struct task *u;

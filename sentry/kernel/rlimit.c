@@ -99,28 +99,11 @@ static struct {
 	bool stopped; /* the kernel is going away: the check must not re-arm */
 } cpu_check;
 
-static u64 thread_cpu_ns(const struct task *u)
-{
-	struct timespec ts;
-	/* As itimer.c: thread CPU clocks are negative ids; 0 is a thread not started. */
-	if (u->cpu_clock >= 0 || clock_gettime(u->cpu_clock, &ts))
-		return 0;
-	return timespec_to_ns(&ts) - u->cpu_base_ns; /* a pooled thread ran others before */
-}
-
-static u64 process_cpu_ns_locked(struct thread_group *tg)
-{
-	u64 sum = tg->utime_ns + tg->stime_ns;
-	struct task *u;
-	list_for_each_entry(u, &tg->threads, tg_node) sum += thread_cpu_ns(u);
-	return sum;
-}
-
 /* One process at the tick: SIGKILL at the hard limit, else SIGXCPU each second past the soft. */
 static void cpu_check_process_locked(struct kernel *k, struct thread_group *tg)
 {
 	struct linux_rlimit *r = &k->rlimits[LINUX_RLIMIT_CPU];
-	u64 ns = process_cpu_ns_locked(tg);
+	u64 ns = tg_cpu_ns_locked(tg);
 	if (r->max != LINUX_RLIM_INFINITY && ns / NSEC_PER_SEC >= r->max) {
 		struct linux_siginfo info = siginfo_kernel(LINUX_SIGKILL, LINUX_SI_KERNEL, 0);
 		if (signal_send_group_kernel_locked(tg, &info))

@@ -85,7 +85,12 @@ struct tg_timers {
 /* t's process's timers, allocated on first use; NULL if out of memory. k->lock held. */
 struct tg_timers *tg_timers_get_locked(struct task *t);
 
-/* CPU time of t's process: CLOCK_PROCESS_CPUTIME_ID as timers see it. Takes k->lock. */
+/*
+ * CPU time of a process: its exited threads' and each live thread's host
+ * clock (less what a pooled thread ran before it). k->lock held.
+ */
+u64 tg_cpu_ns_locked(struct thread_group *tg);
+/* The same for t's process, as CLOCK_PROCESS_CPUTIME_ID; takes k->lock. */
 u64 task_process_cpu_ns(struct task *t);
 
 /*
