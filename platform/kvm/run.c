@@ -85,16 +85,16 @@ int kvm_kick_init(void)
 	return 0;
 }
 
+void kvm_kick_thread(pthread_t thread)
+{
+	pthread_kill(thread, sig_kick);
+}
+
 void kvm_ctx_interrupt(struct platform_ctx *pctx)
 {
 	struct kvm_ctx *ctx = container_of(pctx, struct kvm_ctx, base);
 	__atomic_store_n(&ctx->interrupt, 1, __ATOMIC_SEQ_CST);
-	pthread_kill(ctx->thread, sig_kick);
-}
-
-void kvm_kick_thread(pthread_t thread)
-{
-	pthread_kill(thread, sig_kick);
+	kvm_kick_thread(ctx->thread);
 }
 
 void kvm_ctx_clear_interrupt(struct platform_ctx *pctx)

@@ -36,6 +36,29 @@ static struct io_uring *hostio_ring(void)
 }
 
 /*
+ * Reap the completions of a request tagged tag and of the cancellation
+ * submitted after it: two, in either order. *res is the request's own
+ * result (-ECANCELED if it was cancelled). 0 or the wait's -errno.
+ */
+static int reap_cancelled(struct io_uring *r, u64 tag, int *res)
+{
+	*res = -ECANCELED;
+	for (int seen = 0; seen < 2;) {
+		struct io_uring_cqe *cqe;
+		int ret = io_uring_wait_cqe(r, &cqe);
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0)
+			return ret;
+		if (io_uring_cqe_get_data64(cqe) == tag)
+			*res = cqe->res;
+		io_uring_cqe_seen(r, cqe);
+		seen++;
+	}
+	return 0;
+}
+
+/*
  * Cancel the request in flight (tagged IO_TAG) because a signal is
  * pending for the task, and reap both completions. A request that
  * finished first keeps its result (a read that got data is not lost);
@@ -47,24 +70,13 @@ static ssize_t hostio_cancel(struct io_uring *r)
 	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
 	io_uring_prep_cancel64(sqe, IO_TAG, 0);
 	io_uring_sqe_set_data64(sqe, CANCEL_TAG);
-	int ret = io_uring_submit(r);
+	int res, ret = io_uring_submit(r);
 	if (ret < 0)
 		return ret;
-	ssize_t res = -ERESTARTSYS;
-	for (int seen = 0; seen < 2;) {
-		struct io_uring_cqe *cqe;
-		ret = io_uring_wait_cqe(r, &cqe);
-		if (ret == -EINTR)
-			continue;
-		if (ret < 0)
-			return ret;
-		if (io_uring_cqe_get_data64(cqe) == IO_TAG && cqe->res != -ECANCELED &&
-		    cqe->res != -EINTR)
-			res = cqe->res;
-		io_uring_cqe_seen(r, cqe);
-		seen++;
-	}
-	return res;
+	ret = reap_cancelled(r, IO_TAG, &res);
+	if (ret < 0)
+		return ret;
+	return res == -ECANCELED || res == -EINTR ? -ERESTARTSYS : res;
 }
 
 /*
@@ -162,17 +174,9 @@ int hostio_poll(int fd, u32 events)
 	ret = io_uring_submit(r);
 	if (ret < 0)
 		return ret;
-	int mask = 0;
-	for (int seen = 0; seen < 2;) {
-		ret = io_uring_wait_cqe(r, &cqe);
-		if (ret == -EINTR)
-			continue;
-		if (ret < 0)
-			return ret;
-		if (io_uring_cqe_get_data64(cqe) == POLL_TAG && cqe->res > 0)
-			mask = cqe->res;
-		io_uring_cqe_seen(r, cqe);
-		seen++;
-	}
-	return mask;
+	int res;
+	ret = reap_cancelled(r, POLL_TAG, &res);
+	if (ret < 0)
+		return ret;
+	return res > 0 ? res : 0;
 }
