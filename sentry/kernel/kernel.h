@@ -32,7 +32,8 @@ struct kernel {
 	/* Set once when the sandbox must stop; the value is the signal. */
 	int killed;
 	int exit_status; /* the wait status of init, once it exits */
-	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
+	/* The limits init starts with: runsk's own, as a shell's child would inherit them. */
+	struct linux_rlimit init_rlimits[LINUX_RLIM_NLIMITS];
 	struct profile profile;
 
 	/*
@@ -109,6 +110,12 @@ struct thread_group {
 	struct waitq child_wq; /* wait4/waitid of this process's threads */
 	/* itimers and POSIX timers (itimer.c), under k->lock. */
 	struct tg_timers *timers;
+	/*
+	 * Resource limits, inherited at fork as Linux's signal->rlim. Written
+	 * under k->lock (prlimit64, the RLIMIT_CPU tick); the process's own
+	 * threads read them without it (task_rlimit).
+	 */
+	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
 };
 
 struct task {
@@ -164,6 +171,12 @@ struct task {
 	clockid_t cpu_clock; /* this thread's host CPU clock, for CPU-time timers */
 	u64 cpu_base_ns;     /* cpu_clock when t started: pooled host threads are reused */
 };
+
+/* The soft limit res of t's process, as t itself reads it (no lock). */
+static inline u64 task_rlimit(const struct task *t, unsigned res)
+{
+	return __atomic_load_n(&t->tg->rlimits[res].cur, __ATOMIC_RELAXED);
+}
 
 /* The guest's syscall arguments, in order. */
 struct syscall_args {

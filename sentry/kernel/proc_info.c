@@ -99,6 +99,7 @@ static void snap_group_locked(struct kernel *k, struct thread_group *tg, struct 
 	pt->cstime_ns = tg->cstime_ns;
 	pt->minflt = tg->minflt;
 	pt->cminflt = tg->cminflt;
+	memcpy(pt->rlimits, tg->rlimits, sizeof(pt->rlimits));
 	list_for_each_entry(u, &tg->threads, tg_node) pt->minflt +=
 		__atomic_load_n(&u->minflt, __ATOMIC_RELAXED);
 	if (pt->same_group)

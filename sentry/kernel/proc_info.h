@@ -51,6 +51,7 @@ struct proc_task {
 	int nr_queued;	 /* queued signals charged to the process */
 	bool no_new_privs;
 	bool dumpable;
+	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS]; /* the process's */
 	/*
 	 * CPU time (ns) and minor faults: of the process (its exited threads,
 	 * and the caller's own thread when it is one of its) or, for a

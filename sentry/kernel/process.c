@@ -582,6 +582,7 @@ int task_register_init(struct task *t)
 	tg->pgid = tg->sid = 1;
 	tg->uid = t->uid;
 	tg->exit_signal = 0;
+	memcpy(tg->rlimits, k->init_rlimits, sizeof(tg->rlimits));
 	list_add_tail(&tg->node, &k->groups);
 	k->init = tg;
 	attach_locked(k, t, tg);
@@ -742,6 +743,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 		tg->sid = p->tg->sid;
 		tg->uid = c->uid;
 		tg->exit_signal = (f & LINUX_CLONE_PARENT) ? p->tg->exit_signal : req->exit_signal;
+		memcpy(tg->rlimits, p->tg->rlimits, sizeof(tg->rlimits));
 		list_add_tail(&tg->sibling, &tg->parent->children);
 		list_add_tail(&tg->node, &k->groups);
 		attach_locked(k, c, tg);

@@ -38,7 +38,7 @@ int rlimit_fsize_write(struct file *f, const s64 *pos, size_t *len)
 	struct task *t = task_current();
 	if (!t)
 		return 0; /* the Sentry's own writes (overlay copy-up of a file, ...) */
-	u64 limit = __atomic_load_n(&t->k->rlimits[LINUX_RLIMIT_FSIZE].cur, __ATOMIC_RELAXED);
+	u64 limit = task_rlimit(t, LINUX_RLIMIT_FSIZE);
 	if (limit == LINUX_RLIM_INFINITY)
 		return 0;
 	/*
@@ -58,14 +58,14 @@ int rlimit_fsize_truncate(s64 size, s64 new_size)
 	struct task *t = task_current();
 	if (!t || new_size <= size)
 		return 0; /* shrinking is always allowed */
-	u64 limit = __atomic_load_n(&t->k->rlimits[LINUX_RLIMIT_FSIZE].cur, __ATOMIC_RELAXED);
+	u64 limit = task_rlimit(t, LINUX_RLIMIT_FSIZE);
 	return limit != LINUX_RLIM_INFINITY && (u64)new_size > limit ? fsize_exceeded(t) : 0;
 }
 
 int rlimit_nproc_check_locked(struct task *p)
 {
 	struct kernel *k = p->k;
-	u64 max = k->rlimits[LINUX_RLIMIT_NPROC].cur;
+	u64 max = p->tg->rlimits[LINUX_RLIMIT_NPROC].cur;
 	u32 uid = p->uid;
 
 	/* Linux exempts the initial user (root) and these capabilities. */
@@ -88,9 +88,10 @@ int rlimit_nproc_check_locked(struct task *p)
 }
 
 /*
- * RLIMIT_CPU: a tick every CPU_TICK_NS while the limit is finite looks
- * at each process's CPU time, as Linux's check_process_timers. One
- * kernel per Sentry process, so one checker; guarded by k->lock.
+ * RLIMIT_CPU: a tick every CPU_TICK_NS while some process has a finite
+ * limit looks at each such process's CPU time, as Linux's
+ * check_process_timers. One kernel per Sentry process, so one checker;
+ * guarded by k->lock.
  */
 static struct {
 	struct kernel *k;
@@ -100,9 +101,11 @@ static struct {
 } cpu_check;
 
 /* One process at the tick: SIGKILL at the hard limit, else SIGXCPU each second past the soft. */
-static void cpu_check_process_locked(struct kernel *k, struct thread_group *tg)
+static void cpu_check_process_locked(struct thread_group *tg)
 {
-	struct linux_rlimit *r = &k->rlimits[LINUX_RLIMIT_CPU];
+	struct linux_rlimit *r = &tg->rlimits[LINUX_RLIMIT_CPU];
+	if (r->cur == LINUX_RLIM_INFINITY)
+		return;
 	u64 ns = tg_cpu_ns_locked(tg);
 	if (r->max != LINUX_RLIM_INFINITY && ns / NSEC_PER_SEC >= r->max) {
 		struct linux_siginfo info = siginfo_kernel(LINUX_SIGKILL, LINUX_SI_KERNEL, 0);
@@ -115,15 +118,27 @@ static void cpu_check_process_locked(struct kernel *k, struct thread_group *tg)
 		if (signal_send_group_kernel_locked(tg, &info))
 			pr_debug("tgid %d: RLIMIT_CPU SIGXCPU not queued", tg->tgid);
 		/* The next one a second later: Linux raises the soft limit by one. */
-		r->cur++;
+		__atomic_store_n(&r->cur, r->cur + 1, __ATOMIC_RELAXED);
 	}
+}
+
+/* Some live process has a finite RLIMIT_CPU. k->lock held. */
+static bool cpu_limited_locked(struct kernel *k)
+{
+	struct thread_group *tg;
+	list_for_each_entry(tg, &k->groups, node)
+	{
+		if (!list_empty(&tg->threads) && tg->rlimits[LINUX_RLIMIT_CPU].cur != LINUX_RLIM_INFINITY)
+			return true;
+	}
+	return false;
 }
 
 static void cpu_check_fire(struct ktimer *kt)
 {
 	struct kernel *k = cpu_check.k;
 	pthread_mutex_lock(&k->lock);
-	if (cpu_check.stopped || k->rlimits[LINUX_RLIMIT_CPU].cur == LINUX_RLIM_INFINITY) {
+	if (cpu_check.stopped || !cpu_limited_locked(k)) {
 		cpu_check.armed = false;
 		pthread_mutex_unlock(&k->lock);
 		return;
@@ -132,7 +147,7 @@ static void cpu_check_fire(struct ktimer *kt)
 	list_for_each_entry(tg, &k->groups, node)
 	{
 		if (!list_empty(&tg->threads) && !tg->group_exiting)
-			cpu_check_process_locked(k, tg);
+			cpu_check_process_locked(tg);
 	}
 	if (ktimer_start(kt, ktimer_now(CLOCK_MONOTONIC) + CPU_TICK_NS)) {
 		pr_warn_ratelimited("RLIMIT_CPU: cannot arm the check: no timer thread");
@@ -148,8 +163,7 @@ void rlimit_cpu_update(struct kernel *k)
 		cpu_check.k = k;
 		ktimer_init(&cpu_check.kt, CLOCK_MONOTONIC, cpu_check_fire);
 	}
-	if (cpu_check.k == k && !cpu_check.armed &&
-	    k->rlimits[LINUX_RLIMIT_CPU].cur != LINUX_RLIM_INFINITY) {
+	if (cpu_check.k == k && !cpu_check.armed && cpu_limited_locked(k)) {
 		if (ktimer_start(&cpu_check.kt, ktimer_now(CLOCK_MONOTONIC) + CPU_TICK_NS))
 			pr_warn_ratelimited("RLIMIT_CPU: cannot arm the check: no timer thread");
 		else

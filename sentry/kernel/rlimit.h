@@ -3,8 +3,8 @@
  * Resource limits that end in a signal or an error at the point of use:
  * RLIMIT_FSIZE on writes and truncates (SIGXFSZ and EFBIG), RLIMIT_CPU
  * (SIGXCPU, then SIGKILL at the hard limit), RLIMIT_NPROC on clone.
- * The values live in k->rlimits (sys_info.c's prlimit64 sets them); they
- * are the sandbox's, not each process's (see sys_prlimit64).
+ * The values live in each process's thread_group (sys_info.c's prlimit64
+ * sets them; fork copies them).
  *
  * Lock order: k->lock is the only lock taken here.
  */

@@ -86,9 +86,9 @@ static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 	for (int r = 0; r < LINUX_RLIM_NLIMITS; r++) {
 		struct rlimit rl;
 		if (getrlimit(r, &rl) == 0)
-			k->rlimits[r] = (struct linux_rlimit){rl.rlim_cur, rl.rlim_max};
+			k->init_rlimits[r] = (struct linux_rlimit){rl.rlim_cur, rl.rlim_max};
 		else
-			k->rlimits[r] =
+			k->init_rlimits[r] =
 				(struct linux_rlimit){LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY};
 	}
 }
@@ -198,7 +198,6 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 		t->mm = NULL;
 		return ret;
 	}
-	task_update_mm_limits(t);
 	t->files = fdtable_create();
 	ret = t->files ? stdio_install(t->files) : -ENOMEM;
 	if (ret)
@@ -215,9 +214,10 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 		return ret;
 	}
 	ret = task_register_init(t);
-	if (!ret)
-		ret = exec_first(t, cfg->argv[0], cfg->argv, cfg->envp);
-	return ret;
+	if (ret)
+		return ret;
+	task_update_mm_limits(t); /* the limits are the process's: known from here */
+	return exec_first(t, cfg->argv[0], cfg->argv, cfg->envp);
 }
 
 int sentry_run(const struct sandbox_config *cfg)

@@ -13,7 +13,7 @@
 /* mm enforces the rlimits that concern memory; the kernel owns their values. */
 void task_update_mm_limits(struct task *t)
 {
-	const struct linux_rlimit *r = t->k->rlimits;
+	const struct linux_rlimit *r = t->tg->rlimits;
 	struct mm_limits l = {
 		.as = r[LINUX_RLIMIT_AS].cur,
 		.data = r[LINUX_RLIMIT_DATA].cur,

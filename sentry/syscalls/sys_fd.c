@@ -23,7 +23,7 @@ static long do_dup_to(struct task *t, int oldfd, int newfd, bool cloexec)
 	if (!f)
 		return -EBADF;
 	if (newfd < 0 || newfd >= FDTABLE_MAX ||
-	    (u64)newfd >= t->k->rlimits[LINUX_RLIMIT_NOFILE].cur) {
+	    (u64)newfd >= task_rlimit(t, LINUX_RLIMIT_NOFILE)) {
 		file_put(f);
 		return -EBADF;
 	}
@@ -33,7 +33,7 @@ static long do_dup_to(struct task *t, int oldfd, int newfd, bool cloexec)
 
 static long do_dup_min(struct task *t, int oldfd, long min, bool cloexec)
 {
-	if (min < 0 || min >= FDTABLE_MAX || (u64)min >= t->k->rlimits[LINUX_RLIMIT_NOFILE].cur)
+	if (min < 0 || min >= FDTABLE_MAX || (u64)min >= task_rlimit(t, LINUX_RLIMIT_NOFILE))
 		return -EINVAL;
 	struct file *f = fdtable_get(t->files, oldfd);
 	if (!f)

@@ -69,37 +69,46 @@ static bool may_prlimit_locked(const struct task *t, const struct task *target)
 }
 
 /*
- * Linux's do_prlimit: read (old) and/or set (nr) limit res. The limits
- * are the sandbox's (k->rlimits), shared by every process: setting one
- * for another process sets it for all.
+ * Linux's do_prlimit: read (old) and/or set (nr) limit res of the process
+ * with thread pid (0: t's own). Another process's memory limits reach its
+ * mm at its next memory call (task_update_mm_limits), as they would after
+ * a Linux prlimit that races the call.
  */
-static long do_prlimit(struct task *t, unsigned res, const struct linux_rlimit *nr,
+static long do_prlimit(struct task *t, int pid, unsigned res, const struct linux_rlimit *nr,
 		       struct linux_rlimit *old)
 {
 	struct kernel *k = t->k;
 	long ret = 0;
 
-	if (res >= LINUX_RLIM_NLIMITS)
-		return -EINVAL;
-	if (nr && nr->cur > nr->max)
-		return -EINVAL;
-	if (nr && res == LINUX_RLIMIT_NOFILE && nr->max > NR_OPEN_MAX)
-		return -EPERM;
 	pthread_mutex_lock(&k->lock);
-	struct linux_rlimit *r = &k->rlimits[res];
+	/* Any thread by its ID, as Linux's find_task_by_vpid; then the checks in Linux's order. */
+	struct task *target = pid ? task_lookup_locked(k, pid) : t;
+	if (!target)
+		ret = -ESRCH;
+	else if (!may_prlimit_locked(t, target))
+		ret = -EPERM;
+	else if (res >= LINUX_RLIM_NLIMITS || (nr && nr->cur > nr->max))
+		ret = -EINVAL;
+	else if (nr && res == LINUX_RLIMIT_NOFILE && nr->max > NR_OPEN_MAX)
+		ret = -EPERM;
+	struct linux_rlimit *r = ret ? NULL : &target->tg->rlimits[res];
 	/* Raising the hard limit needs CAP_SYS_RESOURCE. */
-	if (nr && nr->max > r->max && !task_capable(t, LINUX_CAP_SYS_RESOURCE))
+	if (!ret && nr && nr->max > r->max && !task_capable(t, LINUX_CAP_SYS_RESOURCE))
 		ret = -EPERM;
 	if (!ret && old)
 		*old = *r;
-	if (!ret && nr)
-		*r = *nr;
+	if (!ret && nr) {
+		__atomic_store_n(&r->max, nr->max, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->cur, nr->cur, __ATOMIC_RELAXED);
+	}
+	bool self = !ret && target->tg == t->tg;
 	pthread_mutex_unlock(&k->lock);
 	if (ret || !nr)
 		return ret;
 	if (res == LINUX_RLIMIT_CPU)
 		rlimit_cpu_update(k);
-	task_update_mm_limits(t);
+	if (self)
+		task_update_mm_limits(t);
 	return 0;
 }
 
@@ -107,23 +116,10 @@ long sys_prlimit64(struct task *t, const struct syscall_args *a)
 {
 	int pid = arg_int(a, 0);
 	struct linux_rlimit nr, old;
-	long ret = 0;
 
 	if (a->a[2] && mm_copy_from_user(t->mm, &nr, arg_ptr(a, 2), sizeof(nr)))
 		return -EFAULT;
-	if (pid) {
-		/* Any thread by its ID, as Linux's find_task_by_vpid. */
-		pthread_mutex_lock(&t->k->lock);
-		struct task *target = task_lookup_locked(t->k, pid);
-		if (!target)
-			ret = -ESRCH;
-		else if (!may_prlimit_locked(t, target))
-			ret = -EPERM;
-		pthread_mutex_unlock(&t->k->lock);
-		if (ret)
-			return ret;
-	}
-	ret = do_prlimit(t, arg_uint(a, 1), a->a[2] ? &nr : NULL, a->a[3] ? &old : NULL);
+	long ret = do_prlimit(t, pid, arg_uint(a, 1), a->a[2] ? &nr : NULL, a->a[3] ? &old : NULL);
 	/* As Linux: a new limit is set even when the old one cannot be copied out. */
 	if (!ret && a->a[3] && mm_copy_to_user(t->mm, arg_ptr(a, 3), &old, sizeof(old)))
 		return -EFAULT;
@@ -133,7 +129,7 @@ long sys_prlimit64(struct task *t, const struct syscall_args *a)
 long sys_getrlimit(struct task *t, const struct syscall_args *a)
 {
 	struct linux_rlimit old;
-	long ret = do_prlimit(t, arg_uint(a, 0), NULL, &old);
+	long ret = do_prlimit(t, 0, arg_uint(a, 0), NULL, &old);
 	if (!ret && mm_copy_to_user(t->mm, arg_ptr(a, 1), &old, sizeof(old)))
 		return -EFAULT;
 	return ret;
@@ -144,7 +140,7 @@ long sys_setrlimit(struct task *t, const struct syscall_args *a)
 	struct linux_rlimit nr;
 	if (mm_copy_from_user(t->mm, &nr, arg_ptr(a, 1), sizeof(nr)))
 		return -EFAULT;
-	return do_prlimit(t, arg_uint(a, 0), &nr, NULL);
+	return do_prlimit(t, 0, arg_uint(a, 0), &nr, NULL);
 }
 
 long sys_sched_getaffinity(struct task *t, const struct syscall_args *a)

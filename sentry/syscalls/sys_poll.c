@@ -210,7 +210,7 @@ static long poll_scan(struct task *t, struct poll_wqueues *pw, void *arg)
 
 static long do_sys_poll(struct task *t, uaddr_t ufds, u32 nfds, const struct poll_timeout *to)
 {
-	if (nfds > t->k->rlimits[LINUX_RLIMIT_NOFILE].cur)
+	if (nfds > task_rlimit(t, LINUX_RLIMIT_NOFILE))
 		return -EINVAL;
 	_cleanup_free_ struct linux_pollfd *fds = calloc(nfds ? nfds : 1, sizeof(*fds));
 	if (!fds)

@@ -112,7 +112,7 @@ int fdtable_install(struct fdtable *t, int fd, struct file *f, bool cloexec)
 static int fd_limit(void)
 {
 	struct task *cur = task_current();
-	u64 n = cur ? cur->k->rlimits[LINUX_RLIMIT_NOFILE].cur : FDTABLE_MAX;
+	u64 n = cur ? task_rlimit(cur, LINUX_RLIMIT_NOFILE) : FDTABLE_MAX;
 	return n < FDTABLE_MAX ? (int)n : FDTABLE_MAX;
 }
 

@@ -48,7 +48,6 @@ static const char *child_end(pid_t pid)
 		snprintf(s, sizeof(s), "signal %d", WTERMSIG(st));
 	else
 		snprintf(s, sizeof(s), "status %#x", st);
-	restore_limits();
 	return s;
 }
 
@@ -351,6 +350,53 @@ static void sigcont_tests(void)
 	close(p[1]);
 }
 
+/* Limits belong to a process: a child's changes stay its own; fork copies them. */
+static void per_process_tests(void)
+{
+	struct rlimit rl = {7, 7}, got;
+	int up[2], down[2]; /* child to parent, parent to child */
+	char c;
+
+	if (pipe(up))
+		return;
+	if (pipe(down)) {
+		close(up[0]);
+		close(up[1]);
+		return;
+	}
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		setrlimit(RLIMIT_CORE, &rl);
+		(void)!write(up[1], "x", 1);  /* lowered: the parent looks now */
+		(void)!read(down[0], &c, 1); /* ... and has set our CORE to 5 */
+		getrlimit(RLIMIT_CORE, &got);
+		check(got.rlim_cur == 5 && got.rlim_max == 7, "child: prlimit by the parent reached it");
+		pid_t grandchild = fork_child();
+		if (grandchild == 0) {
+			getrlimit(RLIMIT_CORE, &got);
+			exit(got.rlim_cur == 5 && got.rlim_max == 7 ? 0 : 3);
+		}
+		expect_child(grandchild, "exit 0", "child: fork copies its limits");
+		exit(guest_failures ? 3 : 0);
+	}
+	(void)!read(up[0], &c, 1);
+	getrlimit(RLIMIT_CORE, &got);
+	check(got.rlim_cur == saved[RLIMIT_CORE].rlim_cur && got.rlim_max == saved[RLIMIT_CORE].rlim_max,
+	      "a child's setrlimit leaves the parent's limit alone");
+	expect_ret(prlimit(pid, RLIMIT_CORE, NULL, &got), 0, "prlimit(child, CORE) read");
+	check(got.rlim_cur == 7 && got.rlim_max == 7, "  sees the child's own value");
+	rl.rlim_cur = 5;
+	expect_ret(prlimit(pid, RLIMIT_CORE, &rl, NULL), 0, "prlimit(child, CORE) set");
+	getrlimit(RLIMIT_CORE, &got);
+	check(got.rlim_cur == saved[RLIMIT_CORE].rlim_cur, "  our own CORE is unchanged");
+	(void)!write(down[1], "x", 1);
+	expect_child(pid, "exit 0", "per-process limits child");
+	for (int i = 0; i < 2; i++) {
+		close(up[i]);
+		close(down[i]);
+	}
+}
+
 /* RLIMIT_NOFILE: new descriptors stay below the soft limit (EMFILE). */
 static void nofile_tests(void)
 {
@@ -381,6 +427,7 @@ int main(void)
 
 	fsize_tests();
 	nofile_tests();
+	per_process_tests();
 	cpu_tests(root);
 	prlimit_tests(root);
 	if (root) {

@@ -42,10 +42,10 @@ static void stat_extra(struct proc_inode *pi, const struct proc_task *pt, struct
 	struct kernel *k = proc_kernel(pi);
 	*x = (struct proc_stat_extra){
 		.ncpus = k->ncpus,
-		.rsslim = k->rlimits[RLIMIT_RSS].cur,
+		.rsslim = pt->rlimits[RLIMIT_RSS].cur,
 		.umask = pt->fs ? fs_struct_umask_get(pt->fs) : ~0u,
 		.fdsize = fd_table_size(pt->files),
-		.sigq_limit = k->rlimits[RLIMIT_SIGPENDING].cur,
+		.sigq_limit = pt->rlimits[RLIMIT_SIGPENDING].cur,
 		.has_mm = pt->mm != NULL,
 	};
 }
@@ -203,19 +203,20 @@ static void put_limit(struct seq *s, u64 v)
 
 int proc_pid_show_limits(struct seq *s, struct proc_inode *pi)
 {
-	struct kernel *k = proc_kernel(pi);
-	if (proc_find(k, pi->tgid) < 0)
-		return -ESRCH;
-	/* The limits are the sandbox's: every process shares them today. */
+	struct proc_task pt;
+	int ret = get_task(pi, 0, &pt);
+	if (ret)
+		return ret;
 	seq_printf(s, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
 	for (int i = 0; i < LINUX_RLIM_NLIMITS; i++) {
 		seq_printf(s, "%-25s ", limit_names[i].name);
-		put_limit(s, k->rlimits[i].cur);
-		put_limit(s, k->rlimits[i].max);
+		put_limit(s, pt.rlimits[i].cur);
+		put_limit(s, pt.rlimits[i].max);
 		if (limit_names[i].unit)
 			seq_printf(s, "%-10s", limit_names[i].unit);
 		seq_putc(s, '\n');
 	}
+	proc_task_put(&pt);
 	return 0;
 }
 

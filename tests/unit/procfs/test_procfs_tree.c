@@ -49,6 +49,7 @@ static struct task *task_add(int tgid, int tid, const char *comm)
 		tg->pgid = tg->sid = 1;
 		tg->parent = k->init;
 		tg->leader = t;
+		memcpy(tg->rlimits, k->init_rlimits, sizeof(tg->rlimits));
 		list_add_tail(&tg->node, &k->groups);
 		if (!k->init)
 			k->init = tg;
@@ -107,8 +108,9 @@ static int group_setup(void **state)
 	k->platform = &rec.base;
 	strcpy(k->hostname, "sandbox");
 	for (int r = 0; r < LINUX_RLIM_NLIMITS; r++)
-		k->rlimits[r] = (struct linux_rlimit){LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY};
-	k->rlimits[LINUX_RLIMIT_NOFILE] = (struct linux_rlimit){1024, 4096};
+		k->init_rlimits[r] =
+			(struct linux_rlimit){LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY};
+	k->init_rlimits[LINUX_RLIMIT_NOFILE] = (struct linux_rlimit){1024, 4096};
 	struct super_block *proc = procfs_mount(k);
 	assert_false(IS_ERR(proc));
 	env.fs = vfs_sandbox_root_proc("/work", 0, 0, proc);
