@@ -477,7 +477,8 @@ int vfs_lock_set(struct task *t, struct file *f, const void *owner, int pid, boo
 
 int vfs_flock(struct task *t, struct file *f, int type, bool wait)
 {
-	struct file_lock *req = lock_alloc(f, LOCK_KIND_FLOCK, type, 0);
+	/* The locker's PID, which /proc/locks shows (Linux's flock_make_lock). */
+	struct file_lock *req = lock_alloc(f, LOCK_KIND_FLOCK, type, t ? t->tg->tgid : 0);
 	if (!req)
 		return -ENOLCK;
 	req->end = OFFSET_MAX;
@@ -576,4 +577,49 @@ void locks_move_owner(const void *from, const void *to)
 		}
 	}
 	pthread_mutex_unlock(&locks_mutex);
+}
+
+static void lock_info(const struct lock_ctx *ctx, const struct file_lock *l,
+		      struct vfs_lock_info *li)
+{
+	*li = (struct vfs_lock_info){
+		.kind = l->kind == LOCK_KIND_POSIX ? VFS_LOCK_POSIX
+			: l->kind == LOCK_KIND_OFD ? VFS_LOCK_OFD
+						   : VFS_LOCK_FLOCK,
+		.type = l->type,
+		.pid = l->pid,
+		.start = l->start,
+		.end = l->end == OFFSET_MAX ? -1 : l->end,
+		.has_inode = ctx->inode != NULL,
+		.dev = ctx->inode ? ctx->inode->sb->dev : 0,
+		.ino = ctx->inode ? ctx->inode->ino : 0,
+	};
+}
+
+int vfs_locks_for_each(int (*fn)(void *arg, const struct vfs_lock_info *li), void *arg)
+{
+	struct lock_ctx *ctx;
+	struct file_lock *l;
+	struct vfs_lock_info li;
+	int ret = 0;
+
+	pthread_mutex_lock(&locks_mutex);
+	list_for_each_entry(ctx, &lock_contexts, node)
+	{
+		list_for_each_entry(l, &ctx->posix, node)
+		{
+			lock_info(ctx, l, &li);
+			if ((ret = fn(arg, &li)))
+				goto out;
+		}
+		list_for_each_entry(l, &ctx->flocks, node)
+		{
+			lock_info(ctx, l, &li);
+			if ((ret = fn(arg, &li)))
+				goto out;
+		}
+	}
+out:
+	pthread_mutex_unlock(&locks_mutex);
+	return ret;
 }

@@ -64,4 +64,23 @@ void locks_move_owner(const void *from, const void *to);
 /* The last put of f: drop its OFD and flock locks. */
 void locks_remove_file(struct file *f);
 
+/* One lock as /proc/locks shows it. */
+enum vfs_lock_kind { VFS_LOCK_POSIX, VFS_LOCK_OFD, VFS_LOCK_FLOCK };
+struct vfs_lock_info {
+	enum vfs_lock_kind kind;
+	int type;	/* LINUX_F_RDLCK or LINUX_F_WRLCK */
+	int pid;	/* POSIX: the setter's; flock: the locker's; OFD: -1 */
+	s64 start, end; /* inclusive; end -1: to EOF (flock: 0 and -1) */
+	bool has_inode; /* else the lock is on a file without an inode */
+	u64 dev, ino;
+};
+
+/*
+ * Call fn(arg, li) for every lock held in the sandbox, each inode's
+ * POSIX and OFD locks then its flock locks, until fn returns non-zero,
+ * which is then returned (0 after the last). fn runs under the locks'
+ * leaf mutex: it must not block nor take another lock.
+ */
+int vfs_locks_for_each(int (*fn)(void *arg, const struct vfs_lock_info *li), void *arg);
+
 #endif

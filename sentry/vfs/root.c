@@ -2,13 +2,14 @@
 /*
  * The sandbox's file system tree. With a gofer (vfs_gofer_sandbox_root):
  * the tree it serves, under an in-memory overlay unless writes are to go
- * through, with the sandbox's own /dev and /proc, and (until sysfs) an
- * empty /sys over the image's. Without one (vfs_sandbox_root):
+ * through, with the sandbox's own /dev, /proc and /sys over the image's
+ * (an empty /sys without procfs). Without one (vfs_sandbox_root):
  *
  *   /      tmpfs, mode 0755
  *   /dev   devfs (null, zero, full, random, urandom, tty, shm/, fd and
  *          std{in,out,err} links)
  *   /proc  procfs, the caller's (an empty directory without one)
+ *   /sys   sysfs and /sys/fs/cgroup, with procfs
  *   /tmp   its own tmpfs, mode 1777
  *   and the directories of runsk's cwd, the last one owned by the
  *   sandbox's user, so the program starts in the directory it was started
@@ -21,6 +22,8 @@
 #include "goferfs/goferfs.h"
 #include "lib/log.h"
 #include "overlay/overlay.h"
+#include "procfs/procfs.h"
+#include "sysfs/sysfs.h"
 #include "vfs_internal.h"
 
 static const struct vfs_cred root_cred = {.caps = ~0ULL};
@@ -128,6 +131,8 @@ struct fs_struct *vfs_sandbox_root_proc(const char *cwd, u32 uid, u32 gid, struc
 		ret = mount_fs(&ctx, "/tmp", "tmpfs", "mode=1777");
 	if (!ret && proc)
 		ret = mount_sb(&ctx, "/proc", proc);
+	if (!ret && proc)
+		ret = sysfs_mount_tree(&ctx, procfs_kernel(proc));
 	if (ret) {
 		path_put(&root);
 		return ERR_PTR(ret);
@@ -170,7 +175,7 @@ struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, c
 
 	/*
 	 * The host's /dev, /proc and /sys must not show through: the sandbox
-	 * gets its own devices and processes, and (until sysfs) an empty /sys.
+	 * gets its own devices, processes and sysfs.
 	 */
 	int ret = mount_over(&ctx, "/dev", 0755, "devtmpfs", "mode=0755");
 	if (!ret && proc) {
@@ -180,7 +185,9 @@ struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, c
 	} else if (!ret) {
 		ret = mount_over(&ctx, "/proc", 0555, "tmpfs", "mode=0555");
 	}
-	if (!ret)
+	if (!ret && proc)
+		ret = sysfs_mount_tree(&ctx, procfs_kernel(proc));
+	else if (!ret)
 		ret = mount_over(&ctx, "/sys", 0555, "tmpfs", "mode=0555");
 	if (ret) {
 		path_put(&root);

@@ -21,15 +21,25 @@ static void put_escaped(struct seq *s, const char *str)
 	}
 }
 
+/* sysfs and the cgroup2 under it cannot be written, as a container's. */
+static bool is_read_only(const struct super_block *sb)
+{
+	return strcmp(sb->fstype, "sysfs") == 0 || strcmp(sb->fstype, "cgroup2") == 0;
+}
+
 static const char *mount_options(const struct super_block *sb)
 {
+	if (is_read_only(sb))
+		return "ro,nosuid,nodev,noexec,relatime";
 	return strcmp(sb->fstype, "proc") == 0 ? "rw,nosuid,nodev,noexec,relatime" : "rw,relatime";
 }
+
+enum mount_format { MOUNTS, MOUNTINFO, MOUNTSTATS };
 
 struct mount_walk {
 	struct seq *s;
 	const struct path *root;
-	bool info; /* mountinfo rather than mounts */
+	enum mount_format format;
 };
 
 /* One mount's line, unless it lies outside the root. Under vfs_lock. */
@@ -40,13 +50,19 @@ static void put_mount(struct mount_walk *w, struct mount *m)
 	if (vfs_d_path_shown(w->root, &mp, where, sizeof(where)) < 0 || where[0] != '/')
 		return;
 	struct super_block *sb = m->sb;
-	if (w->info) {
+	if (w->format == MOUNTSTATS) {
+		/* Linux's show_vfsstat: no file system here has statistics to add. */
+		seq_printf(w->s, "device %s mounted on ", sb->fstype);
+		put_escaped(w->s, where);
+		seq_printf(w->s, " with fstype %s\n", sb->fstype);
+	} else if (w->format == MOUNTINFO) {
 		bool top = m == w->root->mnt || !m->parent;
 		seq_printf(w->s, "%llu %llu %u:%u / ", (unsigned long long)m->id,
 			   (unsigned long long)(top ? 0 : m->parent->id), linux_dev_major(sb->dev),
 			   linux_dev_minor(sb->dev));
 		put_escaped(w->s, where);
-		seq_printf(w->s, " %s - %s %s rw\n", mount_options(sb), sb->fstype, sb->fstype);
+		seq_printf(w->s, " %s - %s %s %s\n", mount_options(sb), sb->fstype, sb->fstype,
+			   is_read_only(sb) ? "ro" : "rw");
 	} else {
 		seq_printf(w->s, "%s ", sb->fstype);
 		put_escaped(w->s, where);
@@ -64,7 +80,7 @@ static void walk_mounts(struct mount_walk *w, struct mount *m, int depth)
 	list_for_each_entry(c, &m->children, sibling) walk_mounts(w, c, depth + 1);
 }
 
-static int show_mounts(struct seq *s, struct proc_inode *pi, bool info)
+static int show_mounts(struct seq *s, struct proc_inode *pi, enum mount_format format)
 {
 	struct proc_task pt;
 	int ret = proc_task_get(proc_kernel(pi), pi->tgid, pi->tid, PROC_FS, &pt);
@@ -73,7 +89,7 @@ static int show_mounts(struct seq *s, struct proc_inode *pi, bool info)
 	if (pt.fs) {
 		struct path root, cwd;
 		fs_struct_paths(pt.fs, &root, &cwd);
-		struct mount_walk w = {s, &root, info};
+		struct mount_walk w = {s, &root, format};
 		vfs_lock();
 		walk_mounts(&w, root.mnt, 0);
 		vfs_unlock();
@@ -86,10 +102,15 @@ static int show_mounts(struct seq *s, struct proc_inode *pi, bool info)
 
 int proc_pid_show_mounts(struct seq *s, struct proc_inode *pi)
 {
-	return show_mounts(s, pi, false);
+	return show_mounts(s, pi, MOUNTS);
 }
 
 int proc_pid_show_mountinfo(struct seq *s, struct proc_inode *pi)
 {
-	return show_mounts(s, pi, true);
+	return show_mounts(s, pi, MOUNTINFO);
+}
+
+int proc_pid_show_mountstats(struct seq *s, struct proc_inode *pi)
+{
+	return show_mounts(s, pi, MOUNTSTATS);
 }

@@ -44,6 +44,31 @@ static const struct proc_entry pid_entries[] = {
 	FILE_RO("wchan", proc_pid_show_wchan),
 	FILE_RO("mounts", proc_pid_show_mounts),
 	FILE_RO("mountinfo", proc_pid_show_mountinfo),
+	{.name = "mountstats", .mode = S_IFREG | 0400, .show = proc_pid_show_mountstats},
+	FILE_RO("smaps", proc_pid_show_smaps),
+	FILE_RO("smaps_rollup", proc_pid_show_smaps_rollup),
+	{.name = "auxv", .mode = S_IFREG | 0400, .show = proc_pid_show_auxv},
+	{.name = "personality", .mode = S_IFREG | 0444, .show = proc_pid_show_personality},
+	{.name = "io", .mode = S_IFREG | 0400, .show = proc_pid_show_io},
+	{.name = "ns", .mode = S_IFDIR | 0511, .same_as = &proc_ns_entry},
+	{.name = "net", .mode = S_IFDIR | 0555, .same_as = &proc_net_entry},
+	{.name = "uid_map",
+	 .mode = S_IFREG | 0644,
+	 .show = proc_pid_show_id_map,
+	 .write = proc_pid_write_eperm},
+	{.name = "gid_map",
+	 .mode = S_IFREG | 0644,
+	 .show = proc_pid_show_id_map,
+	 .write = proc_pid_write_eperm},
+	{.name = "setgroups",
+	 .mode = S_IFREG | 0644,
+	 .show = proc_pid_show_setgroups,
+	 .write = proc_pid_write_eperm},
+	{.name = "loginuid",
+	 .mode = S_IFREG | 0644,
+	 .show = proc_pid_show_unset_id,
+	 .write = proc_pid_write_eperm},
+	FILE_RO("sessionid", proc_pid_show_unset_id),
 	LINK("cwd", proc_pid_readlink_cwd),
 	LINK("root", proc_pid_readlink_root),
 	LINK("exe", proc_pid_readlink_exe),
@@ -59,7 +84,9 @@ static struct inode *pid_lookup(struct inode *dir, const char *name)
 			ent = &pd->ent->children[i];
 	if (!ent)
 		return ERR_PTR(-ENOENT);
-	if (strcmp(name, "task") == 0)
+	if (ent->same_as)
+		ent = ent->same_as;
+	else if (strcmp(name, "task") == 0)
 		ent = &proc_task_entry;
 	else if (strcmp(name, "fd") == 0)
 		ent = &proc_fd_entry;

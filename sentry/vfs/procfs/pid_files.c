@@ -2,7 +2,7 @@
 /*
  * The files of /proc/<pid> that describe the process itself: stat,
  * statm, status, cmdline, environ, comm, limits, the oom files, cgroup,
- * wchan, and the exe, cwd and root links. Each read snapshots the process
+ * io, wchan, and the exe, cwd and root links. Each read snapshots the process
  * (proc_info.h): ESRCH once it has been reaped, as Linux.
  */
 #include <errno.h>
@@ -300,6 +300,21 @@ int proc_pid_show_cgroup(struct seq *s, struct proc_inode *pi)
 		return -ESRCH;
 	seq_puts(s, "0::/\n"); /* the root of a cgroup v2 hierarchy, as in a container */
 	return 0;
+}
+
+/* Linux's proc_pid_io_accounting. The Sentry counts no I/O per process yet: all 0. */
+int proc_pid_show_io(struct seq *s, struct proc_inode *pi)
+{
+	struct proc_task pt;
+	int ret = get_task(pi, 0, &pt);
+	if (ret)
+		return ret;
+	ret = proc_may_inspect(&pt);
+	if (!ret)
+		seq_puts(s, "rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: 0\n"
+			    "write_bytes: 0\ncancelled_write_bytes: 0\n");
+	proc_task_put(&pt);
+	return ret;
 }
 
 int proc_pid_show_wchan(struct seq *s, struct proc_inode *pi)

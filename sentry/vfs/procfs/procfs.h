@@ -27,4 +27,7 @@ struct kernel;
  */
 struct super_block *procfs_mount(struct kernel *k);
 
+/* The kernel the procfs instance proc describes (for mounting a sysfs beside it). */
+struct kernel *procfs_kernel(const struct super_block *proc);
+
 #endif

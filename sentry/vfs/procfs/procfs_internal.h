@@ -55,14 +55,17 @@ struct proc_entry {
 	size_t nchildren;
 	const struct inode_ops *iops;
 	const struct file_ops *fops;
+	/* A directory defined in another file: a table lookup uses it in this one's place. */
+	const struct proc_entry *same_as;
 };
 
 struct proc_inode {
 	struct inode vfs;
 	const struct proc_entry *ent;
-	int tgid; /* the process described, 0 for the sandbox-wide files */
-	int tid;  /* its thread (task/<tid>, /proc/<tid>), 0 for the process */
-	int fd;	  /* fd/<fd> and fdinfo/<fd> */
+	int tgid;  /* the process described, 0 for the sandbox-wide files */
+	int tid;   /* its thread (task/<tid>, /proc/<tid>), 0 for the process */
+	int fd;	   /* fd/<fd> and fdinfo/<fd> */
+	int index; /* sysfs: the N of cpu<N>/, inherited by what is under it */
 	/* fd.c's reopen nodes: the target's name and its stat at lookup. */
 	char *target;
 	struct kstat target_stat;
@@ -75,6 +78,11 @@ static inline struct proc_inode *PROC_I(struct inode *inode)
 
 struct procfs_info {
 	struct kernel *k;
+	/*
+	 * sysfs: opening a file for writing fails as on a container's
+	 * read-only /sys (EACCES without write bits, as kernfs, else EROFS).
+	 */
+	bool read_only;
 	/* oom_score_adj values written, by process (pid_files.c). */
 	pthread_mutex_t lock;
 	struct {
@@ -92,6 +100,16 @@ static inline struct kernel *proc_kernel(const struct proc_inode *pi)
 {
 	return PROC_SB(pi->vfs.sb)->k;
 }
+
+/*
+ * A new file system whose root lists the table root_ent, with procfs's
+ * inodes (ops->destroy_inode must be proc_destroy_inode): how sysfs is
+ * made. Returns a super block with one reference, or ERR_PTR(-ENOMEM).
+ */
+struct super_block *proc_table_fs_mount(struct kernel *k, const char *fstype,
+					const struct super_ops *ops,
+					const struct proc_entry *root_ent);
+void proc_destroy_inode(struct inode *inode);
 
 /* The inode number of name in the directory numbered dir_ino. */
 u64 proc_ino(u64 dir_ino, const char *name);
@@ -137,6 +155,11 @@ int proc_show_loadavg(struct seq *s, struct proc_inode *pi);
 int proc_show_stat(struct seq *s, struct proc_inode *pi);
 int proc_show_version(struct seq *s, struct proc_inode *pi);
 int proc_show_filesystems(struct seq *s, struct proc_inode *pi);
+int proc_show_cmdline(struct seq *s, struct proc_inode *pi);
+int proc_show_locks(struct seq *s, struct proc_inode *pi);
+extern const struct proc_entry proc_net_entry;
+/* CPU time (ns) of the whole sandbox: every guest thread is a thread of the Sentry. */
+u64 proc_sandbox_cpu_ns(void);
 
 /* Per process (pid_dir.c and the files it lists). */
 extern const struct proc_entry proc_pid_entry;	/* /proc/<pid> */
@@ -152,6 +175,18 @@ int proc_pid_show_status(struct seq *s, struct proc_inode *pi);
 int proc_pid_show_maps(struct seq *s, struct proc_inode *pi);
 int proc_pid_show_mounts(struct seq *s, struct proc_inode *pi);
 int proc_pid_show_mountinfo(struct seq *s, struct proc_inode *pi);
+int proc_pid_show_mountstats(struct seq *s, struct proc_inode *pi);
+int proc_pid_show_smaps(struct seq *s, struct proc_inode *pi);
+int proc_pid_show_smaps_rollup(struct seq *s, struct proc_inode *pi);
+int proc_pid_show_auxv(struct seq *s, struct proc_inode *pi);
+int proc_pid_show_personality(struct seq *s, struct proc_inode *pi);
+int proc_pid_show_io(struct seq *s, struct proc_inode *pi);
+/* pid_ns.c: ns/, uid_map and gid_map, setgroups, loginuid and sessionid. */
+extern const struct proc_entry proc_ns_entry;
+int proc_pid_show_id_map(struct seq *s, struct proc_inode *pi);
+int proc_pid_show_setgroups(struct seq *s, struct proc_inode *pi);
+int proc_pid_show_unset_id(struct seq *s, struct proc_inode *pi);
+ssize_t proc_pid_write_eperm(struct proc_inode *pi, const char *buf, size_t len);
 int proc_pid_show_cmdline(struct seq *s, struct proc_inode *pi);
 int proc_pid_show_environ(struct seq *s, struct proc_inode *pi);
 int proc_pid_show_comm(struct seq *s, struct proc_inode *pi);

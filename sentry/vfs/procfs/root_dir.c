@@ -48,6 +48,11 @@ static int readlink_mounts(struct proc_inode *pi, char *buf, size_t size)
 	return link_to(buf, size, "self/mounts");
 }
 
+static int readlink_net(struct proc_inode *pi, char *buf, size_t size)
+{
+	return link_to(buf, size, "self/net");
+}
+
 static const struct proc_entry root_entries[] = {
 	{.name = "self", .mode = S_IFLNK | 0777, .readlink = readlink_self},
 	{.name = "thread-self", .mode = S_IFLNK | 0777, .readlink = readlink_thread_self},
@@ -59,6 +64,9 @@ static const struct proc_entry root_entries[] = {
 	{.name = "stat", .mode = S_IFREG | 0444, .show = proc_show_stat},
 	{.name = "version", .mode = S_IFREG | 0444, .show = proc_show_version},
 	{.name = "filesystems", .mode = S_IFREG | 0444, .show = proc_show_filesystems},
+	{.name = "cmdline", .mode = S_IFREG | 0444, .show = proc_show_cmdline},
+	{.name = "locks", .mode = S_IFREG | 0444, .show = proc_show_locks},
+	{.name = "net", .mode = S_IFLNK | 0777, .readlink = readlink_net},
 	{.name = "sys", .mode = S_IFDIR | 0555},
 };
 

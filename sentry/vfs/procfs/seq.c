@@ -99,6 +99,8 @@ struct proc_seq_file {
 
 static int proc_seq_open(struct inode *inode, struct file *f)
 {
+	if ((f->mode & FMODE_WRITE) && PROC_SB(inode->sb)->read_only)
+		return (inode->mode & 0222) ? -EROFS : -EACCES;
 	struct proc_seq_file *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;

@@ -27,7 +27,7 @@ u64 proc_ino(u64 dir_ino, const char *name)
 	return h < 2 ? h + 2 : h; /* 1 is the root's */
 }
 
-static void proc_destroy_inode(struct inode *inode)
+void proc_destroy_inode(struct inode *inode)
 {
 	struct proc_inode *pi = PROC_I(inode);
 	free(pi->target);
@@ -159,7 +159,13 @@ static struct inode *proc_table_lookup(struct inode *dir, const char *name)
 	const struct proc_entry *ent = table_find(pd->ent, name);
 	if (!ent)
 		return ERR_PTR(-ENOENT);
-	return proc_new_inode(dir, ent, name, pd->tgid, pd->tid);
+	if (ent->same_as)
+		ent = ent->same_as;
+	struct inode *inode = proc_new_inode(dir, ent, name, pd->tgid, pd->tid);
+	/* What a directory describes, its files describe too (sysfs's cpu<N>/). */
+	if (!IS_ERR(inode))
+		PROC_I(inode)->index = pd->index;
+	return inode;
 }
 
 static int proc_table_iterate(struct file *f, struct dir_context *ctx)
@@ -198,16 +204,18 @@ int proc_may_inspect(const struct proc_task *pt)
 	return t->uid == pt->uid && pt->dumpable ? 0 : -EACCES;
 }
 
-struct super_block *procfs_mount(struct kernel *k)
+struct super_block *proc_table_fs_mount(struct kernel *k, const char *fstype,
+					const struct super_ops *ops,
+					const struct proc_entry *root_ent)
 {
 	struct procfs_info *info = calloc(1, sizeof(*info));
-	struct super_block *sb = sb_alloc(&proc_super_ops, "proc");
+	struct super_block *sb = sb_alloc(ops, fstype);
 	if (!info || !sb)
 		goto out_nomem;
 	info->k = k;
 	pthread_mutex_init(&info->lock, NULL);
 	sb->fs_info = info;
-	struct inode *root = proc_alloc(sb, &proc_root_entry, 1, 0, 0);
+	struct inode *root = proc_alloc(sb, root_ent, 1, 0, 0);
 	if (IS_ERR(root))
 		goto out_nomem;
 	sb->root = d_make_root(root);
@@ -218,4 +226,14 @@ out_nomem:
 	free(info);
 	free(sb);
 	return ERR_PTR(-ENOMEM);
+}
+
+struct super_block *procfs_mount(struct kernel *k)
+{
+	return proc_table_fs_mount(k, "proc", &proc_super_ops, &proc_root_entry);
+}
+
+struct kernel *procfs_kernel(const struct super_block *proc)
+{
+	return PROC_SB(proc)->k;
 }

@@ -12,6 +12,7 @@
 #include <sys/random.h>
 
 #include "procfs_internal.h"
+#include "mm/memfile.h"
 #include "sentry/kernel/kernel.h"
 
 /* What uname(2) reports (sys_info.c). */
@@ -149,6 +150,38 @@ static int show_pipe_max_size(struct seq *s, struct proc_inode *pi)
 	return 0;
 }
 
+/* Linux's default: a thread's stack in eight times its size of memory (THREAD_SIZE 16 KiB). */
+static int show_threads_max(struct seq *s, struct proc_inode *pi)
+{
+	u64 pages = memfile_size(proc_kernel(pi)->mf) >> PAGE_SHIFT;
+	seq_printf(s, "%llu\n", (unsigned long long)MAX(pages / 32, 20));
+	return 0;
+}
+
+/* Constants Linux has as their defaults, and the sandbox as its limits. */
+#define SHOW_CONST(fn, text)                                \
+	static int fn(struct seq *s, struct proc_inode *pi) \
+	{                                                   \
+		seq_puts(s, text "\n");                     \
+		return 0;                                   \
+	}
+SHOW_CONST(show_shmmax, "18446744073692774399") /* ULONG_MAX - 2^24, SHMMAX */
+SHOW_CONST(show_shmmni, "4096")
+SHOW_CONST(show_msgmax, "8192")
+SHOW_CONST(show_msgmnb, "16384")
+SHOW_CONST(show_msgmni, "32000")
+SHOW_CONST(show_entropy_avail, "256") /* always 256 since Linux 5.18 */
+SHOW_CONST(show_poolsize, "256")
+/* Yama's "no attach": the sandbox has no ptrace(2) (ENOSYS). */
+SHOW_CONST(show_ptrace_scope, "3")
+SHOW_CONST(show_mmap_min_addr, "65536") /* mm's MM_MMAP_MIN_ADDR */
+/* inotify.h's limits (sandbox-wide, where Linux's are per user). */
+SHOW_CONST(show_inotify_watches, "8192")
+SHOW_CONST(show_inotify_instances, "128")
+SHOW_CONST(show_inotify_events, "16384")
+SHOW_CONST(show_somaxconn, "4096") /* Linux 5.4's default */
+SHOW_CONST(show_overcommit_ratio, "50")
+
 #define RW(n, f)                                                                    \
 	{                                                                           \
 		.name = n, .mode = S_IFREG | 0644, .show = f, .write = sysctl_write \
@@ -165,6 +198,12 @@ static int show_pipe_max_size(struct seq *s, struct proc_inode *pi)
 static const struct proc_entry random_entries[] = {
 	RO("boot_id", show_boot_id),
 	RO("uuid", show_uuid),
+	RO("entropy_avail", show_entropy_avail),
+	RO("poolsize", show_poolsize),
+};
+
+static const struct proc_entry yama_entries[] = {
+	RW("ptrace_scope", show_ptrace_scope),
 };
 
 static const struct proc_entry kernel_entries[] = {
@@ -172,24 +211,46 @@ static const struct proc_entry kernel_entries[] = {
 	RO("osrelease", show_osrelease),     RO("ostype", show_ostype),
 	RO("version", show_kversion),	     RW("pid_max", show_pid_max),
 	RO("ngroups_max", show_ngroups_max), RO("cap_last_cap", show_cap_last_cap),
-	DIR("random", random_entries),
+	RW("threads-max", show_threads_max), RW("shmmax", show_shmmax),
+	RW("shmall", show_shmmax),	     RW("shmmni", show_shmmni),
+	RW("msgmax", show_msgmax),	     RW("msgmnb", show_msgmnb),
+	RW("msgmni", show_msgmni),	     DIR("random", random_entries),
+	DIR("yama", yama_entries),
 };
 
 static const struct proc_entry vm_entries[] = {
 	RW("overcommit_memory", show_zero),
 	RW("max_map_count", show_max_map_count),
+	RW("mmap_min_addr", show_mmap_min_addr),
+	RW("overcommit_ratio", show_overcommit_ratio),
+};
+
+static const struct proc_entry inotify_entries[] = {
+	RW("max_user_watches", show_inotify_watches),
+	RW("max_user_instances", show_inotify_instances),
+	RW("max_queued_events", show_inotify_events),
 };
 
 static const struct proc_entry fs_entries[] = {
 	RW("nr_open", show_nr_open),
 	RW("file-max", show_file_max),
 	RW("pipe-max-size", show_pipe_max_size),
+	DIR("inotify", inotify_entries),
+};
+
+static const struct proc_entry net_core_entries[] = {
+	RW("somaxconn", show_somaxconn),
+};
+
+static const struct proc_entry net_entries[] = {
+	DIR("core", net_core_entries),
 };
 
 static const struct proc_entry sys_entries[] = {
 	DIR("kernel", kernel_entries),
 	DIR("vm", vm_entries),
 	DIR("fs", fs_entries),
+	DIR("net", net_entries),
 };
 
 const struct proc_entry proc_sys_entry = DIR("sys", sys_entries);

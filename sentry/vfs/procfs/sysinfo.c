@@ -2,7 +2,7 @@
 /*
  * The sandbox-wide files: meminfo (the sandbox's memory file), uptime and
  * stat (since the sandbox started, CPU time of the whole sandbox spread
- * over its vCPUs), loadavg, version and filesystems.
+ * over its vCPUs), loadavg, version, filesystems, cmdline and locks.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 
 #include "procfs_internal.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/vfs/locks.h"
 
 #define NS_PER_TICK (1000000000ULL / 100) /* USER_HZ */
 
@@ -68,8 +69,7 @@ int proc_show_meminfo(struct seq *s, struct proc_inode *pi)
 	return 0;
 }
 
-/* CPU time of the whole sandbox: every guest thread is a thread of the Sentry. */
-static u64 sandbox_cpu_ns(void)
+u64 proc_sandbox_cpu_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -79,7 +79,7 @@ static u64 sandbox_cpu_ns(void)
 int proc_show_uptime(struct seq *s, struct proc_inode *pi)
 {
 	struct kernel *k = proc_kernel(pi);
-	u64 up = proc_uptime_ns(k), busy = sandbox_cpu_ns();
+	u64 up = proc_uptime_ns(k), busy = proc_sandbox_cpu_ns();
 	u64 all = up * k->ncpus, idle = all > busy ? all - busy : 0;
 	seq_printf(s, "%llu.%02llu %llu.%02llu\n", (unsigned long long)(up / 1000000000ULL),
 		   (unsigned long long)(up / 10000000ULL % 100),
@@ -108,7 +108,7 @@ int proc_show_stat(struct seq *s, struct proc_inode *pi)
 	struct kernel *k = proc_kernel(pi);
 	unsigned n = k->ncpus ? k->ncpus : 1;
 	u64 up = proc_uptime_ns(k) / NS_PER_TICK;
-	u64 busy = sandbox_cpu_ns() / NS_PER_TICK / n;
+	u64 busy = proc_sandbox_cpu_ns() / NS_PER_TICK / n;
 	u64 idle = up > busy ? up - busy : 0;
 	struct proc_counts c;
 	struct timespec now;
@@ -140,6 +140,52 @@ int proc_show_version(struct seq *s, struct proc_inode *pi)
 
 int proc_show_filesystems(struct seq *s, struct proc_inode *pi)
 {
-	seq_puts(s, "nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\nnodev\toverlay\nnodev\t9p\n");
+	seq_puts(s, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\nnodev\tcgroup2\n"
+		    "nodev\toverlay\nnodev\t9p\n");
 	return 0;
+}
+
+/* The sandbox's kernel has no command line of its own: the image a distribution boots. */
+int proc_show_cmdline(struct seq *s, struct proc_inode *pi)
+{
+	seq_puts(s, "BOOT_IMAGE=/boot/vmlinuz-6.1.0 ro quiet\n");
+	return 0;
+}
+
+struct locks_walk {
+	struct seq *s;
+	int id;
+};
+
+/* Linux's lock_get_status, without the blocked waiters' "->" lines. */
+static int put_lock(void *arg, const struct vfs_lock_info *li)
+{
+	struct locks_walk *w = arg;
+	static const char *const kinds[] = {
+		[VFS_LOCK_POSIX] = "POSIX  ADVISORY ",
+		[VFS_LOCK_OFD] = "OFDLCK ADVISORY ",
+		[VFS_LOCK_FLOCK] = "FLOCK  ADVISORY ",
+	};
+	seq_printf(w->s, "%d: %s %s ", ++w->id, kinds[li->kind],
+		   li->type == LINUX_F_WRLCK   ? "WRITE"
+		   : li->type == LINUX_F_RDLCK ? "READ"
+					       : "UNLCK");
+	if (li->has_inode)
+		seq_printf(w->s, "%d %02x:%02x:%llu ", li->pid, linux_dev_major(li->dev),
+			   linux_dev_minor(li->dev), (unsigned long long)li->ino);
+	else
+		seq_printf(w->s, "%d <none>:0 ", li->pid);
+	if (li->kind == VFS_LOCK_FLOCK)
+		seq_puts(w->s, "0 EOF\n");
+	else if (li->end < 0)
+		seq_printf(w->s, "%lld EOF\n", (long long)li->start);
+	else
+		seq_printf(w->s, "%lld %lld\n", (long long)li->start, (long long)li->end);
+	return w->s->err;
+}
+
+int proc_show_locks(struct seq *s, struct proc_inode *pi)
+{
+	struct locks_walk w = {s, 0};
+	return vfs_locks_for_each(put_lock, &w);
 }

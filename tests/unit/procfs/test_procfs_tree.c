@@ -5,7 +5,9 @@
  * self links, listings and their resumption, per-process files read from
  * the tasks and the mm, fd links and reopening a pipe through them, a
  * process turning zombie and being reaped under an open file, writes
- * where they are allowed, and permission checks for another user.
+ * where they are allowed, and permission checks for another user; and
+ * sysfs and the cgroup2 mounted beside it (vCPUs, members, limits,
+ * read-only opens), /proc/locks and the other files added with them.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/process.h"
 #include "sentry/vfs/pipe.h"
+#include "sentry/vfs/locks.h"
 #include "sentry/vfs/procfs/procfs.h"
 #include "sentry/vfs/vfs.h"
 
@@ -240,7 +243,7 @@ static void test_listings_resume(void **state)
 	assert_string_equal(list("/proc/7/task", 1), "7 8 ");
 	assert_string_equal(link_of("/proc/8/task/8/exe"), "/bin/seven");
 	assert_non_null(strstr(slurp("/proc/8/status"), "Tgid:\t7\nNgid:\t0\nPid:\t8\n"));
-	assert_string_equal(list("/proc/sys", -1), "kernel vm fs ");
+	assert_string_equal(list("/proc/sys", -1), "kernel vm fs net ");
 	task_del(b);
 	task_del(a);
 	tg_reap(7);
@@ -435,6 +438,91 @@ static void test_seek_and_system_files(void **state)
 			       " / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n"));
 }
 
+/* sysfs, mounted beside procfs by vfs_sandbox_root_proc: vCPUs, cgroup, read-only. */
+static void test_sysfs(void **state)
+{
+	assert_string_equal(slurp("/sys/devices/system/cpu/online"), "0-1\n");
+	assert_string_equal(slurp("/sys/devices/system/cpu/possible"), "0-1\n");
+	assert_non_null(strstr(list("/sys/devices/system/cpu", 1), "kernel_max cpu0 cpu1 "));
+	assert_string_equal(list("/sys/devices/system/cpu/cpu0", -1), "topology ");
+	assert_string_equal(slurp("/sys/devices/system/cpu/cpu1/online"), "1\n");
+	assert_string_equal(slurp("/sys/devices/system/cpu/cpu1/topology/core_id"), "1\n");
+	assert_string_equal(slurp("/sys/devices/system/cpu/cpu1/topology/thread_siblings"), "2\n");
+	assert_string_equal(slurp("/sys/devices/system/cpu/cpu0/topology/core_siblings_list"),
+			    "0-1\n");
+	struct path p;
+	assert_int_equal(vfs_lookup(&env.ctx, "/sys/devices/system/cpu/cpu2", 0, &p), -ENOENT);
+	assert_int_equal(vfs_lookup(&env.ctx, "/sys/devices/system/cpu/cpu01", 0, &p), -ENOENT);
+	assert_string_equal(slurp("/sys/kernel/mm/transparent_hugepage/enabled"),
+			    "always madvise [never]\n");
+
+	/* The cgroup: its members, and the limits /proc/meminfo gives. */
+	struct task *a = task_add(7, 7, "seven"), *b = task_add(7, 9, "seven");
+	assert_string_equal(slurp("/sys/fs/cgroup/cgroup.procs"), "1\n7\n");
+	assert_string_equal(slurp("/sys/fs/cgroup/cgroup.threads"), "1\n7\n9\n");
+	assert_string_equal(slurp("/sys/fs/cgroup/pids.current"), "3\n");
+	task_del(b);
+	task_del(a);
+	assert_string_equal(slurp("/sys/fs/cgroup/cgroup.procs"), "1\n");
+	tg_reap(7);
+	assert_string_equal(slurp("/sys/fs/cgroup/memory.max"), "67108864\n");
+	assert_string_equal(slurp("/sys/fs/cgroup/cpu.max"), "200000 100000\n");
+	assert_string_equal(slurp("/sys/fs/cgroup/cpuset.cpus.effective"), "0-1\n");
+	assert_non_null(
+		strstr(slurp("/proc/self/mountinfo"),
+		       " /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 ro\n"));
+
+	/* Nothing opens for writing: no write bits EACCES (kernfs), else EROFS. */
+	struct vfs_ctx user = env.ctx;
+	struct file *f;
+	user.cred = &user_cred;
+	assert_int_equal(vfs_open(&env.ctx, "/sys/devices/system/cpu/online", O_WRONLY, 0, &f),
+			 -EACCES);
+	assert_int_equal(vfs_open(&env.ctx, "/sys/fs/cgroup/memory.max", O_RDWR, 0, &f), -EROFS);
+	assert_int_equal(vfs_open(&user, "/sys/fs/cgroup/memory.max", O_WRONLY, 0, &f), -EACCES);
+	assert_int_equal(vfs_mkdir(&env.ctx, "/sys/fs/cgroup/child", 0755) < 0, 1);
+	struct kstatfs st;
+	assert_int_equal(vfs_lookup(&env.ctx, "/sys/fs/cgroup", 0, &p), 0);
+	assert_int_equal(vfs_statfs(&p, &st), 0);
+	assert_int_equal(st.type, 0x63677270);
+	path_put(&p);
+	assert_int_equal(vfs_lookup(&env.ctx, "/sys/class", 0, &p), 0);
+	assert_int_equal(vfs_statfs(&p, &st), 0);
+	assert_int_equal(st.type, 0x62656572);
+	path_put(&p);
+}
+
+/* The files added with sysfs: locks, ns, id maps, smaps, sysctls, net. */
+static void test_more_proc_files(void **state)
+{
+	struct file *f;
+	char want[128];
+	assert_int_equal(vfs_open(&env.ctx, "/tmp/locked", O_RDWR | O_CREAT, 0644, &f), 0);
+	assert_int_equal(vfs_flock(env.init, f, LINUX_F_WRLCK, false), 0);
+	struct kstat st;
+	assert_int_equal(vfs_fstat(f, &st), 0);
+	snprintf(want, sizeof(want), "1: FLOCK  ADVISORY  WRITE 1 %02x:%02x:%llu 0 EOF\n",
+		 linux_dev_major(st.dev), linux_dev_minor(st.dev), (unsigned long long)st.ino);
+	assert_string_equal(slurp("/proc/locks"), want);
+	file_put(f);
+	assert_string_equal(slurp("/proc/locks"), "");
+
+	assert_string_equal(link_of("/proc/self/ns/mnt"), "mnt:[4026531841]");
+	assert_string_equal(link_of("/proc/net"), "self/net");
+	assert_int_equal(strncmp(slurp("/proc/net/tcp6"), "  sl  local_address ", 20), 0);
+	assert_string_equal(slurp("/proc/self/uid_map"), "         0          0 4294967295\n");
+	assert_string_equal(slurp("/proc/self/loginuid"), "4294967295");
+	assert_int_equal(vfs_open(&env.ctx, "/proc/self/uid_map", O_WRONLY, 0, &f), 0);
+	assert_int_equal(vfs_write(f, "0 0 1", 5, &f->pos), -EPERM);
+	file_put(f);
+	assert_non_null(strstr(slurp("/proc/self/smaps"), "\nKernelPageSize:        4 kB\n"));
+	assert_non_null(strstr(slurp("/proc/self/smaps_rollup"), "[rollup]\nRss:"));
+	assert_string_equal(slurp("/proc/sys/fs/inotify/max_user_instances"), "128\n");
+	assert_string_equal(slurp("/proc/sys/vm/mmap_min_addr"), "65536\n");
+	assert_string_equal(slurp("/proc/sys/kernel/threads-max"), "512\n");
+	assert_string_equal(slurp("/proc/self/personality"), "00000000\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +535,8 @@ int main(void)
 		cmocka_unit_test(test_zombie_then_reaped),
 		cmocka_unit_test(test_permissions_and_writes),
 		cmocka_unit_test(test_seek_and_system_files),
+		cmocka_unit_test(test_sysfs),
+		cmocka_unit_test(test_more_proc_files),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
