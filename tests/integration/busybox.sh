@@ -44,6 +44,25 @@ else
 	fail "uname -a printed: $(cat "$tmp/out" "$tmp/err")"
 fi
 
+# procfs and sysfs describe the sandbox: its vCPUs, its memory, its processes.
+"$runsk" do --cpus 2 -- "$bb" nproc >"$tmp/out" 2>&1 </dev/null
+if [ "$(cat "$tmp/out")" = 2 ]; then ok "nproc with --cpus 2: 2"; else fail "nproc with --cpus 2: $(cat "$tmp/out")"; fi
+if "$runsk" do -- "$bb" free >"$tmp/out" 2>&1 </dev/null && grep -q '^Mem: ' "$tmp/out"; then
+	ok "free"
+else
+	fail "free: $(cat "$tmp/out")"
+fi
+if "$runsk" do -- "$bb" ps >"$tmp/out" 2>&1 </dev/null && grep -q '^ *1 .*busybox ps' "$tmp/out"; then
+	ok "ps lists itself as PID 1"
+else
+	fail "ps: $(cat "$tmp/out")"
+fi
+if "$runsk" do -- "$bb" top -n 1 -b >"$tmp/out" 2>&1 </dev/null && grep -q '^Load average: ' "$tmp/out"; then
+	ok "top -n 1 -b"
+else
+	fail "top -n 1 -b: $(head -5 "$tmp/out")"
+fi
+
 "$runsk" do --strace -- "$bb" echo traced >"$tmp/out" 2>"$tmp/err" </dev/null
 if grep -q 'write(1, 0x[0-9a-f]*, 7) = 0x7' "$tmp/err" && grep -q 'exit_group(0)' "$tmp/err"; then
 	ok "--strace shows write and exit_group with decoded arguments"
