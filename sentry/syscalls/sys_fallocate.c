@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "sentry/kernel/rlimit.h"
+#include "sentry/vfs/inotify.h"
 #include "sys_path.h"
 
 #ifndef FALLOC_FL_WRITE_ZEROES
@@ -82,7 +83,7 @@ long vfs_fallocate(struct file *f, int mode, s64 off, s64 len)
 		if (ret)
 			return ret;
 	}
-	return f->ops->fallocate(f, mode, off, len);
+	return fsnotify_change(f->path.dentry, ATTR_SIZE, f->ops->fallocate(f, mode, off, len));
 }
 
 long sys_fallocate(struct task *t, const struct syscall_args *a)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sentry/kernel/rlimit.h"
+#include "inotify.h"
 #include "vfs_internal.h"
 
 #define MAX_FILE_SIZE 0x7fffffffffffffffLL
@@ -69,7 +70,7 @@ int vfs_chmod(const struct path *p, u32 mode, const struct vfs_cred *c)
 		ret = setattr_locked(inode, &ia);
 	}
 	pthread_mutex_unlock(&inode->lock);
-	return ret;
+	return fsnotify_change(p->dentry, ATTR_MODE, ret);
 }
 
 int vfs_chown(const struct path *p, u32 uid, u32 gid, const struct vfs_cred *c)
@@ -107,7 +108,7 @@ int vfs_chown(const struct path *p, u32 uid, u32 gid, const struct vfs_cred *c)
 	if (!ret)
 		ret = setattr_locked(inode, &ia);
 	pthread_mutex_unlock(&inode->lock);
-	return ret;
+	return fsnotify_change(p->dentry, ia.valid, ret);
 }
 
 static int do_truncate(struct inode *inode, s64 len)
@@ -129,7 +130,7 @@ int vfs_truncate(const struct path *p, s64 len, const struct vfs_cred *c)
 	if (!S_ISREG(inode->mode))
 		return -EINVAL;
 	int ret = inode_permission(inode, MAY_WRITE, c);
-	return ret ? ret : do_truncate(inode, len);
+	return fsnotify_change(p->dentry, ATTR_SIZE, ret ? ret : do_truncate(inode, len));
 }
 
 int vfs_ftruncate(struct file *f, s64 len, const struct vfs_cred *c)
@@ -140,7 +141,7 @@ int vfs_ftruncate(struct file *f, s64 len, const struct vfs_cred *c)
 		return -EBADF;
 	if (!f->inode || !S_ISREG(f->inode->mode) || !(f->mode & FMODE_WRITE))
 		return -EINVAL;
-	return do_truncate(f->inode, len);
+	return fsnotify_change(f->path.dentry, ATTR_SIZE, do_truncate(f->inode, len));
 }
 
 static bool utime_explicit(const struct linux_timespec *ts)
@@ -178,7 +179,7 @@ int vfs_utimes(const struct path *p, const struct linux_timespec *times, const s
 	pthread_mutex_lock(&inode->lock);
 	ret = setattr_locked(inode, &ia);
 	pthread_mutex_unlock(&inode->lock);
-	return ret;
+	return fsnotify_change(p->dentry, ia.valid, ret);
 }
 
 int vfs_access(const struct path *p, int mode, const struct vfs_cred *c)

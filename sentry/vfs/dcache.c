@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inotify.h"
 #include "vfs_internal.h"
 
 static pthread_mutex_t vfs_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
@@ -46,6 +47,7 @@ struct dentry *dget(struct dentry *d)
 static struct dentry *d_free(struct dentry *d)
 {
 	struct dentry *parent = d->parent == d ? NULL : d->parent;
+	fsnotify_d_free(d);
 	if (parent && !d->unlinked)
 		list_del(&d->sibling);
 	inode_put(d->inode);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "inotify.h"
 #include "vfs_internal.h"
 
 static int may_create(struct dentry *dir, const struct vfs_cred *c)
@@ -87,6 +88,7 @@ static int create_finish(struct nameidata *nd, struct inode *inode)
 	struct dentry *d = d_add_child(nd->path.dentry, nd->last, inode);
 	if (IS_ERR(d))
 		return PTR_ERR(d);
+	fsnotify_create(nd->path.dentry, d);
 	dput(d);
 	return 0;
 }
@@ -227,6 +229,8 @@ static int do_delete(const struct vfs_ctx *ctx, const char *name, bool isdir)
 		ret = op ? op(dir, nd.last, victim.dentry->inode) : -EPERM;
 		if (!ret)
 			d_unlink(victim.dentry);
+		if (!ret)
+			fsnotify_delete(nd.path.dentry, victim.dentry, isdir);
 		path_put(&victim);
 	}
 	namei_done(&nd);
@@ -282,6 +286,8 @@ int vfs_link(const struct vfs_ctx *octx, const char *oname, const struct vfs_ctx
 			ret = -ENOENT;
 		else
 			ret = dir->iops->link(dir, nd.last, inode);
+		if (!ret)
+			fsnotify_link_count(inode);
 		if (!ret)
 			ret = create_finish(&nd, inode_get(inode));
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sentry/kernel/rlimit.h"
+#include "inotify.h"
 #include "locks.h"
 #include "vfs_internal.h"
 
@@ -34,6 +35,7 @@ void file_put(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
+	fsnotify_close(f);
 	eventpoll_release_file(f);
 	locks_remove_file(f);
 	if (f->ops->release)
@@ -98,6 +100,8 @@ int vfs_iterate(struct file *f, struct dir_context *ctx)
 	pthread_mutex_unlock(&f->pos_lock);
 	if (!ret && f->inode)
 		inode_accessed(f->inode);
+	if (!ret)
+		fsnotify_access(f);
 	return ret;
 }
 

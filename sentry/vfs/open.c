@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "inotify.h"
 #include "pipe.h"
 #include "vfs_internal.h"
 
@@ -70,7 +71,7 @@ static int open_truncate(struct file *f, const struct vfs_cred *c)
 	pthread_mutex_lock(&inode->lock);
 	int ret = inode->iops->setattr ? inode->iops->setattr(inode, &ia) : -EPERM;
 	pthread_mutex_unlock(&inode->lock);
-	return ret;
+	return fsnotify_change(f->path.dentry, ATTR_SIZE, ret);
 }
 
 /* Open the inode at p; created: p was made by this open (no checks, no O_TRUNC). */
@@ -102,6 +103,8 @@ static int do_open(const struct vfs_ctx *ctx, const struct path *p, int flags, b
 	if (!(flags & O_PATH)) {
 		f->flags |= LINUX_O_LARGEFILE;
 		ret = ops->open ? ops->open(inode, f) : 0;
+		if (!ret)
+			fsnotify_open(f);
 		if (!ret && (flags & O_TRUNC))
 			ret = open_truncate(f, ctx->cred);
 		if (ret) {
@@ -155,6 +158,7 @@ static int open_create(const struct vfs_ctx *ctx, const char *name, int flags, u
 				if (!ret) {
 					*out = (struct path){mnt_get(nd.path.mnt), d};
 					*created = true;
+					fsnotify_create(dir, d);
 				}
 			}
 		}

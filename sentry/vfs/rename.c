@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inotify.h"
 #include "vfs_internal.h"
 
 static int may_delete_rename(struct dentry *dir, struct dentry *victim, bool isdir,
@@ -124,6 +125,8 @@ static int rename_locked(struct nameidata *o, struct nameidata *n, unsigned flag
 			d_unlink(nd);
 		ret = d_move(od, n->path.dentry, n->last);
 	}
+	if (!ret)
+		fsnotify_rename(o->path.dentry, o->last, n->path.dentry, n->last, od, nd, flags);
 	if (ret == 1)
 		ret = 0;
 	dput(od);
