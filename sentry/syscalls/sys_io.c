@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include "lib/cleanup.h"
 #include "sentry/vfs/inotify.h"
@@ -228,6 +229,83 @@ long sys_readv(struct task *t, const struct syscall_args *a)
 long sys_writev(struct task *t, const struct syscall_args *a)
 {
 	return do_rwv(t, arg_int(a, 0), arg_ptr(a, 1), arg_int(a, 2), NULL, true);
+}
+
+/*
+ * preadv and pwritev take the offset as two halves (pos_l, pos_h) for
+ * 32-bit callers; on x86-64 pos_l holds all of it, as Linux's pos_from_hilo.
+ */
+long sys_preadv(struct task *t, const struct syscall_args *a)
+{
+	s64 pos = a->a[3];
+	if (pos < 0)
+		return -EINVAL; /* before the descriptor, as Linux's do_preadv */
+	return do_rwv(t, arg_int(a, 0), arg_ptr(a, 1), arg_int(a, 2), &pos, false);
+}
+
+long sys_pwritev(struct task *t, const struct syscall_args *a)
+{
+	s64 pos = a->a[3];
+	if (pos < 0)
+		return -EINVAL;
+	return do_rwv(t, arg_int(a, 0), arg_ptr(a, 1), arg_int(a, 2), &pos, true);
+}
+
+#define LINUX_RWF_HIPRI 0x01
+#define LINUX_RWF_DSYNC 0x02
+#define LINUX_RWF_SYNC 0x04
+#define LINUX_RWF_NOWAIT 0x08
+#define LINUX_RWF_APPEND 0x10
+#define RWF_KNOWN (LINUX_RWF_HIPRI | LINUX_RWF_DSYNC | LINUX_RWF_SYNC | LINUX_RWF_NOWAIT | LINUX_RWF_APPEND)
+
+/*
+ * preadv2 and pwritev2: offset -1 is the file's own position (readv and
+ * writev). Flags, as Linux's kiocb_set_rw_flags: HIPRI is only a hint
+ * (no polled I/O here); DSYNC and SYNC sync the file after a write;
+ * APPEND writes at the end of a regular file; NOWAIT is EOPNOTSUPP, what
+ * Linux says for a file that cannot promise not to block (FMODE_NOWAIT),
+ * so callers take their blocking path. Unknown flags: EOPNOTSUPP.
+ */
+static long do_rwv2(struct task *t, const struct syscall_args *a, bool write)
+{
+	s64 pos = a->a[3];
+	u32 flags = (u32)a->a[5];
+	if (pos < -1)
+		return -EINVAL;
+	if (flags & ~RWF_KNOWN || (flags & LINUX_RWF_NOWAIT))
+		return -EOPNOTSUPP;
+	if (!write)
+		flags &= ~(LINUX_RWF_DSYNC | LINUX_RWF_SYNC | LINUX_RWF_APPEND); /* writes only */
+	int fd = arg_int(a, 0);
+	if (flags & LINUX_RWF_APPEND) {
+		_cleanup_file_ struct file *f = fdtable_get(t->files, fd);
+		if (!f)
+			return -EBADF;
+		/*
+		 * The end as it is now: a writer racing this one may land
+		 * between (Linux holds the inode lock across both).
+		 */
+		if (f->inode && S_ISREG(f->inode->mode) && !(f->flags & O_APPEND))
+			pos = __atomic_load_n(&f->inode->size, __ATOMIC_RELAXED);
+	}
+	long ret = do_rwv(t, fd, arg_ptr(a, 1), arg_int(a, 2), pos == -1 ? NULL : &pos, write);
+	if (ret > 0 && (flags & (LINUX_RWF_DSYNC | LINUX_RWF_SYNC))) {
+		_cleanup_file_ struct file *f = fdtable_get(t->files, fd);
+		int err = f ? vfs_fsync(f) : -EBADF;
+		if (err && err != -EINVAL)
+			return err; /* as Linux's generic_write_sync */
+	}
+	return ret;
+}
+
+long sys_preadv2(struct task *t, const struct syscall_args *a)
+{
+	return do_rwv2(t, a, false);
+}
+
+long sys_pwritev2(struct task *t, const struct syscall_args *a)
+{
+	return do_rwv2(t, a, true);
 }
 
 long sys_ioctl(struct task *t, const struct syscall_args *a)
