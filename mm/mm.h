@@ -241,6 +241,8 @@ u32 mm_membarrier_register(struct mm *mm, u32 bits);
 
 /* Set the program break's floor (end of the loaded image). */
 void mm_brk_init(struct mm *mm, u64 start);
+/* Where top-down allocation of mmap addresses starts (exec's layout; before any mapping). */
+void mm_set_mmap_base(struct mm *mm, u64 base);
 /* Linux brk(2): returns the new break, or the old one on failure. */
 u64 mm_brk(struct mm *mm, u64 newbrk);
 

@@ -294,6 +294,13 @@ void mm_brk_init(struct mm *mm, u64 start)
 	pthread_mutex_unlock(&mm->lock);
 }
 
+void mm_set_mmap_base(struct mm *mm, u64 base)
+{
+	pthread_mutex_lock(&mm->lock);
+	mm->mmap_base = base;
+	pthread_mutex_unlock(&mm->lock);
+}
+
 /* Grow the heap VMA from oldbrk to newbrk (both page-aligned). */
 static int brk_grow(struct mm *mm, u64 oldbrk, u64 newbrk)
 {

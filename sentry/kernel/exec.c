@@ -13,14 +13,13 @@
 
 #include "cred.h"
 #include "kernel.h"
+#include "layout.h"
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "sentry/loader/loader.h"
 #include "sentry/vfs/vfs.h"
 #include "sentry/vdso/vdso.h"
 
-/* Where Linux puts an ET_DYN executable without ASLR (ELF_ET_DYN_BASE). */
-#define ET_DYN_BASE 0x555555554000ULL
 #define STACK_SIZE (8ULL << 20)
 #define ARG_MAX_BYTES (2ULL << 20) /* a quarter of the 8 MiB stack, as Linux */
 
@@ -227,9 +226,9 @@ static void record_exec_info(struct mm *mm, const u8 *img, u64 sp, const char *c
 	mm_set_exec_info(mm, &info);
 }
 
-static int build_stack(struct task *t, struct mm *mm, const struct elf_image *img, u64 bias,
-		       u64 interp_base, u64 vdso, const char *execfn, const char *const *argv,
-		       const char *const *envp, u64 *sp)
+static int build_stack(struct task *t, struct mm *mm, const struct exec_layout *l,
+		       const struct elf_image *img, u64 bias, u64 interp_base, u64 vdso,
+		       const char *execfn, const char *const *argv, const char *const *envp, u64 *sp)
 {
 	u8 random[16];
 	if (getrandom(random, sizeof(random), 0) != sizeof(random))
@@ -261,7 +260,8 @@ static int build_stack(struct task *t, struct mm *mm, const struct elf_image *im
 		.random = random,
 		.aux = aux,
 		.naux = ARRAY_SIZE(aux),
-		.stack_top = MM_TASK_SIZE,
+		.stack_top = l->stack_top,
+		.pad = l->sp_offset,
 	};
 	_cleanup_free_ u8 *buf = malloc(ARG_MAX_BYTES);
 	if (!buf)
@@ -269,10 +269,10 @@ static int build_stack(struct task *t, struct mm *mm, const struct elf_image *im
 	int ret = stack_build(&sa, buf, ARG_MAX_BYTES, sp);
 	if (ret)
 		return ret;
-	ret = mm_map_stack(mm, MM_TASK_SIZE, STACK_SIZE);
+	ret = mm_map_stack(mm, l->stack_top, STACK_SIZE);
 	if (ret)
 		return ret;
-	u64 used = MM_TASK_SIZE - *sp;
+	u64 used = l->stack_top - *sp;
 	ret = mm_copy_to_user(mm, uaddr(*sp), buf + ARG_MAX_BYTES - used, used);
 	if (!ret)
 		record_exec_info(mm, buf + ARG_MAX_BYTES - used, *sp, argv, envp);
@@ -291,9 +291,12 @@ static int load_program(struct task *t, struct mm *mm, struct exec_file *exe,
 {
 	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
 	u64 bias = 0, brk = 0, sp = 0, vdso = 0, interp_base = 0, entry;
+	struct exec_layout l;
 
 	if (!img)
 		return -ENOMEM;
+	exec_layout(t, &l);
+	mm_set_mmap_base(mm, l.mmap_base); /* before the first mapping: ld.so, the vDSO */
 	int ret = exec_parse(exe, img);
 	if (ret) {
 		pr_debug("%s: not an x86-64 ELF executable runsk can load (%s)", execfn,
@@ -303,18 +306,18 @@ static int load_program(struct task *t, struct mm *mm, struct exec_file *exe,
 	if (img->has_interp != (interp != NULL))
 		return -ENOEXEC; /* the caller opens the interpreter the ELF names */
 	if (img->type == 3 /* ET_DYN */)
-		bias = ET_DYN_BASE - img->min_vaddr;
+		bias = l.et_dyn_base - img->min_vaddr;
 	entry = img->entry + bias;
 	ret = load_segments(mm, img, exe, bias, &brk);
 	/* The break starts after the program, before the interpreter claims space. */
 	if (!ret)
-		mm_brk_init(mm, brk);
+		mm_brk_init(mm, brk + l.brk_offset);
 	if (!ret)
 		ret = vdso_map(mm, t->k->mf, t->k->ncpus, &vdso);
 	if (!ret && interp)
 		ret = load_interp(mm, interp, &interp_base, &entry);
 	if (!ret)
-		ret = build_stack(t, mm, img, bias, interp_base, vdso, execfn, argv, envp, &sp);
+		ret = build_stack(t, mm, &l, img, bias, interp_base, vdso, execfn, argv, envp, &sp);
 	if (ret)
 		return ret;
 	memset(regs, 0, sizeof(*regs));
@@ -366,6 +369,8 @@ int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp
 	/* /proc/self/exe names the file, wherever it was found from. */
 	if (exe->path)
 		snprintf(t->exe, sizeof(t->exe), "%s", exe->path);
+	/* A 64-bit execve drops READ_IMPLIES_EXEC (Linux's set_personality_64bit). */
+	__atomic_fetch_and(&t->personality, ~LINUX_READ_IMPLIES_EXEC, __ATOMIC_RELAXED);
 	t->regs = regs;
 	return 0;
 }

@@ -141,6 +141,7 @@ struct task {
 	u64 minflt;		       /* page faults served (atomic) */
 	bool dumpable;
 	bool no_new_privs;
+	u32 personality; /* personality(2); fork copies it, execve keeps it (layout.h) */
 	char exe[4096];
 	char comm[16];
 	struct list_head tg_node;

@@ -51,6 +51,7 @@ struct proc_task {
 	int nr_queued;	 /* queued signals charged to the process */
 	bool no_new_privs;
 	bool dumpable;
+	u32 personality;
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS]; /* the process's */
 	/*
 	 * CPU time (ns) and minor faults: of the process (its exited threads,

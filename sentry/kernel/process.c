@@ -695,6 +695,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 	c->cred = cred_get(p->cred);
 	c->dumpable = p->dumpable;
 	c->no_new_privs = p->no_new_privs;
+	c->personality = p->personality;
 	memcpy(c->exe, p->exe, sizeof(c->exe));
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	c->sigmask = p->sigmask;

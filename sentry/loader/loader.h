@@ -74,12 +74,14 @@ struct stack_args {
 		*aux; /* entries other than AT_EXECFN, AT_PLATFORM, AT_RANDOM, AT_NULL */
 	size_t naux;
 	u64 stack_top; /* guest address one past the highest stack byte */
+	u64 pad;       /* bytes left free under the strings (arch_align_stack) */
 };
 
 /*
  * Build the initial stack image in buf, which stands for guest memory
  * [stack_top - buflen, stack_top). Layout from the top down: an 8-byte
- * NULL end marker, the execfn string, envp and argv strings, the platform
+ * NULL end marker, the execfn string, envp and argv strings, pad bytes
+ * and alignment, the platform
  * string, the 16 random bytes, padding to 16-byte alignment, then auxv
  * (the aux entries, AT_EXECFN, AT_PLATFORM, AT_RANDOM, AT_NULL), envp
  * pointers + NULL, argv pointers + NULL, argc. The final stack pointer is

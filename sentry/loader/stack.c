@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Initial user stack image, laid out as Linux's exec + binfmt_elf do
- * (without the stack-top randomisation of arch_align_stack()).
+ * Initial user stack image, laid out as Linux's exec + binfmt_elf do,
+ * with the gap arch_align_stack() leaves under the strings (args->pad).
  *
  * Addresses are guest addresses; a cursor moves down from stack_top and
  * every allocation is checked against the bottom of the buffer before
@@ -37,9 +37,12 @@ static int stack_alloc(struct stack_cursor *c, u64 size)
 	return 0;
 }
 
-static int stack_align(struct stack_cursor *c)
+/* Move down pad bytes (zeroed), then to a 16-byte boundary. */
+static int stack_align(struct stack_cursor *c, u64 pad)
 {
-	u64 p = ALIGN_DOWN(c->p, (u64)STACK_ALIGN);
+	if (pad > c->p - c->bottom)
+		return -E2BIG;
+	u64 p = ALIGN_DOWN(c->p - pad, (u64)STACK_ALIGN);
 
 	if (p < c->bottom)
 		return -E2BIG;
@@ -153,7 +156,7 @@ static int stack_push_data(struct stack_cursor *c, const struct stack_args *args
 	if (!err)
 		err = stack_push_strings(c, args->argv, s->argc, &s->argv);
 	if (!err)
-		err = stack_align(c);
+		err = stack_align(c, args->pad);
 	if (!err)
 		err = stack_push_bytes(c, args->platform, strlen(args->platform) + 1, &s->platform);
 	if (!err)

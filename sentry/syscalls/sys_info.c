@@ -10,6 +10,7 @@
 #include <fcntl.h>
 
 #include "sentry/kernel/cred.h"
+#include "sentry/kernel/layout.h"
 #include "sentry/kernel/process.h"
 #include "sentry/kernel/rlimit.h"
 #include "syscalls.h"
@@ -43,7 +44,8 @@ long sys_uname(struct task *t, const struct syscall_args *a)
 	/* A release new enough for every libc; the host's is not disclosed. */
 	strcpy(u.release, "6.1.0");
 	strcpy(u.version, "#1 SMP sentry-kvm " RUNSK_VERSION);
-	strcpy(u.machine, "x86_64");
+	/* setarch i686 (PER_LINUX32) makes uname report a 32-bit machine, as Linux's override_architecture. */
+	strcpy(u.machine, (t->personality & LINUX_PER_MASK) == LINUX_PER_LINUX32 ? "i686" : "x86_64");
 	strcpy(u.domainname, "(none)");
 	return mm_copy_to_user(t->mm, arg_ptr(a, 0), &u, sizeof(u)) ? -EFAULT : 0;
 }
@@ -141,6 +143,20 @@ long sys_setrlimit(struct task *t, const struct syscall_args *a)
 	if (mm_copy_from_user(t->mm, &nr, arg_ptr(a, 1), sizeof(nr)))
 		return -EFAULT;
 	return do_prlimit(t, 0, arg_uint(a, 0), &nr, NULL);
+}
+
+/*
+ * personality(2): any value is kept and returned by the next call
+ * (0xffffffff only asks). The Sentry acts on ADDR_NO_RANDOMIZE (at the
+ * next execve, layout.c) and PER_LINUX32 (uname); READ_IMPLIES_EXEC and
+ * the other quirks change nothing yet.
+ */
+long sys_personality(struct task *t, const struct syscall_args *a)
+{
+	u32 old = t->personality, want = (u32)a->a[0];
+	if (want != 0xffffffffu)
+		__atomic_store_n(&t->personality, want, __ATOMIC_RELAXED); /* procfs reads it */
+	return old;
 }
 
 long sys_sched_getaffinity(struct task *t, const struct syscall_args *a)

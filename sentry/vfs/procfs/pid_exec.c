@@ -63,7 +63,7 @@ int proc_pid_show_auxv(struct seq *s, struct proc_inode *pi)
 	return ret;
 }
 
-/* PER_LINUX: the Sentry runs every program in Linux's default domain. */
+/* The thread's personality(2) value; a zombie's reads 0. */
 int proc_pid_show_personality(struct seq *s, struct proc_inode *pi)
 {
 	struct proc_task pt;
@@ -72,7 +72,7 @@ int proc_pid_show_personality(struct seq *s, struct proc_inode *pi)
 		return ret;
 	ret = proc_may_inspect(&pt);
 	if (!ret)
-		seq_printf(s, "%08x\n", 0u);
+		seq_printf(s, "%08x\n", pt.personality);
 	proc_task_put(&pt);
 	return ret;
 }

@@ -14,6 +14,7 @@
 #include "procfs_internal.h"
 #include "mm/memfile.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/layout.h"
 
 /* What uname(2) reports (sys_info.c). */
 #define PROC_OSRELEASE "6.1.0"
@@ -72,6 +73,12 @@ static int show_ngroups_max(struct seq *s, struct proc_inode *pi)
 static int show_cap_last_cap(struct seq *s, struct proc_inode *pi)
 {
 	seq_printf(s, "%d\n", PROC_CAP_LAST_CAP);
+	return 0;
+}
+
+static int show_randomize_va_space(struct seq *s, struct proc_inode *pi)
+{
+	seq_printf(s, "%d\n", RANDOMIZE_VA_SPACE);
 	return 0;
 }
 
@@ -215,7 +222,7 @@ static const struct proc_entry kernel_entries[] = {
 	RW("shmall", show_shmmax),	     RW("shmmni", show_shmmni),
 	RW("msgmax", show_msgmax),	     RW("msgmnb", show_msgmnb),
 	RW("msgmni", show_msgmni),	     DIR("random", random_entries),
-	DIR("yama", yama_entries),
+	DIR("yama", yama_entries),	     RW("randomize_va_space", show_randomize_va_space),
 };
 
 static const struct proc_entry vm_entries[] = {
