@@ -27,6 +27,7 @@
 #include "signal.h"
 #include "sentry/vfs/vfs.h"
 #include "sentry/vfs/locks.h"
+#include "sentry/tty/tty.h"
 
 #define PID_MAX 4194304 /* /proc/sys/kernel/pid_max on 64-bit Linux */
 #define PID_WRAP 300	/* Linux's RESERVED_PIDS: wrapped PIDs skip the low ones */
@@ -328,6 +329,7 @@ static void task_exit_final(struct task *t)
 		tg->leader = NULL;
 	if (--tg->nr_threads == 0) {
 		tg_timers_exit_locked(tg);
+		tty_exit_locked(k, tg); /* a session leader leaves its terminal */
 		tg->exit_status = tg->group_exiting ? tg->group_exit_status : t->exit_status;
 		pidfd_exit_locked(tg);
 		if (tg == k->init) {

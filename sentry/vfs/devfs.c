@@ -19,6 +19,7 @@ static const struct {
 	{"null", S_IFCHR | 0666, 1, 3},	   {"zero", S_IFCHR | 0666, 1, 5},
 	{"full", S_IFCHR | 0666, 1, 7},	   {"random", S_IFCHR | 0666, 1, 8},
 	{"urandom", S_IFCHR | 0666, 1, 9}, {"tty", S_IFCHR | 0666, 5, 0},
+	{"ptmx", S_IFCHR | 0666, 5, 2},
 };
 
 static const struct {

@@ -2,13 +2,15 @@
 /*
  * Character devices by device number: the memory devices of Linux's
  * drivers/char/mem.c (null, zero, full) and random.c (random, urandom,
- * from the host's getrandom). Opening any other device number is ENXIO,
- * as for a node whose driver is absent (tty until ptys exist).
+ * from the host's getrandom), and the terminals of sentry/tty (tty,
+ * ptmx, the pts nodes). Opening any other device number is ENXIO, as for
+ * a node whose driver is absent.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include "sentry/tty/tty.h"
 #include "vfs_internal.h"
 
 static ssize_t null_read(struct file *f, void *buf, size_t len, s64 *pos)
@@ -82,5 +84,5 @@ const struct file_ops *chrdev_ops(u64 rdev)
 	for (size_t i = 0; i < ARRAY_SIZE(chrdevs); i++)
 		if (linux_encode_dev(chrdevs[i].major, chrdevs[i].minor) == rdev)
 			return chrdevs[i].ops;
-	return NULL;
+	return tty_chrdev_ops(rdev); /* 5:0 tty, 5:2 ptmx, 136:N pts (sentry/tty) */
 }

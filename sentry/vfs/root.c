@@ -23,6 +23,7 @@
 #include "lib/log.h"
 #include "overlay/overlay.h"
 #include "procfs/procfs.h"
+#include "sentry/tty/tty.h"
 #include "sysfs/sysfs.h"
 #include "vfs_internal.h"
 
@@ -128,6 +129,8 @@ struct fs_struct *vfs_sandbox_root_proc(const char *cwd, u32 uid, u32 gid, struc
 	if (!ret)
 		ret = mount_fs(&ctx, "/dev", "devtmpfs", "mode=0755");
 	if (!ret)
+		ret = devpts_mount_dev(&ctx);
+	if (!ret)
 		ret = mount_fs(&ctx, "/tmp", "tmpfs", "mode=1777");
 	if (!ret && proc)
 		ret = mount_sb(&ctx, "/proc", proc);
@@ -178,6 +181,8 @@ struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, c
 	 * gets its own devices, processes and sysfs.
 	 */
 	int ret = mount_over(&ctx, "/dev", 0755, "devtmpfs", "mode=0755");
+	if (!ret)
+		ret = devpts_mount_dev(&ctx);
 	if (!ret && proc) {
 		ret = vfs_mkdir(&ctx, "/proc", 0555);
 		if (!ret || ret == -EEXIST)
