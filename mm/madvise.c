@@ -141,15 +141,6 @@ static int advise_vma(struct mm *mm, struct vma *v, u64 start, u64 end, int advi
 	case ADV_COLLAPSE:
 		/* Only a VMA that can hold an aligned huge page may collapse. */
 		return ALIGN_UP(v->start, HUGE_SIZE) + HUGE_SIZE <= v->end ? 0 : -EINVAL;
-	case ADV_REMOVE:
-		/*
-		 * Punches a hole in the file a shared writable mapping maps.
-		 * Linux: EINVAL when locked or without a file, EACCES for a
-		 * file mapping that cannot write it, the only kind mm has.
-		 */
-		if ((v->flags & VMA_LOCKED) || !v->file)
-			return -EINVAL;
-		return -EACCES;
 	case ADV_POPULATE_READ:
 	case ADV_POPULATE_WRITE:
 		return populate(mm, v, start, end, advice == ADV_POPULATE_WRITE);
@@ -157,6 +148,47 @@ static int advise_vma(struct mm *mm, struct vma *v, u64 start, u64 end, int advi
 		/* WILLNEED: files are read on touch, with fault-around. */
 		return 0;
 	}
+}
+
+/*
+ * Linux's madvise_remove, VMA by VMA: punch a hole in the object a shared
+ * writable mapping maps (shared anonymous memory has one too), letting go
+ * of mm->lock for each punch, which unmaps the range from every mapper.
+ * EINVAL when locked or without an object, EACCES for a mapping that may
+ * not write it; holes give -ENOMEM after the VMAs are done.
+ */
+static int remove_range(struct mm *mm, u64 start, u64 end)
+{
+	int unmapped = 0;
+	while (start < end) {
+		pthread_mutex_lock(&mm->lock);
+		struct vma *v = vma_first_after(&mm->vmas, start);
+		if (v && start < v->start) {
+			unmapped = -ENOMEM;
+			start = v->start;
+		}
+		int ret = 0;
+		if (!v)
+			ret = -ENOMEM;
+		else if (start >= end)
+			ret = 1;
+		else if ((v->flags & VMA_LOCKED) || !vma_has_object(v))
+			ret = -EINVAL;
+		else if (!vma_is_shared(v))
+			ret = -EACCES;
+		struct shmem *s = ret ? NULL : v->shm;
+		u64 e = v ? MIN(v->end, end) : end, off = v ? vma_off(v, start) : 0;
+		shmem_get(s);
+		pthread_mutex_unlock(&mm->lock);
+		if (ret)
+			return ret > 0 ? unmapped : ret;
+		ret = shmem_punch_store(s, off, e - start);
+		shmem_put(s);
+		if (ret)
+			return ret;
+		start = e;
+	}
+	return unmapped;
 }
 
 /* Linux's madvise_walk_vmas: holes give -ENOMEM after the VMAs are done. */
@@ -201,6 +233,8 @@ int mm_advise(struct mm *mm, u64 start, u64 len, int advice)
 		return -EINVAL;
 	if (end == start)
 		return 0;
+	if (advice == ADV_REMOVE)
+		return remove_range(mm, start, end);
 	pthread_mutex_lock(&mm->lock);
 	int ret = advise_locked(mm, start, end, advice);
 	pthread_mutex_unlock(&mm->lock);
@@ -261,8 +295,14 @@ int mm_mincore(struct mm *mm, u64 start, u64 len, uaddr_t vec)
 }
 
 /*
- * Linux's msync walk. Nothing is written back: anonymous memory has no
- * file, and a file's pages are private (or never writable) in mm.
+ * Linux's msync walk. A cache's dirty pages (a gofer file's) are written
+ * back for MS_SYNC and MS_ASYNC alike (Linux starts nothing for MS_ASYNC,
+ * but its writeback comes later on its own, ours only on request); only
+ * MS_SYNC reports a failure, as Linux's fsync of the range. The store is
+ * not asked to make them durable (no host fsync): the sandbox cannot
+ * tell. Anything else has nothing to write back: anonymous memory has no
+ * file, tmpfs keeps its data in the frames mapped, and other files' pages
+ * are private (or never writable) in mm.
  */
 static int sync_locked(struct mm *mm, u64 start, u64 end, int flags)
 {
@@ -281,6 +321,11 @@ static int sync_locked(struct mm *mm, u64 start, u64 end, int flags)
 		}
 		if ((flags & MSYNC_INVALIDATE) && (v->flags & VMA_LOCKED))
 			return -EBUSY;
+		if (vma_is_shared(v) && (flags & (MSYNC_SYNC | MSYNC_ASYNC))) {
+			int err = shmem_writeback(v->shm);
+			if (err && (flags & MSYNC_SYNC))
+				return err;
+		}
 		start = v->end;
 		if (start >= end)
 			return unmapped;

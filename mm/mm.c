@@ -184,12 +184,16 @@ static int populate_page(struct mm *mm, const struct vma *vma, u64 va, s64 fsize
 {
 	u64 pa;
 	int ret;
-	if (vma_is_shared(vma))
+	if (vma_is_shared(vma)) {
 		ret = shmem_frame(vma->shm, vma_off(vma, va), &pa);
-	else if (vma->file)
+		/* Mapped writable from here on: a cache must write the page back. */
+		if (!ret && (vma->prot & PROT_WRITE))
+			shmem_mark_dirty(vma->shm, vma_off(vma, va));
+	} else if (vma->file) {
 		ret = mm_file_frame(mm, vma, va, fsize, &pa);
-	else
+	} else {
 		ret = memfile_alloc(mm->mf, &pa);
+	}
 	if (ret)
 		return ret;
 	ret = pagemap_set(&mm->pages, va, pa);

@@ -105,8 +105,8 @@ long mm_map_anon(struct mm *mm, u64 addr, u64 len, u32 prot, u32 flags) __must_c
  * NULL id an object is only itself.
  *
  * shm: the shared memory object holding the file's data (a tmpfs file,
- * shmem.h), whose frames mappings map directly, or NULL: pages are read
- * through ops. Set by the owner before mapping, held by it (each VMA
+ * or the page cache of a gofer file: shmem.h), whose frames mappings map
+ * directly, or NULL: pages are read through ops. Set by the owner before mapping, held by it (each VMA
  * takes its own reference); read and size are then never called.
  */
 struct mm_file;
@@ -146,10 +146,11 @@ struct mm_file {
  * past the end of the file in its last page read as zero; touching a
  * page wholly past it is -EIO (SIGBUS, BUS_ADRERR), as Linux.
  *
- * Deviation from Linux: a page is a snapshot of the file taken at first
- * touch, not a copy-on-write view of a page cache, so later changes to
- * the file are not seen in it (Linux shows them until the page is
- * written). MADV_DONTNEED drops the snapshot; the next touch reads again.
+ * Deviation from Linux, for a file without file->shm (only a gofer file
+ * without a host descriptor now): a page is a snapshot of the file taken
+ * at first touch, not a copy-on-write view of a page cache, so later
+ * changes to the file are not seen in it (Linux shows them until the page
+ * is written). MADV_DONTNEED drops the snapshot; the next touch reads again.
  *
  * flags: as mm_map_anon but MM_GROWSDOWN (-EINVAL). MM_SHARED needs
  * MM_NOWRITE (-ENODEV without) unless file->shm is set: mm cannot keep a
@@ -201,7 +202,12 @@ int mm_protect_grows(struct mm *mm, u64 addr, u64 len, u32 prot, u32 grows) __mu
 long mm_remap(struct mm *mm, u64 addr, u64 old_len, u64 new_len, u32 flags,
 	      u64 new_addr) __must_check;
 
-/* madvise(2) with a Linux MADV_* value: 0, -EINVAL, -ENOMEM (hole). */
+/*
+ * madvise(2) with a Linux MADV_* value: 0, -EINVAL, -ENOMEM (hole).
+ * MADV_REMOVE punches the object of a shared mapping (shmem_punch_store):
+ * also -EACCES (a private or never-writable mapping), -EOPNOTSUPP (a
+ * mapping whose store cannot punch).
+ */
 int mm_advise(struct mm *mm, u64 start, u64 len, int advice) __must_check;
 /*
  * mincore(2): write one byte per page of [start, start+len) to vec: 1 if
@@ -211,9 +217,11 @@ int mm_advise(struct mm *mm, u64 start, u64 len, int advice) __must_check;
  */
 int mm_mincore(struct mm *mm, u64 start, u64 len, uaddr_t vec) __must_check;
 /*
- * msync(2): only the checks, as no mapping has anything to write back
- * (private pages never do, and a file that may be mapped shared keeps its
- * data in the frames mapped). 0, -EINVAL, -ENOMEM, -EBUSY.
+ * msync(2): the checks, and for MS_SYNC or MS_ASYNC the write-back of the
+ * dirty pages of every cache (a gofer file's, shmem.h) a shared mapping in
+ * the range maps; other mappings have nothing to write back (private
+ * pages never do, tmpfs keeps its data in the frames mapped). 0, -EINVAL,
+ * -ENOMEM, -EBUSY, or the store's error for MS_SYNC (-EIO...).
  */
 int mm_sync(struct mm *mm, u64 start, u64 len, int flags) __must_check;
 

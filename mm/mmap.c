@@ -192,6 +192,12 @@ static void reprotect_page(void *arg, u64 va, u64 pa)
 		r->mm->p->ops->as_unmap(r->mm->as, va, PAGE_SIZE);
 }
 
+static void mark_dirty(void *arg, u64 va, u64 pa)
+{
+	const struct vma *v = arg;
+	shmem_mark_dirty(v->shm, vma_off(v, va));
+}
+
 /*
  * mprotect_fixup's check: memory that becomes a data mapping must fit
  * RLIMIT_DATA (unless it already failed RLIMIT_AS, a Linux quirk).
@@ -232,6 +238,9 @@ static int protect_locked(struct mm *mm, u64 start, u64 end, u32 prot)
 		mm_account_vma(mm, v, cur, e, 1);
 		struct reprotect r = {mm, v, 0};
 		pagemap_walk(&mm->pages, cur, e, reprotect_page, &r);
+		/* Its pages become writable without a fault: a cache must write them back. */
+		if ((prot & PROT_WRITE) && vma_is_shared(v))
+			pagemap_walk(&mm->pages, cur, e, mark_dirty, v);
 		cur = e;
 		if (r.err) {
 			ret = r.err;

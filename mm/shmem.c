@@ -15,32 +15,11 @@
 #include "mm_internal.h"
 #include "pagemap.h"
 #include "shmem.h"
+#include "shmem_internal.h"
 
 _Static_assert(SHMEM_MAX_SIZE <= (s64)MM_TASK_SIZE, "file offsets must fit a pagemap");
 
-/* An address space with VMAs on a file object, and how many. */
-struct shmem_mapper {
-	struct mm *mm;
-	u32 vmas;
-};
-
-struct shmem {
-	int refs; /* atomic */
-	struct memfile *mf;
-	bool file;	      /* a file object: size changes, mappers tracked */
-	u64 *quota;	      /* file: the file system's page count (atomic) */
-	u64 quota_max;	      /* and its limit */
-	pthread_mutex_t lock; /* guards everything below */
-	u64 size;	      /* bytes; page-aligned for an anonymous object */
-	u64 nframes;
-	struct pagemap index; /* offset -> frame; each entry holds a frame reference */
-	struct shmem_mapper *maps;
-	u32 nmaps, maps_cap;
-	/* Writable shared VMAs and mmaps about to make one; -1: denied (F_SEAL_WRITE). */
-	long writable;
-};
-
-static struct shmem *shmem_alloc(struct memfile *mf, u64 size)
+struct shmem *shmem_alloc(struct memfile *mf, u64 size)
 {
 	struct shmem *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -50,6 +29,7 @@ static struct shmem *shmem_alloc(struct memfile *mf, u64 size)
 	s->size = size;
 	pthread_mutex_init(&s->lock, NULL);
 	pagemap_init(&s->index);
+	pagemap_init(&s->dirty);
 	return s;
 }
 
@@ -78,6 +58,10 @@ void shmem_get(struct shmem *s)
 		__atomic_fetch_add(&s->refs, 1, __ATOMIC_RELAXED);
 }
 
+void shmem_forget(void *arg, u64 off, u64 pa)
+{
+}
+
 static void put_frame(void *arg, u64 off, u64 pa)
 {
 	struct shmem *s = arg;
@@ -91,7 +75,19 @@ void shmem_put(struct shmem *s)
 {
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	/* No VMA refers to s any more, so nobody can look a frame up. */
+	/*
+	 * No VMA refers to s any more, so nobody can look a frame up. A
+	 * cache's owner wrote it back before letting go; what was dirtied
+	 * since (a last mapping gone at exit) is written now.
+	 */
+	if (s->bops) {
+		pthread_mutex_lock(&s->lock);
+		(void)pagecache_writeback_locked(s);
+		pthread_mutex_unlock(&s->lock);
+		s->bops->release(s->barg);
+	}
+	pagemap_clear(&s->dirty, 0, MM_TASK_SIZE, shmem_forget, NULL);
+	pagemap_destroy(&s->dirty);
 	pagemap_clear(&s->index, 0, MM_TASK_SIZE, put_frame, s);
 	pagemap_destroy(&s->index);
 	pthread_mutex_destroy(&s->lock);
@@ -108,6 +104,13 @@ struct memfile *shmem_memfile(const struct shmem *s)
 static int frame_locked(struct shmem *s, u64 off, u64 *pa)
 {
 	u64 e = pagemap_get(&s->index, off);
+	if (!e && s->bops) {
+		/* A cache reads the store's page (and its neighbours) instead of a zero frame. */
+		int ret = pagecache_fill_locked(s, off);
+		if (ret)
+			return ret;
+		e = pagemap_get(&s->index, off);
+	}
 	if (e) {
 		*pa = e - 1;
 		return 0;
@@ -164,8 +167,8 @@ int shmem_link(struct shmem *s, struct mm *mm, bool writable)
 	if (!s)
 		return 0;
 	pthread_mutex_lock(&s->lock);
-	/* Anonymous objects never shrink: only files need to find their mappers. */
-	if (s->file && mm) {
+	/* Every object finds its mappers: files shrink, and any object may be punched. */
+	if (mm) {
 		struct shmem_mapper *m = find_mapper(s, mm);
 		if (!m && s->nmaps == s->maps_cap) {
 			u32 cap = s->maps_cap ? 2 * s->maps_cap : 4;
@@ -195,11 +198,14 @@ void shmem_unlink(struct shmem *s, struct mm *mm, bool writable)
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->lock);
-	struct shmem_mapper *m = s->file && mm ? find_mapper(s, mm) : NULL;
+	struct shmem_mapper *m = mm ? find_mapper(s, mm) : NULL;
 	if (m && !--m->vmas)
 		*m = s->maps[--s->nmaps];
 	if (writable && s->writable > 0)
 		s->writable--;
+	/* The last writable shared mapping of a cache is gone: its writes reach the store. */
+	if (writable && !s->writable && s->bops)
+		(void)pagecache_writeback_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	shmem_put(s);
 }
@@ -215,15 +221,66 @@ static bool mm_tryget(struct mm *mm)
 	return false;
 }
 
-/* Drop mm's pages of s at offsets >= from (page-aligned), in every VMA that maps s. */
-static void zap_mm(struct mm *mm, struct shmem *s, u64 from)
+/* What to take out of the mappers: offsets [from, to), and whether private copies too. */
+struct zap_range {
+	u64 from, to;
+	bool cows;
+};
+
+/* The private pages of a VMA that still map the object's own frame, found by zap_private. */
+struct zap_own {
+	struct shmem *s;
+	const struct vma *v;
+	u64 *va;
+	size_t n, cap;
+};
+
+static void find_own(void *arg, u64 va, u64 pa)
+{
+	struct zap_own *z = arg;
+	pthread_mutex_lock(&z->s->lock);
+	u64 e = pagemap_get(&z->s->index, vma_off(z->v, va));
+	pthread_mutex_unlock(&z->s->lock);
+	if (e != pa + 1)
+		return;
+	if (z->n == z->cap) {
+		size_t cap = z->cap ? 2 * z->cap : 16;
+		u64 *n = realloc(z->va, cap * sizeof(*n));
+		if (!n)
+			return; /* the page keeps the old frame: stale, but memory safe */
+		z->va = n;
+		z->cap = cap;
+	}
+	z->va[z->n++] = va;
+}
+
+/*
+ * Linux's unmap_mapping_range without even_cows: a private VMA loses the
+ * pages that still are the object's frames (not yet written), and keeps
+ * its own copies.
+ */
+static void zap_private(struct mm *mm, struct shmem *s, const struct vma *v, u64 start, u64 end)
+{
+	struct zap_own z = {.s = s, .v = v};
+	pagemap_walk(&mm->pages, start, end, find_own, &z);
+	for (size_t i = 0; i < z.n; i++)
+		mm_drop_pages(mm, z.va[i], z.va[i] + PAGE_SIZE);
+	free(z.va);
+}
+
+/* Drop mm's pages of s at offsets in r (page-aligned), in every VMA that maps s. */
+static void zap_mm(struct mm *mm, struct shmem *s, const struct zap_range *r)
 {
 	pthread_mutex_lock(&mm->lock);
 	for (struct vma *v = mm->vmas.head; v; v = v->next) {
-		if (v->shm != s || vma_off(v, v->end) <= from)
+		if (v->shm != s || vma_off(v, v->end) <= r->from || v->off >= r->to)
 			continue;
-		u64 start = from > v->off ? v->start + (from - v->off) : v->start;
-		mm_drop_pages(mm, start, v->end);
+		u64 start = r->from > v->off ? v->start + (r->from - v->off) : v->start;
+		u64 end = vma_off(v, v->end) > r->to ? v->start + (r->to - v->off) : v->end;
+		if (vma_is_shared(v) || r->cows)
+			mm_drop_pages(mm, start, end);
+		else
+			zap_private(mm, s, v, start, end);
 	}
 	pthread_mutex_unlock(&mm->lock);
 }
@@ -233,7 +290,7 @@ static void zap_mm(struct mm *mm, struct shmem *s, u64 from)
  * s->lock is let go to take its mm->lock, which orders before it; one
  * already being destroyed is skipped, its pages are going anyway.
  */
-static void zap_mappers(struct shmem *s, u64 from)
+static void zap_mappers(struct shmem *s, const struct zap_range *r)
 {
 	pthread_mutex_lock(&s->lock);
 	u32 n = s->nmaps;
@@ -254,14 +311,14 @@ static void zap_mappers(struct shmem *s, u64 from)
 			if (!more)
 				break;
 			if (mm) {
-				zap_mm(mm, s, from);
+				zap_mm(mm, s, r);
 				mm_put(mm);
 			}
 		}
 		return;
 	}
 	for (u32 i = 0; i < k; i++) {
-		zap_mm(pinned[i], s, from);
+		zap_mm(pinned[i], s, r);
 		mm_put(pinned[i]);
 	}
 	free(pinned);
@@ -331,6 +388,8 @@ bool shmem_resize(struct shmem *s, u64 size)
 	u64 old = s->size;
 	s->size = size;
 	if (size >= old) {
+		if (s->bops)
+			pagecache_grow_locked(s, old, size);
 		pthread_mutex_unlock(&s->lock);
 		return false;
 	}
@@ -345,6 +404,7 @@ bool shmem_resize(struct shmem *s, u64 size)
 	if (tail)
 		memset(memfile_ptr(s->mf, tail - 1) + in, 0, PAGE_SIZE - in);
 	pagemap_clear(&s->index, ALIGN_UP(size, PAGE_SIZE), MM_TASK_SIZE, put_frame, s);
+	pagemap_clear(&s->dirty, ALIGN_UP(size, PAGE_SIZE), MM_TASK_SIZE, shmem_forget, NULL);
 	bool mapped = s->nmaps;
 	pthread_mutex_unlock(&s->lock);
 	memfile_flush(s->mf);
@@ -353,8 +413,70 @@ bool shmem_resize(struct shmem *s, u64 size)
 
 void shmem_unmap_from(struct shmem *s, u64 size)
 {
-	zap_mappers(s, ALIGN_UP(size, PAGE_SIZE));
+	struct zap_range r = {.from = ALIGN_UP(size, PAGE_SIZE), .to = MM_TASK_SIZE, .cows = true};
+	zap_mappers(s, &r);
 	memfile_flush(s->mf);
+}
+
+void shmem_punch(struct shmem *s, u64 off, u64 len)
+{
+	u64 end = off + len < off ? MM_TASK_SIZE : off + len;
+	pthread_mutex_lock(&s->lock);
+	end = MIN(end, s->size);
+	if (off >= end) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	/* The partial pages at the edges are zeroed in place: they keep the rest. */
+	u64 first = ALIGN_UP(off, PAGE_SIZE), last = ALIGN_DOWN(end, PAGE_SIZE);
+	if (end == s->size)
+		last = ALIGN_UP(end, PAGE_SIZE); /* the tail past the size is zero anyway */
+	for (u64 at = off; at < end;) {
+		u64 page = ALIGN_DOWN(at, PAGE_SIZE), next = MIN(page + PAGE_SIZE, end);
+		u64 e = pagemap_get(&s->index, page);
+		bool whole = page >= first && page + PAGE_SIZE <= last;
+		/* SAFETY: the index holds the frame while s->lock is held. */
+		if (e && !whole)
+			memset(memfile_ptr(s->mf, e - 1) + (at - page), 0, next - at);
+		at = next;
+	}
+	bool mapped = s->nmaps && first < last;
+	pthread_mutex_unlock(&s->lock);
+	if (first >= last)
+		return;
+	/*
+	 * As Linux's shmem punch: unmap, free, unmap again. The first pass
+	 * finds private pages still on the object's frames by comparing with
+	 * the index, so it runs before the frames leave it; the second takes
+	 * out of shared mappings what a fault mapped in between.
+	 */
+	struct zap_range r = {.from = first, .to = last};
+	if (mapped)
+		zap_mappers(s, &r);
+	pthread_mutex_lock(&s->lock);
+	pagemap_clear(&s->index, first, last, put_frame, s);
+	pagemap_clear(&s->dirty, first, last, shmem_forget, NULL);
+	mapped = s->nmaps;
+	pthread_mutex_unlock(&s->lock);
+	if (mapped)
+		zap_mappers(s, &r);
+	/* Give the frames back to the host now: its RSS falls. */
+	memfile_flush(s->mf);
+}
+
+void shmem_mark_dirty(struct shmem *s, u64 off)
+{
+	if (!s || !s->bops)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (off < s->size && pagemap_set(&s->dirty, off, 0))
+		pr_warn_ratelimited("shmem: out of memory tracking a dirty page");
+	pthread_mutex_unlock(&s->lock);
+}
+
+bool shmem_is_unshared(struct shmem *s)
+{
+	return __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) == 1;
 }
 
 /* ---- writable mappings and F_SEAL_WRITE ---- */

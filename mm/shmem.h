@@ -97,8 +97,81 @@ bool shmem_resize(struct shmem *s, u64 size);
  * may take (for tmpfs: not the file's inode->lock). May block.
  */
 void shmem_unmap_from(struct shmem *s, u64 size);
+/*
+ * Punch a hole: the bytes of [off, off + len) inside the object read as
+ * zero from now on. The whole pages of the range lose their frames (given
+ * back to the host: its RSS falls) and leave every mapping of s, shared
+ * ones and the private ones still on the object's frames; private copies
+ * keep their data, as Linux's shmem punch. The partial pages at the edges
+ * are zeroed in place. Takes each mapper's mm->lock: the caller holds no
+ * mm->lock nor a lock a fault may take (see shmem_unmap_from). May block.
+ */
+void shmem_punch(struct shmem *s, u64 off, u64 len);
+/*
+ * MADV_REMOVE: as shmem_punch, but a cache first punches its store
+ * (-EOPNOTSUPP if it cannot, and nothing changes). 0 or -errno.
+ */
+int shmem_punch_store(struct shmem *s, u64 off, u64 len) __must_check;
+/* Whether the caller's reference is the only one (no mapping, no other user). */
+bool shmem_is_unshared(struct shmem *s);
+
 /* The largest size a file object can have (its offsets fit a pagemap). */
 #define SHMEM_MAX_SIZE 0x7ffffffff000LL
+
+/*
+ * ---- Caches: a file object over a backing store (a gofer file) ----
+ *
+ * The object is the file's page cache: its frames hold the store's pages,
+ * read on first use (with a few neighbours), and mappings map them as a
+ * tmpfs file's, so that MAP_SHARED writes are seen at once by every
+ * mapping and, through shmem_cache_read, by read(2). The owner keeps the
+ * size right (shmem_resize) and writes through to the store as well as
+ * into the cache (shmem_cache_update), so a page without a frame is
+ * always current in the store. The pages a writable shared mapping may
+ * have written are dirty until written back: when the last such mapping
+ * goes, on shmem_writeback (msync, fsync, close) and at the last put.
+ * Without write-protecting pages to notice a write, a page stays dirty
+ * while any writable shared mapping exists.
+ *
+ * The ops run under the object's lock (mm->lock may be held too): they
+ * must not fault, map, or take a lock a fault takes.
+ */
+struct shmem_backing_ops {
+	/* Read up to len bytes at off into buf: the count (short only at the end) or -errno. */
+	long (*read)(void *arg, void *buf, size_t len, u64 off);
+	/* Write len bytes at off: the count or -errno. */
+	long (*write)(void *arg, const void *buf, size_t len, u64 off);
+	/* Optional: make [off, off + len) a hole in the store (0 or -errno). */
+	int (*punch)(void *arg, u64 off, u64 len);
+	/* The object is freed (after its last writeback): free arg. */
+	void (*release)(void *arg);
+};
+/*
+ * A new cache of size bytes with one reference over the store ops and
+ * arg (owned by the object from now on: released with it, or at once on
+ * failure). ERR_PTR(-ENOMEM).
+ */
+struct shmem *shmem_create_cache(struct memfile *mf, u64 size, const struct shmem_backing_ops *ops,
+				 void *arg);
+/*
+ * read(2) through a cache: len bytes at off (bounded by the caller by the
+ * size), from the frames where there are, from the store where not. The
+ * count, or -errno if nothing was read.
+ */
+ssize_t shmem_cache_read(struct shmem *s, void *buf, size_t len, u64 off);
+/*
+ * After the owner wrote len bytes at off to the store: the same bytes into
+ * the frames there are, and the size grows to cover them.
+ */
+void shmem_cache_update(struct shmem *s, const void *buf, size_t len, u64 off);
+/* Page off of a cache may have been written by a mapping (no-op for other objects). */
+void shmem_mark_dirty(struct shmem *s, u64 off);
+/*
+ * Write a cache's dirty pages back to the store (no-op for other objects
+ * and NULL). 0, or the first error of the store (those pages stay dirty).
+ * May block; callable with mm->lock held.
+ */
+int shmem_writeback(struct shmem *s);
 
 /*
  * Writable shared mappings and F_SEAL_WRITE, as Linux's i_mmap_writable.

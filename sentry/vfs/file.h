@@ -84,12 +84,13 @@ struct file_ops {
 	struct file *(*real_file)(struct file *f);
 	/*
 	 * mmap of a file whose data is a shared memory object that mappings
-	 * map directly (tmpfs): the file's checks of the mapping (seals may
-	 * add MM_NOWRITE to *mm_flags or refuse with -EPERM), then a new
-	 * reference to the object or ERR_PTR. With MM_SHARED and no
-	 * MM_NOWRITE the caller also gets a writable-mapping count to drop
-	 * with shmem_unmap_writable once mapped. NULL: mm reads the file
-	 * into private pages (filemap.c).
+	 * map directly (tmpfs, or a gofer file's page cache): the file's
+	 * checks of the mapping (seals may add MM_NOWRITE to *mm_flags or
+	 * refuse with -EPERM), then a new reference to the object or
+	 * ERR_PTR. With MM_SHARED and no MM_NOWRITE the caller also gets a
+	 * writable-mapping count to drop with shmem_unmap_writable once
+	 * mapped. No op, or an op that returns NULL (a gofer file without a
+	 * host descriptor): mm reads the file into private pages (filemap.c).
 	 */
 	struct shmem *(*mmap)(struct file *f, u32 prot, u32 *mm_flags);
 	/* Free what the file system attached; the VFS frees the file itself. */

@@ -4,8 +4,9 @@
  * adapter that hands an open file to mm as a struct mm_file. mm reads the
  * file through f->ops->read at an offset of its own (pread semantics), so
  * every file system the VFS can open is mappable without a mmap op; a
- * file whose data is a shared memory object (tmpfs, f->ops->mmap) hands
- * mm that object instead, which makes MAP_SHARED writable and coherent.
+ * file whose data is a shared memory object (tmpfs, or the page cache of
+ * a gofer file: f->ops->mmap) hands mm that object instead, which makes
+ * MAP_SHARED writable and coherent.
  * A stacked file (overlay) is mapped as its layer file (f->ops->real_file),
  * as Linux's ovl_mmap does, under its own name.
  */
@@ -176,16 +177,19 @@ long vfs_mmap_file(struct mm *mm, struct file *f, u64 addr, u64 len, u32 prot, u
 		return PTR_ERR(rf);
 	struct file *df = rf ? rf : f;
 	struct shmem *shm = NULL;
+	/* An op may answer NULL for a file it has no object for: as without the op. */
 	if (df->ops->mmap) {
 		shm = df->ops->mmap(df, prot, &mm_flags);
 		if (IS_ERR(shm)) {
 			file_put(rf);
 			return PTR_ERR(shm);
 		}
-	} else if (shared && (f->mode & FMODE_WRITE)) {
+	}
+	if (!shm && shared && (f->mode & FMODE_WRITE)) {
 		/*
 		 * MAP_SHARED of a file open for writing whose data is not in
-		 * the memory file (goferfs): Linux lets it be written, with
+		 * a shared memory object (a 9P-only gofer file, without a
+		 * host descriptor to cache): Linux lets it be written, with
 		 * the writes reaching the file and every read(2) and mapping
 		 * at once, through one page cache. mm's pages of such a file
 		 * are private snapshots, so the mapping would silently show

@@ -7,7 +7,10 @@
  * MAP_PRIVATE mapping sees the file's later writes to pages it has not
  * written and keeps its own copy of those it has; ftruncate takes the
  * pages past the new end out of every mapping (SIGBUS, BUS_ADRERR) and
- * zeroes the rest of the last page; mremap keeps the sharing.
+ * zeroes the rest of the last page; mremap keeps the sharing; a punched
+ * hole (fallocate, MADV_REMOVE) reads as zeros in every mapping but the
+ * private copies. mm_gofer_file.c runs the same checks on a file of the
+ * root file system (goferfs under runsk).
  */
 #include "fs_test.h"
 
@@ -215,6 +218,57 @@ static void test_truncate(int fd)
 	munmap(r, NPAGES * PAGE);
 }
 
+/* fallocate(PUNCH_HOLE) and MADV_REMOVE: zeros in shared mappings and unwritten private pages. */
+static void test_punch(int fd)
+{
+	char *p = map(NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	char *r = map(NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (!check(p != MAP_FAILED && r != MAP_FAILED, "mmap shared and private for punch"))
+		return;
+	for (long i = 0; i < NPAGES * PAGE; i++)
+		p[i] = (char)fbyte(i);
+	(void)touch(r + PAGE);
+	r[2 * PAGE] = 'p'; /* a private copy */
+	long ret = syscall(SYS_fallocate, (long)fd, 3L /* PUNCH_HOLE | KEEP_SIZE */, PAGE - 10L,
+			   2 * PAGE + 20L);
+	if (ret && errno == EOPNOTSUPP) {
+		printf("fallocate(PUNCH_HOLE): not supported by this file system\n");
+	} else if (expect_ret(ret, 0, "fallocate(PUNCH_HOLE, PAGE - 10, 2 PAGE + 20)")) {
+		expect_ret((unsigned char)p[PAGE - 11], fbyte(PAGE - 11),
+			   "byte before the hole kept");
+		check(p[PAGE - 10] == 0 && p[PAGE - 1] == 0, "partial page zeroed in the mapping");
+		check(p[PAGE] == 0 && p[2 * PAGE + 4095] == 0, "whole pages zero in the mapping");
+		check(p[3 * PAGE + 9] == 0 &&
+			      (unsigned char)p[3 * PAGE + 10] == fbyte(3 * PAGE + 10),
+		      "partial last page zeroed up to the end of the hole");
+		expect_ret(touch(r + PAGE + 5), 0, "unwritten private page sees the hole");
+		expect_ret(r[2 * PAGE], 'p', "a private copy keeps its data");
+		expect_ret(pread_byte(fd, PAGE + 5), 0, "pread sees the hole");
+		struct stat st;
+		expect_ret(fstat(fd, &st) == 0 ? st.st_size : -1, NPAGES * PAGE,
+			   "the size is kept");
+		p[PAGE + 1] = 'h';
+		expect_ret(pread_byte(fd, PAGE + 1), 'h', "a store into the hole reaches the file");
+	}
+	munmap(r, NPAGES * PAGE);
+	/* MADV_REMOVE punches the file a shared writable mapping maps. */
+	ret = syscall(SYS_madvise, p + 3 * PAGE, PAGE, (long)MADV_REMOVE);
+	if (ret && errno == EOPNOTSUPP) {
+		printf("madvise(MADV_REMOVE): not supported by this file system\n");
+	} else if (expect_ret(ret, 0, "madvise(MADV_REMOVE) of the last page")) {
+		expect_ret(p[3 * PAGE + 100], 0, "the mapping reads zero");
+		expect_ret(pread_byte(fd, 3 * PAGE + 100), 0, "so does the file");
+	}
+	char *q = map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (q != MAP_FAILED) {
+		expect_err(syscall(SYS_madvise, q, PAGE, (long)MADV_REMOVE), EACCES,
+			   "madvise(MADV_REMOVE) of a private mapping");
+		munmap(q, PAGE);
+	}
+	munmap(p, NPAGES * PAGE);
+}
+
+#ifndef MM_SHARED_FILE_NO_MAIN
 int main(void)
 {
 	struct sigaction sa = {0};
@@ -229,6 +283,10 @@ int main(void)
 	test_private(fd);
 	test_truncate(fd);
 	close(fd);
+	fd = make_file();
+	test_punch(fd);
+	close(fd);
 	fs_test_leave();
 	return guest_finish();
 }
+#endif

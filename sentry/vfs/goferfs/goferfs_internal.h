@@ -74,6 +74,7 @@ struct goferfs_inode {
 	char *target;		       /* a symlink's, once read */
 	struct goferfs_dir_cache dir;
 	struct goferfs_negative *negative; /* names it lacks (negative.c), under vfs_lock */
+	struct goferfs_cache *cache; /* the page cache while mapped (file.c), under vfs.lock */
 };
 
 static inline struct goferfs_inode *GOFER_I(struct inode *inode)
@@ -156,5 +157,7 @@ extern const struct file_ops goferfs_file_fops;
 int goferfs_handle_open(struct inode *inode, u32 p9flags, struct goferfs_handle *h) __must_check;
 /* Clunk and close h (NULL-safe on an unopened handle: fid P9_NOFID). */
 void goferfs_handle_close(struct gofer_client *c, struct goferfs_handle *h);
+/* The size changed (setattr, inode->lock held: let go meanwhile): the page cache follows. */
+void goferfs_cache_resize(struct inode *inode);
 
 #endif

@@ -182,6 +182,7 @@ int goferfs_setattr(struct inode *inode, const struct iattr *ia)
 		return err;
 	if ((ia->valid & ATTR_SIZE) && ia->size != inode->size) {
 		inode->size = ia->size;
+		goferfs_cache_resize(inode);
 		inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
 		GOFER_I(inode)->attr_stale = true;
 	}

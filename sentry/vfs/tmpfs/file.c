@@ -171,15 +171,18 @@ static int tmpfs_fsync(struct file *f)
  * Linux's shmem_fallocate: allocating (mode 0 or FALLOC_FL_KEEP_SIZE)
  * sets the size only, the pages stay holes until touched (no frames are
  * reserved, so a full file system shows at the first write, not here);
- * punching a hole zeroes the pages of the range that have frames, in
- * place, so that MAP_SHARED mappings see the zeros at once (Linux frees
- * them and unmaps; the bytes read back are the same). Private copies keep
- * their data, as Linux's punch leaves COW pages alone.
+ * punching a hole frees the frames of the whole pages in the range (the
+ * host's memory with them) and takes them out of every mapping, shared
+ * ones and private pages not yet written, which fault zeros back in
+ * (shmem_punch); the partial pages at the edges are zeroed in place.
+ * Private copies keep their data, as Linux's punch leaves COW pages
+ * alone. The punch needs the mappers' mm->lock: inode->lock is let go
+ * first, as tmpfs_setattr does.
  */
 static int tmpfs_fallocate(struct file *f, int mode, s64 off, s64 len)
 {
-	static const u8 zeros[PAGE_SIZE];
 	struct inode *inode = f->inode;
+	struct shmem *punch = NULL;
 	s64 end = off + len; /* vfs_fallocate checked it does not overflow */
 	int ret = 0;
 
@@ -192,17 +195,8 @@ static int tmpfs_fallocate(struct file *f, int mode, s64 off, s64 len)
 			ret = -EPERM;
 			goto out;
 		}
-		struct shmem *s = TMPFS_I(inode)->reg.shm;
-		end = MIN(end, inode->size);
-		for (s64 at = off; s && at < end;) {
-			s64 next = MIN(ALIGN_DOWN(at, PAGE_SIZE) + (s64)PAGE_SIZE, end);
-			if (shmem_has_frame(s, ALIGN_DOWN(at, PAGE_SIZE)) &&
-			    shmem_write(s, zeros, next - at, at) < 0) {
-				ret = -EIO; /* a frame that exists is written in place */
-				goto out;
-			}
-			at = next;
-		}
+		punch = TMPFS_I(inode)->reg.shm;
+		shmem_get(punch);
 		inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
 		goto out;
 	}
@@ -228,6 +222,13 @@ static int tmpfs_fallocate(struct file *f, int mode, s64 off, s64 len)
 	inode_touch(inode, ATTR_CTIME);
 out:
 	pthread_mutex_unlock(&inode->lock);
+	if (punch) {
+		shmem_punch(punch, off, len);
+		shmem_put(punch);
+		pthread_mutex_lock(&inode->lock);
+		sync_blocks(inode);
+		pthread_mutex_unlock(&inode->lock);
+	}
 	return ret;
 }
 
