@@ -116,8 +116,10 @@ void cred_commit(struct task *t, struct cred *next)
 	/* Changed ids or new privileges end dumpability (suid_dumpable 0), as in Linux. */
 	if (old &&
 	    (old->euid != next->euid || old->egid != next->egid || old->fsuid != next->fsuid ||
-	     old->fsgid != next->fsgid || (next->cap_permitted & ~old->cap_permitted)))
+	     old->fsgid != next->fsgid || (next->cap_permitted & ~old->cap_permitted))) {
 		t->dumpable = false;
+		t->pdeath_signal = 0; /* a parent's death must not signal the new identity */
+	}
 	t->cred = next;
 	t->uid = next->uid;
 	t->gid = next->gid;

@@ -103,7 +103,14 @@ struct thread_group {
 	int stop_signal;
 	bool report_stop, report_continue;
 	bool subreaper;
+	bool thp_disable; /* PR_SET_THP_DISABLE: recorded (the Sentry maps no huge pages) */
 	bool execed; /* setpgid on it by the parent is EACCES from now on */
+	/*
+	 * The thread that forked this process (Linux's real_parent is a
+	 * thread): its exit sends PR_SET_PDEATHSIG signals, and the process
+	 * passes to another thread of the parent, or to the new reaper.
+	 */
+	int parent_tid;
 	/* Resource use: own threads that exited, and reaped children (RUSAGE_CHILDREN). */
 	u64 utime_ns, stime_ns, cutime_ns, cstime_ns;
 	u64 minflt, cminflt;
@@ -142,6 +149,8 @@ struct task {
 	bool dumpable;
 	bool no_new_privs;
 	u32 personality; /* personality(2); fork copies it, execve keeps it (layout.h) */
+	int pdeath_signal;   /* PR_SET_PDEATHSIG: sent when the thread that forked us exits */
+	u64 timer_slack_ns;  /* PR_SET_TIMERSLACK: recorded; the Sentry's timers do not slack */
 	char exe[4096];
 	char comm[16];
 	struct list_head tg_node;

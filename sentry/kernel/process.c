@@ -103,6 +103,7 @@ struct task *task_alloc(struct kernel *k)
 	list_init(&t->tg_node);
 	t->altstack.flags = LINUX_SS_DISABLE;
 	t->dumpable = true;
+	t->timer_slack_ns = 50000; /* Linux's default, 50 µs */
 	return t;
 }
 
@@ -257,6 +258,41 @@ static void notify_parent_locked(struct kernel *k, struct thread_group *tg)
 		tg_reap_locked(k, tg);
 }
 
+/* A live thread of tg to stand as its children's parent thread, 0 if none. */
+static int heir_tid(struct thread_group *tg)
+{
+	return list_empty(&tg->threads) ? 0 : list_entry(tg->threads.next, struct task, tg_node)->tid;
+}
+
+/*
+ * t, no longer among its process's threads, has exited: the processes it
+ * forked pass to another thread of its process (or, with the last one, to
+ * their new reaper), and their threads that asked for PR_SET_PDEATHSIG get
+ * their signal, as from t (Linux's forget_original_parent).
+ */
+static void pdeath_notify_locked(struct task *t)
+{
+	struct thread_group *c;
+	int heir = heir_tid(t->tg);
+
+	list_for_each_entry(c, &t->tg->children, sibling)
+	{
+		if (c->parent_tid != t->tid)
+			continue;
+		c->parent_tid = heir;
+		struct task *u;
+		list_for_each_entry(u, &c->threads, tg_node)
+		{
+			if (!u->pdeath_signal)
+				continue;
+			struct linux_siginfo info = {.signo = u->pdeath_signal, .code = LINUX_SI_USER};
+			info.kill.pid = t->tg->tgid;
+			info.kill.uid = t->uid;
+			signal_send_group_locked(c, &info);
+		}
+	}
+}
+
 /* Hand tg's children to their new reaper; zombies among them notify it. */
 static void reparent_children_locked(struct kernel *k, struct thread_group *tg)
 {
@@ -267,6 +303,7 @@ static void reparent_children_locked(struct kernel *k, struct thread_group *tg)
 	{
 		list_del(&c->sibling);
 		c->parent = reaper;
+		c->parent_tid = reaper ? heir_tid(reaper) : 0;
 		if (!reaper) {
 			list_init(&c->sibling);
 			if (c->zombie)
@@ -327,6 +364,7 @@ static void task_exit_final(struct task *t)
 	list_del(&t->tg_node);
 	if (tg->leader == t)
 		tg->leader = NULL;
+	pdeath_notify_locked(t);
 	if (--tg->nr_threads == 0) {
 		tg_timers_exit_locked(tg);
 		tty_exit_locked(k, tg); /* a session leader leaves its terminal */
@@ -698,6 +736,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 	c->dumpable = p->dumpable;
 	c->no_new_privs = p->no_new_privs;
 	c->personality = p->personality;
+	c->timer_slack_ns = p->timer_slack_ns;
 	memcpy(c->exe, p->exe, sizeof(c->exe));
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	c->sigmask = p->sigmask;
@@ -746,6 +785,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 		tg->sid = p->tg->sid;
 		tg->uid = c->uid;
 		tg->exit_signal = (f & LINUX_CLONE_PARENT) ? p->tg->exit_signal : req->exit_signal;
+		tg->parent_tid = (f & LINUX_CLONE_PARENT) ? p->tg->parent_tid : p->tid;
 		memcpy(tg->rlimits, p->tg->rlimits, sizeof(tg->rlimits));
 		list_add_tail(&tg->sibling, &tg->parent->children);
 		list_add_tail(&tg->node, &k->groups);

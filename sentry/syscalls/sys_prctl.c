@@ -1,10 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
-/* prctl: the process attributes that exist so far. */
+/*
+ * prctl: the thread and process attributes of prctl(2). Options Linux
+ * x86-64 does not have, or has only with configuration the sandbox
+ * lacks (PR_SET_VMA, PR_SET_MM, seccomp filters), are EINVAL as there.
+ */
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "sentry/kernel/process.h"
 #include "syscalls.h"
+
+/* The GET options that store an int at arg2. */
+static long put_int(struct task *t, const struct syscall_args *a, int v)
+{
+	return mm_copy_to_user(t->mm, arg_ptr(a, 1), &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static bool task_exists(struct task *t, int tid)
+{
+	pthread_mutex_lock(&t->k->lock);
+	bool found = task_lookup_locked(t->k, tid) != NULL;
+	pthread_mutex_unlock(&t->k->lock);
+	return found;
+}
 
 long sys_prctl(struct task *t, const struct syscall_args *a)
 {
@@ -38,6 +57,47 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 			return -EINVAL;
 		t->no_new_privs = true;
 		return 0;
+	case PR_SET_PDEATHSIG:
+		if (a->a[1] > LINUX_NSIG)
+			return -EINVAL; /* Linux's valid_signal: 0 (none) to 64 */
+		t->pdeath_signal = (int)a->a[1];
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return put_int(t, a, t->pdeath_signal);
+	case PR_SET_CHILD_SUBREAPER:
+		pthread_mutex_lock(&t->k->lock); /* reparenting reads it under the lock */
+		t->tg->subreaper = a->a[1] != 0;
+		pthread_mutex_unlock(&t->k->lock);
+		return 0;
+	case PR_GET_CHILD_SUBREAPER:
+		return put_int(t, a, t->tg->subreaper);
+	case PR_GET_TID_ADDRESS:
+		return mm_copy_to_user(t->mm, arg_ptr(a, 1), &t->clear_child_tid,
+				       sizeof(t->clear_child_tid))
+			       ? -EFAULT
+			       : 0;
+	case PR_SET_TIMERSLACK:
+		/* 0 restores the default; Linux keeps the value only for non-RT threads. */
+		t->timer_slack_ns = a->a[1] ? a->a[1] : 50000;
+		return 0;
+	case PR_GET_TIMERSLACK:
+		return (long)t->timer_slack_ns;
+	case PR_SET_THP_DISABLE:
+		if (a->a[2] || a->a[3] || a->a[4])
+			return -EINVAL;
+		t->tg->thp_disable = a->a[1] != 0;
+		return 0;
+	case PR_GET_THP_DISABLE:
+		if (a->a[1] || a->a[2] || a->a[3] || a->a[4])
+			return -EINVAL;
+		return t->tg->thp_disable;
+	case PR_GET_SECCOMP:
+		return 0; /* no filter: seccomp(2) is not offered to the guest yet */
+	case PR_SET_PTRACER:
+		/* Yama's exception list matters only to ptrace, which the guest does not have. */
+		if (a->a[1] && a->a[1] != (u64)PR_SET_PTRACER_ANY && !task_exists(t, (int)a->a[1]))
+			return -EINVAL;
+		return 0;
 	case PR_CAPBSET_READ:
 	case PR_CAPBSET_DROP:
 	case PR_GET_KEEPCAPS:
@@ -47,7 +107,6 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 	case PR_CAP_AMBIENT:
 		return prctl_cred(t, a);
 	default:
-		/* TODO(tasks): capabilities, subreaper, pdeathsig and the rest. */
 		return -EINVAL;
 	}
 }
