@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cred.h"
 #include "lib/log.h"
@@ -155,32 +156,80 @@ void cred_fix_setuid(struct cred *next, const struct cred *old, bool fs_only)
 		next->cap_effective = next->cap_permitted;
 }
 
-void cred_exec(struct task *t)
+/* Linux's PER_CLEAR_ON_SETID: what a privilege-raising execve drops from the personality. */
+#define PER_CLEAR_ON_SETID 0x0740000u
+
+int cred_exec_prepare(struct task *t, u32 mode, u32 uid, u32 gid, bool nosuid,
+		      struct exec_creds *ec)
 {
 	const struct cred *old = t->cred;
 	struct cred *next = cred_prepare(old);
-	if (!next) {
-		pr_warn_ratelimited("tid %d: execve kept its capabilities: out of memory", t->tid);
-		return;
+	*ec = (struct exec_creds){.next = next};
+	if (!next)
+		return -ENOMEM;
+
+	/* The file's set-user-ID and set-group-ID bits (Linux's bprm_fill_uid). */
+	if (!nosuid && !t->no_new_privs) {
+		if (mode & S_ISUID)
+			next->euid = uid;
+		if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+			next->egid = gid;
+		if (next->euid != old->euid || next->egid != old->egid)
+			ec->per_clear |= PER_CLEAR_ON_SETID;
 	}
 
-	/* No file capabilities: the file's permitted set is empty... */
-	next->cap_permitted = 0;
+	/*
+	 * Capabilities (cap_bprm_creds_from_file), with no file capabilities:
+	 * the file's permitted set is empty, except that root gets its
+	 * bounding and inheritable sets, unless SECBIT_NOROOT, or unless it
+	 * is root running a set-user-ID program of another user.
+	 */
+	u64 permitted = 0;
 	bool effective = false;
-	/* ...except that root gets its bounding and inheritable sets (SECBIT_NOROOT aside). */
-	if (!issecure(old, LINUX_SECURE_NOROOT)) {
+	bool setuid_away = next->euid != old->uid && next->euid != 0;
+	if (!issecure(old, LINUX_SECURE_NOROOT) && !setuid_away) {
 		if (next->euid == 0 || next->uid == 0)
-			next->cap_permitted = old->cap_bset | old->cap_inheritable;
+			permitted = old->cap_bset | old->cap_inheritable;
 		effective = next->euid == 0;
+	}
+	bool is_setid = next->euid != old->uid || next->egid != old->gid;
+	if (is_setid)
+		next->cap_ambient = 0;
+	if (permitted & ~old->cap_permitted)
+		ec->per_clear |= PER_CLEAR_ON_SETID;
+	/* no_new_privs: never more than before (the set-ID bits were not applied). */
+	if (t->no_new_privs && (is_setid || (permitted & ~old->cap_permitted))) {
+		next->euid = next->uid;
+		next->egid = next->gid;
+		permitted &= old->cap_permitted;
 	}
 	next->suid = next->fsuid = next->euid;
 	next->sgid = next->fsgid = next->egid;
-	next->cap_permitted |= next->cap_ambient;
+	next->cap_permitted = permitted | next->cap_ambient;
 	next->cap_effective = effective ? next->cap_permitted : next->cap_ambient;
 	next->securebits &= ~(1u << LINUX_SECURE_KEEP_CAPS);
-	/* A program runs dumpable unless its real and effective ids differ. */
-	t->dumpable = old->euid == old->uid && old->egid == old->gid;
+
+	/* AT_SECURE: the program runs with privilege its caller did not have. */
+	ec->secure = is_setid || (next->uid != 0 && (effective || (next->cap_permitted &
+								  ~next->cap_ambient)));
+	return 0;
+}
+
+void cred_exec_commit(struct task *t, struct exec_creds *ec)
+{
+	struct cred *next = ec->next;
+	ec->next = NULL;
 	cred_commit(t, next);
+	/* A program runs dumpable unless its real and effective ids differ. */
+	t->dumpable = next->euid == next->uid && next->egid == next->gid;
+	if (ec->secure)
+		t->pdeath_signal = 0; /* the parent must not signal a privileged program */
+}
+
+void cred_exec_abort(struct exec_creds *ec)
+{
+	cred_put(ec->next);
+	ec->next = NULL;
 }
 
 void cred_to_vfs(const struct cred *c, struct vfs_cred *vc)

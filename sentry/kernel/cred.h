@@ -109,13 +109,26 @@ static inline bool task_capable(const struct task *t, int cap)
  */
 void cred_fix_setuid(struct cred *next, const struct cred *old, bool fs_only);
 
+/* The credentials a program execve'd by a task runs with. */
+struct exec_creds {
+	struct cred *next; /* a reference, until committed or aborted */
+	bool secure;	   /* AT_SECURE: Linux's bprm->secureexec */
+	u32 per_clear;	   /* personality bits execve drops (PER_CLEAR_ON_SETID) */
+};
+
 /*
- * execve of a program that is neither set-user-ID nor has file
- * capabilities: the transitions of capabilities(7), and dumpability. Called
- * at execve's point of no return; out of memory, the old creds stay (with
- * a warning).
+ * Before execve loads anything: t's credentials for a file of mode, uid
+ * and gid on a mount that does (not) honour set-ID bits, as Linux's
+ * bprm_fill_uid and cap_bprm_creds_from_file (no file capabilities: the
+ * sandbox keeps no security.capability), with no_new_privs and the
+ * securebits. 0 or -ENOMEM.
  */
-void cred_exec(struct task *t);
+int cred_exec_prepare(struct task *t, u32 mode, u32 uid, u32 gid, bool nosuid,
+		      struct exec_creds *ec) __must_check;
+/* At execve's point of no return: install them, then dumpability and the parent-death signal. */
+void cred_exec_commit(struct task *t, struct exec_creds *ec);
+/* execve failed before its point of no return. */
+void cred_exec_abort(struct exec_creds *ec);
 
 /* The VFS's view of c: fsuid, fsgid, groups and effective caps (pointing into c). */
 void cred_to_vfs(const struct cred *c, struct vfs_cred *vc);

@@ -226,7 +226,7 @@ static void record_exec_info(struct mm *mm, const u8 *img, u64 sp, const char *c
 	mm_set_exec_info(mm, &info);
 }
 
-static int build_stack(struct task *t, struct mm *mm, const struct exec_layout *l,
+static int build_stack(struct mm *mm, const struct exec_layout *l, const struct exec_creds *ec,
 		       const struct elf_image *img, u64 bias, u64 interp_base, u64 vdso,
 		       const char *execfn, const char *const *argv, const char *const *envp, u64 *sp)
 {
@@ -242,11 +242,11 @@ static int build_stack(struct task *t, struct mm *mm, const struct exec_layout *
 		{AT_BASE, interp_base},
 		{AT_FLAGS, 0},
 		{AT_ENTRY, img->entry + bias},
-		{AT_UID, t->uid},
-		{AT_EUID, t->cred->euid},
-		{AT_GID, t->gid},
-		{AT_EGID, t->cred->egid},
-		{AT_SECURE, 0},
+		{AT_UID, ec->next->uid},
+		{AT_EUID, ec->next->euid},
+		{AT_GID, ec->next->gid},
+		{AT_EGID, ec->next->egid},
+		{AT_SECURE, ec->secure},
 		{AT_HWCAP, cpuid_hwcap()},
 		{AT_HWCAP2, 0},
 		{AT_CLKTCK, 100},
@@ -285,9 +285,9 @@ static int build_stack(struct task *t, struct mm *mm, const struct exec_layout *
  * entry if there is one). Messages go to the debug log: for execve the
  * error number is the program's answer.
  */
-static int load_program(struct task *t, struct mm *mm, struct exec_file *exe,
-			struct exec_file *interp, const char *execfn, const char *const *argv,
-			const char *const *envp, struct user_regs *regs)
+static int load_program(struct task *t, struct mm *mm, const struct exec_creds *ec,
+			struct exec_file *exe, struct exec_file *interp, const char *execfn,
+			const char *const *argv, const char *const *envp, struct user_regs *regs)
 {
 	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
 	u64 bias = 0, brk = 0, sp = 0, vdso = 0, interp_base = 0, entry;
@@ -295,7 +295,7 @@ static int load_program(struct task *t, struct mm *mm, struct exec_file *exe,
 
 	if (!img)
 		return -ENOMEM;
-	exec_layout(t, &l);
+	exec_layout(t, t->personality & ~ec->per_clear, &l);
 	mm_set_mmap_base(mm, l.mmap_base); /* before the first mapping: ld.so, the vDSO */
 	int ret = exec_parse(exe, img);
 	if (ret) {
@@ -317,7 +317,7 @@ static int load_program(struct task *t, struct mm *mm, struct exec_file *exe,
 	if (!ret && interp)
 		ret = load_interp(mm, interp, &interp_base, &entry);
 	if (!ret)
-		ret = build_stack(t, mm, &l, img, bias, interp_base, vdso, execfn, argv, envp, &sp);
+		ret = build_stack(mm, &l, ec, img, bias, interp_base, vdso, execfn, argv, envp, &sp);
 	if (ret)
 		return ret;
 	memset(regs, 0, sizeof(*regs));
@@ -338,9 +338,19 @@ int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp
 		 const char *const *argv, const char *const *envp)
 {
 	struct user_regs regs;
+	struct exec_creds ec;
+	struct inode *inode = exe->f->inode;
+	pthread_mutex_lock(&inode->lock);
+	u32 mode = inode->mode, uid = inode->uid, gid = inode->gid;
+	pthread_mutex_unlock(&inode->lock);
+	int ret = cred_exec_prepare(t, mode, uid, gid, inode->sb->flags & SB_NOSUID, &ec);
+	if (ret)
+		return ret;
 	struct mm *mm = mm_create(t->k->mf, t->k->platform);
-	if (IS_ERR(mm))
+	if (IS_ERR(mm)) {
+		cred_exec_abort(&ec);
 		return PTR_ERR(mm);
+	}
 	struct mm *old = t->mm;
 	/*
 	 * task_update_mm_limits and the loader work on the new mm. procfs
@@ -351,17 +361,18 @@ int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp
 	 */
 	set_mm_locked(t, mm);
 	task_update_mm_limits(t);
-	int ret = load_program(t, mm, exe, interp, path, argv, envp, &regs);
+	ret = load_program(t, mm, &ec, exe, interp, path, argv, envp, &regs);
 	set_mm_locked(t, old);
 	if (ret) {
 		mm_put(mm);
+		cred_exec_abort(&ec);
 		return ret;
 	}
 	/* exec_commit replaces t->mm and t->files without k->lock: the same grace. */
 	struct mm *old_ref = mm_get(old);
 	struct fdtable *old_files = fdtable_share(t->files);
 	/* The point of no return: the old program is gone from here on. */
-	exec_commit(t, mm, path);
+	exec_commit(t, mm, path, &ec);
 	pthread_mutex_lock(&t->k->lock);
 	pthread_mutex_unlock(&t->k->lock);
 	mm_put(old_ref);
@@ -369,8 +380,13 @@ int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp
 	/* /proc/self/exe names the file, wherever it was found from. */
 	if (exe->path)
 		snprintf(t->exe, sizeof(t->exe), "%s", exe->path);
-	/* A 64-bit execve drops READ_IMPLIES_EXEC (Linux's set_personality_64bit). */
-	__atomic_fetch_and(&t->personality, ~LINUX_READ_IMPLIES_EXEC, __ATOMIC_RELAXED);
+	/*
+	 * A 64-bit execve drops READ_IMPLIES_EXEC (Linux's
+	 * set_personality_64bit); one that raises privilege, the bits that
+	 * would weaken the new program (ADDR_NO_RANDOMIZE, ...).
+	 */
+	__atomic_fetch_and(&t->personality, ~(LINUX_READ_IMPLIES_EXEC | ec.per_clear),
+			   __ATOMIC_RELAXED);
 	t->regs = regs;
 	return 0;
 }

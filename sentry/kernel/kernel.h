@@ -243,8 +243,9 @@ bool exec_interp_path(struct exec_file *exe, char *buf, size_t size);
  */
 int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp, const char *path,
 		 const char *const *argv, const char *const *envp) __must_check;
-/* The point of no return of execve (process.c). */
-void exec_commit(struct task *t, struct mm *mm, const char *path);
+/* The point of no return of execve (process.c): t runs mm with the credentials ec (cred.h). */
+struct exec_creds;
+void exec_commit(struct task *t, struct mm *mm, const char *path, struct exec_creds *ec);
 
 /* Run t until it exits; returns its wait status. */
 int task_run(struct task *t);

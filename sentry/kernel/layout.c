@@ -36,9 +36,9 @@ static u64 random_u64(void)
 	return v;
 }
 
-void exec_layout(const struct task *t, struct exec_layout *l)
+void exec_layout(const struct task *t, u32 personality, struct exec_layout *l)
 {
-	bool rnd = RANDOMIZE_VA_SPACE && !(t->personality & LINUX_ADDR_NO_RANDOMIZE);
+	bool rnd = RANDOMIZE_VA_SPACE && !(personality & LINUX_ADDR_NO_RANDOMIZE);
 	u64 stack_rnd = rnd ? (random_u64() % STACK_RND_PAGES) * PAGE_SIZE : 0;
 	u64 mmap_rnd = rnd ? (random_u64() % MMAP_RND_PAGES) * PAGE_SIZE : 0;
 

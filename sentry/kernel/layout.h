@@ -31,7 +31,7 @@ struct exec_layout {
 	u64 brk_offset;	 /* added to the end of the program for the initial break */
 };
 
-/* The layout for a program execve'd by t (its personality and RLIMIT_STACK). */
-void exec_layout(const struct task *t, struct exec_layout *l);
+/* The layout for a program execve'd by t with personality (t's RLIMIT_STACK). */
+void exec_layout(const struct task *t, u32 personality, struct exec_layout *l);
 
 #endif

@@ -563,7 +563,7 @@ static int sighand_reset_for_exec(struct task *t)
 	return 0;
 }
 
-void exec_commit(struct task *t, struct mm *mm, const char *path)
+void exec_commit(struct task *t, struct mm *mm, const char *path, struct exec_creds *ec)
 {
 	struct platform *p = t->k->platform;
 
@@ -574,7 +574,7 @@ void exec_commit(struct task *t, struct mm *mm, const char *path)
 	task_vfork_done(t);
 	mm_put(old);
 	t->robust_list = 0;
-	cred_exec(t);
+	cred_exec_commit(t, ec);
 
 	struct fdtable *files = fdtable_copy(t->files);
 	if (files) {

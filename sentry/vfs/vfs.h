@@ -83,6 +83,8 @@ struct super_ops {
 #define SB_KEEP_DENTRIES 0x1u
 /* Files no path reaches (memfd): /proc names them "/" + their dentry's name (Linux's d_dname). */
 #define SB_PSEUDO 0x2u
+/* execve ignores the set-user-ID and set-group-ID bits of its files (mount -o nosuid). */
+#define SB_NOSUID 0x4u
 
 struct super_block {
 	const struct super_ops *ops;
