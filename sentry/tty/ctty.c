@@ -140,6 +140,19 @@ void tty_exit_locked(struct kernel *k, struct thread_group *tg)
 		disassociate_locked(k, tg->sid, true);
 }
 
+void tty_open_ctty(struct task *t, struct tty_pair *p)
+{
+	struct thread_group *tg = t->tg;
+	pthread_mutex_lock(&t->k->lock);
+	pthread_mutex_lock(&tty_table_lock);
+	if (tg->sid == tg->tgid && !p->session && !tty_find_session_locked(tg->sid)) {
+		p->session = tg->sid;
+		p->pgrp = tg->pgid;
+	}
+	pthread_mutex_unlock(&tty_table_lock);
+	pthread_mutex_unlock(&t->k->lock);
+}
+
 /* TIOCSCTTY (tiocsctty); k->lock held. */
 static long tiocsctty_locked(struct task *t, struct file *f, struct tty_pair *p, unsigned long arg)
 {

@@ -184,6 +184,9 @@ static int pts_open(struct inode *inode, struct file *f)
 	if (!p)
 		return -EIO;
 	int ret = pty_slave_attach(p, f);
+	struct task *t = task_current();
+	if (!ret && t && !(f->flags & O_NOCTTY))
+		tty_open_ctty(t, p);
 	tty_pair_put(p);
 	return ret;
 }

@@ -93,6 +93,12 @@ long tty_ioctl(struct task *t, struct file *f, unsigned cmd, uaddr_t arg);
  * or -ERESTARTSYS after stopping t's background group with sig.
  */
 int tty_check_change(struct task *t, struct tty_pair *p, int sig);
+/*
+ * A slave opened without O_NOCTTY becomes the controlling terminal of a
+ * session leader that has none, if no session has it (Linux's
+ * tty_open_proc_set_tty). Takes k->lock.
+ */
+void tty_open_ctty(struct task *t, struct tty_pair *p);
 /* Signal sig to process group pgrp (takes k->lock). */
 void tty_kill_pgrp(struct kernel *k, int pgrp, int sig);
 /* The master closed: the session leader gets SIGHUP and SIGCONT, the session loses p. */

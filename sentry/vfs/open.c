@@ -98,7 +98,8 @@ static int do_open(const struct vfs_ctx *ctx, const struct path *p, int flags, b
 	path_get(p);
 	f->inode = inode;
 	f->mode = flags & O_PATH ? FMODE_PATH : fmode(flags);
-	f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+	/* O_NOCTTY is for the open op (a terminal becomes the controlling one without it). */
+	f->flags = flags & ~(O_CREAT | O_EXCL | O_TRUNC);
 	f->partial_copy = S_ISREG(inode->mode);
 	if (!(flags & O_PATH)) {
 		f->flags |= LINUX_O_LARGEFILE;
@@ -112,6 +113,7 @@ static int do_open(const struct vfs_ctx *ctx, const struct path *p, int flags, b
 			return ret;
 		}
 	}
+	f->flags &= ~O_NOCTTY;
 	*out = f;
 	return 0;
 }

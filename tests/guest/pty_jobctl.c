@@ -374,5 +374,22 @@ int main(void)
 	relay(in, "grandchild: SIGHUP");
 	fclose(in);
 	close(m);
+
+	/* A session leader opening a slave gets it as its terminal, unless O_NOCTTY. */
+	for (int noctty = 1; noctty >= 0; noctty--) {
+		m = open_master(name, sizeof(name));
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			setsid();
+			int s = open(name, O_RDWR | (noctty ? O_NOCTTY : 0));
+			_exit(s >= 0 && tcgetsid(s) == getpid() ? 0 : 1);
+		}
+		waitpid(pid, &status, 0);
+		check(WIFEXITED(status) && WEXITSTATUS(status) == (noctty ? 1 : 0),
+		      "a new session opens a slave %s: %s", noctty ? "with O_NOCTTY" : "without it",
+		      noctty ? "no controlling terminal" : "its controlling terminal");
+		close(m);
+	}
 	return guest_finish();
 }
