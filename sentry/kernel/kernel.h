@@ -125,6 +125,21 @@ struct thread_group {
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
 };
 
+/*
+ * What sched_setscheduler, setpriority, sched_setaffinity and ioprio_set
+ * set on a thread (sys_sched.c). Recorded and reported back only: the
+ * host threads that run tasks keep their own priority and CPUs. Guarded
+ * by k->lock.
+ */
+struct task_sched {
+	int nice;	 /* -20..19 */
+	int policy;	 /* SCHED_NORMAL, _FIFO, _RR, _BATCH, _IDLE */
+	int rt_priority; /* 1..99 for FIFO and RR, else 0 */
+	bool reset_on_fork;
+	u64 affinity; /* a mask of vCPUs; 0: all of them */
+	u16 ioprio;
+};
+
 struct task {
 	struct kernel *k;
 	struct thread_group *tg;
@@ -155,6 +170,9 @@ struct task {
 	char comm[16];
 	struct list_head tg_node;
 	pthread_t thread;
+
+	/* Scheduling attributes, recorded only (sys_sched.c); under k->lock. */
+	struct task_sched sched;
 
 	/* Signals: guarded by k->lock; sigpending is also read without it. */
 	u64 sigmask;
@@ -256,6 +274,9 @@ int task_run(struct task *t);
  */
 struct task *task_current(void);
 void task_set_current(struct task *t);
+
+/* Give c, a new child of p, p's scheduling attributes as clone does (sys_sched.c; takes k->lock). */
+void sched_fork(struct task *c, struct task *p);
 
 /* Give t's vCPU back to the pool until its next switch (before sleeping). */
 void task_release_cpu(struct task *t);

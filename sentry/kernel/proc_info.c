@@ -59,6 +59,7 @@ static int snap_task_locked(struct task *t, unsigned want, struct proc_task *pt)
 	pt->no_new_privs = t->no_new_privs;
 	pt->dumpable = t->dumpable;
 	pt->personality = t->personality;
+	pt->sched = t->sched;
 	pt->cred = cred_get(t->cred);
 	/* No context: not started yet, or exiting and giving its resources back. */
 	if (!t->ctx)

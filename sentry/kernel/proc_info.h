@@ -52,6 +52,7 @@ struct proc_task {
 	bool no_new_privs;
 	bool dumpable;
 	u32 personality;
+	struct task_sched sched; /* the thread's nice, policy and priority */
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS]; /* the process's */
 	/*
 	 * CPU time (ns) and minor faults: of the process (its exited threads,

@@ -736,6 +736,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 	c->dumpable = p->dumpable;
 	c->no_new_privs = p->no_new_privs;
 	c->personality = p->personality;
+	sched_fork(c, p);
 	c->timer_slack_ns = p->timer_slack_ns;
 	memcpy(c->exe, p->exe, sizeof(c->exe));
 	memcpy(c->comm, p->comm, sizeof(c->comm));

@@ -163,15 +163,14 @@ long sys_sched_getaffinity(struct task *t, const struct syscall_args *a)
 {
 	int pid = arg_int(a, 0);
 	u64 len = a->a[1];
-	u64 mask = t->k->ncpus >= 64 ? ~0ULL : (1ULL << t->k->ncpus) - 1;
+	u64 mask;
 
-	if (pid < 0)
-		return -EINVAL;
-	if (pid && pid != t->tid)
-		return -ESRCH;
 	/* Linux wants room for every possible CPU and a multiple of a long. */
 	if (len < sizeof(mask) || (len & (sizeof(long) - 1)))
 		return -EINVAL;
+	long ret = sched_get_affinity(t, pid, &mask);
+	if (ret)
+		return ret;
 	return mm_copy_to_user(t->mm, arg_ptr(a, 2), &mask, sizeof(mask)) ? -EFAULT
 									  : (long)sizeof(mask);
 }

@@ -22,6 +22,16 @@ long prctl_cred(struct task *t, const struct syscall_args *a);
 
 /* fcntl's F_GETLK..F_OFD_SETLKW commands on fd (sys_flock.c). */
 long fcntl_lock(struct task *t, int fd, int cmd, uaddr_t arg);
+/* The affinity mask of thread pid of the sandbox (0: t), or -ESRCH (sys_sched.c). */
+long sched_get_affinity(struct task *t, int pid, u64 *mask);
+
+/*
+ * Linux's __ptrace_may_access(*_REALCREDS): may t read or write the
+ * memory and files of pt's thread (sys_process_vm.c)?
+ */
+struct proc_task;
+bool ptrace_may_access(const struct task *t, const struct proc_task *pt);
+
 /* Table introspection, for tests and tools. */
 size_t syscall_table_size(void);
 /* The name of syscall nr, or NULL if the number is unassigned. */

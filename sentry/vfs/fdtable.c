@@ -171,3 +171,38 @@ int fdtable_set_cloexec(struct fdtable *t, int fd, bool cloexec)
 	pthread_mutex_unlock(&t->lock);
 	return ret;
 }
+
+bool fdtable_is_shared(struct fdtable *t)
+{
+	return __atomic_load_n(&t->refs, __ATOMIC_ACQUIRE) > 1;
+}
+
+void fdtable_close_range(struct fdtable *t, unsigned lo, unsigned hi, bool cloexec)
+{
+	struct file *closed[64];
+	unsigned end = hi < FDTABLE_MAX ? hi + 1 : FDTABLE_MAX;
+	unsigned fd = lo;
+	int n;
+
+	/* As fdtable_close_on_exec: the files are put in batches, outside the lock. */
+	while (fd < end) {
+		n = 0;
+		pthread_mutex_lock(&t->lock);
+		for (; fd < end && n < (int)ARRAY_SIZE(closed); fd++) {
+			if (!t->fds[fd])
+				continue;
+			if (cloexec) {
+				t->cloexec[fd] = true;
+				continue;
+			}
+			closed[n++] = t->fds[fd];
+			t->fds[fd] = NULL;
+			t->cloexec[fd] = false;
+		}
+		pthread_mutex_unlock(&t->lock);
+		for (int i = 0; i < n; i++)
+			locks_remove_posix(closed[i], t);
+		for (int i = 0; i < n; i++)
+			file_put(closed[i]);
+	}
+}

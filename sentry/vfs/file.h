@@ -201,6 +201,10 @@ int fdtable_close(struct fdtable *t, int fd) __must_check;
 /* FD_CLOEXEC state of fd, or -EBADF. */
 int fdtable_get_cloexec(struct fdtable *t, int fd);
 int fdtable_set_cloexec(struct fdtable *t, int fd, bool cloexec) __must_check;
+/* Does another task share t (CLONE_FILES)? */
+bool fdtable_is_shared(struct fdtable *t);
+/* close_range: close fds lo..hi (hi may be past the end), or mark them close-on-exec. */
+void fdtable_close_range(struct fdtable *t, unsigned lo, unsigned hi, bool cloexec);
 
 /*
  * Host data I/O through io_uring (one ring per host thread). pos NULL is

@@ -70,20 +70,22 @@ void proc_format_stat(struct seq *s, const struct proc_task *pt, const struct pr
 	/* A thread other than the leader reports no exit signal, as Linux. */
 	int exit_signal = pt->tid && pt->tid != pt->tgid ? -1 : pt->exit_signal;
 	bool mm = x->has_mm;
+	/* Linux's task_prio: 20 + nice, or -1 - the priority under a real-time policy. */
+	int prio = pt->sched.rt_priority ? -1 - pt->sched.rt_priority : 20 + pt->sched.nice;
 
-	seq_printf(s, "%d (%s) %c %d %d %d 0 -1 %u %llu %llu 0 0 %llu %llu %lld %lld 20 0 %d 0 0",
+	seq_printf(s, "%d (%s) %c %d %d %d 0 -1 %u %llu %llu 0 0 %llu %llu %lld %lld %d %d %d 0 0",
 		   pid, pt->comm, pt->state, pt->ppid, pt->pgid, pt->sid, PF_RANDOMIZE,
 		   ull(pt->minflt), ull(pt->cminflt), ull(pt->utime_ns / NS_PER_TICK),
 		   ull(pt->stime_ns / NS_PER_TICK), (long long)(pt->cutime_ns / NS_PER_TICK),
-		   (long long)(pt->cstime_ns / NS_PER_TICK), pt->nr_threads);
+		   (long long)(pt->cstime_ns / NS_PER_TICK), prio, pt->sched.nice, pt->nr_threads);
 	seq_printf(s, " %llu %llu %llu %llu %llu %llu 0 0", ull(ms->total_vm << PAGE_SHIFT),
 		   ull(ms->rss), ull(x->rsslim), ull(mm ? ms->start_code : 0),
 		   ull(mm ? ms->end_code : 0), ull(ms->exec.start_stack));
 	/* Linux's obsolete signal fields: the first 31 signals only. */
-	seq_printf(s, " %llu %llu %llu %llu %d 0 0 %d 0 0 0 0 0 0",
+	seq_printf(s, " %llu %llu %llu %llu %d 0 0 %d 0 %d %d 0 0 0",
 		   ull(pt->sig_pending & 0x7fffffff), ull(pt->sig_blocked & 0x7fffffff),
 		   ull(pt->sig_ignored & 0x7fffffff), ull(pt->sig_caught & 0x7fffffff),
-		   pt->state == 'R' ? 0 : 1, exit_signal);
+		   pt->state == 'R' ? 0 : 1, exit_signal, pt->sched.rt_priority, pt->sched.policy);
 	seq_printf(s, " 0 0 %llu %llu %llu %llu %llu %d\n", ull(mm ? ms->start_brk : 0),
 		   ull(ms->exec.arg_start), ull(ms->exec.arg_end), ull(ms->exec.env_start),
 		   ull(ms->exec.env_end), pt->state == 'Z' ? pt->exit_status : 0);
