@@ -21,6 +21,7 @@
 struct fdtable;
 struct fs_struct;
 struct tg_timers;
+struct ipc_ns;
 
 struct kernel {
 	struct platform *platform;
@@ -35,6 +36,7 @@ struct kernel {
 	/* The limits init starts with: runsk's own, as a shell's child would inherit them. */
 	struct linux_rlimit init_rlimits[LINUX_RLIM_NLIMITS];
 	struct profile profile;
+	struct ipc_ns *ipc; /* System V IPC (sentry/ipc/ipc.h), made on first use */
 
 	/*
 	 * The task lock: the PID table, the process tree, thread lists,
@@ -286,6 +288,9 @@ void task_exit(struct task *t, int wait_status);
 
 /* Tell t's mm the current memory rlimits (after prlimit64, before mm calls). */
 void task_update_mm_limits(struct task *t);
+
+/* A process's last thread exits: undo its SEM_UNDO adjustments (sentry/ipc/ipc.h). k->lock held. */
+void ipc_exit_process(struct kernel *k, int tgid);
 
 /* A write hit a closed pipe: SIGPIPE's default action kills the writer. */
 void task_sigpipe(struct task *t);

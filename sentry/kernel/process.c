@@ -367,6 +367,7 @@ static void task_exit_final(struct task *t)
 	pdeath_notify_locked(t);
 	if (--tg->nr_threads == 0) {
 		tg_timers_exit_locked(tg);
+		ipc_exit_process(k, tg->tgid); /* SEM_UNDO, before the parent can see the exit */
 		tty_exit_locked(k, tg); /* a session leader leaves its terminal */
 		tg->exit_status = tg->group_exiting ? tg->group_exit_status : t->exit_status;
 		pidfd_exit_locked(tg);

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * System V IPC (shared memory, semaphores, message queues): one IPC
+ * namespace per sandbox, made on first use and reached from struct
+ * kernel. The syscall handlers live in this folder; the rest of the
+ * Sentry only calls the exit hook below.
+ *
+ * Lock order: k->lock > mm->lock > ipc_ns->lock > waitq locks. The IPC
+ * code never takes k->lock nor mm->lock while it holds ns->lock.
+ */
+#ifndef SENTRY_IPC_IPC_H
+#define SENTRY_IPC_IPC_H
+
+struct kernel;
+
+/*
+ * Process tgid exits (its last thread): apply its semaphore adjustments
+ * (SEM_UNDO), as Linux's exit_sem. Called with k->lock held; never
+ * blocks on the guest.
+ */
+void ipc_exit_process(struct kernel *k, int tgid);
+
+/*
+ * /proc/sysvipc/{shm,sem,msg}: Linux's header line and one line per
+ * object, each passed to emit(arg, line) in index order. emit runs under
+ * the namespace's lock: it must only copy the line.
+ */
+enum { IPC_SHOW_SHM, IPC_SHOW_SEM, IPC_SHOW_MSG };
+void ipc_show_sysvipc(struct kernel *k, int kind, void (*emit)(void *arg, const char *line),
+		      void *arg);
+
+#endif
