@@ -452,6 +452,8 @@ int mm_for_each_vma(struct mm *mm, int (*fn)(void *arg, const struct mm_vma_info
 			.kind = vma_kind(v),
 			.off = v->file ? v->off : 0,
 			.file = v->file,
+			.shm = v->shm,
+			.shm_off = v->off,
 		};
 		ret = fn(arg, &info);
 	}

@@ -316,6 +316,9 @@ struct mm_vma_info {
 	u64 off;     /* byte offset of start in the file, 0 for anything else */
 	/* The mapped file, borrowed for the callback (its ops may be called); or NULL. */
 	struct mm_file *file;
+	/* The shared memory object behind the pages (borrowed), start's offset in it; or NULL. */
+	struct shmem *shm;
+	u64 shm_off;
 };
 #define MM_VMA_ANON 0
 #define MM_VMA_HEAP 1	 /* the program break's memory */

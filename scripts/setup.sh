@@ -17,6 +17,8 @@ packages=(
 	diod
 	# hwkvm suite: kvm_amd inside a QEMU/TCG virtual machine (tests/hwkvm)
 	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils zstd
+	# integration: Debian programs debian.sh runs in the sandbox (gcc is above)
+	python3 perl-base make
 	# benchmarks and debugging (sqlite3: a bench workload; gnuplot-nox: its chart)
 	bc strace sqlite3 gnuplot-nox
 )

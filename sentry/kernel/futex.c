@@ -57,6 +57,31 @@ int futex_word_cmpxchg(struct mm *mm, uaddr_t addr, u32 old, u32 new, u32 *cur)
 	return mm_copy_to_user(mm, addr, &new, sizeof(new)) ? -EFAULT : 0;
 }
 
+/* The shared memory object and offset behind addr, if it is in MAP_SHARED memory. */
+struct shared_word {
+	u64 addr;
+	struct shmem *shm;
+	u64 off;
+};
+
+static int find_shared_word(void *arg, const struct mm_vma_info *v)
+{
+	struct shared_word *w = arg;
+	if (v->end <= w->addr)
+		return 0;
+	/*
+	 * Shared (VMA_SHARED, or VMA_MAYSHARE: a read-only MAP_SHARED file,
+	 * whose pages are always the file's) and backed by an object. A
+	 * private file mapping's pages become the process's own when
+	 * written, so its key stays (mm, address).
+	 */
+	if (v->start <= w->addr && v->shared && v->shm) {
+		w->shm = v->shm;
+		w->off = v->shm_off + (w->addr - v->start);
+	}
+	return 1;
+}
+
 int futex_key_get(struct task *t, uaddr_t addr, bool shared, struct futex_key *key)
 {
 	if (addr.addr % sizeof(u32))
@@ -70,12 +95,24 @@ int futex_key_get(struct task *t, uaddr_t addr, bool shared, struct futex_key *k
 		return 0;
 	/*
 	 * Linux pins the page for a shared key, so an unmapped word is EFAULT
-	 * here even for FUTEX_WAKE. TODO(mm): key words in shared memory by
-	 * their frame (futex.h).
+	 * here even for FUTEX_WAKE.
 	 */
 	u32 v;
 	if (futex_word_read(t->mm, addr, &v))
 		return -EFAULT;
+	struct shared_word w = {.addr = addr.addr};
+	(void)mm_for_each_vma(t->mm, find_shared_word, &w);
+	if (w.shm) {
+		/*
+		 * Compared, never dereferenced: a waiter whose object dies and
+		 * whose address is reused can at worst be woken spuriously,
+		 * which futex users must allow for anyway.
+		 */
+		key->space = (uintptr_t)w.shm;
+		key->addr = w.off;
+		key->kind = FUTEX_KEY_SHMEM;
+		return 0;
+	}
 	key->kind = FUTEX_KEY_MMSHARED;
 	return 0;
 }

@@ -9,13 +9,13 @@
  * and may block briefly on mm->lock; the waits block until woken.
  *
  * Keys: a private futex (FUTEX_PRIVATE_FLAG, shared == false) is the pair
- * (mm, address). A shared one in shared memory should be the memory-file
- * frame under the address, so that processes mapping the same MAP_SHARED
- * page meet; in private memory it is (mm, address) again, kept apart
- * from the private key of the same address as Linux does.
- * TODO(mm): mm has no "address -> (frame, shared?)" lookup yet, so shared
- * futexes are keyed by (mm, address) everywhere for now: they work between
- * threads, not yet between processes sharing memory.
+ * (mm, address). A shared one in a MAP_SHARED mapping is the shared
+ * memory object behind it and the offset in that object (Linux's inode
+ * and page offset), so that processes mapping the same object meet
+ * wherever each maps it (sem_open's semaphores in /dev/shm files,
+ * process-shared mutexes in MAP_SHARED|MAP_ANONYMOUS memory after fork);
+ * in private memory it is (mm, address) again, kept apart from the
+ * private key of the same address as Linux does.
  *
  * Deadlines are absolute CLOCK_MONOTONIC times (what task_sleep takes);
  * NULL waits for ever. A wait interrupted by a signal returns -EINTR: the

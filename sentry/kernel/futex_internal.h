@@ -27,7 +27,7 @@
 enum futex_key_kind {
 	FUTEX_KEY_PRIVATE,  /* FUTEX_PRIVATE_FLAG: (mm, address) */
 	FUTEX_KEY_MMSHARED, /* shared op on private memory: (mm, address), as Linux */
-	FUTEX_KEY_FRAME,    /* shared memory: (memory file, frame offset + offset in page) */
+	FUTEX_KEY_SHMEM,    /* MAP_SHARED memory: (shmem object, offset), Linux's (inode, pgoff) */
 };
 
 /*

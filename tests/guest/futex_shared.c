@@ -4,9 +4,6 @@
  * address: a waiter on one mapping of MAP_SHARED memory is woken through
  * another mapping of the same page (an mremap alias, or the same page in
  * a forked child), while private futexes and private memory stay apart.
- *
- * Not yet in the guest list: the Sentry keys shared futexes by (mm,
- * address) until mm can say which frame backs an address (futex.h).
  */
 #define _GNU_SOURCE
 #include <pthread.h>

@@ -204,6 +204,47 @@ static void test_futex_private_and_shared_keys_differ(void **state)
 	task_del(t);
 }
 
+/*
+ * Processes sharing MAP_SHARED memory meet on its words (sem_open's
+ * semaphores, process-shared mutexes): the key is the shared object and
+ * offset, not (mm, address), even where each maps it at another address.
+ * In private memory a forked child's word is its own.
+ */
+static void test_futex_shared_memory_keys_cross_processes(void **state)
+{
+	struct mm *mm = setup_mm(state);
+	const u64 shared_base = BASE + 16 * P;
+	assert_int_equal(
+		mm_map_anon(mm, shared_base, 2 * P, PROT_READ | PROT_WRITE, MM_FIXED | MM_SHARED),
+		shared_base);
+	put32(mm, WORD(0), 0);
+	struct mm *child = mm_fork(mm);
+	assert_false(IS_ERR(child));
+	/* The child moves its second shared page elsewhere. */
+	const u64 moved = BASE + 64 * P;
+	assert_int_equal(
+		mm_remap(child, shared_base + P, P, P, MM_REMAP_MAYMOVE | MM_REMAP_FIXED, moved),
+		moved);
+	struct task *parent = task_new(mm, 10);
+
+	struct waiter w = {.kind = W_WAIT, .addr = uaddr(moved + 8), .shared = true};
+	waiter_start(&w, child, 11);
+	wake_until_one(parent, uaddr(shared_base + P + 8), true, ANY);
+	assert_int_equal(waiter_join(&w), 0);
+
+	struct waiter wp = {.kind = W_WAIT, .addr = WORD(0), .shared = true};
+	waiter_start(&wp, child, 12);
+	wait_queued(wp.t, WORD(0), true, 1);
+	assert_int_equal(futex_wake(parent, WORD(0), true, 1, ANY), 0);
+	struct task *sibling = task_new(child, 13);
+	wake_until_one(sibling, WORD(0), true, ANY);
+	assert_int_equal(waiter_join(&wp), 0);
+
+	task_del(sibling);
+	task_del(parent);
+	mm_destroy(child);
+}
+
 static void test_futex_bitset_filters_wakes(void **state)
 {
 	struct mm *mm = setup_mm(state);
@@ -440,6 +481,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_futex_wake_wakes_waiter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_futex_private_and_shared_keys_differ, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_futex_shared_memory_keys_cross_processes,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_futex_bitset_filters_wakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_futex_requeue_moves_waiters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_futex_wake_op_wakes_both_words, setup,
