@@ -9,7 +9,10 @@
  *     and nothing it mounts is seen outside;
  *  3. a clone of the mount tree under the root (a host `/` served to
  *     `runsk do` keeps its /tmp or /home mounts), made nosuid, nodev, and
- *     read-only for --ro, attached over the root itself;
+ *     read-only for --ro, attached over the root itself; and one detached
+ *     clone per bind mount (--bind), made the same way but attached
+ *     nowhere: its descriptor is the only way to it, so the pivot_root
+ *     below hides the host from it as from the root;
  *  4. pivot_root into it and detach the old root, so the host's tree is
  *     gone from this namespace (chroot if pivot_root is refused, as on an
  *     initramfs); then detach the kernel's own file systems at /proc, /sys
@@ -105,6 +108,37 @@ static int prepare_root_mount(const char *root, bool ro)
 	return fd;
 }
 
+/*
+ * Step 3 for a bind mount: a detached clone of the tree at src, nosuid,
+ * nodev and read-only if asked. Its O_PATH descriptor is the attach
+ * point's root: lookups stay beneath it (RESOLVE_BENEATH), and being
+ * attached nowhere it is out of reach of every path.
+ */
+static int prepare_bind_mount(const struct gofer_bind *b)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->ro ? MOUNT_ATTR_RDONLY : 0),
+	};
+	struct stat st;
+	int fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+
+	if (fd < 0)
+		return fail("gofer: cannot clone the mounts of %s", b->src);
+	/* The Sentry mounts a directory; a file's bind mount is not served yet. */
+	int bad = fstat(fd, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+
+	if (!bad && mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		bad = errno;
+	if (bad) {
+		errno = bad;
+		int err = fail("gofer: cannot serve the bind mount %s", b->src);
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 /* Step 4: make the mount fd our root. */
 static int enter_root(int mntfd, const char *root)
 {
@@ -130,7 +164,7 @@ static int enter_root(int mntfd, const char *root)
 	return 0;
 }
 
-int gofer_confine(const struct gofer_config *cfg, int *rootfd)
+int gofer_confine(const struct gofer_config *cfg, int *rootfd, int *bindfds)
 {
 	int keep[] = {STDERR_FILENO, cfg->sock, log_fd()};
 	char root[PATH_MAX];
@@ -150,6 +184,14 @@ int gofer_confine(const struct gofer_config *cfg, int *rootfd)
 	mntfd = prepare_root_mount(root, cfg->ro);
 	if (mntfd < 0)
 		return mntfd;
+	/* Before pivot_root: the sources are host paths. */
+	for (unsigned i = 0; i < cfg->nbinds; i++) {
+		bindfds[i] = prepare_bind_mount(&cfg->binds[i]);
+		if (bindfds[i] < 0) {
+			close(mntfd);
+			return bindfds[i];
+		}
+	}
 	err = enter_root(mntfd, root);
 	close(mntfd);
 	if (err)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* `runsk gofer`: confine, then serve (gofer.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -30,19 +31,38 @@ static int check_socket(int sock)
 	return 0;
 }
 
+const char *gofer_bind_aname(unsigned i, char buf[GOFER_ANAME_MAX])
+{
+	snprintf(buf, GOFER_ANAME_MAX, "bind%u", i);
+	return buf;
+}
+
 int gofer_run(const struct gofer_config *cfg)
 {
+	static char bind_names[GOFER_MAX_BINDS][GOFER_ANAME_MAX];
+	int bindfds[GOFER_MAX_BINDS];
 	struct gofer_server srv = {.sock = cfg->sock};
 	int err;
 
+	if (cfg->nbinds > GOFER_MAX_BINDS) {
+		pr_err("gofer: %u bind mounts; at most %d are served", cfg->nbinds,
+		       GOFER_MAX_BINDS);
+		return -E2BIG;
+	}
 	err = check_socket(cfg->sock);
 	if (err)
 		return err;
-	err = gofer_confine(cfg, &srv.root.fd);
+	err = gofer_confine(cfg, &srv.root.fd, bindfds);
 	if (err)
 		return err;
 	srv.root.aname = "/";
 	srv.root.ro = cfg->ro;
+	for (unsigned i = 0; i < cfg->nbinds; i++) {
+		srv.binds[i].aname = gofer_bind_aname(i, bind_names[i]);
+		srv.binds[i].fd = bindfds[i];
+		srv.binds[i].ro = cfg->binds[i].ro;
+	}
+	srv.nbinds = cfg->nbinds;
 	err = gofer_drop_privileges();
 	if (err)
 		return err;
@@ -59,6 +79,8 @@ int gofer_run(const struct gofer_config *cfg)
 	err = gofer_serve(&srv);
 	fid_table_destroy(&srv, &srv.fids);
 	close(srv.root.fd);
+	for (unsigned i = 0; i < srv.nbinds; i++)
+		close(srv.binds[i].fd);
 	close(srv.sock);
 	return err;
 }

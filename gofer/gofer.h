@@ -11,11 +11,30 @@
 
 #include "lib/compiler.h"
 
+/* A bind mount's source, served as one more attach point. */
+struct gofer_bind {
+	const char *src; /* a host directory, served as attach name gofer_bind_aname(i) */
+	bool ro;	 /* every write to it gets EROFS */
+};
+
+/* The number of bind mounts one gofer serves at most. */
+#define GOFER_MAX_BINDS 64
+
 struct gofer_config {
 	const char *root; /* served as attach name "/" (or "") */
 	bool ro;	  /* every write to root gets EROFS */
 	int sock;	  /* connected AF_UNIX SOCK_STREAM socket; the gofer owns it */
+	const struct gofer_bind *binds;
+	unsigned nbinds; /* at most GOFER_MAX_BINDS */
 };
+
+/*
+ * The attach name of the i-th bind mount: "bind<i>", written to buf
+ * (GOFER_ANAME_MAX bytes). Numbers, not host paths: the Sentry never
+ * learns where on the host a mount comes from.
+ */
+#define GOFER_ANAME_MAX 16
+const char *gofer_bind_aname(unsigned i, char buf[GOFER_ANAME_MAX]);
 
 /*
  * Confine this process (mount namespace, pivot_root into cfg->root,

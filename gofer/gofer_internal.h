@@ -91,6 +91,8 @@ struct gofer_server {
 	u32 msize; /* written only while no request is in flight */
 	bool versioned;
 	struct attach_point root;
+	struct attach_point binds[GOFER_MAX_BINDS]; /* the bind mounts' trees */
+	unsigned nbinds;
 
 	pthread_mutex_t lock;	   /* guards the queue, inflight and stopping */
 	struct list_head queue;	   /* requests waiting for a worker */
@@ -162,7 +164,7 @@ void xattr_release(struct fid *f);
 int xattr_commit(struct gofer_server *srv, struct fid *f) __must_check;
 
 /* confine.c and seccomp.c */
-int gofer_confine(const struct gofer_config *cfg, int *rootfd) __must_check;
+int gofer_confine(const struct gofer_config *cfg, int *rootfd, int *bindfds) __must_check;
 int gofer_drop_privileges(void) __must_check;
 int gofer_seccomp_install(int sock, int log_fd) __must_check;
 

@@ -19,16 +19,28 @@ GOFER_HANDLER(op_auth)
 	return -EOPNOTSUPP;
 }
 
+/* The attach point named aname: the root ("" or "/") or a bind mount's. */
+static const struct attach_point *attach_point_find(struct gofer_server *srv, struct p9_str aname)
+{
+	if (p9_str_eq(aname, "") || p9_str_eq(aname, "/"))
+		return &srv->root;
+	for (unsigned i = 0; i < srv->nbinds; i++)
+		if (p9_str_eq(aname, srv->binds[i].aname))
+			return &srv->binds[i];
+	return NULL;
+}
+
 GOFER_HANDLER(op_attach)
 {
-	const struct attach_point *ap = &srv->root;
+	const struct attach_point *ap;
 	struct node *n;
 	struct fid *f;
 	int err;
 
 	if (req->tattach.afid != P9_NOFID)
 		return -EINVAL;
-	if (!p9_str_eq(req->tattach.aname, "") && !p9_str_eq(req->tattach.aname, "/"))
+	ap = attach_point_find(srv, req->tattach.aname);
+	if (!ap)
 		return -ENOENT;
 	n = node_new_root(srv, ap);
 	if (IS_ERR(n))

@@ -14,9 +14,11 @@
 
 static void gofer_usage(FILE *out)
 {
-	fprintf(out, "usage: runsk gofer --root=DIR [--ro] --fd=N\n"
+	fprintf(out, "usage: runsk gofer --root=DIR [--ro] [--bind[-ro]=DIR...] --fd=N\n"
 		     "  --root=DIR   the tree to serve (attach name \"/\")\n"
 		     "  --ro         refuse every change with EROFS\n"
+		     "  --bind=DIR, --bind-ro=DIR  one more tree (a bind mount), served as\n"
+		     "               attach name bind0, bind1, ... in order; -ro refuses changes\n"
 		     "  --fd=N       a connected AF_UNIX SOCK_STREAM socket to serve\n"
 		     "  --debug, --debug-log=PATH  as for every command\n");
 }
@@ -24,7 +26,8 @@ static void gofer_usage(FILE *out)
 int cmd_gofer(const struct global_opts *gopt, int argc, char **argv)
 {
 	struct global_opts g = *gopt;
-	struct gofer_config cfg = {.sock = -1};
+	struct gofer_bind binds[GOFER_MAX_BINDS];
+	struct gofer_config cfg = {.sock = -1, .binds = binds};
 	int err;
 
 	for (int i = 1; i < argc; i++) {
@@ -33,6 +36,14 @@ int cmd_gofer(const struct global_opts *gopt, int argc, char **argv)
 			cfg.root = a + 7;
 		} else if (!strcmp(a, "--ro")) {
 			cfg.ro = true;
+		} else if (!strncmp(a, "--bind=", 7) || !strncmp(a, "--bind-ro=", 10)) {
+			if (cfg.nbinds == GOFER_MAX_BINDS) {
+				fprintf(stderr, "runsk gofer: more than %d --bind flags\n",
+					GOFER_MAX_BINDS);
+				return 2;
+			}
+			bool ro = a[6] == '-';
+			binds[cfg.nbinds++] = (struct gofer_bind){a + (ro ? 10 : 7), ro};
 		} else if (!strncmp(a, "--fd=", 5)) {
 			char *end;
 			long fd = strtol(a + 5, &end, 10);

@@ -18,10 +18,22 @@
 #include "lib/log.h"
 
 /* The child's side: never returns. */
-static void __attribute__((noreturn)) gofer_exec(const char *root, bool ro, int sock)
+static void __attribute__((noreturn))
+gofer_exec(const char *root, bool ro, const struct gofer_bind *binds, unsigned nbinds, int sock)
 {
 	char root_flag[4200];
-	char *argv[] = {"runsk", "gofer", root_flag, "--fd=3", ro ? "--ro" : NULL, NULL};
+	char *argv[GOFER_MAX_BINDS + 6] = {"runsk", "gofer", root_flag, "--fd=3"};
+	int argc = 4;
+
+	if (ro)
+		argv[argc++] = "--ro";
+	for (unsigned i = 0; i < nbinds && i < GOFER_MAX_BINDS; i++) {
+		/* Only this child's copy: it execs or exits next. */
+		if (asprintf(&argv[argc++], "--bind%s=%s", binds[i].ro ? "-ro" : "", binds[i].src) <
+		    0)
+			_exit(126);
+	}
+	argv[argc] = NULL;
 
 	/* A gofer outliving runsk would serve nobody: die with the parent. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
@@ -38,6 +50,12 @@ static void __attribute__((noreturn)) gofer_exec(const char *root, bool ro, int 
 
 int gofer_spawn(const char *root, bool ro, int *sock, pid_t *pid)
 {
+	return gofer_spawn_binds(root, ro, NULL, 0, sock, pid);
+}
+
+int gofer_spawn_binds(const char *root, bool ro, const struct gofer_bind *binds, unsigned nbinds,
+		      int *sock, pid_t *pid)
+{
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -50,7 +68,7 @@ int gofer_spawn(const char *root, bool ro, int *sock, pid_t *pid)
 		return -err;
 	}
 	if (*pid == 0)
-		gofer_exec(root, ro, sv[1]);
+		gofer_exec(root, ro, binds, nbinds, sv[1]);
 	close(sv[1]);
 	*sock = sv[0];
 	return 0;

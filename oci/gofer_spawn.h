@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include "gofer/gofer.h"
 #include "lib/compiler.h"
 
 /*
@@ -13,6 +14,9 @@
  * child. Returns 0 or -errno.
  */
 int gofer_spawn(const char *root, bool ro, int *sock, pid_t *pid) __must_check;
+/* The same, also serving binds[0..nbinds) as attach names bind0, bind1, ... */
+int gofer_spawn_binds(const char *root, bool ro, const struct gofer_bind *binds, unsigned nbinds,
+		      int *sock, pid_t *pid) __must_check;
 /*
  * Collect the gofer after the Sentry has closed its end; one that does not
  * exit within a second is killed. Returns its wait status or -errno.

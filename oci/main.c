@@ -17,6 +17,13 @@ struct command {
 
 static const struct command commands[] = {
 	{"do", cmd_do, "run a program in a new sandbox, stdio wired through"},
+	{"run", cmd_run, "run an OCI bundle's container in the foreground (as runc run)"},
+	{"create", cmd_create, "create an OCI bundle's container; it waits for start"},
+	{"start", cmd_start, "start a created container's process"},
+	{"state", cmd_state, "print a container's state as JSON"},
+	{"kill", cmd_kill, "send a signal (default TERM) to a container"},
+	{"delete", cmd_delete, "delete a stopped container (--force: any)"},
+	{"list", cmd_list, "list the containers in the state directory"},
 	{"selftest", cmd_selftest, "check this host's KVM with the platform self-tests"},
 	{"gofer", cmd_gofer, "serve a root file system to a Sentry over 9P (internal)"},
 	{"help", cmd_help, "this text; `help syscalls` lists syscall support"},
@@ -24,7 +31,8 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: runsk [--debug] [--debug-log=PATH] [--strace] COMMAND [ARGS...]\n\n"
+	fprintf(out, "usage: runsk [--debug] [--debug-log=PATH] [--strace] [--root DIR] COMMAND "
+		     "[ARGS...]\n  --root DIR  the containers' state (default /run/runsk)\n\n"
 		     "commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -84,6 +92,16 @@ int main(int argc, char **argv)
 			g.strace = true;
 		} else if (!strncmp(a, "--debug-log=", 12)) {
 			g.debug_log = a + 12;
+		} else if (!strncmp(a, "--root=", 7) || (!strcmp(a, "--root") && i + 1 < argc)) {
+			g.root = a[6] == '=' ? a + 7 : argv[++i];
+		} else if (!strncmp(a, "--log=", 6) || (!strcmp(a, "--log") && i + 1 < argc)) {
+			/* runc's flag, as containerd's shim passes it: the log goes there. */
+			const char *path = a[5] == '=' ? a + 6 : argv[++i];
+			g.debug_log = g.debug_log ? g.debug_log : path;
+		} else if (!strncmp(a, "--log-format=", 13) || !strcmp(a, "--systemd-cgroup")) {
+			/* runc's; accepted so that runc's callers work: logs stay text. */
+		} else if (!strcmp(a, "--log-format") && i + 1 < argc) {
+			i++;
 		} else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
 			printf("runsk version %s\nspec: 1.1.0\n", RUNSK_VERSION);
 			return 0;

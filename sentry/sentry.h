@@ -8,6 +8,36 @@
 
 #include "lib/compiler.h"
 
+/* A mount from an OCI bundle, made in the sandbox's tree before init starts. */
+struct sandbox_mount {
+	const char *dest;    /* absolute, in the sandbox */
+	const char *type;    /* "bind" (the gofer's tree aname) or a file system type */
+	const char *aname;   /* bind: the gofer's attach name */
+	const char *options; /* tmpfs: "size=...,mode=..."; else NULL */
+	bool ro;
+};
+
+/* A resource limit of init (LINUX_RLIMIT_* number). */
+struct sandbox_rlimit {
+	int resource;
+	u64 soft, hard;
+};
+
+/* What an OCI bundle sets (runsk run); runsk do passes none. */
+struct sandbox_spec {
+	const char *cwd;      /* init's working directory */
+	const char *hostname; /* NULL: the host's */
+	u32 uid, gid;
+	const u32 *gids; /* supplementary groups */
+	unsigned ngids;
+	u64 cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+	bool no_new_privs;
+	const struct sandbox_rlimit *rlimits;
+	unsigned nrlimits;
+	const struct sandbox_mount *mounts; /* in order; a later one may sit in an earlier one */
+	unsigned nmounts;
+};
+
 struct sandbox_config {
 	const char *const *argv; /* argv[0] is the program path */
 	const char *const *envp;
@@ -23,6 +53,7 @@ struct sandbox_config {
 	/* Writes to the root stay in memory (--overlay2=root:memory) instead of
 	 * reaching the gofer's files (--overlay2=none). */
 	bool overlay;
+	const struct sandbox_spec *spec; /* NULL: as runsk do */
 };
 
 /*

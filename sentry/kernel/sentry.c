@@ -19,6 +19,7 @@
 
 #include "cred.h"
 #include "rlimit.h"
+#include "sandbox_spec.h"
 #include "kernel.h"
 #include "process.h"
 #include "signal.h"
@@ -91,6 +92,8 @@ static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 			k->init_rlimits[r] =
 				(struct linux_rlimit){LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY};
 	}
+	if (cfg->spec)
+		sandbox_spec_kernel(k, cfg->spec);
 }
 
 /* Whether init ignores sig (then runsk's own copy of it does not stop the sandbox). */
@@ -188,6 +191,8 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 	t->cred = cred_new_init(t->uid, t->gid);
 	if (!t->cred)
 		return -ENOMEM;
+	if (cfg->spec && (ret = sandbox_spec_task(t, cfg->spec)))
+		return ret;
 	t->sighand = sighand_alloc();
 	if (!t->sighand)
 		return -ENOMEM;
@@ -213,6 +218,9 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 		pr_err("cannot build the sandbox's root file system: %s", strerror(-ret));
 		return ret;
 	}
+	if (cfg->spec &&
+	    (ret = vfs_sandbox_mounts(t->fs, gofer, cfg->spec->mounts, cfg->spec->nmounts, k->cwd)))
+		return ret;
 	ret = task_register_init(t);
 	if (ret)
 		return ret;

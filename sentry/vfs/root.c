@@ -200,3 +200,67 @@ struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, c
 	}
 	return init_fs(&root, &ctx, cwd);
 }
+
+/* mkdir -p path, as root; existing directories are fine. */
+static int mkdir_p(const struct vfs_ctx *ctx, const char *path)
+{
+	char buf[LINUX_PATH_MAX];
+	size_t len = strlen(path);
+	if (path[0] != '/' || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != 0)
+			continue;
+		char c = buf[i];
+		buf[i] = 0;
+		int ret = vfs_mkdir(ctx, buf, 0755);
+		buf[i] = c;
+		if (ret && ret != -EEXIST)
+			return ret;
+	}
+	return 0;
+}
+
+static int sandbox_mount_one(const struct vfs_ctx *ctx, struct gofer_client *c,
+			     const struct sandbox_mount *m)
+{
+	struct super_block *sb;
+	bool bind = !strcmp(m->type, "bind");
+
+	if (!bind && strcmp(m->type, "tmpfs"))
+		return 0; /* proc, sysfs, devpts, ...: the Sentry's own are mounted */
+	if (bind && !c)
+		return -EINVAL;
+	int ret = mkdir_p(ctx, m->dest);
+	if (ret)
+		return ret;
+	sb = bind ? goferfs_mount(c, m->aname, m->ro ? GOFERFS_RDONLY : 0)
+		  : tmpfs_mount(m->options);
+	if (IS_ERR(sb))
+		return PTR_ERR(sb);
+	return mount_sb(ctx, m->dest, sb);
+}
+
+int vfs_sandbox_mounts(struct fs_struct *fs, struct gofer_client *c,
+		       const struct sandbox_mount *mounts, unsigned n, const char *cwd)
+{
+	struct path root, old_cwd, p;
+	int ret = 0;
+
+	fs_struct_paths(fs, &root, &old_cwd);
+	path_put(&old_cwd);
+	struct vfs_ctx ctx = {.cred = &root_cred, .root = root, .start = root};
+	for (unsigned i = 0; i < n && !ret; i++) {
+		ret = sandbox_mount_one(&ctx, c, &mounts[i]);
+		if (ret)
+			pr_err("mount %s (%s): %s", mounts[i].dest, mounts[i].type, strerror(-ret));
+	}
+	/* The cwd may be in a mount just made: look it up again. */
+	if (!ret && !vfs_lookup(&ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p)) {
+		ret = vfs_chdir(fs, &p, &root_cred);
+		path_put(&p);
+	}
+	path_put(&root);
+	return ret;
+}

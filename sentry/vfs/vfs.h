@@ -389,5 +389,16 @@ struct gofer_client;
  */
 struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, const char *cwd,
 					 struct super_block *proc);
+/*
+ * Make an OCI bundle's mounts in init's tree fs, in order (root.c): binds
+ * are the gofer's trees (c), without an overlay, read-only if asked;
+ * tmpfs gets its options; the Sentry's own types (proc, sysfs, devpts,
+ * mqueue, cgroup) are already there. Missing mount points are made. Then
+ * init's cwd is looked up again, as it may lie in a mount. 0 or -errno.
+ */
+struct sandbox_mount;
+int vfs_sandbox_mounts(struct fs_struct *fs, struct gofer_client *c,
+		       const struct sandbox_mount *mounts, unsigned n,
+		       const char *cwd) __must_check;
 
 #endif

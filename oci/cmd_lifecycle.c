@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The OCI lifecycle, as runc has it: create, start, state, kill, delete,
+ * list, over the state directory (state.h).
+ *
+ * `create` checks the bundle, records the container and forks the sandbox
+ * process, which keeps create's stdio (as runc's init does without a
+ * terminal) and blocks opening exec.fifo for writing; `start` opens it for
+ * reading, takes the one byte written, and removes it; only then does the
+ * sandbox start its gofer, its Sentry and the container's process. The
+ * sandbox process is the container's pid: `kill` signals it (runsk turns
+ * SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 into the same
+ * signal to the whole sandbox; SIGKILL ends runsk, and its gofer with it).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "state.h"
+
+/* "--name=V" or "--name V"; NULL if argv[*i] is another flag. */
+static const char *flag_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (!strcmp(argv[*i], name) && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+/* The one ID argument at argv[i]; prints why not and returns NULL. */
+static const char *the_id(const char *cmd, int argc, char **argv, int i)
+{
+	if (i != argc - 1) {
+		fprintf(stderr, "runsk %s: give one container ID — see `runsk %s --help`\n", cmd,
+			cmd);
+		return NULL;
+	}
+	if (!oci_id_is_valid(argv[i])) {
+		fprintf(stderr, "runsk %s: container ID %s: use letters, digits, _ + - . only\n",
+			cmd, argv[i]);
+		return NULL;
+	}
+	return argv[i];
+}
+
+/* Load the state of id, or say there is no such container. */
+static int load(const char *cmd, const char *root, const char *id, struct oci_state *st)
+{
+	int ret = oci_state_load(root, id, st);
+	if (ret == -ENOENT)
+		fprintf(stderr, "runsk %s: container %s does not exist (in %s)\n", cmd, id, root);
+	else if (ret)
+		fprintf(stderr, "runsk %s: container %s: cannot read its state: %s\n", cmd, id,
+			strerror(-ret));
+	return ret;
+}
+
+/* The sandbox process of a created container: wait for start, then run. */
+static void __attribute__((noreturn))
+create_child(const struct global_opts *g, const struct oci_spec *spec, const char *fifo)
+{
+	/* Blocks until `runsk start` opens the other end. */
+	int fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		_exit(125);
+	close(fd);
+	_exit(oci_sandbox_run(g, spec));
+}
+
+static int create_usage(FILE *out)
+{
+	fprintf(out, "usage: runsk [--root DIR] create [flags] CONTAINER-ID\n"
+		     "  --bundle DIR, -b DIR  the OCI bundle (config.json, rootfs); default .\n"
+		     "  --pid-file FILE       write the container's pid to FILE\n"
+		     "The container waits for `runsk start`; its stdio are create's.\n");
+	return out == stdout ? 0 : 1;
+}
+
+/* Record the container and fork its sandbox process; *pid is that process. */
+static int create_container(const struct global_opts *g, const char *root, const char *id,
+			    const struct oci_spec *spec, const char *bundle, pid_t *pid)
+{
+	char fifo[4200];
+	int ret = oci_state_create(root, id);
+
+	if (ret == -EEXIST) {
+		fprintf(stderr, "runsk create: container %s already exists (in %s)\n", id, root);
+		return ret;
+	}
+	if (!ret)
+		ret = oci_state_path(root, id, "exec.fifo", fifo, sizeof(fifo));
+	if (!ret && mkfifo(fifo, 0600) < 0)
+		ret = -errno;
+	if (!ret && (*pid = fork()) < 0)
+		ret = -errno;
+	if (!ret && *pid == 0)
+		create_child(g, spec, fifo);
+	if (!ret) {
+		ret = oci_state_record(root, id, *pid, bundle, spec->root);
+		if (ret)
+			kill(*pid, SIGKILL);
+	}
+	if (ret) {
+		fprintf(stderr, "runsk create: container %s in %s: %s\n", id, root, strerror(-ret));
+		/* Nothing left behind; this can only fail as the step above did. */
+		if (oci_state_remove(root, id))
+			pr_warn("could not remove the state of %s in %s", id, root);
+	}
+	return ret;
+}
+
+int cmd_create(const struct global_opts *gopt, int argc, char **argv)
+{
+	struct global_opts g = *gopt;
+	const char *bundle = ".", *pid_file = NULL, *v, *id;
+	struct oci_spec spec;
+	char err[1024];
+	pid_t pid;
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if ((v = flag_value(argc, argv, &i, "--bundle")) ||
+		    (v = flag_value(argc, argv, &i, "-b")))
+			bundle = v;
+		else if ((v = flag_value(argc, argv, &i, "--pid-file")))
+			pid_file = v;
+		else if (!strcmp(argv[i], "--no-pivot") || !strcmp(argv[i], "--no-new-keyring"))
+			; /* runc's; the sandbox has no host root or keyring to keep */
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return create_usage(stdout);
+		else {
+			fprintf(stderr,
+				"runsk create: %s is not supported — see `runsk create --help`\n",
+				argv[i]);
+			return 1;
+		}
+	}
+	if (!(id = the_id("create", argc, argv, i)))
+		return 1;
+	if (log_init(g.debug_log, g.debug)) {
+		fprintf(stderr, "runsk: --debug-log=%s: cannot open it for writing\n", g.debug_log);
+		return 1;
+	}
+	if (oci_spec_load(bundle, &spec, err, sizeof(err))) {
+		fprintf(stderr, "runsk create: %s\n", err);
+		return 1;
+	}
+	int ret = create_container(&g, oci_state_root(&g), id, &spec, bundle, &pid);
+	if (!ret && pid_file && (ret = oci_write_pid_file(pid_file, pid)))
+		fprintf(stderr, "runsk create: --pid-file %s: %s\n", pid_file, strerror(-ret));
+	oci_spec_free(&spec);
+	return ret ? 1 : 0;
+}
+
+/* Take the sandbox's byte from exec.fifo: it then runs. 0 or -errno. */
+static int start_handshake(const char *fifo, const struct oci_state *st)
+{
+	/* Non-blocking: a reader opens at once, and a dead sandbox cannot hang us. */
+	int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int ret = -ETIMEDOUT;
+	char c;
+
+	if (fd < 0)
+		return -errno;
+	for (int tries = 0; tries < 100; tries++) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 100) > 0 && read(fd, &c, 1) == 1) {
+			ret = 0;
+			break;
+		}
+		if (oci_proc_start_time(st->pid) != st->start_time) {
+			ret = -ESRCH;
+			break;
+		}
+	}
+	close(fd);
+	if (!ret)
+		unlink(fifo);
+	return ret;
+}
+
+int cmd_start(const struct global_opts *g, int argc, char **argv)
+{
+	const char *root = oci_state_root(g), *id = the_id("start", argc, argv, 1);
+	struct oci_state st;
+	char fifo[4200];
+
+	if (!id || load("start", root, id, &st))
+		return 1;
+	enum oci_status s = oci_state_status(root, &st);
+	if (s != OCI_CREATED) {
+		fprintf(stderr, "runsk start: container %s is %s, not created\n", id,
+			oci_status_name(s));
+		return 1;
+	}
+	int ret = oci_state_path(root, id, "exec.fifo", fifo, sizeof(fifo));
+	if (!ret)
+		ret = start_handshake(fifo, &st);
+	if (ret) {
+		fprintf(stderr, "runsk start: container %s: %s\n", id,
+			ret == -ESRCH ? "its sandbox process has exited" : strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_state(const struct global_opts *g, int argc, char **argv)
+{
+	const char *root = oci_state_root(g), *id = the_id("state", argc, argv, 1);
+	struct oci_state st;
+
+	if (!id || load("state", root, id, &st))
+		return 1;
+	char *json = oci_state_json(&st, oci_state_status(root, &st));
+	if (!json)
+		return 1;
+	printf("%s\n", json);
+	free(json);
+	return 0;
+}
+
+/* "TERM", "SIGTERM", "15": the signal number, or 0. */
+static int parse_signal(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = {
+		{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
+		{"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP},
+		{"CONT", SIGCONT}, {"ALRM", SIGALRM}, {"PIPE", SIGPIPE}, {"WINCH", SIGWINCH},
+	};
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (end != s && !*end)
+		return n > 0 && n < NSIG ? n : 0;
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].sig;
+	return 0;
+}
+
+int cmd_kill(const struct global_opts *g, int argc, char **argv)
+{
+	const char *root = oci_state_root(g), *id;
+	struct oci_state st;
+	int i = 1, sig = SIGTERM;
+
+	while (i < argc && (!strcmp(argv[i], "--all") || !strcmp(argv[i], "-a")))
+		i++; /* one process per sandbox: all of them is that one */
+	if (argc - i == 2) {
+		sig = parse_signal(argv[argc - 1]);
+		if (!sig) {
+			fprintf(stderr, "runsk kill: %s is not a signal (as TERM, SIGKILL or 9)\n",
+				argv[argc - 1]);
+			return 1;
+		}
+		argc--;
+	}
+	if (!(id = the_id("kill", argc, argv, i)) || load("kill", root, id, &st))
+		return 1;
+	if (oci_state_status(root, &st) == OCI_STOPPED) {
+		fprintf(stderr, "runsk kill: container %s is not running\n", id);
+		return 1;
+	}
+	if (kill(st.pid, sig) < 0) {
+		fprintf(stderr, "runsk kill: container %s: %s\n", id, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_delete(const struct global_opts *g, int argc, char **argv)
+{
+	const char *root = oci_state_root(g), *id;
+	struct oci_state st;
+	bool force = false;
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
+			force = true;
+		} else {
+			fprintf(stderr, "runsk delete: unknown flag %s (only --force)\n", argv[i]);
+			return 1;
+		}
+	}
+	if (!(id = the_id("delete", argc, argv, i)) || load("delete", root, id, &st))
+		return 1;
+	enum oci_status s = oci_state_status(root, &st);
+	/* A created container never ran anything: runc deletes it too. */
+	if (s == OCI_RUNNING && !force) {
+		fprintf(stderr,
+			"runsk delete: container %s is running: stop it first or use "
+			"--force\n",
+			id);
+		return 1;
+	}
+	if (s != OCI_STOPPED) {
+		kill(st.pid, SIGKILL);
+		for (int t = 0; t < 500 && oci_proc_start_time(st.pid) == st.start_time; t++)
+			usleep(10000);
+	}
+	int ret = oci_state_remove(root, id);
+	if (ret) {
+		fprintf(stderr, "runsk delete: container %s: %s\n", id, strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_list(const struct global_opts *g, int argc, char **argv)
+{
+	const char *root = oci_state_root(g);
+	bool quiet = false, json = false;
+	const char *v;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+			quiet = true;
+		} else if ((v = flag_value(argc, argv, &i, "--format")) ||
+			   (v = flag_value(argc, argv, &i, "-f"))) {
+			json = !strcmp(v, "json");
+			if (!json && strcmp(v, "table")) {
+				fprintf(stderr, "runsk list: --format %s: give table or json\n", v);
+				return 1;
+			}
+		} else {
+			fprintf(stderr, "runsk list: unknown argument %s\n", argv[i]);
+			return 1;
+		}
+	}
+	DIR *d = opendir(root);
+	struct dirent *e;
+	bool first = true;
+
+	if (!quiet && !json)
+		printf("%-12s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+		       "CREATED", "OWNER");
+	if (json)
+		printf("[");
+	while (d && (e = readdir(d))) {
+		struct oci_state st;
+		if (e->d_name[0] == '.' || oci_state_load(root, e->d_name, &st))
+			continue;
+		enum oci_status s = oci_state_status(root, &st);
+		if (quiet) {
+			printf("%s\n", st.id);
+		} else if (json) {
+			char *j = oci_state_json(&st, s);
+			printf("%s%s", first ? "" : ",", j ? j : "{}");
+			free(j);
+		} else {
+			printf("%-12s %-8d %-10s %-40s %-32s %s\n", st.id,
+			       s == OCI_STOPPED ? 0 : st.pid, oci_status_name(s), st.bundle,
+			       st.created, "root");
+		}
+		first = false;
+	}
+	if (json)
+		printf("]\n");
+	if (d)
+		closedir(d);
+	return 0;
+}

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runsk run [--bundle DIR] [--pid-file F] ID: run the OCI bundle's process
+ * in a new sandbox in the foreground, stdio wired through as for `runsk
+ * do`, and exit with its status, as `runc run` without --detach does.
+ *
+ * The root is the bundle's rootfs, served by a gofer, under an in-memory
+ * overlay (or read-only with root.readonly); each bind mount is one more
+ * attach point of the same gofer, mounted without an overlay so that
+ * writes reach the host directory, as a bind mount's do.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "gofer_spawn.h"
+#include "lib/cleanup.h"
+#include "lib/log.h"
+#include "state.h"
+
+/* The signals that stop a sandbox (sentry_run's list). */
+static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+#define DEFAULT_MEMORY (2ULL << 30)
+#define MIN_MEMORY (64ULL << 20)
+#define MAX_MEMORY (256ULL << 30)
+
+static void run_usage(FILE *out)
+{
+	fprintf(out, "usage: runsk [--root DIR] run [flags] CONTAINER-ID\n"
+		     "  --bundle DIR, -b DIR  the OCI bundle (config.json, rootfs); default .\n"
+		     "  --pid-file FILE       write the sandbox's host pid to FILE\n"
+		     "  --debug, --debug-log=PATH, --strace  as for every command\n");
+}
+
+/* "--name=V" or "--name V"; NULL if argv[*i] is another flag. */
+static const char *flag_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (!strcmp(argv[*i], name) && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+bool oci_id_is_valid(const char *id)
+{
+	if (!*id || strlen(id) > 1024 || !strcmp(id, ".") || !strcmp(id, ".."))
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("_+-.", *p)))
+			return false;
+	return true;
+}
+
+int oci_write_pid_file(const char *path, pid_t pid)
+{
+	char tmp[4200];
+	FILE *f;
+
+	/* Written whole, then renamed: a reader never sees half a pid. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d", (int)pid);
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		int err = -errno;
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * mkdir -p rel under the directory rootfd, never through a symlink: for a
+ * read-only root the Sentry cannot make mount points, so they are made in
+ * the image, as runc does.
+ */
+static int mkdir_beneath(int rootfd, const char *rel)
+{
+	char buf[4096];
+	_cleanup_close_ int dir = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+
+	if (snprintf(buf, sizeof(buf), "%s", rel) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *name = strtok(buf, "/"); name; name = strtok(NULL, "/")) {
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			return -EINVAL;
+		if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		int next = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			return -errno;
+		close(dir);
+		dir = next;
+	}
+	return 0;
+}
+
+static int make_mount_points(const struct oci_spec *s)
+{
+	static const char *const own[] = {"dev", "proc", "sys"};
+	_cleanup_close_ int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int ret = rootfd < 0 ? -errno : 0;
+
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(own); i++)
+		ret = mkdir_beneath(rootfd, own[i]);
+	for (unsigned i = 0; !ret && i < s->nmounts; i++) {
+		/* Under /dev, /proc and /sys the Sentry's own file systems hold them. */
+		const char *d = s->mounts[i].dest;
+		if (s->mounts[i].own || !strncmp(d, "/dev/", 5) || !strncmp(d, "/proc/", 6) ||
+		    !strncmp(d, "/sys/", 5))
+			continue;
+		ret = mkdir_beneath(rootfd, s->mounts[i].dest);
+		if (ret)
+			fprintf(stderr,
+				"runsk: cannot make the mount point %s in the read-only "
+				"root %s: %s\n",
+				s->mounts[i].dest, s->root, strerror(-ret));
+	}
+	return ret;
+}
+
+/* Everything sentry_run needs that the spec says; arrays live in *sm. */
+struct run_state {
+	struct sandbox_config cfg;
+	struct sandbox_spec ss;
+	struct sandbox_mount *mounts;
+	struct gofer_bind *binds;
+	char (*anames)[GOFER_ANAME_MAX];
+	unsigned nbinds;
+};
+
+static int run_state_build(struct run_state *r, const struct oci_spec *s, bool strace)
+{
+	r->mounts = calloc(s->nmounts + 1, sizeof(*r->mounts));
+	r->binds = calloc(s->nmounts + 1, sizeof(*r->binds));
+	r->anames = calloc(s->nmounts + 1, sizeof(*r->anames));
+	if (!r->mounts || !r->binds || !r->anames)
+		return -ENOMEM;
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->nmounts; i++) {
+		const struct oci_mount *m = &s->mounts[i];
+		if (m->own)
+			continue;
+		struct sandbox_mount *sm = &r->mounts[n++];
+		*sm = (struct sandbox_mount){
+			.dest = m->dest, .type = m->type, .options = m->options, .ro = m->ro};
+		if (!strcmp(m->type, "bind")) {
+			if (r->nbinds == GOFER_MAX_BINDS)
+				return -E2BIG;
+			r->binds[r->nbinds] = (struct gofer_bind){m->source, m->ro};
+			sm->aname = gofer_bind_aname(r->nbinds, r->anames[r->nbinds]);
+			r->nbinds++;
+		}
+	}
+	r->ss = (struct sandbox_spec){
+		.cwd = s->cwd,
+		.hostname = s->hostname,
+		.uid = s->uid,
+		.gid = s->gid,
+		.gids = s->gids,
+		.ngids = s->ngids,
+		.cap_bounding = s->caps[OCI_CAP_BOUNDING],
+		.cap_effective = s->caps[OCI_CAP_EFFECTIVE],
+		.cap_permitted = s->caps[OCI_CAP_PERMITTED],
+		.cap_inheritable = s->caps[OCI_CAP_INHERITABLE],
+		.cap_ambient = s->caps[OCI_CAP_AMBIENT],
+		.no_new_privs = s->no_new_privs,
+		.rlimits = s->rlimits,
+		.nrlimits = s->nrlimits,
+		.mounts = r->mounts,
+		.nmounts = n,
+	};
+	u64 mem = s->memory ? s->memory : DEFAULT_MEMORY;
+	r->cfg = (struct sandbox_config){
+		.argv = (const char *const *)s->args,
+		.envp = (const char *const *)s->env,
+		.ncpus = s->cpus ? s->cpus : 1,
+		.memory = mem < MIN_MEMORY   ? MIN_MEMORY
+			  : mem > MAX_MEMORY ? MAX_MEMORY
+					     : mem,
+		.strace = strace,
+		.gofer_fd = -1,
+		.overlay = !s->root_readonly,
+		.spec = &r->ss,
+	};
+	return 0;
+}
+
+static void run_state_free(struct run_state *r)
+{
+	free(r->mounts);
+	free(r->binds);
+	free(r->anames);
+}
+
+int oci_sandbox_run(const struct global_opts *g, const struct oci_spec *s)
+{
+	struct run_state r = {0};
+	pid_t gofer;
+	int ret = run_state_build(&r, s, g->strace);
+
+	if (ret) {
+		fprintf(stderr, "runsk: %s\n",
+			ret == -E2BIG ? "too many bind mounts (at most 64)" : strerror(-ret));
+		run_state_free(&r);
+		return 125;
+	}
+	if (s->root_readonly && make_mount_points(s)) {
+		run_state_free(&r);
+		return 125;
+	}
+	ret = gofer_spawn_binds(s->root, s->root_readonly, r.binds, r.nbinds, &r.cfg.gofer_fd,
+				&gofer);
+	if (ret) {
+		fprintf(stderr, "runsk: cannot start the gofer: %s\n", strerror(-ret));
+		run_state_free(&r);
+		return 125;
+	}
+	/*
+	 * sentry_run takes runsk's stop signals through a signalfd, but starts
+	 * a thread (the gofer client's reader) before it blocks them: a
+	 * SIGTERM delivered there would end runsk on the spot, state left
+	 * behind. Blocked here, every thread it starts inherits the mask.
+	 */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaddset(&stop, stop_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	ret = sentry_run(&r.cfg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	gofer_reap(gofer);
+	run_state_free(&r);
+	/* sentry_run printed the reason; 125 is what runc uses. */
+	return ret < 0 ? 125 : ret;
+}
+
+int cmd_run(const struct global_opts *gopt, int argc, char **argv)
+{
+	struct global_opts g = *gopt;
+	const char *bundle = ".", *pid_file = NULL, *v;
+	struct oci_spec spec;
+	char err[1024];
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if ((v = flag_value(argc, argv, &i, "--bundle")) ||
+			   (v = flag_value(argc, argv, &i, "-b"))) {
+			bundle = v;
+		} else if ((v = flag_value(argc, argv, &i, "--pid-file"))) {
+			pid_file = v;
+		} else if (!strcmp(argv[i], "--strace")) {
+			g.strace = true;
+		} else if (!strcmp(argv[i], "--debug")) {
+			g.debug = true;
+		} else if ((v = flag_value(argc, argv, &i, "--debug-log"))) {
+			g.debug_log = v;
+		} else if (!strcmp(argv[i], "--no-pivot") || !strcmp(argv[i], "--no-new-keyring")) {
+			/* runc's; the sandbox has no host root or keyring to keep. */
+		} else if (!strcmp(argv[i], "--detach") || !strcmp(argv[i], "-d")) {
+			fprintf(stderr, "runsk run: --detach is not supported yet; use `runsk "
+					"create` and `runsk start`\n");
+			return 1;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			run_usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "runsk run: unknown flag %s — see `runsk run --help`\n",
+				argv[i]);
+			return 1;
+		}
+	}
+	if (i != argc - 1) {
+		fprintf(stderr, "runsk run: give one container ID — see `runsk run --help`\n");
+		return 1;
+	}
+	if (!oci_id_is_valid(argv[i])) {
+		fprintf(stderr, "runsk run: container ID %s: use letters, digits, _ + - . only\n",
+			argv[i]);
+		return 1;
+	}
+	if (log_init(g.debug_log, g.debug)) {
+		fprintf(stderr, "runsk: --debug-log=%s: cannot open it for writing\n", g.debug_log);
+		return 1;
+	}
+	if (oci_spec_load(bundle, &spec, err, sizeof(err))) {
+		fprintf(stderr, "runsk run: %s\n", err);
+		return 1;
+	}
+	/* Recorded while it runs, as runc does: `state`, `kill` and `list` see it. */
+	const char *root = oci_state_root(&g), *id = argv[i];
+	int ret = oci_state_create(root, id);
+	if (ret) {
+		fprintf(stderr, "runsk run: container %s %s (in %s)\n", id,
+			ret == -EEXIST ? "already exists" : strerror(-ret), root);
+		oci_spec_free(&spec);
+		return 1;
+	}
+	ret = oci_state_record(root, id, getpid(), bundle, spec.root);
+	if (ret)
+		fprintf(stderr, "runsk run: container %s: cannot record its state in %s: %s\n", id,
+			root, strerror(-ret));
+	if (!ret && pid_file && (ret = oci_write_pid_file(pid_file, getpid())))
+		fprintf(stderr, "runsk run: --pid-file %s: %s\n", pid_file, strerror(-ret));
+	int status = ret ? 1 : oci_sandbox_run(&g, &spec);
+	if ((ret = oci_state_remove(root, id)))
+		fprintf(stderr, "runsk run: container %s: cannot remove its state from %s: %s\n",
+			id, root, strerror(-ret));
+	oci_spec_free(&spec);
+	return status;
+}

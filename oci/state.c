@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The state directory (state.h): one directory per container, with its
+ * state.json and, until it is started, its exec.fifo.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state.h"
+
+const char *oci_state_root(const struct global_opts *g)
+{
+	return g->root ? g->root : OCI_STATE_ROOT_DEFAULT;
+}
+
+int oci_state_path(const char *root, const char *id, const char *name, char *buf, size_t len)
+{
+	int n = name ? snprintf(buf, len, "%s/%s/%s", root, id, name)
+		     : snprintf(buf, len, "%s/%s", root, id);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int oci_state_create(const char *root, const char *id)
+{
+	char path[4200];
+	int ret;
+
+	/* The root may be new: make it and its parents, readable by root only. */
+	snprintf(path, sizeof(path), "%s", root);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(path, 0711) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(root, 0711) < 0 && errno != EEXIST)
+		return -errno;
+	ret = oci_state_path(root, id, NULL, path, sizeof(path));
+	if (!ret && mkdir(path, 0700) < 0)
+		ret = -errno;
+	return ret;
+}
+
+int oci_state_save(const char *root, const struct oci_state *st)
+{
+	char path[4200], tmp[4300];
+	json_t *o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s}", "id", st->id, "pid", (int)st->pid,
+			      "startTime", (json_int_t)st->start_time, "bundle", st->bundle,
+			      "rootfs", st->rootfs, "created", st->created);
+	int ret = o ? oci_state_path(root, st->id, "state.json", path, sizeof(path)) : -ENOMEM;
+
+	if (!ret) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		if (json_dump_file(o, tmp, JSON_COMPACT) < 0 || rename(tmp, path) < 0)
+			ret = errno ? -errno : -EIO;
+	}
+	json_decref(o);
+	return ret;
+}
+
+static void now_rfc3339(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+}
+
+int oci_state_record(const char *root, const char *id, pid_t pid, const char *bundle,
+		     const char *rootfs)
+{
+	struct oci_state st = {.pid = pid, .start_time = oci_proc_start_time(pid)};
+
+	snprintf(st.id, sizeof(st.id), "%s", id);
+	if (!realpath(bundle, st.bundle))
+		snprintf(st.bundle, sizeof(st.bundle), "%s", bundle);
+	snprintf(st.rootfs, sizeof(st.rootfs), "%s", rootfs);
+	now_rfc3339(st.created, sizeof(st.created));
+	return oci_state_save(root, &st);
+}
+
+static void copy_str(char *dst, size_t len, json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	snprintf(dst, len, "%s", s ? s : "");
+}
+
+int oci_state_load(const char *root, const char *id, struct oci_state *st)
+{
+	char path[4200];
+	json_error_t jerr;
+	int ret = oci_state_path(root, id, "state.json", path, sizeof(path));
+
+	if (ret)
+		return ret;
+	json_t *o = json_load_file(path, 0, &jerr);
+	if (!o)
+		return access(path, F_OK) < 0 ? -ENOENT : -EIO;
+	memset(st, 0, sizeof(*st));
+	copy_str(st->id, sizeof(st->id), o, "id");
+	copy_str(st->bundle, sizeof(st->bundle), o, "bundle");
+	copy_str(st->rootfs, sizeof(st->rootfs), o, "rootfs");
+	copy_str(st->created, sizeof(st->created), o, "created");
+	st->pid = json_integer_value(json_object_get(o, "pid"));
+	st->start_time = json_integer_value(json_object_get(o, "startTime"));
+	json_decref(o);
+	return st->pid > 0 && !strcmp(st->id, id) ? 0 : -EIO;
+}
+
+unsigned long long oci_proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* comm may hold spaces and parentheses: fields restart after the last ')'. */
+	char *p = strrchr(buf, ')');
+	char state;
+	if (!p || sscanf(p + 2,
+			 "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu",
+			 &state, &start) != 2)
+		return 0;
+	return state == 'Z' || state == 'X' ? 0 : start;
+}
+
+enum oci_status oci_state_status(const char *root, const struct oci_state *st)
+{
+	char fifo[4200];
+
+	if (!st->start_time || oci_proc_start_time(st->pid) != st->start_time)
+		return OCI_STOPPED;
+	if (!oci_state_path(root, st->id, "exec.fifo", fifo, sizeof(fifo)) &&
+	    access(fifo, F_OK) == 0)
+		return OCI_CREATED;
+	return OCI_RUNNING;
+}
+
+const char *oci_status_name(enum oci_status s)
+{
+	return s == OCI_CREATED ? "created" : s == OCI_RUNNING ? "running" : "stopped";
+}
+
+char *oci_state_json(const struct oci_state *st, enum oci_status s)
+{
+	/* runc's fields and order; a stopped container's pid is 0. */
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s}", "ociVersion", "1.1.0",
+			      "id", st->id, "pid", s == OCI_STOPPED ? 0 : (int)st->pid, "status",
+			      oci_status_name(s), "bundle", st->bundle, "rootfs", st->rootfs,
+			      "created", st->created, "owner", "");
+	char *out = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(o);
+	return out;
+}
+
+int oci_state_remove(const char *root, const char *id)
+{
+	static const char *const files[] = {"exec.fifo", "state.json", "state.json.tmp"};
+	char path[4200];
+	int ret;
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		ret = oci_state_path(root, id, files[i], path, sizeof(path));
+		if (ret)
+			return ret;
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	ret = oci_state_path(root, id, NULL, path, sizeof(path));
+	if (!ret && rmdir(path) < 0 && errno != ENOENT)
+		ret = -errno;
+	return ret;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The OCI runtime's shared pieces: container IDs, pid files, starting a
+ * bundle's sandbox (cmd_run.c), and the state directory (state.c).
+ *
+ * The state directory (--root, default /run/runsk) holds one directory per
+ * container, named by its ID, mode 0700:
+ *
+ *   state.json  what `runsk state` prints but the status, plus the
+ *               sandbox process's start time (so that a reused pid is not
+ *               taken for the container)
+ *   exec.fifo   while the container is created but not started: the
+ *               sandbox process blocks opening it for writing until
+ *               `runsk start` opens it for reading (runc's handshake)
+ */
+#ifndef OCI_STATE_H
+#define OCI_STATE_H
+
+#include <sys/types.h>
+
+#include "cli.h"
+#include "spec.h"
+
+/* runc's rule: letters, digits and _ + - . only, not "." or "..". */
+bool oci_id_is_valid(const char *id);
+/* Write pid to path atomically (a temporary file renamed). 0 or -errno. */
+int oci_write_pid_file(const char *path, pid_t pid) __must_check;
+/*
+ * Run the bundle s describes in a new sandbox (gofer for its root and bind
+ * mounts, then the Sentry) until its process exits. Returns the exit status
+ * runsk should exit with: the container's, or 125 after a one-line error.
+ */
+int oci_sandbox_run(const struct global_opts *g, const struct oci_spec *s);
+
+#define OCI_STATE_ROOT_DEFAULT "/run/runsk"
+
+struct oci_state {
+	char id[256];
+	pid_t pid;
+	unsigned long long start_time; /* /proc/PID/stat field 22 */
+	char bundle[4096];
+	char rootfs[4096];
+	char created[64]; /* RFC 3339, UTC */
+};
+
+enum oci_status { OCI_CREATED, OCI_RUNNING, OCI_STOPPED };
+
+/* The state directory: --root or the default. */
+const char *oci_state_root(const struct global_opts *g);
+/* "root/id[/name]" into buf; -ENAMETOOLONG if it does not fit. */
+int oci_state_path(const char *root, const char *id, const char *name, char *buf,
+		   size_t len) __must_check;
+/* Make root (if need be) and root/id; -EEXIST if the ID is taken. */
+int oci_state_create(const char *root, const char *id) __must_check;
+/*
+ * Fill in the state of container id, whose process is pid, created now from
+ * bundle with rootfs, and save it. 0 or -errno.
+ */
+int oci_state_record(const char *root, const char *id, pid_t pid, const char *bundle,
+		     const char *rootfs) __must_check;
+/* Write st as root/id/state.json (atomically). 0 or -errno. */
+int oci_state_save(const char *root, const struct oci_state *st) __must_check;
+/* Read root/id/state.json; -ENOENT if there is no such container. */
+int oci_state_load(const char *root, const char *id, struct oci_state *st) __must_check;
+/* Created (exec.fifo still there), running, or stopped (process gone). */
+enum oci_status oci_state_status(const char *root, const struct oci_state *st);
+const char *oci_status_name(enum oci_status s);
+/* The state as `runc state` prints it (a new string, or NULL). */
+char *oci_state_json(const struct oci_state *st, enum oci_status s);
+/* Remove root/id and what is in it. 0 or -errno. */
+int oci_state_remove(const char *root, const char *id) __must_check;
+/* A process's start time (clock ticks after boot), 0 if it is gone or a zombie. */
+unsigned long long oci_proc_start_time(pid_t pid);
+
+#endif

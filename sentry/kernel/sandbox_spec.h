@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Applying an OCI bundle's settings (struct sandbox_spec, sentry.h) to the
+ * kernel and to init, for `runsk run`. Called by sentry_run only.
+ */
+#ifndef SENTRY_KERNEL_SANDBOX_SPEC_H
+#define SENTRY_KERNEL_SANDBOX_SPEC_H
+
+#include "kernel.h"
+
+/* Hostname, init's cwd and resource limits: after kernel_init's defaults. */
+void sandbox_spec_kernel(struct kernel *k, const struct sandbox_spec *s);
+/*
+ * init's ids, supplementary groups, capability sets and no_new_privs,
+ * replacing the credentials kernel set-up gave it. 0 or -ENOMEM.
+ */
+int sandbox_spec_task(struct task *t, const struct sandbox_spec *s) __must_check;
+
+#endif
