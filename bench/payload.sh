@@ -9,8 +9,8 @@
 #   payload.sh [OPTIONS] BINDIR
 #
 # BINDIR holds the programs: getppid, clock_gettime, pagefault, mmap,
-# kvm_floor, fork, forkexec, thread, futex, pipe, unix, file, sha256, true,
-# timeit.
+# kvm_floor, fork, forkexec, thread, futex, signal, pipe, unix, epoll, file,
+# tmpfs, sha256, true, timeit.
 #
 # Two kinds of workloads:
 #   ns/op      one run prints ns_per_op=<float>; one sample per repetition.
@@ -24,28 +24,46 @@
 #              forkexec       forkexec BINDIR/true [N]  ns per fork+execve+wait
 #              thread         thread [N]             ns per pthread_create+join
 #              futex          futex [N]              ns per round trip
+#              signal         signal [N]             ns per SIGUSR1 sent to
+#                                                    oneself, handled, returned
 #              pipe           pipe [N]               ns per 1-byte round trip
 #              pipe_bw        pipe -b [N]            ns per 64 KiB through a pipe
 #              unix           unix [N]               ns per 1-byte round trip over
 #                                                    an AF_UNIX socket pair
+#              epoll          epoll [N]              ns per 1-byte round trip,
+#                                                    each side in epoll_wait
 #              file_open      file -o SMALL [N]      ns per open+read+close
 #              file_stat      file -s SMALL [N]      ns per stat
 #              file_read      file -r BIG [N]        ns per MiB read (1 MiB reads)
 #              file_read4k    file -R BIG [N]        ns per MiB read (4 KiB reads)
 #              file_write     file -w NEW [N]        ns per new 1 MiB file written
 #                                                    in 4 KiB writes (+ unlink)
+#              tmpfs_rw       tmpfs -b SHM [MIB]     ns per MiB written then
+#                                                    read back, 1 MiB calls
+#              tmpfs_rw4k     tmpfs -s SHM [MIB]     the same in 4 KiB calls
+#              open_fstat     tmpfs -o SHM [N]       ns per open+fstat+close
 #              sha256         sha256 [MIB]           ns per MiB hashed
 #              (SMALL, 1 KiB, and BIG, 1 MiB: files this script makes in a
 #              temporary directory before measuring, i.e. on the host's file
 #              system, which the sandbox reaches through its gofer; NEW: a
 #              name in that directory, under runsk a file of the overlay's
-#              in-memory upper layer)
+#              in-memory upper layer; SHM: /dev/shm in a sandbox, natively
+#              /dev/shm if it is a writable directory, else the temporary
+#              directory — in the test VM a RAM-backed /tmp)
 #   start-up   true, busybox (busybox true), true_dyn (a dynamically linked
 #              true, -d), python (PYTHON -c pass, -y), sqlite (SQLITE3
 #              inserting 100,000 rows in one transaction into a new database
 #              in the temporary directory, -q), sqlite_nolock (the same with
 #              `-vfs unix-none`: no fcntl record locks): timeit runs, µs per
 #              run.
+#   memory     idle_mem: the runtime's host processes while the guest sleeps
+#              (busybox sleep 4, sampled after 2 s): the sum of Rss and of
+#              Pss (/proc/PID/smaps_rollup; without it VmRSS and no Pss) over the
+#              process tree the variant's command starts — natively the
+#              sleep alone; runsk do: the Sentry and its gofer; runsc do: its
+#              sandbox and gofer; runc: runc and the container's process.  KiB,
+#              one sample per repetition, as workloads idle_mem (RSS) and
+#              idle_pss.
 #
 # Options (defaults in brackets):
 #   -r REPS      repetitions of each ns/op measurement [5]
@@ -64,13 +82,17 @@
 #   -k RUNSK     the runsk binary; enables the runsk variant
 #   -c 'RUNSC'   a runsc command line (e.g. 'runsc --platform=ptrace do');
 #                enables the runsc variant
+#   -u           enable the runc variant: static programs in a minimal runc
+#                container each (runc-do.sh, next to this script, makes the
+#                bundle in the temporary directory); start-up rows of
+#                dynamic programs fail there (no libraries in its rootfs)
 #   -f           enable the floor variant (kvm_floor; getppid only)
 #   -t SECS      time limit of a single ns/op measurement [600]
 #   -T SECS      time limit of a single start-up run; a run over it is killed
 #                and counted as hung, not as a sample [60]
 # A cell that fails or hangs is reported once and not run again.
 #
-# Variants run interleaved — native, runsk, floor, runsc, then again — so that
+# Variants run interleaved — native, runsk, floor, runsc, runc, then again — so that
 # a slow phase of a noisy machine hits all of them alike.
 #
 # Output, one line per sample (value in ns/op for ns/op workloads, µs for
@@ -86,21 +108,24 @@
 #                                              a frozen VM shows where it froze)
 
 NSOP='getppid clock_gettime pagefault mmap mmap_notouch fork forkexec thread futex
-pipe pipe_bw unix file_open file_stat file_read file_read4k file_write sha256'
+signal pipe pipe_bw unix epoll file_open file_stat file_read file_read4k file_write
+tmpfs_rw tmpfs_rw4k open_fstat sha256'
 STARTUP='true busybox true_dyn python sqlite sqlite_nolock'
+MEMORY='idle_mem'
 reps=5 startup_runs=20 limit=600 run_limit=60
 # shellcheck disable=SC2086 # word lists: one comma per blank or newline
-workloads=$(echo $NSOP $STARTUP | tr ' ' ',')
-runsk='' runsc='' floor=0 dyn_true='' python='' sqlite=''
+workloads=$(echo $NSOP $STARTUP $MEMORY | tr ' ' ',')
+runsk='' runsc='' runc=0 floor=0 dyn_true='' python='' sqlite=''
 # W=NATIVE/SLOW[/RUNSC], one per word; a later word for the same W wins.
 wargs='getppid=200000/10000 clock_gettime=1000000/200000 pagefault=256/256
 mmap=5000/2000 mmap_notouch=20000/2000 fork=1000/40 forkexec=200/12 thread=10000/50
-futex=50000/50 pipe=15000/50 pipe_bw=6000/120 unix=4000/50 file_open=60000/400
-file_stat=200000/15000 file_read=2000/800 file_read4k=600/30 file_write=150/50
-sha256=24/24'
+futex=50000/50 signal=40000/800 pipe=15000/50 pipe_bw=6000/120 unix=4000/500
+epoll=4000/500 file_open=60000/400 file_stat=200000/15000 file_read=2000/800
+file_read4k=600/30 file_write=150/50 tmpfs_rw=64/64 tmpfs_rw4k=96/6
+open_fstat=20000/1500 sha256=24/24'
 # W=RUNS, one per word, for start-up workloads with a count of their own.
 wruns=''
-while getopts r:a:s:w:k:c:ft:T:d:y:q: opt; do
+while getopts r:a:s:w:k:c:uft:T:d:y:q: opt; do
 	case $opt in
 	r) reps=$OPTARG ;;
 	a) case $OPTARG in
@@ -114,19 +139,21 @@ while getopts r:a:s:w:k:c:ft:T:d:y:q: opt; do
 	w) workloads=$OPTARG ;;
 	k) runsk=$OPTARG ;;
 	c) runsc=$OPTARG ;;
+	u) runc=1 ;;
 	f) floor=1 ;;
 	t) limit=$OPTARG ;;
 	T) run_limit=$OPTARG ;;
 	d) dyn_true=$OPTARG ;;
 	y) python=$OPTARG ;;
 	q) sqlite=$OPTARG ;;
-	*) echo "usage: $0 [-r REPS] [-a W=NAT/SLOW]... [-s [W=]RUNS]... [-w LIST] [-k RUNSK] [-c RUNSC] [-f] [-t SECS] [-T SECS] [-d TRUE] [-y PYTHON] [-q SQLITE3] BINDIR" >&2
+	*) echo "usage: $0 [-r REPS] [-a W=NAT/SLOW]... [-s [W=]RUNS]... [-w LIST] [-k RUNSK] [-c RUNSC] [-u] [-f] [-t SECS] [-T SECS] [-d TRUE] [-y PYTHON] [-q SQLITE3] BINDIR" >&2
 	   exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -eq 1 ] || { echo "payload.sh: BINDIR missing" >&2; exit 2; }
 bin=$(cd "$1" && pwd) || exit 2
+here=$(cd "$(dirname "$0")" && pwd) || exit 2
 # Absolute, as every program here is: the sandboxes start elsewhere.
 case $dyn_true in ''|/*) ;; *) dyn_true=$(pwd)/$dyn_true ;; esac
 case $python in ''|/*) ;; *) python=$(pwd)/$python ;; esac
@@ -139,6 +166,11 @@ trap 'rm -rf "$tmp"' EXIT
 # for runsk they are the host's, reached through the gofer.
 dd if=/dev/zero of="$tmp/small" bs=1024 count=1 2>/dev/null
 dd if=/dev/zero of="$tmp/big" bs=1024 count=1024 2>/dev/null
+# The tmpfs_* and open_fstat rows' directory when native: /dev/shm where the
+# system has one, else the temporary directory (RAM-backed in the test VM).
+shm_native=$tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && shm_native=/dev/shm
+echo "INFO shm_native $shm_native"
 # The sqlite workload's script, one per variant so that each starts without
 # a database: `.open --new` deletes the previous run's (natively; a sandbox
 # whose overlay drops its writes never sees one).  synchronous=OFF: no
@@ -181,6 +213,7 @@ wrap() {
 	native) ;;
 	runsk)  printf '%s do' "$runsk" ;;
 	runsc)  printf '%s' "$runsc" ;;
+	runc)   printf 'sh %s %s' "$here/runc-do.sh" "$tmp/runc" ;;
 	esac
 }
 
@@ -202,7 +235,8 @@ arg_of() {
 	spec=$(printf '%s\n' $wargs | sed -n "s/^$1=//p" | tail -n 1)
 	slow=${spec#*/}
 	case $2 in
-	native) printf '%s' "${spec%%/*}" ;;
+	# runc runs where native does, at native speed, against native there.
+	native|runc) printf '%s' "${spec%%/*}" ;;
 	runsc)  printf '%s' "${slow#*/}" ;;
 	*)      printf '%s' "${slow%%/*}" ;;
 	esac
@@ -215,8 +249,10 @@ runs_of() {
 	printf '%s' "${r:-$startup_runs}"
 }
 
-# prog_of WORKLOAD: the program (and fixed options) of ns/op WORKLOAD.
+# prog_of WORKLOAD VARIANT: the program (and fixed options) of ns/op WORKLOAD.
 prog_of() {
+	shm=/dev/shm
+	[ "$2" = native ] && shm=$shm_native
 	case $1 in
 	mmap_notouch) printf '%s -n' "$bin/mmap" ;;
 	pagefault)    printf '%s -s' "$bin/pagefault" ;;
@@ -227,6 +263,9 @@ prog_of() {
 	file_read)    printf '%s -r %s' "$bin/file" "$tmp/big" ;;
 	file_read4k)  printf '%s -R %s' "$bin/file" "$tmp/big" ;;
 	file_write)   printf '%s -w %s' "$bin/file" "$tmp/new" ;;
+	tmpfs_rw)     printf '%s -b %s' "$bin/tmpfs" "$shm" ;;
+	tmpfs_rw4k)   printf '%s -s %s' "$bin/tmpfs" "$shm" ;;
+	open_fstat)   printf '%s -o %s' "$bin/tmpfs" "$shm" ;;
 	*)            printf '%s' "$bin/$1" ;;
 	esac
 }
@@ -237,9 +276,9 @@ measure_nsop() {
 	echo "INFO start $w $v"
 	# shellcheck disable=SC2046 # the prefix is a word list on purpose
 	case $v in
-	native) set -- $(prog_of "$w") "$(arg_of "$w" native)" ;;
+	native) set -- $(prog_of "$w" "$v") "$(arg_of "$w" native)" ;;
 	floor)  set -- "$bin/kvm_floor" "$(arg_of "$w" floor)" ;;
-	*)      set -- $(wrap "$v") $(prog_of "$w") "$(arg_of "$w" "$v")" ;;
+	*)      set -- $(wrap "$v") $(prog_of "$w" "$v") "$(arg_of "$w" "$v")" ;;
 	esac
 	timeout "$limit" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
@@ -277,6 +316,11 @@ measure_startup() {
 		prog="$sqlite -vfs unix-none -bail -batch -init $tmp/sqlite-$v.sql :memory: .quit"
 		need=$sqlite ;;
 	esac
+	if [ "$v" = runc ] && [ "$w" != true ] && [ "$w" != busybox ]; then
+		echo "BENCH $w $v NA static-only"	# no libraries in the bundle
+		broken="$broken$w.$v "
+		return
+	fi
 	if [ -z "$need" ] || { [ "$w" != busybox ] && [ ! -x "$need" ]; }; then
 		: >"$tmp/err"
 		fail "$w" "$v" "$w-not-found"
@@ -298,10 +342,84 @@ measure_startup() {
 		while read -r us; do echo "BENCH $w $v $us"; done
 }
 
+# tree_pids PID: the PIDs of PID's process tree, one a line, but for
+# processes named "timeout": GNU timeout stays the parent of its command,
+# busybox's execs the command in its own process (and its watcher leaves the
+# tree), so the tree is the command's either way.
+tree_pids() {
+	# A stat line is "pid (comm) state ppid ...", comm may hold blanks.
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
+	{
+		pid = $1; comm = $0
+		sub(/^[^(]*\(/, "", comm); sub(/\) [^)]*$/, "", comm)
+		sub(/^.*\) /, ""); parent[pid] = $2; name[pid] = comm
+	}
+	END {
+		want[root] = 1
+		do {
+			more = 0
+			for (p in parent)
+				if (!(p in want) && (parent[p] in want)) { want[p] = 1; more = 1 }
+		} while (more)
+		for (p in want) if ((p in name) && name[p] != "timeout") print p
+	}'
+}
+
+# sum_kib FIELD FILE PIDS...: the sum of "FIELD: N kB" in /proc/PID/FILE; empty if none had it.
+sum_kib() {
+	field=$1 file=$2
+	shift 2
+	for p in "$@"; do cat "/proc/$p/$file" 2>/dev/null; done |
+		awk -v f="$field:" '$1 == f { s += $2; n++ } END { if (n) print s }'
+}
+
+# measure_memory VARIANT: idle_mem and idle_pss samples of VARIANT.
+measure_memory() {
+	v=$1
+	echo "INFO start idle_mem $v"
+	if [ -z "$busybox" ] || { [ "$v" = runc ] && [ ! -x "$busybox" ]; }; then
+		: >"$tmp/err"
+		fail idle_mem "$v" "busybox-not-found"
+		return
+	fi
+	# Under timeout, so that a hang ends; its own process is left out.
+	# Not a subshell: $! must be the command's (or timeout's) process.
+	# shellcheck disable=SC2046 # the prefix is a word list on purpose
+	timeout 60 $(wrap "$v") "$busybox" sleep 4 >"$tmp/out" 2>"$tmp/err" &
+	top=$!
+	sleep 2
+	pids=$(tree_pids "$top")
+	echo "INFO idle_mem_procs $v $(for p in $pids; do sed -n 's/^Name:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null; done | tr '\n' ' ')"
+	# smaps_rollup walks the page tables; VmRSS can lag behind on kernels
+	# before 6.2 (per-thread cached counters: a 4 KiB sleep seen in the VM).
+	# shellcheck disable=SC2086 # one word per PID
+	rss=$(sum_kib Rss smaps_rollup $pids)
+	# shellcheck disable=SC2086
+	[ -n "$rss" ] || rss=$(sum_kib VmRSS status $pids)
+	# shellcheck disable=SC2086
+	pss=$(sum_kib Pss smaps_rollup $pids)
+	wait "$top"
+	rc=$?
+	if [ "$rc" -ne 0 ] || [ -z "$rss" ]; then
+		fail idle_mem "$v" "exit:$rc,rss:${rss:-none}"
+		return
+	fi
+	echo "BENCH idle_mem $v $rss"
+	[ -z "$pss" ] || echo "BENCH idle_pss $v $pss"
+}
+
 variants=native
 [ -n "$runsk" ] && variants="$variants runsk"
 [ "$floor" = 1 ] && variants="$variants floor"
 [ -n "$runsc" ] && variants="$variants runsc"
+if [ "$runc" = 1 ]; then
+	# shellcheck disable=SC2086 # the prefix is a word list on purpose
+	if sh "$here/runc-do.sh" init "$tmp/runc" "$bin" "$tmp" $busybox >"$tmp/err" 2>&1; then
+		variants="$variants runc"
+	else
+		echo "INFO runc_bundle failed: $(tail -n 1 "$tmp/err")"
+	fi
+fi
 echo "INFO variants $variants"
 echo "INFO reps $reps"
 for w in $NSOP; do
@@ -335,6 +453,11 @@ while [ "$rep" -lt "$reps" ]; do
 				measure_startup "$w" "$v" "$share"
 		done
 	done
+	if has idle_mem; then
+		for v in $variants; do
+			[ "$v" = floor ] || is_broken idle_mem "$v" || measure_memory "$v"
+		done
+	fi
 	rep=$((rep + 1))
 done
 echo "INFO done"

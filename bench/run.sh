@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # run.sh — the benchmark suite: runsk against native execution and against
-# the floor of the design (one ring-3 VM exit), and gVisor's runsc if present.
-# Workloads: ns per operation (getppid, clock_gettime, page faults, mmap +
-# munmap, fork, fork + execve, threads, futex, pipe and AF_UNIX ping-pong,
-# pipe throughput, open/stat/read of the host's files, writing new files in
-# the overlay, SHA-256) and start-up time (true, busybox true, Debian's
-# dynamic true, python3 -c pass, sqlite3 inserting 100,000 rows); see
-# bench/README.md.
+# the floor of the design (one ring-3 VM exit), and gVisor's runsc and runc
+# if present.  Workloads: ns per operation (getppid, clock_gettime, page
+# faults, mmap + munmap, fork, fork + execve, threads, futex, signal delivery,
+# pipe, AF_UNIX and epoll ping-pong, pipe throughput, open/stat/read of the
+# host's files, writing new files in the overlay, tmpfs write + read and
+# open + fstat + close, SHA-256), start-up time (true, busybox true, Debian's
+# dynamic true, python3 -c pass, sqlite3 inserting 100,000 rows) and the
+# idle memory of a sandbox; see bench/README.md.
 #
 #   bench/run.sh [OPTIONS]
 #
@@ -20,21 +21,24 @@
 # Where it measures: with a usable /dev/kvm, right here.  Without one, inside
 # ONE boot of the QEMU/TCG test VM (tests/hwkvm/run-vm.sh, kvm_amd with nested
 # paging): then every time is an emulation time and only the ratios between
-# columns of the same run mean anything.  runsc always runs on this host
-# (outside any VM), against a native baseline measured on this host too.
+# columns of the same run mean anything.  runsc and runc always run on this
+# host (outside any VM), against a native baseline measured on this host too.
 #
 # Options (defaults in brackets):
 #   --quick          3 repetitions instead of 5 (start-up stays at 20 runs)
 #   --reps N         repetitions of each ns/op measurement [5]
 #   --only LIST      workloads, comma-separated [all]: getppid, clock_gettime,
 #                    pagefault, mmap, mmap_notouch, fork, forkexec, thread,
-#                    futex, pipe, pipe_bw, unix, file_open, file_stat,
-#                    file_read, file_read4k, file_write, sha256, true,
-#                    busybox, true_dyn, python, sqlite, sqlite_nolock
+#                    futex, signal, pipe, pipe_bw, unix, epoll, file_open,
+#                    file_stat, file_read, file_read4k, file_write,
+#                    tmpfs_rw, tmpfs_rw4k, open_fstat, sha256, true,
+#                    busybox, true_dyn, python, sqlite, sqlite_nolock,
+#                    idle_mem (its rows: RSS and PSS)
 #   --out DIR        where the results go [BUILD/bench-results]
 #   --build DIR      meson build directory [build]
 #   --npt 0|1        kvm_amd nested paging in the VM [1]
 #   --no-runsc       skip gVisor even if installed
+#   --no-runc        skip runc even if installed
 #
 # Exit status: 0 when the table was produced (failed cells read "n/a (...)"),
 # 1 when nothing could be measured, 2 usage or build error.
@@ -62,20 +66,25 @@ usage() { sed -n '4,/^set -euo/{ /^set/d; s/^# \{0,1\}//; p; }' "${BASH_SOURCE[0
 # VM (bench/README.md); the new rows of ARGS_DIRECT are estimates from native
 # and runsc runs on a host without /dev/kvm: check them on the first run there.
 NSOP=(getppid clock_gettime pagefault mmap mmap_notouch fork forkexec thread futex
-	pipe pipe_bw unix file_open file_stat file_read file_read4k file_write sha256)
+	signal pipe pipe_bw unix epoll file_open file_stat file_read file_read4k file_write
+	tmpfs_rw tmpfs_rw4k open_fstat sha256)
 declare -A ARGS_DIRECT=([getppid]=200000/10000 [clock_gettime]=1000000/200000
 	[pagefault]=256/256 [mmap]=20000/2000 [mmap_notouch]=50000/2000
 	[fork]=500/100 [forkexec]=200/50 [thread]=10000/1000 [futex]=100000/3000
 	[pipe]=100000/2000 [pipe_bw]=100000/4000 [unix]=100000/2000/2000
 	[file_open]=200000/2000 [file_stat]=500000/10000 [file_read]=20000/3000
-	[file_read4k]=2000/300/30 [file_write]=1000/300/20 [sha256]=256/256)
+	[file_read4k]=2000/300/30 [file_write]=1000/300/20 [sha256]=256/256
+	[signal]=200000/10000/3000 [epoll]=50000/2000/2000 [tmpfs_rw]=512/256/256
+	[tmpfs_rw4k]=256/256/16 [open_fstat]=100000/5000/5000)
 declare -A ARGS_VM=([getppid]=200000/10000 [clock_gettime]=1000000/200000
 	[pagefault]=64/64 [mmap]=5000/2000 [mmap_notouch]=20000/2000
 	[fork]=1000/40/100 [forkexec]=200/12/50 [thread]=10000/50/1000
 	[futex]=50000/50/3000 [pipe]=15000/50/2000 [pipe_bw]=6000/120/4000
-	[unix]=4000/50/2000 [file_open]=60000/400/2000
+	[unix]=4000/500/2000 [file_open]=60000/400/2000
 	[file_stat]=200000/15000/10000 [file_read]=2000/800/3000
-	[file_read4k]=600/30/30 [file_write]=150/50/20 [sha256]=24/24/256)
+	[file_read4k]=600/30/30 [file_write]=150/50/20 [sha256]=24/24/256
+	[signal]=40000/800/3000 [epoll]=4000/500/2000 [tmpfs_rw]=64/64/256
+	[tmpfs_rw4k]=96/6/16 [open_fstat]=20000/1500/5000)
 # The start-up workloads, in table order; python3 and sqlite get fewer runs:
 # under runsk in the VM one takes seconds.
 STARTUP=(true busybox true_dyn python sqlite sqlite_nolock)
@@ -104,16 +113,26 @@ declare -A LABEL=([getppid]='getppid (ns/call)'
 	[true_dyn]='Debian `/usr/bin/true` (dynamic) start-up (ms)'
 	[python]='`python3 -c pass` start-up (ms)'
 	[sqlite]='`sqlite3` inserting 100,000 rows (ms)'
-	[sqlite_nolock]='the same, `sqlite3 -vfs unix-none`: no file locks (ms)')
+	[sqlite_nolock]='the same, `sqlite3 -vfs unix-none`: no file locks (ms)'
+	[signal]='signal to self, handler + sigreturn (ns/signal)'
+	[epoll]='epoll_wait ping-pong, 1 byte, 2 processes (ns/round trip)'
+	[tmpfs_rw]='tmpfs write + read back, 1 MiB calls (ns/MiB)'
+	[tmpfs_rw4k]='tmpfs write + read back, 4 KiB calls (ns/MiB)'
+	[open_fstat]='open + fstat + close, tmpfs file (ns/triple)'
+	[idle_mem]='idle sandbox, RSS of its host processes (MiB)'
+	[idle_pss]='idle sandbox, PSS of its host processes (MiB)')
 declare -A TARGET=([getppid]='runsk floor 1.3' [clock_gettime]='runsk native 1.5'
 	[pagefault]='runsk native 3' [sha256]='runsk native 1.05')
-ALL="${NSOP[*]} ${STARTUP[*]}"; ALL=${ALL// /,}
+# The memory rows: idle_mem measures both (payload.sh), in KiB; the table says MiB.
+MEMORY=(idle_mem idle_pss)
+ALL="${NSOP[*]} ${STARTUP[*]} idle_mem"; ALL=${ALL// /,}
 STARTUP_RUNS=20
 RUN_LIMIT=30	# s; a start-up run that takes longer is killed and counted as hung
 STALL_S=150	# s without any console output from the VM: it froze, stop it
 RUNSC_CMD='runsc --platform=ptrace --network=none do'
+IDLE_TARGET_MIB=20	# issue 7: an idle sandbox ≤ 20 MiB resident
 
-reps=5 only=$ALL out='' build=build npt=1 use_runsc=1
+reps=5 only=$ALL out='' build=build npt=1 use_runsc=1 use_runc=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick)     reps=3 ;;
@@ -128,6 +147,7 @@ while [ $# -gt 0 ]; do
 	--npt)       npt=${2:?}; shift ;;
 	--npt=*)     npt=${1#*=} ;;
 	--no-runsc)  use_runsc=0 ;;
+	--no-runc)   use_runc=0 ;;
 	-h|--help)   usage ;;
 	*)           die "unknown argument $1 (see --help)" ;;
 	esac
@@ -157,7 +177,7 @@ else
 	runsk_target=oci/runsk
 fi
 bench_progs=(getppid clock_gettime pagefault mmap kvm_floor fork forkexec thread futex pipe
-	unix file sha256 true timeit)
+	unix epoll signal file tmpfs sha256 true timeit)
 bench_targets=("${bench_progs[@]/#/bench/}")
 ninja -C "$build" "${bench_targets[@]}" "$runsk_target" >&2 || die "build failed"
 bin=$build/bench
@@ -199,7 +219,28 @@ elif command -v runsc >/dev/null 2>&1; then
 		runsc_status="n/a (${why:-exit status $rc})"
 	fi
 fi
-note "mode: $mode ($kvm_kind); runsc: $runsc_status"
+
+# ------------------------------------------------------------------ runc ---
+
+# runc_status: "ok", or "n/a (reason)".  On this host, like runsc: static
+# programs in a minimal bundle (runc-do.sh); it needs root and cgroups.
+runc_status='n/a (not installed: Debian package runc)'
+if [ "$use_runc" = 0 ]; then
+	runc_status='n/a (--no-runc)'
+elif command -v runc >/dev/null 2>&1; then
+	probe=$(mktemp -d)
+	if err=$(sh "$HERE/runc-do.sh" init "$probe/b" "$bin" "$probe" 2>&1 &&
+		timeout 60 sh "$HERE/runc-do.sh" "$probe/b" "$bin/true" 2>&1 >/dev/null); then
+		runc_status=ok
+	else
+		rc=$?
+		why=$(printf '%s\n' "$err" | grep -v '^\s*$' | tail -n 1 | cut -c1-80 | tr '|' '/')
+		[ "$rc" = 124 ] && why='timed out after 60 s'
+		runc_status="n/a (${why:-exit status $rc})"
+	fi
+	rm -rf "$probe"
+fi
+note "mode: $mode ($kvm_kind); runsc: $runsc_status; runc: $runc_status"
 
 # --------------------------------------------------------------- measure ---
 
@@ -222,6 +263,7 @@ host_dyn_opts=()
 if [ "$mode" = direct ]; then
 	runsc_opt=()
 	[ "$runsc_status" = ok ] && runsc_opt=(-c "$RUNSC_CMD")
+	[ "$runc_status" = ok ] && runsc_opt+=(-u)
 	note "measuring here, $reps repetitions (a few minutes)"
 	sh "$HERE/payload.sh" "${payload_opts[@]}" "${host_dyn_opts[@]}" -k "$runsk" -f \
 		"${runsc_opt[@]}" "$bin" |
@@ -300,12 +342,15 @@ else
 			echo "BENCH $last FAIL $why" >> "$raw"
 		fi
 	fi
-	if [ "$runsc_status" = ok ]; then
-		note "measuring runsc on this host"
+	host_opts=()
+	[ "$runsc_status" = ok ] && host_opts+=(-c "$RUNSC_CMD")
+	[ "$runc_status" = ok ] && host_opts+=(-u)
+	if [ ${#host_opts[@]} -gt 0 ]; then
+		note "measuring runsc/runc on this host"
 		# Host samples get their own variant names: they are not comparable
 		# with the emulated ones.
 		sh "$HERE/payload.sh" "${payload_opts[@]}" "${host_dyn_opts[@]}" \
-			-c "$RUNSC_CMD" "$bin" |
+			"${host_opts[@]}" "$bin" |
 			sed -e 's/^\(BENCH [a-z0-9_]*\) native /\1 host_native /' \
 			    -e 's/^INFO /INFO host_/' >> "$raw"
 	fi
@@ -399,7 +444,7 @@ md=$out/results.md csv=$out/results.csv
 {
 	echo "# sentry-kvm bench — $date_s"
 	echo
-	echo "$where; KVM: **$kvm_kind**; $reps repetitions, interleaved; runsc: $runsc_status"
+	echo "$where; KVM: **$kvm_kind**; $reps repetitions, interleaved; runsc: $runsc_status; runc: $runc_status"
 	echo
 	if [ "$mode" = vm ]; then
 		echo "> Measured inside QEMU/TCG: every time is an **emulation time**. Only"
@@ -410,10 +455,13 @@ md=$out/results.md csv=$out/results.csv
 	echo "Cells: median (min–max) over all samples: ns/op rows in ns per call, page or"
 	echo "pair as labelled, one sample per repetition; start-up rows in ms per run."
 	echo
-	echo "| workload | native | runsk | floor | runsk/native | runsk/floor | target | runsc | runsc/native |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| workload | native | runsk | floor | runsk/native | runsk/floor | target | runsc | runsc/native | runc | runc/native |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	runsc_cell() { # runsc_cell W SCALE FMT
 		if [ "$runsc_status" = ok ]; then cell "$1" runsc "$2" "$3"; else printf '%s' "$runsc_status"; fi
+	}
+	runc_cell() { # runc_cell W SCALE FMT
+		if [ "$runc_status" = ok ]; then cell "$1" runc "$2" "$3"; else printf '%s' "$runc_status"; fi
 	}
 	for w in "${NSOP[@]}"; do
 		[[ ,$only, == *,$w,* ]] || continue
@@ -427,10 +475,11 @@ md=$out/results.md csv=$out/results.csv
 		if [ "$w" = getppid ]; then
 			floor_c=$(cell "$w" floor 1 %.0f) floor_r=$(ratio "$w" runsk floor)
 		fi
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$w]}" \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$w]}" \
 			"$(cell "$w" native 1 %.0f)" "$(cell "$w" runsk 1 %.0f)" "$floor_c" \
 			"$(ratio "$w" runsk native)" "$floor_r" "$target" \
-			"$(runsc_cell "$w" 1 %.0f)" "$(ratio "$w" runsc "$runsc_native_v")"
+			"$(runsc_cell "$w" 1 %.0f)" "$(ratio "$w" runsc "$runsc_native_v")" \
+			"$(runc_cell "$w" 1 %.0f)" "$(ratio "$w" runc "$runsc_native_v")"
 	done
 	for w in "${STARTUP[@]}"; do
 		[[ ,$only, == *,$w,* ]] || continue
@@ -442,10 +491,25 @@ md=$out/results.md csv=$out/results.csv
 		else
 			target="runsk ≤ 30 ms: $(verdict "$(awk -v x="${MED[$w.runsk]:-}" 'BEGIN { if (x != "") print x / 1000 }')" 30)"
 		fi
-		printf '| %s | %s | %s | — | %s | — | %s | %s | %s |\n' "${LABEL[$w]}" \
+		printf '| %s | %s | %s | — | %s | — | %s | %s | %s | %s | %s |\n' "${LABEL[$w]}" \
 			"$(cell "$w" native 1000 %.2f)" "$(cell "$w" runsk 1000 %.2f)" \
 			"$(ratio "$w" runsk native)" "$target" \
-			"$(runsc_cell "$w" 1000 %.2f)" "$(ratio "$w" runsc "$runsc_native_v")"
+			"$(runsc_cell "$w" 1000 %.2f)" "$(ratio "$w" runsc "$runsc_native_v")" \
+			"$(runc_cell "$w" 1000 %.2f)" "$(ratio "$w" runc "$runsc_native_v")"
+	done
+	# Memory, in MiB: the runtime's host processes while its guest sleeps;
+	# native is the sleeping program alone, for reference.  Issue 7's target
+	# is absolute.
+	for w in "${MEMORY[@]}"; do
+		wants idle_mem || continue
+		target='—'
+		if [ "$w" = idle_mem ]; then
+			target="runsk ≤ $IDLE_TARGET_MIB MiB: $(verdict "$(awk -v x="${MED[$w.runsk]:-}" 'BEGIN { if (x != "") print x / 1024 }')" "$IDLE_TARGET_MIB")"
+		fi
+		# No ratios: a multiple of one sleeping process's memory says nothing.
+		printf '| %s | %s | %s | — | — | — | %s | %s | — | %s | — |\n' "${LABEL[$w]}" \
+			"$(cell "$w" native 1024 %.1f)" "$(cell "$w" runsk 1024 %.1f)" "$target" \
+			"$(runsc_cell "$w" 1024 %.1f)" "$(runc_cell "$w" 1024 %.1f)"
 	done
 	echo
 	echo "- floor: \`kvm_floor\`, one \`out\` from guest ring 3 per iteration and a bare"
@@ -458,7 +522,10 @@ md=$out/results.md csv=$out/results.csv
 		pagefault)             unit=MiB ;;
 		mmap*)                 unit=pairs ;;
 		fork|forkexec|thread)  unit=iterations ;;
-		futex|pipe)            unit='round trips' ;;
+		futex|pipe|epoll)      unit='round trips' ;;
+		signal)                unit=signals ;;
+		tmpfs_rw*)             unit='MiB written and read' ;;
+		open_fstat)            unit=triples ;;
 		pipe_bw)               unit='64 KiB writes' ;;
 		unix)                  unit='round trips' ;;
 		file_open)             unit=triples ;;
@@ -502,6 +569,28 @@ md=$out/results.md csv=$out/results.csv
 		echo "  \`write\`, close, unlink); under runsk it lives in the overlay's in-memory"
 		echo "  upper layer and never reaches the host."
 	fi
+	if wants tmpfs_rw || wants tmpfs_rw4k || wants open_fstat; then
+		echo "- tmpfs: a file in \`/dev/shm\` (natively: $(info shm_native)), per pass created,"
+		echo "  written to its end, read back with \`pread\`, unlinked: min(N, 256) MiB per"
+		echo "  pass; under runsk the Sentry's own tmpfs, no gofer. open + fstat + close:"
+		echo "  one 1 KiB file there."
+	fi
+	if wants signal; then
+		echo "- signal: \`tgkill\` of SIGUSR1 to oneself (not \`raise\`, which adds two"
+		echo "  \`rt_sigprocmask\`), the handler's frame built, the handler, \`rt_sigreturn\`."
+	fi
+	if wants epoll; then
+		echo "- epoll: \`pipe\`'s round trip with each side sleeping in \`epoll_wait\` first;"
+		echo "  epoll minus pipe is what two waits and wake-ups through epoll add."
+	fi
+	if wants idle_mem; then
+		echo "- idle memory: \`busybox sleep 4\` under each runtime, sampled after 2 s: the"
+		echo "  sum of Rss and of Pss (\`/proc/PID/smaps_rollup\`) over the process tree the"
+		echo "  runtime's command started — runsk: the Sentry and its gofer; runsc: its"
+		echo "  sandbox and gofer; runc: runc and the container's process; native: the"
+		echo "  sleep alone, for reference (no ratios: the target is absolute). Memory"
+		echo "  is not slowed down by emulation: the VM's cells hold as they are."
+	fi
 	if wants sha256; then
 		echo "- SHA-256: our own C code over one 1 MiB buffer hashed N times, no system"
 		echo "  call while timed: what the sandbox costs code that never leaves it."
@@ -531,8 +620,11 @@ md=$out/results.md csv=$out/results.csv
 		echo "  ratio here shows direction and change between runs, not whether the"
 		echo "  target is met on hardware."
 	fi
-	if [ "$mode" = vm ] && [ "$runsc_status" = ok ]; then
-		echo "- runsc ran on this host outside the VM (\`$RUNSC_CMD\`); runsc/native is"
+	if [ "$mode" = vm ] && { [ "$runsc_status" = ok ] || [ "$runc_status" = ok ]; }; then
+		on_host="runsc (\`$RUNSC_CMD\`) and runc"
+		[ "$runc_status" = ok ] || on_host="runsc (\`$RUNSC_CMD\`)"
+		[ "$runsc_status" = ok ] || on_host=runc
+		echo "- $on_host ran on this host outside the VM; ratios to native there are"
 		parts=()
 		for w in "${NSOP[@]}"; do
 			[ -z "${MED[$w.host_native]:-}" ] ||
@@ -542,9 +634,22 @@ md=$out/results.md csv=$out/results.csv
 			[ -z "${MED[$w.host_native]:-}" ] ||
 				parts+=("${LABEL[$w]% start-up*} $(cell "$w" host_native 1000 %.2f) ms")
 		done
+		for w in "${MEMORY[@]}"; do
+			[ -z "${MED[$w.host_native]:-}" ] ||
+				parts+=("$w $(cell "$w" host_native 1024 %.1f) MiB")
+		done
 		(IFS=';'; echo "  against native on this host:${parts[*]/#/ }.")
 	elif [ "$runsc_status" = ok ]; then
 		echo "- runsc: \`$RUNSC_CMD\`, interleaved with the others."
+	fi
+	if [ "$runc_status" = ok ]; then
+		runc_where='interleaved with the others'
+		[ "$mode" = vm ] && runc_where='on this host, as runsc'
+		echo "- runc: \`runc run\` of a new container per program, $runc_where,"
+		echo "  from a minimal bundle (\`bench/runc-do.sh\`: a read-only rootfs of the"
+		echo "  static bench programs and busybox, the file inputs bind-mounted);"
+		echo "  dynamic programs are n/a there (no libraries in the rootfs); start-up"
+		echo "  includes runc's container creation."
 	fi
 	echo "- took $((SECONDS - start)) s; raw samples in \`$(basename "$raw")\`."
 } > "$md"
@@ -555,6 +660,7 @@ md=$out/results.md csv=$out/results.csv
 	for k in $(printf '%s\n' "${!MED[@]}" | sort); do
 		w=${k%%.*} v=${k#*.} unit=ns
 		[[ " ${STARTUP[*]} " == *" $w "* ]] && unit=us
+		[[ " ${MEMORY[*]} " == *" $w "* ]] && unit=KiB
 		printf '%s,%s,"%s",%s,%s,%s,%s,%s,%s,%s,%s\n' "$date_s" "$host_kernel" "$kvm_kind" \
 			"$w" "$v" "$unit" "${MED[$k]}" "${MIN[$k]}" "${MAX[$k]}" "${CNT[$k]}" "${HUNG[$k]:-0}"
 	done
@@ -569,7 +675,7 @@ md=$out/results.md csv=$out/results.csv
 	done
 	pairs=(getppid:runsk:floor)
 	for w in "${NSOP[@]}" "${STARTUP[@]}"; do
-		pairs+=("$w:runsk:native" "$w:runsc:$runsc_native_v")
+		pairs+=("$w:runsk:native" "$w:runsc:$runsc_native_v" "$w:runc:$runsc_native_v")
 	done
 	for pair in "${pairs[@]}"; do
 		IFS=: read -r w a b <<<"$pair"
@@ -584,31 +690,38 @@ md=$out/results.md csv=$out/results.csv
 # the same length; the ratios are those of the table.
 png=$out/results.png
 chart() {
-	local dat=$out/.chart.dat n=0 w r1 r2
-	# Rows: index, name, runsk ratio, runsc ratio (0: none), their labels.
+	local dat=$out/.chart.dat n=0 w r1 r2 r3
+	# Rows: index, name, runsk, runsc and runc ratios (0: none), their
+	# labels.  Times only: the memory rows have no ratio to native.
 	for w in "${NSOP[@]}" "${STARTUP[@]}"; do
 		wants "$w" || continue
 		r1=$(ratio "$w" runsk native) r2=$(ratio "$w" runsc "$runsc_native_v")
-		[ "$r1$r2" != —— ] || continue
+		r3=$(ratio "$w" runc "$runsc_native_v")
+		[ "$r1$r2$r3" != ——— ] || continue
 		[ "$r1" = — ] && r1=n/a
 		[ "$r2" = — ] && r2=n/a
-		printf '%d "%s" %s %s "%s" "%s"\n' "$n" "$w" "$(chart_num "$r1")" \
-			"$(chart_num "$r2")" "$r1" "$r2"
+		[ "$r3" = — ] && r3=n/a
+		printf '%d "%s" %s %s %s "%s" "%s" "%s"\n' "$n" "$w" "$(chart_num "$r1")" \
+			"$(chart_num "$r2")" "$(chart_num "$r3")" "$r1" "$r2" "$r3"
 		n=$((n + 1))
 	done > "$dat"
 	if [ "$n" = 0 ]; then rm -f "$dat" "$png"; return 1; fi
-	local runsc_title='runsc (ptrace)'
-	[ "$mode" = vm ] && runsc_title='runsc (ptrace), on the host, against native there'
+	local runsc_title='runsc (ptrace)' runc_title='runc'
+	if [ "$mode" = vm ]; then
+		runsc_title='runsc (ptrace), on the host, against native there'
+		runc_title='runc, on the host'
+	fi
 	# The x range: from below the smallest ratio (at most 0.25) to well past
 	# the largest (room for the value printed after each bar).
 	local range
-	range=$(awk '{ for (i = 3; i <= 4; i++) if ($i > 0) {
+	range=$(awk '{ for (i = 3; i <= 5; i++) if ($i > 0) {
 			if (lo == "" || $i < lo) lo = $i; if (hi == "" || $i > hi) hi = $i } }
 		END { printf "%g:%g", (lo < 0.5 ? lo / 2 : 0.25), (hi > 2 ? hi * 5 : 10) }' "$dat")
-	# Two bars per workload, at y = row - 0.19 (runsk) and row + 0.19
-	# (runsc), the first workload at the top; each from 1 to its ratio.
+	# Three bars per workload, at y = row - 0.27 (runsk), row (runsc) and
+	# row + 0.27 (runc), the first workload at the top; each from 1 to its
+	# ratio.
 	gnuplot 2>&1 <<-EOF
-	set terminal pngcairo noenhanced size 1000,$((170 + 30 * n)) font 'sans,10'
+	set terminal pngcairo noenhanced size 1000,$((170 + 36 * n)) font 'sans,10'
 	set output '$png'
 	set title "sentry-kvm bench, $date_s: time relative to native (lower is better)\n$kvm_kind"
 	set logscale x 10
@@ -622,12 +735,15 @@ chart() {
 	m(r) = r < 1 ? r : 1
 	M(r) = r > 1 ? r : 1
 	ok(r) = r > 0 ? r : NaN
-	plot '$dat' using (ok(\$3)):(\$1 - 0.19):(m(\$3)):(M(\$3)):(\$1 - 0.36):(\$1 - 0.02):ytic(2) \\
+	plot '$dat' using (ok(\$3)):(\$1 - 0.27):(m(\$3)):(M(\$3)):(\$1 - 0.40):(\$1 - 0.14):ytic(2) \\
 	         with boxxyerror lc rgb '#1f77b4' title 'runsk', \\
-	     '$dat' using (ok(\$4)):(\$1 + 0.19):(m(\$4)):(M(\$4)):(\$1 + 0.02):(\$1 + 0.36) \\
+	     '$dat' using (ok(\$4)):(\$1):(m(\$4)):(M(\$4)):(\$1 - 0.12):(\$1 + 0.12) \\
 	         with boxxyerror lc rgb '#ff7f0e' title '$runsc_title', \\
-	     '$dat' using (M(\$3) * 1.08):(\$1 - 0.19):5 with labels left font ',8' notitle, \\
-	     '$dat' using (M(\$4) * 1.08):(\$1 + 0.19):6 with labels left font ',8' notitle
+	     '$dat' using (ok(\$5)):(\$1 + 0.27):(m(\$5)):(M(\$5)):(\$1 + 0.14):(\$1 + 0.40) \\
+	         with boxxyerror lc rgb '#2ca02c' title '$runc_title', \\
+	     '$dat' using (M(\$3) * 1.08):(\$1 - 0.27):6 with labels left font ',7' notitle, \\
+	     '$dat' using (M(\$4) * 1.08):(\$1):7 with labels left font ',7' notitle, \\
+	     '$dat' using (M(\$5) * 1.08):(\$1 + 0.27):8 with labels left font ',7' notitle
 	EOF
 	local rc=$?
 	rm -f "$dat"

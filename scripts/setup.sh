@@ -19,8 +19,9 @@ packages=(
 	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils zstd
 	# integration: Debian programs debian.sh runs in the sandbox (gcc is above)
 	python3 perl-base make
-	# benchmarks and debugging (sqlite3: a bench workload; gnuplot-nox: its chart)
-	bc strace sqlite3 gnuplot-nox
+	# benchmarks and debugging (sqlite3: a bench workload; gnuplot-nox: its chart;
+	# runc: its runc column)
+	bc strace sqlite3 gnuplot-nox runc
 )
 
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${packages[@]}" 2>/dev/null || true)
