@@ -25,8 +25,6 @@
 #include "lib/log.h"
 #include "state.h"
 
-/* The signals that stop a sandbox (sentry_run's list). */
-static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 #define DEFAULT_MEMORY (2ULL << 30)
 #define MIN_MEMORY (64ULL << 20)
@@ -228,19 +226,7 @@ int oci_sandbox_run(const struct global_opts *g, const struct oci_spec *s)
 		run_state_free(&r);
 		return 125;
 	}
-	/*
-	 * sentry_run takes runsk's stop signals through a signalfd, but starts
-	 * a thread (the gofer client's reader) before it blocks them: a
-	 * SIGTERM delivered there would end runsk on the spot, state left
-	 * behind. Blocked here, every thread it starts inherits the mask.
-	 */
-	sigset_t stop, old;
-	sigemptyset(&stop);
-	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
-		sigaddset(&stop, stop_signals[i]);
-	pthread_sigmask(SIG_BLOCK, &stop, &old);
-	ret = sentry_run(&r.cfg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ret = sentry_run(&r.cfg); /* it blocks the stop signals in every thread it starts */
 	gofer_reap(gofer);
 	run_state_free(&r);
 	/* sentry_run printed the reason; 125 is what runc uses. */

@@ -141,14 +141,18 @@ static void release_cpu_of_current(void)
 		task_release_cpu(t);
 }
 
+static void stop_signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaddset(set, stop_signals[i]);
+}
+
+/* The stop signals are blocked in every thread (sentry_run): the supervisor reads them here. */
 static int run_init(struct kernel *k, struct task *t, bool *started)
 {
-	sigset_t set, old;
-	sigemptyset(&set);
-	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
-		sigaddset(&set, stop_signals[i]);
-	/* Task threads inherit this mask: only the supervisor takes these. */
-	pthread_sigmask(SIG_BLOCK, &set, &old);
+	sigset_t set;
+	stop_signal_set(&set);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	int ret = sfd < 0 ? -errno : 0;
 	if (!ret)
@@ -160,7 +164,6 @@ static int run_init(struct kernel *k, struct task *t, bool *started)
 	}
 	if (sfd >= 0)
 		close(sfd);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
 
@@ -228,7 +231,26 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 	return exec_first(t, cfg->argv[0], cfg->argv, cfg->envp);
 }
 
+static int sentry_run_blocked(const struct sandbox_config *cfg);
+
+/*
+ * Every thread the Sentry starts (the gofer client's reader, the timer
+ * service, task threads) inherits the caller's mask: block the stop
+ * signals first, so that they reach runsk only through the supervisor's
+ * signalfd, and one the guest ignores cannot end runsk by landing in a
+ * helper thread.
+ */
 int sentry_run(const struct sandbox_config *cfg)
+{
+	sigset_t set, old;
+	stop_signal_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	int ret = sentry_run_blocked(cfg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+static int sentry_run_blocked(const struct sandbox_config *cfg)
 {
 	struct kernel k = {0};
 	struct platform_memory pm;

@@ -69,4 +69,26 @@ else
 	fail "SIGTERM afterwards: status $rc, want 143"
 fi
 
+# A program that ignores SIGTERM itself: runsk's SIGTERM must leave it
+# running however the host delivers it (to any of runsk's threads).
+bb=/bin/busybox
+if [ -x "$bb" ]; then
+	rm -f "$tmp/out"
+	"$runsk" do -- "$bb" sh -c 'trap "" TERM; echo spinning; sleep 3; echo survived' \
+		>"$tmp/out" 2>&1 </dev/null &
+	pid=$!
+	wait_spinning
+	for i in 1 2 3 4 5; do
+		kill -s TERM "$pid" 2>/dev/null
+		sleep 0.1
+	done
+	wait "$pid"
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q survived "$tmp/out"; then
+		ok "SIGTERM to runsk, ignored by the program: it runs to its end"
+	else
+		fail "a program ignoring SIGTERM: status $rc, output: $(cat "$tmp/out")"
+	fi
+fi
+
 finish
