@@ -25,7 +25,6 @@
 #include "lib/log.h"
 #include "state.h"
 
-
 #define DEFAULT_MEMORY (2ULL << 30)
 #define MIN_MEMORY (64ULL << 20)
 #define MAX_MEMORY (256ULL << 30)

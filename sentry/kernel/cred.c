@@ -210,8 +210,8 @@ int cred_exec_prepare(struct task *t, u32 mode, u32 uid, u32 gid, bool nosuid,
 	next->securebits &= ~(1u << LINUX_SECURE_KEEP_CAPS);
 
 	/* AT_SECURE: the program runs with privilege its caller did not have. */
-	ec->secure = is_setid || (next->uid != 0 && (effective || (next->cap_permitted &
-								  ~next->cap_ambient)));
+	ec->secure = is_setid ||
+		     (next->uid != 0 && (effective || (next->cap_permitted & ~next->cap_ambient)));
 	return 0;
 }
 

@@ -228,7 +228,8 @@ static void record_exec_info(struct mm *mm, const u8 *img, u64 sp, const char *c
 
 static int build_stack(struct mm *mm, const struct exec_layout *l, const struct exec_creds *ec,
 		       const struct elf_image *img, u64 bias, u64 interp_base, u64 vdso,
-		       const char *execfn, const char *const *argv, const char *const *envp, u64 *sp)
+		       const char *execfn, const char *const *argv, const char *const *envp,
+		       u64 *sp)
 {
 	u8 random[16];
 	if (getrandom(random, sizeof(random), 0) != sizeof(random))
@@ -317,7 +318,8 @@ static int load_program(struct task *t, struct mm *mm, const struct exec_creds *
 	if (!ret && interp)
 		ret = load_interp(mm, interp, &interp_base, &entry);
 	if (!ret)
-		ret = build_stack(mm, &l, ec, img, bias, interp_base, vdso, execfn, argv, envp, &sp);
+		ret = build_stack(mm, &l, ec, img, bias, interp_base, vdso, execfn, argv, envp,
+				  &sp);
 	if (ret)
 		return ret;
 	memset(regs, 0, sizeof(*regs));

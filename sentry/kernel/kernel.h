@@ -106,7 +106,7 @@ struct thread_group {
 	bool report_stop, report_continue;
 	bool subreaper;
 	bool thp_disable; /* PR_SET_THP_DISABLE: recorded (the Sentry maps no huge pages) */
-	bool execed; /* setpgid on it by the parent is EACCES from now on */
+	bool execed;	  /* setpgid on it by the parent is EACCES from now on */
 	/*
 	 * The thread that forked this process (Linux's real_parent is a
 	 * thread): its exit sends PR_SET_PDEATHSIG signals, and the process
@@ -165,9 +165,9 @@ struct task {
 	u64 minflt;		       /* page faults served (atomic) */
 	bool dumpable;
 	bool no_new_privs;
-	u32 personality; /* personality(2); fork copies it, execve keeps it (layout.h) */
-	int pdeath_signal;   /* PR_SET_PDEATHSIG: sent when the thread that forked us exits */
-	u64 timer_slack_ns;  /* PR_SET_TIMERSLACK: recorded; the Sentry's timers do not slack */
+	u32 personality;    /* personality(2); fork copies it, execve keeps it (layout.h) */
+	int pdeath_signal;  /* PR_SET_PDEATHSIG: sent when the thread that forked us exits */
+	u64 timer_slack_ns; /* PR_SET_TIMERSLACK: recorded; the Sentry's timers do not slack */
 	char exe[4096];
 	char comm[16];
 	struct list_head tg_node;

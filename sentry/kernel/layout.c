@@ -53,5 +53,7 @@ void exec_layout(const struct task *t, u32 personality, struct exec_layout *l)
 	l->mmap_base = ALIGN_DOWN(MM_TASK_SIZE - gap - mmap_rnd, PAGE_SIZE);
 
 	l->et_dyn_base = ET_DYN_BASE + (rnd ? (random_u64() % MMAP_RND_PAGES) * PAGE_SIZE : 0);
-	l->brk_offset = rnd && RANDOMIZE_VA_SPACE > 1 ? (random_u64() % (BRK_RND_RANGE / PAGE_SIZE)) * PAGE_SIZE : 0;
+	l->brk_offset = rnd && RANDOMIZE_VA_SPACE > 1
+				? (random_u64() % (BRK_RND_RANGE / PAGE_SIZE)) * PAGE_SIZE
+				: 0;
 }

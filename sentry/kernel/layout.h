@@ -24,9 +24,9 @@ struct task;
 #define LINUX_PER_LINUX32 0x0008u
 
 struct exec_layout {
-	u64 stack_top; /* one past the stack's highest byte, page aligned */
-	u64 sp_offset; /* bytes below stack_top the initial frame starts (16-aligned) */
-	u64 mmap_base; /* top-down mmap allocation starts below this */
+	u64 stack_top;	 /* one past the stack's highest byte, page aligned */
+	u64 sp_offset;	 /* bytes below stack_top the initial frame starts (16-aligned) */
+	u64 mmap_base;	 /* top-down mmap allocation starts below this */
 	u64 et_dyn_base; /* load address of a PIE's lowest segment */
 	u64 brk_offset;	 /* added to the end of the program for the initial break */
 };

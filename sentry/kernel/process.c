@@ -261,7 +261,8 @@ static void notify_parent_locked(struct kernel *k, struct thread_group *tg)
 /* A live thread of tg to stand as its children's parent thread, 0 if none. */
 static int heir_tid(struct thread_group *tg)
 {
-	return list_empty(&tg->threads) ? 0 : list_entry(tg->threads.next, struct task, tg_node)->tid;
+	return list_empty(&tg->threads) ? 0
+					: list_entry(tg->threads.next, struct task, tg_node)->tid;
 }
 
 /*
@@ -285,7 +286,8 @@ static void pdeath_notify_locked(struct task *t)
 		{
 			if (!u->pdeath_signal)
 				continue;
-			struct linux_siginfo info = {.signo = u->pdeath_signal, .code = LINUX_SI_USER};
+			struct linux_siginfo info = {.signo = u->pdeath_signal,
+						     .code = LINUX_SI_USER};
 			info.kill.pid = t->tg->tgid;
 			info.kill.uid = t->uid;
 			signal_send_group_locked(c, &info);
@@ -368,7 +370,7 @@ static void task_exit_final(struct task *t)
 	if (--tg->nr_threads == 0) {
 		tg_timers_exit_locked(tg);
 		ipc_exit_process(k, tg->tgid); /* SEM_UNDO, before the parent can see the exit */
-		tty_exit_locked(k, tg); /* a session leader leaves its terminal */
+		tty_exit_locked(k, tg);	       /* a session leader leaves its terminal */
 		tg->exit_status = tg->group_exiting ? tg->group_exit_status : t->exit_status;
 		pidfd_exit_locked(tg);
 		if (tg == k->init) {

@@ -128,7 +128,8 @@ static bool cpu_limited_locked(struct kernel *k)
 	struct thread_group *tg;
 	list_for_each_entry(tg, &k->groups, node)
 	{
-		if (!list_empty(&tg->threads) && tg->rlimits[LINUX_RLIMIT_CPU].cur != LINUX_RLIM_INFINITY)
+		if (!list_empty(&tg->threads) &&
+		    tg->rlimits[LINUX_RLIMIT_CPU].cur != LINUX_RLIM_INFINITY)
 			return true;
 	}
 	return false;

@@ -45,7 +45,8 @@ long sys_uname(struct task *t, const struct syscall_args *a)
 	strcpy(u.release, "6.1.0");
 	strcpy(u.version, "#1 SMP sentry-kvm " RUNSK_VERSION);
 	/* setarch i686 (PER_LINUX32) makes uname report a 32-bit machine, as Linux's override_architecture. */
-	strcpy(u.machine, (t->personality & LINUX_PER_MASK) == LINUX_PER_LINUX32 ? "i686" : "x86_64");
+	strcpy(u.machine,
+	       (t->personality & LINUX_PER_MASK) == LINUX_PER_LINUX32 ? "i686" : "x86_64");
 	strcpy(u.domainname, "(none)");
 	return mm_copy_to_user(t->mm, arg_ptr(a, 0), &u, sizeof(u)) ? -EFAULT : 0;
 }

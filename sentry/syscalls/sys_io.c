@@ -256,7 +256,8 @@ long sys_pwritev(struct task *t, const struct syscall_args *a)
 #define LINUX_RWF_SYNC 0x04
 #define LINUX_RWF_NOWAIT 0x08
 #define LINUX_RWF_APPEND 0x10
-#define RWF_KNOWN (LINUX_RWF_HIPRI | LINUX_RWF_DSYNC | LINUX_RWF_SYNC | LINUX_RWF_NOWAIT | LINUX_RWF_APPEND)
+#define RWF_KNOWN \
+	(LINUX_RWF_HIPRI | LINUX_RWF_DSYNC | LINUX_RWF_SYNC | LINUX_RWF_NOWAIT | LINUX_RWF_APPEND)
 
 /*
  * preadv2 and pwritev2: offset -1 is the file's own position (readv and

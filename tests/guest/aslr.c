@@ -130,6 +130,7 @@ int main(int argc, char **argv)
 	compare("randomised", true);
 	personality(ADDR_NO_RANDOMIZE);
 	compare("ADDR_NO_RANDOMIZE", false);
-	expect_ret(personality(0xffffffff), ADDR_NO_RANDOMIZE, "personality kept ADDR_NO_RANDOMIZE");
+	expect_ret(personality(0xffffffff), ADDR_NO_RANDOMIZE,
+		   "personality kept ADDR_NO_RANDOMIZE");
 	return guest_finish();
 }

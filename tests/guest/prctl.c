@@ -34,7 +34,8 @@ static void test_pdeathsig(void)
 	expect_ret(prctl5(PR_GET_PDEATHSIG, (long)&got, 0, 0, 0), 0, "PR_GET_PDEATHSIG");
 	check(got == SIGUSR2, "  reads SIGUSR2");
 	expect_err(prctl5(PR_SET_PDEATHSIG, 65, 0, 0, 0), EINVAL, "PR_SET_PDEATHSIG 65");
-	expect_err(prctl5(PR_GET_PDEATHSIG, 8, 0, 0, 0), EFAULT, "PR_GET_PDEATHSIG to a bad pointer");
+	expect_err(prctl5(PR_GET_PDEATHSIG, 8, 0, 0, 0), EFAULT,
+		   "PR_GET_PDEATHSIG to a bad pointer");
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -77,7 +78,8 @@ static void test_pdeathsig(void)
 static void test_subreaper(void)
 {
 	int got = -1;
-	expect_ret(prctl5(PR_GET_CHILD_SUBREAPER, (long)&got, 0, 0, 0), 0, "PR_GET_CHILD_SUBREAPER");
+	expect_ret(prctl5(PR_GET_CHILD_SUBREAPER, (long)&got, 0, 0, 0), 0,
+		   "PR_GET_CHILD_SUBREAPER");
 	check(got == 0, "  0 at first");
 	expect_ret(prctl5(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0, "PR_SET_CHILD_SUBREAPER 1");
 	prctl5(PR_GET_CHILD_SUBREAPER, (long)&got, 0, 0, 0);
@@ -92,7 +94,8 @@ static void test_subreaper(void)
 		pid_t c = fork();
 		if (c == 0) {
 			/* Wait until the middle process is gone, then say who the parent is. */
-			for (int i = 0; i < 2000 && getppid() != (pid_t)strtol(getenv("TOP"), NULL, 10); i++)
+			for (int i = 0;
+			     i < 2000 && getppid() != (pid_t)strtol(getenv("TOP"), NULL, 10); i++)
 				usleep(1000);
 			pid_t pp = getppid();
 			(void)!write(p[1], &pp, sizeof(pp));

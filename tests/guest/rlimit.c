@@ -367,10 +367,11 @@ static void per_process_tests(void)
 	pid_t pid = fork_child();
 	if (pid == 0) {
 		setrlimit(RLIMIT_CORE, &rl);
-		(void)!write(up[1], "x", 1);  /* lowered: the parent looks now */
+		(void)!write(up[1], "x", 1); /* lowered: the parent looks now */
 		(void)!read(down[0], &c, 1); /* ... and has set our CORE to 5 */
 		getrlimit(RLIMIT_CORE, &got);
-		check(got.rlim_cur == 5 && got.rlim_max == 7, "child: prlimit by the parent reached it");
+		check(got.rlim_cur == 5 && got.rlim_max == 7,
+		      "child: prlimit by the parent reached it");
 		pid_t grandchild = fork_child();
 		if (grandchild == 0) {
 			getrlimit(RLIMIT_CORE, &got);
@@ -381,7 +382,8 @@ static void per_process_tests(void)
 	}
 	(void)!read(up[0], &c, 1);
 	getrlimit(RLIMIT_CORE, &got);
-	check(got.rlim_cur == saved[RLIMIT_CORE].rlim_cur && got.rlim_max == saved[RLIMIT_CORE].rlim_max,
+	check(got.rlim_cur == saved[RLIMIT_CORE].rlim_cur &&
+		      got.rlim_max == saved[RLIMIT_CORE].rlim_max,
 	      "a child's setrlimit leaves the parent's limit alone");
 	expect_ret(prlimit(pid, RLIMIT_CORE, NULL, &got), 0, "prlimit(child, CORE) read");
 	check(got.rlim_cur == 7 && got.rlim_max == 7, "  sees the child's own value");

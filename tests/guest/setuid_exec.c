@@ -41,7 +41,10 @@ static int report(void)
 	printf("  runs as uid %d euid %d gid %d egid %d, AT_SECURE %lu, dumpable %d, "
 	       "effective caps %s, personality %#x\n",
 	       (int)getuid(), (int)geteuid(), (int)getgid(), (int)getegid(), getauxval(AT_SECURE),
-	       (int)prctl(PR_GET_DUMPABLE), eff == 0 ? "none" : (eff & 1) ? "root's" : "some",
+	       (int)prctl(PR_GET_DUMPABLE),
+	       eff == 0	   ? "none"
+	       : (eff & 1) ? "root's"
+			   : "some",
 	       personality(0xffffffff));
 	return 0;
 }
@@ -105,7 +108,8 @@ int main(int argc, char **argv)
 	expect_ret(chown(copy, NOBODY, NOBODY), 0, "chown 65534:65534");
 	expect_ret(chmod(copy, 04755), 0, "chmod 04755 (set-user-ID)");
 	run("set-user-ID 65534, run by root", -1, -1, false, 0);
-	run("set-user-ID 65534, run by root with ADDR_NO_RANDOMIZE", -1, -1, false, ADDR_NO_RANDOMIZE);
+	run("set-user-ID 65534, run by root with ADDR_NO_RANDOMIZE", -1, -1, false,
+	    ADDR_NO_RANDOMIZE);
 	expect_ret(chmod(copy, 02755), 0, "chmod 02755 (set-group-ID)");
 	run("set-group-ID 65534, run by uid 1000 gid 1000", 1000, 1000, false, 0);
 	expect_ret(chmod(copy, 02745), 0, "chmod 02745 (set-group-ID without group execute)");
