@@ -14,8 +14,6 @@
 #include "sentry/vfs/file.h"
 #include "syscalls.h"
 
-#define LINUX_CAP_SYS_PTRACE 19
-
 long sys_pidfd_open(struct task *t, const struct syscall_args *a)
 {
 	int pid = arg_int(a, 0);
@@ -107,24 +105,6 @@ out:
 	return ret;
 }
 
-/*
- * Linux's __ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): the caller's
- * own process, or real ids matching all of the target's with the target
- * dumpable, or CAP_SYS_PTRACE. (Yama's ptrace_scope is not modelled.)
- */
-static bool may_ptrace(const struct task *t, const struct proc_task *pt)
-{
-	const struct cred *c = t->cred, *tc = pt->cred;
-	if (pt->same_group)
-		return true;
-	bool cap = cred_has_cap(c, LINUX_CAP_SYS_PTRACE);
-	bool ids = c->uid == tc->uid && c->uid == tc->euid && c->uid == tc->suid &&
-		   c->gid == tc->gid && c->gid == tc->egid && c->gid == tc->sgid;
-	if (!ids && !cap)
-		return false;
-	return pt->dumpable || cap;
-}
-
 long sys_pidfd_getfd(struct task *t, const struct syscall_args *a)
 {
 	int targetfd = arg_int(a, 1);
@@ -144,7 +124,7 @@ long sys_pidfd_getfd(struct task *t, const struct syscall_args *a)
 		return -ESRCH;
 	long ret = -EBADF; /* a zombie has no files */
 	struct file *got = NULL;
-	if (pt.cred && !may_ptrace(t, &pt))
+	if (pt.cred && !ptrace_may_access(t, &pt))
 		ret = -EPERM;
 	else if (pt.files && (got = fdtable_get(pt.files, targetfd)))
 		ret = 0;

@@ -16,6 +16,11 @@
 #define LINUX_CAP_SYS_PTRACE 19
 #define CHUNK 4096
 
+/*
+ * Linux's __ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): the caller's
+ * own process, or real ids matching all of the target's with the target
+ * dumpable, or CAP_SYS_PTRACE. (Yama's ptrace_scope is not modelled.)
+ */
 bool ptrace_may_access(const struct task *t, const struct proc_task *pt)
 {
 	const struct cred *c = t->cred, *tc = pt->cred;

@@ -78,14 +78,14 @@ static struct fs_struct *init_fs(struct path *root, const struct vfs_ctx *ctx, c
 	return fs ? fs : ERR_PTR(-ENOMEM);
 }
 
-/* mkdir -p cwd; the last directory belongs to uid:gid. */
-static int make_cwd(const struct vfs_ctx *ctx, const char *cwd, u32 uid, u32 gid)
+/* mkdir -p path, as root; existing directories are fine. */
+static int mkdir_p(const struct vfs_ctx *ctx, const char *path)
 {
 	char buf[LINUX_PATH_MAX];
-	size_t len = strlen(cwd);
-	if (cwd[0] != '/' || len >= sizeof(buf))
+	size_t len = strlen(path);
+	if (path[0] != '/' || len >= sizeof(buf))
 		return -EINVAL;
-	memcpy(buf, cwd, len + 1);
+	memcpy(buf, path, len + 1);
 	for (size_t i = 1; i <= len; i++) {
 		if (buf[i] != '/' && buf[i] != 0)
 			continue;
@@ -96,8 +96,17 @@ static int make_cwd(const struct vfs_ctx *ctx, const char *cwd, u32 uid, u32 gid
 		if (ret && ret != -EEXIST)
 			return ret;
 	}
+	return 0;
+}
+
+/* mkdir -p cwd; the last directory belongs to uid:gid. */
+static int make_cwd(const struct vfs_ctx *ctx, const char *cwd, u32 uid, u32 gid)
+{
+	int ret = mkdir_p(ctx, cwd);
+	if (ret)
+		return ret;
 	struct path p;
-	int ret = vfs_lookup(ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	ret = vfs_lookup(ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
 	if (ret)
 		return ret;
 	ret = vfs_chown(&p, uid, gid, &root_cred);
@@ -199,27 +208,6 @@ struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, c
 		return ERR_PTR(ret);
 	}
 	return init_fs(&root, &ctx, cwd);
-}
-
-/* mkdir -p path, as root; existing directories are fine. */
-static int mkdir_p(const struct vfs_ctx *ctx, const char *path)
-{
-	char buf[LINUX_PATH_MAX];
-	size_t len = strlen(path);
-	if (path[0] != '/' || len >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != 0)
-			continue;
-		char c = buf[i];
-		buf[i] = 0;
-		int ret = vfs_mkdir(ctx, buf, 0755);
-		buf[i] = c;
-		if (ret && ret != -EEXIST)
-			return ret;
-	}
-	return 0;
 }
 
 static int sandbox_mount_one(const struct vfs_ctx *ctx, struct gofer_client *c,
