@@ -353,7 +353,9 @@ static void sigcont_tests(void)
 /* Limits belong to a process: a child's changes stay its own; fork copies them. */
 static void per_process_tests(void)
 {
-	struct rlimit rl = {7, 7}, got;
+	/* Soft limits only: the hard limit may be anything here, and raising it needs a capability. */
+	rlim_t max = saved[RLIMIT_NOFILE].rlim_max;
+	struct rlimit rl = {50, max}, got;
 	int up[2], down[2]; /* child to parent, parent to child */
 	char c;
 
@@ -366,31 +368,30 @@ static void per_process_tests(void)
 	}
 	pid_t pid = fork_child();
 	if (pid == 0) {
-		setrlimit(RLIMIT_CORE, &rl);
+		setrlimit(RLIMIT_NOFILE, &rl);
 		(void)!write(up[1], "x", 1); /* lowered: the parent looks now */
-		(void)!read(down[0], &c, 1); /* ... and has set our CORE to 5 */
-		getrlimit(RLIMIT_CORE, &got);
-		check(got.rlim_cur == 5 && got.rlim_max == 7,
+		(void)!read(down[0], &c, 1); /* ... and has set our soft NOFILE to 40 */
+		getrlimit(RLIMIT_NOFILE, &got);
+		check(got.rlim_cur == 40 && got.rlim_max == max,
 		      "child: prlimit by the parent reached it");
 		pid_t grandchild = fork_child();
 		if (grandchild == 0) {
-			getrlimit(RLIMIT_CORE, &got);
-			exit(got.rlim_cur == 5 && got.rlim_max == 7 ? 0 : 3);
+			getrlimit(RLIMIT_NOFILE, &got);
+			exit(got.rlim_cur == 40 && got.rlim_max == max ? 0 : 3);
 		}
 		expect_child(grandchild, "exit 0", "child: fork copies its limits");
 		exit(guest_failures ? 3 : 0);
 	}
 	(void)!read(up[0], &c, 1);
-	getrlimit(RLIMIT_CORE, &got);
-	check(got.rlim_cur == saved[RLIMIT_CORE].rlim_cur &&
-		      got.rlim_max == saved[RLIMIT_CORE].rlim_max,
+	getrlimit(RLIMIT_NOFILE, &got);
+	check(got.rlim_cur == saved[RLIMIT_NOFILE].rlim_cur && got.rlim_max == max,
 	      "a child's setrlimit leaves the parent's limit alone");
-	expect_ret(prlimit(pid, RLIMIT_CORE, NULL, &got), 0, "prlimit(child, CORE) read");
-	check(got.rlim_cur == 7 && got.rlim_max == 7, "  sees the child's own value");
-	rl.rlim_cur = 5;
-	expect_ret(prlimit(pid, RLIMIT_CORE, &rl, NULL), 0, "prlimit(child, CORE) set");
-	getrlimit(RLIMIT_CORE, &got);
-	check(got.rlim_cur == saved[RLIMIT_CORE].rlim_cur, "  our own CORE is unchanged");
+	expect_ret(prlimit(pid, RLIMIT_NOFILE, NULL, &got), 0, "prlimit(child, NOFILE) read");
+	check(got.rlim_cur == 50 && got.rlim_max == max, "  sees the child's own value");
+	rl.rlim_cur = 40;
+	expect_ret(prlimit(pid, RLIMIT_NOFILE, &rl, NULL), 0, "prlimit(child, NOFILE) set");
+	getrlimit(RLIMIT_NOFILE, &got);
+	check(got.rlim_cur == saved[RLIMIT_NOFILE].rlim_cur, "  our own NOFILE is unchanged");
 	(void)!write(down[1], "x", 1);
 	expect_child(pid, "exit 0", "per-process limits child");
 	for (int i = 0; i < 2; i++) {
