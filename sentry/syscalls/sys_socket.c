@@ -594,7 +594,13 @@ long sys_recvmsg(struct task *t, const struct syscall_args *a)
 	return do_recvmsg(t, sock, arg_ptr(a, 1), &mh, arg_int(a, 2));
 }
 
-long sys_sendmmsg(struct task *t, const struct syscall_args *a)
+/*
+ * sendmmsg and recvmmsg: one msghdr after another until one fails, each
+ * message's length stored in its msg_len; the count done, or the error
+ * if none was. recvmmsg's timeout (a[4]) is only checked between
+ * messages in Linux; not yet here.
+ */
+static long do_mmsg(struct task *t, const struct syscall_args *a, bool recv)
 {
 	_cleanup_sock_ struct socket *sock = sockfd_get(t, arg_int(a, 0));
 	u64 base = a->a[1];
@@ -612,7 +618,8 @@ long sys_sendmmsg(struct task *t, const struct syscall_args *a)
 			err = -EFAULT;
 			break;
 		}
-		err = do_sendmsg(t, sock, &mm.msg_hdr, flags);
+		err = recv ? do_recvmsg(t, sock, uaddr(at), &mm.msg_hdr, flags)
+			   : do_sendmsg(t, sock, &mm.msg_hdr, flags);
 		if (err < 0)
 			break;
 		u32 len = err;
@@ -621,40 +628,18 @@ long sys_sendmmsg(struct task *t, const struct syscall_args *a)
 			err = -EFAULT;
 			break;
 		}
+		if (recv && (flags & LINUX_MSG_WAITFORONE))
+			flags |= LINUX_MSG_DONTWAIT;
 	}
 	return i ? (long)i : err;
 }
 
+long sys_sendmmsg(struct task *t, const struct syscall_args *a)
+{
+	return do_mmsg(t, a, false);
+}
+
 long sys_recvmmsg(struct task *t, const struct syscall_args *a)
 {
-	_cleanup_sock_ struct socket *sock = sockfd_get(t, arg_int(a, 0));
-	u64 base = a->a[1];
-	unsigned vlen = MIN(arg_uint(a, 2), (unsigned)UIO_MAXIOV);
-	int flags = arg_int(a, 3);
-	long err = 0;
-	unsigned i;
-
-	/* The timeout (a[4]) is only checked between messages in Linux; not yet here. */
-	if (IS_ERR(sock))
-		return PTR_ERR(sock);
-	for (i = 0; i < vlen; i++) {
-		struct linux_mmsghdr mm;
-		u64 at = base + i * sizeof(mm);
-		if (mm_copy_from_user(t->mm, &mm, uaddr(at), sizeof(mm))) {
-			err = -EFAULT;
-			break;
-		}
-		err = do_recvmsg(t, sock, uaddr(at), &mm.msg_hdr, flags);
-		if (err < 0)
-			break;
-		u32 len = err;
-		if (mm_copy_to_user(t->mm, uaddr(at + offsetof(struct linux_mmsghdr, msg_len)),
-				    &len, sizeof(len))) {
-			err = -EFAULT;
-			break;
-		}
-		if (flags & LINUX_MSG_WAITFORONE)
-			flags |= LINUX_MSG_DONTWAIT;
-	}
-	return i ? (long)i : err;
+	return do_mmsg(t, a, true);
 }
