@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define GUEST_UNUSED __attribute__((unused))
@@ -210,6 +212,36 @@ static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_errnum(int ret, int want, con
 	guest_vreport(ret == want, guest_errno_name(want), detail, fmt, ap);
 	va_end(ap);
 	return ret == want;
+}
+
+/*
+ * Wait for child pid (through EINTR: a signal may come meanwhile) and say
+ * how it ended: "exit N", "signal N", or what went wrong. The string is
+ * static: use it before the next call.
+ */
+static GUEST_UNUSED const char *guest_child_end(pid_t pid)
+{
+	static char s[32];
+	int st;
+	pid_t r;
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	if (r != pid)
+		snprintf(s, sizeof(s), "waitpid %s", guest_errno_name(errno));
+	else if (WIFEXITED(st))
+		snprintf(s, sizeof(s), "exit %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(s, sizeof(s), "signal %d", WTERMSIG(st));
+	else
+		snprintf(s, sizeof(s), "status %#x", st);
+	return s;
+}
+
+/* Pass if child pid ends as want ("exit 0"): "<what>: exit 0". */
+static GUEST_UNUSED void guest_expect_child(pid_t pid, const char *want, const char *what)
+{
+	const char *end = guest_child_end(pid);
+	check(!strcmp(end, want), "%s: %s", what, end);
 }
 
 /* Call last: return value is the exit status (0 all passed, 1 otherwise). */

@@ -26,28 +26,6 @@ static void msleep(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static const char *child_end(pid_t pid)
-{
-	static char buf[32];
-	int st;
-	pid_t r;
-	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
-		; /* a notification signal may come meanwhile */
-	if (r != pid)
-		return "waitpid failed";
-	if (WIFEXITED(st))
-		snprintf(buf, sizeof(buf), "exit %d", WEXITSTATUS(st));
-	else
-		snprintf(buf, sizeof(buf), "signal %d", WTERMSIG(st));
-	return buf;
-}
-
-static void expect_child(pid_t pid, const char *want, const char *what)
-{
-	const char *end = child_end(pid);
-	check(!strcmp(end, want), "%s: %s", what, end);
-}
-
 /* The child reports only failures: its lines would race with the parent's. */
 static pid_t fork_child(void)
 {
@@ -187,7 +165,7 @@ static void test_block(void)
 	}
 	msleep(50);
 	expect_ret(mq_send(q, "hello", 5, 3), 0, "send to the waiting child");
-	expect_child(pid, "exit 0", "receiver");
+	guest_expect_child(pid, "exit 0", "receiver");
 
 	/* A full queue blocks the sender until a receive. */
 	mq_send(q, "one", 3, 0);
@@ -198,7 +176,7 @@ static void test_block(void)
 	}
 	msleep(50);
 	rcv(q, "make room");
-	expect_child(pid, "exit 0", "sender");
+	guest_expect_child(pid, "exit 0", "sender");
 	rcv(q, "the sender's message");
 
 	/* poll readiness. */
@@ -217,7 +195,7 @@ static void test_block(void)
 		exit(0);
 	}
 	expect_ret(poll(&p, 1, 5000), 1, "poll wakes on a send");
-	expect_child(pid, "exit 0", "poll waker");
+	guest_expect_child(pid, "exit 0", "poll waker");
 	rcv(q, "drain");
 	mq_close(q);
 }
@@ -259,7 +237,7 @@ static void test_notify(void)
 		mq_send(q, "note", 4, 0);
 		exit(guest_failures);
 	}
-	expect_child(pid, "exit 0", "child sender");
+	guest_expect_child(pid, "exit 0", "child sender");
 	check(got_sig == SIGUSR2 && got_code == SI_MESGQ && got_val == 42 && got_pid == pid,
 	      "notified: SIGUSR2, SI_MESGQ, value 42, sender's pid");
 	got_sig = 0;
@@ -287,7 +265,7 @@ static void test_notify(void)
 	}
 	msleep(50);
 	kill(pid, SIGUSR1);
-	expect_child(pid, "exit 0", "interrupted receiver");
+	guest_expect_child(pid, "exit 0", "interrupted receiver");
 	/* With SA_RESTART it restarts and gets the later message. */
 	su.sa_flags = SA_RESTART;
 	sigaction(SIGUSR1, &su, NULL);
@@ -300,7 +278,7 @@ static void test_notify(void)
 	kill(pid, SIGUSR1);
 	msleep(50);
 	mq_send(q, "after", 5, 2);
-	expect_child(pid, "exit 0", "restarted receiver");
+	guest_expect_child(pid, "exit 0", "restarted receiver");
 	mq_close(q);
 }
 
@@ -332,7 +310,7 @@ static void test_rlimit(void)
 		mq_unlink("/sentry-kvm-mq-c");
 		exit(guest_failures);
 	}
-	expect_child(pid, "exit 0", "RLIMIT_MSGQUEUE child");
+	guest_expect_child(pid, "exit 0", "RLIMIT_MSGQUEUE child");
 }
 
 static void test_perm(void)
@@ -352,7 +330,7 @@ static void test_perm(void)
 			   "uid 65534: mq_maxmsg 11 past msg_max");
 		exit(guest_failures);
 	}
-	expect_child(pid, "exit 0", "uid 65534 child");
+	guest_expect_child(pid, "exit 0", "uid 65534 child");
 	mq_unlink(NAME);
 	mq_close(q);
 }

@@ -35,29 +35,6 @@ static void restore_limits(void)
 		setrlimit(r, &saved[r]);
 }
 
-/* How a child ended: "exit N" or "signal N". */
-static const char *child_end(pid_t pid)
-{
-	static char s[32];
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		snprintf(s, sizeof(s), "waitpid %s", guest_errno_name(errno));
-	else if (WIFEXITED(st))
-		snprintf(s, sizeof(s), "exit %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, sizeof(s), "signal %d", WTERMSIG(st));
-	else
-		snprintf(s, sizeof(s), "status %#x", st);
-	return s;
-}
-
-/* The child's own checks decide its exit status; its lines go to our stdout. */
-static void expect_child(pid_t pid, const char *want, const char *what)
-{
-	const char *end = child_end(pid);
-	check(!strcmp(end, want), "%s: %s", what, end);
-}
-
 /* fork, with the child's own failure count. */
 static pid_t fork_child(void)
 {
@@ -164,11 +141,11 @@ static void fsize_tests(void)
 	while ((n = read(p[0], buf, sizeof(buf))) > 0)
 		fwrite(buf, 1, n, stdout);
 	close(p[0]);
-	expect_child(pid, "exit 0", "RLIMIT_FSIZE child");
+	guest_expect_child(pid, "exit 0", "RLIMIT_FSIZE child");
 	pid = fork_child();
 	if (pid == 0)
 		fsize_default_child();
-	expect_child(pid, "signal 25", "RLIMIT_FSIZE write past it, SIGXFSZ default");
+	guest_expect_child(pid, "signal 25", "RLIMIT_FSIZE write past it, SIGXFSZ default");
 }
 
 static volatile sig_atomic_t xcpu;
@@ -213,7 +190,7 @@ static void cpu_tests(bool root)
 	pid_t pid = fork_child();
 	if (pid == 0)
 		cpu_child(false);
-	expect_child(pid, "exit 0", "RLIMIT_CPU child, soft 1 s");
+	guest_expect_child(pid, "exit 0", "RLIMIT_CPU child, soft 1 s");
 	if (!root) {
 		printf("RLIMIT_CPU hard limit: skipped (not root)\n");
 		return;
@@ -221,7 +198,7 @@ static void cpu_tests(bool root)
 	pid = fork_child();
 	if (pid == 0)
 		cpu_child(true);
-	expect_child(pid, "signal 9", "RLIMIT_CPU child, soft 1 s, hard 2 s: SIGKILL");
+	guest_expect_child(pid, "signal 9", "RLIMIT_CPU child, soft 1 s, hard 2 s: SIGKILL");
 }
 
 static void *thread_fn(void *arg)
@@ -305,12 +282,12 @@ static void prlimit_tests(bool root)
 				   "uid 65534: prlimit(itself)");
 			exit(guest_failures ? 3 : 0);
 		}
-		expect_child(pid, "exit 0", "prlimit as uid 65534");
+		guest_expect_child(pid, "exit 0", "prlimit as uid 65534");
 	} else {
 		printf("prlimit across uids: skipped (not root)\n");
 	}
 	(void)!write(p[1], "x", 1);
-	child_end(sleeper);
+	guest_child_end(sleeper);
 	close(p[0]);
 	close(p[1]);
 }
@@ -343,9 +320,9 @@ static void sigcont_tests(void)
 		expect_err(kill(target, SIGCONT), EPERM, "  after setsid: kill(root's, SIGCONT)");
 		exit(guest_failures ? 3 : 0);
 	}
-	expect_child(pid, "exit 0", "SIGCONT across uids");
+	guest_expect_child(pid, "exit 0", "SIGCONT across uids");
 	(void)!write(p[1], "x", 1);
-	expect_child(target, "exit 0", "  the target went on");
+	guest_expect_child(target, "exit 0", "  the target went on");
 	close(p[0]);
 	close(p[1]);
 }
@@ -379,7 +356,7 @@ static void per_process_tests(void)
 			getrlimit(RLIMIT_NOFILE, &got);
 			exit(got.rlim_cur == 40 && got.rlim_max == max ? 0 : 3);
 		}
-		expect_child(grandchild, "exit 0", "child: fork copies its limits");
+		guest_expect_child(grandchild, "exit 0", "child: fork copies its limits");
 		exit(guest_failures ? 3 : 0);
 	}
 	(void)!read(up[0], &c, 1);
@@ -393,7 +370,7 @@ static void per_process_tests(void)
 	getrlimit(RLIMIT_NOFILE, &got);
 	check(got.rlim_cur == saved[RLIMIT_NOFILE].rlim_cur, "  our own NOFILE is unchanged");
 	(void)!write(down[1], "x", 1);
-	expect_child(pid, "exit 0", "per-process limits child");
+	guest_expect_child(pid, "exit 0", "per-process limits child");
 	for (int i = 0; i < 2; i++) {
 		close(up[i]);
 		close(down[i]);
@@ -418,7 +395,7 @@ static void nofile_tests(void)
 		expect_err(dup2(0, 16), EBADF, "  dup2 to 16");
 		exit(guest_failures ? 3 : 0);
 	}
-	expect_child(pid, "exit 0", "RLIMIT_NOFILE child");
+	guest_expect_child(pid, "exit 0", "RLIMIT_NOFILE child");
 }
 
 int main(void)
@@ -437,7 +414,7 @@ int main(void)
 		pid_t pid = fork_child();
 		if (pid == 0)
 			nproc_child();
-		expect_child(pid, "exit 0", "RLIMIT_NPROC child");
+		guest_expect_child(pid, "exit 0", "RLIMIT_NPROC child");
 		sigcont_tests();
 	} else {
 		printf("RLIMIT_NPROC and SIGCONT across uids: skipped (not root)\n");

@@ -46,22 +46,6 @@ static void unblock(int sig)
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 }
 
-/* How a child ended, for printing: "exit N" or "signal N". */
-static const char *child_end(pid_t pid)
-{
-	static char s[32];
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		snprintf(s, sizeof(s), "waitpid %s", guest_errno_name(errno));
-	else if (WIFEXITED(st))
-		snprintf(s, sizeof(s), "exit %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, sizeof(s), "signal %d", WTERMSIG(st));
-	else
-		snprintf(s, sizeof(s), "status %#x", st);
-	return s;
-}
-
 /* A thread that sends sig to the process after a while (the waiter is asleep by then). */
 struct later {
 	int sig;
@@ -123,7 +107,7 @@ static void wait_default_in_child(int sig, const char *name, bool blocked)
 	(void)!read(p[0], &c, 1);
 	sleep_ms(50);
 	kill(pid, sig);
-	const char *end = child_end(pid);
+	const char *end = guest_child_end(pid);
 	char want[32];
 	snprintf(want, sizeof(want), blocked ? "exit 0" : "signal %d", sig);
 	check(!strcmp(end, want), "child sigwaitinfo(%s, SIG_DFL, %s): %s", name,
@@ -300,7 +284,7 @@ int main(void)
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(sigev_thread_fires() ? 0 : 1);
-	const char *end = child_end(pid);
+	const char *end = guest_child_end(pid);
 	check(!strcmp(end, "exit 0"), "child timer_create(SIGEV_THREAD): %s", end);
 
 	return guest_finish();

@@ -31,25 +31,6 @@ static void msleep(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static const char *child_end(pid_t pid)
-{
-	static char buf[32];
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return "waitpid failed";
-	if (WIFEXITED(st))
-		snprintf(buf, sizeof(buf), "exit %d", WEXITSTATUS(st));
-	else
-		snprintf(buf, sizeof(buf), "signal %d", WTERMSIG(st));
-	return buf;
-}
-
-static void expect_child(pid_t pid, const char *want, const char *what)
-{
-	const char *end = child_end(pid);
-	check(!strcmp(end, want), "%s: %s", what, end);
-}
-
 /*
  * fork, with the child's own failure count. The child reports only
  * failures: its lines would race with the parent's once it is woken.
@@ -173,7 +154,7 @@ static void test_block(void)
 	msleep(50);
 	snd(id, 3, "not for the child", 0);
 	snd(id, 4, "for the child", 0);
-	expect_child(pid, "exit 0", "receiver");
+	guest_expect_child(pid, "exit 0", "receiver");
 	check(qnum_is(id, 1), "the type-3 message stays");
 
 	/* A full queue blocks the sender until a receive makes room. */
@@ -191,7 +172,7 @@ static void test_block(void)
 	msleep(50);
 	check(qnum_is(id, 2), "sender still waits");
 	rcv(id, 3, 64, 0, "make room");
-	expect_child(pid, "exit 0", "sender");
+	guest_expect_child(pid, "exit 0", "sender");
 	check(qnum_is(id, 2), "its message is queued");
 	msgctl(id, IPC_RMID, NULL);
 
@@ -204,7 +185,7 @@ static void test_block(void)
 	}
 	msleep(50);
 	msgctl(id, IPC_RMID, NULL);
-	expect_child(pid, "exit 0", "sleeper of a removed queue");
+	guest_expect_child(pid, "exit 0", "sleeper of a removed queue");
 }
 
 static void on_usr1(int sig)
@@ -224,7 +205,7 @@ static void test_eintr(void)
 	}
 	msleep(50);
 	kill(pid, SIGUSR1);
-	expect_child(pid, "exit 0", "interrupted msgrcv");
+	guest_expect_child(pid, "exit 0", "interrupted msgrcv");
 
 	/* signal(7): System V IPC calls are never restarted after a handler. */
 	sa.sa_flags = SA_RESTART;
@@ -236,7 +217,7 @@ static void test_eintr(void)
 	}
 	msleep(50);
 	kill(pid, SIGUSR1);
-	expect_child(pid, "exit 0", "msgrcv with SA_RESTART");
+	guest_expect_child(pid, "exit 0", "msgrcv with SA_RESTART");
 	msgctl(id, IPC_RMID, NULL);
 }
 
@@ -260,7 +241,7 @@ static void test_perm(void)
 		rcv(id2, 0, 64, IPC_NOWAIT, "uid 65534: msgrcv on 0622");
 		exit(guest_failures);
 	}
-	expect_child(pid, "exit 0", "uid 65534 child");
+	guest_expect_child(pid, "exit 0", "uid 65534 child");
 	msgctl(id, IPC_RMID, NULL);
 	msgctl(id2, IPC_RMID, NULL);
 }

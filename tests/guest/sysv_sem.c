@@ -46,25 +46,6 @@ static bool wait_count(int id, int num, int cmd, int want)
 	return false;
 }
 
-static const char *child_end(pid_t pid)
-{
-	static char buf[32];
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return "waitpid failed";
-	if (WIFEXITED(st))
-		snprintf(buf, sizeof(buf), "exit %d", WEXITSTATUS(st));
-	else
-		snprintf(buf, sizeof(buf), "signal %d", WTERMSIG(st));
-	return buf;
-}
-
-static void expect_child(pid_t pid, const char *want, const char *what)
-{
-	const char *end = child_end(pid);
-	check(!strcmp(end, want), "%s: %s", what, end);
-}
-
 /*
  * fork, with the child's own failure count. The child reports only
  * failures: its lines would race with the parent's once it is woken.
@@ -208,7 +189,7 @@ static void test_block(void)
 	msleep(20);
 	expect_ret(semctl4(id, 0, GETNCNT, 0), 1, "child still waits");
 	expect_ret(op1(id, 0, 1, 0), 0, "semop(+1)");
-	expect_child(pid, "exit 0", "waiter");
+	guest_expect_child(pid, "exit 0", "waiter");
 	expect_ret(semctl4(id, 0, GETVAL, 0), 0, "value 0 after the waiter took 2");
 	check(semctl4(id, 0, GETPID, 0) == pid, "GETPID is the waiter's");
 
@@ -221,7 +202,7 @@ static void test_block(void)
 	}
 	check(wait_count(id, 0, GETZCNT, 1), "GETZCNT 1 while the child waits for zero");
 	expect_ret(op1(id, 0, -1, 0), 0, "semop(-1) to zero");
-	expect_child(pid, "exit 0", "zero waiter");
+	guest_expect_child(pid, "exit 0", "zero waiter");
 
 	/* IPC_RMID wakes sleepers with EIDRM. */
 	pid = fork_child();
@@ -231,7 +212,7 @@ static void test_block(void)
 	}
 	check(wait_count(id, 0, GETNCNT, 1), "GETNCNT 1 before IPC_RMID");
 	semctl(id, 0, IPC_RMID);
-	expect_child(pid, "exit 0", "sleeper of a removed set");
+	guest_expect_child(pid, "exit 0", "sleeper of a removed set");
 }
 
 static void on_usr1(int sig)
@@ -251,7 +232,7 @@ static void test_eintr(void)
 	}
 	check(wait_count(id, 0, GETNCNT, 1), "child waits");
 	kill(pid, SIGUSR1);
-	expect_child(pid, "exit 0", "interrupted semop");
+	guest_expect_child(pid, "exit 0", "interrupted semop");
 	expect_ret(semctl4(id, 0, GETNCNT, 0), 0, "GETNCNT 0 after the interrupt");
 	semctl(id, 0, IPC_RMID);
 }
@@ -267,7 +248,7 @@ static void test_undo(void)
 		expect_ret(op1(id, 1, 1, 0), 0, "child: semop(+1 on sem 1, no undo)");
 		exit(guest_failures);
 	}
-	expect_child(pid, "exit 0", "SEM_UNDO child");
+	guest_expect_child(pid, "exit 0", "SEM_UNDO child");
 	expect_ret(semctl4(id, 0, GETVAL, 0), 5, "sem 0 back to 5 after the exit");
 	expect_ret(semctl4(id, 1, GETVAL, 0), 1, "sem 1 keeps the +1 without undo");
 	check(semctl4(id, 0, GETPID, 0) == pid, "GETPID: the exiting process");
@@ -279,7 +260,7 @@ static void test_undo(void)
 		semctl4(id, 0, SETVAL, 9);
 		exit(guest_failures);
 	}
-	expect_child(pid, "exit 0", "SETVAL child");
+	guest_expect_child(pid, "exit 0", "SETVAL child");
 	expect_ret(semctl4(id, 0, GETVAL, 0), 9, "SETVAL dropped the undo");
 
 	/* An exit that undoes a decrement wakes a waiter. */
@@ -296,8 +277,8 @@ static void test_undo(void)
 		expect_ret(op1(id, 0, -1, 0), 0, "waiter woken by the undo at exit");
 		exit(guest_failures);
 	}
-	expect_child(pid, "exit 0", "holder");
-	expect_child(w, "exit 0", "waiter of the undo");
+	guest_expect_child(pid, "exit 0", "holder");
+	guest_expect_child(w, "exit 0", "waiter of the undo");
 	/* SETVAL between two undone ops: only the later one is undone. */
 	pid = fork_child();
 	if (pid == 0) {
@@ -306,7 +287,7 @@ static void test_undo(void)
 		op1(id, 1, -32767, SEM_UNDO);
 		exit(0);
 	}
-	expect_child(pid, "exit 0", "SETVAL-between child");
+	guest_expect_child(pid, "exit 0", "SETVAL-between child");
 	expect_ret(semctl4(id, 1, GETVAL, 0), 32767, "undo applied to the later adjustment");
 	semctl(id, 0, IPC_RMID);
 }
@@ -330,7 +311,7 @@ static void test_undo_threads(void)
 		op1(id, 0, 3, SEM_UNDO);
 		exit(semctl4(id, 0, GETVAL, 0) == 5 ? 0 : 1);
 	}
-	expect_child(pid, "exit 0", "threads adding 2 and 3 with SEM_UNDO");
+	guest_expect_child(pid, "exit 0", "threads adding 2 and 3 with SEM_UNDO");
 	expect_ret(semctl4(id, 0, GETVAL, 0), 0, "both undone at the process's exit");
 	semctl(id, 0, IPC_RMID);
 }
@@ -358,7 +339,7 @@ static void test_perm(void)
 		expect_err(semctl4(id2, 0, SETVAL, 1), EACCES, "uid 65534: SETVAL on 0644");
 		exit(guest_failures);
 	}
-	expect_child(pid, "exit 0", "uid 65534 child");
+	guest_expect_child(pid, "exit 0", "uid 65534 child");
 	semctl(id, 0, IPC_RMID);
 	semctl(id2, 0, IPC_RMID);
 }

@@ -21,25 +21,6 @@
 #define SHM_EXEC 0100000
 #endif
 
-static const char *child_end(pid_t pid)
-{
-	static char buf[32];
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return "waitpid failed";
-	if (WIFEXITED(st))
-		snprintf(buf, sizeof(buf), "exit %d", WEXITSTATUS(st));
-	else
-		snprintf(buf, sizeof(buf), "signal %d", WTERMSIG(st));
-	return buf;
-}
-
-static void expect_child(pid_t pid, const char *want, const char *what)
-{
-	const char *end = child_end(pid);
-	check(!strcmp(end, want), "%s: %s", what, end);
-}
-
 static pid_t fork_child(void)
 {
 	pid_t pid = fork();
@@ -113,7 +94,7 @@ static void test_attach(void)
 		expect_ret(nattch(id), 3, "child: nattch 3");
 		exit(guest_failures);
 	}
-	expect_child(pid, "exit 0", "fork child");
+	guest_expect_child(pid, "exit 0", "fork child");
 	expect_ret(nattch(id), 2, "nattch 2 after the child exits");
 	check(p[1] == 'b', "the child's write is seen");
 	struct shmid_ds ds;
@@ -169,7 +150,7 @@ static void test_attach(void)
 		shmat(id, NULL, 0);
 		exit(nattch(id) == 2 ? 0 : 1);
 	}
-	expect_child(pid, "exit 0", "child attaching twice");
+	guest_expect_child(pid, "exit 0", "child attaching twice");
 	expect_ret(nattch(id), 0, "nattch 0 after its exit");
 	shmctl(id, IPC_RMID, NULL);
 }
@@ -211,7 +192,7 @@ static void test_exec(const char *self)
 		execl(self, self, "nattch", ids, (char *)NULL);
 		exit(127);
 	}
-	expect_child(pid, "exit 0", "exec'd child");
+	guest_expect_child(pid, "exit 0", "exec'd child");
 	shmctl(id, IPC_RMID, NULL);
 }
 
@@ -237,7 +218,7 @@ static void test_perm(void)
 		expect_err(shmctl(id2, SHM_LOCK, NULL), EPERM, "uid 65534: SHM_LOCK not owner");
 		exit(guest_failures);
 	}
-	expect_child(pid, "exit 0", "uid 65534 child");
+	guest_expect_child(pid, "exit 0", "uid 65534 child");
 	expect_ret(shmctl(id, SHM_LOCK, NULL), 0, "root: SHM_LOCK");
 	struct shmid_ds ds;
 	shmctl(id, IPC_STAT, &ds);
