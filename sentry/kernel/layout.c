@@ -9,6 +9,7 @@
  * 28 random bits; the break up to 32 MiB past the program. Random bits
  * come from the host's getrandom, never from anything the guest can see.
  */
+#include <string.h>
 #include <sys/random.h>
 
 #include "kernel.h"
@@ -25,35 +26,36 @@
 /* ELF_ET_DYN_BASE: 2/3 of the space, page aligned (0x555555554000). */
 #define ET_DYN_BASE (((MM_TASK_SIZE / 3) * 2) & ~(PAGE_SIZE - 1))
 
-static u64 random_u64(void)
+/* n random words for one layout, all zero (no randomisation) if getrandom fails. */
+static void random_words(u64 *w, size_t n)
 {
-	u64 v;
-	/* getrandom of 8 bytes from the urandom pool does not fail once seeded. */
-	if (getrandom(&v, sizeof(v), 0) != sizeof(v)) {
+	/* One call: getrandom from the urandom pool does not fail once seeded. */
+	if (getrandom(w, n * sizeof(*w), 0) != (ssize_t)(n * sizeof(*w))) {
 		pr_warn_ratelimited("getrandom failed: this process's layout is not randomised");
-		return 0;
+		memset(w, 0, n * sizeof(*w));
 	}
-	return v;
 }
 
 void exec_layout(const struct task *t, u32 personality, struct exec_layout *l)
 {
 	bool rnd = RANDOMIZE_VA_SPACE && !(personality & LINUX_ADDR_NO_RANDOMIZE);
-	u64 stack_rnd = rnd ? (random_u64() % STACK_RND_PAGES) * PAGE_SIZE : 0;
-	u64 mmap_rnd = rnd ? (random_u64() % MMAP_RND_PAGES) * PAGE_SIZE : 0;
+	enum { STACK, SP, MMAP, PIE, BRK, NWORDS };
+	u64 r[NWORDS] = {0};
+	if (rnd)
+		random_words(r, NWORDS);
 
-	l->stack_top = MM_TASK_SIZE - stack_rnd;
-	l->sp_offset = rnd ? ALIGN_UP(random_u64() % STACK_ALIGN_RND, 16) : 0;
+	l->stack_top = MM_TASK_SIZE - (r[STACK] % STACK_RND_PAGES) * PAGE_SIZE;
+	l->sp_offset = ALIGN_UP(r[SP] % STACK_ALIGN_RND, 16);
 
 	/* mmap_base leaves room for the stack to grow to its limit, and its random range. */
-	u64 gap = __atomic_load_n(&t->tg->rlimits[LINUX_RLIMIT_STACK].cur, __ATOMIC_RELAXED);
+	u64 gap = task_rlimit(t, LINUX_RLIMIT_STACK);
 	gap = gap == LINUX_RLIM_INFINITY ? GAP_MAX : gap;
 	gap += STACK_GUARD_GAP + (rnd ? STACK_RND_PAGES * PAGE_SIZE : 0);
 	gap = MIN(MAX(gap, GAP_MIN), GAP_MAX);
-	l->mmap_base = ALIGN_DOWN(MM_TASK_SIZE - gap - mmap_rnd, PAGE_SIZE);
+	l->mmap_base =
+		ALIGN_DOWN(MM_TASK_SIZE - gap - (r[MMAP] % MMAP_RND_PAGES) * PAGE_SIZE, PAGE_SIZE);
 
-	l->et_dyn_base = ET_DYN_BASE + (rnd ? (random_u64() % MMAP_RND_PAGES) * PAGE_SIZE : 0);
-	l->brk_offset = rnd && RANDOMIZE_VA_SPACE > 1
-				? (random_u64() % (BRK_RND_RANGE / PAGE_SIZE)) * PAGE_SIZE
-				: 0;
+	l->et_dyn_base = ET_DYN_BASE + (r[PIE] % MMAP_RND_PAGES) * PAGE_SIZE;
+	l->brk_offset =
+		RANDOMIZE_VA_SPACE > 1 ? (r[BRK] % (BRK_RND_RANGE / PAGE_SIZE)) * PAGE_SIZE : 0;
 }
