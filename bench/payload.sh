@@ -60,8 +60,9 @@
 #              (busybox sleep 4, sampled after 2 s): the sum of Rss and of
 #              Pss (/proc/PID/smaps_rollup; without it VmRSS and no Pss) over the
 #              process tree the variant's command starts — natively the
-#              sleep alone; runsk do: the Sentry and its gofer; runsc do: its
-#              sandbox and gofer; runc: runc and the container's process.  KiB,
+#              sleep alone; runsk do and runsk run: the Sentry and its gofer;
+#              runsc do: its sandbox and gofer; runc: runc and the
+#              container's process.  KiB,
 #              one sample per repetition, as workloads idle_mem (RSS) and
 #              idle_pss.
 #
@@ -82,18 +83,25 @@
 #   -k RUNSK     the runsk binary; enables the runsk variant
 #   -c 'RUNSC'   a runsc command line (e.g. 'runsc --platform=ptrace do');
 #                enables the runsc variant
-#   -u           enable the runc variant: static programs in a minimal runc
-#                container each (runc-do.sh, next to this script, makes the
+#   -u           enable the runc variant: static programs in a minimal OCI
+#                container each (oci-do.sh, next to this script, makes the
 #                bundle in the temporary directory); start-up rows of
-#                dynamic programs fail there (no libraries in its rootfs)
+#                dynamic programs are NA there (no libraries in its rootfs)
+#   -o           enable the runsk_run variant (needs -k): `RUNSK run` of the
+#                same bundle as runc's, container state in the temporary
+#                directory; start-up and memory rows only (the ns/op rows
+#                would repeat runsk do's: the same Sentry once started), the
+#                dynamic ones NA as for runc.  One `true` is run first as a
+#                probe: INFO runsk_run says "ok" or "n/a (why)", and the
+#                variant is left out when it is not ok
 #   -f           enable the floor variant (kvm_floor; getppid only)
 #   -t SECS      time limit of a single ns/op measurement [600]
 #   -T SECS      time limit of a single start-up run; a run over it is killed
 #                and counted as hung, not as a sample [60]
 # A cell that fails or hangs is reported once and not run again.
 #
-# Variants run interleaved — native, runsk, floor, runsc, runc, then again — so that
-# a slow phase of a noisy machine hits all of them alike.
+# Variants run interleaved — native, runsk, runsk_run, floor, runsc, runc,
+# then again — so that a slow phase of a noisy machine hits all of them alike.
 #
 # Output, one line per sample (value in ns/op for ns/op workloads, µs for
 # start-up):
@@ -115,7 +123,7 @@ MEMORY='idle_mem'
 reps=5 startup_runs=20 limit=600 run_limit=60
 # shellcheck disable=SC2086 # word lists: one comma per blank or newline
 workloads=$(echo $NSOP $STARTUP $MEMORY | tr ' ' ',')
-runsk='' runsc='' runc=0 floor=0 dyn_true='' python='' sqlite=''
+runsk='' runsc='' runc=0 runsk_run=0 floor=0 dyn_true='' python='' sqlite=''
 # W=NATIVE/SLOW[/RUNSC], one per word; a later word for the same W wins.
 wargs='getppid=200000/10000 clock_gettime=1000000/200000 pagefault=256/256
 mmap=5000/2000 mmap_notouch=20000/2000 fork=1000/40 forkexec=200/12 thread=10000/50
@@ -125,7 +133,7 @@ file_read4k=600/30 file_write=150/50 tmpfs_rw=64/64 tmpfs_rw4k=96/6
 open_fstat=20000/1500 sha256=24/24'
 # W=RUNS, one per word, for start-up workloads with a count of their own.
 wruns=''
-while getopts r:a:s:w:k:c:uft:T:d:y:q: opt; do
+while getopts r:a:s:w:k:c:uoft:T:d:y:q: opt; do
 	case $opt in
 	r) reps=$OPTARG ;;
 	a) case $OPTARG in
@@ -140,13 +148,14 @@ while getopts r:a:s:w:k:c:uft:T:d:y:q: opt; do
 	k) runsk=$OPTARG ;;
 	c) runsc=$OPTARG ;;
 	u) runc=1 ;;
+	o) runsk_run=1 ;;
 	f) floor=1 ;;
 	t) limit=$OPTARG ;;
 	T) run_limit=$OPTARG ;;
 	d) dyn_true=$OPTARG ;;
 	y) python=$OPTARG ;;
 	q) sqlite=$OPTARG ;;
-	*) echo "usage: $0 [-r REPS] [-a W=NAT/SLOW]... [-s [W=]RUNS]... [-w LIST] [-k RUNSK] [-c RUNSC] [-u] [-f] [-t SECS] [-T SECS] [-d TRUE] [-y PYTHON] [-q SQLITE3] BINDIR" >&2
+	*) echo "usage: $0 [-r REPS] [-a W=NAT/SLOW]... [-s [W=]RUNS]... [-w LIST] [-k RUNSK] [-c RUNSC] [-u] [-o] [-f] [-t SECS] [-T SECS] [-d TRUE] [-y PYTHON] [-q SQLITE3] BINDIR" >&2
 	   exit 2 ;;
 	esac
 done
@@ -160,6 +169,15 @@ case $python in ''|/*) ;; *) python=$(pwd)/$python ;; esac
 case $sqlite in ''|/*) ;; *) sqlite=$(pwd)/$sqlite ;; esac
 
 busybox=$(command -v busybox 2>/dev/null)
+# A file, for the OCI bundles and the sandboxes: under busybox sh `command
+# -v` can name the applet instead.
+case $busybox in
+/*|'') ;;
+*)	busybox=''
+	for d in $(printf '%s' "$PATH" | tr : ' ') /bin /usr/bin; do
+		[ -x "$d/busybox" ] && { busybox=$d/busybox; break; }
+	done ;;
+esac
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
 # The files of the file_* workloads, made here, before any sandbox starts:
@@ -213,7 +231,9 @@ wrap() {
 	native) ;;
 	runsk)  printf '%s do' "$runsk" ;;
 	runsc)  printf '%s' "$runsc" ;;
-	runc)   printf 'sh %s %s' "$here/runc-do.sh" "$tmp/runc" ;;
+	runc)   printf 'sh %s %s' "$here/oci-do.sh" "$tmp/oci" ;;
+	runsk_run)
+		printf 'sh %s -r %s -s %s %s' "$here/oci-do.sh" "$runsk" "$tmp/runsk-state" "$tmp/oci" ;;
 	esac
 }
 
@@ -316,7 +336,7 @@ measure_startup() {
 		prog="$sqlite -vfs unix-none -bail -batch -init $tmp/sqlite-$v.sql :memory: .quit"
 		need=$sqlite ;;
 	esac
-	if [ "$v" = runc ] && [ "$w" != true ] && [ "$w" != busybox ]; then
+	if { [ "$v" = runc ] || [ "$v" = runsk_run ]; } && [ "$w" != true ] && [ "$w" != busybox ]; then
 		echo "BENCH $w $v NA static-only"	# no libraries in the bundle
 		broken="$broken$w.$v "
 		return
@@ -377,7 +397,7 @@ sum_kib() {
 measure_memory() {
 	v=$1
 	echo "INFO start idle_mem $v"
-	if [ -z "$busybox" ] || { [ "$v" = runc ] && [ ! -x "$busybox" ]; }; then
+	if [ -z "$busybox" ] || [ ! -x "$busybox" ]; then
 		: >"$tmp/err"
 		fail idle_mem "$v" "busybox-not-found"
 		return
@@ -408,18 +428,51 @@ measure_memory() {
 	[ -z "$pss" ] || echo "BENCH idle_pss $v $pss"
 }
 
-variants=native
-[ -n "$runsk" ] && variants="$variants runsk"
-[ "$floor" = 1 ] && variants="$variants floor"
-[ -n "$runsc" ] && variants="$variants runsc"
-if [ "$runc" = 1 ]; then
-	# shellcheck disable=SC2086 # the prefix is a word list on purpose
-	if sh "$here/runc-do.sh" init "$tmp/runc" "$bin" "$tmp" $busybox >"$tmp/err" 2>&1; then
-		variants="$variants runc"
+# last_line FILE: FILE's last non-blank line, for a table cell: without
+# runsk's log prefix ("E 123.456 runsk[PID]: "), at most ~100 characters,
+# cut at a blank.
+last_line() {
+	grep -v '^[[:space:]]*$' "$1" | tail -n 1 | tr '|' '/' |
+		sed 's/^[EWID] [0-9.]* [a-z-]*\[[0-9]*\]: //' |
+		awk '{ if (length($0) > 100) { $0 = substr($0, 1, 100); sub(/ [^ ]*$/, " ...") } print }'
+}
+
+# The OCI bundle of runc and runsk run, one for both: BINDIR's programs and
+# busybox in a read-only rootfs, the temporary directory bind-mounted.
+oci_bundle=''
+if [ "$runc" = 1 ] || { [ "$runsk_run" = 1 ] && [ -n "$runsk" ]; }; then
+	# shellcheck disable=SC2086 # no busybox, no file
+	if sh "$here/oci-do.sh" init "$tmp/oci" "$bin" "$tmp" $busybox >"$tmp/err" 2>&1; then
+		oci_bundle=ok
 	else
-		echo "INFO runc_bundle failed: $(tail -n 1 "$tmp/err")"
+		oci_bundle="n/a (bundle: $(last_line "$tmp/err"))"
+		echo "INFO oci_bundle failed: $(tail -n 1 "$tmp/err")"
 	fi
 fi
+variants=native
+[ -n "$runsk" ] && variants="$variants runsk"
+if [ "$runsk_run" = 1 ]; then
+	# A probe, so that a broken `runsk run` costs one time limit, not one per
+	# cell, and the table can say why.
+	status=$oci_bundle
+	[ -n "$runsk" ] || status='n/a (no runsk: -k)'
+	if [ "$status" = ok ]; then
+		# shellcheck disable=SC2046 # the prefix is a word list on purpose
+		timeout 60 $(wrap runsk_run) "$bin/true" >/dev/null 2>"$tmp/err" </dev/null
+		rc=$?
+		if [ "$rc" -eq 124 ]; then
+			status='n/a (timed out after 60 s)'
+		elif [ "$rc" -ne 0 ]; then
+			why=$(last_line "$tmp/err")
+			status="n/a (${why:-exit status $rc})"
+		fi
+	fi
+	echo "INFO runsk_run $status"
+	[ "$status" != ok ] || variants="$variants runsk_run"
+fi
+[ "$floor" = 1 ] && variants="$variants floor"
+[ -n "$runsc" ] && variants="$variants runsc"
+[ "$runc" = 1 ] && [ "$oci_bundle" = ok ] && variants="$variants runc"
 echo "INFO variants $variants"
 echo "INFO reps $reps"
 for w in $NSOP; do
@@ -437,6 +490,8 @@ while [ "$rep" -lt "$reps" ]; do
 		for v in $variants; do
 			# The floor is the floor of a syscall: getppid's column only.
 			[ "$v" = floor ] && [ "$w" != getppid ] && continue
+			# runsk run differs from runsk do in its start-up only.
+			[ "$v" = runsk_run ] && continue
 			is_broken "$w" "$v" || measure_nsop "$w" "$v"
 		done
 	done

@@ -3,7 +3,7 @@
 #
 # run.sh — the benchmark suite: runsk against native execution and against
 # the floor of the design (one ring-3 VM exit), and gVisor's runsc and runc
-# if present.  Workloads: ns per operation (getppid, clock_gettime, page
+# if present; `runsk run` of an OCI bundle for start-up and memory.  Workloads: ns per operation (getppid, clock_gettime, page
 # faults, mmap + munmap, fork, fork + execve, threads, futex, signal delivery,
 # pipe, AF_UNIX and epoll ping-pong, pipe throughput, open/stat/read of the
 # host's files, writing new files in the overlay, tmpfs write + read and
@@ -39,6 +39,7 @@
 #   --npt 0|1        kvm_amd nested paging in the VM [1]
 #   --no-runsc       skip gVisor even if installed
 #   --no-runc        skip runc even if installed
+#   --no-runsk-run   skip the `runsk run` (OCI bundle) column
 #
 # Exit status: 0 when the table was produced (failed cells read "n/a (...)"),
 # 1 when nothing could be measured, 2 usage or build error.
@@ -131,8 +132,9 @@ RUN_LIMIT=30	# s; a start-up run that takes longer is killed and counted as hung
 STALL_S=150	# s without any console output from the VM: it froze, stop it
 RUNSC_CMD='runsc --platform=ptrace --network=none do'
 IDLE_TARGET_MIB=20	# issue 7: an idle sandbox ≤ 20 MiB resident
+RUN_TRUE_TARGET_MS=100	# issue 7: `runsk run` of true ≤ 100 ms median
 
-reps=5 only=$ALL out='' build=build npt=1 use_runsc=1 use_runc=1
+reps=5 only=$ALL out='' build=build npt=1 use_runsc=1 use_runc=1 use_runsk_run=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick)     reps=3 ;;
@@ -148,6 +150,7 @@ while [ $# -gt 0 ]; do
 	--npt=*)     npt=${1#*=} ;;
 	--no-runsc)  use_runsc=0 ;;
 	--no-runc)   use_runc=0 ;;
+	--no-runsk-run) use_runsk_run=0 ;;
 	-h|--help)   usage ;;
 	*)           die "unknown argument $1 (see --help)" ;;
 	esac
@@ -223,14 +226,14 @@ fi
 # ------------------------------------------------------------------ runc ---
 
 # runc_status: "ok", or "n/a (reason)".  On this host, like runsc: static
-# programs in a minimal bundle (runc-do.sh); it needs root and cgroups.
+# programs in a minimal bundle (oci-do.sh); it needs root and cgroups.
 runc_status='n/a (not installed: Debian package runc)'
 if [ "$use_runc" = 0 ]; then
 	runc_status='n/a (--no-runc)'
 elif command -v runc >/dev/null 2>&1; then
 	probe=$(mktemp -d)
-	if err=$(sh "$HERE/runc-do.sh" init "$probe/b" "$bin" "$probe" 2>&1 &&
-		timeout 60 sh "$HERE/runc-do.sh" "$probe/b" "$bin/true" 2>&1 >/dev/null); then
+	if err=$(sh "$HERE/oci-do.sh" init "$probe/b" "$bin" "$probe" 2>&1 &&
+		timeout 60 sh "$HERE/oci-do.sh" "$probe/b" "$bin/true" 2>&1 >/dev/null); then
 		runc_status=ok
 	else
 		rc=$?
@@ -252,6 +255,20 @@ payload_opts=(-r "$reps" -s "$STARTUP_RUNS" -T "$RUN_LIMIT" -w "$only")
 for w in "${NSOP[@]}"; do payload_opts+=(-a "$w=$(nsop_args "$w")"); done
 for w in "${!STARTUP_RUNS_OF[@]}"; do payload_opts+=(-s "$w=${STARTUP_RUNS_OF[$w]}"); done
 wants() { [[ ,$only, == *,$1,* ]]; }
+# runsk run: where runsk runs, for its start-up and memory rows only
+# (payload.sh probes it first and says whether it works).
+run_rows=0 run_opt=()
+for w in true busybox true_dyn python sqlite sqlite_nolock idle_mem; do
+	wants "$w" && run_rows=1
+done
+if [ "$use_runsk_run" = 1 ] && [ "$run_rows" = 1 ]; then
+	run_opt=(-o)
+	runsk_run_status='n/a (not measured: see raw.txt)'
+elif [ "$use_runsk_run" = 1 ]; then
+	runsk_run_status='n/a (start-up and memory rows only)'
+else
+	runsk_run_status='n/a (--no-runsk-run)'
+fi
 # Debian's dynamically linked true and its python3 (not a wrapper earlier in
 # PATH, e.g. pyenv's shim), as this host has them; payload.sh fails the cell
 # of one that is missing.
@@ -266,7 +283,7 @@ if [ "$mode" = direct ]; then
 	[ "$runc_status" = ok ] && runsc_opt+=(-u)
 	note "measuring here, $reps repetitions (a few minutes)"
 	sh "$HERE/payload.sh" "${payload_opts[@]}" "${host_dyn_opts[@]}" -k "$runsk" -f \
-		"${runsc_opt[@]}" "$bin" |
+		"${run_opt[@]}" "${runsc_opt[@]}" "$bin" |
 		tee -a "$raw" | grep --line-buffered -E 'FAIL|^#' >&2 || true
 else
 	note "measuring inside one QEMU/TCG boot, $reps repetitions (5-10 minutes)"
@@ -302,8 +319,8 @@ else
 	# In its own session, so that the watchdog below can stop all of it.
 	setsid "$TOP/tests/hwkvm/run-vm.sh" --npt="$npt" --timeout=1800 \
 		"${bench_progs[@]/#/$bin/}" "${vm_files[@]}" \
-		"$runsk" "$HERE/payload.sh" -- \
-		payload.sh "${payload_opts[@]}" "${vm_dyn_opts[@]}" \
+		"$runsk" "$HERE/payload.sh" "$HERE/oci-do.sh" -- \
+		payload.sh "${payload_opts[@]}" "${run_opt[@]}" "${vm_dyn_opts[@]}" \
 		-k "./$(basename "$runsk")" -f -t 600 . \
 		> "$vm_log" &
 	vm_pid=$!
@@ -356,6 +373,15 @@ else
 	fi
 fi
 grep -q '^BENCH ' "$raw" || { note "no samples at all (see $raw)"; exit 1; }
+if [ ${#run_opt[@]} -gt 0 ]; then
+	st=$(sed -n 's/^INFO runsk_run //p' "$raw" | head -n 1)
+	if [ -n "$st" ]; then
+		runsk_run_status=$st
+	elif [ -n "${vm_cut:-}" ]; then
+		runsk_run_status="n/a ($vm_cut)"
+	fi
+	note "runsk run: $runsk_run_status"
+fi
 
 # ---------------------------------------------------------------- report ---
 
@@ -417,7 +443,7 @@ cell() {
 		local what='not supported here'
 		[ "$k" = unix.runsk ] && what='no AF_UNIX sockets in the Sentry yet'
 		printf 'n/a (%s: %s)' "$what" "${UNSUP[$k]/:/ → }"
-	elif [ -n "$vm_cut" ] && [[ $2 != runsc && $2 != host_* ]]; then
+	elif [ -n "$vm_cut" ] && [[ $2 != runsc && $2 != runc && $2 != host_* ]]; then
 		printf 'n/a (%s)' "$vm_cut"
 	else
 		printf '—'
@@ -444,7 +470,7 @@ md=$out/results.md csv=$out/results.csv
 {
 	echo "# sentry-kvm bench — $date_s"
 	echo
-	echo "$where; KVM: **$kvm_kind**; $reps repetitions, interleaved; runsc: $runsc_status; runc: $runc_status"
+	echo "$where; KVM: **$kvm_kind**; $reps repetitions, interleaved; runsk run: $runsk_run_status; runsc: $runsc_status; runc: $runc_status"
 	echo
 	if [ "$mode" = vm ]; then
 		echo "> Measured inside QEMU/TCG: every time is an **emulation time**. Only"
@@ -455,8 +481,13 @@ md=$out/results.md csv=$out/results.csv
 	echo "Cells: median (min–max) over all samples: ns/op rows in ns per call, page or"
 	echo "pair as labelled, one sample per repetition; start-up rows in ms per run."
 	echo
-	echo "| workload | native | runsk | floor | runsk/native | runsk/floor | target | runsc | runsc/native | runc | runc/native |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| workload | native | runsk | floor | runsk/native | runsk/floor | runsk run | runsk run/native | target | runsc | runsc/native | runc | runc/native |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	# runsk run: its status when it does not work, "—" on the ns/op rows
+	# (not measured: payload.sh says why).
+	run_cell() { # run_cell W SCALE FMT
+		if [ "$runsk_run_status" = ok ]; then cell "$1" runsk_run "$2" "$3"; else printf '%s' "$runsk_run_status"; fi
+	}
 	runsc_cell() { # runsc_cell W SCALE FMT
 		if [ "$runsc_status" = ok ]; then cell "$1" runsc "$2" "$3"; else printf '%s' "$runsc_status"; fi
 	}
@@ -475,7 +506,7 @@ md=$out/results.md csv=$out/results.csv
 		if [ "$w" = getppid ]; then
 			floor_c=$(cell "$w" floor 1 %.0f) floor_r=$(ratio "$w" runsk floor)
 		fi
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$w]}" \
+		printf '| %s | %s | %s | %s | %s | %s | — | — | %s | %s | %s | %s | %s |\n' "${LABEL[$w]}" \
 			"$(cell "$w" native 1 %.0f)" "$(cell "$w" runsk 1 %.0f)" "$floor_c" \
 			"$(ratio "$w" runsk native)" "$floor_r" "$target" \
 			"$(runsc_cell "$w" 1 %.0f)" "$(ratio "$w" runsc "$runsc_native_v")" \
@@ -483,7 +514,8 @@ md=$out/results.md csv=$out/results.csv
 	done
 	for w in "${STARTUP[@]}"; do
 		[[ ,$only, == *,$w,* ]] || continue
-		# The start-up target is for small static programs (issue 7).
+		# The start-up target is for small static programs (issue 7), and
+		# that of runsk run for `true`.
 		if [ "$w" != true ] && [ "$w" != busybox ]; then
 			target='—'
 		elif [ "$mode" = vm ]; then
@@ -491,9 +523,15 @@ md=$out/results.md csv=$out/results.csv
 		else
 			target="runsk ≤ 30 ms: $(verdict "$(awk -v x="${MED[$w.runsk]:-}" 'BEGIN { if (x != "") print x / 1000 }')" 30)"
 		fi
-		printf '| %s | %s | %s | — | %s | — | %s | %s | %s | %s | %s |\n' "${LABEL[$w]}" \
+		if [ "$w" = true ] && [ "$mode" = vm ]; then
+			target="$target; runsk run ≤ $RUN_TRUE_TARGET_MS ms: n/a under TCG"
+		elif [ "$w" = true ]; then
+			target="$target; runsk run ≤ $RUN_TRUE_TARGET_MS ms: $(verdict "$(awk -v x="${MED[$w.runsk_run]:-}" 'BEGIN { if (x != "") print x / 1000 }')" "$RUN_TRUE_TARGET_MS")"
+		fi
+		printf '| %s | %s | %s | — | %s | — | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$w]}" \
 			"$(cell "$w" native 1000 %.2f)" "$(cell "$w" runsk 1000 %.2f)" \
-			"$(ratio "$w" runsk native)" "$target" \
+			"$(ratio "$w" runsk native)" \
+			"$(run_cell "$w" 1000 %.2f)" "$(ratio "$w" runsk_run native)" "$target" \
 			"$(runsc_cell "$w" 1000 %.2f)" "$(ratio "$w" runsc "$runsc_native_v")" \
 			"$(runc_cell "$w" 1000 %.2f)" "$(ratio "$w" runc "$runsc_native_v")"
 	done
@@ -507,8 +545,9 @@ md=$out/results.md csv=$out/results.csv
 			target="runsk ≤ $IDLE_TARGET_MIB MiB: $(verdict "$(awk -v x="${MED[$w.runsk]:-}" 'BEGIN { if (x != "") print x / 1024 }')" "$IDLE_TARGET_MIB")"
 		fi
 		# No ratios: a multiple of one sleeping process's memory says nothing.
-		printf '| %s | %s | %s | — | — | — | %s | %s | — | %s | — |\n' "${LABEL[$w]}" \
-			"$(cell "$w" native 1024 %.1f)" "$(cell "$w" runsk 1024 %.1f)" "$target" \
+		printf '| %s | %s | %s | — | — | — | %s | — | %s | %s | — | %s | — |\n' "${LABEL[$w]}" \
+			"$(cell "$w" native 1024 %.1f)" "$(cell "$w" runsk 1024 %.1f)" \
+			"$(run_cell "$w" 1024 %.1f)" "$target" \
 			"$(runsc_cell "$w" 1024 %.1f)" "$(runc_cell "$w" 1024 %.1f)"
 	done
 	echo
@@ -586,8 +625,8 @@ md=$out/results.md csv=$out/results.csv
 	if wants idle_mem; then
 		echo "- idle memory: \`busybox sleep 4\` under each runtime, sampled after 2 s: the"
 		echo "  sum of Rss and of Pss (\`/proc/PID/smaps_rollup\`) over the process tree the"
-		echo "  runtime's command started — runsk: the Sentry and its gofer; runsc: its"
-		echo "  sandbox and gofer; runc: runc and the container's process; native: the"
+		echo "  runtime's command started — runsk (do and run): the Sentry and its gofer;"
+		echo "  runsc: its sandbox and gofer; runc: runc and the container's process; native: the"
 		echo "  sleep alone, for reference (no ratios: the target is absolute). Memory"
 		echo "  is not slowed down by emulation: the VM's cells hold as they are."
 	fi
@@ -642,11 +681,19 @@ md=$out/results.md csv=$out/results.csv
 	elif [ "$runsc_status" = ok ]; then
 		echo "- runsc: \`$RUNSC_CMD\`, interleaved with the others."
 	fi
+	if [ "$runsk_run_status" = ok ]; then
+		echo "- runsk run: \`runsk run\` of a new container per program, interleaved with"
+		echo "  the others, from the same bundle as runc's (\`bench/oci-do.sh\`; container"
+		echo "  state in a temporary directory): start-up and memory rows only, the ns/op"
+		echo "  rows would repeat runsk's (the same Sentry once started); dynamic programs"
+		echo "  n/a as for runc. Its start-up is \`runsk do\`'s plus reading config.json,"
+		echo "  recording the container's state and the bind mount of the file inputs."
+	fi
 	if [ "$runc_status" = ok ]; then
 		runc_where='interleaved with the others'
 		[ "$mode" = vm ] && runc_where='on this host, as runsc'
 		echo "- runc: \`runc run\` of a new container per program, $runc_where,"
-		echo "  from a minimal bundle (\`bench/runc-do.sh\`: a read-only rootfs of the"
+		echo "  from a minimal bundle (\`bench/oci-do.sh\`: a read-only rootfs of the"
 		echo "  static bench programs and busybox, the file inputs bind-mounted);"
 		echo "  dynamic programs are n/a there (no libraries in the rootfs); start-up"
 		echo "  includes runc's container creation."
@@ -675,7 +722,8 @@ md=$out/results.md csv=$out/results.csv
 	done
 	pairs=(getppid:runsk:floor)
 	for w in "${NSOP[@]}" "${STARTUP[@]}"; do
-		pairs+=("$w:runsk:native" "$w:runsc:$runsc_native_v" "$w:runc:$runsc_native_v")
+		pairs+=("$w:runsk:native" "$w:runsk_run:native" "$w:runsc:$runsc_native_v"
+			"$w:runc:$runsc_native_v")
 	done
 	for pair in "${pairs[@]}"; do
 		IFS=: read -r w a b <<<"$pair"
@@ -690,19 +738,23 @@ md=$out/results.md csv=$out/results.csv
 # the same length; the ratios are those of the table.
 png=$out/results.png
 chart() {
-	local dat=$out/.chart.dat n=0 w r1 r2 r3
-	# Rows: index, name, runsk, runsc and runc ratios (0: none), their
-	# labels.  Times only: the memory rows have no ratio to native.
+	local dat=$out/.chart.dat n=0 w r1 r2 r3 r4
+	# Rows: index, name, runsk, runsk run, runsc and runc ratios (0: none),
+	# their labels.  Times only: the memory rows have no ratio to native.
 	for w in "${NSOP[@]}" "${STARTUP[@]}"; do
 		wants "$w" || continue
-		r1=$(ratio "$w" runsk native) r2=$(ratio "$w" runsc "$runsc_native_v")
-		r3=$(ratio "$w" runc "$runsc_native_v")
-		[ "$r1$r2$r3" != ——— ] || continue
+		r1=$(ratio "$w" runsk native) r2=$(ratio "$w" runsk_run native)
+		r3=$(ratio "$w" runsc "$runsc_native_v") r4=$(ratio "$w" runc "$runsc_native_v")
+		[ "$r1$r2$r3$r4" != ———— ] || continue
 		[ "$r1" = — ] && r1=n/a
+		# runsk run has no ns/op cells (not measured): no label there.
 		[ "$r2" = — ] && r2=n/a
+		[[ " ${NSOP[*]} " != *" $w "* ]] || [ "$r2" != n/a ] || r2=''
 		[ "$r3" = — ] && r3=n/a
-		printf '%d "%s" %s %s %s "%s" "%s" "%s"\n' "$n" "$w" "$(chart_num "$r1")" \
-			"$(chart_num "$r2")" "$(chart_num "$r3")" "$r1" "$r2" "$r3"
+		[ "$r4" = — ] && r4=n/a
+		printf '%d "%s" %s %s %s %s "%s" "%s" "%s" "%s"\n' "$n" "$w" "$(chart_num "$r1")" \
+			"$(chart_num "$r2")" "$(chart_num "$r3")" "$(chart_num "$r4")" \
+			"$r1" "$r2" "$r3" "$r4"
 		n=$((n + 1))
 	done > "$dat"
 	if [ "$n" = 0 ]; then rm -f "$dat" "$png"; return 1; fi
@@ -714,14 +766,14 @@ chart() {
 	# The x range: from below the smallest ratio (at most 0.25) to well past
 	# the largest (room for the value printed after each bar).
 	local range
-	range=$(awk '{ for (i = 3; i <= 5; i++) if ($i > 0) {
+	range=$(awk '{ for (i = 3; i <= 6; i++) if ($i > 0) {
 			if (lo == "" || $i < lo) lo = $i; if (hi == "" || $i > hi) hi = $i } }
 		END { printf "%g:%g", (lo < 0.5 ? lo / 2 : 0.25), (hi > 2 ? hi * 5 : 10) }' "$dat")
-	# Three bars per workload, at y = row - 0.27 (runsk), row (runsc) and
-	# row + 0.27 (runc), the first workload at the top; each from 1 to its
-	# ratio.
+	# Four bars per workload, at y = row - 0.3 (runsk), row - 0.1 (runsk
+	# run), row + 0.1 (runsc) and row + 0.3 (runc), the first workload at
+	# the top; each from 1 to its ratio.
 	gnuplot 2>&1 <<-EOF
-	set terminal pngcairo noenhanced size 1000,$((170 + 36 * n)) font 'sans,10'
+	set terminal pngcairo noenhanced size 1000,$((170 + 44 * n)) font 'sans,10'
 	set output '$png'
 	set title "sentry-kvm bench, $date_s: time relative to native (lower is better)\n$kvm_kind"
 	set logscale x 10
@@ -735,22 +787,25 @@ chart() {
 	m(r) = r < 1 ? r : 1
 	M(r) = r > 1 ? r : 1
 	ok(r) = r > 0 ? r : NaN
-	plot '$dat' using (ok(\$3)):(\$1 - 0.27):(m(\$3)):(M(\$3)):(\$1 - 0.40):(\$1 - 0.14):ytic(2) \\
+	plot '$dat' using (ok(\$3)):(\$1 - 0.3):(m(\$3)):(M(\$3)):(\$1 - 0.39):(\$1 - 0.21):ytic(2) \\
 	         with boxxyerror lc rgb '#1f77b4' title 'runsk', \\
-	     '$dat' using (ok(\$4)):(\$1):(m(\$4)):(M(\$4)):(\$1 - 0.12):(\$1 + 0.12) \\
+	     '$dat' using (ok(\$4)):(\$1 - 0.1):(m(\$4)):(M(\$4)):(\$1 - 0.19):(\$1 - 0.01) \\
+	         with boxxyerror lc rgb '#9467bd' title 'runsk run (OCI)', \\
+	     '$dat' using (ok(\$5)):(\$1 + 0.1):(m(\$5)):(M(\$5)):(\$1 + 0.01):(\$1 + 0.19) \\
 	         with boxxyerror lc rgb '#ff7f0e' title '$runsc_title', \\
-	     '$dat' using (ok(\$5)):(\$1 + 0.27):(m(\$5)):(M(\$5)):(\$1 + 0.14):(\$1 + 0.40) \\
+	     '$dat' using (ok(\$6)):(\$1 + 0.3):(m(\$6)):(M(\$6)):(\$1 + 0.21):(\$1 + 0.39) \\
 	         with boxxyerror lc rgb '#2ca02c' title '$runc_title', \\
-	     '$dat' using (M(\$3) * 1.08):(\$1 - 0.27):6 with labels left font ',7' notitle, \\
-	     '$dat' using (M(\$4) * 1.08):(\$1):7 with labels left font ',7' notitle, \\
-	     '$dat' using (M(\$5) * 1.08):(\$1 + 0.27):8 with labels left font ',7' notitle
+	     '$dat' using (M(\$3) * 1.08):(\$1 - 0.3):7 with labels left font ',7' notitle, \\
+	     '$dat' using (M(\$4) * 1.08):(\$1 - 0.1):8 with labels left font ',7' notitle, \\
+	     '$dat' using (M(\$5) * 1.08):(\$1 + 0.1):9 with labels left font ',7' notitle, \\
+	     '$dat' using (M(\$6) * 1.08):(\$1 + 0.3):10 with labels left font ',7' notitle
 	EOF
 	local rc=$?
 	rm -f "$dat"
 	return $rc
 }
 # chart_num RATIO: "1.23×" as a number for gnuplot, 0 for "n/a".
-chart_num() { case $1 in n/a) echo 0 ;; *) echo "${1%×}" ;; esac; }
+chart_num() { case $1 in n/a|'') echo 0 ;; *) echo "${1%×}" ;; esac; }
 if ! command -v gnuplot >/dev/null 2>&1; then
 	note "gnuplot not installed: no chart (scripts/setup.sh installs gnuplot-nox)"
 	png=''
