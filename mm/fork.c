@@ -52,11 +52,11 @@ static void copy_page(void *arg, u64 va, u64 pa)
 	if (!mm_prot_accessible(v->prot))
 		return;
 	/* A failure here leaves the page to the child's first fault. */
-	(void)c->dst->p->ops->as_map(c->dst->as, va, pa, mm_page_prot(c->dst, v, pa));
+	(void)c->dst->p->ops->as_map(c->dst->as, va, pa, mm_page_prot(c->dst, v, va, pa));
 	if (!(v->prot & PROT_WRITE) || vma_is_shared(v))
 		return;
 	/* Seen at the parent's next entry; its threads on other vCPUs need a TLB shootdown. */
-	if (c->src->p->ops->as_map(c->src->as, va, pa, mm_page_prot(c->src, v, pa)))
+	if (c->src->p->ops->as_map(c->src->as, va, pa, mm_page_prot(c->src, v, va, pa)))
 		c->src->p->ops->as_unmap(c->src->as, va, PAGE_SIZE);
 }
 

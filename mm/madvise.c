@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "mm.h"
@@ -294,17 +295,56 @@ int mm_mincore(struct mm *mm, u64 start, u64 len, uaddr_t vec)
 	return 0;
 }
 
+/* A cache a msync writes back: a reference, and the range of offsets. */
+struct sync_item {
+	struct shmem *s;
+	u64 from, to;
+};
+
+struct sync_list {
+	struct sync_item *e;
+	size_t n, cap;
+};
+
+static int sync_list_add(struct sync_list *l, const struct vma *v, u64 start, u64 end)
+{
+	u64 from = vma_off(v, MAX(start, v->start)), to = vma_off(v, MIN(end, v->end));
+	/* Neighbouring VMAs of one object (a split by mprotect, say) share an entry. */
+	if (l->n && l->e[l->n - 1].s == v->shm && l->e[l->n - 1].to == from) {
+		l->e[l->n - 1].to = to;
+		return 0;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 4;
+		void *n = realloc(l->e, cap * sizeof(*l->e));
+		if (!n)
+			return -ENOMEM;
+		l->e = n;
+		l->cap = cap;
+	}
+	shmem_get(v->shm);
+	l->e[l->n].s = v->shm;
+	l->e[l->n].from = from;
+	l->e[l->n].to = to;
+	l->n++;
+	return 0;
+}
+
 /*
- * Linux's msync walk. A cache's dirty pages (a gofer file's) are written
- * back for MS_SYNC and MS_ASYNC alike (Linux starts nothing for MS_ASYNC,
- * but its writeback comes later on its own, ours only on request); only
- * MS_SYNC reports a failure, as Linux's fsync of the range. The store is
- * not asked to make them durable (no host fsync): the sandbox cannot
- * tell. Anything else has nothing to write back: anonymous memory has no
- * file, tmpfs keeps its data in the frames mapped, and other files' pages
- * are private (or never writable) in mm.
+ * Linux's msync walk, which collects the shared mappings of caches (a
+ * gofer file's) to write back once mm->lock is let go, as Linux drops
+ * mmap_lock around vfs_fsync_range: the write-back write-protects pages in
+ * every address space that maps the file, this one included. MS_SYNC
+ * writes the dirty pages of the range and makes them durable (Linux's
+ * fdatasync of the range); MS_ASYNC writes them without the fsync (Linux
+ * starts nothing for MS_ASYNC and leaves it to its periodic writeback,
+ * which we do not have) and reports no error; MS_INVALIDATE alone writes
+ * nothing (Linux: nothing but the -EBUSY of locked pages). Anything else
+ * has nothing to write back: anonymous memory has no file, tmpfs keeps
+ * its data in the frames mapped, and other files' pages are private (or
+ * never writable) in mm.
  */
-static int sync_locked(struct mm *mm, u64 start, u64 end, int flags)
+static int sync_locked(struct mm *mm, u64 start, u64 end, int flags, struct sync_list *l)
 {
 	int unmapped = 0;
 	for (;;) {
@@ -322,8 +362,8 @@ static int sync_locked(struct mm *mm, u64 start, u64 end, int flags)
 		if ((flags & MSYNC_INVALIDATE) && (v->flags & VMA_LOCKED))
 			return -EBUSY;
 		if (vma_is_shared(v) && (flags & (MSYNC_SYNC | MSYNC_ASYNC))) {
-			int err = shmem_writeback(v->shm);
-			if (err && (flags & MSYNC_SYNC))
+			int err = sync_list_add(l, v, start, end);
+			if (err)
 				return err;
 		}
 		start = v->end;
@@ -346,8 +386,17 @@ int mm_sync(struct mm *mm, u64 start, u64 len, int flags)
 		return -ENOMEM;
 	if (end == start)
 		return 0;
+	struct sync_list l = {0};
 	pthread_mutex_lock(&mm->lock);
-	int ret = sync_locked(mm, start, end, flags);
+	int ret = sync_locked(mm, start, end, flags, &l);
 	pthread_mutex_unlock(&mm->lock);
+	/* As Linux, the mappings before a hole or a locked VMA are written back all the same. */
+	for (size_t i = 0; i < l.n; i++) {
+		int err = shmem_sync(l.e[i].s, l.e[i].from, l.e[i].to, flags & MSYNC_SYNC);
+		if (err && (flags & MSYNC_SYNC) && (!ret || ret == -ENOMEM))
+			ret = err;
+		shmem_put(l.e[i].s);
+	}
+	free(l.e);
 	return ret;
 }

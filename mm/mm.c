@@ -168,27 +168,37 @@ bool mm_page_is_cow(struct mm *mm, const struct vma *vma, u64 pa)
 	return !vma_is_shared(vma) && memfile_refcount(mm->mf, pa) > 1;
 }
 
-u32 mm_page_prot(struct mm *mm, const struct vma *vma, u64 pa)
+bool mm_page_write_faults(struct mm *mm, const struct vma *vma, u64 va, u64 pa)
+{
+	if (vma_is_shared(vma))
+		return !shmem_page_writable(vma->shm, vma_off(vma, va));
+	return mm_page_is_cow(mm, vma, pa);
+}
+
+u32 mm_page_prot(struct mm *mm, const struct vma *vma, u64 va, u64 pa)
 {
 	u32 prot = mm_platform_prot(vma->prot);
-	if ((prot & PLATFORM_PROT_WRITE) && mm_page_is_cow(mm, vma, pa))
+	if ((prot & PLATFORM_PROT_WRITE) && mm_page_write_faults(mm, vma, va, pa))
 		prot &= ~PLATFORM_PROT_WRITE;
 	return prot;
 }
 
 /*
  * Back va with a fresh zeroed frame, the shared object's frame there, or a
- * private copy of the file's page there (fsize: from mm_file_size).
+ * private copy of the file's page there (fsize: from mm_file_size). A
+ * write to a cache's shared page dirties it (and maps it writable).
  */
-static int populate_page(struct mm *mm, const struct vma *vma, u64 va, s64 fsize)
+static int populate_page(struct mm *mm, const struct vma *vma, u64 va, s64 fsize, bool write)
 {
 	u64 pa;
 	int ret;
 	if (vma_is_shared(vma)) {
 		ret = shmem_frame(vma->shm, vma_off(vma, va), &pa);
-		/* Mapped writable from here on: a cache must write the page back. */
-		if (!ret && (vma->prot & PROT_WRITE))
-			shmem_mark_dirty(vma->shm, vma_off(vma, va));
+		if (!ret && write) {
+			ret = shmem_mark_dirty(vma->shm, vma_off(vma, va));
+			if (ret)
+				memfile_put(mm->mf, pa);
+		}
 	} else if (vma->file) {
 		ret = mm_file_frame(mm, vma, va, fsize, &pa);
 	} else {
@@ -203,7 +213,7 @@ static int populate_page(struct mm *mm, const struct vma *vma, u64 va, s64 fsize
 	}
 	mm->rss++;
 	if (mm_prot_accessible(vma->prot)) {
-		ret = mm->p->ops->as_map(mm->as, va, pa, mm_page_prot(mm, vma, pa));
+		ret = mm->p->ops->as_map(mm->as, va, pa, mm_page_prot(mm, vma, va, pa));
 		if (ret)
 			pagemap_clear(&mm->pages, va, va + PAGE_SIZE, put_frame, mm);
 	}
@@ -275,7 +285,8 @@ static int cow_copy(struct mm *mm, const struct vma *vma, u64 va, u64 old)
 }
 
 /*
- * A fault on a page that has a frame: break copy-on-write for a write, else
+ * A fault on a page that has a frame: break copy-on-write for a write, or
+ * dirty a cache's clean shared page (Linux's wp_page_shared), else
  * refresh the translation (a COW page stays read-only; once its frame is
  * no longer shared, a write just maps it writable again, without a copy).
  */
@@ -283,9 +294,14 @@ static int fault_present(struct mm *mm, const struct vma *vma, u64 va, u64 pa, b
 {
 	if (write && mm_page_is_cow(mm, vma, pa))
 		return cow_copy(mm, vma, va, pa);
+	if (write && vma_is_shared(vma)) {
+		int ret = shmem_mark_dirty(vma->shm, vma_off(vma, va));
+		if (ret)
+			return ret;
+	}
 	if (!mm_prot_accessible(vma->prot))
 		return 0;
-	return mm->p->ops->as_map(mm->as, va, pa, mm_page_prot(mm, vma, pa));
+	return mm->p->ops->as_map(mm->as, va, pa, mm_page_prot(mm, vma, va, pa));
 }
 
 int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
@@ -304,9 +320,14 @@ int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
 	if (pa)
 		return fault_present(mm, vma, va, pa - 1, write);
 	s64 fsize = vma->file ? mm_file_size(vma) : 0;
-	int ret = populate_page(mm, vma, va, fsize);
-	/* A private page of a file's shared object comes copy-on-write: a write copies it now. */
-	if (!ret && write && (pa = pagemap_get(&mm->pages, va)))
+	int ret = populate_page(mm, vma, va, fsize, write);
+	/*
+	 * A private page of a file's shared object comes copy-on-write: a
+	 * write copies it now. Only then: mapping a page again for nothing
+	 * costs a page-table store and a TLB flush.
+	 */
+	if (!ret && write && (pa = pagemap_get(&mm->pages, va)) &&
+	    mm_page_write_faults(mm, vma, va, pa - 1))
 		ret = fault_present(mm, vma, va, pa - 1, true);
 	if (ret || force)
 		return ret;
@@ -323,7 +344,8 @@ int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
 	for (u64 p = lo; p < hi; p += PAGE_SIZE) {
 		if (file_shm && !shmem_has_frame(vma->shm, vma_off(vma, p)))
 			continue;
-		if (p != va && !pagemap_get(&mm->pages, p) && populate_page(mm, vma, p, fsize))
+		if (p != va && !pagemap_get(&mm->pages, p) &&
+		    populate_page(mm, vma, p, fsize, false))
 			break;
 	}
 	return 0;
@@ -352,7 +374,8 @@ int mm_populate_locked(struct mm *mm, u64 start, u64 end, bool locked_only)
 		for (u64 va = MAX(v->start, start); va < hi; va += PAGE_SIZE) {
 			if (pagemap_get(&mm->pages, va))
 				continue;
-			int ret = populate_page(mm, v, va, fsize);
+			/* A read, as Linux populates shared mappings: nothing is dirtied for nothing. */
+			int ret = populate_page(mm, v, va, fsize, false);
 			if (ret)
 				return ret;
 		}

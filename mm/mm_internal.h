@@ -49,8 +49,13 @@ static inline bool mm_prot_accessible(u32 prot)
 u32 mm_platform_prot(u32 prot);
 /* Whether the private frame pa of vma is shared copy-on-write: a write must copy it. */
 bool mm_page_is_cow(struct mm *mm, const struct vma *vma, u64 pa);
-/* The platform protection of frame pa in vma: vma's, without write while it is COW. */
-u32 mm_page_prot(struct mm *mm, const struct vma *vma, u64 pa);
+/*
+ * Whether a write to frame pa at va of vma must fault first: to copy it
+ * (COW), or to mark a clean page of a cache's shared mapping dirty.
+ */
+bool mm_page_write_faults(struct mm *mm, const struct vma *vma, u64 va, u64 pa);
+/* The platform protection of frame pa at va in vma: vma's, without write while a write faults. */
+u32 mm_page_prot(struct mm *mm, const struct vma *vma, u64 va, u64 pa);
 
 /* Add (sign 1) or remove (sign -1) [start, end) of v from the counters. */
 void mm_account_vma(struct mm *mm, const struct vma *v, u64 start, u64 end, int sign);

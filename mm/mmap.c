@@ -187,15 +187,10 @@ static void reprotect_page(void *arg, u64 va, u64 pa)
 		return;
 	/* A copy-on-write page stays read-only: its first write fault copies it. */
 	if (mm_prot_accessible(r->vma->prot))
-		r->err = r->mm->p->ops->as_map(r->mm->as, va, pa, mm_page_prot(r->mm, r->vma, pa));
+		r->err = r->mm->p->ops->as_map(r->mm->as, va, pa,
+					       mm_page_prot(r->mm, r->vma, va, pa));
 	else
 		r->mm->p->ops->as_unmap(r->mm->as, va, PAGE_SIZE);
-}
-
-static void mark_dirty(void *arg, u64 va, u64 pa)
-{
-	const struct vma *v = arg;
-	shmem_mark_dirty(v->shm, vma_off(v, va));
 }
 
 /*
@@ -237,10 +232,8 @@ static int protect_locked(struct mm *mm, u64 start, u64 end, u32 prot)
 		v->prot = prot;
 		mm_account_vma(mm, v, cur, e, 1);
 		struct reprotect r = {mm, v, 0};
+		/* A cache's clean shared pages stay read-only: their first store dirties them. */
 		pagemap_walk(&mm->pages, cur, e, reprotect_page, &r);
-		/* Its pages become writable without a fault: a cache must write them back. */
-		if ((prot & PROT_WRITE) && vma_is_shared(v))
-			pagemap_walk(&mm->pages, cur, e, mark_dirty, v);
 		cur = e;
 		if (r.err) {
 			ret = r.err;

@@ -50,7 +50,7 @@ static void move_frame(void *arg, u64 va, u64 pa)
 				    (unsigned long long)to);
 	/* A failure here is repaired by the next fault, which maps from mm's records. */
 	if (mm_prot_accessible(m->vma->prot))
-		(void)m->mm->p->ops->as_map(m->mm->as, to, pa, mm_page_prot(m->mm, m->vma, pa));
+		(void)m->mm->p->ops->as_map(m->mm->as, to, pa, mm_page_prot(m->mm, m->vma, to, pa));
 }
 
 /*

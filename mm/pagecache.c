@@ -5,13 +5,19 @@
  * store is read in runs of up to RA_PAGES pages with one request, into a
  * bounce buffer copied to the new frames (they are not contiguous in the
  * memory file), and dirty pages are written back in runs the same way.
+ *
+ * shmem_sync is Linux's write_cache_pages with page_mkclean: the dirty
+ * pages are write-protected in every mapper first (mm.c maps them
+ * writable again, dirty, at their next store), then written and cleaned.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lib/log.h"
 #include "mm.h"
+#include "mm_internal.h"
 #include "shmem_internal.h"
 
 /* Pages read or written with one request of the store (as mm's fault-around). */
@@ -204,9 +210,9 @@ out:
 	w->pages = 0;
 }
 
-static void wb_page(void *arg, u64 off, u64 unused)
+/* Add page off (if it still has a frame) to the run, writing the run first if off cannot join it. */
+static void wb_add(struct wb_run *w, u64 off)
 {
-	struct wb_run *w = arg;
 	u64 e = pagemap_get(&w->s->index, off);
 	if (!e)
 		return; /* punched or truncated since: nothing to write */
@@ -221,6 +227,11 @@ static void wb_page(void *arg, u64 off, u64 unused)
 	w->pages++;
 }
 
+static void wb_page(void *arg, u64 off, u64 unused)
+{
+	wb_add(arg, off);
+}
+
 int pagecache_writeback_locked(struct shmem *s)
 {
 	struct wb_run w = {.s = s, .buf = malloc(RA_PAGES * PAGE_SIZE)};
@@ -229,7 +240,8 @@ int pagecache_writeback_locked(struct shmem *s)
 	free(w.buf);
 	/*
 	 * Clean now unless a writable shared mapping may still write them,
-	 * unseen: those pages are written again next time.
+	 * unseen: those pages are written again next time (or cleaned by a
+	 * shmem_sync, which write-protects them first).
 	 */
 	if (!w.err && s->writable <= 0)
 		pagemap_clear(&s->dirty, 0, MM_TASK_SIZE, shmem_forget, NULL);
@@ -246,6 +258,131 @@ int shmem_writeback(struct shmem *s)
 	int ret = pagecache_writeback_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	return ret;
+}
+
+/* The dirty offsets a sync handles, ascending. */
+struct sync_set {
+	u64 *off;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void sync_collect(void *arg, u64 off, u64 gen)
+{
+	struct sync_set *d = arg;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 64;
+		u64 *n = realloc(d->off, cap * sizeof(*n));
+		if (!n) {
+			d->nomem = true;
+			return;
+		}
+		d->off = n;
+		d->cap = cap;
+	}
+	d->off[d->n++] = off;
+}
+
+/* The first index of d whose offset is at or above off. */
+static size_t sync_lower_bound(const struct sync_set *d, u64 off)
+{
+	size_t lo = 0, hi = d->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->off[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Write-protect [va, va + n pages) of v, every page of which is mapped.
+ * One page is mapped again read-only (its reads go on without a fault);
+ * a longer run is unmapped with one call, one TLB shoot-down instead of
+ * one per page, and its pages are mapped again at their next access.
+ */
+static void wp_run(struct mm *mm, const struct vma *v, u64 va, size_t n)
+{
+	const struct platform_ops *ops = mm->p->ops;
+	if (!n)
+		return;
+	u64 pa = pagemap_get(&mm->pages, va);
+	if (n > 1 || !pa || ops->as_map(mm->as, va, pa - 1, mm_page_prot(mm, v, va, pa - 1)))
+		ops->as_unmap(mm->as, va, n * PAGE_SIZE);
+}
+
+/* shmem_for_each_mapper's callback: write-protect mm's mappings of the pages of d. */
+static void wp_mm(struct mm *mm, struct shmem *s, void *arg)
+{
+	const struct sync_set *d = arg;
+	pthread_mutex_lock(&mm->lock);
+	for (const struct vma *v = mm->vmas.head; v; v = v->next) {
+		/* Only writable shared VMAs can have writable translations of s. */
+		if (v->shm != s || !vma_is_shared(v) || !(v->prot & PROT_WRITE))
+			continue;
+		u64 end = vma_off(v, v->end), run = 0;
+		size_t n = 0;
+		for (size_t i = sync_lower_bound(d, v->off); i < d->n && d->off[i] < end; i++) {
+			u64 va = v->start + (d->off[i] - v->off);
+			if (!pagemap_get(&mm->pages, va))
+				continue;
+			if (n && va == run + n * PAGE_SIZE) {
+				n++;
+				continue;
+			}
+			wp_run(mm, v, run, n);
+			run = va;
+			n = 1;
+		}
+		wp_run(mm, v, run, n);
+	}
+	pthread_mutex_unlock(&mm->lock);
+}
+
+int shmem_sync(struct shmem *s, u64 from, u64 to, bool durable)
+{
+	if (!s || !s->bops)
+		return 0;
+	struct sync_set d = {0};
+	from = ALIGN_DOWN(from, PAGE_SIZE);
+	to = to < from ? MM_TASK_SIZE : MIN(ALIGN_UP(to, PAGE_SIZE), MM_TASK_SIZE);
+	pthread_mutex_lock(&s->lock);
+	/* Stores from here on dirty their page in the next generation: they stay dirty. */
+	u64 gen = s->gen++;
+	pagemap_walk(&s->dirty, from, MIN(to, ALIGN_UP(s->size, PAGE_SIZE)), sync_collect, &d);
+	bool mapped = s->writable > 0;
+	pthread_mutex_unlock(&s->lock);
+	if (d.nomem) {
+		/* Out of memory for the list: write everything, clean nothing. */
+		free(d.off);
+		int ret = shmem_writeback(s);
+		return ret ? ret : -ENOMEM;
+	}
+	/* Stores before the protection are in the frames written next; later ones fault. */
+	if (d.n && mapped)
+		shmem_for_each_mapper(s, wp_mm, &d);
+	struct wb_run w = {.s = s, .buf = malloc(RA_PAGES * PAGE_SIZE)};
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < d.n; i++)
+		wb_add(&w, d.off[i]);
+	wb_flush(&w);
+	free(w.buf);
+	/* Clean what this generation dirtied (and was written), not what a store dirtied since. */
+	for (size_t i = 0; !w.err && i < d.n; i++) {
+		u64 e = pagemap_get(&s->dirty, d.off[i]);
+		if (e && e - 1 <= gen)
+			pagemap_clear(&s->dirty, d.off[i], d.off[i] + PAGE_SIZE, shmem_forget,
+				      NULL);
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(d.off);
+	if (w.err) {
+		pr_warn_ratelimited("pagecache: sync: %s", strerror(-w.err));
+		return w.err;
+	}
+	return durable && s->bops->sync ? s->bops->sync(s->barg) : 0;
 }
 
 int shmem_punch_store(struct shmem *s, u64 off, u64 len)

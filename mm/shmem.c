@@ -286,11 +286,12 @@ static void zap_mm(struct mm *mm, struct shmem *s, const struct zap_range *r)
 }
 
 /*
- * Zap every mapper. An address space is pinned (a user reference) while
- * s->lock is let go to take its mm->lock, which orders before it; one
- * already being destroyed is skipped, its pages are going anyway.
+ * An address space is pinned (a user reference) while s->lock is let go
+ * to take its mm->lock, which orders before it; one already being
+ * destroyed is skipped, its pages are going anyway.
  */
-static void zap_mappers(struct shmem *s, const struct zap_range *r)
+void shmem_for_each_mapper(struct shmem *s, void (*fn)(struct mm *mm, struct shmem *s, void *arg),
+			   void *arg)
 {
 	pthread_mutex_lock(&s->lock);
 	u32 n = s->nmaps;
@@ -311,17 +312,28 @@ static void zap_mappers(struct shmem *s, const struct zap_range *r)
 			if (!more)
 				break;
 			if (mm) {
-				zap_mm(mm, s, r);
+				fn(mm, s, arg);
 				mm_put(mm);
 			}
 		}
 		return;
 	}
 	for (u32 i = 0; i < k; i++) {
-		zap_mm(pinned[i], s, r);
+		fn(pinned[i], s, arg);
 		mm_put(pinned[i]);
 	}
 	free(pinned);
+}
+
+static void zap_one(struct mm *mm, struct shmem *s, void *arg)
+{
+	zap_mm(mm, s, arg);
+}
+
+/* Zap every mapper. */
+static void zap_mappers(struct shmem *s, const struct zap_range *r)
+{
+	shmem_for_each_mapper(s, zap_one, (void *)r);
 }
 
 /* ---- file data ---- */
@@ -464,14 +476,33 @@ void shmem_punch(struct shmem *s, u64 off, u64 len)
 	memfile_flush(s->mf);
 }
 
-void shmem_mark_dirty(struct shmem *s, u64 off)
+int shmem_mark_dirty(struct shmem *s, u64 off)
 {
 	if (!s || !s->bops)
-		return;
+		return 0;
 	pthread_mutex_lock(&s->lock);
-	if (off < s->size && pagemap_set(&s->dirty, off, 0))
-		pr_warn_ratelimited("shmem: out of memory tracking a dirty page");
+	bool was = pagemap_get(&s->dirty, off) == s->gen + 1;
+	int ret = 0;
+	if (off >= s->size)
+		ret = -EIO; /* truncated meanwhile: SIGBUS, as Linux's page_mkwrite */
+	else if (!was && pagemap_set(&s->dirty, off, s->gen))
+		ret = -ENOMEM;
 	pthread_mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+	if (!was && s->bops->dirtied)
+		s->bops->dirtied(s->barg);
+	return 0;
+}
+
+bool shmem_page_writable(struct shmem *s, u64 off)
+{
+	if (!s || !s->bops)
+		return true;
+	pthread_mutex_lock(&s->lock);
+	bool w = pagemap_get(&s->dirty, off) == s->gen + 1;
+	pthread_mutex_unlock(&s->lock);
+	return w;
 }
 
 bool shmem_is_unshared(struct shmem *s)

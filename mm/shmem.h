@@ -127,14 +127,24 @@ bool shmem_is_unshared(struct shmem *s);
  * mapping and, through shmem_cache_read, by read(2). The owner keeps the
  * size right (shmem_resize) and writes through to the store as well as
  * into the cache (shmem_cache_update), so a page without a frame is
- * always current in the store. The pages a writable shared mapping may
- * have written are dirty until written back: when the last such mapping
- * goes, on shmem_writeback (msync, fsync, close) and at the last put.
- * Without write-protecting pages to notice a write, a page stays dirty
- * while any writable shared mapping exists.
+ * always current in the store.
  *
- * The ops run under the object's lock (mm->lock may be held too): they
- * must not fault, map, or take a lock a fault takes.
+ * Dirty tracking is Linux's write-notify: a shared mapping maps a clean
+ * page read-only, and its first store faults, marks the page dirty
+ * (shmem_mark_dirty, which also tells the owner: file_update_time) and
+ * maps it writable. So "mapped writable somewhere" implies "dirty".
+ * shmem_sync (msync, fsync) write-protects the dirty pages in every
+ * mapper first, then writes them, then cleans them; a store in between
+ * faults and dirties the page again. Each sync starts a new generation
+ * and a dirty mark records the generation of the store that made it, so
+ * a page dirtied again during a sync stays dirty. shmem_writeback, which
+ * cannot take the mappers' locks (close, the last writable mapping going,
+ * the last put), writes the dirty pages but cleans them only once no
+ * writable shared mapping is left.
+ *
+ * The ops run under the object's lock (mm->lock may be held too) unless
+ * they say otherwise: they must not fault, map, or take a lock a fault
+ * takes.
  */
 struct shmem_backing_ops {
 	/* Read up to len bytes at off into buf: the count (short only at the end) or -errno. */
@@ -145,6 +155,15 @@ struct shmem_backing_ops {
 	int (*punch)(void *arg, u64 off, u64 len);
 	/* The object is freed (after its last writeback): free arg. */
 	void (*release)(void *arg);
+	/* Optional: make what was written durable (fdatasync): 0 or -errno. Not under the lock. */
+	int (*sync)(void *arg);
+	/*
+	 * Optional: a shared mapping is about to write a page it had
+	 * read-only (Linux's file_update_time in page_mkwrite). Called with
+	 * the faulting mm->lock held, not the object's lock: it may take the
+	 * owner's lock, which orders after mm->lock.
+	 */
+	void (*dirtied)(void *arg);
 };
 /*
  * A new cache of size bytes with one reference over the store ops and
@@ -164,14 +183,38 @@ ssize_t shmem_cache_read(struct shmem *s, void *buf, size_t len, u64 off);
  * the frames there are, and the size grows to cover them.
  */
 void shmem_cache_update(struct shmem *s, const void *buf, size_t len, u64 off);
-/* Page off of a cache may have been written by a mapping (no-op for other objects). */
-void shmem_mark_dirty(struct shmem *s, u64 off);
+/*
+ * A shared mapping is about to map page off (below the size) writable,
+ * for a store: mark it dirty in the current generation and, if it was not
+ * writable, call the owner's dirtied op. No-op for other objects. The
+ * caller holds the mapper's mm->lock. 0, or -ENOMEM (nothing marked: the
+ * page must stay read-only), -EIO (off is past the end now: SIGBUS).
+ */
+int shmem_mark_dirty(struct shmem *s, u64 off) __must_check;
+/*
+ * Whether a shared mapping may map page off writable now: always for
+ * objects other than caches, for a cache only if the page is dirty in
+ * the current generation (else the first store must fault). Caller holds
+ * the mapper's mm->lock.
+ */
+bool shmem_page_writable(struct shmem *s, u64 off);
 /*
  * Write a cache's dirty pages back to the store (no-op for other objects
- * and NULL). 0, or the first error of the store (those pages stay dirty).
- * May block; callable with mm->lock held.
+ * and NULL), cleaning them only if no writable shared mapping is left
+ * (the mappings are not write-protected). 0, or the first error of the
+ * store (those pages stay dirty). May block; callable with mm->lock held.
  */
 int shmem_writeback(struct shmem *s);
+/*
+ * msync and fsync of a cache (no-op for other objects and NULL): write-
+ * protect the dirty pages of byte offsets [from, to) in every address
+ * space that maps s, write them back to the store in runs, clean them,
+ * and if durable ask the store to make them durable (its sync op). 0 or
+ * the first -errno (the pages it failed on stay dirty). Takes each
+ * mapper's mm->lock: the caller holds no mm->lock nor the owner's lock.
+ * May block.
+ */
+int shmem_sync(struct shmem *s, u64 from, u64 to, bool durable) __must_check;
 
 /*
  * Writable shared mappings and F_SEAL_WRITE, as Linux's i_mmap_writable.

@@ -30,8 +30,12 @@ struct shmem {
 	u64 size;	      /* bytes; page-aligned for an anonymous object */
 	u64 nframes;
 	struct pagemap index; /* offset -> frame; each entry holds a frame reference */
-	/* A cache: the offsets whose frame may be newer than the store. */
+	/*
+	 * A cache: the offsets whose frame may be newer than the store, each
+	 * with the generation of the store that dirtied it (shmem.h).
+	 */
 	struct pagemap dirty;
+	u64 gen; /* a cache: the current generation, bumped by each shmem_sync */
 	struct shmem_mapper *maps;
 	u32 nmaps, maps_cap;
 	/* Writable shared VMAs and mmaps about to make one; -1: denied (F_SEAL_WRITE). */
@@ -48,6 +52,13 @@ void shmem_forget(void *arg, u64 off, u64 pa);
  * Caller holds s->lock. 0, -EIO (the store failed), -ENOMEM.
  */
 int pagecache_fill_locked(struct shmem *s, u64 off);
+/*
+ * Call fn(mm, s, arg) for each address space that maps s, holding a user
+ * reference to it but no lock (fn takes mm->lock itself). One already
+ * being destroyed is skipped. Caller holds no lock.
+ */
+void shmem_for_each_mapper(struct shmem *s, void (*fn)(struct mm *mm, struct shmem *s, void *arg),
+			   void *arg);
 /* A cache: write the dirty frames back; caller holds s->lock. 0 or the first -errno. */
 int pagecache_writeback_locked(struct shmem *s);
 /* A cache growing from old to size: the tail of its old last page reads as zeros again. */

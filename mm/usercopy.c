@@ -16,7 +16,8 @@ enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_POKE };
  * The Sentry's pointer to the byte at va, valid up to the end of its page.
  * SAFETY: relies on mm->lock being held, so the frame stays mapped and
  * referenced by mm->pages while the caller copies; and on a write never
- * landing in a frame shared copy-on-write (it faults a private copy first).
+ * landing in a frame shared copy-on-write (it faults a private copy first)
+ * nor in a clean page of a cache unseen (it faults to dirty it first).
  */
 static u8 *user_byte(struct mm *mm, u64 va, enum access how)
 {
@@ -30,7 +31,8 @@ static u8 *user_byte(struct mm *mm, u64 va, enum access how)
 					     : (vma->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)));
 		if (!ok)
 			return NULL;
-		if (how == ACCESS_READ || !mm_page_is_cow(mm, vma, pa - 1))
+		/* A COW page is copied first, a cache's clean shared page dirtied first. */
+		if (how == ACCESS_READ || !mm_page_write_faults(mm, vma, page, pa - 1))
 			return memfile_ptr(mm->mf, pa - 1) + (va - page);
 	}
 	if (mm_fault_locked(mm, va, how != ACCESS_READ, false, how == ACCESS_POKE))

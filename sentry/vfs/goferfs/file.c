@@ -18,8 +18,11 @@
  * it, read(2) reads through it, write(2) writes through to the host and
  * into it, truncate and fallocate change it too; dirty pages go back to
  * the host on msync, when the last writable mapping goes, on fsync and on
- * each close. The inode drops it at the close of a file once nothing else
- * holds it (no mapping), so files never mapped pay nothing.
+ * each close. A shared mapping's first store to a clean page sets the
+ * file's mtime and ctime (Linux's file_update_time at the write fault);
+ * the host's follow when the page is written back. The inode drops the
+ * cache at the close of a file once nothing else holds it (no mapping),
+ * so files never mapped pay nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,8 +79,13 @@ int goferfs_handle_open(struct inode *inode, u32 p9flags, struct goferfs_handle 
 /* The store of an inode's cache: duplicates of host descriptors, owned by the cache. */
 struct goferfs_cache {
 	struct shmem *shm; /* the inode's reference, while gi->cache points here */
-	int rfd;	   /* open for reading */
-	int wfd;	   /* open for writing, once a mapping may write; -1 (atomic) */
+	/*
+	 * The inode, without a reference: only the dirtied op uses it, called
+	 * by a store through a mapping, whose file holds the inode.
+	 */
+	struct inode *inode;
+	int rfd; /* open for reading */
+	int wfd; /* open for writing, once a mapping may write; -1 (atomic) */
 };
 
 static long cache_read(void *arg, void *buf, size_t len, u64 off)
@@ -119,11 +127,36 @@ static void cache_release(void *arg)
 	free(c);
 }
 
+/* msync(MS_SYNC): what was written back reaches the disk, as Linux's fdatasync. */
+static int cache_sync(void *arg)
+{
+	struct goferfs_cache *c = arg;
+	int fd = __atomic_load_n(&c->wfd, __ATOMIC_ACQUIRE);
+	if (fd >= 0 && fdatasync(fd) < 0 && errno != EINVAL)
+		return errno == ENOSPC || errno == EDQUOT ? -errno : -EIO;
+	return 0;
+}
+
+/*
+ * A store through a shared mapping to a clean page: Linux's
+ * file_update_time. Under the faulting mm->lock, which orders before
+ * inode->lock (goferfs_cache_resize lets inode->lock go to zap mappers).
+ */
+static void cache_dirtied(void *arg)
+{
+	struct inode *inode = ((struct goferfs_cache *)arg)->inode;
+	pthread_mutex_lock(&inode->lock);
+	inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
+	pthread_mutex_unlock(&inode->lock);
+}
+
 static const struct shmem_backing_ops cache_ops = {
 	.read = cache_read,
 	.write = cache_write,
 	.punch = cache_punch,
 	.release = cache_release,
+	.sync = cache_sync,
+	.dirtied = cache_dirtied,
 };
 
 /* A duplicate of host descriptor fd for the cache, or -ENOMEM (a host limit). */
@@ -150,7 +183,7 @@ static struct goferfs_cache *cache_get_locked(struct inode *inode, int fd)
 		free(c);
 		return ERR_PTR(rfd);
 	}
-	*c = (struct goferfs_cache){.rfd = rfd, .wfd = -1};
+	*c = (struct goferfs_cache){.inode = inode, .rfd = rfd, .wfd = -1};
 	struct shmem *s = shmem_create_cache(mf, inode->size, &cache_ops, c);
 	if (IS_ERR(s))
 		return (struct goferfs_cache *)s; /* c went with it */
@@ -438,11 +471,12 @@ static s64 goferfs_llseek(struct file *f, s64 off, int whence)
 	return off;
 }
 
+/* The cache's dirty pages first (write-protected again), then the host's fsync through the gofer. */
 static int goferfs_fsync(struct file *f)
 {
 	struct goferfs_file *gf = f->private_data;
 	struct shmem *s = cache_ref(f->inode, NULL);
-	int err = shmem_writeback(s);
+	int err = shmem_sync(s, 0, SHMEM_MAX_SIZE, false);
 	shmem_put(s);
 	int ret = goferfs_err(gofer_fsync(goferfs_client(f->inode), gf->h.fid, false));
 	return err ? -EIO : ret;
