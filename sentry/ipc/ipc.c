@@ -37,12 +37,17 @@ static struct ipc_ns *ipc_ns_create(void)
 	list_init(&ns->undos);
 	list_init(&ns->mqueues);
 	list_init(&ns->mq_users);
+	ipc_sysctl_init(ns);
 	return ns;
 }
 
 struct ipc_ns *ipc_ns_of(struct task *t)
 {
-	struct kernel *k = t->k;
+	return ipc_ns_of_kernel(t->k);
+}
+
+struct ipc_ns *ipc_ns_of_kernel(struct kernel *k)
+{
 	struct ipc_ns *ns = __atomic_load_n(&k->ipc, __ATOMIC_ACQUIRE);
 	if (ns)
 		return ns;

@@ -29,4 +29,25 @@ enum { IPC_SHOW_SHM, IPC_SHOW_SEM, IPC_SHOW_MSG };
 void ipc_show_sysvipc(struct kernel *k, int kind, void (*emit)(void *arg, const char *line),
 		      void *arg);
 
+/*
+ * The IPC sysctls, by their file's name: /proc/sys/kernel/{shmmax,shmall,
+ * shmmni,msgmax,msgmnb,msgmni,sem} and /proc/sys/fs/mqueue/{queues_max,
+ * msg_max,msgsize_max,msg_default,msgsize_default}. ipc_sysctl_read puts
+ * the file's text, NUL-terminated, in buf and returns its length;
+ * ipc_sysctl_write parses one write(2) as Linux does and stores it,
+ * returning len or -EINVAL (not a number, out of bounds), -ERANGE (sem's
+ * semmni). Both -ENOENT for another name, -ENOMEM if the namespace
+ * cannot be made. The caller checks who may write.
+ */
+int ipc_sysctl_read(struct kernel *k, const char *name, char *buf, size_t size);
+long ipc_sysctl_write(struct kernel *k, const char *name, const char *buf, unsigned long len);
+
+/*
+ * The mqueue file system (mqueue_fs.c), for the VFS's table of file
+ * system types: its one super block with a new reference, or
+ * ERR_PTR(-ENOMEM). options are ignored, as Linux has none to take.
+ */
+struct super_block;
+struct super_block *mqueue_mount(const char *options);
+
 #endif

@@ -79,7 +79,37 @@ struct ipc_ns {
 	u64 msg_bytes, msg_hdrs;   /* queued in all message queues (MSG_INFO) */
 	struct list_head mq_users; /* struct mq_user (mqueue.c): RLIMIT_MSGQUEUE charges */
 	struct list_head mqueues;  /* POSIX queues by name (mqueue.c) */
+	/*
+	 * The namespace's sysctls (sysctl.c: /proc/sys/kernel and
+	 * /proc/sys/fs/mqueue), written under lock; read with IPC_LIMIT
+	 * by calls that check them before taking it. The *mni ones are
+	 * also each registry's mni.
+	 */
+	u64 shm_ctlmax, shm_ctlall;
+	int shm_ctlmni;
+	int msg_ctlmax, msg_ctlmnb, msg_ctlmni;
+	int sem_ctls[4]; /* semmsl, semmns, semopm, semmni */
+	int mq_queues_max, mq_msg_max, mq_msgsize_max, mq_msg_default, mq_msgsize_default;
 };
+
+/* A sysctl of ns read without ns->lock (a write may race: either value is fine). */
+#define IPC_LIMIT(ns, field) __atomic_load_n(&(ns)->field, __ATOMIC_RELAXED)
+
+/* Linux's POSIX queue defaults (/proc/sys/fs/mqueue) and hard limits. */
+#define MQ_MSG_DEFAULT 10
+#define MQ_MSGSIZE_DEFAULT 8192
+#define MQ_MSG_MAX 10
+#define MQ_MSGSIZE_MAX 8192
+#define MQ_QUEUES_MAX 256
+#define MQ_MIN_MSGMAX 1
+#define MQ_MIN_MSGSIZEMAX 128
+#define MQ_HARD_MSGMAX 65536
+#define MQ_HARD_MSGSIZEMAX (16 * 1024 * 1024)
+
+/* sysctl.c: the namespace's sysctls at their defaults (Linux's). */
+void ipc_sysctl_init(struct ipc_ns *ns);
+/* The namespace of kernel k, made on first use. NULL: out of memory. */
+struct ipc_ns *ipc_ns_of_kernel(struct kernel *k);
 
 /* The namespace of t's sandbox, made on first use. NULL: out of memory. */
 struct ipc_ns *ipc_ns_of(struct task *t);

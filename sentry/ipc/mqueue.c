@@ -6,50 +6,37 @@
  *
  * Queues live in the IPC namespace by name; a queue descriptor is a file
  * (close, poll, epoll and read(2) of the status line work as on Linux).
- * Deviation: there is no mqueue file system yet, so the descriptor is an
- * anonymous file (fstat shows anon_inodefs' inode, not a regular file of
- * an mqueue mount) and /dev/mqueue does not list the queues.
+ * The mqueue file system (mqueue_fs.c) shows the same queues as files;
+ * opening one there gives a descriptor these calls take, and mq_open's
+ * descriptors are files of its internal mount, as on Linux.
  *
- * Lock order: ns->lock > mq->lock > waitq locks. A signal notification
- * is sent after both are dropped (it takes k->lock).
+ * Lock order: mqueue_internal.h. A signal notification is sent after
+ * ns->lock and mq->lock are dropped (it takes k->lock).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "abi/linux/fs.h"
 #include "abi/linux/poll.h"
 #include "abi/linux/signal.h"
 #include "ipc_internal.h"
+#include "mqueue_internal.h"
 #include "sentry/kernel/cred.h"
 #include "sentry/kernel/process.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/timers.h"
 #include "sentry/syscalls/syscalls.h"
-#include "sentry/vfs/anon_inode.h"
 #include "sentry/vfs/poll.h"
 #include "sentry/vfs/vfs.h"
 
 #define MQ_PRIO_MAX 32768
-/* Linux's defaults (/proc/sys/fs/mqueue) and hard limits. */
-#define MQ_MSG_DEFAULT 10
-#define MQ_MSGSIZE_DEFAULT 8192
-#define MQ_MSG_MAX 10
-#define MQ_MSGSIZE_MAX 8192
-#define MQ_HARD_MSGMAX 65536
-#define MQ_HARD_MSGSIZEMAX (16 * 1024 * 1024)
-#define MQ_QUEUES_MAX 256
 #define LINUX_RLIMIT_MSGQUEUE 12
 /* What Linux charges per message slot: a struct msg_msg and a tree node (x86-64). */
 #define MQ_SLOT_COST (48 + 48)
-
-struct linux_mq_attr {
-	s64 mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs;
-	s64 reserved[4];
-};
-_Static_assert(sizeof(struct linux_mq_attr) == 64, "mq_attr");
 
 struct mq_msg {
 	struct list_head node;
@@ -58,34 +45,11 @@ struct mq_msg {
 	char data[];
 };
 
-struct mqueue {
-	struct list_head ns_node; /* in ns->mqueues while it has a name */
-	struct ipc_ns *ns;
-	int refs; /* the name and each open file; under ns->lock */
-	char name[LINUX_NAME_MAX + 1];
-	u32 uid, gid, mode;
-	pthread_mutex_t lock; /* guards the rest */
-	long maxmsg, msgsize, curmsgs;
-	u64 qsize;	       /* bytes queued (the status line's QSIZE) */
-	struct list_head msgs; /* highest priority first, FIFO within one */
-	struct waitq wq;       /* senders, receivers and pollers */
-	u32 charged_uid;       /* RLIMIT_MSGQUEUE: charged_bytes to this user */
-	u64 charged_bytes;
-	int nr_receivers; /* blocked in mq_timedreceive */
-	int notify_owner; /* tgid registered by mq_notify, or 0 */
-	struct linux_sigevent notify;
-};
-
 /* Bytes of queues a user (real uid) has made, against RLIMIT_MSGQUEUE. */
 struct mq_user {
 	struct list_head node;
 	u32 uid;
 	u64 bytes;
-};
-
-struct mq_file {
-	struct file base;
-	struct mqueue *mq;
 };
 
 static struct list_head *ns_mqueues(struct ipc_ns *ns)
@@ -129,7 +93,7 @@ static int mq_charge(struct task *t, struct ipc_ns *ns, struct mqueue *mq)
 	return 0;
 }
 
-static void mq_put(struct ipc_ns *ns, struct mqueue *mq)
+void mq_put(struct ipc_ns *ns, struct mqueue *mq)
 {
 	pthread_mutex_lock(&ns->lock);
 	bool last = --mq->refs == 0;
@@ -152,22 +116,26 @@ static void mq_put(struct ipc_ns *ns, struct mqueue *mq)
 
 static struct mqueue *mq_of(struct file *f)
 {
-	return container_of(f, struct mq_file, base)->mq;
+	return f->private_data;
+}
+
+int mq_status_line(struct mqueue *mq, char *buf, size_t size)
+{
+	pthread_mutex_lock(&mq->lock);
+	int n = snprintf(
+		buf, size, "QSIZE:%-10llu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n",
+		(unsigned long long)mq->qsize, mq->notify_owner ? mq->notify.notify : 0,
+		mq->notify_owner && mq->notify.notify == LINUX_SIGEV_SIGNAL ? mq->notify.signo : 0,
+		mq->notify_owner);
+	pthread_mutex_unlock(&mq->lock);
+	return MIN(n, (int)size - 1);
 }
 
 /* read(2): Linux's status line. */
 static ssize_t mq_read(struct file *f, void *buf, size_t len, s64 *pos)
 {
-	struct mqueue *mq = mq_of(f);
-	char line[80];
-
-	pthread_mutex_lock(&mq->lock);
-	int n = snprintf(
-		line, sizeof(line), "QSIZE:%-10llu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n",
-		(unsigned long long)mq->qsize, mq->notify_owner ? mq->notify.notify : 0,
-		mq->notify_owner && mq->notify.notify == LINUX_SIGEV_SIGNAL ? mq->notify.signo : 0,
-		mq->notify_owner);
-	pthread_mutex_unlock(&mq->lock);
+	char line[96];
+	int n = mq_status_line(mq_of(f), line, sizeof(line));
 	if (!pos)
 		return -ESPIPE;
 	if (*pos < 0 || *pos >= n)
@@ -215,28 +183,67 @@ static void mq_release(struct file *f)
 	mq_put(mq->ns, mq);
 }
 
-static const struct file_ops mq_file_ops = {
+/* open(2) of a queue's file in the mqueue file system (mqueue_fs.c). */
+static int mq_open_inode(struct inode *inode, struct file *f)
+{
+	struct mqueue *mq = mqfs_inode_queue(inode);
+	pthread_mutex_lock(&mq->ns->lock);
+	mq->refs++;
+	pthread_mutex_unlock(&mq->ns->lock);
+	f->private_data = mq;
+	f->mode |= FMODE_POLL_REG; /* a regular file, but epoll takes it as Linux's */
+	return 0;
+}
+
+/*
+ * fstat of a descriptor mq_open could not give a path (its queue lost
+ * its name meanwhile): the queue's file as the file system shows it.
+ */
+static int mq_stat(struct file *f, struct kstat *st)
+{
+	struct mqueue *mq = mq_of(f);
+	*st = (struct kstat){
+		.mask = LINUX_STATX_BASIC_STATS,
+		.mode = S_IFREG | mq->mode,
+		.nlink = 1,
+		.uid = mq->uid,
+		.gid = mq->gid,
+		.blksize = PAGE_SIZE,
+		.dev = mqfs_dev(),
+		.ino = mq->ino,
+		.size = MQ_FILENT_SIZE,
+		.atime = mq->ctime,
+		.mtime = mq->ctime,
+		.ctime = mq->ctime,
+	};
+	return 0;
+}
+
+const struct file_ops mq_file_ops = {
+	.open = mq_open_inode,
 	.read = mq_read,
 	.llseek = mq_llseek,
-	.stat = anon_inode_stat,
+	.stat = mq_stat,
 	.poll = mq_poll,
 	.release = mq_release,
-	.anon_name = "[mqueue]",
 };
 
-/* The file mq_open returns, or ERR_PTR. */
+/*
+ * The file mq_open returns, or ERR_PTR: a file of the mqueue file
+ * system's internal mount (pathless if the name went meanwhile).
+ */
 static struct file *mq_file_create(struct mqueue *mq, int oflag)
 {
-	if (anon_inode_init())
-		return ERR_PTR(-ENOMEM);
-	struct file *f = file_alloc(sizeof(struct mq_file), &mq_file_ops);
+	struct file *f = file_alloc(sizeof(struct file), &mq_file_ops);
 	if (!f)
 		return ERR_PTR(-ENOMEM);
+	if (!mqfs_path(mq, &f->path))
+		f->inode = path_inode(&f->path);
 	f->flags = oflag & (O_ACCMODE | O_NONBLOCK);
 	/* Linux's OPEN_FMODE: O_WRONLY|O_RDWR (created anyway) may do neither. */
 	static const u32 fmode[] = {FMODE_READ, FMODE_WRITE, FMODE_READ | FMODE_WRITE, 0};
-	f->mode = fmode[oflag & O_ACCMODE];
-	container_of(f, struct mq_file, base)->mq = mq;
+	f->mode = fmode[oflag & O_ACCMODE] | FMODE_POLL_REG;
+	f->private_data = mq;
 	return f;
 }
 
@@ -259,7 +266,7 @@ static int mq_read_name(struct task *t, uaddr_t uname, char *name)
 	return 0;
 }
 
-static struct mqueue *mq_find(struct ipc_ns *ns, const char *name)
+struct mqueue *mq_find(struct ipc_ns *ns, const char *name)
 {
 	struct mqueue *mq;
 	list_for_each_entry(mq, ns_mqueues(ns), ns_node)
@@ -284,38 +291,52 @@ static int mq_permission(struct task *t, const struct mqueue *mq, u32 want)
 	return 0;
 }
 
-static int mq_attr_ok(struct task *t, const struct linux_mq_attr *a)
+static int mq_attr_ok(struct task *t, struct ipc_ns *ns, const struct linux_mq_attr *a)
 {
 	if (a->mq_maxmsg <= 0 || a->mq_msgsize <= 0)
 		return -EINVAL;
 	if (task_capable(t, LINUX_CAP_SYS_RESOURCE)) {
 		if (a->mq_maxmsg > MQ_HARD_MSGMAX || a->mq_msgsize > MQ_HARD_MSGSIZEMAX)
 			return -EINVAL;
-	} else if (a->mq_maxmsg > MQ_MSG_MAX || a->mq_msgsize > MQ_MSGSIZE_MAX) {
+	} else if (a->mq_maxmsg > ns->mq_msg_max || a->mq_msgsize > ns->mq_msgsize_max) {
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static struct mqueue *mq_create(struct task *t, const char *name, u32 mode,
+struct mqueue *mq_create_locked(struct task *t, struct ipc_ns *ns, const char *name, u32 mode,
 				const struct linux_mq_attr *attr)
 {
-	struct mqueue *mq = calloc(1, sizeof(*mq));
-	if (!mq)
+	int ret, n = 0;
+	struct mqueue *mq;
+
+	if (attr && (ret = mq_attr_ok(t, ns, attr)))
+		return ERR_PTR(ret);
+	list_for_each_entry(mq, ns_mqueues(ns), ns_node) n++;
+	if (n >= ns->mq_queues_max && !task_capable(t, LINUX_CAP_SYS_RESOURCE))
+		return ERR_PTR(-ENOSPC);
+	if (!(mq = calloc(1, sizeof(*mq))))
 		return ERR_PTR(-ENOMEM);
 	strcpy(mq->name, name);
 	mq->refs = 1; /* the name */
-	mq->ns = ipc_ns_of(t);
+	mq->ns = ns;
+	mq->ino = mqfs_next_ino();
 	mq->uid = t->cred->fsuid;
 	mq->gid = t->cred->fsgid;
-	pthread_mutex_lock(&t->fs->lock);
-	mq->mode = mode & ~t->fs->umask & 07777;
-	pthread_mutex_unlock(&t->fs->lock);
+	mq->mode = mode & 07777;
+	vfs_now(&mq->ctime);
 	pthread_mutex_init(&mq->lock, NULL);
 	list_init(&mq->msgs);
 	waitq_init(&mq->wq);
-	mq->maxmsg = attr ? attr->mq_maxmsg : MQ_MSG_DEFAULT;
-	mq->msgsize = attr ? attr->mq_msgsize : MQ_MSGSIZE_DEFAULT;
+	/* Linux's mqueue_get_inode: the defaults, but no more than the maxima. */
+	mq->maxmsg = attr ? attr->mq_maxmsg : MIN(ns->mq_msg_max, ns->mq_msg_default);
+	mq->msgsize = attr ? attr->mq_msgsize : MIN(ns->mq_msgsize_max, ns->mq_msgsize_default);
+	if ((ret = mq_charge(t, ns, mq))) {
+		pthread_mutex_destroy(&mq->lock);
+		free(mq);
+		return ERR_PTR(ret);
+	}
+	list_add_tail(&mq->ns_node, ns_mqueues(ns));
 	return mq;
 }
 
@@ -330,21 +351,9 @@ static struct mqueue *mq_lookup_open(struct task *t, struct ipc_ns *ns, const ch
 	if (!mq) {
 		if (!(oflag & O_CREAT))
 			return ERR_PTR(-ENOENT);
-		if (attr && (ret = mq_attr_ok(t, attr)))
-			return ERR_PTR(ret);
-		int n = 0;
-		list_for_each_entry(mq, ns_mqueues(ns), ns_node) n++;
-		if (n >= MQ_QUEUES_MAX && !task_capable(t, LINUX_CAP_SYS_RESOURCE))
-			return ERR_PTR(-ENOSPC);
-		mq = mq_create(t, name, mode, attr);
+		mq = mq_create_locked(t, ns, name, mode & ~fs_struct_umask_get(t->fs), attr);
 		if (IS_ERR(mq))
 			return mq;
-		if ((ret = mq_charge(t, ns, mq))) {
-			pthread_mutex_destroy(&mq->lock);
-			free(mq);
-			return ERR_PTR(ret);
-		}
-		list_add_tail(&mq->ns_node, ns_mqueues(ns));
 	} else if ((oflag & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
 		return ERR_PTR(-EEXIST);
 	} else if ((oflag & O_ACCMODE) == O_ACCMODE) {
@@ -410,8 +419,10 @@ long sys_mq_unlink(struct task *t, const struct syscall_args *a)
 		list_del(&mq->ns_node);
 	}
 	pthread_mutex_unlock(&ns->lock);
-	if (!ret)
+	if (!ret) {
+		mqfs_forget(mq);
 		mq_put(ns, mq); /* the name's reference */
+	}
 	return ret;
 }
 

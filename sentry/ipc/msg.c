@@ -62,7 +62,7 @@ static int msq_create(struct ipc_ns *ns, struct task *t, s32 key, int flg, void 
 		free(q);
 		return ret;
 	}
-	q->qbytes = MSG_MNB;
+	q->qbytes = ns->msg_ctlmnb;
 	q->ctime = ipc_now();
 	list_init(&q->messages);
 	list_init(&q->receivers);
@@ -208,7 +208,10 @@ long sys_msgsnd(struct task *t, const struct syscall_args *a)
 
 	if (mm_copy_from_user(t->mm, &type, msgp, sizeof(type)))
 		return -EFAULT;
-	if (len > MSG_MAX || (long)len < 0 || id < 0)
+	struct ipc_ns *ns = ipc_ns_of(t);
+	if (!ns)
+		return -ENOMEM;
+	if (len > (size_t)IPC_LIMIT(ns, msg_ctlmax) || (long)len < 0 || id < 0)
 		return -EINVAL;
 	if (type < 1)
 		return -EINVAL;
@@ -220,11 +223,6 @@ long sys_msgsnd(struct task *t, const struct syscall_args *a)
 	if (mm_copy_from_user(t->mm, m->text, uaddr(msgp.addr + sizeof(long)), len)) {
 		free(m);
 		return -EFAULT;
-	}
-	struct ipc_ns *ns = ipc_ns_of(t);
-	if (!ns) {
-		free(m);
-		return -ENOMEM;
 	}
 	return do_msgsnd(t, ns, id, m, flg);
 }
@@ -368,9 +366,9 @@ long sys_msgrcv(struct task *t, const struct syscall_args *a)
 static long msq_info(struct task *t, struct ipc_ns *ns, int cmd, uaddr_t buf)
 {
 	struct linux_msginfo mi = {
-		.msgmax = MSG_MAX,
-		.msgmnb = MSG_MNB,
-		.msgmni = MSG_MNI,
+		.msgmax = IPC_LIMIT(ns, msg_ctlmax),
+		.msgmnb = IPC_LIMIT(ns, msg_ctlmnb),
+		.msgmni = IPC_LIMIT(ns, msg_ctlmni),
 		.msgssz = MSG_SSZ,
 		.msgseg = MSG_SEG,
 		.msgpool = MSG_POOL,
@@ -444,7 +442,8 @@ static long msq_ctl_owner(struct task *t, struct ipc_ns *ns, int id, int cmd, ua
 	if (!ret && cmd == LINUX_IPC_RMID) {
 		msq_destroy(ns, q);
 	} else if (!ret) {
-		if (ds.msg_qbytes > MSG_MNB && !task_capable(t, LINUX_CAP_SYS_RESOURCE)) {
+		if (ds.msg_qbytes > (u64)ns->msg_ctlmnb &&
+		    !task_capable(t, LINUX_CAP_SYS_RESOURCE)) {
 			ret = -EPERM;
 		} else {
 			ipc_set_perm(&q->perm, &ds.msg_perm);

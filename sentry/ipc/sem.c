@@ -53,7 +53,7 @@ static int sem_create(struct ipc_ns *ns, struct task *t, s32 key, int flg, void 
 	int nsems = *(int *)arg;
 	if (!nsems)
 		return -EINVAL;
-	if (ns->used_sems + nsems > SEM_MNS)
+	if (ns->used_sems + nsems > ns->sem_ctls[1])
 		return -ENOSPC;
 	struct sem_set *s = calloc(1, sizeof(*s) + nsems * sizeof(s->sems[0]));
 	if (!s)
@@ -81,11 +81,11 @@ long sys_semget(struct task *t, const struct syscall_args *a)
 {
 	s32 key = arg_int(a, 0);
 	int nsems = arg_int(a, 1), flg = arg_int(a, 2);
-	if (nsems < 0 || nsems > SEM_MSL)
-		return -EINVAL;
 	struct ipc_ns *ns = ipc_ns_of(t);
 	if (!ns)
 		return -ENOMEM;
+	if (nsems < 0 || nsems > IPC_LIMIT(ns, sem_ctls[0]))
+		return -EINVAL;
 	return ipc_get(ns, &ns->sem_ids, t, key, flg, &sem_get_ops, &nsems);
 }
 
@@ -290,7 +290,10 @@ static long do_semtimedop(struct task *t, int semid, uaddr_t usops, unsigned nso
 
 	if (nsops < 1 || semid < 0)
 		return -EINVAL;
-	if (nsops > SEM_OPM)
+	struct ipc_ns *ns = ipc_ns_of(t);
+	if (!ns)
+		return -ENOMEM;
+	if (nsops > (unsigned)IPC_LIMIT(ns, sem_ctls[2]))
 		return -E2BIG;
 	if (nsops > 16 && !(sops = malloc(nsops * sizeof(*sops))))
 		return -ENOMEM;
@@ -310,11 +313,6 @@ static long do_semtimedop(struct task *t, int semid, uaddr_t usops, unsigned nso
 		if (sops[i].sem_op)
 			alter = true;
 	}
-	ret = -ENOMEM;
-	struct ipc_ns *ns = ipc_ns_of(t);
-	if (!ns)
-		goto out_free;
-
 	pthread_mutex_lock(&ns->lock);
 	struct sem_set *s = sem_lookup(ns, semid);
 	struct sem_undo *un = NULL;
@@ -378,10 +376,10 @@ static int sem_count(struct sem_set *s, int semnum, bool zero)
 static long sem_info(struct task *t, struct ipc_ns *ns, int cmd, uaddr_t buf)
 {
 	struct linux_seminfo si = {
-		.semmni = SEM_MNI,
-		.semmns = SEM_MNS,
-		.semmsl = SEM_MSL,
-		.semopm = SEM_OPM,
+		.semmni = IPC_LIMIT(ns, sem_ctls[3]),
+		.semmns = IPC_LIMIT(ns, sem_ctls[1]),
+		.semmsl = IPC_LIMIT(ns, sem_ctls[0]),
+		.semopm = IPC_LIMIT(ns, sem_ctls[2]),
 		.semvmx = SEM_VMX,
 		.semmnu = SEM_MNS,
 		.semmap = SEM_MNS,

@@ -111,9 +111,9 @@ static int shm_create(struct ipc_ns *ns, struct task *t, s32 key, int flg, void 
 	u64 size = *(u64 *)arg;
 	u64 pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
 
-	if (size < SHM_MIN || size > SHM_MAX)
+	if (size < SHM_MIN || size > ns->shm_ctlmax)
 		return -EINVAL;
-	if (ns->shm_tot + pages < ns->shm_tot || ns->shm_tot + pages > SHM_ALL)
+	if (ns->shm_tot + pages < ns->shm_tot || ns->shm_tot + pages > ns->shm_ctlall)
 		return -ENOSPC;
 	if (pages * PAGE_SIZE > (u64)SHMEM_MAX_SIZE)
 		return -ENOMEM;
@@ -280,11 +280,11 @@ long sys_shmdt(struct task *t, const struct syscall_args *a)
 static long shm_info(struct task *t, struct ipc_ns *ns, int cmd, uaddr_t buf)
 {
 	struct linux_shminfo64 si = {
-		.shmmax = SHM_MAX,
+		.shmmax = IPC_LIMIT(ns, shm_ctlmax),
 		.shmmin = SHM_MIN,
-		.shmmni = SHM_MNI,
-		.shmseg = SHM_MNI,
-		.shmall = SHM_ALL,
+		.shmmni = IPC_LIMIT(ns, shm_ctlmni),
+		.shmseg = SHM_MNI, /* Linux's SHMSEG, not a sysctl */
+		.shmall = IPC_LIMIT(ns, shm_ctlall),
 	};
 	struct linux_shm_info info = {0};
 	void *out = &si;

@@ -7,6 +7,7 @@
 #ifndef SENTRY_KERNEL_KERNEL_H
 #define SENTRY_KERNEL_KERNEL_H
 
+#include <errno.h>
 #include <pthread.h>
 
 #include "abi/linux/abi.h"
@@ -116,6 +117,8 @@ struct thread_group {
 	/* Resource use: own threads that exited, and reaped children (RUSAGE_CHILDREN). */
 	u64 utime_ns, stime_ns, cutime_ns, cstime_ns;
 	u64 minflt, cminflt;
+	/* /proc/<pid>/io: bytes and calls of the read and write syscalls (atomic, tg_io_account). */
+	u64 io_rchar, io_wchar, io_syscr, io_syscw;
 	struct waitq child_wq; /* wait4/waitid of this process's threads */
 	/* itimers and POSIX timers (itimer.c), under k->lock. */
 	struct tg_timers *timers;
@@ -126,6 +129,23 @@ struct thread_group {
 	 */
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
 };
+
+/*
+ * A read- or write-family syscall of tg's returned ret: count it for
+ * /proc/<pid>/io as Linux's vfs_read/vfs_write do (a call refused before
+ * any I/O, -EBADF or -EINVAL, counts nothing). Returns ret.
+ */
+static inline long tg_io_account(struct thread_group *tg, bool write, long ret)
+{
+	if (ret == -EBADF || ret == -EINVAL)
+		return ret;
+	u64 *calls = write ? &tg->io_syscw : &tg->io_syscr;
+	u64 *bytes = write ? &tg->io_wchar : &tg->io_rchar;
+	__atomic_fetch_add(calls, 1, __ATOMIC_RELAXED);
+	if (ret > 0)
+		__atomic_fetch_add(bytes, (u64)ret, __ATOMIC_RELAXED);
+	return ret;
+}
 
 /*
  * What sched_setscheduler, setpriority, sched_setaffinity and ioprio_set

@@ -170,7 +170,8 @@ static long do_rw(struct task *t, int fd, uaddr_t buf, u64 count, s64 *pos, bool
 	if (pos && *pos < 0)
 		return -EINVAL;
 	struct linux_iovec iov = {buf.addr, MIN(count, (u64)MAX_RW_COUNT)};
-	return fsnotify_rw(f, file_rw(t, f, &iov, 1, pos, write), write);
+	return tg_io_account(t->tg, write,
+			     fsnotify_rw(f, file_rw(t, f, &iov, 1, pos, write), write));
 }
 
 static long do_rwv(struct task *t, int fd, uaddr_t uiov, int cnt, s64 *pos, bool write)
@@ -196,7 +197,8 @@ static long do_rwv(struct task *t, int fd, uaddr_t uiov, int cnt, s64 *pos, bool
 			iov[i].len = MAX_RW_COUNT - sum;
 		sum += iov[i].len;
 	}
-	return fsnotify_rw(f, file_rw(t, f, iov, cnt, pos, write), write);
+	return tg_io_account(t->tg, write,
+			     fsnotify_rw(f, file_rw(t, f, iov, cnt, pos, write), write));
 }
 
 long sys_read(struct task *t, const struct syscall_args *a)

@@ -596,7 +596,7 @@ static bool ep_file_can_poll(struct file *f)
 		return false;
 	if (vfs_fstat(f, &st))
 		return true;
-	return !S_ISREG(st.mode) && !S_ISDIR(st.mode);
+	return (f->mode & FMODE_POLL_REG) || (!S_ISREG(st.mode) && !S_ISDIR(st.mode));
 }
 
 int epoll_ctl_file(struct file *epf, int op, int fd, struct file *tf,

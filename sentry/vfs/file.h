@@ -116,6 +116,7 @@ struct file_ops {
  * buffer as a whole (never partial_copy).
  */
 #define FMODE_GATHER 0x10u
+#define FMODE_POLL_REG 0x20u /* a regular file epoll takes (mqueue): its poll is its own */
 
 struct file {
 	const struct file_ops *ops;

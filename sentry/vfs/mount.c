@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sentry/ipc/ipc.h"
 #include "vfs_internal.h"
 
 static const struct fs_type fs_types[] = {
 	{.name = "tmpfs", .mount = tmpfs_mount},
 	{.name = "devtmpfs", .mount = devfs_mount},
+	{.name = "mqueue", .mount = mqueue_mount}, /* sentry/ipc/mqueue_fs.c */
 };
 
 const struct fs_type *vfs_find_fs_type(const char *name)

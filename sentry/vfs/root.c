@@ -139,6 +139,8 @@ struct fs_struct *vfs_sandbox_root_proc(const char *cwd, u32 uid, u32 gid, struc
 		ret = mount_fs(&ctx, "/dev", "devtmpfs", "mode=0755");
 	if (!ret)
 		ret = devpts_mount_dev(&ctx);
+	if (!ret && !(ret = vfs_mkdir(&ctx, "/dev/mqueue", 01777))) /* as container runtimes */
+		ret = mount_fs(&ctx, "/dev/mqueue", "mqueue", "");
 	if (!ret)
 		ret = mount_fs(&ctx, "/tmp", "tmpfs", "mode=1777");
 	if (!ret && proc)
@@ -192,6 +194,8 @@ struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, c
 	int ret = mount_over(&ctx, "/dev", 0755, "devtmpfs", "mode=0755");
 	if (!ret)
 		ret = devpts_mount_dev(&ctx);
+	if (!ret) /* /dev/mqueue, as container runtimes mount it */
+		ret = mount_over(&ctx, "/dev/mqueue", 01777, "mqueue", "");
 	if (!ret && proc) {
 		ret = vfs_mkdir(&ctx, "/proc", 0555);
 		if (!ret || ret == -EEXIST)

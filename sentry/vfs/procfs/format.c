@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "mm/smaps.h"
 #include "procfs_internal.h"
 #include "sentry/kernel/cred.h"
 
@@ -19,10 +20,14 @@ static unsigned long long ull(u64 v)
 	return v;
 }
 
-static int mm_stats_vma(void *arg, const struct mm_vma_info *v)
+static int mm_stats_vma(void *arg, const struct mm_vma_info *v, const struct mm_vma_rss *r)
 {
 	struct proc_mm_stats *ms = arg;
 	u64 pages = (v->end - v->start) >> PAGE_SHIFT;
+	/* The pages smaps counts, so that stat, statm, status and smaps_rollup agree. */
+	ms->rss += r->rss;
+	ms->shared_rss += r->file + r->shmem;
+	ms->file_rss += r->file;
 	if (v->kind == MM_VMA_STACK)
 		ms->stack_vm += pages;
 	else if ((v->prot & PROT_EXEC) && !(v->prot & PROT_WRITE))
@@ -42,9 +47,8 @@ void proc_mm_stats_get(struct mm *mm, struct proc_mm_stats *ms)
 	if (!mm)
 		return;
 	mm_vm_pages(mm, &ms->total_vm, &ms->data_vm, &ms->locked_vm);
-	ms->rss = mm_rss_pages(mm);
 	mm_get_exec_info(mm, &ms->exec);
-	int __unused r = mm_for_each_vma(mm, mm_stats_vma, ms);
+	int __unused r = mm_for_each_vma_rss(mm, mm_stats_vma, ms);
 }
 
 static const char *state_name(char state)
@@ -143,8 +147,8 @@ static void put_status_mm(struct seq *s, const struct proc_mm_stats *ms)
 	put_vm(s, "VmHWM:", ms->rss);
 	put_vm(s, "VmRSS:", ms->rss);
 	put_vm(s, "RssAnon:", ms->rss - MIN(ms->rss, ms->shared_rss));
-	put_vm(s, "RssFile:", 0);
-	put_vm(s, "RssShmem:", ms->shared_rss);
+	put_vm(s, "RssFile:", ms->file_rss);
+	put_vm(s, "RssShmem:", ms->shared_rss - MIN(ms->shared_rss, ms->file_rss));
 	put_vm(s, "VmData:", ms->data_vm);
 	put_vm(s, "VmStk:", ms->stack_vm);
 	put_vm(s, "VmExe:", text);

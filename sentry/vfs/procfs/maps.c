@@ -6,19 +6,20 @@
  * and [vdso] for the Sentry's frames and the vDSO text vdso_map puts
  * right above them.
  *
- * smaps gives each of those lines Linux's block of sizes. mm keeps no
- * per-VMA residency, so a VMA's Rss (and what derives from it) is 0
- * there; smaps_rollup has the address space's whole Rss, as statm.
+ * smaps gives each of those lines Linux's block of sizes, from mm's
+ * count of the VMA's resident pages (mm/smaps.h); smaps_rollup their
+ * sums, which statm and status agree with (format.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "mm/smaps.h"
 #include "procfs_internal.h"
 
 struct maps_walk {
 	struct seq *s;
-	bool smaps;
+	const struct mm_vma_rss *rss; /* smaps: the VMA's pages; NULL for maps */
 	u64 prev_end;
 	u32 prev_kind;
 	char name[LINUX_PATH_MAX + 16];
@@ -30,41 +31,46 @@ static void put_kb(struct seq *s, const char *name, u64 bytes)
 	seq_printf(s, "%-16s%8llu kB\n", name, (unsigned long long)(bytes >> 10));
 }
 
-/* The sizes Linux's show_smap_vma_flags and __show_smap give, Rss 0 (above). */
-static void put_smaps_sizes(struct seq *s, u64 size, u64 rss, u64 anon)
+/*
+ * The sizes Linux's __show_smap gives, in its order: size (u64)-1 is
+ * smaps_rollup's block (no Size lines, the Pss split by kind). Referenced
+ * is the Rss: the Sentry keeps no accessed bits. No swap, huge pages,
+ * KSM or lazily freed pages exist here: those are 0.
+ */
+static void put_smaps_sizes(struct seq *s, u64 size, const struct mm_vma_rss *r)
 {
 	static const char *const zero[] = {
-		"Shared_Clean:",   "Shared_Dirty:",    "Private_Clean:",  "Referenced:",
-		"LazyFree:",	   "AnonHugePages:",   "ShmemPmdMapped:", "FilePmdMapped:",
-		"Shared_Hugetlb:", "Private_Hugetlb:", "Swap:",		  "SwapPss:",
+		"KSM:",		  "LazyFree:",	     "AnonHugePages:",	 "ShmemPmdMapped:",
+		"FilePmdMapped:", "Shared_Hugetlb:", "Private_Hugetlb:", "Swap:",
+		"SwapPss:",
 	};
 	if (size != (u64)-1) {
 		put_kb(s, "Size:", size);
 		put_kb(s, "KernelPageSize:", PAGE_SIZE);
 		put_kb(s, "MMUPageSize:", PAGE_SIZE);
 	}
-	put_kb(s, "Rss:", rss);
-	put_kb(s, "Pss:", rss);
-	put_kb(s, "Pss_Dirty:", rss);
+	put_kb(s, "Rss:", r->rss * PAGE_SIZE);
+	put_kb(s, "Pss:", r->pss >> MM_PSS_SHIFT);
+	put_kb(s, "Pss_Dirty:", r->pss_dirty >> MM_PSS_SHIFT);
 	if (size == (u64)-1) {
-		put_kb(s, "Pss_Anon:", anon);
-		put_kb(s, "Pss_File:", 0);
-		put_kb(s, "Pss_Shmem:", rss - anon);
+		put_kb(s, "Pss_Anon:", r->pss_anon >> MM_PSS_SHIFT);
+		put_kb(s, "Pss_File:", r->pss_file >> MM_PSS_SHIFT);
+		put_kb(s, "Pss_Shmem:", r->pss_shmem >> MM_PSS_SHIFT);
 	}
-	for (size_t i = 0; i < 3; i++)
+	put_kb(s, "Shared_Clean:", r->shared_clean * PAGE_SIZE);
+	put_kb(s, "Shared_Dirty:", r->shared_dirty * PAGE_SIZE);
+	put_kb(s, "Private_Clean:", r->private_clean * PAGE_SIZE);
+	put_kb(s, "Private_Dirty:", r->private_dirty * PAGE_SIZE);
+	put_kb(s, "Referenced:", r->rss * PAGE_SIZE);
+	put_kb(s, "Anonymous:", r->anon * PAGE_SIZE);
+	for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
 		put_kb(s, zero[i], 0);
-	put_kb(s, "Private_Dirty:", rss);
-	put_kb(s, zero[3], rss);
-	put_kb(s, "Anonymous:", anon);
-	put_kb(s, "KSM:", 0);
-	for (size_t i = 4; i < ARRAY_SIZE(zero); i++)
-		put_kb(s, zero[i], 0);
-	put_kb(s, "Locked:", 0);
+	put_kb(s, "Locked:", r->pss_locked >> MM_PSS_SHIFT);
 }
 
-static void put_smaps_block(struct seq *s, const struct mm_vma_info *v)
+static void put_smaps_block(struct seq *s, const struct mm_vma_info *v, const struct mm_vma_rss *r)
 {
-	put_smaps_sizes(s, v->end - v->start, 0, 0);
+	put_smaps_sizes(s, v->end - v->start, r);
 	seq_puts(s, "THPeligible:    0\nVmFlags:");
 	/* Linux's mnemonics: access, may-access, and the kind of mapping. */
 	if (v->prot & PROT_READ)
@@ -109,11 +115,18 @@ static int maps_vma(void *arg, const struct mm_vma_info *v)
 		name = "/dev/zero (deleted)";
 	}
 	proc_format_maps_line(w->s, v, linux_dev_major(dev), linux_dev_minor(dev), ino, name);
-	if (w->smaps)
-		put_smaps_block(w->s, v);
+	if (w->rss)
+		put_smaps_block(w->s, v, w->rss);
 	w->prev_end = v->end;
 	w->prev_kind = v->kind;
 	return w->s->err;
+}
+
+static int smaps_vma(void *arg, const struct mm_vma_info *v, const struct mm_vma_rss *r)
+{
+	struct maps_walk *w = arg;
+	w->rss = r;
+	return maps_vma(w, v);
 }
 
 static int show_maps(struct seq *s, struct proc_inode *pi, bool smaps)
@@ -130,9 +143,9 @@ static int show_maps(struct seq *s, struct proc_inode *pi, bool smaps)
 			ret = -ENOMEM;
 		} else {
 			w->s = s;
-			w->smaps = smaps;
 			w->prev_kind = MM_VMA_ANON;
-			ret = mm_for_each_vma(pt.mm, maps_vma, w);
+			ret = smaps ? mm_for_each_vma_rss(pt.mm, smaps_vma, w)
+				    : mm_for_each_vma(pt.mm, maps_vma, w);
 			free(w);
 		}
 	}
@@ -152,14 +165,16 @@ int proc_pid_show_smaps(struct seq *s, struct proc_inode *pi)
 
 struct rollup_walk {
 	u64 start, end;
+	struct mm_vma_rss sum;
 };
 
-static int rollup_vma(void *arg, const struct mm_vma_info *v)
+static int rollup_vma(void *arg, const struct mm_vma_info *v, const struct mm_vma_rss *r)
 {
 	struct rollup_walk *w = arg;
 	if (!w->end)
 		w->start = v->start;
 	w->end = v->end;
+	mm_vma_rss_add(&w->sum, r);
 	return 0;
 }
 
@@ -173,13 +188,10 @@ int proc_pid_show_smaps_rollup(struct seq *s, struct proc_inode *pi)
 	ret = proc_may_inspect(&pt);
 	if (!ret && pt.mm) {
 		struct rollup_walk w = {0};
-		struct proc_mm_stats ms;
-		ret = mm_for_each_vma(pt.mm, rollup_vma, &w);
-		proc_mm_stats_get(pt.mm, &ms);
+		ret = mm_for_each_vma_rss(pt.mm, rollup_vma, &w);
 		struct mm_vma_info all = {.start = w.start, .end = w.end};
 		proc_format_maps_line(s, &all, 0, 0, 0, "[rollup]");
-		u64 rss = ms.rss << PAGE_SHIFT, shared = MIN(ms.shared_rss, ms.rss) << PAGE_SHIFT;
-		put_smaps_sizes(s, (u64)-1, rss, rss - shared);
+		put_smaps_sizes(s, (u64)-1, &w.sum);
 	}
 	proc_task_put(&pt);
 	return ret;

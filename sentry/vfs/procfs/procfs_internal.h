@@ -158,6 +158,10 @@ int proc_show_filesystems(struct seq *s, struct proc_inode *pi);
 int proc_show_cmdline(struct seq *s, struct proc_inode *pi);
 int proc_show_locks(struct seq *s, struct proc_inode *pi);
 extern const struct proc_entry proc_net_entry;
+/* sysvipc.c: /proc/sysvipc, and the IPC sysctls (by their entry's name). */
+extern const struct proc_entry proc_sysvipc_entry;
+int proc_show_ipc_sysctl(struct seq *s, struct proc_inode *pi);
+ssize_t proc_write_ipc_sysctl(struct proc_inode *pi, const char *buf, size_t len);
 /* CPU time (ns) of the whole sandbox: every guest thread is a thread of the Sentry. */
 u64 proc_sandbox_cpu_ns(void);
 
@@ -208,6 +212,7 @@ int proc_pid_readlink_root(struct proc_inode *pi, char *buf, size_t size);
 struct proc_mm_stats {
 	/* Pages. */
 	u64 total_vm, data_vm, locked_vm, stack_vm, exec_vm, rss, shared_rss;
+	u64 file_rss; /* of shared_rss, a file's (the rest is shared memory) */
 	/* Addresses: the first executable mapping stands for the program's text. */
 	u64 start_code, end_code, start_brk;
 	struct mm_exec_info exec;

@@ -67,6 +67,7 @@ static const struct proc_entry root_entries[] = {
 	{.name = "cmdline", .mode = S_IFREG | 0444, .show = proc_show_cmdline},
 	{.name = "locks", .mode = S_IFREG | 0444, .show = proc_show_locks},
 	{.name = "net", .mode = S_IFLNK | 0777, .readlink = readlink_net},
+	{.name = "sysvipc", .mode = S_IFDIR | 0555, .same_as = &proc_sysvipc_entry},
 	{.name = "sys", .mode = S_IFDIR | 0555},
 };
 
@@ -82,7 +83,8 @@ static struct inode *proc_root_lookup(struct inode *dir, const char *name)
 {
 	const struct proc_entry *ent = root_find(name);
 	if (ent && S_ISDIR(ent->mode))
-		return proc_new_inode(dir, &proc_sys_entry, name, 0, 0);
+		return proc_new_inode(dir, ent->same_as ? ent->same_as : &proc_sys_entry, name, 0,
+				      0);
 	if (ent)
 		return proc_new_inode(dir, ent, name, 0, 0);
 	int id = proc_name_to_int(name, 0x7fffffff);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * /proc/sys: the sysctls programs read to size themselves, with the
- * sandbox's values. None can be changed: the sandbox holds no capability
- * over the kernel, so a write is EPERM (read-only ones refuse the open
- * by their mode, as Linux).
+ * sandbox's values. Only the IPC namespace's can be changed (by root, as
+ * in a container's own IPC namespace): for the others the sandbox holds
+ * no capability over the kernel, so a write is EPERM (read-only ones
+ * refuse the open by their mode, as Linux).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -172,11 +173,6 @@ static int show_threads_max(struct seq *s, struct proc_inode *pi)
 		seq_puts(s, text "\n");                     \
 		return 0;                                   \
 	}
-SHOW_CONST(show_shmmax, "18446744073692774399") /* ULONG_MAX - 2^24, SHMMAX */
-SHOW_CONST(show_shmmni, "4096")
-SHOW_CONST(show_msgmax, "8192")
-SHOW_CONST(show_msgmnb, "16384")
-SHOW_CONST(show_msgmni, "32000")
 SHOW_CONST(show_entropy_avail, "256") /* always 256 since Linux 5.18 */
 SHOW_CONST(show_poolsize, "256")
 /* Yama's "no attach": the sandbox has no ptrace(2) (ENOSYS). */
@@ -197,6 +193,12 @@ SHOW_CONST(show_overcommit_ratio, "50")
 	{                                                    \
 		.name = n, .mode = S_IFREG | 0444, .show = f \
 	}
+/* The IPC namespace's (sysvipc.c): root may change them within Linux's bounds. */
+#define IPC(n)                                                                   \
+	{                                                                        \
+		.name = n, .mode = S_IFREG | 0644, .show = proc_show_ipc_sysctl, \
+		.write = proc_write_ipc_sysctl                                   \
+	}
 #define DIR(n, t)                                                                            \
 	{                                                                                    \
 		.name = n, .mode = S_IFDIR | 0555, .children = t, .nchildren = ARRAY_SIZE(t) \
@@ -214,15 +216,25 @@ static const struct proc_entry yama_entries[] = {
 };
 
 static const struct proc_entry kernel_entries[] = {
-	RW("hostname", show_hostname),	     RW("domainname", show_domainname),
-	RO("osrelease", show_osrelease),     RO("ostype", show_ostype),
-	RO("version", show_kversion),	     RW("pid_max", show_pid_max),
-	RO("ngroups_max", show_ngroups_max), RO("cap_last_cap", show_cap_last_cap),
-	RW("threads-max", show_threads_max), RW("shmmax", show_shmmax),
-	RW("shmall", show_shmmax),	     RW("shmmni", show_shmmni),
-	RW("msgmax", show_msgmax),	     RW("msgmnb", show_msgmnb),
-	RW("msgmni", show_msgmni),	     DIR("random", random_entries),
-	DIR("yama", yama_entries),	     RW("randomize_va_space", show_randomize_va_space),
+	RW("hostname", show_hostname),
+	RW("domainname", show_domainname),
+	RO("osrelease", show_osrelease),
+	RO("ostype", show_ostype),
+	RO("version", show_kversion),
+	RW("pid_max", show_pid_max),
+	RO("ngroups_max", show_ngroups_max),
+	RO("cap_last_cap", show_cap_last_cap),
+	RW("threads-max", show_threads_max),
+	IPC("shmmax"),
+	IPC("shmall"),
+	IPC("shmmni"),
+	IPC("msgmax"),
+	IPC("msgmnb"),
+	IPC("msgmni"),
+	IPC("sem"),
+	DIR("random", random_entries),
+	DIR("yama", yama_entries),
+	RW("randomize_va_space", show_randomize_va_space),
 };
 
 static const struct proc_entry vm_entries[] = {
@@ -238,11 +250,17 @@ static const struct proc_entry inotify_entries[] = {
 	RW("max_queued_events", show_inotify_events),
 };
 
+static const struct proc_entry mqueue_entries[] = {
+	IPC("msg_default"), IPC("msg_max"),    IPC("msgsize_default"),
+	IPC("msgsize_max"), IPC("queues_max"),
+};
+
 static const struct proc_entry fs_entries[] = {
 	RW("nr_open", show_nr_open),
 	RW("file-max", show_file_max),
 	RW("pipe-max-size", show_pipe_max_size),
 	DIR("inotify", inotify_entries),
+	DIR("mqueue", mqueue_entries),
 };
 
 static const struct proc_entry net_core_entries[] = {
