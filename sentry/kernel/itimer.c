@@ -73,19 +73,50 @@ u64 task_process_cpu_ns(struct task *t)
 	return ns;
 }
 
-int cpu_clock_resolve(struct task *t, int clock, int *tid)
+u64 task_thread_cpu_ns_locked(struct task *u)
+{
+	return thread_cpu_ns(u);
+}
+
+/* A process's CPU clock named by pid (Linux's pid_for_clock): its TGID, or -EINVAL. */
+static int process_clock_resolve_locked(struct task *t, int pid, bool gettime)
+{
+	if (!pid || pid == t->tg->tgid)
+		return t->tg->tgid;
+	/* clock_gettime takes one of its own threads' IDs for its process; timers do not. */
+	if (gettime && pid == t->tid)
+		return t->tg->tgid;
+	/* Any process, zombies too (their times are final); not a thread's ID. */
+	return tg_lookup_locked(t->k, pid) ? pid : -EINVAL;
+}
+
+int cpu_clock_resolve(struct task *t, int clock, bool gettime, int *tid)
 {
 	*tid = t->tid;
-	if (clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID)
+	if (clock == CLOCK_THREAD_CPUTIME_ID)
 		return clock;
+	if (clock == CLOCK_PROCESS_CPUTIME_ID) {
+		*tid = t->tg->tgid;
+		return clock;
+	}
 	/* Linux's CPUCLOCK_PID, CPUCLOCK_PERTHREAD and CPUCLOCK_WHICH (type 3 is invalid). */
 	if (clock >= 0 || (clock & 3) == 3)
 		return -EINVAL;
 	int pid = ~(clock >> 3);
-	if (!(clock & 4))
-		return !pid || pid == t->tg->tgid ? CLOCK_PROCESS_CPUTIME_ID : -EINVAL;
+	if (pid < 0)
+		return -EINVAL;
+	if (!(clock & 4)) {
+		pthread_mutex_lock(&t->k->lock);
+		int tgid = process_clock_resolve_locked(t, pid, gettime);
+		pthread_mutex_unlock(&t->k->lock);
+		if (tgid < 0)
+			return tgid;
+		*tid = tgid;
+		return CLOCK_PROCESS_CPUTIME_ID;
+	}
 	if (!pid)
 		return CLOCK_THREAD_CPUTIME_ID;
+	/* A thread's clock: only threads of the caller's own process. */
 	pthread_mutex_lock(&t->k->lock);
 	struct task *u = task_lookup_locked(t->k, pid);
 	bool mine = u && u->tg == t->tg;
@@ -96,13 +127,19 @@ int cpu_clock_resolve(struct task *t, int clock, int *tid)
 
 u64 cpu_clock_now(struct task *t, int clock, int tid)
 {
-	if (clock == CLOCK_PROCESS_CPUTIME_ID)
+	if (clock == CLOCK_PROCESS_CPUTIME_ID && tid == t->tg->tgid)
 		return task_process_cpu_ns(t);
-	if (tid == t->tid)
+	if (clock == CLOCK_THREAD_CPUTIME_ID && tid == t->tid)
 		return task_cpu_ns();
 	pthread_mutex_lock(&t->k->lock);
-	struct task *u = task_lookup_locked(t->k, tid);
-	u64 ns = u && u->tg == t->tg ? thread_cpu_ns(u) : 0;
+	u64 ns = 0;
+	if (clock == CLOCK_PROCESS_CPUTIME_ID) {
+		struct thread_group *tg = tg_lookup_locked(t->k, tid);
+		ns = tg ? tg_cpu_ns_locked(tg) : 0;
+	} else {
+		struct task *u = task_lookup_locked(t->k, tid);
+		ns = u && u->tg == t->tg ? thread_cpu_ns(u) : 0;
+	}
 	pthread_mutex_unlock(&t->k->lock);
 	return ns;
 }
@@ -111,8 +148,13 @@ u64 ptimer_now_locked(struct ptimer *p)
 {
 	struct tg_timers *tgt = p->owner;
 	switch (p->clock) {
-	case CLOCK_PROCESS_CPUTIME_ID:
-		return tgt->tg ? tg_cpu_ns_locked(tgt->tg) : 0;
+	case CLOCK_PROCESS_CPUTIME_ID: {
+		/* Another process's clock: until that process is reaped (then it stands still). */
+		struct thread_group *tg = tgt->tg;
+		if (tg && p->cpu_tgid && p->cpu_tgid != tg->tgid)
+			tg = tg_lookup_locked(tgt->k, p->cpu_tgid);
+		return tg ? tg_cpu_ns_locked(tg) : 0;
+	}
 	case CLOCK_THREAD_CPUTIME_ID: {
 		struct task *u = task_lookup_locked(tgt->k, p->cpu_tid);
 		return u && u->tg == tgt->tg ? thread_cpu_ns(u) : 0;

@@ -91,6 +91,7 @@ struct thread_group {
 	struct list_head sibling;
 	struct list_head node; /* in k->groups */
 	int pgid, sid;
+	bool no_ctty; /* TIOCNOTTY by a process that does not lead its session (sentry/tty/ctty.c) */
 	int exit_signal; /* sent to the parent at exit (SIGCHLD, or clone's) */
 	u32 uid;	 /* real UID, for the parent's siginfo */
 	struct sigpending shared_pending;
@@ -211,12 +212,16 @@ struct task {
 	bool woken;
 	bool sleeping;
 
-	/* restart_syscall(2) after a stop interrupted a sleep (sys_time.c). */
+	/*
+	 * restart_syscall(2) after a stop interrupted a sleep (Linux's
+	 * restart_block): nanosleep (sys_time.c), poll, a timed futex wait.
+	 */
 	struct {
 		long (*fn)(struct task *t);
 		int clock;
 		u64 expires; /* ns on clock */
 		u64 urem;    /* a relative sleep's remaining time goes there, or 0 */
+		u64 arg[3];  /* what fn needs of the interrupted call's arguments */
 	} restart;
 	clockid_t cpu_clock; /* this thread's host CPU clock, for CPU-time timers */
 	u64 cpu_base_ns;     /* cpu_clock when t started: pooled host threads are reused */

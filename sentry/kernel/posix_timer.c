@@ -141,7 +141,7 @@ static int check_clock(struct task *t, int clock, int *tid)
 {
 	*tid = t->tid;
 	if (clock < 0)
-		return cpu_clock_resolve(t, clock, tid);
+		return cpu_clock_resolve(t, clock, false, tid);
 	switch (clock) {
 	case CLOCK_REALTIME:
 	case CLOCK_MONOTONIC:
@@ -188,7 +188,10 @@ long posix_timer_create(struct task *t, int clock, const struct linux_sigevent *
 		tgt->next_id = tgt->next_id == INT_MAX ? 0 : tgt->next_id + 1;
 	} while (find_timer_locked(t, pt->id));
 	ptimer_init(&pt->p, tgt, clock, posix_timer_expire);
-	pt->p.cpu_tid = cpu_tid;
+	if (clock == CLOCK_PROCESS_CPUTIME_ID)
+		pt->p.cpu_tgid = cpu_tid == t->tid ? 0 : cpu_tid; /* check_clock's default: own */
+	else
+		pt->p.cpu_tid = cpu_tid;
 	if (ev) {
 		pt->notify = ev->notify;
 		pt->signo = ev->signo;

@@ -10,6 +10,7 @@
 #include "cred.h"
 #include "proc_info.h"
 #include "process.h"
+#include "timers.h"
 #include "sentry/vfs/vfs.h"
 
 /* The task that stands for tg as a whole: its leader, else any live thread. */
@@ -95,7 +96,7 @@ static void snap_group_locked(struct kernel *k, struct thread_group *tg, struct 
 	pt->sig_shared = tg->shared_pending.set;
 	pt->nr_queued = tg->nr_queued;
 	pt->same_group = self && self->tg == tg;
-	pt->utime_ns = tg->utime_ns;
+	pt->utime_ns = tg_cpu_ns_locked(tg) - tg->stime_ns; /* live threads too, as its CPU clock */
 	pt->stime_ns = tg->stime_ns;
 	pt->cutime_ns = tg->cutime_ns;
 	pt->cstime_ns = tg->cstime_ns;
@@ -104,8 +105,6 @@ static void snap_group_locked(struct kernel *k, struct thread_group *tg, struct 
 	memcpy(pt->rlimits, tg->rlimits, sizeof(pt->rlimits));
 	list_for_each_entry(u, &tg->threads, tg_node) pt->minflt +=
 		__atomic_load_n(&u->minflt, __ATOMIC_RELAXED);
-	if (pt->same_group)
-		pt->utime_ns += task_cpu_ns();
 }
 
 int proc_task_get(struct kernel *k, int tgid, int tid, unsigned want, struct proc_task *pt)
@@ -133,8 +132,8 @@ int proc_task_get(struct kernel *k, int tgid, int tid, unsigned want, struct pro
 	}
 	ret = snap_task_locked(t, want, pt);
 	if (tid) {
-		/* A thread's own times: only the caller's are known. */
-		pt->utime_ns = pt->is_current ? task_cpu_ns() : 0;
+		/* A thread's own times: its CPU clock, all counted as user time. */
+		pt->utime_ns = task_thread_cpu_ns_locked(t);
 		pt->stime_ns = pt->cutime_ns = pt->cstime_ns = 0;
 		pt->minflt = __atomic_load_n(&t->minflt, __ATOMIC_RELAXED);
 		pt->cminflt = 0;

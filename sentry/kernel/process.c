@@ -295,6 +295,56 @@ static void pdeath_notify_locked(struct task *t)
 	}
 }
 
+/*
+ * The sandbox's init counts as a parent like any other (Linux skips only
+ * the machine's init, is_global_init): it is a container's init.
+ */
+bool pgrp_orphaned_locked(struct kernel *k, int pgrp, const struct thread_group *ignore)
+{
+	struct thread_group *tg;
+	list_for_each_entry(tg, &k->groups, node)
+	{
+		if (tg->pgid != pgrp || tg == ignore || tg->zombie || !tg->parent)
+			continue;
+		if (tg->parent->pgid != pgrp && tg->parent->sid == tg->sid)
+			return false;
+	}
+	return true;
+}
+
+static bool pgrp_has_stopped_locked(struct kernel *k, int pgrp)
+{
+	struct thread_group *tg;
+	list_for_each_entry(tg, &k->groups, node)
+	{
+		if (tg->pgid == pgrp && tg->stopped && !tg->zombie)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * tg's process group may have just lost its last link to a parent in
+ * another group of its session: tg exiting (parent NULL: its own
+ * parent's link goes) or parent exiting and tg passing to a reaper. A
+ * group orphaned with stopped members would stay stopped for good (no
+ * job-control shell can reach it), so POSIX has every member get SIGHUP
+ * and SIGCONT (Linux's kill_orphaned_pgrp).
+ */
+static void kill_orphaned_pgrp_locked(struct kernel *k, struct thread_group *tg,
+				      struct thread_group *parent)
+{
+	const struct thread_group *ignore = parent ? NULL : tg;
+	if (!parent)
+		parent = tg->parent;
+	if (!parent || parent->pgid == tg->pgid || parent->sid != tg->sid)
+		return;
+	if (pgrp_orphaned_locked(k, tg->pgid, ignore) && pgrp_has_stopped_locked(k, tg->pgid)) {
+		signal_kill_pgrp_locked(k, tg->pgid, LINUX_SIGHUP);
+		signal_kill_pgrp_locked(k, tg->pgid, LINUX_SIGCONT);
+	}
+}
+
 /* Hand tg's children to their new reaper; zombies among them notify it. */
 static void reparent_children_locked(struct kernel *k, struct thread_group *tg)
 {
@@ -315,6 +365,7 @@ static void reparent_children_locked(struct kernel *k, struct thread_group *tg)
 		list_add_tail(&c->sibling, &reaper->children);
 		/* A reaper that is not the parent gets SIGCHLD, never a custom signal. */
 		c->exit_signal = LINUX_SIGCHLD;
+		kill_orphaned_pgrp_locked(k, c, tg);
 		if (c->zombie) {
 			c->zombie = false;
 			notify_parent_locked(k, c);
@@ -378,6 +429,7 @@ static void task_exit_final(struct task *t)
 			kill_all_locked(k, tg);
 		}
 		reparent_children_locked(k, tg);
+		kill_orphaned_pgrp_locked(k, tg, NULL);
 		notify_parent_locked(k, tg);
 	}
 	if (--k->nr_tasks == 0) {
@@ -787,6 +839,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 		tg->parent = (f & LINUX_CLONE_PARENT) ? p->tg->parent : p->tg;
 		tg->pgid = p->tg->pgid;
 		tg->sid = p->tg->sid;
+		tg->no_ctty = p->tg->no_ctty; /* fork inherits the controlling terminal, or none */
 		tg->uid = c->uid;
 		tg->exit_signal = (f & LINUX_CLONE_PARENT) ? p->tg->exit_signal : req->exit_signal;
 		tg->parent_tid = (f & LINUX_CLONE_PARENT) ? p->tg->parent_tid : p->tid;

@@ -84,6 +84,13 @@ struct thread_group *tg_lookup_locked(struct kernel *k, int tgid);
 struct thread_group *tg_alloc(struct kernel *k, int tgid);
 void tg_reap_locked(struct kernel *k, struct thread_group *tg);
 
+/*
+ * POSIX's orphaned process group: no member but ignore (NULL: none) has a
+ * parent in another group of the same session (Linux's
+ * will_become_orphaned_pgrp). k->lock held.
+ */
+bool pgrp_orphaned_locked(struct kernel *k, int pgrp, const struct thread_group *ignore);
+
 struct sighand *sighand_alloc(void);
 void sighand_put(struct sighand *sh);
 void sigpending_clear(struct sigpending *p);

@@ -437,6 +437,12 @@ int sigframe_restore(struct task *t, u64 *mask)
 			      sizeof(uc)))
 		return -EFAULT;
 	*mask = uc.sigmask;
+	/*
+	 * The frame may resume right on a syscall instruction that was set
+	 * up to run restart_syscall: a handler ran since, so that is EINTR
+	 * now (Linux's rt_sigreturn sets do_no_restart_syscall).
+	 */
+	t->restart.fn = NULL;
 	regs_restore(&t->regs, &uc.mcontext);
 	if (task_platform(t)->fpstate_size && fp_restore(t, uc.mcontext.fpstate)) {
 		fp_reset(t);

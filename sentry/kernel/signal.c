@@ -500,6 +500,13 @@ void signal_deliver(struct task *t, bool from_syscall)
 			if (tg == k->init && sig != LINUX_SIGKILL && sig != LINUX_SIGSTOP)
 				continue;
 			if (sig_default_stops(sig)) {
+				/*
+				 * POSIX: nobody outside an orphaned group could
+				 * continue it, so the terminal's stops are
+				 * dropped there (SIGSTOP still stops).
+				 */
+				if (sig != LINUX_SIGSTOP && pgrp_orphaned_locked(k, tg->pgid, NULL))
+					continue;
 				do_group_stop_locked(t, sig);
 				continue;
 			}
@@ -551,6 +558,17 @@ void signal_discard_if_ignored_locked(struct task *t, int sig)
 		return;
 	pending_remove(&t->tg->shared_pending, SIG_BIT(sig));
 	list_for_each_entry(u, &t->tg->threads, tg_node) pending_remove(&u->pending, SIG_BIT(sig));
+}
+
+void signal_kill_pgrp_locked(struct kernel *k, int pgrp, int sig)
+{
+	struct linux_siginfo info = siginfo_kernel(sig, LINUX_SI_KERNEL, 0);
+	struct thread_group *tg;
+	list_for_each_entry(tg, &k->groups, node)
+	{
+		if (tg->pgid == pgrp && !tg->zombie && tg->nr_threads)
+			signal_send_group_locked(tg, &info);
+	}
 }
 
 void signal_kill_sandbox(struct kernel *k, int sig)

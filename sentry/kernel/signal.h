@@ -59,6 +59,12 @@ int signal_dequeue_locked(struct task *t, u64 allowed, struct linux_siginfo *inf
 /* After a disposition change: drop sig everywhere in t's process if it is now ignored. */
 void signal_discard_if_ignored_locked(struct task *t, int sig);
 
+/*
+ * A signal the kernel sends to every live process of process group pgrp
+ * (job control: terminal hang-ups, orphaned groups), si_code SI_KERNEL.
+ */
+void signal_kill_pgrp_locked(struct kernel *k, int pgrp, int sig);
+
 /* runsk itself was told to stop: every task exits with sig. */
 void signal_kill_sandbox(struct kernel *k, int sig);
 

@@ -62,9 +62,10 @@ struct tg_timers;
 /* A process timer (see above). Guarded by k->lock. */
 struct ptimer {
 	struct tg_timers *owner;
-	int clock;   /* the guest's clock id */
-	int cpu_tid; /* CLOCK_THREAD_CPUTIME_ID: the thread whose time counts */
-	u64 expires; /* ns on clock; 0: disarmed */
+	int clock;    /* the guest's clock id */
+	int cpu_tid;  /* CLOCK_THREAD_CPUTIME_ID: the thread whose time counts */
+	int cpu_tgid; /* CLOCK_PROCESS_CPUTIME_ID: the process whose time counts (0: owner's) */
+	u64 expires;  /* ns on clock; 0: disarmed */
 	u64 interval;
 	bool deleted;
 	/* Called at expiry with k->lock held; overruns: intervals missed besides this one. */
@@ -93,16 +94,22 @@ u64 tg_cpu_ns_locked(struct thread_group *tg);
 /* The same for t's process, as CLOCK_PROCESS_CPUTIME_ID; takes k->lock. */
 u64 task_process_cpu_ns(struct task *t);
 
+/* The CPU time of thread u so far (0 before it starts). k->lock held. */
+u64 task_thread_cpu_ns_locked(struct task *u);
+
 /*
  * CPU clocks: CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID and
- * Linux's dynamic ids (~pid << 3 | per-thread << 2 | type; glibc passes
- * them to clock_nanosleep and timer_create, pthread_getcpuclockid makes
- * them), for t's own process and its threads. Returns
- * CLOCK_PROCESS_CPUTIME_ID, or CLOCK_THREAD_CPUTIME_ID with *tid set to
- * the thread, or -EINVAL (other processes: not yet).
+ * Linux's dynamic ids (~pid << 3 | per-thread << 2 | type; glibc's
+ * clock_getcpuclockid and pthread_getcpuclockid make them, and passes the
+ * caller's own to clock_nanosleep and timer_create). As Linux's
+ * pid_for_clock: any process's clock (pid 0: the caller's; with gettime,
+ * also the ID of one of the caller's threads), but only the threads of
+ * the caller's own process. Returns CLOCK_PROCESS_CPUTIME_ID with *tid
+ * set to the process's TGID, or CLOCK_THREAD_CPUTIME_ID with *tid set to
+ * the thread, or -EINVAL (glibc turns it into ESRCH).
  */
-int cpu_clock_resolve(struct task *t, int clock, int *tid);
-/* The time on a resolved CPU clock, in ns (0 for a thread that has gone). */
+int cpu_clock_resolve(struct task *t, int clock, bool gettime, int *tid);
+/* The time on a resolved CPU clock, in ns (0 for a thread or process that has gone). */
 u64 cpu_clock_now(struct task *t, int clock, int tid);
 
 /* Set p up on clock (a guest id) for owner; not armed. */

@@ -99,19 +99,38 @@ static struct timespec *to_deadline(const struct linux_timespec *ts, int clock, 
 
 /*
  * The restart code of a wait a signal interrupted. Untimed waits restart
- * with ERESTARTSYS, as Linux. Linux resumes a timed wait through
- * restart_syscall with its absolute deadline (ERESTART_RESTARTBLOCK);
- * the Sentry has no restart block yet, so a timed wait restarts from the
- * top unless a handler ran (ERESTARTNOHAND, which Linux's code gives too).
- * For WAIT_BITSET's absolute deadline that is exactly Linux's behaviour;
- * a relative FUTEX_WAIT restarted after a stop waits its full timeout
- * again.
+ * with ERESTARTSYS, as Linux. A timed wait goes on through
+ * restart_syscall with its absolute deadline when no handler ran, and is
+ * EINTR when one did (Linux's futex_wait_restart): a relative FUTEX_WAIT
+ * stopped and continued waits out only what was left of its timeout.
  */
-static long wait_result(int ret, bool timed)
+static long futex_wait_restart(struct task *t);
+
+static long wait_and_restart(struct task *t, uaddr_t addr, bool shared, u32 val, u32 bitset,
+			     const struct timespec *dl, bool timed)
 {
+	int ret = futex_wait(t, addr, shared, val, bitset, dl);
 	if (ret != -EINTR)
 		return ret;
-	return timed ? -ERESTARTNOHAND : -ERESTARTSYS;
+	if (!timed)
+		return -ERESTARTSYS;
+	if (!dl) /* too far off to come: the same wait again is the same deadline */
+		return -ERESTARTNOHAND;
+	t->restart.fn = futex_wait_restart;
+	t->restart.arg[0] = addr.addr;
+	t->restart.arg[1] = val | (u64)shared << 32;
+	t->restart.arg[2] = bitset;
+	t->restart.expires = (u64)dl->tv_sec * NSEC_PER_SEC + (u64)dl->tv_nsec;
+	return -ERESTART_RESTARTBLOCK;
+}
+
+static long futex_wait_restart(struct task *t)
+{
+	struct timespec dl = {(time_t)(t->restart.expires / NSEC_PER_SEC),
+			      (long)(t->restart.expires % NSEC_PER_SEC)};
+	u64 v = t->restart.arg[1];
+	return wait_and_restart(t, uaddr(t->restart.arg[0]), v >> 32, (u32)v,
+				(u32)t->restart.arg[2], &dl, true);
 }
 
 long sys_futex(struct task *t, const struct syscall_args *a)
@@ -145,7 +164,7 @@ long sys_futex(struct task *t, const struct syscall_args *a)
 		val3 = LINUX_FUTEX_BITSET_MATCH_ANY;
 		/* fall through */
 	case LINUX_FUTEX_WAIT_BITSET:
-		return wait_result(futex_wait(t, addr, shared, val, val3, dl), timed);
+		return wait_and_restart(t, addr, shared, val, val3, dl, timed);
 	case LINUX_FUTEX_WAKE:
 		val3 = LINUX_FUTEX_BITSET_MATCH_ANY;
 		/* fall through */

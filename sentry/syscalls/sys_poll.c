@@ -229,19 +229,44 @@ static long do_sys_poll(struct task *t, uaddr_t ufds, u32 nfds, const struct pol
 	return ret;
 }
 
+static long poll_restart(struct task *t);
+
+/*
+ * Linux's sys_poll: an interrupted poll goes on through restart_syscall
+ * (when no handler ran) with the end time it had, not its whole timeout
+ * again; with a handler it is EINTR, SA_RESTART or not.
+ */
+static long poll_and_restart(struct task *t, uaddr_t ufds, u32 nfds, const struct poll_timeout *to)
+{
+	long ret = do_sys_poll(t, ufds, nfds, to);
+	if (ret != -ERESTARTNOHAND)
+		return ret;
+	t->restart.fn = poll_restart;
+	t->restart.arg[0] = ufds.addr;
+	t->restart.arg[1] = nfds;
+	t->restart.arg[2] = to->set;
+	t->restart.expires = (u64)to->end.tv_sec * NSEC_PER_SEC + (u64)to->end.tv_nsec;
+	return -ERESTART_RESTARTBLOCK;
+}
+
+static long poll_restart(struct task *t)
+{
+	struct poll_timeout to = {.set = t->restart.arg[2] != 0};
+	if (to.set) {
+		to.end.tv_sec = (time_t)(t->restart.expires / NSEC_PER_SEC);
+		to.end.tv_nsec = (long)(t->restart.expires % NSEC_PER_SEC);
+	}
+	return poll_and_restart(t, uaddr(t->restart.arg[0]), (u32)t->restart.arg[1], &to);
+}
+
 long sys_poll(struct task *t, const struct syscall_args *a)
 {
 	struct poll_timeout to = {0};
 	int ms = arg_int(a, 2);
 
-	/*
-	 * TODO(signals): Linux restarts an interrupted poll with the time
-	 * left (restart_block); without one, a restart waits the whole
-	 * timeout again.
-	 */
 	if (ms >= 0 && timeout_set(&to, ms / 1000, (s64)(ms % 1000) * 1000000))
 		return -EINVAL;
-	return do_sys_poll(t, arg_ptr(a, 0), arg_uint(a, 1), &to);
+	return poll_and_restart(t, arg_ptr(a, 0), arg_uint(a, 1), &to);
 }
 
 long sys_ppoll(struct task *t, const struct syscall_args *a)

@@ -44,9 +44,9 @@ long sys_clock_gettime(struct task *t, const struct syscall_args *a)
 {
 	struct timespec ts;
 	int id = arg_int(a, 0), tid;
-	if (id == CLOCK_PROCESS_CPUTIME_ID || id < 0) {
-		/* The process's own threads, not the host's whole Sentry (timers.h). */
-		int clock = cpu_clock_resolve(t, id, &tid);
+	if (id == CLOCK_PROCESS_CPUTIME_ID || id == CLOCK_THREAD_CPUTIME_ID || id < 0) {
+		/* The guest's threads, not the host's whole Sentry nor a pooled thread's past. */
+		int clock = cpu_clock_resolve(t, id, true, &tid);
 		if (clock < 0)
 			return clock;
 		ts = ns_to_timespec(cpu_clock_now(t, clock, tid));
@@ -63,13 +63,16 @@ long sys_clock_getres(struct task *t, const struct syscall_args *a)
 {
 	struct timespec ts;
 	int id = arg_int(a, 0), tid;
-	if (id < 0 && cpu_clock_resolve(t, id, &tid) < 0)
+	if (id < 0 && cpu_clock_resolve(t, id, false, &tid) < 0)
 		return -EINVAL;
 	if (id >= 0 && !clock_valid(id))
 		return -EINVAL;
 	if (!a->a[1])
 		return 0;
 	clock_getres(id < 0 ? CLOCK_PROCESS_CPUTIME_ID : id, &ts);
+	/* Linux's posix_cpu_clock_getres: a tick for the PROF and VIRT clocks, 1 ns for SCHED. */
+	if (id < 0 && (id & 3) != 2)
+		ts = ns_to_timespec(CPU_TICK_NS);
 	struct linux_timespec lt = {ts.tv_sec, ts.tv_nsec};
 	return mm_copy_to_user(t->mm, arg_ptr(a, 1), &lt, sizeof(lt)) ? -EFAULT : 0;
 }
@@ -116,10 +119,18 @@ static u64 ktime_add_safe(u64 a, u64 b)
 	return a > KTIME_MAX - b ? KTIME_MAX : a + b;
 }
 
-/* A sleep's clock: a host clock, or the process's CPU time (timers.h). */
-static u64 sleep_clock_now(struct task *t, int clock)
+/*
+ * A sleep's clock: a host clock, or a CPU clock resolved by
+ * cpu_clock_resolve with cpu_id its process or thread (timers.h).
+ */
+static bool clock_is_cpu(int clock)
 {
-	return clock == CLOCK_PROCESS_CPUTIME_ID ? task_process_cpu_ns(t) : ktimer_now(clock);
+	return clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID;
+}
+
+static u64 sleep_clock_now(struct task *t, int clock, int cpu_id)
+{
+	return clock_is_cpu(clock) ? cpu_clock_now(t, clock, cpu_id) : ktimer_now(clock);
 }
 
 /*
@@ -129,15 +140,15 @@ static u64 sleep_clock_now(struct task *t, int clock)
  * an absolute CLOCK_REALTIME sleep ends when the wall clock passes it
  * even if it was stepped meanwhile.
  */
-static int sleep_until(struct task *t, int clock, u64 expires)
+static int sleep_until(struct task *t, int clock, int cpu_id, u64 expires)
 {
 	for (;;) {
-		u64 now = sleep_clock_now(t, clock);
+		u64 now = sleep_clock_now(t, clock, cpu_id);
 		if (now >= expires)
 			return 0;
 		u64 left = MIN(expires - now, 86400 * NSEC_PER_SEC);
 		/* Other threads' CPU time is sampled, as Linux's CPU timers on the tick. */
-		if (clock == CLOCK_PROCESS_CPUTIME_ID)
+		if (clock_is_cpu(clock))
 			left = MIN(left, CPU_TICK_NS);
 		else if (clock != CLOCK_MONOTONIC)
 			left = MIN(left, NSEC_PER_SEC);
@@ -158,13 +169,13 @@ static long nanosleep_restart(struct task *t);
  * signal(7)). An absolute sleep returns -ERESTARTNOHAND: the syscall
  * itself is restarted with the same arguments.
  */
-static long sleep_to(struct task *t, int clock, u64 expires, bool abs, uaddr_t urem)
+static long sleep_to(struct task *t, int clock, int cpu_id, u64 expires, bool abs, uaddr_t urem)
 {
-	if (!sleep_until(t, clock, expires))
+	if (!sleep_until(t, clock, cpu_id, expires))
 		return 0;
 	if (abs)
 		return -ERESTARTNOHAND;
-	u64 now = sleep_clock_now(t, clock);
+	u64 now = sleep_clock_now(t, clock, cpu_id);
 	if (now >= expires)
 		return 0;
 	if (urem.addr) {
@@ -177,12 +188,14 @@ static long sleep_to(struct task *t, int clock, u64 expires, bool abs, uaddr_t u
 	t->restart.clock = clock;
 	t->restart.expires = expires;
 	t->restart.urem = urem.addr;
+	t->restart.arg[0] = (u64)cpu_id;
 	return -ERESTART_RESTARTBLOCK;
 }
 
 static long nanosleep_restart(struct task *t)
 {
-	return sleep_to(t, t->restart.clock, t->restart.expires, false, uaddr(t->restart.urem));
+	return sleep_to(t, t->restart.clock, (int)t->restart.arg[0], t->restart.expires, false,
+			uaddr(t->restart.urem));
 }
 
 /*
@@ -198,7 +211,7 @@ long sys_restart_syscall(struct task *t, const struct syscall_args *a)
 	return fn ? fn(t) : -EINTR;
 }
 
-static long do_sleep(struct task *t, int clock, bool abs, uaddr_t ureq, uaddr_t urem)
+static long do_sleep(struct task *t, int clock, int cpu_id, bool abs, uaddr_t ureq, uaddr_t urem)
 {
 	struct linux_timespec req;
 	if (mm_copy_from_user(t->mm, &req, ureq, sizeof(req)))
@@ -210,22 +223,27 @@ static long do_sleep(struct task *t, int clock, bool abs, uaddr_t ureq, uaddr_t 
 		/* Linux runs relative CLOCK_REALTIME sleeps on CLOCK_MONOTONIC (hrtimer_init). */
 		if (clock == CLOCK_REALTIME || clock == CLOCK_TAI)
 			clock = CLOCK_MONOTONIC;
-		ns = ktime_add_safe(sleep_clock_now(t, clock), ns);
+		ns = ktime_add_safe(sleep_clock_now(t, clock, cpu_id), ns);
 	}
-	return sleep_to(t, clock, ns, abs, urem);
+	return sleep_to(t, clock, cpu_id, ns, abs, urem);
 }
 
 long sys_nanosleep(struct task *t, const struct syscall_args *a)
 {
-	return do_sleep(t, CLOCK_MONOTONIC, false, arg_ptr(a, 0), arg_ptr(a, 1));
+	return do_sleep(t, CLOCK_MONOTONIC, 0, false, arg_ptr(a, 0), arg_ptr(a, 1));
 }
 
 long sys_clock_nanosleep(struct task *t, const struct syscall_args *a)
 {
-	int clock = arg_int(a, 0), flags = arg_int(a, 1), tid;
-	/* glibc names the process CPU clock by its dynamic id (-6). */
-	if (clock < 0 && (clock = cpu_clock_resolve(t, clock, &tid)) < 0)
+	int clock = arg_int(a, 0), flags = arg_int(a, 1), tid = t->tg->tgid;
+	/* Linux's posix_cpu_nsleep: the caller's own thread clock never advances while it sleeps. */
+	if (clock < 0 && (clock & 4) && (~(clock >> 3) == 0 || ~(clock >> 3) == t->tid))
+		return -EINVAL;
+	/* Dynamic ids: glibc names the caller's process clock so (-6); other processes' too. */
+	if (clock < 0 && (clock = cpu_clock_resolve(t, clock, false, &tid)) < 0)
 		return clock;
+	if (clock == CLOCK_THREAD_CPUTIME_ID && tid != t->tid)
+		return do_sleep(t, clock, tid, flags & TIMER_ABSTIME, arg_ptr(a, 2), arg_ptr(a, 3));
 	switch (clock) {
 	case CLOCK_REALTIME:
 	case CLOCK_MONOTONIC:
@@ -242,5 +260,5 @@ long sys_clock_nanosleep(struct task *t, const struct syscall_args *a)
 	default:
 		return clock_valid(clock) ? -ENOTSUP : -EINVAL;
 	}
-	return do_sleep(t, clock, flags & TIMER_ABSTIME, arg_ptr(a, 2), arg_ptr(a, 3));
+	return do_sleep(t, clock, tid, flags & TIMER_ABSTIME, arg_ptr(a, 2), arg_ptr(a, 3));
 }

@@ -5,9 +5,9 @@
  * A pair records the session it controls and that session's foreground
  * process group; a process's controlling terminal is the pair that
  * controls its session. So fork inherits it and setsid leaves it with no
- * field to keep in step. What this cannot say: a process other than the
- * session leader giving it up alone (TIOCNOTTY succeeds and changes
- * nothing for it).
+ * field to keep in step. One exception: a process other than the session
+ * leader can give it up alone (TIOCNOTTY); thread_group.no_ctty says so,
+ * fork copies it, and taking a new terminal clears it.
  *
  * Process groups are a number here, as in the kernel's process table:
  * signalling one is signalling each process whose pgid it is.
@@ -19,41 +19,20 @@
 #include "sentry/kernel/signal.h"
 #include "tty_internal.h"
 
-static void kill_pgrp_locked(struct kernel *k, int pgrp, int sig)
-{
-	struct linux_siginfo info = siginfo_kernel(sig, LINUX_SI_KERNEL, 0);
-	struct thread_group *tg;
-	list_for_each_entry(tg, &k->groups, node)
-	{
-		if (tg->pgid == pgrp && !tg->zombie && tg->nr_threads)
-			signal_send_group_locked(tg, &info);
-	}
-}
-
 void tty_kill_pgrp(struct kernel *k, int pgrp, int sig)
 {
 	pthread_mutex_lock(&k->lock);
-	kill_pgrp_locked(k, pgrp, sig);
+	signal_kill_pgrp_locked(k, pgrp, sig);
 	pthread_mutex_unlock(&k->lock);
 }
 
 /*
- * POSIX's orphaned process group: no member has a parent in another group
- * of the same session (will_become_orphaned_pgrp). The sandbox's init
- * counts as a parent like any other: it is a container's init, not the
- * machine's.
+ * Whether p is tg's controlling terminal: its session's, unless tg gave
+ * it up alone with TIOCNOTTY (Linux's proc_clear_tty). Table lock held.
  */
-static bool pgrp_orphaned_locked(struct kernel *k, int pgrp)
+static bool is_ctty_locked(const struct thread_group *tg, const struct tty_pair *p)
 {
-	struct thread_group *tg;
-	list_for_each_entry(tg, &k->groups, node)
-	{
-		if (tg->pgid != pgrp || tg->zombie || !tg->parent)
-			continue;
-		if (tg->parent->pgid != pgrp && tg->parent->sid == tg->sid)
-			return false;
-	}
-	return true;
+	return p->session && p->session == tg->sid && !tg->no_ctty;
 }
 
 /* Linux's is_ignored: blocked by t or ignored by its process. */
@@ -69,16 +48,16 @@ int tty_check_change(struct task *t, struct tty_pair *p, int sig)
 
 	pthread_mutex_lock(&k->lock);
 	pthread_mutex_lock(&tty_table_lock);
-	bool ctty = p->session && p->session == t->tg->sid;
+	bool ctty = is_ctty_locked(t->tg, p);
 	int pgrp = p->pgrp;
 	pthread_mutex_unlock(&tty_table_lock);
 	if (ctty && pgrp && pgrp != t->tg->pgid) {
 		if (sig_ignored_locked(t, sig)) {
 			ret = sig == LINUX_SIGTTIN ? -EIO : 0;
-		} else if (pgrp_orphaned_locked(k, t->tg->pgid)) {
+		} else if (pgrp_orphaned_locked(k, t->tg->pgid, NULL)) {
 			ret = -EIO;
 		} else {
-			kill_pgrp_locked(k, t->tg->pgid, sig);
+			signal_kill_pgrp_locked(k, t->tg->pgid, sig);
 			ret = -ERESTARTSYS;
 		}
 	}
@@ -110,7 +89,7 @@ struct tty_pair *tty_get_ctty(struct task *t)
 {
 	pthread_mutex_lock(&t->k->lock);
 	pthread_mutex_lock(&tty_table_lock);
-	struct tty_pair *p = tty_find_session_locked(t->tg->sid);
+	struct tty_pair *p = t->tg->no_ctty ? NULL : tty_find_session_locked(t->tg->sid);
 	if (p)
 		p = tty_pair_tryget(p);
 	pthread_mutex_unlock(&tty_table_lock);
@@ -128,9 +107,9 @@ static void disassociate_locked(struct kernel *k, int sid, bool on_exit)
 		p->session = p->pgrp = 0;
 	pthread_mutex_unlock(&tty_table_lock);
 	if (pgrp) {
-		kill_pgrp_locked(k, pgrp, LINUX_SIGHUP);
+		signal_kill_pgrp_locked(k, pgrp, LINUX_SIGHUP);
 		if (!on_exit)
-			kill_pgrp_locked(k, pgrp, LINUX_SIGCONT);
+			signal_kill_pgrp_locked(k, pgrp, LINUX_SIGCONT);
 	}
 }
 
@@ -146,6 +125,7 @@ void tty_open_ctty(struct task *t, struct tty_pair *p)
 	pthread_mutex_lock(&t->k->lock);
 	pthread_mutex_lock(&tty_table_lock);
 	if (tg->sid == tg->tgid && !p->session && !tty_find_session_locked(tg->sid)) {
+		tg->no_ctty = false;
 		p->session = tg->sid;
 		p->pgrp = tg->pgid;
 	}
@@ -175,6 +155,7 @@ static long tiocsctty_locked(struct task *t, struct file *f, struct tty_pair *p,
 		goto out;
 	p->session = tg->sid;
 	p->pgrp = tg->pgid;
+	tg->no_ctty = false;
 	ret = 0;
 out:
 	pthread_mutex_unlock(&tty_table_lock);
@@ -209,7 +190,7 @@ static long tiocspgrp(struct task *t, struct tty_pair *p, uaddr_t arg)
 	pthread_mutex_lock(&k->lock);
 	pthread_mutex_lock(&tty_table_lock);
 	int sid = t->tg->sid;
-	if (p->session != sid || !sid) {
+	if (!is_ctty_locked(t->tg, p)) {
 		ret = -ENOTTY;
 	} else {
 		int psid = session_of_pgrp_locked(k, pgrp);
@@ -235,7 +216,7 @@ long ctty_ioctl(struct task *t, struct file *f, struct tty_pair *p, bool master,
 	pthread_mutex_lock(&tty_table_lock);
 	int sid = t->tg->sid;
 	/* The slave's own ioctls need it to be the caller's terminal; the master's do not. */
-	bool mine = p->session && p->session == sid;
+	bool mine = is_ctty_locked(t->tg, p);
 	switch (cmd) {
 	case LINUX_TIOCGPGRP:
 		ret = master || mine ? 0 : -ENOTTY;
@@ -254,6 +235,8 @@ long ctty_ioctl(struct task *t, struct file *f, struct tty_pair *p, bool master,
 		ret = tiocsctty_locked(t, f, p, arg.addr);
 	else if (cmd == LINUX_TIOCNOTTY && !ret && t->tg->tgid == sid)
 		disassociate_locked(k, sid, false);
+	else if (cmd == LINUX_TIOCNOTTY && !ret)
+		t->tg->no_ctty = true; /* only this process lets go (proc_clear_tty) */
 	pthread_mutex_unlock(&k->lock);
 	if (!ret && (cmd == LINUX_TIOCGPGRP || cmd == LINUX_TIOCGSID) &&
 	    mm_copy_to_user(t->mm, arg, &val, sizeof(val)))

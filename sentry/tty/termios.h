@@ -115,6 +115,7 @@ _Static_assert(sizeof(struct linux_winsize) == LINUX_WINSIZE_SIZE, "struct winsi
 #define LINUX_TIOCEXCL 0x540Cu
 #define LINUX_TIOCNXCL 0x540Du
 #define LINUX_TIOCSCTTY 0x540Eu
+#define LINUX_TIOCSTI 0x5412u
 #define LINUX_TIOCGPGRP 0x540Fu
 #define LINUX_TIOCSPGRP 0x5410u
 #define LINUX_TIOCOUTQ 0x5411u

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "sentry/kernel/cred.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/syscalls/sys_path.h"
 #include "tty_internal.h"
@@ -121,6 +122,46 @@ static long tcxonc(struct task *t, struct tty_pair *p, bool master, int how)
 	}
 	pthread_mutex_unlock(&p->lock);
 	pty_wake_all(p);
+	return 0;
+}
+
+/*
+ * dev.tty.legacy_tiocsti: whether TIOCSTI works without CAP_SYS_ADMIN.
+ * On, as Linux 6.1 (before the knob) and CONFIG_LEGACY_TIOCSTI's default.
+ */
+#define TTY_LEGACY_TIOCSTI true
+
+/*
+ * TIOCSTI (Linux's tiocsti): a byte as if typed at the terminal, into
+ * one's own controlling terminal only unless CAP_SYS_ADMIN. On a master
+ * it is the master's own input, which is what the master reads: a
+ * master is never a controlling terminal.
+ */
+static long tiocsti(struct task *t, struct tty_pair *p, bool master, uaddr_t arg)
+{
+	bool admin = task_capable(t, LINUX_CAP_SYS_ADMIN);
+	if (!TTY_LEGACY_TIOCSTI && !admin)
+		return -EIO;
+	if (!admin) {
+		struct tty_pair *ctty = tty_get_ctty(t);
+		bool mine = ctty == p && !master;
+		tty_pair_put(ctty);
+		if (!mine)
+			return -EPERM;
+	}
+	u8 c;
+	if (mm_copy_from_user(t->mm, &c, arg, 1))
+		return -EFAULT;
+	pthread_mutex_lock(&p->lock);
+	if (master)
+		tty_ring_put(&p->out, &c, 1);
+	else
+		ldisc_receive(&p->ld, &c, 1); /* a full buffer drops it, as Linux's */
+	u64 sigs = p->ld.signals;
+	p->ld.signals = 0;
+	pthread_mutex_unlock(&p->lock);
+	pty_wake_all(p);
+	pty_send_signals(t, p, sigs);
 	return 0;
 }
 
@@ -237,6 +278,8 @@ long tty_ioctl(struct task *t, struct file *f, unsigned cmd, uaddr_t arg)
 		val = !master && p->excl;
 		pthread_mutex_unlock(&p->lock);
 		return put_int(t, arg, val);
+	case LINUX_TIOCSTI:
+		return tiocsti(t, p, master, arg);
 	case LINUX_TIOCGETD:
 		return put_int(t, arg, 0); /* N_TTY */
 	case LINUX_TIOCSETD:
