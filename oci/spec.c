@@ -423,7 +423,10 @@ static int tmpfs_option(const char *o, char *buf, size_t len)
 	return 0;
 }
 
-/* Mount options: ro/rw and tmpfs's size= and mode=; the rest have no effect here. */
+/*
+ * Mount options: ro/rw, the per-mount nosuid/nodev/noexec/noatime/nodiratime
+ * and tmpfs's size= and mode=; the rest have no effect here.
+ */
 static int parse_mount_options(struct ctx *c, json_t *e, struct oci_mount *m, bool *bind)
 {
 	char **opts, buf[256] = "";
@@ -439,6 +442,11 @@ static int parse_mount_options(struct ctx *c, json_t *e, struct oci_mount *m, bo
 			m->ro = o[1] == 'o';
 		else if (!strcmp(o, "bind") || !strcmp(o, "rbind"))
 			*bind = true;
+		else if (!strcmp(o, "nosuid") || !strcmp(o, "nodev") || !strcmp(o, "noexec") ||
+			 !strcmp(o, "noatime") || !strcmp(o, "nodiratime"))
+			/* Per-mount flags: the Sentry's root.c takes them out of the options. */
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+				 buf[0] ? "," : "", o);
 		else if ((!strncmp(o, "size=", 5) || !strncmp(o, "mode=", 5)) &&
 			 tmpfs_option(o, buf, sizeof(buf)))
 			ret = bad(c, "%s: give size=BYTES[k|m|g] or mode=OCTAL", o);
@@ -559,6 +567,51 @@ static int parse_mounts(struct ctx *c, json_t *doc, struct oci_spec *s)
 		       : 0;
 }
 
+/*
+ * linux.maskedPaths and linux.readonlyPaths become mounts of the types
+ * "masked" and "readonly", after every other, for the Sentry to apply
+ * (sentry/vfs/root.c) once /proc and /sys are there.
+ */
+static int parse_path_list(struct ctx *c, json_t *lx, const char *key, const char *type,
+			   struct oci_spec *s)
+{
+	char **paths;
+	size_t n = 0;
+
+	at(c, "linux.%s", key);
+	if (get_strv(c, lx, key, &paths)) {
+		strv_free(paths);
+		return -1;
+	}
+	while (paths[n])
+		n++;
+	if (!n) {
+		strv_free(paths);
+		return 0;
+	}
+	struct oci_mount *m = realloc(s->mounts, (s->nmounts + n + 1) * sizeof(*m));
+	if (!m) {
+		strv_free(paths);
+		return bad(c, "out of memory");
+	}
+	s->mounts = m;
+	int ret = 0;
+	for (size_t i = 0; i < n && !ret; i++) {
+		const char *p = paths[i];
+		if (p[0] != '/' || strlen(p) >= PATH_MAX || !dest_is_clean(p)) {
+			ret = bad(c, "%s: must be an absolute path below /, without . or ..", p);
+			break;
+		}
+		m[s->nmounts] = (struct oci_mount){.dest = strdup(p), .type = strdup(type)};
+		if (!m[s->nmounts].dest || !m[s->nmounts].type)
+			ret = bad(c, "out of memory");
+		s->nmounts++;
+		memset(&m[s->nmounts], 0, sizeof(*m));
+	}
+	strv_free(paths);
+	return ret;
+}
+
 static int parse_linux(struct ctx *c, json_t *doc, struct oci_spec *s)
 {
 	json_t *lx, *res, *mem, *cpu, *v, *e;
@@ -606,7 +659,10 @@ static int parse_linux(struct ctx *c, json_t *doc, struct oci_spec *s)
 		long long n = (q + p - 1) / p;
 		s->cpus = n > 64 ? 64 : n;
 	}
-	return 0;
+	return parse_path_list(c, lx, "maskedPaths", "masked", s) ||
+			       parse_path_list(c, lx, "readonlyPaths", "readonly", s)
+		       ? -1
+		       : 0;
 }
 
 int oci_spec_parse(const char *json, const char *bundle, struct oci_spec *s, char *err,

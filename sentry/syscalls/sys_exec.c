@@ -130,7 +130,7 @@ static int open_exec(struct task *t, int dirfd, const char *name, bool nofollow,
 	ret = *name ? vfs_open(&at.ctx, name, flags, 0, &f) : -ENOENT;
 	if (!ret) {
 		struct path p = f->path;
-		ret = vfs_access(&p, 1 /* X_OK */, &at.cred);
+		ret = vfs_access(&p, 1 /* X_OK */, &at.cred) ?: (path_noexec(&p) ? -EACCES : 0);
 		if (!ret)
 			ret = read_file(f, exe);
 		if (!ret && (exe->path = malloc(LINUX_PATH_MAX)) &&

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "sentry/vfs/file.h"
+#include "sentry/vfs/vfs.h"
 #include "syscalls.h"
 
 #define LINUX_MAP_TYPE 0x0f
@@ -88,6 +88,8 @@ static long mmap_file(struct task *t, u64 addr, u64 len, u32 prot, u32 flags, in
 		ret = -EBADF;
 	else if ((flags & MAP_HUGETLB) || !len)
 		ret = -EINVAL; /* no hugetlbfs file can be open */
+	else if ((prot & PROT_EXEC) && path_noexec(&f->path))
+		ret = -EPERM;
 	else
 		ret = mmap_mm_flags(flags, MAP_KNOWN_FILE);
 	if (ret >= 0)

@@ -20,7 +20,7 @@ static long statfs_out(struct task *t, const struct kstatfs *st, u64 dev, uaddr_
 		.f_fsid = {(s32)(u32)dev, (s32)(u32)(dev >> 32)},
 		.f_namelen = st->namelen,
 		.f_frsize = st->bsize,
-		.f_flags = LINUX_ST_VALID | LINUX_ST_RELATIME,
+		.f_flags = LINUX_ST_VALID | st->flags,
 	};
 	return mm_copy_to_user(t->mm, ubuf, &out, sizeof(out)) ? -EFAULT : 0;
 }

@@ -63,6 +63,8 @@ int vfs_chmod(const struct path *p, u32 mode, const struct vfs_cred *c)
 	struct iattr ia = {.valid = ATTR_MODE, .mode = mode & 07777};
 	int ret = -EPERM;
 
+	if (mnt_want_write(p->mnt))
+		return -EROFS;
 	pthread_mutex_lock(&inode->lock);
 	if (owner_or_capable(inode, c)) {
 		if (!cred_in_group(c, inode->gid) && !cred_capable(c, LINUX_CAP_FSETID))
@@ -79,6 +81,8 @@ int vfs_chown(const struct path *p, u32 uid, u32 gid, const struct vfs_cred *c)
 	struct iattr ia = {0};
 	int ret = 0;
 
+	if (mnt_want_write(p->mnt))
+		return -EROFS;
 	pthread_mutex_lock(&inode->lock);
 	if (uid != (u32)-1) {
 		ia.valid |= ATTR_UID;
@@ -129,7 +133,7 @@ int vfs_truncate(const struct path *p, s64 len, const struct vfs_cred *c)
 		return -EISDIR;
 	if (!S_ISREG(inode->mode))
 		return -EINVAL;
-	int ret = inode_permission(inode, MAY_WRITE, c);
+	int ret = mnt_want_write(p->mnt) ?: inode_permission(inode, MAY_WRITE, c);
 	return fsnotify_change(p->dentry, ATTR_SIZE, ret ? ret : do_truncate(inode, len));
 }
 
@@ -156,6 +160,8 @@ int vfs_utimes(const struct path *p, const struct linux_timespec *times, const s
 	struct linux_timespec now;
 	int ret = 0;
 
+	if (mnt_want_write(p->mnt))
+		return -EROFS;
 	vfs_now(&now);
 	ia.atime = ia.mtime = now;
 	if (times) {
@@ -186,12 +192,14 @@ int vfs_access(const struct path *p, int mode, const struct vfs_cred *c)
 {
 	if (!(mode & 7))
 		return 0; /* F_OK: it exists */
-	return inode_permission(path_inode(p), mode & 7, c);
+	return inode_permission(path_inode(p), mode & 7, c)
+		       ?: ((mode & MAY_WRITE) ? mnt_may_open_write(p, MAY_WRITE) : 0);
 }
 
 int vfs_statfs(const struct path *p, struct kstatfs *st)
 {
 	struct super_block *sb = path_inode(p)->sb;
-	*st = (struct kstatfs){.bsize = PAGE_SIZE, .namelen = LINUX_NAME_MAX};
+	*st = (struct kstatfs){
+		.bsize = PAGE_SIZE, .namelen = LINUX_NAME_MAX, .flags = mnt_statfs_flags(p->mnt)};
 	return sb->ops->statfs ? sb->ops->statfs(sb, st) : 0;
 }

@@ -77,7 +77,7 @@ static int create_prepare(struct nameidata *nd, bool want_dir)
 		return ret;
 	if (nd->last_slash && !want_dir)
 		return -ENOENT;
-	return may_create(nd->path.dentry, nd->ctx->cred);
+	return mnt_want_write(nd->path.mnt) ?: may_create(nd->path.dentry, nd->ctx->cred);
 }
 
 /* Cache the inode a creating op returned (or pass its error on). */
@@ -196,6 +196,8 @@ static int delete_prepare(struct nameidata *nd, struct path *victim, bool isdir)
 		return isdir ? -EBUSY : -EISDIR;
 	}
 	/* No mounts followed: a mountpoint itself is what goes (EBUSY below). */
+	if ((ret = mnt_want_write(nd->path.mnt)))
+		return ret;
 	if (nd->last_len > LINUX_NAME_MAX)
 		return -ENAMETOOLONG;
 	struct dentry *d = d_lookup(nd->path.dentry, nd->last, nd->last_len);

@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The mount tree (one mount namespace per sandbox for now) and the file
- * system types, registered in one explicit array.
+ * The mount tree (one mount namespace per sandbox for now), the per-mount
+ * flags and the file system types, registered in one explicit array.
+ *
+ * Lifetimes: the tree holds one reference to each mount in it, a child
+ * holds its parent, and every struct path holds its mount. umount takes a
+ * mount (and what is mounted under it) out of the tree and drops the
+ * tree's reference; the mount is freed when the last path on it goes, so
+ * an open file or a cwd on a lazily unmounted tree keeps working. The
+ * super block stays (file systems have no kill_sb yet): an unmounted
+ * tmpfs keeps its memory until the sandbox ends.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +33,9 @@ const struct fs_type *vfs_find_fs_type(const char *name)
 }
 
 static u64 next_mount_id = 1;
+/* Mounts alive, against Linux's fs.mount-max (100000): ENOSPC beyond. */
+static int nr_mounts;
+#define MOUNT_MAX 100000
 
 struct mount *mnt_get(struct mount *m)
 {
@@ -32,21 +43,58 @@ struct mount *mnt_get(struct mount *m)
 	return m;
 }
 
-void mnt_put(struct mount *m)
+/* The last reference to an unmounted mount: it has no parent and no children left. */
+static void mount_free(struct mount *m)
 {
-	/* The tree holds every mount until umount exists: this never frees. */
-	__atomic_fetch_sub(&m->refs, 1, __ATOMIC_RELAXED);
+	vfs_lock();
+	dput(m->root);
+	dput(m->mountpoint);
+	vfs_unlock();
+	__atomic_fetch_sub(&nr_mounts, 1, __ATOMIC_RELAXED);
+	free(m->source);
+	free(m);
 }
 
-static struct mount *mount_alloc(struct super_block *sb)
+void mnt_put(struct mount *m)
+{
+	if (!m || __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	/*
+	 * Only unmounted mounts are freed: a mount in the tree has the
+	 * tree's reference, and the roots made by root.c and memfd.c hand
+	 * their one reference to a path, so they may reach 0 harmlessly.
+	 */
+	if (__atomic_load_n(&m->unmounted, __ATOMIC_ACQUIRE))
+		mount_free(m);
+}
+
+/*
+ * The flags a mount of this type gets by default, as the container
+ * runtimes mount them: proc, sysfs and cgroup2 nosuid,nodev,noexec;
+ * everything relatime, as Linux's default. sysfs and cgroup2 refuse
+ * writes themselves (EACCES without write bits, as kernfs, else EROFS:
+ * procfs/seq.c) and /proc shows them "ro"; a read-only mount flag would
+ * turn root's EACCES into EROFS.
+ */
+static unsigned default_flags(const struct super_block *sb)
+{
+	if (!strcmp(sb->fstype, "proc") || !strcmp(sb->fstype, "sysfs") ||
+	    !strcmp(sb->fstype, "cgroup2"))
+		return MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_RELATIME;
+	return MNT_RELATIME;
+}
+
+static struct mount *mount_alloc(struct super_block *sb, struct dentry *root)
 {
 	struct mount *m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
+	__atomic_fetch_add(&nr_mounts, 1, __ATOMIC_RELAXED);
 	m->refs = 1;
 	m->sb = sb;
-	m->root = dget(sb->root);
+	m->root = dget(root);
 	m->id = __atomic_fetch_add(&next_mount_id, 1, __ATOMIC_RELAXED);
+	m->flags = default_flags(sb);
 	list_init(&m->children);
 	list_init(&m->sibling);
 	return m;
@@ -54,9 +102,29 @@ static struct mount *mount_alloc(struct super_block *sb)
 
 struct mount *mount_create_root(struct super_block *sb)
 {
-	struct mount *m = mount_alloc(sb);
+	struct mount *m = mount_alloc(sb, sb->root);
 	if (m)
 		m->mountpoint = dget(m->root);
+	return m;
+}
+
+struct mount *mount_graft(const struct path *mp, struct super_block *sb, struct dentry *root,
+			  unsigned flags)
+{
+	if (d_is_dir(mp->dentry) != d_is_dir(root))
+		return ERR_PTR(-ENOTDIR);
+	if (mp->dentry->unlinked || mp->mnt->unmounted)
+		return ERR_PTR(-ENOENT);
+	if (__atomic_load_n(&nr_mounts, __ATOMIC_RELAXED) >= MOUNT_MAX)
+		return ERR_PTR(-ENOSPC);
+	struct mount *m = mount_alloc(sb, root);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->flags = flags;
+	m->parent = mnt_get(mp->mnt);
+	m->mountpoint = dget(mp->dentry);
+	mp->dentry->mounts++;
+	list_add_tail(&m->sibling, &mp->mnt->children);
 	return m;
 }
 
@@ -64,16 +132,8 @@ int mount_at(const struct path *mp, struct super_block *sb)
 {
 	if (!d_is_dir(mp->dentry))
 		return -ENOTDIR;
-	if (mp->dentry->unlinked)
-		return -ENOENT;
-	struct mount *m = mount_alloc(sb);
-	if (!m)
-		return -ENOMEM;
-	m->parent = mnt_get(mp->mnt);
-	m->mountpoint = dget(mp->dentry);
-	mp->dentry->mounts++;
-	list_add_tail(&m->sibling, &mp->mnt->children);
-	return 0;
+	struct mount *m = mount_graft(mp, sb, sb->root, default_flags(sb));
+	return IS_ERR(m) ? PTR_ERR(m) : 0;
 }
 
 struct mount *mount_lookup(struct mount *m, struct dentry *d)
@@ -81,10 +141,110 @@ struct mount *mount_lookup(struct mount *m, struct dentry *d)
 	if (!d->mounts)
 		return NULL;
 	struct mount *c;
+	/* The last one mounted there is on top, as Linux's __lookup_mnt_last. */
+	struct mount *found = NULL;
 	list_for_each_entry(c, &m->children, sibling)
 	{
 		if (c->mountpoint == d)
-			return c;
+			found = c;
 	}
-	return NULL;
+	return found;
+}
+
+/* Take m alone out of its parent; its children stay on it. */
+static void mount_unhook(struct mount *m)
+{
+	struct mount *parent = m->parent;
+	list_del(&m->sibling);
+	list_init(&m->sibling);
+	m->mountpoint->mounts--;
+	dput(m->mountpoint);
+	m->mountpoint = dget(m->root);
+	m->parent = NULL;
+	__atomic_store_n(&m->unmounted, true, __ATOMIC_RELEASE);
+	mnt_put(parent);
+}
+
+void mount_detach_tree(struct mount *m)
+{
+	/*
+	 * Leaves first (each holds its parent), without recursion: a guest
+	 * may stack mounts as deep as mount_max allows.
+	 */
+	for (;;) {
+		struct mount *c = m;
+		while (!list_empty(&c->children))
+			c = list_entry(c->children.next, struct mount, sibling);
+		bool last = c == m;
+		mount_unhook(c);
+		mnt_put(c); /* the tree's reference */
+		if (last)
+			return;
+	}
+}
+
+/*
+ * "Busy" is Linux's propagate_mount_busy: a mount on it, or any reference
+ * but the tree's and the caller's own: an open file, a cwd or root, an
+ * mmap of a file in it, a path another call holds.
+ */
+bool mount_is_busy(const struct mount *m, int caller_refs)
+{
+	if (!list_empty(&m->children))
+		return true;
+	return __atomic_load_n(&m->refs, __ATOMIC_ACQUIRE) > 1 + caller_refs;
+}
+
+unsigned mnt_flags(const struct mount *m)
+{
+	return m ? __atomic_load_n(&m->flags, __ATOMIC_RELAXED) : 0;
+}
+
+int mnt_want_write(const struct mount *m)
+{
+	return mnt_flags(m) & MNT_READONLY ? -EROFS : 0;
+}
+
+int mnt_may_open(const struct path *p)
+{
+	u32 type = path_inode(p)->mode & S_IFMT;
+	if ((type == S_IFCHR || type == S_IFBLK) && (mnt_flags(p->mnt) & MNT_NODEV))
+		return -EACCES;
+	return 0;
+}
+
+int mnt_may_open_write(const struct path *p, int acc)
+{
+	u32 type = path_inode(p)->mode & S_IFMT;
+	/* Devices, FIFOs and sockets write nothing to the file system. */
+	if (!(acc & MAY_WRITE) || (type != S_IFREG && type != S_IFDIR && type != S_IFLNK))
+		return 0;
+	return mnt_want_write(p->mnt);
+}
+
+/* Linux's statfs.h ST_* (abi.h's LINUX_ST_RELATIME, 0x400, is really ST_NOATIME). */
+#define ST_RDONLY 0x1u
+#define ST_NOSUID 0x2u
+#define ST_NODEV 0x4u
+#define ST_NOEXEC 0x8u
+#define ST_NOATIME 0x400u
+#define ST_NODIRATIME 0x800u
+#define ST_RELATIME 0x1000u
+
+u64 mnt_statfs_flags(const struct mount *m)
+{
+	static const struct {
+		unsigned mnt, st;
+	} map[] = {
+		{MNT_READONLY, ST_RDONLY},   {MNT_NOSUID, ST_NOSUID},
+		{MNT_NODEV, ST_NODEV},	     {MNT_NOEXEC, ST_NOEXEC},
+		{MNT_NOATIME, ST_NOATIME},   {MNT_NODIRATIME, ST_NODIRATIME},
+		{MNT_RELATIME, ST_RELATIME},
+	};
+	unsigned flags = mnt_flags(m);
+	u64 st = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (flags & map[i].mnt)
+			st |= map[i].st;
+	return st;
 }

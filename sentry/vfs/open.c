@@ -85,7 +85,7 @@ static int do_open(const struct vfs_ctx *ctx, const struct path *p, int flags, b
 	if (!(flags & O_PATH)) {
 		bool trunc = !created && (flags & O_TRUNC) && S_ISREG(inode->mode);
 		int acc = created ? 0 : acc_mode(flags) | (flags & O_TRUNC ? MAY_WRITE : 0);
-		if ((ret = may_open(inode, acc, flags, ctx->cred)))
+		if ((ret = mnt_may_open(p) ?: may_open(inode, acc, flags, ctx->cred) ?: mnt_may_open_write(p, acc)))
 			return ret;
 		if (!(ops = open_ops(inode)))
 			return -ENXIO;
@@ -146,7 +146,7 @@ static int open_create(const struct vfs_ctx *ctx, const char *name, int flags, u
 		} else if (ret == -ENOENT) {
 			struct dentry *dir = nd.path.dentry;
 			ret = dir->unlinked ? -ENOENT
-					    : inode_permission(dir->inode, MAY_WRITE | MAY_EXEC,
+					    : mnt_want_write(nd.path.mnt) ?: inode_permission(dir->inode, MAY_WRITE | MAY_EXEC,
 							       ctx->cred);
 			if (!ret && !dir->inode->iops->create)
 				ret = -EACCES;

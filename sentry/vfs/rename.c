@@ -105,6 +105,8 @@ static int rename_locked(struct nameidata *o, struct nameidata *n, unsigned flag
 		return -EBUSY;
 	if (n->last_type != LAST_NORM)
 		return flags & LINUX_RENAME_NOREPLACE ? -EEXIST : -EBUSY;
+	if ((ret = mnt_want_write(o->path.mnt)))
+		return ret;
 	ret = lookup_optional(o, &od);
 	if (!ret && !od)
 		ret = -ENOENT;

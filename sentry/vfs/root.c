@@ -16,6 +16,7 @@
  *   in, as it will on a gofer root. They are empty.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -214,12 +215,108 @@ struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, c
 	return init_fs(&root, &ctx, cwd);
 }
 
+/* Under vfs_lock: sb (reference consumed) with root dentry root on where, with flags. */
+static int graft_at(const struct vfs_ctx *ctx, const char *where, struct super_block *sb,
+		    struct dentry *root, unsigned flags)
+{
+	struct path mp;
+	int ret = vfs_lookup(ctx, where, LOOKUP_FOLLOW, &mp);
+	if (ret)
+		return ret;
+	vfs_lock();
+	struct mount *m = mount_graft(&mp, sb, root, flags);
+	vfs_unlock();
+	path_put(&mp);
+	return IS_ERR(m) ? PTR_ERR(m) : 0;
+}
+
+/*
+ * An OCI mount's options as oci/spec.c passes them: the per-mount words
+ * (nosuid, nodev, noexec, noatime, nodiratime) become flags, the rest is
+ * the file system's, copied to fsopts.
+ */
+static unsigned split_options(const char *options, bool ro, char *fsopts, size_t len)
+{
+	static const struct {
+		const char *name;
+		unsigned flag;
+	} words[] = {
+		{"nosuid", MNT_NOSUID},	  {"nodev", MNT_NODEV},		  {"noexec", MNT_NOEXEC},
+		{"noatime", MNT_NOATIME}, {"nodiratime", MNT_NODIRATIME},
+	};
+	unsigned flags = (ro ? MNT_READONLY : 0);
+	bool atime = false;
+	size_t n = 0;
+	fsopts[0] = 0;
+	for (const char *s = options ? options : ""; *s;) {
+		size_t wl = strcspn(s, ","), i;
+		for (i = 0; i < ARRAY_SIZE(words); i++)
+			if (strlen(words[i].name) == wl && !strncmp(s, words[i].name, wl))
+				break;
+		if (i < ARRAY_SIZE(words)) {
+			flags |= words[i].flag;
+			atime |= words[i].flag == MNT_NOATIME;
+		} else if (n + wl + 2 < len) {
+			n += snprintf(fsopts + n, len - n, "%s%.*s", n ? "," : "", (int)wl, s);
+		}
+		s += wl + (s[wl] == ',');
+	}
+	return atime ? flags : flags | MNT_RELATIME;
+}
+
+/*
+ * linux.maskedPaths, as runc: a directory gets an empty read-only tmpfs,
+ * anything else /dev/null bound over it. Paths the tree lacks are skipped.
+ */
+static int mask_path(const struct vfs_ctx *ctx, const char *dest)
+{
+	struct path p, null;
+	int ret = vfs_lookup(ctx, dest, LOOKUP_FOLLOW, &p);
+	if (ret)
+		return ret == -ENOENT || ret == -ENOTDIR ? 0 : ret;
+	bool dir = S_ISDIR(path_inode(&p)->mode);
+	path_put(&p);
+	if (dir) {
+		struct super_block *sb = tmpfs_mount("mode=0755");
+		return IS_ERR(sb) ? PTR_ERR(sb)
+				  : graft_at(ctx, dest, sb, sb->root, MNT_READONLY | MNT_RELATIME);
+	}
+	ret = vfs_lookup(ctx, "/dev/null", LOOKUP_FOLLOW, &null);
+	if (ret)
+		return ret;
+	__atomic_fetch_add(&path_inode(&null)->sb->refs, 1, __ATOMIC_RELAXED);
+	ret = graft_at(ctx, dest, path_inode(&null)->sb, null.dentry,
+		       MNT_NOSUID | MNT_NOEXEC | MNT_RELATIME);
+	path_put(&null);
+	return ret;
+}
+
+/* linux.readonlyPaths: a read-only bind of the path on itself (skipped if missing). */
+static int readonly_path(const struct vfs_ctx *ctx, const char *dest)
+{
+	struct path p;
+	int ret = vfs_lookup(ctx, dest, LOOKUP_FOLLOW, &p);
+	if (ret)
+		return ret == -ENOENT || ret == -ENOTDIR ? 0 : ret;
+	__atomic_fetch_add(&path_inode(&p)->sb->refs, 1, __ATOMIC_RELAXED);
+	vfs_lock();
+	struct mount *m = mount_graft(&p, p.mnt->sb, p.dentry, mnt_flags(p.mnt) | MNT_READONLY);
+	vfs_unlock();
+	path_put(&p);
+	return IS_ERR(m) ? PTR_ERR(m) : 0;
+}
+
 static int sandbox_mount_one(const struct vfs_ctx *ctx, struct gofer_client *c,
 			     const struct sandbox_mount *m)
 {
 	struct super_block *sb;
 	bool bind = !strcmp(m->type, "bind");
+	char fsopts[256];
 
+	if (!strcmp(m->type, "masked"))
+		return mask_path(ctx, m->dest);
+	if (!strcmp(m->type, "readonly"))
+		return readonly_path(ctx, m->dest);
 	if (!bind && strcmp(m->type, "tmpfs"))
 		return 0; /* proc, sysfs, devpts, ...: the Sentry's own are mounted */
 	if (bind && !c)
@@ -227,11 +324,11 @@ static int sandbox_mount_one(const struct vfs_ctx *ctx, struct gofer_client *c,
 	int ret = mkdir_p(ctx, m->dest);
 	if (ret)
 		return ret;
-	sb = bind ? goferfs_mount(c, m->aname, m->ro ? GOFERFS_RDONLY : 0)
-		  : tmpfs_mount(m->options);
+	unsigned flags = split_options(m->options, m->ro, fsopts, sizeof(fsopts));
+	sb = bind ? goferfs_mount(c, m->aname, m->ro ? GOFERFS_RDONLY : 0) : tmpfs_mount(fsopts);
 	if (IS_ERR(sb))
 		return PTR_ERR(sb);
-	return mount_sb(ctx, m->dest, sb);
+	return graft_at(ctx, m->dest, sb, sb->root, flags);
 }
 
 int vfs_sandbox_mounts(struct fs_struct *fs, struct gofer_client *c,

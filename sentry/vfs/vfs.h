@@ -62,6 +62,7 @@ struct inode;
 /* What statfs reports, before conversion to the guest's layout. */
 struct kstatfs {
 	u64 type, bsize, blocks, bfree, bavail, files, ffree, namelen;
+	u64 flags; /* f_flags' ST_* of the mount (vfs_statfs) */
 };
 
 /*
@@ -83,8 +84,44 @@ struct super_ops {
 #define SB_KEEP_DENTRIES 0x1u
 /* Files no path reaches (memfd): /proc names them "/" + their dentry's name (Linux's d_dname). */
 #define SB_PSEUDO 0x2u
-/* execve ignores the set-user-ID and set-group-ID bits of its files (mount -o nosuid). */
-#define SB_NOSUID 0x4u
+
+/*
+ * Per-mount flags (struct mount, set by mount(2) and the OCI mounts), with
+ * Linux's MNT_* values. nosuid, noexec, nodev and read-only belong to the
+ * mount, not the file system, as in Linux: a read-only bind of a writable
+ * tree leaves the tree writable elsewhere.
+ */
+#define MNT_NOSUID 0x01u
+#define MNT_NODEV 0x02u
+#define MNT_NOEXEC 0x04u
+#define MNT_NOATIME 0x08u
+#define MNT_NODIRATIME 0x10u
+#define MNT_RELATIME 0x20u
+#define MNT_READONLY 0x40u
+
+struct mount;
+/* The MNT_* flags of m (NULL, a file outside the VFS: 0). */
+unsigned mnt_flags(const struct mount *m);
+/* Linux's mnt_want_write: -EROFS if m (NULL-safe) is read-only, else 0. */
+int mnt_want_write(const struct mount *m) __must_check;
+/* execve and mmap(PROT_EXEC) refuse files of a noexec mount (EACCES, EPERM). */
+static inline bool path_noexec(const struct path *p)
+{
+	return mnt_flags(p->mnt) & MNT_NOEXEC;
+}
+/* execve ignores set-ID bits and file capabilities on a nosuid mount. */
+static inline bool path_nosuid(const struct path *p)
+{
+	return mnt_flags(p->mnt) & MNT_NOSUID;
+}
+/*
+ * open's mount checks, around may_open: a device node on a nodev mount
+ * is -EACCES (before the permission check); opening a regular file or
+ * directory for writing (acc has MAY_WRITE) on a read-only mount is -EROFS
+ * (after it). 0 otherwise.
+ */
+int mnt_may_open(const struct path *p) __must_check;
+int mnt_may_open_write(const struct path *p, int acc) __must_check;
 
 struct super_block {
 	const struct super_ops *ops;
@@ -373,6 +410,21 @@ struct fs_struct *vfs_sandbox_root_proc(const char *cwd, u32 uid, u32 gid,
 					struct super_block *proc);
 /* The same with an empty /proc. */
 struct fs_struct *vfs_sandbox_root(const char *cwd, u32 uid, u32 gid);
+
+/*
+ * mount(2) (namespace.c), Linux's do_mount: target resolved from ctx
+ * (following symlinks), then, for a caller with CAP_SYS_ADMIN, as flags
+ * (MS_*) say: MS_REMOUNT(|MS_BIND) changes a mount's flags, MS_BIND
+ * (|MS_REC) binds source, MS_SHARED/SLAVE/PRIVATE/UNBINDABLE(|MS_REC)
+ * change propagation, MS_MOVE moves source's mount, and otherwise a new
+ * mount of fstype (tmpfs and devtmpfs new; proc, sysfs, cgroup2, devpts
+ * the sandbox's one instance) with data's options. source, fstype and data
+ * may be NULL. 0 or -errno.
+ */
+int vfs_mount(const struct vfs_ctx *ctx, const char *source, const char *target, const char *fstype,
+	      u64 flags, const char *data) __must_check;
+/* umount2(2) with MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW. */
+int vfs_umount(const struct vfs_ctx *ctx, const char *target, int flags) __must_check;
 
 /* Free every cached name nobody uses (before the gofer connection goes). */
 void vfs_drop_caches(void);

@@ -35,15 +35,22 @@ struct dentry {
 };
 
 struct mount {
-	int refs; /* atomic; mounts are never freed while in the tree */
+	int refs; /* atomic; the tree holds one; freed at 0 once unmounted */
 	/* The rest is guarded by vfs_lock. */
-	struct mount *parent;	   /* NULL for the root of the tree */
+	struct mount *parent;	   /* NULL for the root of the tree (or once detached) */
 	struct dentry *mountpoint; /* in parent; the root dentry for the root */
 	struct dentry *root;
 	struct super_block *sb;
 	struct list_head children; /* mounts on dentries of this one */
 	struct list_head sibling;
 	u64 id;
+	unsigned flags;	  /* MNT_* (vfs.h) */
+	bool unbindable;  /* MS_UNBINDABLE */
+	u64 group;	  /* peer group id while shared (shared:N), else 0 */
+	u64 master;	  /* the group it receives from while a slave (master:N), else 0 */
+	char *source;	  /* mount(2)'s source, as /proc shows it; NULL: the type */
+	bool unmounted;	  /* out of the tree: the last mnt_put frees it */
+	bool expiry_mark; /* umount2 MNT_EXPIRE was asked once */
 };
 
 struct dentry *dget(struct dentry *d);
@@ -78,8 +85,26 @@ void mnt_put(struct mount *m);
 struct mount *mount_create_root(struct super_block *sb);
 /* Under vfs_lock: mount sb (reference consumed) on the directory mp. */
 int mount_at(const struct path *mp, struct super_block *sb) __must_check;
+/*
+ * Under vfs_lock: mount sb (reference consumed) with root dentry root
+ * (borrowed; a bind mount's subtree) on mp, with MNT_* flags. A directory
+ * goes on a directory, anything else on a non-directory (-ENOTDIR,
+ * -EISDIR otherwise). The new mount, owned by the tree, or ERR_PTR.
+ */
+struct mount *mount_graft(const struct path *mp, struct super_block *sb, struct dentry *root,
+			  unsigned flags);
 /* Under vfs_lock: the mount on (m, d), or NULL. */
 struct mount *mount_lookup(struct mount *m, struct dentry *d);
+/*
+ * Under vfs_lock: take m and every mount under it out of the tree (they
+ * stay usable through the references others hold, and are freed with the
+ * last). m must not be the tree's root.
+ */
+void mount_detach_tree(struct mount *m);
+/* Under vfs_lock: may m go without MNT_DETACH? Not if anything but the tree and caller_refs hold it (see namespace.c). */
+bool mount_is_busy(const struct mount *m, int caller_refs);
+/* f_flags' ST_* bits for m's flags (vfs_statfs). */
+u64 mnt_statfs_flags(const struct mount *m);
 
 /* Last component kinds (nameidata.last_type). */
 enum { LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT, LAST_EMPTY };

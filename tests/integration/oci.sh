@@ -300,4 +300,27 @@ for c in run create start state kill delete list; do
 done
 ok "runsk help lists the OCI commands"
 
+# Per-mount flags of OCI mounts (noexec, nosuid, nodev, ro), maskedPaths
+# (a file shows /dev/null, a directory an empty read-only tmpfs, a missing
+# path is skipped) and readonlyPaths (a read-only bind on itself).
+cp "$bb" "$tmp/hostro/bb"
+chmod 755 "$tmp/hostro/bb"
+mkdir -p "$bundle/rootfs/secret"
+echo hidden >"$bundle/rootfs/secret/s"
+flags=',
+	"mounts": [
+		{"destination": "/proc", "type": "proc", "source": "proc"},
+		{"destination": "/mnt/ro", "type": "none", "source": "'$tmp/hostro'", "options": ["bind", "ro", "nosuid", "nodev", "noexec"]},
+		{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["noexec", "size=1m"]}
+	]'
+config '["sh", "-c", "/mnt/ro/bb true 2>/dev/null; echo exec=$?; grep -E \" /(mnt/ro|scratch|secret|work) \" /proc/self/mountinfo | cut -d\" \" -f5,6; cat /etc/motd; ls /secret; echo listed; { echo x >/work/x; } 2>/dev/null || echo work-ro"]' "$flags"
+sed -i 's|"linux": {|"linux": {"maskedPaths": ["/etc/motd", "/secret", "/no/such/path"], "readonlyPaths": ["/work", "/no/such"], |' "$bundle/config.json"
+run_ok "noexec/ro bind and tmpfs flags, maskedPaths, readonlyPaths" "exec=126
+/mnt/ro ro,nosuid,nodev,noexec,relatime
+/scratch rw,noexec,relatime
+/secret ro,relatime
+/work ro,relatime
+listed
+work-ro"
+
 finish

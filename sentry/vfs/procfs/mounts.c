@@ -27,11 +27,42 @@ static bool is_read_only(const struct super_block *sb)
 	return strcmp(sb->fstype, "sysfs") == 0 || strcmp(sb->fstype, "cgroup2") == 0;
 }
 
-static const char *mount_options(const struct super_block *sb)
+/* Linux's show_mnt_opts, after "ro"/"rw": the mount's own flags. */
+static void put_mount_options(struct seq *s, const struct mount *m)
 {
-	if (is_read_only(sb))
-		return "ro,nosuid,nodev,noexec,relatime";
-	return strcmp(sb->fstype, "proc") == 0 ? "rw,nosuid,nodev,noexec,relatime" : "rw,relatime";
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} opts[] = {
+		{MNT_NOSUID, ",nosuid"},	 {MNT_NODEV, ",nodev"},
+		{MNT_NOEXEC, ",noexec"},	 {MNT_NOATIME, ",noatime"},
+		{MNT_NODIRATIME, ",nodiratime"}, {MNT_RELATIME, ",relatime"},
+	};
+	unsigned flags = mnt_flags(m);
+	seq_puts(s, (flags & MNT_READONLY) || is_read_only(m->sb) ? "ro" : "rw");
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		if (flags & opts[i].flag)
+			seq_puts(s, opts[i].name);
+}
+
+/* mountinfo's fourth field: the mount's root within its file system (a bind's subtree). */
+static void put_root(struct seq *s, const struct mount *m)
+{
+	const struct dentry *stack[64];
+	int n = 0;
+	for (const struct dentry *d = m->root; d->parent != d && n < 64; d = d->parent)
+		stack[n++] = d;
+	if (!n)
+		seq_putc(s, '/');
+	while (n--) {
+		seq_putc(s, '/');
+		put_escaped(s, stack[n]->name);
+	}
+}
+
+static const char *mount_source(const struct mount *m)
+{
+	return m->source ? m->source : m->sb->fstype;
 }
 
 enum mount_format { MOUNTS, MOUNTINFO, MOUNTSTATS };
@@ -52,21 +83,37 @@ static void put_mount(struct mount_walk *w, struct mount *m)
 	struct super_block *sb = m->sb;
 	if (w->format == MOUNTSTATS) {
 		/* Linux's show_vfsstat: no file system here has statistics to add. */
-		seq_printf(w->s, "device %s mounted on ", sb->fstype);
+		seq_puts(w->s, "device ");
+		put_escaped(w->s, mount_source(m));
+		seq_puts(w->s, " mounted on ");
 		put_escaped(w->s, where);
 		seq_printf(w->s, " with fstype %s\n", sb->fstype);
 	} else if (w->format == MOUNTINFO) {
 		bool top = m == w->root->mnt || !m->parent;
-		seq_printf(w->s, "%llu %llu %u:%u / ", (unsigned long long)m->id,
+		seq_printf(w->s, "%llu %llu %u:%u ", (unsigned long long)m->id,
 			   (unsigned long long)(top ? 0 : m->parent->id), linux_dev_major(sb->dev),
 			   linux_dev_minor(sb->dev));
+		put_root(w->s, m);
+		seq_putc(w->s, ' ');
 		put_escaped(w->s, where);
-		seq_printf(w->s, " %s - %s %s %s\n", mount_options(sb), sb->fstype, sb->fstype,
-			   is_read_only(sb) ? "ro" : "rw");
+		seq_putc(w->s, ' ');
+		put_mount_options(w->s, m);
+		if (m->group)
+			seq_printf(w->s, " shared:%llu", (unsigned long long)m->group);
+		if (m->master)
+			seq_printf(w->s, " master:%llu", (unsigned long long)m->master);
+		if (m->unbindable)
+			seq_puts(w->s, " unbindable");
+		seq_printf(w->s, " - %s ", sb->fstype);
+		put_escaped(w->s, mount_source(m));
+		seq_printf(w->s, " %s\n", is_read_only(sb) ? "ro" : "rw");
 	} else {
-		seq_printf(w->s, "%s ", sb->fstype);
+		put_escaped(w->s, mount_source(m));
+		seq_putc(w->s, ' ');
 		put_escaped(w->s, where);
-		seq_printf(w->s, " %s %s 0 0\n", sb->fstype, mount_options(sb));
+		seq_printf(w->s, " %s ", sb->fstype);
+		put_mount_options(w->s, m);
+		seq_puts(w->s, " 0 0\n");
 	}
 }
 
