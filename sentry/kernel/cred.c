@@ -12,6 +12,7 @@
 #include "cred.h"
 #include "lib/log.h"
 #include "sentry/vfs/vfs.h"
+#include "sentry/vfs/xattr.h"
 
 /* The capabilities that follow the fsuid to and from 0 (capabilities(7)). */
 static const u64 cap_fs_set = (1ULL << LINUX_CAP_CHOWN) | (1ULL << LINUX_CAP_DAC_OVERRIDE) |
@@ -159,7 +160,30 @@ void cred_fix_setuid(struct cred *next, const struct cred *old, bool fs_only)
 /* Linux's PER_CLEAR_ON_SETID: what a privilege-raising execve drops from the personality. */
 #define PER_CLEAR_ON_SETID 0x0740000u
 
-int cred_exec_prepare(struct task *t, u32 mode, u32 uid, u32 gid, bool nosuid,
+/*
+ * Linux's get_file_caps and bprm_caps_from_vfs_caps: the file's permitted
+ * set in *permitted, pP' = (X & fP) | (pI & fI). 1 if it has capabilities,
+ * 0 if not (or on a nosuid mount), -EINVAL, or -EPERM when they are
+ * effective but the bounding set withholds some it demands.
+ */
+static int file_caps(struct inode *inode, bool nosuid, const struct cred *old, u64 *permitted,
+		     bool *effective)
+{
+	struct vfs_file_caps fc;
+	int ret = nosuid || !inode ? 0 : vfs_get_file_caps(inode, &fc);
+	if (ret <= 0)
+		return ret;
+	fc.permitted &= LINUX_CAP_FULL;
+	fc.inheritable &= LINUX_CAP_FULL;
+	*permitted = (old->cap_bset & fc.permitted) | (old->cap_inheritable & fc.inheritable);
+	*effective = fc.effective;
+	/* A program that cannot know its caps fall short must not run with fewer. */
+	if (fc.effective && (fc.permitted & ~*permitted))
+		return -EPERM;
+	return 1;
+}
+
+int cred_exec_prepare(struct task *t, u32 mode, u32 uid, u32 gid, bool nosuid, struct inode *inode,
 		      struct exec_creds *ec)
 {
 	const struct cred *old = t->cred;
@@ -179,21 +203,30 @@ int cred_exec_prepare(struct task *t, u32 mode, u32 uid, u32 gid, bool nosuid,
 	}
 
 	/*
-	 * Capabilities (cap_bprm_creds_from_file), with no file capabilities:
-	 * the file's permitted set is empty, except that root gets its
-	 * bounding and inheritable sets, unless SECBIT_NOROOT, or unless it
-	 * is root running a set-user-ID program of another user.
+	 * Capabilities (cap_bprm_creds_from_file): the file's capabilities
+	 * (security.capability), except that root gets its bounding and
+	 * inheritable sets, unless SECBIT_NOROOT, or unless it is root
+	 * running a set-user-ID program of another user, or a non-root user
+	 * running a set-user-ID-root program that has file capabilities
+	 * (handle_privileged_root).
 	 */
 	u64 permitted = 0;
 	bool effective = false;
+	int has_fcap = file_caps(inode, nosuid, old, &permitted, &effective);
+	if (has_fcap < 0) {
+		cred_exec_abort(ec);
+		return has_fcap;
+	}
 	bool setuid_away = next->euid != old->uid && next->euid != 0;
-	if (!issecure(old, LINUX_SECURE_NOROOT) && !setuid_away) {
+	bool setuid_root = next->uid != 0 && next->euid == 0;
+	if (!issecure(old, LINUX_SECURE_NOROOT) && !setuid_away && !(has_fcap && setuid_root)) {
 		if (next->euid == 0 || next->uid == 0)
 			permitted = old->cap_bset | old->cap_inheritable;
-		effective = next->euid == 0;
+		if (next->euid == 0)
+			effective = true;
 	}
 	bool is_setid = next->euid != old->uid || next->egid != old->gid;
-	if (is_setid)
+	if (is_setid || has_fcap)
 		next->cap_ambient = 0;
 	if (permitted & ~old->cap_permitted)
 		ec->per_clear |= PER_CLEAR_ON_SETID;

@@ -22,6 +22,7 @@
 #include "kernel.h"
 
 struct vfs_cred;
+struct inode;
 
 /* Capability bit numbers (LINUX_CAP_CHOWN..LINUX_CAP_FSETID are in abi/linux/fs.h). */
 #define LINUX_CAP_KILL 5
@@ -117,13 +118,15 @@ struct exec_creds {
 };
 
 /*
- * Before execve loads anything: t's credentials for a file of mode, uid
- * and gid on a mount that does (not) honour set-ID bits, as Linux's
- * bprm_fill_uid and cap_bprm_creds_from_file (no file capabilities: the
- * sandbox keeps no security.capability), with no_new_privs and the
- * securebits. 0 or -ENOMEM.
+ * Before execve loads anything: t's credentials for the file inode, of
+ * mode, uid and gid, on a mount that does (not) honour set-ID bits and
+ * file capabilities, as Linux's bprm_fill_uid and
+ * cap_bprm_creds_from_file (with inode's security.capability), with
+ * no_new_privs and the securebits. 0, -ENOMEM, -EINVAL for a malformed
+ * security.capability, -EPERM if the file's effective capabilities
+ * cannot all be granted (Linux's bprm_caps_from_vfs_caps). May block.
  */
-int cred_exec_prepare(struct task *t, u32 mode, u32 uid, u32 gid, bool nosuid,
+int cred_exec_prepare(struct task *t, u32 mode, u32 uid, u32 gid, bool nosuid, struct inode *inode,
 		      struct exec_creds *ec) __must_check;
 /* At execve's point of no return: install them, then dumpability and the parent-death signal. */
 void cred_exec_commit(struct task *t, struct exec_creds *ec);

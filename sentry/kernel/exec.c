@@ -345,7 +345,7 @@ int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp
 	pthread_mutex_lock(&inode->lock);
 	u32 mode = inode->mode, uid = inode->uid, gid = inode->gid;
 	pthread_mutex_unlock(&inode->lock);
-	int ret = cred_exec_prepare(t, mode, uid, gid, path_nosuid(&exe->f->path), &ec);
+	int ret = cred_exec_prepare(t, mode, uid, gid, path_nosuid(&exe->f->path), inode, &ec);
 	if (ret)
 		return ret;
 	struct mm *mm = mm_create(t->k->mf, t->k->platform);

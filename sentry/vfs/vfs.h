@@ -210,6 +210,22 @@ struct inode_ops {
 	int (*setattr)(struct inode *inode, const struct iattr *ia);
 	/* Caller holds inode->lock. */
 	int (*getattr)(struct inode *inode, struct kstat *st);
+	/*
+	 * Extended attributes (xattr.h), called without inode->lock (the
+	 * overlay's copy-up needs vfs_lock, which orders before it). name is
+	 * whole, prefix and all; the VFS has checked the namespace and the
+	 * caller's rights. getxattr: the value's length, 0 size asking only
+	 * that; -ERANGE if it does not fit, -ENODATA if absent. setxattr:
+	 * flags XATTR_CREATE (-EEXIST) or XATTR_REPLACE (-ENODATA). listxattr:
+	 * every name, NUL-terminated, as getxattr sizes. removexattr:
+	 * -ENODATA if absent. Set and remove update ctime. NULL: -EOPNOTSUPP,
+	 * and an empty list.
+	 */
+	ssize_t (*getxattr)(struct inode *inode, const char *name, void *buf, size_t size);
+	int (*setxattr)(struct inode *inode, const char *name, const void *value, size_t size,
+			int flags);
+	ssize_t (*listxattr)(struct inode *inode, char *buf, size_t size);
+	int (*removexattr)(struct inode *inode, const char *name);
 };
 
 /*

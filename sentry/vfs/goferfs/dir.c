@@ -323,4 +323,5 @@ const struct inode_ops goferfs_dir_iops = {
 	.rename = goferfs_rename,
 	.setattr = goferfs_setattr,
 	.getattr = goferfs_getattr,
+	GOFERFS_XATTR_IOPS,
 };

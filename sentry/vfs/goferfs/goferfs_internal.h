@@ -75,6 +75,8 @@ struct goferfs_inode {
 	struct goferfs_dir_cache dir;
 	struct goferfs_negative *negative; /* names it lacks (negative.c), under vfs_lock */
 	struct goferfs_cache *cache; /* the page cache while mapped (file.c), under vfs.lock */
+	u8 fcaps_state;		     /* xattr.c: 0 unread, 1 none, 2 + length of fcaps */
+	u8 fcaps[24];		     /* security.capability, as first read (execve) */
 };
 
 static inline struct goferfs_inode *GOFER_I(struct inode *inode)
@@ -150,6 +152,16 @@ void goferfs_neg_forget(struct inode *dir);
 void goferfs_neg_free(struct inode *dir);
 /* Free a listing's entries (destroy_inode). */
 void goferfs_dir_cache_free(struct goferfs_dir_cache *dc);
+
+/* xattr.c: the inode_ops xattr calls of every goferfs inode. */
+ssize_t goferfs_getxattr(struct inode *inode, const char *name, void *buf, size_t size);
+int goferfs_setxattr(struct inode *inode, const char *name, const void *value, size_t size,
+		     int flags);
+ssize_t goferfs_listxattr(struct inode *inode, char *buf, size_t size);
+int goferfs_removexattr(struct inode *inode, const char *name);
+#define GOFERFS_XATTR_IOPS                                          \
+	.getxattr = goferfs_getxattr, .setxattr = goferfs_setxattr, \
+	.listxattr = goferfs_listxattr, .removexattr = goferfs_removexattr
 
 /* file.c */
 extern const struct file_ops goferfs_file_fops;

@@ -252,15 +252,18 @@ static int goferfs_readlink(struct inode *inode, char *buf, size_t size)
 const struct inode_ops goferfs_file_iops = {
 	.setattr = goferfs_setattr,
 	.getattr = goferfs_getattr,
+	GOFERFS_XATTR_IOPS,
 };
 
 const struct inode_ops goferfs_symlink_iops = {
 	.readlink = goferfs_readlink,
 	.setattr = goferfs_setattr,
 	.getattr = goferfs_getattr,
+	GOFERFS_XATTR_IOPS,
 };
 
 const struct inode_ops goferfs_special_iops = {
 	.setattr = goferfs_setattr,
 	.getattr = goferfs_getattr,
+	GOFERFS_XATTR_IOPS,
 };

@@ -2,7 +2,8 @@
 /*
  * Copy-up: before a lower-only file changes, make its copy in upper (its
  * parent directories first, recursively), with the lower's data, owner,
- * mode and times, and the symlink target. Data goes through the layers'
+ * mode and times, the symlink target and the extended attributes (all but
+ * the overlay's own, as Linux's ovl_copy_xattr). Data goes through the layers'
  * own file_ops, so any lower file system works. Runs under vfs_lock.
  */
 #include <errno.h>
@@ -126,6 +127,8 @@ static struct inode *copy_one(struct ovl_fs *ofs, struct ovl_inode *oi, struct i
 	if (IS_ERR(upper))
 		return upper;
 	ret = S_ISREG(st.mode) ? copy_data(lower, upper, limit) : 0;
+	if (!ret)
+		ret = ovl_copy_xattrs(lower, upper);
 	if (!ret) {
 		struct iattr ia = {.valid = ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME |
 					    ATTR_MTIME,

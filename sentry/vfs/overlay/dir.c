@@ -324,4 +324,5 @@ const struct inode_ops ovl_dir_iops = {
 	.rename = ovl_rename,
 	.setattr = ovl_setattr,
 	.getattr = ovl_getattr,
+	OVL_XATTR_IOPS,
 };

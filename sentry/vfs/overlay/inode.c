@@ -142,4 +142,5 @@ const struct inode_ops ovl_nondir_iops = {
 	.readlink = ovl_readlink,
 	.setattr = ovl_setattr,
 	.getattr = ovl_getattr,
+	OVL_XATTR_IOPS,
 };

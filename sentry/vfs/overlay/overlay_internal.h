@@ -13,7 +13,7 @@
  * than by the lower inode's address keeps identity for lower file systems
  * that make a new inode per lookup (goferfs may).
  *
- * What overlayfs keeps in xattrs (upper is a tmpfs without them) lives in
+ * What overlayfs keeps in trusted.overlay.* xattrs lives instead in
  * maps in struct ovl_fs, for as long as the overlay, which is as long as
  * the in-memory upper lives:
  *   origin  upper ino -> ino of the lower file it was copied up from
@@ -64,7 +64,7 @@
  *   (overlayfs with index=on keeps the union count in the index).
  * - A file unlinked while open is copied up to an orphan, where overlayfs
  *   uses O_TMPFILE in its work directory.
- * - No xattrs, metacopy or nfs_export; permission is checked
+ * - No metacopy or nfs_export; permission is checked
  *   against the mirrored attributes with the caller's credentials only
  *   (overlayfs also checks the layer inode with the mounter's).
  * - Changes to the layers behind the overlay's back are not seen
@@ -234,6 +234,20 @@ int ovl_rename(struct inode *odir, const char *oname, struct inode *ndir, const 
 int ovl_copy_up(struct ovl_inode *oi, s64 limit) __must_check;
 /* Make sure dir's upper has name as a link to oi's upper, copying up if need be. */
 int ovl_copy_up_at(struct ovl_inode *oi, struct ovl_inode *dir, const char *name) __must_check;
+
+/* xattr.c: the inode_ops xattr calls of every overlay inode. */
+ssize_t ovl_getxattr(struct inode *inode, const char *name, void *buf, size_t size);
+int ovl_setxattr(struct inode *inode, const char *name, const void *value, size_t size, int flags);
+ssize_t ovl_listxattr(struct inode *inode, char *buf, size_t size);
+int ovl_removexattr(struct inode *inode, const char *name);
+#define OVL_XATTR_IOPS                                                                  \
+	.getxattr = ovl_getxattr, .setxattr = ovl_setxattr, .listxattr = ovl_listxattr, \
+	.removexattr = ovl_removexattr
+/*
+ * Copy-up (vfs_lock): give upper every extended attribute of lower but
+ * the overlay's own, skipping namespaces upper does not keep.
+ */
+int ovl_copy_xattrs(struct inode *lower, struct inode *upper) __must_check;
 
 /* file.c */
 extern const struct file_ops ovl_file_fops;

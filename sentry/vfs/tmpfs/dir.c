@@ -230,6 +230,7 @@ const struct inode_ops tmpfs_dir_iops = {
 	.unlink = tmpfs_unlink,
 	.rmdir = tmpfs_rmdir,
 	.rename = tmpfs_rename,
+	TMPFS_XATTR_IOPS,
 };
 
 static int tmpfs_iterate(struct file *f, struct dir_context *ctx)

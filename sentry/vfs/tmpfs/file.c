@@ -363,4 +363,5 @@ static int tmpfs_getattr(struct inode *inode, struct kstat *st)
 const struct inode_ops tmpfs_file_iops = {
 	.setattr = tmpfs_setattr,
 	.getattr = tmpfs_getattr,
+	TMPFS_XATTR_IOPS,
 };

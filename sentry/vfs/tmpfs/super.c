@@ -15,6 +15,8 @@ static void tmpfs_destroy_inode(struct inode *inode)
 		tmpfs_file_free(inode);
 	else if (S_ISLNK(inode->mode))
 		free(ti->target);
+	__atomic_sub_fetch(&TMPFS_SB(inode->sb)->xattr_bytes, ti->xattrs.space, __ATOMIC_RELAXED);
+	simple_xattrs_free(&ti->xattrs);
 	/* A directory's entries are gone: it is only destroyed once empty. */
 	free(ti);
 }
@@ -45,9 +47,12 @@ static int tmpfs_readlink(struct inode *inode, char *buf, size_t size)
 
 static const struct inode_ops tmpfs_symlink_iops = {
 	.readlink = tmpfs_readlink,
+	TMPFS_XATTR_IOPS,
 };
 
-static const struct inode_ops tmpfs_special_iops = {0};
+static const struct inode_ops tmpfs_special_iops = {
+	TMPFS_XATTR_IOPS,
+};
 
 struct inode *tmpfs_new_inode(struct super_block *sb, struct inode *dir, u32 mode,
 			      const struct vfs_cred *c)
@@ -57,6 +62,7 @@ struct inode *tmpfs_new_inode(struct super_block *sb, struct inode *dir, u32 mod
 		return NULL;
 	struct inode *inode = &ti->vfs;
 	inode_init(inode, sb, dir, mode, c);
+	simple_xattrs_init(&ti->xattrs);
 	switch (mode & S_IFMT) {
 	case S_IFDIR:
 		inode->iops = &tmpfs_dir_iops;

@@ -18,12 +18,14 @@
 #define SENTRY_VFS_TMPFS_TMPFS_H
 
 #include "sentry/vfs/vfs_internal.h"
+#include "sentry/vfs/xattr.h"
 
 #define TMPFS_BOGO_DIRENT_SIZE 20 /* directory st_size per entry, as Linux */
 
 struct tmpfs_info {
-	u64 max_pages; /* size= in pages */
-	u64 pages;     /* atomic: data pages in use */
+	u64 max_pages;	 /* size= in pages */
+	u64 pages;	 /* atomic: data pages in use */
+	u64 xattr_bytes; /* atomic: what its inodes' xattrs take (xattr.c) */
 };
 
 struct tmpfs_dirent {
@@ -35,6 +37,7 @@ struct tmpfs_dirent {
 
 struct tmpfs_inode {
 	struct inode vfs;
+	struct simple_xattrs xattrs; /* under vfs.lock */
 	union {
 		struct {
 			struct list_head entries;
@@ -70,6 +73,16 @@ extern const struct inode_ops tmpfs_dir_iops;
 extern const struct file_ops tmpfs_dir_fops;
 extern const struct inode_ops tmpfs_file_iops;
 extern const struct file_ops tmpfs_file_fops;
+
+/* xattr.c: the inode_ops xattr calls of every tmpfs inode. */
+ssize_t tmpfs_getxattr(struct inode *inode, const char *name, void *buf, size_t size);
+int tmpfs_setxattr(struct inode *inode, const char *name, const void *value, size_t size,
+		   int flags);
+ssize_t tmpfs_listxattr(struct inode *inode, char *buf, size_t size);
+int tmpfs_removexattr(struct inode *inode, const char *name);
+#define TMPFS_XATTR_IOPS                                                                      \
+	.getxattr = tmpfs_getxattr, .setxattr = tmpfs_setxattr, .listxattr = tmpfs_listxattr, \
+	.removexattr = tmpfs_removexattr
 
 /* Free all of a regular file's pages (destroy). */
 void tmpfs_file_free(struct inode *inode);
