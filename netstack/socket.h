@@ -93,7 +93,9 @@ struct poll_table;
 #define LINUX_SO_SNDBUFFORCE 32
 #define LINUX_SO_RCVBUFFORCE 33
 #define LINUX_SO_PROTOCOL 38
+#define LINUX_SO_PEERSEC 31
 #define LINUX_SO_DOMAIN 39
+#define LINUX_SO_PEEK_OFF 42
 
 #define LINUX_SCM_RIGHTS 1
 #define LINUX_SCM_CREDENTIALS 2
@@ -102,6 +104,7 @@ struct poll_table;
 
 #define LINUX_SIOCINQ 0x541b  /* FIONREAD */
 #define LINUX_SIOCOUTQ 0x5411 /* TIOCOUTQ */
+#define LINUX_SIOCATMARK 0x8905
 
 struct linux_sockaddr_un {
 	u16 sun_family;
@@ -281,5 +284,12 @@ int socket_getsockopt_common(struct socket *sock, int name, void *val, u32 *len)
 
 /* The AF_UNIX provider (unix.c). */
 extern const struct socket_ops unix_socket_ops;
+
+struct seq;
+/*
+ * /proc/net/unix: the header and a line per AF_UNIX socket of the
+ * sandbox, each handed to emit (procfs's seq_puts). Takes unix_lock.
+ */
+void unix_show_proc(void (*emit)(struct seq *, const char *), struct seq *s);
 
 #endif

@@ -29,6 +29,10 @@ struct unix_sk *unix_sk_alloc(int type)
 	list_init(&u->rcvq);
 	list_init(&u->acceptq);
 	list_init(&u->accept_node);
+	list_init(&u->all_node);
+	list_init(&u->inflight_node);
+	list_init(&u->gc_node);
+	u->peek_off = -1;
 	waitq_init(&u->wq);
 	waitq_init(&u->peer_wait);
 	pthread_mutex_init(&u->iolock, NULL);
@@ -91,8 +95,11 @@ void unix_skb_unlink_locked(struct unix_sk *u, struct unix_skb *skb)
 {
 	list_del(&skb->node);
 	u->rcvq_len--;
+	if (u->oob_skb == skb)
+		u->oob_skb = NULL;
 	struct unix_sk *owner = skb->owner;
 	owner->wmem -= skb->truesize;
+	unix_inflight_del_locked(skb);
 	unix_wake_writers(owner);
 	/* Senders of datagrams wait for room in this queue. */
 	if (waitq_active(&u->peer_wait))
@@ -131,6 +138,9 @@ static int unix_create(struct task *t, struct socket *sock, int type, int protoc
 		return -ENOMEM;
 	u->sock = sock;
 	sock->sk = u;
+	pthread_mutex_lock(&unix_lock);
+	unix_list_add_locked(u);
+	pthread_mutex_unlock(&unix_lock);
 	return 0;
 }
 
@@ -241,6 +251,7 @@ static int unix_stream_connect(struct socket *sock, const void *addr, int len, b
 		n->addr = other->addr ? unix_addr_get(other->addr) : NULL;
 		n->passcred = other->passcred;
 		unix_sk_get(n);
+		unix_list_add_locked(n);
 		list_add_tail(&n->accept_node, &other->acceptq);
 		other->acceptq_len++;
 		unix_wake_readers(other);
@@ -375,6 +386,7 @@ static void unix_release_locked(struct unix_sk *u, bool embryo, struct list_head
 	u->sock = NULL;
 	u->shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
 	u->state = UNIX_CLOSE;
+	list_del(&u->all_node);
 	*path = unix_unbind_locked(u);
 	if (peer && u->type != LINUX_SOCK_DGRAM) {
 		peer->shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
@@ -429,6 +441,8 @@ static void unix_release(struct socket *sock)
 	if (sock->sk)
 		unix_release_sk(sock->sk, false);
 	sock->sk = NULL;
+	/* Linux collects on every release while files are in flight: this may be the last way in. */
+	unix_gc();
 }
 
 static u32 unix_poll(struct socket *sock, struct poll_table *pt)
@@ -446,6 +460,8 @@ static u32 unix_poll(struct socket *sock, struct poll_table *pt)
 		mask |= LINUX_POLLRDHUP | LINUX_POLLIN | LINUX_POLLRDNORM;
 	if (!list_empty(&u->rcvq) || !list_empty(&u->acceptq))
 		mask |= LINUX_POLLIN | LINUX_POLLRDNORM;
+	if (u->oob_skb)
+		mask |= LINUX_POLLPRI;
 	/* A connection-mode socket that is not connected is hung up, as Linux says. */
 	if (u->type != LINUX_SOCK_DGRAM && u->state == UNIX_CLOSE)
 		mask |= LINUX_POLLHUP;
@@ -487,6 +503,9 @@ static long unix_ioctl(struct socket *sock, unsigned cmd, int *out)
 	}
 	case LINUX_SIOCOUTQ:
 		*out = (int)u->wmem;
+		break;
+	case LINUX_SIOCATMARK:
+		*out = unix_at_mark_locked(u);
 		break;
 	default:
 		ret = -ENOIOCTLCMD;
@@ -532,6 +551,15 @@ static int unix_setsockopt(struct socket *sock, int level, int name, const void 
 	}
 	if ((ret = get_int(val, len, &v)))
 		return ret;
+	if (name == LINUX_SO_PEEK_OFF) {
+		/* Readers hold iolock across a receive: the offset moves between reads only. */
+		pthread_mutex_lock(&u->iolock);
+		pthread_mutex_lock(&unix_lock);
+		u->peek_off = v;
+		pthread_mutex_unlock(&unix_lock);
+		pthread_mutex_unlock(&u->iolock);
+		return 0;
+	}
 	pthread_mutex_lock(&unix_lock);
 	switch (name) {
 	case LINUX_SO_SNDBUF:
@@ -547,11 +575,13 @@ static int unix_setsockopt(struct socket *sock, int level, int name, const void 
 	case LINUX_SO_REUSEADDR:
 		u->reuseaddr = !!v;
 		break;
+	case LINUX_SO_OOBINLINE:
+		u->oobinline = !!v;
+		break;
 	case LINUX_SO_KEEPALIVE:
 	case LINUX_SO_DEBUG:
 	case LINUX_SO_BROADCAST:
 	case LINUX_SO_DONTROUTE:
-	case LINUX_SO_OOBINLINE:
 	case LINUX_SO_RCVLOWAT:
 		/* Accepted and meaningless for AF_UNIX (Linux stores them). */
 		break;
@@ -603,11 +633,16 @@ static int unix_getsockopt(struct socket *sock, int level, int name, void *val, 
 	case LINUX_SO_ACCEPTCONN:
 		v = u->state == UNIX_LISTEN;
 		break;
+	case LINUX_SO_PEEK_OFF:
+		v = u->peek_off;
+		break;
+	case LINUX_SO_OOBINLINE:
+		v = u->oobinline;
+		break;
 	case LINUX_SO_KEEPALIVE:
 	case LINUX_SO_DEBUG:
 	case LINUX_SO_BROADCAST:
 	case LINUX_SO_DONTROUTE:
-	case LINUX_SO_OOBINLINE:
 		break;
 	case LINUX_SO_RCVLOWAT:
 	case LINUX_SO_SNDLOWAT:

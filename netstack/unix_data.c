@@ -58,10 +58,11 @@ static struct unix_skb *unix_skb_alloc(struct socket *sock, struct sock_msg *m, 
 		skb->len = size;
 		ret = msg_iter_copy_from(&m->iter, skb->data, size);
 		if (!ret) {
-			if (m->scm && m->scm->has_cred)
+			skb->cred = (struct linux_ucred){0, (u32)-1, (u32)-1};
+			if (m->scm && m->scm->has_cred) {
 				skb->cred = m->scm->cred;
-			else
-				unix_current_scm_cred(&skb->cred);
+				skb->cred_set = true;
+			}
 			return skb;
 		}
 	} else {
@@ -86,13 +87,39 @@ static int unix_attach_fds(struct unix_skb *skb, struct sock_msg *m)
 		return -ENOMEM;
 	memcpy(skb->scm, m->scm, sizeof(*skb->scm));
 	m->scm->nfiles = 0;
-	return 0;
+	return unix_inflight_add(skb);
+}
+
+/*
+ * Linux's maybe_add_creds, as skb is queued at other: the sender's
+ * credentials ride along when either end has SO_PASSCRED (else a
+ * receiver that sets it later reads pid 0 and the overflow ids).
+ * Caller holds unix_lock.
+ */
+static void unix_maybe_add_cred(struct unix_sk *u, struct unix_sk *other, struct unix_skb *skb)
+{
+	if (!skb->cred_set && (u->passcred || other->passcred))
+		unix_current_scm_cred(&skb->cred);
+}
+
+/* What the receiver reads (scm_recv): ids nobody set show as the overflow ids. */
+static void unix_recv_cred(struct sock_msg *m, const struct unix_skb *skb)
+{
+	if (!m->scm)
+		return;
+	m->scm->cred = skb->cred;
+	if (skb->cred.uid == (u32)-1)
+		m->scm->cred.uid = LINUX_OVERFLOW_ID;
+	if (skb->cred.gid == (u32)-1)
+		m->scm->cred.gid = LINUX_OVERFLOW_ID;
+	m->scm->has_cred = true;
 }
 
 /* Take back a message that was never queued: uncharge it, then free it. */
 static void unix_skb_drop(struct unix_skb *skb)
 {
 	pthread_mutex_lock(&unix_lock);
+	unix_inflight_del_locked(skb);
 	skb->owner->wmem -= skb->truesize;
 	unix_wake_writers(skb->owner);
 	pthread_mutex_unlock(&unix_lock);
@@ -112,14 +139,52 @@ static void raise_sigpipe(int flags)
 		task_sigpipe(t);
 }
 
+/* Queue the next size bytes of m at the peer (as its urgent byte if oob): 0 or -errno. */
+static int stream_send_skb(struct socket *sock, struct sock_msg *m, size_t size, int flags,
+			   bool oob)
+{
+	struct unix_sk *u = unix_sk(sock);
+	int err;
+
+	struct unix_skb *skb = unix_skb_alloc(sock, m, size, flags);
+	if (IS_ERR(skb))
+		return PTR_ERR(skb);
+	if ((err = unix_attach_fds(skb, m))) {
+		unix_skb_drop(skb);
+		return err;
+	}
+	pthread_mutex_lock(&unix_lock);
+	struct unix_sk *peer = u->peer;
+	if (!peer || peer->dead || (peer->shutdown & RCV_SHUTDOWN)) {
+		pthread_mutex_unlock(&unix_lock);
+		unix_skb_drop(skb);
+		return -EPIPE;
+	}
+	unix_sender_name(u, skb);
+	unix_maybe_add_cred(u, peer, skb);
+	list_add_tail(&skb->node, &peer->rcvq);
+	peer->rcvq_len++;
+	peer->rcv_seq++;
+	if (oob)
+		peer->oob_skb = skb;
+	unix_wake_readers(peer);
+	pthread_mutex_unlock(&unix_lock);
+	return 0;
+}
+
 ssize_t unix_stream_sendmsg(struct socket *sock, struct sock_msg *m, int flags)
 {
 	struct unix_sk *u = unix_sk(sock);
 	size_t total = m->iter.left, sent = 0;
+	bool oob = flags & LINUX_MSG_OOB;
 	ssize_t err = 0;
 
-	if (flags & LINUX_MSG_OOB)
-		return -EOPNOTSUPP;
+	if (oob) {
+		/* No byte to make urgent. */
+		if (!total)
+			return -EOPNOTSUPP;
+		total--;
+	}
 	pthread_mutex_lock(&unix_lock);
 	if (m->addrlen)
 		err = u->state == UNIX_ESTABLISHED ? -EISCONN : -EOPNOTSUPP;
@@ -134,29 +199,14 @@ ssize_t unix_stream_sendmsg(struct socket *sock, struct sock_msg *m, int flags)
 	while (sent < total) {
 		/* Linux's chunk: half the sndbuf less a little, so two are in flight. */
 		size_t size = MIN(total - sent, (size_t)(u->sndbuf / 2 - 64));
-		struct unix_skb *skb = unix_skb_alloc(sock, m, size, flags);
-		if (IS_ERR(skb)) {
-			err = PTR_ERR(skb);
+		if ((err = stream_send_skb(sock, m, size, flags, false)))
 			break;
-		}
-		if ((err = unix_attach_fds(skb, m))) {
-			unix_skb_drop(skb);
-			break;
-		}
-		pthread_mutex_lock(&unix_lock);
-		struct unix_sk *peer = u->peer;
-		if (!peer || peer->dead || (peer->shutdown & RCV_SHUTDOWN)) {
-			pthread_mutex_unlock(&unix_lock);
-			unix_skb_drop(skb);
-			err = -EPIPE;
-			break;
-		}
-		unix_sender_name(u, skb);
-		list_add_tail(&skb->node, &peer->rcvq);
-		peer->rcvq_len++;
-		unix_wake_readers(peer);
-		pthread_mutex_unlock(&unix_lock);
 		sent += size;
+	}
+	/* MSG_OOB: the last byte goes on its own, as the peer's urgent byte. */
+	if (oob && !err) {
+		if (!(err = stream_send_skb(sock, m, 1, flags, true)))
+			sent++;
 	}
 	if (sent)
 		return sent;
@@ -166,13 +216,7 @@ out_err:
 	return err;
 }
 
-static bool stream_readable(void *arg)
-{
-	struct unix_sk *u = arg;
-	return !list_empty(&u->rcvq) || u->err || (u->shutdown & RCV_SHUTDOWN);
-}
-
-/* Hand skb's files to the receiver: moved, or with MSG_PEEK new references. */
+/* Hand skb's files to the receiver: moved, or with MSG_PEEK new references. Under unix_lock. */
 static void unix_detach_fds(struct unix_skb *skb, struct scm *out, bool peek)
 {
 	if (!skb->scm)
@@ -184,6 +228,7 @@ static void unix_detach_fds(struct unix_skb *skb, struct scm *out, bool peek)
 		return;
 	}
 	if (out) {
+		unix_inflight_del_locked(skb);
 		memcpy(out->files, skb->scm->files, skb->scm->nfiles * sizeof(struct file *));
 		out->nfiles = skb->scm->nfiles;
 		skb->scm->nfiles = 0;
@@ -218,25 +263,71 @@ static struct unix_skb *stream_peek_at(struct unix_sk *u, size_t *skip)
 	list_for_each_entry(skb, &u->rcvq, node)
 	{
 		size_t n = skb->len - skb->off;
-		if (*skip < n)
+		/* An empty one is the mark an urgent byte left (unix_oob.c). */
+		if (*skip < n || (!n && !*skip))
 			return skb;
 		*skip -= n;
 	}
 	return NULL;
 }
 
+/*
+ * The datagram a MSG_PEEK at skip bytes looks at, as Linux's
+ * __skb_try_recv_from_queue: whole datagrams no longer than what is left
+ * of skip are passed over, and skip becomes the offset in the one found.
+ */
+static struct unix_skb *dgram_peek_at(struct unix_sk *u, size_t *skip)
+{
+	struct unix_skb *skb;
+	list_for_each_entry(skb, &u->rcvq, node)
+	{
+		if (!*skip || *skip < skb->len)
+			return skb;
+		*skip -= skb->len;
+	}
+	return NULL;
+}
+
+/* SO_PEEK_OFF moves with what MSG_PEEK reads and back with what is consumed (sk_peek_offset_*). */
+static void peek_off_move(struct unix_sk *u, ssize_t delta)
+{
+	if (u->peek_off >= 0)
+		u->peek_off = (int)MAX((ssize_t)u->peek_off + delta, (ssize_t)0);
+}
+
+/* Where a read starts in the queue: SO_PEEK_OFF for MSG_PEEK, else the head. */
+static size_t peek_start(struct unix_sk *u, bool peek)
+{
+	return peek && u->peek_off > 0 ? (size_t)u->peek_off : 0;
+}
+
+/*
+ * A reader that found nothing to read (past its peek offset, or short of
+ * the urgent byte) waits for a new message, an error or EOF, as Linux's
+ * wait for the queue's tail to change.
+ */
+struct read_wait {
+	struct unix_sk *u;
+	u32 seq;
+};
+
+static bool new_message(void *arg)
+{
+	struct read_wait *w = arg;
+	return w->u->rcv_seq != w->seq || w->u->err || (w->u->shutdown & RCV_SHUTDOWN);
+}
+
 ssize_t unix_stream_recvmsg(struct socket *sock, struct sock_msg *m, int flags)
 {
 	struct unix_sk *u = unix_sk(sock);
 	bool peek = flags & LINUX_MSG_PEEK;
-	size_t size = m->iter.left, copied = 0, peeked = 0;
+	size_t size = m->iter.left, copied = 0, peeked;
 	size_t target = (flags & LINUX_MSG_WAITALL) ? size : 1;
 	bool check_cred = false;
 	struct linux_ucred cred;
+	struct list_head drop;
 	ssize_t err = 0;
 
-	if (flags & LINUX_MSG_OOB)
-		return -EOPNOTSUPP;
 	pthread_mutex_lock(&u->iolock);
 	pthread_mutex_lock(&unix_lock);
 	if (u->state != UNIX_ESTABLISHED) {
@@ -244,9 +335,25 @@ ssize_t unix_stream_recvmsg(struct socket *sock, struct sock_msg *m, int flags)
 		pthread_mutex_unlock(&u->iolock);
 		return -EINVAL;
 	}
+	if (flags & LINUX_MSG_OOB) {
+		pthread_mutex_unlock(&unix_lock);
+		pthread_mutex_unlock(&u->iolock);
+		return unix_stream_recv_urg(sock, m, flags);
+	}
+	list_init(&drop);
+	peeked = peek_start(u, peek);
 	for (;;) {
-		size_t skip = peeked;
+		size_t skip = peeked, passed;
 		struct unix_skb *skb = stream_peek_at(u, &skip);
+		if (skb) {
+			struct unix_skb *at = unix_manage_oob(u, skb, peek, copied, &passed, &drop);
+			if (at != skb) {
+				skip = 0;
+				peeked += passed;
+			}
+			if (!(skb = at) && copied)
+				break;
+		}
 		if (!skb) {
 			if (copied >= target)
 				break;
@@ -261,7 +368,8 @@ ssize_t unix_stream_recvmsg(struct socket *sock, struct sock_msg *m, int flags)
 				err = -EAGAIN;
 				break;
 			}
-			err = unix_wait_unlocked(sock, stream_readable, u);
+			struct read_wait w = {u, u->rcv_seq};
+			err = unix_wait_unlocked(sock, new_message, &w);
 			pthread_mutex_unlock(&unix_lock);
 			pthread_mutex_lock(&u->iolock);
 			pthread_mutex_lock(&unix_lock);
@@ -276,10 +384,7 @@ ssize_t unix_stream_recvmsg(struct socket *sock, struct sock_msg *m, int flags)
 		} else if (u->passcred) {
 			cred = skb->cred;
 			check_cred = true;
-			if (m->scm) {
-				m->scm->cred = cred;
-				m->scm->has_cred = true;
-			}
+			unix_recv_cred(m, skb);
 		}
 		if (!copied)
 			unix_copy_name(m, skb);
@@ -299,7 +404,9 @@ ssize_t unix_stream_recvmsg(struct socket *sock, struct sock_msg *m, int flags)
 		unix_detach_fds(skb, m->scm, peek);
 		if (peek) {
 			peeked += chunk;
+			peek_off_move(u, chunk);
 		} else {
+			peek_off_move(u, -(ssize_t)chunk);
 			skb->off += chunk;
 			if (skb->off < skb->len)
 				break;
@@ -313,6 +420,7 @@ ssize_t unix_stream_recvmsg(struct socket *sock, struct sock_msg *m, int flags)
 	}
 	pthread_mutex_unlock(&unix_lock);
 	pthread_mutex_unlock(&u->iolock);
+	unix_skb_free_list(&drop);
 	return copied ? (ssize_t)copied : err;
 }
 
@@ -356,8 +464,10 @@ static int dgram_queue(struct socket *sock, struct unix_sk *other, struct unix_s
 	}
 	if (!ret) {
 		unix_sender_name(u, skb);
+		unix_maybe_add_cred(u, other, skb);
 		list_add_tail(&skb->node, &other->rcvq);
 		other->rcvq_len++;
+		other->rcv_seq++;
 		unix_wake_readers(other);
 	}
 	pthread_mutex_unlock(&unix_lock);
@@ -417,17 +527,12 @@ out_put:
 	return ret ? ret : (ssize_t)len;
 }
 
-static bool dgram_readable(void *arg)
-{
-	struct unix_sk *u = arg;
-	return !list_empty(&u->rcvq) || u->err || (u->shutdown & RCV_SHUTDOWN);
-}
-
 ssize_t unix_dgram_recvmsg(struct socket *sock, struct sock_msg *m, int flags)
 {
 	struct unix_sk *u = unix_sk(sock);
 	bool peek = flags & LINUX_MSG_PEEK;
 	struct unix_skb *skb = NULL;
+	size_t skip = 0;
 	ssize_t err = 0;
 
 	if (flags & LINUX_MSG_OOB)
@@ -439,10 +544,9 @@ ssize_t unix_dgram_recvmsg(struct socket *sock, struct sock_msg *m, int flags)
 		goto out_unlock;
 	}
 	for (;;) {
-		if (!list_empty(&u->rcvq)) {
-			skb = list_entry(u->rcvq.next, struct unix_skb, node);
+		skip = peek_start(u, peek);
+		if ((skb = dgram_peek_at(u, &skip)))
 			break;
-		}
 		if (socket_nonblock(sock, flags)) {
 			/* A disconnected SEQPACKET socket reads EOF even so. */
 			bool eof = u->type == LINUX_SOCK_SEQPACKET && (u->shutdown & RCV_SHUTDOWN);
@@ -456,7 +560,8 @@ ssize_t unix_dgram_recvmsg(struct socket *sock, struct sock_msg *m, int flags)
 		}
 		if (u->shutdown & RCV_SHUTDOWN)
 			break;
-		err = unix_wait_unlocked(sock, dgram_readable, u);
+		struct read_wait w = {u, u->rcv_seq};
+		err = unix_wait_unlocked(sock, new_message, &w);
 		pthread_mutex_unlock(&unix_lock);
 		pthread_mutex_lock(&u->iolock);
 		pthread_mutex_lock(&unix_lock);
@@ -466,22 +571,24 @@ ssize_t unix_dgram_recvmsg(struct socket *sock, struct sock_msg *m, int flags)
 	if (!skb)
 		goto out_unlock;
 	/* Taken off the queue before the copy: a fault loses it, as in Linux. */
-	if (!peek)
+	size_t avail = skb->len - skip, n = MIN(avail, m->iter.left);
+	if (!peek) {
 		unix_skb_unlink_locked(u, skb);
-	if (m->scm && u->passcred) {
-		m->scm->cred = skb->cred;
-		m->scm->has_cred = true;
+		peek_off_move(u, -(ssize_t)skb->len);
+	} else {
+		peek_off_move(u, n);
 	}
+	if (u->passcred)
+		unix_recv_cred(m, skb);
 	unix_detach_fds(skb, m->scm, peek);
 	pthread_mutex_unlock(&unix_lock);
 
-	size_t n = MIN(skb->len, m->iter.left);
 	unix_copy_name(m, skb);
-	if (n < skb->len)
+	if (n < avail)
 		m->flags_out |= LINUX_MSG_TRUNC;
-	err = msg_iter_copy_to(&m->iter, skb->data, n);
+	err = msg_iter_copy_to(&m->iter, skb->data + skip, n);
 	if (!err)
-		err = (flags & LINUX_MSG_TRUNC) ? (ssize_t)skb->len : (ssize_t)n;
+		err = (flags & LINUX_MSG_TRUNC) ? (ssize_t)avail : (ssize_t)n;
 	if (!peek)
 		unix_skb_free(skb);
 	pthread_mutex_unlock(&u->iolock);

@@ -36,6 +36,8 @@ extern pthread_mutex_t unix_lock;
 #define UNIX_MAX_DGRAM_QLEN 10
 /* What an sk_buff costs beyond its data, roughly (for buffer accounting). */
 #define UNIX_SKB_OVERHEAD 576
+/* Linux's overflowuid/overflowgid: what an id nobody set reads as. */
+#define LINUX_OVERFLOW_ID 65534
 
 /* A bound name; shared by a listener and the sockets accepted from it. */
 struct unix_addr {
@@ -56,10 +58,14 @@ struct unix_skb {
 	struct list_head node;
 	struct unix_sk *owner; /* the sender, charged truesize of its sndbuf (a reference) */
 	u32 truesize;
-	size_t len, off;	 /* data[off, len) is unread */
-	struct scm *scm;	 /* SCM_RIGHTS files, or NULL */
-	struct linux_ucred cred; /* the sender's, or what it passed (SCM_CREDENTIALS) */
-	struct unix_addr *from;	 /* the sender's name (a reference) or NULL */
+	size_t len, off;  /* data[off, len) is unread */
+	struct scm *scm;  /* SCM_RIGHTS files, or NULL */
+	bool inflight;	  /* scm's files are counted in flight (unix_gc.c) */
+	u32 inflight_uid; /* the user they are charged to */
+	/* The sender's, what it passed, or {0, -1, -1} if neither end had SO_PASSCRED. */
+	struct linux_ucred cred;
+	bool cred_set;		/* cred is the sender's choice (SCM_CREDENTIALS) */
+	struct unix_addr *from; /* the sender's name (a reference) or NULL */
 	u8 data[];
 };
 
@@ -79,6 +85,10 @@ struct unix_sk {
 	struct list_head bound_node; /* in the bound list while addr is set */
 	struct list_head rcvq;	     /* struct unix_skb */
 	u32 rcvq_len;
+	u32 rcv_seq; /* messages ever queued here: readers wait for it to move */
+	/* MSG_OOB: the message in rcvq holding the urgent byte, or NULL. */
+	struct unix_skb *oob_skb;
+	bool oobinline;		  /* SO_OOBINLINE: the urgent byte is read in line */
 	struct list_head acceptq; /* listener: struct unix_sk.accept_node, not yet accepted */
 	struct list_head accept_node;
 	u32 acceptq_len;
@@ -92,6 +102,15 @@ struct unix_sk {
 	struct waitq wq;	/* readers, writers and pollers of this socket */
 	struct waitq peer_wait; /* senders and connectors waiting for room here */
 	pthread_mutex_t iolock; /* one reader at a time */
+	/* SO_PEEK_OFF: where the next MSG_PEEK starts; < 0: off. Under iolock (and unix_lock). */
+	int peek_off;
+	struct list_head all_node; /* in unix_all (/proc/net/unix) while not released */
+	/* Garbage collection (unix_gc.c): how often our file is in some queue. */
+	int inflight;
+	struct list_head inflight_node; /* in the in-flight list while inflight > 0 */
+	int gc_refs; /* during a GC: in-flight references from outside the candidates */
+	bool gc_candidate;
+	struct list_head gc_node;
 };
 
 static inline struct unix_sk *unix_sk(struct socket *sock)
@@ -117,6 +136,40 @@ void unix_skb_free(struct unix_skb *skb);
 /* Wake u's readers / writers / everyone. */
 void unix_wake_readers(struct unix_sk *u);
 void unix_wake_writers(struct unix_sk *u);
+
+/* unix_gc.c */
+/* Add u to the list /proc/net/unix shows. Caller holds unix_lock. */
+void unix_list_add_locked(struct unix_sk *u);
+/*
+ * Count skb's files in flight (charged to the sender's user): -ETOOMANYREFS
+ * if that user has more than RLIMIT_NOFILE in flight already, as Linux.
+ * Takes unix_lock; may run a GC first when very many are in flight.
+ */
+int unix_inflight_add(struct unix_skb *skb) __must_check;
+/* Uncount them: they are being received or dropped. Caller holds unix_lock. Idempotent. */
+void unix_inflight_del_locked(struct unix_skb *skb);
+/* Free the sockets only queues in unreachable sockets refer to (Linux's unix_gc). */
+void unix_gc(void);
+/* Whether any file is in flight (a GC may have work). */
+bool unix_gc_pending(void);
+
+/* unix_oob.c (stream sockets, as Linux with CONFIG_AF_UNIX_OOB) */
+/*
+ * Where a stream read at skb goes, around the urgent byte: a read stops
+ * at the mark, passes over the byte (unless SO_OOBINLINE) and drops the
+ * empty messages the byte leaves behind (onto drop, to free without
+ * unix_lock). Returns the skb to read from (at offset 0 if not skb) or
+ * NULL to stop; *passed counts the bytes MSG_PEEK passed over. Caller
+ * holds iolock and unix_lock.
+ */
+struct unix_skb *unix_manage_oob(struct unix_sk *u, struct unix_skb *skb, bool peek, size_t copied,
+				 size_t *passed, struct list_head *drop);
+/* recv(MSG_OOB): the urgent byte, or -EINVAL if none (or SO_OOBINLINE). Takes the locks. */
+ssize_t unix_stream_recv_urg(struct socket *sock, struct sock_msg *m, int flags);
+/* SIOCATMARK: whether the next read is at the urgent byte. Caller holds unix_lock. */
+int unix_at_mark_locked(struct unix_sk *u);
+/* Free messages taken off a queue (a list of unix_skb), without unix_lock. */
+void unix_skb_free_list(struct list_head *skbs);
 
 /* unix_addr.c */
 /*

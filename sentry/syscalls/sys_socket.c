@@ -595,12 +595,40 @@ long sys_recvmsg(struct task *t, const struct syscall_args *a)
 }
 
 /*
+ * recvmmsg's timeout: Linux checks it only between messages (a receive
+ * that blocks is not cut short), and stops once it has run out.
+ */
+struct mmsg_timeout {
+	bool set;
+	struct timespec end;
+};
+
+static bool mmsg_timed_out(struct mmsg_timeout *to)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return to->set && (now.tv_sec > to->end.tv_sec ||
+			   (now.tv_sec == to->end.tv_sec && now.tv_nsec >= to->end.tv_nsec));
+}
+
+/* What is left of the timeout (zero once past), as Linux writes it back. */
+static struct linux_timespec mmsg_time_left(const struct mmsg_timeout *to)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s64 ns = (s64)(to->end.tv_sec - now.tv_sec) * 1000000000 + (to->end.tv_nsec - now.tv_nsec);
+	if (ns < 0)
+		ns = 0;
+	return (struct linux_timespec){ns / 1000000000, ns % 1000000000};
+}
+
+/*
  * sendmmsg and recvmmsg: one msghdr after another until one fails, each
  * message's length stored in its msg_len; the count done, or the error
- * if none was. recvmmsg's timeout (a[4]) is only checked between
- * messages in Linux; not yet here.
+ * if none was.
  */
-static long do_mmsg(struct task *t, const struct syscall_args *a, bool recv)
+static long do_mmsg(struct task *t, const struct syscall_args *a, bool recv,
+		    struct mmsg_timeout *to)
 {
 	_cleanup_sock_ struct socket *sock = sockfd_get(t, arg_int(a, 0));
 	u64 base = a->a[1];
@@ -630,16 +658,38 @@ static long do_mmsg(struct task *t, const struct syscall_args *a, bool recv)
 		}
 		if (recv && (flags & LINUX_MSG_WAITFORONE))
 			flags |= LINUX_MSG_DONTWAIT;
+		if (to && mmsg_timed_out(to)) {
+			i++;
+			break;
+		}
 	}
 	return i ? (long)i : err;
 }
 
 long sys_sendmmsg(struct task *t, const struct syscall_args *a)
 {
-	return do_mmsg(t, a, false);
+	return do_mmsg(t, a, false, NULL);
 }
 
 long sys_recvmmsg(struct task *t, const struct syscall_args *a)
 {
-	return do_mmsg(t, a, true);
+	uaddr_t uto = arg_ptr(a, 4);
+	struct mmsg_timeout to = {0};
+	struct linux_timespec ts;
+
+	if (!uto.addr)
+		return do_mmsg(t, a, true, NULL);
+	if (mm_copy_from_user(t->mm, &ts, uto, sizeof(ts)))
+		return -EFAULT;
+	/* Linux's poll_select_set_timeout. */
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+		return -EINVAL;
+	to.set = true;
+	/* Far enough to never come, short of overflowing the clock. */
+	to.end = deadline_after(&(struct timespec){MIN(ts.tv_sec, (s64)1 << 40), ts.tv_nsec});
+	long n = do_mmsg(t, a, true, &to);
+	if (n <= 0)
+		return n;
+	ts = mmsg_time_left(&to);
+	return mm_copy_to_user(t->mm, uto, &ts, sizeof(ts)) ? -EFAULT : n;
 }

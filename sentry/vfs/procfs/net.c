@@ -5,6 +5,7 @@
  * no network stack of its own yet, so the tables hold their header lines
  * only; unix(7) sockets are not listed either.
  */
+#include "netstack/socket.h"
 #include "procfs_internal.h"
 
 /* Linux pads the IPv4 headers (and rows) to fixed widths with spaces. */
@@ -53,7 +54,7 @@ static int show_udp6(struct seq *s, struct proc_inode *pi)
 
 static int show_unix(struct seq *s, struct proc_inode *pi)
 {
-	seq_puts(s, "Num       RefCount Protocol Flags    Type St Inode Path\n");
+	unix_show_proc(seq_puts, s);
 	return 0;
 }
 
