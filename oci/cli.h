@@ -13,6 +13,14 @@ struct global_opts {
 	const char *root; /* --root: the OCI state directory (oci/state.h) */
 };
 
+/*
+ * A command's one-line error: to stderr and, when runc's flags asked for
+ * `--log FILE --log-format json`, also to FILE as runc writes it
+ * ({"level":"error","msg":...,"time":...}): containerd's shim reads the
+ * last such line to say why a runtime command failed.
+ */
+void cli_err(const char *fmt, ...) __printf(1, 2);
+
 int cmd_do(const struct global_opts *g, int argc, char **argv);
 int cmd_run(const struct global_opts *g, int argc, char **argv);
 int cmd_create(const struct global_opts *g, int argc, char **argv);
@@ -21,6 +29,8 @@ int cmd_state(const struct global_opts *g, int argc, char **argv);
 int cmd_kill(const struct global_opts *g, int argc, char **argv);
 int cmd_delete(const struct global_opts *g, int argc, char **argv);
 int cmd_list(const struct global_opts *g, int argc, char **argv);
+int cmd_ps(const struct global_opts *g, int argc, char **argv);
+int cmd_features(const struct global_opts *g, int argc, char **argv);
 int cmd_selftest(const struct global_opts *g, int argc, char **argv);
 int cmd_gofer(const struct global_opts *g, int argc, char **argv);
 int cmd_help(const struct global_opts *g, int argc, char **argv);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "lib/log.h"
 #include "state.h"
 
@@ -42,13 +43,12 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name)
 static const char *the_id(const char *cmd, int argc, char **argv, int i)
 {
 	if (i != argc - 1) {
-		fprintf(stderr, "runsk %s: give one container ID — see `runsk %s --help`\n", cmd,
-			cmd);
+		cli_err("runsk %s: give one container ID — see `runsk %s --help`", cmd, cmd);
 		return NULL;
 	}
 	if (!oci_id_is_valid(argv[i])) {
-		fprintf(stderr, "runsk %s: container ID %s: use letters, digits, _ + - . only\n",
-			cmd, argv[i]);
+		cli_err("runsk %s: container ID %s: use letters, digits, _ + - . only", cmd,
+			argv[i]);
 		return NULL;
 	}
 	return argv[i];
@@ -59,17 +59,32 @@ static int load(const char *cmd, const char *root, const char *id, struct oci_st
 {
 	int ret = oci_state_load(root, id, st);
 	if (ret == -ENOENT)
-		fprintf(stderr, "runsk %s: container %s does not exist (in %s)\n", cmd, id, root);
+		cli_err("runsk %s: container %s does not exist (in %s)", cmd, id, root);
 	else if (ret)
-		fprintf(stderr, "runsk %s: container %s: cannot read its state: %s\n", cmd, id,
+		cli_err("runsk %s: container %s: cannot read its state: %s", cmd, id,
 			strerror(-ret));
 	return ret;
+}
+
+/*
+ * Only stdio (and runsk's log) stay open in the sandbox process, as runc's
+ * init closes the rest: containerd's shim, for one, leaves its listening
+ * socket open in the runtime it starts.
+ */
+static void close_inherited_fds(void)
+{
+	unsigned keep = log_fd() > 2 ? (unsigned)log_fd() : 2;
+
+	if (keep > 3)
+		close_range(3, keep - 1, 0);
+	close_range(keep + 1, ~0U, 0);
 }
 
 /* The sandbox process of a created container: wait for start, then run. */
 static void __attribute__((noreturn))
 create_child(const struct global_opts *g, const struct oci_spec *spec, const char *fifo)
 {
+	close_inherited_fds();
 	/* Blocks until `runsk start` opens the other end. */
 	int fd = open(fifo, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) != 1)
@@ -95,7 +110,7 @@ static int create_container(const struct global_opts *g, const char *root, const
 	int ret = oci_state_create(root, id);
 
 	if (ret == -EEXIST) {
-		fprintf(stderr, "runsk create: container %s already exists (in %s)\n", id, root);
+		cli_err("runsk create: container %s already exists (in %s)", id, root);
 		return ret;
 	}
 	if (!ret)
@@ -112,7 +127,7 @@ static int create_container(const struct global_opts *g, const char *root, const
 			kill(*pid, SIGKILL);
 	}
 	if (ret) {
-		fprintf(stderr, "runsk create: container %s in %s: %s\n", id, root, strerror(-ret));
+		cli_err("runsk create: container %s in %s: %s", id, root, strerror(-ret));
 		/* Nothing left behind; this can only fail as the step above did. */
 		if (oci_state_remove(root, id))
 			pr_warn("could not remove the state of %s in %s", id, root);
@@ -140,8 +155,7 @@ int cmd_create(const struct global_opts *gopt, int argc, char **argv)
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return create_usage(stdout);
 		else {
-			fprintf(stderr,
-				"runsk create: %s is not supported — see `runsk create --help`\n",
+			cli_err("runsk create: %s is not supported — see `runsk create --help`",
 				argv[i]);
 			return 1;
 		}
@@ -149,16 +163,16 @@ int cmd_create(const struct global_opts *gopt, int argc, char **argv)
 	if (!(id = the_id("create", argc, argv, i)))
 		return 1;
 	if (log_init(g.debug_log, g.debug)) {
-		fprintf(stderr, "runsk: --debug-log=%s: cannot open it for writing\n", g.debug_log);
+		cli_err("runsk: --debug-log=%s: cannot open it for writing", g.debug_log);
 		return 1;
 	}
 	if (oci_spec_load(bundle, &spec, err, sizeof(err))) {
-		fprintf(stderr, "runsk create: %s\n", err);
+		cli_err("runsk create: %s", err);
 		return 1;
 	}
 	int ret = create_container(&g, oci_state_root(&g), id, &spec, bundle, &pid);
 	if (!ret && pid_file && (ret = oci_write_pid_file(pid_file, pid)))
-		fprintf(stderr, "runsk create: --pid-file %s: %s\n", pid_file, strerror(-ret));
+		cli_err("runsk create: --pid-file %s: %s", pid_file, strerror(-ret));
 	oci_spec_free(&spec);
 	return ret ? 1 : 0;
 }
@@ -200,15 +214,14 @@ int cmd_start(const struct global_opts *g, int argc, char **argv)
 		return 1;
 	enum oci_status s = oci_state_status(root, &st);
 	if (s != OCI_CREATED) {
-		fprintf(stderr, "runsk start: container %s is %s, not created\n", id,
-			oci_status_name(s));
+		cli_err("runsk start: container %s is %s, not created", id, oci_status_name(s));
 		return 1;
 	}
 	int ret = oci_state_path(root, id, "exec.fifo", fifo, sizeof(fifo));
 	if (!ret)
 		ret = start_handshake(fifo, &st);
 	if (ret) {
-		fprintf(stderr, "runsk start: container %s: %s\n", id,
+		cli_err("runsk start: container %s: %s", id,
 			ret == -ESRCH ? "its sandbox process has exited" : strerror(-ret));
 		return 1;
 	}
@@ -259,13 +272,15 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv)
 	const char *root = oci_state_root(g), *id;
 	struct oci_state st;
 	int i = 1, sig = SIGTERM;
+	bool all = false;
 
-	while (i < argc && (!strcmp(argv[i], "--all") || !strcmp(argv[i], "-a")))
-		i++; /* one process per sandbox: all of them is that one */
+	/* One process per sandbox: all of them is that one. */
+	for (; i < argc && (!strcmp(argv[i], "--all") || !strcmp(argv[i], "-a")); i++)
+		all = true;
 	if (argc - i == 2) {
 		sig = parse_signal(argv[argc - 1]);
 		if (!sig) {
-			fprintf(stderr, "runsk kill: %s is not a signal (as TERM, SIGKILL or 9)\n",
+			cli_err("runsk kill: %s is not a signal (as TERM, SIGKILL or 9)",
 				argv[argc - 1]);
 			return 1;
 		}
@@ -273,12 +288,15 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv)
 	}
 	if (!(id = the_id("kill", argc, argv, i)) || load("kill", root, id, &st))
 		return 1;
+	/* runc's words, which containerd's shim looks for; with --all it is no error. */
 	if (oci_state_status(root, &st) == OCI_STOPPED) {
-		fprintf(stderr, "runsk kill: container %s is not running\n", id);
+		if (all)
+			return 0;
+		cli_err("runsk kill: container not running: %s has stopped", id);
 		return 1;
 	}
 	if (kill(st.pid, sig) < 0) {
-		fprintf(stderr, "runsk kill: container %s: %s\n", id, strerror(errno));
+		cli_err("runsk kill: container %s: %s", id, strerror(errno));
 		return 1;
 	}
 	return 0;
@@ -295,18 +313,30 @@ int cmd_delete(const struct global_opts *g, int argc, char **argv)
 		if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f")) {
 			force = true;
 		} else {
-			fprintf(stderr, "runsk delete: unknown flag %s (only --force)\n", argv[i]);
+			cli_err("runsk delete: unknown flag %s (only --force)", argv[i]);
 			return 1;
 		}
 	}
-	if (!(id = the_id("delete", argc, argv, i)) || load("delete", root, id, &st))
+	if (!(id = the_id("delete", argc, argv, i)))
+		return 1;
+	/*
+	 * As runc: --force of a container that is gone, or whose create was
+	 * cut short before its state was written, removes what is left and
+	 * succeeds (containerd's shim ends every container so).
+	 */
+	if (force && oci_state_load(root, id, &st)) {
+		int ret = oci_state_remove(root, id);
+		if (ret)
+			cli_err("runsk delete: container %s: %s", id, strerror(-ret));
+		return ret ? 1 : 0;
+	}
+	if (!force && load("delete", root, id, &st))
 		return 1;
 	enum oci_status s = oci_state_status(root, &st);
 	/* A created container never ran anything: runc deletes it too. */
 	if (s == OCI_RUNNING && !force) {
-		fprintf(stderr,
-			"runsk delete: container %s is running: stop it first or use "
-			"--force\n",
+		cli_err("runsk delete: container %s is running: stop it first or use "
+			"--force",
 			id);
 		return 1;
 	}
@@ -317,7 +347,7 @@ int cmd_delete(const struct global_opts *g, int argc, char **argv)
 	}
 	int ret = oci_state_remove(root, id);
 	if (ret) {
-		fprintf(stderr, "runsk delete: container %s: %s\n", id, strerror(-ret));
+		cli_err("runsk delete: container %s: %s", id, strerror(-ret));
 		return 1;
 	}
 	return 0;
@@ -336,11 +366,11 @@ int cmd_list(const struct global_opts *g, int argc, char **argv)
 			   (v = flag_value(argc, argv, &i, "-f"))) {
 			json = !strcmp(v, "json");
 			if (!json && strcmp(v, "table")) {
-				fprintf(stderr, "runsk list: --format %s: give table or json\n", v);
+				cli_err("runsk list: --format %s: give table or json", v);
 				return 1;
 			}
 		} else {
-			fprintf(stderr, "runsk list: unknown argument %s\n", argv[i]);
+			cli_err("runsk list: unknown argument %s", argv[i]);
 			return 1;
 		}
 	}

@@ -2,9 +2,14 @@
 /*
  * runsk: the sentry-kvm runtime. `runsk [global flags] COMMAND [flags] ...`
  */
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "lib/log.h"
@@ -24,6 +29,8 @@ static const struct command commands[] = {
 	{"kill", cmd_kill, "send a signal (default TERM) to a container"},
 	{"delete", cmd_delete, "delete a stopped container (--force: any)"},
 	{"list", cmd_list, "list the containers in the state directory"},
+	{"ps", cmd_ps, "list a container's host processes (--format json: a list of pids)"},
+	{"features", cmd_features, "print what this runtime supports, as JSON (runc's)"},
 	{"selftest", cmd_selftest, "check this host's KVM with the platform self-tests"},
 	{"gofer", cmd_gofer, "serve a root file system to a Sentry over 9P (internal)"},
 	{"help", cmd_help, "this text; `help syscalls` lists syscall support"},
@@ -32,7 +39,9 @@ static const struct command commands[] = {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: runsk [--debug] [--debug-log=PATH] [--strace] [--root DIR] COMMAND "
-		     "[ARGS...]\n  --root DIR  the containers' state (default /run/runsk)\n\n"
+		     "[ARGS...]\n  --root DIR  the containers' state (default /run/runsk)\n"
+		     "  --log FILE, --log-format text|json  runc's: a text log is the debug "
+		     "log;\n      a json one gets each command's error, as runc writes it\n\n"
 		     "commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -48,6 +57,37 @@ int cmd_help(const struct global_opts *g, int argc, char **argv)
 	}
 	usage(stdout);
 	return 0;
+}
+
+/* --log FILE with --log-format json: where cli_err also writes, or NULL. */
+static const char *json_error_log;
+
+void cli_err(const char *fmt, ...)
+{
+	char msg[2048], when[64];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s\n", msg);
+	if (!json_error_log)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", when);
+	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	int fd = open(json_error_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* Best effort: the message is on stderr already. */
+	if (line && fd >= 0 && dprintf(fd, "%s\n", line) < 0)
+		fprintf(stderr, "runsk: cannot write the error to --log %s\n", json_error_log);
+	if (fd >= 0)
+		close(fd);
+	free(line);
+	json_decref(o);
 }
 
 u64 cli_parse_size(const char *s)
@@ -82,6 +122,7 @@ u64 cli_parse_size(const char *s)
 int main(int argc, char **argv)
 {
 	struct global_opts g = {0};
+	const char *log = NULL, *log_format = "text";
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -95,13 +136,18 @@ int main(int argc, char **argv)
 		} else if (!strncmp(a, "--root=", 7) || (!strcmp(a, "--root") && i + 1 < argc)) {
 			g.root = a[6] == '=' ? a + 7 : argv[++i];
 		} else if (!strncmp(a, "--log=", 6) || (!strcmp(a, "--log") && i + 1 < argc)) {
-			/* runc's flag, as containerd's shim passes it: the log goes there. */
-			const char *path = a[5] == '=' ? a + 6 : argv[++i];
-			g.debug_log = g.debug_log ? g.debug_log : path;
-		} else if (!strncmp(a, "--log-format=", 13) || !strcmp(a, "--systemd-cgroup")) {
-			/* runc's; accepted so that runc's callers work: logs stay text. */
-		} else if (!strcmp(a, "--log-format") && i + 1 < argc) {
-			i++;
+			/* runc's flag, as containerd's shim passes it. */
+			log = a[5] == '=' ? a + 6 : argv[++i];
+		} else if (!strncmp(a, "--log-format=", 13) ||
+			   (!strcmp(a, "--log-format") && i + 1 < argc)) {
+			log_format = a[12] == '=' ? a + 13 : argv[++i];
+			if (strcmp(log_format, "text") && strcmp(log_format, "json")) {
+				fprintf(stderr, "runsk: --log-format %s: give text or json\n",
+					log_format);
+				return 2;
+			}
+		} else if (!strcmp(a, "--systemd-cgroup")) {
+			/* runc's; accepted so that runc's callers work: no host cgroups here. */
 		} else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
 			printf("runsk version %s\nspec: 1.1.0\n", RUNSK_VERSION);
 			return 0;
@@ -117,6 +163,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/*
+	 * A JSON log gets runc's error lines only: runsk's text log lines
+	 * there would break the reader (containerd's shim). A text one is
+	 * the debug log, as runc's is.
+	 */
+	if (log && !strcmp(log_format, "json"))
+		json_error_log = log;
+	else if (log && !g.debug_log)
+		g.debug_log = log;
 	for (size_t c = 0; c < ARRAY_SIZE(commands); c++)
 		if (!strcmp(argv[i], commands[c].name))
 			return commands[c].fn(&g, argc - i, argv + i);

@@ -19,6 +19,8 @@ packages=(
 	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils zstd
 	# integration: Debian programs debian.sh runs in the sandbox (gcc is above)
 	python3 perl-base make
+	# integration: containerd.sh drives runsk from a real containerd (ctr, the runc shim)
+	containerd
 	# benchmarks and debugging (sqlite3: a bench workload; gnuplot-nox: its chart;
 	# runc: its runc column)
 	bc strace sqlite3 gnuplot-nox runc

@@ -2,8 +2,8 @@
 /*
  * /proc/<pid>/net (and /proc/net, a link to self/net): the socket tables
  * programs read to find listening ports and connections. The sandbox has
- * no network stack of its own yet, so the tables hold their header lines
- * only; unix(7) sockets are not listed either.
+ * no network stack of its own yet, so the IP tables hold their header lines
+ * only; unix lists the sandbox's unix(7) sockets (netstack/unix_proc.c).
  */
 #include "netstack/socket.h"
 #include "procfs_internal.h"

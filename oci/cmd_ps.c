@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * runsk ps [--format table|json] CONTAINER-ID: the container's host
+ * processes, as `runc ps` lists them. containerd's shim asks for
+ * `--format json`, a list of host pids (`ctr task ps`).
+ *
+ * All of a runsk container's programs run inside the Sentry of one host
+ * process, the sandbox process, so that pid is the list: its gofer is a
+ * helper that holds no program of the container. A stopped container has
+ * none, as a runc container whose cgroup is empty.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "state.h"
+
+static int ps_usage(FILE *out)
+{
+	fprintf(out, "usage: runsk [--root DIR] ps [--format table|json] CONTAINER-ID\n"
+		     "  --format, -f  table (default) or json: a list of host pids\n");
+	return out == stdout ? 0 : 1;
+}
+
+/* The command name of pid, "?" if it is gone. */
+static void proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, (int)len, f))
+		snprintf(buf, len, "?");
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+int cmd_ps(const struct global_opts *g, int argc, char **argv)
+{
+	const char *root = oci_state_root(g), *id = NULL;
+	bool json = false;
+	struct oci_state st;
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i], *v = NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return ps_usage(stdout);
+		if (!strncmp(a, "--format=", 9))
+			v = a + 9;
+		else if ((!strcmp(a, "--format") || !strcmp(a, "-f")) && i + 1 < argc)
+			v = argv[++i];
+		if (!v || (strcmp(v, "json") && strcmp(v, "table"))) {
+			cli_err("runsk ps: %s%s%s: give --format table or --format json", a,
+				v ? " " : "", v ? v : "");
+			return 1;
+		}
+		json = !strcmp(v, "json");
+	}
+	/* runc passes what follows the ID to ps(1); there is no ps(1) here. */
+	if (i >= argc || (i + 1 < argc && json)) {
+		ps_usage(stderr);
+		return 1;
+	}
+	id = argv[i];
+	int ret = oci_id_is_valid(id) ? oci_state_load(root, id, &st) : -EINVAL;
+	if (ret) {
+		cli_err("runsk ps: container %s %s (in %s)", id,
+			ret == -ENOENT ? "does not exist" : strerror(-ret), root);
+		return 1;
+	}
+	bool alive = oci_state_status(root, &st) != OCI_STOPPED;
+	if (json) {
+		printf(alive ? "[%d]\n" : "[]\n", (int)st.pid);
+		return 0;
+	}
+	char comm[64];
+	printf("%-8s %s\n", "PID", "CMD");
+	if (alive) {
+		proc_comm(st.pid, comm, sizeof(comm));
+		printf("%-8d %s\n", (int)st.pid, comm);
+	}
+	return 0;
+}

@@ -1,0 +1,229 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# containerd.sh RUNSK [BUSYBOX]: a real containerd (Debian's 1.6, its ctr
+# and its runc shim, containerd-shim-runc-v2) runs containers with runsk as
+# the runtime binary (`ctr run --runc-binary RUNSK`): the shim drives runsk
+# with runc's command line (create --pid-file with pipes as stdio, start,
+# state, ps --format json, kill, delete [--force]) and reaps the sandbox
+# process as the container's init. The image is built here from
+# busybox-static as an OCI layout tar (no network) and imported; the
+# native snapshotter needs no overlayfs. Checks: output, exit status, env
+# and cwd from the image config, ctr task kill, run -d / task ls / task
+# ps / task delete, an error reaching ctr from runsk's JSON log, and that
+# nothing is left behind (processes, mounts, runsk state).
+#
+# containerd, ctr and containerd-shim-runc-v2 are taken from next to this
+# script (the hwkvm VM's /payload) or from PATH; without them it exits 77.
+set -u
+. "$(dirname "$0")/lib.sh"
+case $1 in
+/*) runsk=$1 ;;
+*) runsk=$PWD/$1 ;;
+esac
+bb=${2:-/bin/busybox}
+PATH=$(cd "$(dirname "$0")" && pwd):$PATH
+export PATH
+for p in containerd ctr containerd-shim-runc-v2; do
+	if ! command -v $p >/dev/null 2>&1; then
+		echo "SKIP: $p not found: install the Debian package containerd"
+		rm -rf "$tmp"
+		exit 77
+	fi
+done
+
+img=docker.io/library/runsk-test:1
+sock=$tmp/containerd.sock
+# The runc shim keeps runsk's state (--root) there, per namespace.
+runroot=/run/containerd/runc/runsk-test
+c() { ctr --address "$sock" --namespace runsk-test "$@"; }
+export CONTAINERD_SNAPSHOTTER=native
+
+# mkimage OUT NAME: an OCI image layout tar of busybox with its env and cwd.
+mkimage() {
+	w=$tmp/img
+	mkdir -p "$w/rootfs/bin" "$w/rootfs/work" "$w/rootfs/tmp" "$w/oci/blobs/sha256"
+	cp "$bb" "$w/rootfs/bin/busybox"
+	for a in sh echo cat sleep pwd env ls id true; do ln -s busybox "$w/rootfs/bin/$a"; done
+	(cd "$w/rootfs" && tar -cf "$w/layer.tar" .)
+	l=$(blob "$w/layer.tar")
+	printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","GREETING=hello from the image"],"WorkingDir":"/work","Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+		"$l" >"$w/config.json"
+	cf=$(blob "$w/config.json")
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+		"$cf" "$(size "$cf")" "$l" "$(size "$l")" >"$w/manifest.json"
+	m=$(blob "$w/manifest.json")
+	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"1"}}]}' \
+		"$m" "$(size "$m")" "$2" >"$w/oci/index.json"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$w/oci/oci-layout"
+	(cd "$w/oci" && tar -cf "$1" oci-layout index.json blobs)
+}
+# blob FILE: move FILE into the layout under its digest, print the digest.
+blob() {
+	d=$(sha256sum "$1" | cut -d' ' -f1)
+	mv "$1" "$tmp/img/oci/blobs/sha256/$d"
+	echo "$d"
+}
+size() { wc -c <"$tmp/img/oci/blobs/sha256/$1" | tr -d ' '; }
+
+# task_status ID STATUS: ctr task ls shows ID in STATUS (within 60 s).
+task_status() {
+	for _ in $(seq 1 120); do
+		c task ls 2>/dev/null | grep -q "^$1 .*$2" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# run_ok DESCRIPTION WANT-STATUS WANT-OUTPUT ID CMD...: ctr run --rm, with
+# the ctr run flags in $flags (word-split).
+flags=
+run_ok() {
+	what=$1 want=$2 wantout=$3 id=$4
+	shift 4
+	# shellcheck disable=SC2086 # flags is a list of words
+	c run --rm --runc-binary "$runsk" $flags "$img" "$id" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	got=$?
+	if [ -n "$wantout" ]; then printf '%s\n' "$wantout" >"$tmp/want"; else : >"$tmp/want"; fi
+	if [ "$got" = "$want" ] && cmp -s "$tmp/want" "$tmp/out"; then
+		ok "$what"
+	else
+		fail "$what: status $got (want $want), output:"
+		sed 's/^/    | /' "$tmp/out" "$tmp/err"
+	fi
+}
+
+# What this VM/host needs: a writable /run, and cgroup2 where the shim looks.
+mkdir -p /run
+if [ ! -e /sys/fs/cgroup/cgroup.controllers ] && grep -q cgroup2 /proc/filesystems; then
+	mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+fi
+cat >"$tmp/config.toml" <<EOF
+version = 2
+root = "$tmp/root"
+state = "$tmp/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$sock"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$tmp/opt"
+EOF
+containerd --config "$tmp/config.toml" >"$tmp/containerd.log" 2>&1 &
+cpid=$!
+for _ in $(seq 1 120); do
+	c version >/dev/null 2>&1 && break
+	sleep 0.5
+done
+if c version >/dev/null 2>&1; then
+	ok "containerd $(containerd --version | cut -d' ' -f3) is up"
+else
+	fail "containerd did not start:"
+	tail -20 "$tmp/containerd.log"
+	kill "$cpid"
+	finish
+fi
+
+mkimage "$tmp/image.tar" "$img"
+if c images import "$tmp/image.tar" >"$tmp/out" 2>&1 && c images ls -q | grep -qx "$img"; then
+	ok "ctr images import of an OCI layout tar built here"
+else
+	fail "image import: $(cat "$tmp/out")"
+fi
+
+run_ok "ctr run: the container's output" 0 "hello from runsk" e1 echo hello from runsk
+run_ok "ctr run: exit status passed through" 7 "" e2 sh -c 'exit 7'
+run_ok "ctr run: env and cwd from the image config" 0 "hello from the image
+/work
+uid 0" e3 sh -c 'echo "$GREETING"; pwd; echo uid $(id -u)'
+flags="--env A=B --cwd /tmp"
+run_ok "ctr run --env --cwd" 0 "B
+/tmp" e4 sh -c 'echo $A; pwd'
+flags=
+
+# ctr task kill (SIGTERM) of a container ctr run waits for: 128 + 15.
+c run --rm --runc-binary "$runsk" "$img" k1 sleep 1000 >"$tmp/k1.out" 2>&1 </dev/null &
+k1=$!
+if task_status k1 RUNNING; then
+	c task kill k1
+	wait "$k1"
+	rc=$?
+	if [ "$rc" = 143 ]; then ok "ctr task kill: ctr run ends with 143"; else fail "ctr task kill: status $rc; $(cat "$tmp/k1.out")"; fi
+else
+	fail "k1 never ran: $(cat "$tmp/k1.out"; c task ls)"
+	kill "$k1"
+fi
+
+# ctr run -d, task ls, task ps (the sandbox's host pid), kill -s KILL, task delete.
+if c run -d --runc-binary "$runsk" "$img" d1 sh -c 'echo detached; exec sleep 1000' >"$tmp/out" 2>&1 </dev/null &&
+	task_status d1 RUNNING; then
+	ok "ctr run -d: task ls says RUNNING"
+else
+	fail "ctr run -d: $(cat "$tmp/out"; c task ls)"
+fi
+pid=$(c task ls | awk '$1 == "d1" { print $2 }')
+if c task ps d1 2>&1 | grep -qx "${pid:-none} *-"; then
+	ok "ctr task ps: the sandbox process $pid"
+else
+	fail "ctr task ps: $(c task ps d1 2>&1), task ls pid $pid"
+fi
+if [ -n "$pid" ] && "$runsk" --root "$runroot" state d1 | grep -q '"status": "running"'; then
+	ok "runsk state: running, as the shim sees it"
+else
+	fail "runsk state d1: $("$runsk" --root "$runroot" state d1 2>&1)"
+fi
+if [ "$("$runsk" --root "$runroot" ps --format json d1 2>&1)" = "[$pid]" ]; then
+	ok "runsk ps --format json: [$pid]"
+else
+	fail "runsk ps --format json d1: $("$runsk" --root "$runroot" ps --format json d1 2>&1)"
+fi
+c task kill -s KILL d1
+if task_status d1 STOPPED; then ok "ctr task kill -s KILL: STOPPED"; else fail "kill -s KILL: $(c task ls)"; fi
+c task delete d1 >"$tmp/out" 2>&1
+if grep -q "exit code 137" "$tmp/out" && ! c task ls | grep -q '^d1 '; then
+	ok "ctr task delete: exit code 137, task gone"
+else
+	fail "ctr task delete: $(cat "$tmp/out"; c task ls)"
+fi
+c containers rm d1 >/dev/null 2>&1 || fail "ctr containers rm d1"
+expect_status 0 "runsk delete --force of a container that is gone (as runc)" \
+	"$runsk" --root "$runroot" delete --force d1
+if "$runsk" features | grep -q '"ociVersionMax": "1.1.0"'; then
+	ok "runsk features"
+else
+	fail "runsk features: $("$runsk" features 2>&1)"
+fi
+if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then ok "the sandbox process is gone"; else fail "pid $pid still there"; fi
+
+# A bundle runsk refuses: its one-line error reaches ctr through --log (JSON).
+c run --rm --runc-binary "$runsk" --mount type=bind,src=/nonexistent-runsk,dst=/x,options=rbind \
+	"$img" b1 true >"$tmp/out" 2>&1 </dev/null
+rc=$?
+if [ "$rc" != 0 ] && grep -q "OCI runtime create failed: runsk create: .*mounts\[.*/nonexistent-runsk" "$tmp/out"; then
+	ok "runsk's error reaches ctr: $(grep -o 'runsk create: [^:]*: [^:]*' "$tmp/out")"
+else
+	fail "bad bundle: status $rc: $(cat "$tmp/out")"
+fi
+c containers rm b1 >/dev/null 2>&1
+
+# Nothing left: containers, runsk state, shims, sandboxes, mounts. A shim
+# exits a moment after its container is removed.
+for _ in $(seq 1 20); do
+	ps -o comm | grep -q '^containerd-shim' || break
+	sleep 0.5
+done
+left=$(c containers ls -q; ls -A "$runroot" 2>/dev/null)
+if [ -z "$left" ]; then ok "no containers or runsk state left"; else fail "left: $left"; fi
+# By command name: this script's own arguments name runsk too. A gofer is
+# runsk re-executed through /proc/self/exe: "exe".
+rname=$(basename "$runsk" | cut -c1-15)
+procs=$(ps -o pid,comm | awk -v r="$rname" '$2 == r || $2 == "exe" || $2 ~ /^containerd-shim/')
+if [ -z "$procs" ]; then ok "no shim or runsk process left"; else fail "processes left: $procs"; fi
+if ! grep -q "$tmp/state" /proc/mounts; then ok "no rootfs mount left"; else fail "mounts left: $(grep "$tmp" /proc/mounts)"; fi
+
+kill "$cpid"
+wait "$cpid"
+if [ "$failures" -ne 0 ]; then
+	echo "containerd's log (last 30 lines):"
+	tail -30 "$tmp/containerd.log"
+fi
+finish
