@@ -8,9 +8,11 @@
  * terminal) and blocks opening exec.fifo for writing; `start` opens it for
  * reading, takes the one byte written, and removes it; only then does the
  * sandbox start its gofer, its Sentry and the container's process. The
- * sandbox process is the container's pid: `kill` signals it (runsk turns
- * SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 into the same
- * signal to the whole sandbox; SIGKILL ends runsk, and its gofer with it).
+ * sandbox process is the container's pid: `kill` signals it, and the
+ * running Sentry passes SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+ * SIGALRM and SIGWINCH on to the container's init (with --all, to every
+ * process), which takes only those it handles, as a namespace's init does
+ * under runc; SIGKILL ends runsk, and its gofer with it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 
 #include "cli.h"
 #include "lib/log.h"
+#include "sentry/sentry.h"
 #include "state.h"
 
 /* "--name=V" or "--name V"; NULL if argv[*i] is another flag. */
@@ -274,7 +277,6 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv)
 	int i = 1, sig = SIGTERM;
 	bool all = false;
 
-	/* One process per sandbox: all of them is that one. */
 	for (; i < argc && (!strcmp(argv[i], "--all") || !strcmp(argv[i], "-a")); i++)
 		all = true;
 	if (argc - i == 2) {
@@ -295,7 +297,8 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv)
 		cli_err("runsk kill: container not running: %s has stopped", id);
 		return 1;
 	}
-	if (kill(st.pid, sig) < 0) {
+	/* The sandbox passes the signal to init, or with --all to every process. */
+	if (sigqueue(st.pid, sig, (union sigval){.sival_int = all ? SENTRY_SIGNAL_ALL : 0}) < 0) {
 		cli_err("runsk kill: container %s: %s", id, strerror(errno));
 		return 1;
 	}

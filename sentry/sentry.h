@@ -57,6 +57,12 @@ struct sandbox_config {
 };
 
 /*
+ * The value of a sigqueue(3) to a running sandbox that sends its signal to
+ * every process of the sandbox rather than to init (`runsk kill --all`).
+ */
+#define SENTRY_SIGNAL_ALL 0x6b616c6c /* "kall" */
+
+/*
  * Run argv in a new sandbox until its init process exits. Returns the exit
  * status runsk should exit with (the guest's status, or 128 + signal), or
  * a negative errno after printing a one-line error.

@@ -31,8 +31,14 @@
 /* 9P message size: big enough that a directory listing or a fallback read moves 1 MiB at once. */
 #define GOFER_MSIZE (1024 * 1024 + 4096)
 
-/* Signals to runsk that stop the sandbox, as they would stop the program. */
-static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+/*
+ * Signals sent to runsk from outside (kill(1), a terminal, containerd's shim
+ * through `runsk kill`) that the supervisor passes on to the sandbox: see
+ * forward_signal. Every other signal acts on runsk itself (SIGKILL ends the
+ * sandbox, SIGSTOP and SIGCONT pause and resume it whole).
+ */
+static const int forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
+					SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
 
 static int stdio_install(struct fdtable *files)
 {
@@ -96,21 +102,52 @@ static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 		sandbox_spec_kernel(k, cfg->spec);
 }
 
-/* Whether init ignores sig (then runsk's own copy of it does not stop the sandbox). */
-static bool init_ignores(struct kernel *k, int sig)
+/*
+ * A signal sent to runsk (si) reaches the sandbox as a signal from outside
+ * its PID namespace (SI_USER, pid 0), as runc and runsc pass `kill` to a
+ * container:
+ * - to the init process, or, for a sigqueue whose value is
+ *   SENTRY_SIGNAL_ALL (`runsk kill --all`), to every process;
+ * - init takes only the signals it handles (Linux's rule for a namespace's
+ *   init: a signal with the default action from outside is dropped), so a
+ *   container whose init does not handle SIGTERM keeps running, as under
+ *   runc, until SIGKILL.
+ * `runsk do` (no OCI spec) stands for running the program natively
+ * instead: a signal whose default action would end the program ends the
+ * whole sandbox with it, with runsk's status 128 + sig.
+ */
+static void forward_signal(struct kernel *k, const struct signalfd_siginfo *si, bool container)
 {
-	bool ign = false;
+	int sig = (int)si->ssi_signo;
+	bool all = si->ssi_code == SI_QUEUE && si->ssi_int == SENTRY_SIGNAL_ALL;
+	struct linux_siginfo info = {.signo = sig, .code = LINUX_SI_USER};
+	u64 handler = LINUX_SIG_DFL;
+
 	pthread_mutex_lock(&k->lock);
 	if (k->init && !list_empty(&k->init->threads)) {
 		struct task *t = list_entry(k->init->threads.next, struct task, tg_node);
-		ign = t->sighand->action[sig - 1].handler == LINUX_SIG_IGN;
+		handler = t->sighand->action[sig - 1].handler;
+	}
+	if (!container && handler == LINUX_SIG_DFL) {
+		pthread_mutex_unlock(&k->lock);
+		if (sig == SIGWINCH)
+			return; /* ignored by default */
+		pr_debug("runsk got signal %d: stopping the sandbox", sig);
+		signal_kill_sandbox(k, sig);
+		return;
+	}
+	pr_debug("runsk got signal %d: passing it to %s", sig, all ? "every process" : "init");
+	if (all) {
+		struct thread_group *tg;
+		list_for_each_entry(tg, &k->groups, node) signal_send_group_locked(tg, &info);
+	} else if (k->init) {
+		signal_send_group_locked(k->init, &info);
 	}
 	pthread_mutex_unlock(&k->lock);
-	return ign;
 }
 
-/* Wait for every task to exit, turning runsk's stop signals into a sandbox stop. */
-static void supervise(struct kernel *k, int sfd)
+/* Wait for every task to exit, passing on the signals runsk gets. */
+static void supervise(struct kernel *k, int sfd, bool container)
 {
 	struct pollfd pfd[2] = {{.fd = k->done_fd, .events = POLLIN},
 				{.fd = sfd, .events = POLLIN}};
@@ -120,16 +157,8 @@ static void supervise(struct kernel *k, int sfd)
 		if (pfd[0].revents)
 			return;
 		struct signalfd_siginfo si;
-		if (pfd[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			/* A signal the program ignores would not stop it natively. */
-			if (init_ignores(k, si.ssi_signo)) {
-				pr_debug("runsk got signal %u, which the program ignores",
-					 si.ssi_signo);
-				continue;
-			}
-			pr_debug("runsk got signal %u: stopping the sandbox", si.ssi_signo);
-			signal_kill_sandbox(k, si.ssi_signo);
-		}
+		if (pfd[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
+			forward_signal(k, &si, container);
 	}
 }
 
@@ -141,25 +170,25 @@ static void release_cpu_of_current(void)
 		task_release_cpu(t);
 }
 
-static void stop_signal_set(sigset_t *set)
+static void forwarded_signal_set(sigset_t *set)
 {
 	sigemptyset(set);
-	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
-		sigaddset(set, stop_signals[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(set, forwarded_signals[i]);
 }
 
-/* The stop signals are blocked in every thread (sentry_run): the supervisor reads them here. */
-static int run_init(struct kernel *k, struct task *t, bool *started)
+/* The forwarded signals are blocked in every thread (sentry_run): the supervisor reads them here. */
+static int run_init(struct kernel *k, struct task *t, bool container, bool *started)
 {
 	sigset_t set;
-	stop_signal_set(&set);
+	forwarded_signal_set(&set);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	int ret = sfd < 0 ? -errno : 0;
 	if (!ret)
 		ret = task_start(t);
 	if (!ret) {
 		*started = true;
-		supervise(k, sfd);
+		supervise(k, sfd, container);
 		ret = k->exit_status;
 	}
 	if (sfd >= 0)
@@ -235,7 +264,7 @@ static int sentry_run_blocked(const struct sandbox_config *cfg);
 
 /*
  * Every thread the Sentry starts (the gofer client's reader, the timer
- * service, task threads) inherits the caller's mask: block the stop
+ * service, task threads) inherits the caller's mask: block the forwarded
  * signals first, so that they reach runsk only through the supervisor's
  * signalfd, and one the guest ignores cannot end runsk by landing in a
  * helper thread.
@@ -243,7 +272,7 @@ static int sentry_run_blocked(const struct sandbox_config *cfg);
 int sentry_run(const struct sandbox_config *cfg)
 {
 	sigset_t set, old;
-	stop_signal_set(&set);
+	forwarded_signal_set(&set);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	int ret = sentry_run_blocked(cfg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -291,7 +320,7 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 	if (!ret) {
 		pr_debug("sandbox: %s loaded, starting it", t->exe);
 		bool started = false;
-		ret = run_init(&k, t, &started);
+		ret = run_init(&k, t, cfg->spec != NULL, &started);
 		if (started)
 			t = NULL; /* the task frees itself as it exits */
 		pr_debug("sandbox: init exited with wait status %#x", ret);

@@ -140,17 +140,34 @@ run_ok "ctr run --env --cwd" 0 "B
 /tmp" e4 sh -c 'echo $A; pwd'
 flags=
 
-# ctr task kill (SIGTERM) of a container ctr run waits for: 128 + 15.
+# ctr task kill: SIGTERM reaches the container's init as from outside its
+# PID namespace, as under runc: an init that handles it runs its handler,
+# one that does not (sleep) keeps running until SIGKILL (128 + 9).
 c run --rm --runc-binary "$runsk" "$img" k1 sleep 1000 >"$tmp/k1.out" 2>&1 </dev/null &
 k1=$!
 if task_status k1 RUNNING; then
 	c task kill k1
+	sleep 2
+	if task_status k1 RUNNING; then ok "ctr task kill: an init without a TERM handler keeps running"; else fail "TERM ended an init that does not handle it: $(c task ls)"; fi
+	c task kill -s KILL k1
 	wait "$k1"
 	rc=$?
-	if [ "$rc" = 143 ]; then ok "ctr task kill: ctr run ends with 143"; else fail "ctr task kill: status $rc; $(cat "$tmp/k1.out")"; fi
+	if [ "$rc" = 137 ]; then ok "ctr task kill -s KILL: ctr run ends with 137"; else fail "ctr task kill -s KILL: status $rc; $(cat "$tmp/k1.out")"; fi
 else
 	fail "k1 never ran: $(cat "$tmp/k1.out"; c task ls)"
 	kill "$k1"
+fi
+c run --rm --runc-binary "$runsk" "$img" k2 sh -c 'trap "echo got TERM; exit 3" TERM; echo up; while :; do sleep 1; done' >"$tmp/k2.out" 2>&1 </dev/null &
+k2=$!
+if task_status k2 RUNNING; then
+	for _ in $(seq 1 40); do grep -q up "$tmp/k2.out" && break; sleep 0.5; done
+	c task kill k2
+	wait "$k2"
+	rc=$?
+	if [ "$rc" = 3 ] && grep -q "got TERM" "$tmp/k2.out"; then ok "ctr task kill: init's TERM handler runs (exit 3)"; else fail "TERM handler: status $rc; $(cat "$tmp/k2.out")"; fi
+else
+	fail "k2 never ran: $(cat "$tmp/k2.out"; c task ls)"
+	kill "$k2"
 fi
 
 # ctr run -d, task ls, task ps (the sandbox's host pid), kill -s KILL, task delete.

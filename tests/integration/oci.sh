@@ -251,7 +251,7 @@ st() {
 	return 1
 }
 state=$tmp/state-dir
-config '["sh", "-c", "echo started as $(id -u); exec sleep 1000"]'
+config '["sh", "-c", "trap \"echo got TERM; exit 3\" TERM; echo started as $(id -u); while :; do sleep 1; done"]'
 "$runsk" --root "$state" create --bundle "$bundle" --pid-file "$tmp/c2.pid" c2 >"$tmp/c2.out" 2>&1 </dev/null
 if [ $? = 0 ] && st created && grep -q "\"pid\": $(cat "$tmp/c2.pid")," "$tmp/state"; then
 	ok "create: state is created, pid as in --pid-file"
@@ -269,7 +269,7 @@ expect_status 1 "start twice" "$runsk" --root "$state" start c2
 expect_status 1 "delete a running container" "$runsk" --root "$state" delete c2
 expect_err_line "running.*--force" "delete a running container"
 expect_status 0 "kill TERM" "$runsk" --root "$state" kill c2 TERM
-if st stopped; then ok "kill: stopped"; else fail "kill: $(cat "$tmp/state")"; fi
+if st stopped && grep -q "got TERM" "$tmp/c2.out"; then ok "kill: init's TERM handler ran, stopped"; else fail "kill: $(cat "$tmp/state" "$tmp/c2.out")"; fi
 expect_status 0 "delete" "$runsk" --root "$state" delete c2
 expect_status 1 "state after delete" "$runsk" --root "$state" state c2
 expect_err_line "c2 does not exist" "state after delete"
@@ -289,10 +289,26 @@ for _ in $(seq 1 40); do grep -q up "$tmp/c5.out" && break; sleep 0.5; done
 if "$runsk" --root "$state" state c5 2>&1 | grep -q '"status": "running"'; then ok "run: state says running"; else fail "run: state: $("$runsk" --root "$state" state c5 2>&1)"; fi
 expect_status 1 "run: the ID is taken" "$runsk" --root "$state" run --bundle "$bundle" c5
 expect_err_line "c5 already exists" "run: the ID is taken"
-expect_status 0 "run: kill" "$runsk" --root "$state" kill c5 SIGTERM
+# init (sleep) does not handle SIGTERM: as under runc, it keeps running.
+expect_status 0 "run: kill TERM" "$runsk" --root "$state" kill c5 SIGTERM
+sleep 2
+if kill -0 "$c5" 2>/dev/null; then ok "run: an init without a TERM handler survives TERM"; else fail "run: TERM ended an init that does not handle it"; fi
+expect_status 0 "run: kill KILL" "$runsk" --root "$state" kill c5 KILL
 wait "$c5"
 rc=$?
-if [ "$rc" = 143 ] && [ -z "$(ls -A "$state")" ]; then ok "run: killed by TERM (143), state removed"; else fail "run: status $rc, left $(ls -A "$state"); $(cat "$tmp/c5.out")"; fi
+if [ "$rc" = 137 ]; then ok "run: killed by KILL (137)"; else fail "run: status $rc; $(cat "$tmp/c5.out")"; fi
+expect_status 0 "run: delete after KILL" "$runsk" --root "$state" delete c5
+if [ -z "$(ls -A "$state")" ]; then ok "run: state removed"; else fail "run: left $(ls -A "$state")"; fi
+
+# kill --all: every process gets the signal; sh's child dies, then sh (128 + 15).
+config '["sh", "-c", "sleep 1000 & echo up; wait"]'
+"$runsk" --root "$state" run --bundle "$bundle" c6 >"$tmp/c6.out" 2>&1 </dev/null &
+c6=$!
+for _ in $(seq 1 40); do grep -q up "$tmp/c6.out" && break; sleep 0.5; done
+expect_status 0 "kill --all" "$runsk" --root "$state" kill --all c6 TERM
+wait "$c6"
+rc=$?
+if [ "$rc" = 143 ] && [ -z "$(ls -A "$state")" ]; then ok "kill --all: the child died, then init (143)"; else fail "kill --all: status $rc, left $(ls -A "$state"); $(cat "$tmp/c6.out")"; fi
 
 "$runsk" help >"$tmp/out" 2>&1
 for c in run create start state kill delete list; do

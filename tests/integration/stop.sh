@@ -4,7 +4,8 @@
 # stop.sh RUNSK [SPIN]: a program spinning in user mode (never making a
 # syscall) is stopped by SIGTERM or SIGHUP to runsk, which exits 128+signal
 # promptly and leaves no process behind; a signal the program ignores
-# leaves it running, as it would natively.
+# leaves it running, and one it handles runs its handler, as it would
+# natively.
 set -u
 . "$(dirname "$0")/lib.sh"
 runsk=$1
@@ -88,6 +89,22 @@ if [ -x "$bb" ]; then
 		ok "SIGTERM to runsk, ignored by the program: it runs to its end"
 	else
 		fail "a program ignoring SIGTERM: status $rc, output: $(cat "$tmp/out")"
+	fi
+
+	# One that handles it: the handler runs, as natively, and its exit
+	# status is runsk's.
+	rm -f "$tmp/out"
+	"$runsk" do -- "$bb" sh -c 'trap "echo got TERM; exit 3" TERM; echo spinning; while :; do sleep 1; done' \
+		>"$tmp/out" 2>&1 </dev/null &
+	pid=$!
+	wait_spinning
+	kill -s TERM "$pid"
+	wait "$pid"
+	rc=$?
+	if [ "$rc" = 3 ] && grep -q "got TERM" "$tmp/out"; then
+		ok "SIGTERM to runsk, handled by the program: its handler runs (exit 3)"
+	else
+		fail "a program handling SIGTERM: status $rc, output: $(cat "$tmp/out")"
 	fi
 fi
 
