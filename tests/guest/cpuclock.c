@@ -80,7 +80,8 @@ static int64_t proc_stat_cpu(pid_t pid)
 	char *p = strrchr(buf, ')');
 	unsigned long long ut, st;
 	/* After ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		return -1;
 	return (int64_t)(ut + st) * 10000000LL;
 }
@@ -123,7 +124,8 @@ static void own_threads(void)
 	expect_ret(clock_getres(tc, &ts), 0, "clock_getres(other thread's clock)");
 	/* Sleeping on another thread's CPU clock: it spins, so the sleep ends. */
 	struct timespec req = {0, 20000000};
-	expect_errnum(clock_nanosleep(tc, 0, &req, NULL), 0, "clock_nanosleep(other thread's clock)");
+	expect_errnum(clock_nanosleep(tc, 0, &req, NULL), 0,
+		      "clock_nanosleep(other thread's clock)");
 	/* The caller's own thread clock cannot advance while it sleeps. */
 	pthread_getcpuclockid(pthread_self(), &tc);
 	expect_errnum(clock_nanosleep(tc, 0, &req, NULL), EINVAL, "clock_nanosleep(own thread)");
@@ -141,7 +143,8 @@ static void own_threads(void)
 		clockid_t pc = PROCESS_CLOCK(tid, CPUCLOCK_SCHED);
 		expect_err(clock_gettime(pc, &ts), EINVAL,
 			   "clock_gettime(process clock of another thread's ID)");
-		expect_err(clock_getres(pc, &ts), EINVAL, "clock_getres(process clock of own thread ID)");
+		expect_err(clock_getres(pc, &ts), EINVAL,
+			   "clock_getres(process clock of own thread ID)");
 		timer_t tm;
 		expect_err(timer_create(pc, NULL, &tm), EINVAL,
 			   "timer_create(process clock of own thread ID)");

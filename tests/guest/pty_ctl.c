@@ -87,7 +87,8 @@ static void child_tiocsti(int m, int s, int other_slave)
 	REPORT("TIOCSTI master (CAP_SYS_ADMIN): %s\n", res(ioctl(m, TIOCSTI, &c)));
 	REPORT("master reads its own input: %s\n", read_some(m));
 	c = 'o';
-	REPORT("TIOCSTI other terminal (CAP_SYS_ADMIN): %s\n", res(ioctl(other_slave, TIOCSTI, &c)));
+	REPORT("TIOCSTI other terminal (CAP_SYS_ADMIN): %s\n",
+	       res(ioctl(other_slave, TIOCSTI, &c)));
 
 	pid_t u = fork();
 	if (u == 0) {

@@ -159,14 +159,15 @@ static void run(const struct sleeper *s, int act)
 		close(rep[i]);
 	}
 
-	const char *how = act == ACT_HANDLER	       ? "handled SIGUSR1 (SA_RESTART)"
+	const char *how = act == ACT_HANDLER		 ? "handled SIGUSR1 (SA_RESTART)"
 			  : act == ACT_STOP_CONT_HANDLED ? "stop, handled SIGCONT"
 							 : "stop and continue";
 	if (act == ACT_STOP_CONT) {
-		check(r.err == 0, "%s, %s: %s", s->name, how, r.err ? guest_errno_name(r.err) : "0");
+		check(r.err == 0, "%s, %s: %s", s->name, how,
+		      r.err ? guest_errno_name(r.err) : "0");
 		check(r.elapsed >= SLEEP_NS && r.elapsed < SLEEP_NS + LATE_NS,
 		      "%s, %s: sleeps to its first end time (%s)", s->name, how,
-		      r.elapsed < SLEEP_NS		   ? "early"
+		      r.elapsed < SLEEP_NS	       ? "early"
 		      : r.elapsed < SLEEP_NS + LATE_NS ? "ok"
 						       : "late");
 	} else {
