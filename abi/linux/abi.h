@@ -68,8 +68,14 @@ _Static_assert(offsetof(struct linux_statfs, f_namelen) == 64, "f_namelen offset
 #define LINUX_OVERLAYFS_SUPER_MAGIC 0x794c7630
 #define LINUX_V9FS_MAGIC 0x01021997
 #define LINUX_PIPEFS_MAGIC 0x50495045
+#define LINUX_ST_RDONLY 0x1
+#define LINUX_ST_NOSUID 0x2
+#define LINUX_ST_NODEV 0x4
+#define LINUX_ST_NOEXEC 0x8
 #define LINUX_ST_VALID 0x20
-#define LINUX_ST_RELATIME 0x400
+#define LINUX_ST_NOATIME 0x400
+#define LINUX_ST_NODIRATIME 0x800
+#define LINUX_ST_RELATIME 0x1000
 
 #define LINUX_UTS_LEN 65
 struct linux_utsname {

@@ -222,24 +222,15 @@ int mnt_may_open_write(const struct path *p, int acc)
 	return mnt_want_write(p->mnt);
 }
 
-/* Linux's statfs.h ST_* (abi.h's LINUX_ST_RELATIME, 0x400, is really ST_NOATIME). */
-#define ST_RDONLY 0x1u
-#define ST_NOSUID 0x2u
-#define ST_NODEV 0x4u
-#define ST_NOEXEC 0x8u
-#define ST_NOATIME 0x400u
-#define ST_NODIRATIME 0x800u
-#define ST_RELATIME 0x1000u
-
 u64 mnt_statfs_flags(const struct mount *m)
 {
 	static const struct {
 		unsigned mnt, st;
 	} map[] = {
-		{MNT_READONLY, ST_RDONLY},   {MNT_NOSUID, ST_NOSUID},
-		{MNT_NODEV, ST_NODEV},	     {MNT_NOEXEC, ST_NOEXEC},
-		{MNT_NOATIME, ST_NOATIME},   {MNT_NODIRATIME, ST_NODIRATIME},
-		{MNT_RELATIME, ST_RELATIME},
+		{MNT_READONLY, LINUX_ST_RDONLY},   {MNT_NOSUID, LINUX_ST_NOSUID},
+		{MNT_NODEV, LINUX_ST_NODEV},	   {MNT_NOEXEC, LINUX_ST_NOEXEC},
+		{MNT_NOATIME, LINUX_ST_NOATIME},   {MNT_NODIRATIME, LINUX_ST_NODIRATIME},
+		{MNT_RELATIME, LINUX_ST_RELATIME},
 	};
 	unsigned flags = mnt_flags(m);
 	u64 st = 0;
