@@ -38,22 +38,26 @@ static int open_master(char *name, size_t size)
 	return m;
 }
 
-/* Read what is there (the terminal is raw in the reader's sense: up to n bytes, 1 s at most). */
-static const char *read_some(int fd)
+/*
+ * Read want bytes (1 s at most, then what came). The line discipline's
+ * echo may come in pieces (Linux flushes it from a work queue): waiting
+ * for all of it keeps what the next read sees the same on every kernel.
+ */
+static const char *read_some(int fd, size_t want)
 {
 	static char buf[64];
 	struct timespec nap = {0, 10000000};
-	for (int i = 0; i < 100; i++) {
-		int avail = 0;
-		ioctl(fd, FIONREAD, &avail);
-		if (avail)
-			break;
-		nanosleep(&nap, NULL);
-	}
+	size_t got = 0;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	for (int i = 0; i < 100 && got < want; i++) {
+		ssize_t n = read(fd, buf + got, want - got);
+		if (n > 0)
+			got += (size_t)n;
+		else
+			nanosleep(&nap, NULL);
+	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	buf[n > 0 ? n : 0] = 0;
+	buf[got] = 0;
 	for (char *p = buf; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = *p == '\n' ? 'N' : 'R';
@@ -80,12 +84,12 @@ static void child_tiocsti(int m, int s, int other_slave)
 	REPORT("TIOCSTI own terminal: %s\n", res(ioctl(s, TIOCSTI, &c)));
 	c = '\n';
 	ioctl(s, TIOCSTI, &c);
-	REPORT("slave reads the typed line: %s\n", read_some(s));
-	REPORT("master reads the echo: %s\n", read_some(m));
+	REPORT("slave reads the typed line: %s\n", read_some(s, 2));
+	REPORT("master reads the echo: %s\n", read_some(m, 3));
 	REPORT("TIOCSTI bad pointer: %s\n", res(ioctl(s, TIOCSTI, (char *)8)));
 	c = 'm';
 	REPORT("TIOCSTI master (CAP_SYS_ADMIN): %s\n", res(ioctl(m, TIOCSTI, &c)));
-	REPORT("master reads its own input: %s\n", read_some(m));
+	REPORT("master reads its own input: %s\n", read_some(m, 1));
 	c = 'o';
 	REPORT("TIOCSTI other terminal (CAP_SYS_ADMIN): %s\n",
 	       res(ioctl(other_slave, TIOCSTI, &c)));

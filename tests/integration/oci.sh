@@ -301,7 +301,7 @@ expect_status 0 "run: delete after KILL" "$runsk" --root "$state" delete c5
 if [ -z "$(ls -A "$state")" ]; then ok "run: state removed"; else fail "run: left $(ls -A "$state")"; fi
 
 # kill --all: every process gets the signal; sh's child dies, then sh (128 + 15).
-config '["sh", "-c", "sleep 1000 & echo up; wait"]'
+config '["sh", "-c", "sleep 1000 & echo up; wait $!"]'
 "$runsk" --root "$state" run --bundle "$bundle" c6 >"$tmp/c6.out" 2>&1 </dev/null &
 c6=$!
 for _ in $(seq 1 40); do grep -q up "$tmp/c6.out" && break; sleep 0.5; done
