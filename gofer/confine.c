@@ -12,7 +12,8 @@
  *     read-only for --ro, attached over the root itself; and one detached
  *     clone per bind mount (--bind), made the same way but attached
  *     nowhere: its descriptor is the only way to it, so the pivot_root
- *     below hides the host from it as from the root;
+ *     below hides the host from it as from the root (a file's clone sits
+ *     in a detached private tmpfs of its own, to be reopened through);
  *  4. pivot_root into it and detach the old root, so the host's tree is
  *     gone from this namespace (chroot if pivot_root is refused, as on an
  *     initramfs); then detach the kernel's own file systems at /proc, /sys
@@ -109,12 +110,72 @@ static int prepare_root_mount(const char *root, bool ro)
 }
 
 /*
+ * Step 3 for a file's bind mount: O_PATH of a private directory holding the
+ * file's mount fm as its one entry, ATTACH_FILE_NAME. The gofer cannot
+ * reopen an O_PATH descriptor for I/O without /proc, only a name in a
+ * directory, so the file needs a directory, and it must not be the file's
+ * own (its siblings are not served). A tmpfs of our own, attached for a
+ * moment over the root's mount (anchor), with fm moved onto its file, is
+ * cloned with its submount (Linux before 6.15 mounts nothing on a detached
+ * tree) and detached again: the clone is reachable only by the descriptor
+ * returned, like a directory bind mount's.
+ */
+static int wrap_file_mount(int fm, int anchor, const char *src)
+{
+	int fsfd, tfd, fd, dir = -1;
+
+	fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return fail("gofer: bind mount %s: cannot make a tmpfs", src);
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "0500", 0) < 0 ||
+	    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		dir = fail("gofer: bind mount %s: cannot make a tmpfs", src);
+		close(fsfd);
+		return dir;
+	}
+	tfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
+		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	close(fsfd);
+	if (tfd < 0)
+		return fail("gofer: bind mount %s: cannot mount a tmpfs", src);
+	const int both_empty = MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH;
+	const int clone = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH;
+
+	fd = openat(tfd, ATTACH_FILE_NAME, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0400);
+	if (fd < 0 || move_mount(tfd, "", anchor, "", both_empty) < 0) {
+		dir = fail("gofer: bind mount %s: cannot set up its directory", src);
+		goto out_close;
+	}
+	if (move_mount(fm, "", tfd, ATTACH_FILE_NAME, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		dir = fail("gofer: bind mount %s: cannot mount it", src);
+	else if ((dir = open_tree(tfd, "", clone)) < 0)
+		dir = fail("gofer: bind mount %s: cannot clone its directory", src);
+	/* Detach the tmpfs again: umount2 takes a path, so through the cwd. */
+	if (fchdir(tfd) < 0 || umount2(".", MNT_DETACH) < 0) {
+		int err = fail("gofer: bind mount %s: cannot detach its directory", src);
+
+		if (dir >= 0)
+			close(dir);
+		dir = err;
+	}
+out_close:
+	if (fd >= 0)
+		close(fd);
+	close(tfd);
+	return dir;
+}
+
+/*
  * Step 3 for a bind mount: a detached clone of the tree at src, nosuid,
  * nodev and read-only if asked. Its O_PATH descriptor is the attach
  * point's root: lookups stay beneath it (RESOLVE_BENEATH), and being
- * attached nowhere it is out of reach of every path.
+ * attached nowhere it is out of reach of every path. A regular file is
+ * served too (Kubernetes binds /etc/hosts, /etc/resolv.conf...), with a
+ * private directory to reopen it through (wrap_file_mount); sockets,
+ * FIFOs and devices are refused: the Sentry makes its own, and a host
+ * device is not the gofer's to give (even /dev/null: the Sentry has one).
  */
-static int prepare_bind_mount(const struct gofer_bind *b)
+static int prepare_bind_mount(const struct gofer_bind *b, int anchor, struct attach_point *ap)
 {
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->ro ? MOUNT_ATTR_RDONLY : 0),
@@ -122,11 +183,18 @@ static int prepare_bind_mount(const struct gofer_bind *b)
 	struct stat st;
 	int fd = open_tree(AT_FDCWD, b->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 
+	ap->fd = ap->dirfd = -1;
 	if (fd < 0)
 		return fail("gofer: cannot clone the mounts of %s", b->src);
-	/* The Sentry mounts a directory; a file's bind mount is not served yet. */
-	int bad = fstat(fd, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	int bad = fstat(fd, &st) < 0 ? errno : 0;
 
+	if (!bad && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		pr_err("gofer: bind mount %s is not a directory or a regular file (type %#o): "
+		       "runsk binds only those",
+		       b->src, st.st_mode & S_IFMT);
+		close(fd);
+		return -ENODEV;
+	}
 	if (!bad && mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
 		bad = errno;
 	if (bad) {
@@ -136,7 +204,20 @@ static int prepare_bind_mount(const struct gofer_bind *b)
 		close(fd);
 		return err;
 	}
-	return fd;
+	if (S_ISDIR(st.st_mode)) {
+		ap->fd = fd;
+		return 0;
+	}
+	ap->dirfd = wrap_file_mount(fd, anchor, b->src);
+	close(fd);
+	if (ap->dirfd < 0)
+		return ap->dirfd;
+	/* The root, as a directory's: O_PATH, never following a symlink. */
+	ap->fd = host_openat(ap->dirfd, ATTACH_FILE_NAME, O_PATH, 0);
+	if (ap->fd >= 0 && fstat(ap->fd, &st) == 0 && S_ISREG(st.st_mode))
+		return 0;
+	errno = ap->fd < 0 ? -ap->fd : EIO;
+	return fail("gofer: cannot open the bind mount %s", b->src);
 }
 
 /* Step 4: make the mount fd our root. */
@@ -164,7 +245,7 @@ static int enter_root(int mntfd, const char *root)
 	return 0;
 }
 
-int gofer_confine(const struct gofer_config *cfg, int *rootfd, int *bindfds)
+int gofer_confine(const struct gofer_config *cfg, int *rootfd, struct attach_point *binds)
 {
 	int keep[] = {STDERR_FILENO, cfg->sock, log_fd()};
 	char root[PATH_MAX];
@@ -186,10 +267,10 @@ int gofer_confine(const struct gofer_config *cfg, int *rootfd, int *bindfds)
 		return mntfd;
 	/* Before pivot_root: the sources are host paths. */
 	for (unsigned i = 0; i < cfg->nbinds; i++) {
-		bindfds[i] = prepare_bind_mount(&cfg->binds[i]);
-		if (bindfds[i] < 0) {
+		err = prepare_bind_mount(&cfg->binds[i], mntfd, &binds[i]);
+		if (err) {
 			close(mntfd);
-			return bindfds[i];
+			return err;
 		}
 	}
 	err = enter_root(mntfd, root);

@@ -40,7 +40,6 @@ const char *gofer_bind_aname(unsigned i, char buf[GOFER_ANAME_MAX])
 int gofer_run(const struct gofer_config *cfg)
 {
 	static char bind_names[GOFER_MAX_BINDS][GOFER_ANAME_MAX];
-	int bindfds[GOFER_MAX_BINDS];
 	struct gofer_server srv = {.sock = cfg->sock};
 	int err;
 
@@ -52,14 +51,14 @@ int gofer_run(const struct gofer_config *cfg)
 	err = check_socket(cfg->sock);
 	if (err)
 		return err;
-	err = gofer_confine(cfg, &srv.root.fd, bindfds);
+	err = gofer_confine(cfg, &srv.root.fd, srv.binds);
 	if (err)
 		return err;
 	srv.root.aname = "/";
+	srv.root.dirfd = -1;
 	srv.root.ro = cfg->ro;
 	for (unsigned i = 0; i < cfg->nbinds; i++) {
 		srv.binds[i].aname = gofer_bind_aname(i, bind_names[i]);
-		srv.binds[i].fd = bindfds[i];
 		srv.binds[i].ro = cfg->binds[i].ro;
 	}
 	srv.nbinds = cfg->nbinds;
@@ -79,8 +78,11 @@ int gofer_run(const struct gofer_config *cfg)
 	err = gofer_serve(&srv);
 	fid_table_destroy(&srv, &srv.fids);
 	close(srv.root.fd);
-	for (unsigned i = 0; i < srv.nbinds; i++)
+	for (unsigned i = 0; i < srv.nbinds; i++) {
 		close(srv.binds[i].fd);
+		if (srv.binds[i].dirfd >= 0)
+			close(srv.binds[i].dirfd);
+	}
 	close(srv.sock);
 	return err;
 }

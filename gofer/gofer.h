@@ -13,7 +13,7 @@
 
 /* A bind mount's source, served as one more attach point. */
 struct gofer_bind {
-	const char *src; /* a host directory, served as attach name gofer_bind_aname(i) */
+	const char *src; /* a directory or regular file: attach name gofer_bind_aname(i) */
 	bool ro;	 /* every write to it gets EROFS */
 };
 

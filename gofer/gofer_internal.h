@@ -31,9 +31,19 @@
 /* A tree the gofer serves; a client attaches to it by name. */
 struct attach_point {
 	const char *aname;
-	int fd; /* O_PATH of its root directory */
+	int fd; /* O_PATH|O_NOFOLLOW of its root: a directory, or a bind mount's file */
+	/*
+	 * A file bind mount's only way back to its file for opening (O_PATH
+	 * cannot be upgraded, and the gofer has no /proc): O_PATH of a private
+	 * directory, a detached tmpfs whose one entry ATTACH_FILE_NAME is the
+	 * file's mount. -1 for a directory.
+	 */
+	int dirfd;
 	bool ro;
 };
+
+/* The name of a file bind mount's file in its attach_point's dirfd. */
+#define ATTACH_FILE_NAME "file"
 
 /*
  * A file the gofer has looked up: an O_PATH|O_NOFOLLOW descriptor, which
@@ -164,7 +174,9 @@ void xattr_release(struct fid *f);
 int xattr_commit(struct gofer_server *srv, struct fid *f) __must_check;
 
 /* confine.c and seccomp.c */
-int gofer_confine(const struct gofer_config *cfg, int *rootfd, int *bindfds) __must_check;
+/* Fills rootfd and binds[0..cfg->nbinds) (fd, dirfd) with descriptors the caller closes. */
+int gofer_confine(const struct gofer_config *cfg, int *rootfd,
+		  struct attach_point *binds) __must_check;
 int gofer_drop_privileges(void) __must_check;
 int gofer_seccomp_install(int sock, int log_fd) __must_check;
 

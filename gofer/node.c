@@ -169,9 +169,10 @@ int node_where(struct gofer_server *srv, struct node *n, struct node **parent,
  * A descriptor for I/O on n (flags as for open(2); O_NOFOLLOW is implied).
  * O_PATH cannot be upgraded and the gofer has no /proc, so: a directory is
  * opened again through "." relative to itself; a regular file or FIFO by its
- * name in its parent, and then must still be the same file. Symlinks give
- * ELOOP, as open(O_NOFOLLOW) does; sockets and devices are never opened
- * (the mount is nodev as well).
+ * name in its parent (a file bind mount's root by its name in the attach
+ * point's private directory), and then must still be the same file.
+ * Symlinks give ELOOP, as open(O_NOFOLLOW) does; sockets and devices are
+ * never opened (the mount is nodev as well).
  */
 int node_reopen(struct gofer_server *srv, struct node *n, int flags)
 {
@@ -192,11 +193,16 @@ int node_reopen(struct gofer_server *srv, struct node *n, int flags)
 	default:
 		return -ENXIO;
 	}
-	err = node_where(srv, n, &parent, name);
-	if (err)
-		return err;
-	fd = host_openat(parent->fd, name, flags & ~O_CREAT, 0);
-	node_put(srv, parent);
+	if (!n->parent && n->ap->dirfd >= 0) {
+		/* A file bind mount's root: through its private directory. */
+		fd = host_openat(n->ap->dirfd, ATTACH_FILE_NAME, flags & ~O_CREAT, 0);
+	} else {
+		err = node_where(srv, n, &parent, name);
+		if (err)
+			return err;
+		fd = host_openat(parent->fd, name, flags & ~O_CREAT, 0);
+		node_put(srv, parent);
+	}
 	if (fd < 0)
 		return fd == -ENOENT ? -ESTALE : fd;
 	if (!node_same_file(n, fd)) {

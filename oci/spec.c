@@ -475,8 +475,10 @@ static int parse_bind_source(struct ctx *c, json_t *e, struct oci_mount *m)
 		return bad(c, "%s: %s", src, strerror(errno));
 	}
 	free(joined);
-	if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
-		return bad(c, "%s: runsk binds directories only, not yet files", src);
+	/* A single file too (Kubernetes binds /etc/hosts); not a socket or
+	 * device: the Sentry has its own, and the gofer serves neither. */
+	if (stat(real, &st) < 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+		return bad(c, "%s: runsk binds directories and regular files only", src);
 	m->source = strdup(real);
 	return m->source ? 0 : bad(c, "out of memory");
 }

@@ -16,6 +16,7 @@
  *   in, as it will on a gofer root. They are empty.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -306,12 +307,99 @@ static int readonly_path(const struct vfs_ctx *ctx, const char *dest)
 	return IS_ERR(m) ? PTR_ERR(m) : 0;
 }
 
+/*
+ * Where the dangling symlink dest points, into buf (absolute, or relative
+ * to dest's directory as the target says); -ENOENT if dest is no symlink.
+ */
+static int symlink_target(const struct vfs_ctx *ctx, const char *dest, char *buf, size_t size)
+{
+	char target[LINUX_PATH_MAX];
+	struct path p;
+	int ret = vfs_lookup(ctx, dest, 0, &p);
+	if (ret)
+		return ret;
+	int n = S_ISLNK(path_inode(&p)->mode) ? vfs_readlink(&p, target, sizeof(target) - 1)
+					      : -ENOENT;
+	path_put(&p);
+	if (n < 0)
+		return n;
+	target[n] = 0;
+	int dirlen = target[0] == '/' ? 0 : (int)(strrchr(dest, '/') - dest);
+	if (snprintf(buf, size, "%.*s/%s", dirlen, dest, target + (target[0] == '/')) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * The mount point of a single file's bind mount, as runc makes it: dest
+ * created as an empty file, and the directories leading to it, unless it
+ * is there. A dangling symlink (an image's /etc/resolv.conf pointing into
+ * an empty /run) has its target made instead, as runc resolves the
+ * destination in the rootfs first.
+ */
+static int make_file_mountpoint(const struct vfs_ctx *ctx, const char *dest)
+{
+	char path[LINUX_PATH_MAX], parent[LINUX_PATH_MAX];
+	struct file *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s", dest);
+	for (int links = 0;; links++) {
+		snprintf(parent, sizeof(parent), "%s", path);
+		char *slash = strrchr(parent, '/');
+		if (slash && slash != parent) {
+			*slash = 0;
+			ret = mkdir_p(ctx, parent);
+			if (ret)
+				return ret;
+		}
+		ret = vfs_open(ctx, path, O_RDONLY | O_CREAT | O_NOCTTY, 0644, &f);
+		if (ret != -ENOENT || links == LINUX_MAXSYMLINKS ||
+		    symlink_target(ctx, path, parent, sizeof(parent)))
+			break;
+		memcpy(path, parent, sizeof(path));
+	}
+	if (ret)
+		return ret;
+	file_put(f);
+	return 0;
+}
+
+/*
+ * A bind mount's mount point: made if missing (a directory, or for a
+ * file's bind mount an empty file) and of the source's kind, else
+ * -ENOTDIR (as mount(2) says) with *why for the one-line error, as runc
+ * refuses a directory on a file and a file on a directory.
+ */
+static int make_bind_mountpoint(const struct vfs_ctx *ctx, const char *dest, bool file,
+				const char **why)
+{
+	struct path p;
+	/* Failing to make it is fine if it is there: of the other kind
+	 * (EISDIR...), reported below; on a read-only root (EROFS). */
+	int made = file ? make_file_mountpoint(ctx, dest) : mkdir_p(ctx, dest);
+	int ret = vfs_lookup(ctx, dest, LOOKUP_FOLLOW, &p);
+	if (ret)
+		return made ? made : ret;
+	bool dir = d_is_dir(p.dentry);
+	path_put(&p);
+	if (dir == !file)
+		return 0;
+	*why = file ? "the source is a file but the image has a directory there: "
+		      "bind a file onto a file (runc refuses this too)"
+		    : "the source is a directory but the image has a file there: "
+		      "bind a directory onto a directory (runc refuses this too)";
+	return -ENOTDIR;
+}
+
+/* Mount m; on an error, *why may say more than the errno does. */
 static int sandbox_mount_one(const struct vfs_ctx *ctx, struct gofer_client *c,
-			     const struct sandbox_mount *m)
+			     const struct sandbox_mount *m, const char **why)
 {
 	struct super_block *sb;
 	bool bind = !strcmp(m->type, "bind");
 	char fsopts[256];
+	int ret;
 
 	if (!strcmp(m->type, "masked"))
 		return mask_path(ctx, m->dest);
@@ -321,13 +409,23 @@ static int sandbox_mount_one(const struct vfs_ctx *ctx, struct gofer_client *c,
 		return 0; /* proc, sysfs, devpts, ...: the Sentry's own are mounted */
 	if (bind && !c)
 		return -EINVAL;
-	int ret = mkdir_p(ctx, m->dest);
-	if (ret)
-		return ret;
 	unsigned flags = split_options(m->options, m->ro, fsopts, sizeof(fsopts));
-	sb = bind ? goferfs_mount(c, m->aname, m->ro ? GOFERFS_RDONLY : 0) : tmpfs_mount(fsopts);
+	if (!bind) {
+		ret = mkdir_p(ctx, m->dest);
+		sb = ret ? ERR_PTR(ret) : tmpfs_mount(fsopts);
+		if (IS_ERR(sb))
+			return PTR_ERR(sb);
+		return graft_at(ctx, m->dest, sb, sb->root, flags);
+	}
+	/* Mounted first: whether the mount point is a file or a directory
+	 * depends on the source, which only the gofer has seen. (On an error
+	 * the sandbox does not start: sb is not worth a put.) */
+	sb = goferfs_mount(c, m->aname, m->ro ? GOFERFS_RDONLY : 0);
 	if (IS_ERR(sb))
 		return PTR_ERR(sb);
+	ret = make_bind_mountpoint(ctx, m->dest, !d_is_dir(sb->root), why);
+	if (ret)
+		return ret;
 	return graft_at(ctx, m->dest, sb, sb->root, flags);
 }
 
@@ -341,9 +439,11 @@ int vfs_sandbox_mounts(struct fs_struct *fs, struct gofer_client *c,
 	path_put(&old_cwd);
 	struct vfs_ctx ctx = {.cred = &root_cred, .root = root, .start = root};
 	for (unsigned i = 0; i < n && !ret; i++) {
-		ret = sandbox_mount_one(&ctx, c, &mounts[i]);
+		const char *why = NULL;
+		ret = sandbox_mount_one(&ctx, c, &mounts[i], &why);
 		if (ret)
-			pr_err("mount %s (%s): %s", mounts[i].dest, mounts[i].type, strerror(-ret));
+			pr_err("mount %s (%s): %s", mounts[i].dest, mounts[i].type,
+			       why ? why : strerror(-ret));
 	}
 	/* The cwd may be in a mount just made: look it up again. */
 	if (!ret && !vfs_lookup(&ctx, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p)) {

@@ -91,6 +91,12 @@ static void start(struct server *s, char *const argv[])
 	close(sv[1]);
 }
 
+void server_start(struct server *s, char *const argv[])
+{
+	start(s, argv);
+	s->aname = "/";
+}
+
 void gofer_start(struct server *s, const char *runsk, const char *rel, bool ro)
 {
 	char root[4200];

@@ -35,6 +35,8 @@ void host_rename(const char *from, const char *to);
  * a new socketpair. Only the socket is set up: see server_connect.
  */
 void gofer_start(struct server *s, const char *runsk, const char *rel, bool ro);
+/* Start argv (a server speaking on fd 3) the same way, aname "/". */
+void server_start(struct server *s, char *const argv[]);
 /* diod serving scratch/rel over the socketpair; false if diod is missing. */
 bool diod_start(struct server *s, const char *rel);
 /* Version and attach as root with the client library. */

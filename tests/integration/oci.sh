@@ -339,4 +339,269 @@ run_ok "noexec/ro bind and tmpfs flags, maskedPaths, readonlyPaths" "exec=126
 listed
 work-ro"
 
+
+# process.terminal with --console-socket, runc's protocol: console_recv
+# takes the pty's master as containerd's shim does and types into it. The
+# guest sees a terminal of the Sentry on fds 0-2: its name, the
+# consoleSize, a line read, a resize (SIGWINCH), ^C to the foreground group.
+recv=$(dirname "$0")/console_recv
+if [ -x "$recv" ]; then
+	for a in tty stty; do ln -sf busybox "$bundle/rootfs/bin/$a"; done
+	config '["sh", "-c", "trap \"echo trapped\" INT; trap \"w=1; echo winched\" WINCH; tty; stty size; read x; echo got $x; while [ -z \"$w\" ]; do sleep 0.1; done; stty size; echo sleeping; sleep 100; echo after $?"]' '' '' ',
+		"consoleSize": {"height": 33, "width": 101}'
+	sed -i 's/"terminal": false/"terminal": true/' "$bundle/config.json"
+	"$recv" "$tmp/console.sock" 60 'expect=33 101' 'send=hello\n' 'expect=got hello' \
+		'winsz=40x120' 'expect=40 120' 'expect=sleeping' 'pause=2' 'send=\x03' 'expect=after' \
+		-- sh -c "'$runsk' --root '$state' create --console-socket '$tmp/console.sock' -b '$bundle' t1 && '$runsk' --root '$state' start t1" \
+		>"$tmp/out" 2>"$tmp/err"
+	got=$?
+	printf '%s\n' "name: /dev/ptmx" /dev/pts/0 "33 101" hello "got hello" winched "40 120" \
+		sleeping "^Ctrapped" "after 130" >"$tmp/want"
+	tr -d '\r' <"$tmp/out" >"$tmp/got"
+	if [ "$got" = 0 ] && cmp -s "$tmp/want" "$tmp/got"; then
+		ok "terminal: tty, stty size, read, resize, ^C through --console-socket"
+	else
+		fail "terminal: status $got, output:"
+		sed 's/^/    | /' "$tmp/got" "$tmp/err"
+	fi
+	st_t1() { "$runsk" --root "$state" state t1 2>&1 | grep -q '"status": "stopped"'; }
+	for _ in $(seq 1 20); do st_t1 && break; sleep 0.5; done
+	if st_t1; then ok "terminal: the container stopped"; else fail "terminal: not stopped"; fi
+	expect_status 0 "terminal: delete" "$runsk" --root "$state" delete t1
+	# An interactive shell: job control puts sleep in a group of its own,
+	# the foreground one (TIOCSPGRP): ^C ends it and the shell lives on.
+	config '["sh"]' '' '' ', "consoleSize": {"height": 24, "width": 80}'
+	sed -i 's/"terminal": false/"terminal": true/' "$bundle/config.json"
+	"$recv" "$tmp/console.sock" 60 'expect=$ ' 'send=sleep 100\n' 'pause=2' 'send=\x03' \
+		'send=echo alive $?\n' 'expect=alive 130' 'send=exit\n' \
+		-- "$runsk" --root "$state" run --console-socket "$tmp/console.sock" -b "$bundle" t4 \
+		>"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" = 0 ]; then
+		ok "terminal: an interactive sh, ^C ends its foreground sleep only"
+	else
+		fail "terminal: interactive sh: status $got: $(cat "$tmp/out" "$tmp/err")"
+	fi
+	# run in the foreground with a console socket: the pty is its stdio too.
+	config '["tty"]' '' '' ', "consoleSize": {"height": 5, "width": 7}'
+	sed -i 's/"terminal": false/"terminal": true/' "$bundle/config.json"
+	"$recv" "$tmp/console.sock" 60 -- "$runsk" --root "$state" run --console-socket "$tmp/console.sock" \
+		-b "$bundle" t2 >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" = 0 ] && [ "$(tr -d '\r' <"$tmp/out")" = "name: /dev/ptmx
+/dev/pts/0" ]; then
+		ok "terminal: run --console-socket"
+	else
+		fail "terminal: run --console-socket: status $got: $(cat "$tmp/out" "$tmp/err")"
+	fi
+	# run from a terminal and no --console-socket: that terminal is the container's.
+	config '["sh", "-c", "tty; stty size; read x; echo got $x"]'
+	sed -i 's/"terminal": false/"terminal": true/' "$bundle/config.json"
+	"$recv" - 60 'expect=24 80' 'send=hi\n' 'expect=got hi' \
+		-- "$runsk" --root "$state" run -b "$bundle" t5 >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" = 0 ] && [ "$(tr -d '\r' <"$tmp/out")" = "name: self
+/dev/pts/0
+24 80
+hi
+got hi" ]; then
+		ok "terminal: run from a terminal"
+	else
+		fail "terminal: run from a terminal: status $got: $(cat "$tmp/out" "$tmp/err")"
+	fi
+	expect_status 1 "terminal: a bad --console-socket" "$runsk" --root "$state" create \
+		--console-socket "$tmp/no-such.sock" -b "$bundle" t3
+	expect_err_line "console-socket.*no-such.sock" "terminal: a bad --console-socket"
+	expect_status 1 "terminal: create without --console-socket" "$runsk" --root "$state" create \
+		-b "$bundle" t3
+	expect_err_line "process.terminal.*--console-socket" "terminal: create without --console-socket"
+	if [ -z "$(ls -A "$state")" ]; then ok "terminal: nothing left in --root"; else fail "terminal: left $(ls -A "$state")"; fi
+	cp "$tmp/good.json" "$bundle/config.json"
+else
+	echo "skip terminal: no console_recv next to $0"
+fi
+
+# Single-file bind mounts, as Kubernetes makes for /etc/hosts and
+# /etc/resolv.conf: the host's content shows, a write to the rw one reaches
+# the host file, the ro one gives EROFS, neither can be renamed or removed
+# (EBUSY, as Linux: a mount point), and mountinfo lists both with their
+# flags. A file onto a directory, a directory onto a file and a FIFO as
+# the source are refused with one line naming the mount.
+printf '127.0.0.1 localhost\n' >"$tmp/hosts"
+printf 'nameserver 10.0.0.10\n' >"$tmp/resolv.conf"
+chmod 666 "$tmp/hosts" "$tmp/resolv.conf"
+chmod 777 "$bundle/rootfs/etc" # user 1000 may try to rename in it: EBUSY, not EACCES
+filebinds=',
+	"mounts": [
+		{"destination": "/proc", "type": "proc", "source": "proc"},
+		{"destination": "/etc/hosts", "type": "bind", "source": "'$tmp/hosts'", "options": ["rbind", "rw"]},
+		{"destination": "/etc/resolv.conf", "type": "bind", "source": "'$tmp/resolv.conf'", "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]}
+	]'
+config '["sh", "-c", "cat /etc/hosts /etc/resolv.conf; echo \"10.0.0.7 pod\" >>/etc/hosts; echo x >/etc/resolv.conf; mv /etc/hosts /etc/h2; rm /etc/resolv.conf; ls /etc; grep -E \" /etc/(hosts|resolv.conf) \" /proc/self/mountinfo | cut -d\" \" -f5,6"]' "$filebinds"
+"$runsk" --root "$tmp/runs" run --bundle "$bundle" c1 >"$tmp/out" 2>"$tmp/err" </dev/null
+printf '%s\n' "127.0.0.1 localhost" "nameserver 10.0.0.10" hosts motd resolv.conf \
+	"/etc/hosts rw,relatime" "/etc/resolv.conf ro,nosuid,nodev,noexec,relatime" >"$tmp/want"
+if cmp -s "$tmp/want" "$tmp/out"; then
+	ok "file bind mounts: content, mountinfo"
+else
+	fail "file bind mounts: output:"
+	sed 's/^/    | /' "$tmp/out" "$tmp/err"
+fi
+if [ "$(cat "$tmp/hosts")" = "127.0.0.1 localhost
+10.0.0.7 pod" ] && [ "$(cat "$tmp/resolv.conf")" = "nameserver 10.0.0.10" ]; then
+	ok "file bind mounts: the rw write reached the host, the ro file is unchanged"
+else
+	fail "file bind mounts: host files: $(cat "$tmp/hosts" "$tmp/resolv.conf")"
+fi
+if grep -q "resolv.conf: Read-only file system" "$tmp/err" &&
+	[ "$(grep -ci "resource busy" "$tmp/err")" = 2 ]; then
+	ok "file bind mounts: EROFS on the ro one, EBUSY for mv and rm"
+else
+	fail "file bind mounts: stderr:"
+	sed 's/^/    | /' "$tmp/err"
+fi
+# A dangling symlink as the destination (an image's /etc/hostname pointing
+# into an empty /run) gets its target made and mounted on, as runc does;
+# /dev/termination-log lands on the Sentry's own /dev.
+ln -s ../run/host/hostname "$bundle/rootfs/etc/hostname"
+printf 'pod-1\n' >"$tmp/hostname"
+: >"$tmp/termlog"
+chmod 666 "$tmp/termlog"
+config '["sh", "-c", "cat /etc/hostname /run/host/hostname; echo done >/dev/termination-log; grep -E \" /(run/host/hostname|dev/termination-log) \" /proc/self/mountinfo | cut -d\" \" -f5 | sort"]' ',
+	"mounts": [
+		{"destination": "/proc", "type": "proc", "source": "proc"},
+		{"destination": "/etc/hostname", "type": "bind", "source": "'$tmp/hostname'", "options": ["rbind", "ro"]},
+		{"destination": "/dev/termination-log", "type": "bind", "source": "'$tmp/termlog'", "options": ["rbind", "rw"]}
+	]'
+run_ok "file bind mounts: through a dangling symlink, and on /dev" "pod-1
+pod-1
+/dev/termination-log
+/run/host/hostname"
+if [ "$(cat "$tmp/termlog")" = done ]; then
+	ok "file bind mounts: /dev/termination-log reached the host"
+else
+	fail "file bind mounts: termination-log: $(cat "$tmp/termlog")"
+fi
+rm "$bundle/rootfs/etc/hostname"
+chmod 755 "$bundle/rootfs/etc"
+
+# A file onto a directory, a directory onto a file, a FIFO: refused.
+config '["true"]' ',
+	"mounts": [{"destination": "/work", "type": "bind", "source": "'$tmp/hosts'", "options": ["bind"]}]'
+# 125: the sandbox could not start (runc's status too).
+expect_status 125 "file bind onto a directory" "$runsk" --root "$tmp/runs" run --bundle "$bundle" c1
+expect_err_line "/work.*file.*directory" "file bind onto a directory"
+config '["true"]' ',
+	"mounts": [{"destination": "/etc/motd", "type": "bind", "source": "'$tmp/hostro'", "options": ["bind"]}]'
+expect_status 125 "directory bind onto a file" "$runsk" --root "$tmp/runs" run --bundle "$bundle" c1
+expect_err_line "/etc/motd.*directory.*file" "directory bind onto a file"
+mkfifo "$tmp/fifo"
+config '["true"]' ',
+	"mounts": [{"destination": "/etc/fifo", "type": "bind", "source": "'$tmp/fifo'", "options": ["bind"]}]'
+expect_status 1 "FIFO bind source" "$runsk" --root "$tmp/runs" run --bundle "$bundle" c1
+expect_err_line "mounts\[0\].source.*fifo.*directories and regular files" "FIFO bind source"
+
+# runsk exec: one more process in a running container, as runc exec; the
+# host proxy lives as long as it, passes signals on and ends with its status.
+ln -sf busybox "$bundle/rootfs/bin/ps"
+state=$tmp/state-exec
+config '["sh", "-c", "echo up; exec sleep 1000"]'
+"$runsk" --root "$state" create --bundle "$bundle" e1 >"$tmp/e1.out" 2>&1 </dev/null
+expect_status 255 "exec: into a created container" "$runsk" --root "$state" exec e1 true
+expect_err_line "created, not running" "exec: into a created container"
+"$runsk" --root "$state" start e1
+for _ in $(seq 1 40); do grep -q up "$tmp/e1.out" && break; sleep 0.5; done
+# exec_out DESCRIPTION WANT-STATUS WANT-OUTPUT EXEC-ARGS...
+exec_out() {
+	what=$1 want=$2 wout=$3
+	shift 3
+	"$runsk" --root "$state" exec "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	got=$?
+	printf '%s\n' "$wout" >"$tmp/want"
+	if [ "$got" = "$want" ] && cmp -s "$tmp/want" "$tmp/out"; then
+		ok "exec: $what"
+	else
+		fail "exec: $what: status $got (want $want), output:"
+		sed 's/^/    | /' "$tmp/out" "$tmp/err"
+	fi
+}
+exec_out "output and exit status" 5 "hi" e1 sh -c 'echo hi; exit 5'
+exec_out "the bundle's env, cwd and user" 0 "bar baz
+/work
+1000
+1000" e1 sh -c 'echo "$FOO"; pwd; id -u; id -g'
+exec_out "--env, --cwd, --user" 0 "1 bar baz
+/bin
+0
+7" --env X=1 --cwd /bin --user 0:7 e1 sh -c 'echo "$X" "$FOO"; pwd; id -u; id -g'
+exec_out "no parent in the container (ppid 0, as runc's)" 0 "0" e1 sh -c 'echo $PPID'
+# --process, as containerd's shim passes it: the whole process.
+cat >"$tmp/process.json" <<'PEOF'
+{"terminal": false, "user": {"uid": 1000, "gid": 1000, "additionalGids": [30]},
+ "args": ["sh", "-c", "echo \"$P\"; pwd; id -u; id -G"], "env": ["PATH=/bin", "P=from json"],
+ "cwd": "/etc", "noNewPrivileges": true}
+PEOF
+exec_out "--process process.json" 0 "from json
+/etc
+1000
+1000 30" --process "$tmp/process.json" e1
+sed 's/"terminal": false/"terminal": true/' "$tmp/process.json" >"$tmp/tty.json"
+expect_status 255 "exec: a terminal is refused" "$runsk" --root "$state" exec --process "$tmp/tty.json" e1
+expect_err_line "terminal" "exec: a terminal is refused"
+echo piped | "$runsk" --root "$state" exec e1 cat >"$tmp/out" 2>&1
+if [ "$(cat "$tmp/out")" = piped ]; then ok "exec: stdin is the caller's"; else fail "exec: stdin: $(cat "$tmp/out")"; fi
+"$runsk" --root "$state" exec e1 ps >"$tmp/out" 2>&1 </dev/null
+if grep -Eq '^ *1 .*sleep 1000' "$tmp/out" && grep -Eq ' ps$' "$tmp/out"; then ok "exec: ps shows init and itself"; else fail "exec: ps: $(cat "$tmp/out")"; fi
+expect_status 255 "exec: a missing program" "$runsk" --root "$state" exec e1 nosuch
+expect_err_line "exec failed: .*\"nosuch\": executable file not found in \\\$PATH" "exec: a missing program"
+expect_status 255 "exec: a missing cwd" "$runsk" --root "$state" exec --cwd /nonexistent e1 true
+expect_err_line "chdir to cwd" "exec: a missing cwd"
+expect_status 255 "exec: no such container" "$runsk" --root "$state" exec nosuch true
+expect_err_line "nosuch does not exist" "exec: no such container"
+# Signals to the proxy reach the process: in the foreground, its status is runsk's.
+"$runsk" --root "$state" exec e1 sh -c 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 1; done' >"$tmp/fg.out" 2>&1 </dev/null &
+fg=$!
+for _ in $(seq 1 40); do grep -q ready "$tmp/fg.out" && break; sleep 0.5; done
+kill -TERM "$fg"
+wait "$fg"
+rc=$?
+if [ "$rc" = 7 ] && grep -q "got TERM" "$tmp/fg.out"; then ok "exec: TERM to runsk exec reaches the process (status 7)"; else fail "exec: TERM: status $rc, $(cat "$tmp/fg.out")"; fi
+# --detach --pid-file, as containerd's shim runs it: the pid is the proxy's.
+"$runsk" --root "$state" exec --detach --pid-file "$tmp/x.pid" e1 sh -c 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 1; done' >"$tmp/x.out" 2>&1 </dev/null
+rc=$?
+for _ in $(seq 1 40); do grep -q ready "$tmp/x.out" && break; sleep 0.5; done
+xpid=$(cat "$tmp/x.pid" 2>/dev/null)
+if [ "$rc" = 0 ] && [ -n "$xpid" ] && kill -0 "$xpid" 2>/dev/null; then ok "exec --detach: status 0, the proxy runs"; else fail "exec --detach: status $rc, pid '$xpid', $(cat "$tmp/x.out")"; fi
+kill -TERM "$xpid" 2>/dev/null
+for _ in $(seq 1 40); do kill -0 "$xpid" 2>/dev/null || break; sleep 0.5; done
+if ! kill -0 "$xpid" 2>/dev/null && grep -q "got TERM" "$tmp/x.out"; then ok "exec --detach: TERM to the proxy ran the trap, both ended"; else fail "exec --detach: TERM: $(cat "$tmp/x.out")"; fi
+# KILL of the proxy kills the process: nothing of it is left in the sandbox.
+"$runsk" --root "$state" exec --detach --pid-file "$tmp/y.pid" e1 sleep 999 </dev/null >/dev/null 2>&1
+kill -KILL "$(cat "$tmp/y.pid")"
+sleep 1
+"$runsk" --root "$state" exec e1 ps >"$tmp/out" 2>&1 </dev/null
+if ! grep -q "sleep 999" "$tmp/out"; then ok "exec: KILL of the proxy ends the process"; else fail "exec: after KILL of the proxy: $(cat "$tmp/out")"; fi
+# The container's end ends its exec'd processes: their runsk exec sees KILL (137).
+"$runsk" --root "$state" exec e1 sleep 999 >/dev/null 2>&1 </dev/null &
+bg=$!
+sleep 2
+"$runsk" --root "$state" kill e1 KILL
+wait "$bg"
+rc=$?
+if [ "$rc" = 137 ]; then ok "exec: killed with its container (137)"; else fail "exec: with its container killed: status $rc"; fi
+for _ in $(seq 1 40); do "$runsk" --root "$state" state e1 2>&1 | grep -q stopped && break; sleep 0.5; done
+expect_status 255 "exec: into a stopped container" "$runsk" --root "$state" exec e1 true
+expect_err_line "cannot exec in a stopped container" "exec: into a stopped container"
+"$runsk" --root "$state" delete e1
+if [ -z "$(ls -A "$state")" ]; then ok "exec: delete leaves nothing (control.sock)"; else fail "exec: left $(ls -A "$state" "$state"/*)"; fi
+# exec into a container of runsk run.
+config '["sh", "-c", "echo up; exec sleep 1000"]'
+"$runsk" --root "$state" run --bundle "$bundle" e2 >"$tmp/e2.out" 2>&1 </dev/null &
+e2=$!
+for _ in $(seq 1 40); do grep -q up "$tmp/e2.out" && break; sleep 0.5; done
+exec_out "into a container of runsk run" 0 "hi from run" e2 echo hi from run
+"$runsk" --root "$state" kill e2 KILL
+wait "$e2"
+"$runsk" --root "$state" delete e2 2>/dev/null
+
 finish

@@ -43,9 +43,10 @@ struct gofer_client;
  * Mount the tree aname served over c, attaching as root: files the
  * sandbox creates are then given to their creator's fsuid with one more
  * setattr. The client stays the caller's and must outlive the super
- * block. Returns a super block with one reference, or ERR_PTR (the
- * server's -errno, -ENOTDIR if aname is not a directory, -ENOMEM, -EIO
- * for a reply that makes no sense). May block.
+ * block. The root is a directory, or a regular file (a single file's
+ * bind mount: sb->root is then a file's dentry). Returns a super block
+ * with one reference, or ERR_PTR (the server's -errno, -ENOTDIR if aname
+ * is neither, -ENOMEM, -EIO for a reply that makes no sense). May block.
  */
 struct super_block *goferfs_mount(struct gofer_client *c, const char *aname,
 				  unsigned flags) __must_check;

@@ -263,7 +263,9 @@ struct super_block *goferfs_mount(struct gofer_client *c, const char *aname, uns
 		err = PTR_ERR(root);
 		goto out_free;
 	}
-	if (!S_ISDIR(root->mode)) {
+	/* A single file's bind mount has a file for its root (root.c grafts
+	 * it on a file); symlinks and special files are not served as roots. */
+	if (!S_ISDIR(root->mode) && !S_ISREG(root->mode)) {
 		inode_put(root);
 		err = -ENOTDIR;
 		goto out_free;
