@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "console.h"
 #include "lib/log.h"
 #include "sentry/sentry.h"
 #include "state.h"
@@ -87,6 +88,9 @@ static void close_inherited_fds(void)
 static void __attribute__((noreturn))
 create_child(const struct global_opts *g, const struct oci_spec *spec, const char *fifo)
 {
+	/* process.terminal: the pty's slave is stdio from here (console.h). */
+	if (oci_console_attach())
+		_exit(125);
 	close_inherited_fds();
 	/* Blocks until `runsk start` opens the other end. */
 	int fd = open(fifo, O_WRONLY | O_CLOEXEC);
@@ -101,6 +105,7 @@ static int create_usage(FILE *out)
 	fprintf(out, "usage: runsk [--root DIR] create [flags] CONTAINER-ID\n"
 		     "  --bundle DIR, -b DIR  the OCI bundle (config.json, rootfs); default .\n"
 		     "  --pid-file FILE       write the container's pid to FILE\n"
+		     "  --console-socket PATH with process.terminal: send the pty's master there\n"
 		     "The container waits for `runsk start`; its stdio are create's.\n");
 	return out == stdout ? 0 : 1;
 }
@@ -141,7 +146,7 @@ static int create_container(const struct global_opts *g, const char *root, const
 int cmd_create(const struct global_opts *gopt, int argc, char **argv)
 {
 	struct global_opts g = *gopt;
-	const char *bundle = ".", *pid_file = NULL, *v, *id;
+	const char *bundle = ".", *pid_file = NULL, *console_socket = NULL, *v, *id;
 	struct oci_spec spec;
 	char err[1024];
 	pid_t pid;
@@ -153,6 +158,8 @@ int cmd_create(const struct global_opts *gopt, int argc, char **argv)
 			bundle = v;
 		else if ((v = flag_value(argc, argv, &i, "--pid-file")))
 			pid_file = v;
+		else if ((v = flag_value(argc, argv, &i, "--console-socket")))
+			console_socket = v;
 		else if (!strcmp(argv[i], "--no-pivot") || !strcmp(argv[i], "--no-new-keyring"))
 			; /* runc's; the sandbox has no host root or keyring to keep */
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
@@ -173,7 +180,11 @@ int cmd_create(const struct global_opts *gopt, int argc, char **argv)
 		cli_err("runsk create: %s", err);
 		return 1;
 	}
-	int ret = create_container(&g, oci_state_root(&g), id, &spec, bundle, &pid);
+	int ret = oci_console_check("create", &spec, console_socket) ||
+		  (console_socket && oci_console_send("create", console_socket, &spec));
+	if (!ret)
+		ret = create_container(&g, oci_state_root(&g), id, &spec, bundle, &pid);
+	oci_console_drop(); /* the sandbox process has it */
 	if (!ret && pid_file && (ret = oci_write_pid_file(pid_file, pid)))
 		cli_err("runsk create: --pid-file %s: %s", pid_file, strerror(-ret));
 	oci_spec_free(&spec);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "console.h"
 #include "gofer_spawn.h"
 #include "lib/cleanup.h"
 #include "lib/log.h"
@@ -34,6 +35,8 @@ static void run_usage(FILE *out)
 	fprintf(out, "usage: runsk [--root DIR] run [flags] CONTAINER-ID\n"
 		     "  --bundle DIR, -b DIR  the OCI bundle (config.json, rootfs); default .\n"
 		     "  --pid-file FILE       write the sandbox's host pid to FILE\n"
+		     "  --console-socket PATH with process.terminal: send the pty's master to\n"
+		     "                        the unix socket PATH (else stdin is the terminal)\n"
 		     "  --debug, --debug-log=PATH, --strace  as for every command\n");
 }
 
@@ -191,6 +194,7 @@ static int run_state_build(struct run_state *r, const struct oci_spec *s, bool s
 		.gofer_fd = -1,
 		.overlay = !s->root_readonly,
 		.spec = &r->ss,
+		.console = s->terminal,
 	};
 	return 0;
 }
@@ -235,7 +239,7 @@ int oci_sandbox_run(const struct global_opts *g, const struct oci_spec *s)
 int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 {
 	struct global_opts g = *gopt;
-	const char *bundle = ".", *pid_file = NULL, *v;
+	const char *bundle = ".", *pid_file = NULL, *console_socket = NULL, *v;
 	struct oci_spec spec;
 	char err[1024];
 	int i = 1;
@@ -249,6 +253,8 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 			bundle = v;
 		} else if ((v = flag_value(argc, argv, &i, "--pid-file"))) {
 			pid_file = v;
+		} else if ((v = flag_value(argc, argv, &i, "--console-socket"))) {
+			console_socket = v;
 		} else if (!strcmp(argv[i], "--strace")) {
 			g.strace = true;
 		} else if (!strcmp(argv[i], "--debug")) {
@@ -287,6 +293,11 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 		fprintf(stderr, "runsk run: %s\n", err);
 		return 1;
 	}
+	if (oci_console_check("run", &spec, console_socket) ||
+	    (console_socket && oci_console_send("run", console_socket, &spec))) {
+		oci_spec_free(&spec);
+		return 1;
+	}
 	/* Recorded while it runs, as runc does: `state`, `kill` and `list` see it. */
 	const char *root = oci_state_root(&g), *id = argv[i];
 	int ret = oci_state_create(root, id);
@@ -302,6 +313,10 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 			root, strerror(-ret));
 	if (!ret && pid_file && (ret = oci_write_pid_file(pid_file, getpid())))
 		fprintf(stderr, "runsk run: --pid-file %s: %s\n", pid_file, strerror(-ret));
+	if (!ret && (ret = oci_console_attach()))
+		fprintf(stderr, "runsk run: cannot make the pty the container's terminal: %s\n",
+			strerror(-ret));
+	oci_console_drop();
 	int status = ret ? 1 : oci_sandbox_run(&g, &spec);
 	if ((ret = oci_state_remove(root, id)))
 		fprintf(stderr, "runsk run: container %s: cannot remove its state from %s: %s\n",

@@ -295,11 +295,35 @@ static int parse_user(struct ctx *c, json_t *proc, struct oci_spec *s)
 	return 0;
 }
 
+/* process.consoleSize {height, width}: the terminal's first window size. */
+static int parse_console_size(struct ctx *c, json_t *proc, struct oci_spec *s)
+{
+	json_t *size;
+	u32 h = 0, w = 0;
+
+	at(c, "process.consoleSize");
+	if (get_obj(c, proc, "consoleSize", &size))
+		return -1;
+	if (!size)
+		return 0;
+	at(c, "process.consoleSize.height");
+	if (json_object_get(size, "height") && get_u32(c, json_object_get(size, "height"), &h))
+		return -1;
+	at(c, "process.consoleSize.width");
+	if (json_object_get(size, "width") && get_u32(c, json_object_get(size, "width"), &w))
+		return -1;
+	/* struct winsize holds 16 bits each. */
+	if (h > 0xffff || w > 0xffff)
+		return bad(c, "%u is too big (at most 65535)", h > 0xffff ? h : w);
+	s->console_height = h;
+	s->console_width = w;
+	return 0;
+}
+
 static int parse_process(struct ctx *c, json_t *doc, struct oci_spec *s)
 {
 	json_t *proc;
 	const char *cwd;
-	bool terminal = false;
 
 	at(c, "process");
 	if (get_obj(c, doc, "process", &proc))
@@ -307,11 +331,10 @@ static int parse_process(struct ctx *c, json_t *doc, struct oci_spec *s)
 	if (!proc)
 		return bad(c, "missing: runsk run needs the program to start");
 	at(c, "process.terminal");
-	if (get_bool(c, proc, "terminal", &terminal))
+	if (get_bool(c, proc, "terminal", &s->terminal))
 		return -1;
-	if (terminal)
-		return bad(c, "true needs a console socket, which runsk does not support yet; "
-			      "set it to false");
+	if (parse_console_size(c, proc, s))
+		return -1;
 	at(c, "process.args");
 	if (get_strv(c, proc, "args", &s->args))
 		return -1;

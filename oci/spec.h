@@ -42,6 +42,8 @@ struct oci_spec {
 	unsigned nmounts;
 	u64 memory;    /* linux.resources.memory.limit; 0 = not set */
 	unsigned cpus; /* from linux.resources.cpu quota/period; 0 = not set */
+	bool terminal; /* process.terminal: the process gets a pty (oci/console.h) */
+	u16 console_height, console_width; /* process.consoleSize; 0 = not set */
 };
 
 enum {

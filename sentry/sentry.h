@@ -54,6 +54,12 @@ struct sandbox_config {
 	 * reaching the gofer's files (--overlay2=none). */
 	bool overlay;
 	const struct sandbox_spec *spec; /* NULL: as runsk do */
+	/*
+	 * OCI process.terminal: runsk's fd 0 is a terminal that the guest
+	 * gets as its own pty on fds 0-2 and its controlling terminal
+	 * (sentry/tty/console.c), instead of runsk's stdio as they are.
+	 */
+	bool console;
 };
 
 /*

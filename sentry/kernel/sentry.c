@@ -25,6 +25,7 @@
 #include "signal.h"
 #include "gofer/client.h"
 #include "lib/log.h"
+#include "sentry/tty/tty.h"
 #include "sentry/vfs/procfs/procfs.h"
 #include "sentry/vfs/vfs.h"
 
@@ -116,13 +117,19 @@ static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
  * instead: a signal whose default action would end the program ends the
  * whole sandbox with it, with runsk's status 128 + sig.
  */
-static void forward_signal(struct kernel *k, const struct signalfd_siginfo *si, bool container)
+static void forward_signal(struct kernel *k, const struct signalfd_siginfo *si, bool container,
+			   struct tty_console *console)
 {
 	int sig = (int)si->ssi_signo;
 	bool all = si->ssi_code == SI_QUEUE && si->ssi_int == SENTRY_SIGNAL_ALL;
 	struct linux_siginfo info = {.signo = sig, .code = LINUX_SI_USER};
 	u64 handler = LINUX_SIG_DFL;
 
+	/* The console's size changed: its pty tells the foreground group, as on Linux. */
+	if (console && sig == SIGWINCH && si->ssi_code != SI_QUEUE && si->ssi_code != SI_USER) {
+		tty_console_resize(console);
+		return;
+	}
 	pthread_mutex_lock(&k->lock);
 	if (k->init && !list_empty(&k->init->threads)) {
 		struct task *t = list_entry(k->init->threads.next, struct task, tg_node);
@@ -147,7 +154,7 @@ static void forward_signal(struct kernel *k, const struct signalfd_siginfo *si, 
 }
 
 /* Wait for every task to exit, passing on the signals runsk gets. */
-static void supervise(struct kernel *k, int sfd, bool container)
+static void supervise(struct kernel *k, int sfd, bool container, struct tty_console *console)
 {
 	struct pollfd pfd[2] = {{.fd = k->done_fd, .events = POLLIN},
 				{.fd = sfd, .events = POLLIN}};
@@ -158,7 +165,7 @@ static void supervise(struct kernel *k, int sfd, bool container)
 			return;
 		struct signalfd_siginfo si;
 		if (pfd[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
-			forward_signal(k, &si, container);
+			forward_signal(k, &si, container, console);
 	}
 }
 
@@ -178,7 +185,8 @@ static void forwarded_signal_set(sigset_t *set)
 }
 
 /* The forwarded signals are blocked in every thread (sentry_run): the supervisor reads them here. */
-static int run_init(struct kernel *k, struct task *t, bool container, bool *started)
+static int run_init(struct kernel *k, struct task *t, bool container, struct tty_console *console,
+		    bool *started)
 {
 	sigset_t set;
 	forwarded_signal_set(&set);
@@ -188,7 +196,7 @@ static int run_init(struct kernel *k, struct task *t, bool container, bool *star
 		ret = task_start(t);
 	if (!ret) {
 		*started = true;
-		supervise(k, sfd, container);
+		supervise(k, sfd, container, console);
 		ret = k->exit_status;
 	}
 	if (sfd >= 0)
@@ -214,7 +222,7 @@ static void kernel_release_groups(struct kernel *k)
 
 /* Build init's task: its files, root, credentials and program. */
 static int init_task_setup(struct kernel *k, struct task *t, const struct sandbox_config *cfg,
-			   struct gofer_client *gofer)
+			   struct gofer_client *gofer, struct tty_console **console)
 {
 	int ret;
 
@@ -236,7 +244,8 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 		return ret;
 	}
 	t->files = fdtable_create();
-	ret = t->files ? stdio_install(t->files) : -ENOMEM;
+	/* A console's pty takes fds 0-2 once init is registered (it needs init's session). */
+	ret = !t->files ? -ENOMEM : cfg->console ? 0 : stdio_install(t->files);
 	if (ret)
 		return ret;
 	struct super_block *proc = procfs_mount(k);
@@ -255,6 +264,8 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 		return ret;
 	ret = task_register_init(t);
 	if (ret)
+		return ret;
+	if (cfg->console && (ret = tty_console_create(t, 0, console)))
 		return ret;
 	task_update_mm_limits(t); /* the limits are the process's: known from here */
 	return exec_first(t, cfg->argv[0], cfg->argv, cfg->envp);
@@ -285,6 +296,7 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 	struct platform_memory pm;
 	struct task *t = NULL;
 	struct gofer_client *gofer = NULL;
+	struct tty_console *console = NULL;
 	int ret;
 
 	if (cfg->gofer_fd >= 0) {
@@ -316,11 +328,11 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 		goto out_mf;
 	pr_debug("sandbox: platform %s ready", k.platform->ops->name);
 	t = task_alloc(&k);
-	ret = t ? init_task_setup(&k, t, cfg, gofer) : -ENOMEM;
+	ret = t ? init_task_setup(&k, t, cfg, gofer, &console) : -ENOMEM;
 	if (!ret) {
 		pr_debug("sandbox: %s loaded, starting it", t->exe);
 		bool started = false;
-		ret = run_init(&k, t, cfg->spec != NULL, &started);
+		ret = run_init(&k, t, cfg->spec != NULL, console, &started);
 		if (started)
 			t = NULL; /* the task frees itself as it exits */
 		pr_debug("sandbox: init exited with wait status %#x", ret);
@@ -341,6 +353,8 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 		cred_put(t->cred);
 		free(t);
 	}
+	/* Before the kernel goes: the console's thread signals through k. */
+	tty_console_destroy(console);
 	rlimit_cpu_stop(&k); /* its timer would look at a kernel that is gone */
 	kernel_release_groups(&k);
 	platform_destroy(k.platform);

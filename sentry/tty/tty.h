@@ -34,4 +34,22 @@ int devpts_mount_dev(const struct vfs_ctx *ctx) __must_check;
  */
 void tty_exit_locked(struct kernel *k, struct thread_group *tg);
 
+/*
+ * The container's terminal (OCI process.terminal, console.c): the host
+ * terminal host_fd (dup'ed; made raw until the end) becomes a pty of
+ * the sandbox, /dev/pts/N, open on init's fds 0, 1 and 2 and the
+ * controlling terminal of init's session. A host thread moves the bytes.
+ * init must be registered, with its files and fs. Returns 0 and *out, or
+ * -errno.
+ */
+struct tty_console;
+int tty_console_create(struct task *init, int host_fd, struct tty_console **out) __must_check;
+/* The host terminal was resized (runsk got SIGWINCH): the guest hears of it. NULL-safe. */
+void tty_console_resize(struct tty_console *c);
+/*
+ * The sandbox is done: write out what the guest wrote (waiting a little
+ * for a reader), restore the host terminal, hang the pty up. NULL-safe.
+ */
+void tty_console_destroy(struct tty_console *c);
+
 #endif

@@ -101,6 +101,24 @@ static void test_good(void **state)
 	assert_string_equal(s.mounts[3].source, want);
 	assert_int_equal(s.memory, 268435456);
 	assert_int_equal(s.cpus, 2);
+	assert_false(s.terminal);
+	oci_spec_free(&s);
+}
+
+/* process.terminal and its consoleSize, for the console socket (oci/console.c). */
+static void test_terminal(void **state)
+{
+	char doc[sizeof(good) + 128];
+	const char *at = strstr(good, "\"terminal\": false");
+	struct oci_spec s;
+
+	snprintf(doc, sizeof(doc), "%.*s%s%s", (int)(at - good), good,
+		 "\"terminal\": true, \"consoleSize\": {\"height\": 33, \"width\": 101}",
+		 at + strlen("\"terminal\": false"));
+	assert_int_equal(oci_spec_parse(doc, bundle, &s, err, sizeof(err)), 0);
+	assert_true(s.terminal);
+	assert_int_equal(s.console_height, 33);
+	assert_int_equal(s.console_width, 101);
 	oci_spec_free(&s);
 }
 
@@ -125,7 +143,12 @@ static void test_bad(void **state)
 {
 	expect_bad("\"1.0.2\"", "\"0.9\"", "ociVersion");
 	expect_bad("\"1.0.2\"", "[]", "ociVersion");
-	expect_bad("\"terminal\": false", "\"terminal\": true", "process.terminal");
+	expect_bad("\"terminal\": false", "\"consoleSize\": [], \"terminal\": false",
+		   "process.consoleSize");
+	expect_bad("\"terminal\": false", "\"consoleSize\": {\"height\": 65536}",
+		   "process.consoleSize");
+	expect_bad("\"terminal\": false", "\"consoleSize\": {\"width\": -1}",
+		   "process.consoleSize.width");
 	expect_bad("\"terminal\": false", "\"terminal\": 1", "process.terminal");
 	expect_bad("[\"sh\", \"-c\", \"x\"]", "[]", "process.args");
 	expect_bad("[\"sh\", \"-c\", \"x\"]", "[\"sh\", 3]", "process.args");
@@ -177,6 +200,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_terminal),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_truncated),
 	};
