@@ -86,12 +86,21 @@ static void close_inherited_fds(void)
 
 /* The sandbox process of a created container: wait for start, then run. */
 static void __attribute__((noreturn))
-create_child(const struct global_opts *g, const struct oci_spec *spec, const char *fifo)
+create_child(const struct global_opts *g, const struct oci_spec *spec, const char *fifo,
+	     const char *root, const char *id)
 {
 	/* process.terminal: the pty's slave is stdio from here (console.h). */
 	if (oci_console_attach())
 		_exit(125);
 	close_inherited_fds();
+	/* Before start, so that exec finds it once the container runs (cmd_exec.c). */
+	int control = oci_control_listen(root, id);
+	if (control < 0) {
+		fprintf(stderr, "runsk: container %s: cannot make its control socket: %s\n", id,
+			strerror(-control));
+		_exit(125);
+	}
+	sentry_set_control_socket(control);
 	/* Blocks until `runsk start` opens the other end. */
 	int fd = open(fifo, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) != 1)
@@ -128,7 +137,7 @@ static int create_container(const struct global_opts *g, const char *root, const
 	if (!ret && (*pid = fork()) < 0)
 		ret = -errno;
 	if (!ret && *pid == 0)
-		create_child(g, spec, fifo);
+		create_child(g, spec, fifo, root, id);
 	if (!ret) {
 		ret = oci_state_record(root, id, *pid, bundle, spec->root);
 		if (ret)

@@ -317,6 +317,7 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 		fprintf(stderr, "runsk run: cannot make the pty the container's terminal: %s\n",
 			strerror(-ret));
 	oci_console_drop();
+	sentry_set_control_socket(ret ? -1 : oci_control_listen(root, id)); /* for runsk exec */
 	int status = ret ? 1 : oci_sandbox_run(&g, &spec);
 	if ((ret = oci_state_remove(root, id)))
 		fprintf(stderr, "runsk run: container %s: cannot remove its state from %s: %s\n",

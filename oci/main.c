@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{"kill", cmd_kill, "send a signal (default TERM) to a container"},
 	{"delete", cmd_delete, "delete a stopped container (--force: any)"},
 	{"list", cmd_list, "list the containers in the state directory"},
+	{"exec", cmd_exec, "run one more process in a running container (as runc exec)"},
 	{"ps", cmd_ps, "list a container's host processes (--format json: a list of pids)"},
 	{"features", cmd_features, "print what this runtime supports, as JSON (runc's)"},
 	{"selftest", cmd_selftest, "check this host's KVM with the platform self-tests"},

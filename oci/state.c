@@ -176,7 +176,8 @@ char *oci_state_json(const struct oci_state *st, enum oci_status s)
 
 int oci_state_remove(const char *root, const char *id)
 {
-	static const char *const files[] = {"exec.fifo", "state.json", "state.json.tmp"};
+	static const char *const files[] = {"exec.fifo", "state.json", "state.json.tmp",
+					    "control.sock"};
 	char path[4200];
 	int ret;
 

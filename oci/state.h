@@ -12,6 +12,8 @@
  *   exec.fifo   while the container is created but not started: the
  *               sandbox process blocks opening it for writing until
  *               `runsk start` opens it for reading (runc's handshake)
+ *   control.sock  the sandbox's control socket (sentry.h), which
+ *               `runsk exec` connects to; made by the sandbox process
  */
 #ifndef OCI_STATE_H
 #define OCI_STATE_H
@@ -69,6 +71,11 @@ const char *oci_status_name(enum oci_status s);
 char *oci_state_json(const struct oci_state *st, enum oci_status s);
 /* Remove root/id and what is in it. 0 or -errno. */
 int oci_state_remove(const char *root, const char *id) __must_check;
+/*
+ * The listening control socket of container id (cmd_exec.c), made in its
+ * state directory, mode 0600: the fd, or -errno.
+ */
+int oci_control_listen(const char *root, const char *id) __must_check;
 /* A process's start time (clock ticks after boot), 0 if it is gone or a zombie. */
 unsigned long long oci_proc_start_time(pid_t pid);
 

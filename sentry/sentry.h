@@ -75,6 +75,51 @@ struct sandbox_config {
  */
 int sentry_run(const struct sandbox_config *cfg);
 
+/*
+ * The control socket of a running sandbox (sentry/kernel/control.c): a
+ * listening AF_UNIX SOCK_SEQPACKET socket the next sentry_run serves (it
+ * takes fd over; -1: none). `runsk exec` connects, sends one EXEC message
+ * with the program's stdio as SCM_RIGHTS (fds 0, 1, 2 in order, the ones
+ * the stdio bits name), and gets STARTED (the guest pid) or ERROR
+ * (-errno); later EXITED (the wait status) when the process ends. SIGNAL
+ * messages from the client signal the process; closing the connection
+ * before EXITED kills it (SIGKILL), so that it lives no longer than its
+ * proxy. Each message is one packet; a bad one gets ERROR -EINVAL.
+ */
+void sentry_set_control_socket(int fd);
+
+#define SENTRY_CONTROL_MSG_MAX (128 * 1024) /* bytes of one packet, at most */
+#define SENTRY_CONTROL_MAX_GROUPS 256
+
+enum sentry_control_type {
+	SENTRY_CONTROL_EXEC = 1,  /* client: struct sentry_control_exec + gids + strings */
+	SENTRY_CONTROL_SIGNAL,	  /* client: value is the signal */
+	SENTRY_CONTROL_STARTED,	  /* Sentry: value is the guest pid */
+	SENTRY_CONTROL_EXITED,	  /* Sentry: value is the wait status */
+	SENTRY_CONTROL_ERROR,	  /* Sentry: value is -errno */
+	SENTRY_CONTROL_ERROR_CWD, /* Sentry: value is -errno of the cwd's lookup */
+};
+
+struct sentry_control_msg {
+	u32 type;
+	s32 value;
+};
+
+/*
+ * An EXEC packet: this header, then ngroups u32 supplementary gids, then
+ * `strings` bytes: the cwd (absolute), argc argv strings and envc envp
+ * strings, each NUL-terminated, nothing after the last.
+ */
+struct sentry_control_exec {
+	u32 type;
+	u32 uid, gid;
+	u32 ngroups;
+	u32 argc, envc;
+	u32 stdio; /* bit n: the packet carries fd n of the program */
+	u32 no_new_privs;
+	u32 strings;
+};
+
 /* Print the syscall compatibility listing (`runsk help syscalls`). */
 void sentry_print_syscalls(void);
 

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "cred.h"
 #include "rlimit.h"
 #include "sandbox_spec.h"
@@ -273,6 +274,26 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 
 static int sentry_run_blocked(const struct sandbox_config *cfg);
 
+/* The control socket the next sentry_run serves (control.h), or -1. */
+static int control_fd = -1;
+
+void sentry_set_control_socket(int fd)
+{
+	if (control_fd >= 0)
+		close(control_fd);
+	control_fd = fd;
+}
+
+/* Serve the control socket, if runsk gave one: the server owns it from here. */
+static struct control *control_serve(struct kernel *k, const struct sandbox_config *cfg,
+				     struct task *init)
+{
+	int fd = control_fd;
+
+	control_fd = -1;
+	return fd < 0 ? NULL : control_start(k, fd, cfg->spec, init->fs);
+}
+
 /*
  * Every thread the Sentry starts (the gofer client's reader, the timer
  * service, task threads) inherits the caller's mask: block the forwarded
@@ -286,6 +307,7 @@ int sentry_run(const struct sandbox_config *cfg)
 	forwarded_signal_set(&set);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	int ret = sentry_run_blocked(cfg);
+	sentry_set_control_socket(-1); /* closed if init never started */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
@@ -332,7 +354,9 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 	if (!ret) {
 		pr_debug("sandbox: %s loaded, starting it", t->exe);
 		bool started = false;
+		struct control *ctl = control_serve(&k, cfg, t);
 		ret = run_init(&k, t, cfg->spec != NULL, console, &started);
+		control_stop(ctl); /* every task is gone: its clients get their exits */
 		if (started)
 			t = NULL; /* the task frees itself as it exits */
 		pr_debug("sandbox: init exited with wait status %#x", ret);
