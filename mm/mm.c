@@ -462,22 +462,27 @@ static u32 vma_kind(const struct vma *v)
 	return MM_VMA_ANON;
 }
 
+struct mm_vma_info mm_vma_info_of(const struct vma *v)
+{
+	return (struct mm_vma_info){
+		.start = v->start,
+		.end = v->end,
+		.prot = v->prot,
+		.shared = v->flags & (VMA_SHARED | VMA_MAYSHARE),
+		.kind = vma_kind(v),
+		.off = v->file ? v->off : 0,
+		.file = v->file,
+		.shm = v->shm,
+		.shm_off = v->off,
+	};
+}
+
 int mm_for_each_vma(struct mm *mm, int (*fn)(void *arg, const struct mm_vma_info *v), void *arg)
 {
 	int ret = 0;
 	pthread_mutex_lock(&mm->lock);
 	for (const struct vma *v = mm->vmas.head; v && !ret; v = v->next) {
-		struct mm_vma_info info = {
-			.start = v->start,
-			.end = v->end,
-			.prot = v->prot,
-			.shared = v->flags & (VMA_SHARED | VMA_MAYSHARE),
-			.kind = vma_kind(v),
-			.off = v->file ? v->off : 0,
-			.file = v->file,
-			.shm = v->shm,
-			.shm_off = v->off,
-		};
+		struct mm_vma_info info = mm_vma_info_of(v);
 		ret = fn(arg, &info);
 	}
 	pthread_mutex_unlock(&mm->lock);

@@ -106,5 +106,7 @@ int mm_update_flags(struct mm *mm, u64 start, u64 end, u32 clear, u32 set) __mus
 u64 mm_covered_end(struct mm *mm, u64 start, u64 end);
 /* Linux's get_unmapped_area for anonymous memory: 0 if there is no room. */
 u64 mm_get_unmapped_area(struct mm *mm, u64 hint, u64 len);
+/* What /proc and the walkers are told of v (mm->lock held). */
+struct mm_vma_info mm_vma_info_of(const struct vma *v);
 
 #endif

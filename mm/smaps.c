@@ -19,17 +19,6 @@ struct rss_walk {
 	struct mm_vma_rss *r;
 };
 
-static u32 smaps_vma_kind(const struct vma *v)
-{
-	if (v->flags & VMA_SPECIAL)
-		return MM_VMA_SPECIAL;
-	if (v->flags & VMA_STACK)
-		return MM_VMA_STACK;
-	if (v->flags & VMA_HEAP)
-		return MM_VMA_HEAP;
-	return MM_VMA_ANON;
-}
-
 /* Whether pa is the frame v's shared memory object has at va's offset (not a private copy). */
 static bool is_object_frame(const struct vma *v, u64 va, u64 pa)
 {
@@ -87,17 +76,7 @@ int mm_for_each_vma_rss(struct mm *mm,
 	int ret = 0;
 	pthread_mutex_lock(&mm->lock);
 	for (const struct vma *v = mm->vmas.head; v && !ret; v = v->next) {
-		struct mm_vma_info info = {
-			.start = v->start,
-			.end = v->end,
-			.prot = v->prot,
-			.shared = v->flags & (VMA_SHARED | VMA_MAYSHARE),
-			.kind = smaps_vma_kind(v),
-			.off = v->file ? v->off : 0,
-			.file = v->file,
-			.shm = v->shm,
-			.shm_off = v->off,
-		};
+		struct mm_vma_info info = mm_vma_info_of(v);
 		struct mm_vma_rss r = {0};
 		struct rss_walk w = {mm, v, &r};
 		/* The Sentry's own frames are Linux's VM_PFNMAP pages: not counted. */

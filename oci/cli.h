@@ -20,6 +20,11 @@ struct global_opts {
  * last such line to say why a runtime command failed.
  */
 void cli_err(const char *fmt, ...) __printf(1, 2);
+/*
+ * A command's flag with a value, "--name=V" or "--name V" (then *i moves
+ * past V): V, or NULL if argv[*i] is another flag.
+ */
+const char *cli_flag_value(int argc, char **argv, int *i, const char *name);
 
 int cmd_do(const struct global_opts *g, int argc, char **argv);
 int cmd_run(const struct global_opts *g, int argc, char **argv);

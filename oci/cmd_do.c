@@ -31,16 +31,6 @@ static void do_usage(FILE *out)
 		"                     memory; none: they reach the host's files\n");
 }
 
-static const char *flag_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 {
 	struct global_opts g = *gopt;
@@ -56,11 +46,11 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 			g.strace = true;
 		} else if (!strcmp(argv[i], "--debug")) {
 			g.debug = true;
-		} else if ((v = flag_value(argc, argv, &i, "--debug-log"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--debug-log"))) {
 			g.debug_log = v;
-		} else if ((v = flag_value(argc, argv, &i, "--profile"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--profile"))) {
 			cfg.profile_path = v;
-		} else if ((v = flag_value(argc, argv, &i, "--cpus"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--cpus"))) {
 			char *end;
 			long n = strtol(v, &end, 10);
 			if (*end || n < 1 || n > 64) {
@@ -69,14 +59,14 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 				return 2;
 			}
 			cfg.ncpus = n;
-		} else if ((v = flag_value(argc, argv, &i, "--memory"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--memory"))) {
 			cfg.memory = cli_parse_size(v);
 			if (cfg.memory < (64ULL << 20) || cfg.memory > (256ULL << 30)) {
 				fprintf(stderr,
 					"runsk do: --memory %s: give a size from 64M to 256G\n", v);
 				return 2;
 			}
-		} else if ((v = flag_value(argc, argv, &i, "--overlay2"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--overlay2"))) {
 			if (strcmp(v, "root:memory") && strcmp(v, "none")) {
 				fprintf(stderr,
 					"runsk do: --overlay2=%s: give root:memory or none\n", v);

@@ -148,17 +148,6 @@ static int exec_usage(FILE *out)
 	return out == stdout ? 0 : 1;
 }
 
-/* "--name=V" or "--name V" (or -x V); NULL if argv[*i] is another flag. */
-static const char *flag_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 static bool parse_u32(const char *s, u32 *out)
 {
 	char *end;
@@ -181,25 +170,25 @@ static int parse_flags(int argc, char **argv, struct exec_opts *o, int *status)
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			*status = exec_usage(stdout);
 			return -1;
-		} else if ((v = flag_value(argc, argv, &i, "--process")) ||
-			   (v = flag_value(argc, argv, &i, "-p"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--process")) ||
+			   (v = cli_flag_value(argc, argv, &i, "-p"))) {
 			o->process = v;
-		} else if ((v = flag_value(argc, argv, &i, "--pid-file"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--pid-file"))) {
 			o->pid_file = v;
-		} else if ((v = flag_value(argc, argv, &i, "--cwd"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--cwd"))) {
 			o->cwd = v;
-		} else if ((v = flag_value(argc, argv, &i, "--user")) ||
-			   (v = flag_value(argc, argv, &i, "-u"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--user")) ||
+			   (v = cli_flag_value(argc, argv, &i, "-u"))) {
 			o->user = v;
-		} else if ((v = flag_value(argc, argv, &i, "--env")) ||
-			   (v = flag_value(argc, argv, &i, "-e"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--env")) ||
+			   (v = cli_flag_value(argc, argv, &i, "-e"))) {
 			if (o->nenv == MAX_ENV) {
 				cli_err("runsk exec: too many --env (at most %d)", MAX_ENV);
 				return -1;
 			}
 			o->env[o->nenv++] = v;
-		} else if ((v = flag_value(argc, argv, &i, "--additional-gids")) ||
-			   (v = flag_value(argc, argv, &i, "-g"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--additional-gids")) ||
+			   (v = cli_flag_value(argc, argv, &i, "-g"))) {
 			if (o->ngids == SENTRY_CONTROL_MAX_GROUPS ||
 			    !parse_u32(v, &o->gids[o->ngids])) {
 				cli_err("runsk exec: --additional-gids %s: give a gid (a number)",
@@ -207,7 +196,7 @@ static int parse_flags(int argc, char **argv, struct exec_opts *o, int *status)
 				return -1;
 			}
 			o->ngids++;
-		} else if ((v = flag_value(argc, argv, &i, "--console-socket"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--console-socket"))) {
 			o->console_socket = v;
 		} else if (!strcmp(a, "--detach") || !strcmp(a, "-d")) {
 			o->detach = true;
@@ -215,8 +204,8 @@ static int parse_flags(int argc, char **argv, struct exec_opts *o, int *status)
 			o->tty = true;
 		} else if (!strcmp(a, "--no-new-privs")) {
 			o->no_new_privs = true;
-		} else if ((v = flag_value(argc, argv, &i, "--process-label")) ||
-			   (v = flag_value(argc, argv, &i, "--apparmor"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--process-label")) ||
+			   (v = cli_flag_value(argc, argv, &i, "--apparmor"))) {
 			/* runc's; no host LSM applies inside the sandbox. */
 		} else {
 			cli_err("runsk exec: %s is not supported — see `runsk exec --help`", a);

@@ -32,17 +32,6 @@
 #include "sentry/sentry.h"
 #include "state.h"
 
-/* "--name=V" or "--name V"; NULL if argv[*i] is another flag. */
-static const char *flag_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 /* The one ID argument at argv[i]; prints why not and returns NULL. */
 static const char *the_id(const char *cmd, int argc, char **argv, int i)
 {
@@ -162,12 +151,12 @@ int cmd_create(const struct global_opts *gopt, int argc, char **argv)
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((v = flag_value(argc, argv, &i, "--bundle")) ||
-		    (v = flag_value(argc, argv, &i, "-b")))
+		if ((v = cli_flag_value(argc, argv, &i, "--bundle")) ||
+		    (v = cli_flag_value(argc, argv, &i, "-b")))
 			bundle = v;
-		else if ((v = flag_value(argc, argv, &i, "--pid-file")))
+		else if ((v = cli_flag_value(argc, argv, &i, "--pid-file")))
 			pid_file = v;
-		else if ((v = flag_value(argc, argv, &i, "--console-socket")))
+		else if ((v = cli_flag_value(argc, argv, &i, "--console-socket")))
 			console_socket = v;
 		else if (!strcmp(argv[i], "--no-pivot") || !strcmp(argv[i], "--no-new-keyring"))
 			; /* runc's; the sandbox has no host root or keyring to keep */
@@ -385,8 +374,8 @@ int cmd_list(const struct global_opts *g, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			quiet = true;
-		} else if ((v = flag_value(argc, argv, &i, "--format")) ||
-			   (v = flag_value(argc, argv, &i, "-f"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--format")) ||
+			   (v = cli_flag_value(argc, argv, &i, "-f"))) {
 			json = !strcmp(v, "json");
 			if (!json && strcmp(v, "table")) {
 				cli_err("runsk list: --format %s: give table or json", v);

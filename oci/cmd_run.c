@@ -40,17 +40,6 @@ static void run_usage(FILE *out)
 		     "  --debug, --debug-log=PATH, --strace  as for every command\n");
 }
 
-/* "--name=V" or "--name V"; NULL if argv[*i] is another flag. */
-static const char *flag_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!strcmp(argv[*i], name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 bool oci_id_is_valid(const char *id)
 {
 	if (!*id || strlen(id) > 1024 || !strcmp(id, ".") || !strcmp(id, ".."))
@@ -248,18 +237,18 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 		if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
-		} else if ((v = flag_value(argc, argv, &i, "--bundle")) ||
-			   (v = flag_value(argc, argv, &i, "-b"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--bundle")) ||
+			   (v = cli_flag_value(argc, argv, &i, "-b"))) {
 			bundle = v;
-		} else if ((v = flag_value(argc, argv, &i, "--pid-file"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--pid-file"))) {
 			pid_file = v;
-		} else if ((v = flag_value(argc, argv, &i, "--console-socket"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--console-socket"))) {
 			console_socket = v;
 		} else if (!strcmp(argv[i], "--strace")) {
 			g.strace = true;
 		} else if (!strcmp(argv[i], "--debug")) {
 			g.debug = true;
-		} else if ((v = flag_value(argc, argv, &i, "--debug-log"))) {
+		} else if ((v = cli_flag_value(argc, argv, &i, "--debug-log"))) {
 			g.debug_log = v;
 		} else if (!strcmp(argv[i], "--no-pivot") || !strcmp(argv[i], "--no-new-keyring")) {
 			/* runc's; the sandbox has no host root or keyring to keep. */

@@ -60,6 +60,16 @@ int cmd_help(const struct global_opts *g, int argc, char **argv)
 	return 0;
 }
 
+const char *cli_flag_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (!strcmp(argv[*i], name) && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
 /* --log FILE with --log-format json: where cli_err also writes, or NULL. */
 static const char *json_error_log;
 
