@@ -8,6 +8,10 @@
  *
  * O_PATH descriptors cannot carry xattr calls, so each reopens the file
  * (node_reopen); symlinks and sockets have none the gofer can reach.
+ *
+ * Only user.* may be set or removed, whatever the Sentry asks: trusted.*,
+ * security.* (file capabilities, LSM labels) and system.* (ACLs) on the
+ * image's files would be the sandbox changing how the host treats them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -125,6 +129,8 @@ static int xattrcreate_locked(struct fid *f, const struct p9_msg *req)
 	if (m->attr_size > GOFER_XATTR_MAX)
 		return -E2BIG;
 	err = node_check_writable(f->node) ?: xattr_name(m->name, name);
+	if (!err && strncmp(name, "user.", 5))
+		err = -EOPNOTSUPP;
 	if (err)
 		return err;
 	f->xname = strdup(name);

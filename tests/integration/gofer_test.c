@@ -494,6 +494,25 @@ static void test_gofer_readonly(void **state)
 	down(&s);
 }
 
+/* Whatever the client asks, the gofer sets user.* attributes only. */
+static void test_gofer_xattr_namespaces(void **state)
+{
+	(void)state;
+	struct server s;
+	int fid;
+
+	up(&s, false);
+	fid = walk(&s, "dir", "file.txt", NULL);
+	assert_true(fid >= 0);
+	assert_int_equal(gofer_xattr_set(s.c, fid, "user.ok", "1", 1, 0), 0);
+	assert_int_equal(gofer_xattr_set(s.c, fid, "trusted.x", "1", 1, 0), -EOPNOTSUPP);
+	assert_int_equal(gofer_xattr_set(s.c, fid, "security.capability", "1", 1, 0), -EOPNOTSUPP);
+	assert_int_equal(gofer_xattr_set(s.c, fid, "system.posix_acl_access", "1", 1, 0),
+			 -EOPNOTSUPP);
+	assert_int_equal(gofer_clunk(s.c, fid), 0);
+	down(&s);
+}
+
 /* Send m and expect Rlerror(err) for it. */
 static void expect_lerror(struct server *s, const struct p9_msg *m, int err)
 {
@@ -942,6 +961,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_gofer_confined_paths),
 		cmocka_unit_test(test_gofer_rename_race),
 		cmocka_unit_test(test_gofer_readonly),
+		cmocka_unit_test(test_gofer_xattr_namespaces),
 		cmocka_unit_test(test_gofer_hostile_messages),
 		cmocka_unit_test(test_gofer_garbage_storm),
 		cmocka_unit_test(test_gofer_confinement),
