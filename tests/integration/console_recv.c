@@ -141,6 +141,19 @@ static int receive(int l, char *name, size_t len)
 	return fd;
 }
 
+/*
+ * CMD starts with SIGINT and SIGQUIT at their defaults, as from a terminal:
+ * oci.sh may run as a background job of a non-interactive shell, which
+ * POSIX starts with both ignored, and the container would inherit that
+ * (as under runc) and never see the ^C the test types.
+ */
+static void exec_cmd(char **cmd)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	execvp(cmd[0], cmd);
+}
+
 /* SOCKET "-": a pty of our own (24x80), its slave CMD's terminal. */
 static int spawn_on_pty(char **cmd, pid_t *pid)
 {
@@ -156,7 +169,7 @@ static int spawn_on_pty(char **cmd, pid_t *pid)
 		dup2(s, 0);
 		dup2(s, 1);
 		dup2(s, 2);
-		execvp(cmd[0], cmd);
+		exec_cmd(cmd);
 		_exit(127);
 	}
 	return m;
@@ -196,7 +209,7 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
 		dup2(null, 0);
-		execvp(argv[i + 1], argv + i + 1);
+		exec_cmd(argv + i + 1);
 		_exit(127);
 	}
 	m = receive(l, name, sizeof(name));

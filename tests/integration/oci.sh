@@ -349,7 +349,7 @@ if [ -x "$recv" ]; then
 	for a in tty stty; do ln -sf busybox "$bundle/rootfs/bin/$a"; done
 	# runsk's own warnings (shadow paging) go to the terminal, its stderr.
 	warn='^W [0-9.]* runsk\['
-	config '["sh", "-c", "trap \"echo trapped\" INT; trap \"w=1; echo winched\" WINCH; tty; stty size; read x; echo got $x; while [ -z \"$w\" ]; do sleep 0.1; done; stty size; echo sleeping; sleep 100; echo after $?"]' '' '' ',
+	config '["sh", "-c", "trap \"echo trapped\" INT; trap \"w=1; echo winched\" WINCH; tty; stty size; read x; echo got $x; while [ -z \"$w\" ]; do sleep 0.1; done; stty size; sh -c \"echo sleeping; exec sleep 100\"; echo after $?"]' '' '' ',
 		"consoleSize": {"height": 33, "width": 101}'
 	sed -i 's/"terminal": false/"terminal": true/' "$bundle/config.json"
 	"$recv" "$tmp/console.sock" 60 'expect=33 101' 'send=hello\n' 'expect=got hello' \
@@ -374,7 +374,8 @@ if [ -x "$recv" ]; then
 	# the foreground one (TIOCSPGRP): ^C ends it and the shell lives on.
 	config '["sh"]' '' '' ', "consoleSize": {"height": 24, "width": 80}'
 	sed -i 's/"terminal": false/"terminal": true/' "$bundle/config.json"
-	"$recv" "$tmp/console.sock" 60 'expect=$ ' 'send=sleep 100\n' 'pause=2' 'send=\x03' \
+	"$recv" "$tmp/console.sock" 60 'expect=$ ' "send=sh -c 'echo sl\"\"eeping; exec sleep 100'\\n" \
+		'expect=sleeping' 'pause=1' 'send=\x03' \
 		'send=echo alive $?\n' 'expect=alive 130' 'send=exit\n' \
 		-- "$runsk" --root "$state" run --console-socket "$tmp/console.sock" -b "$bundle" t4 \
 		>"$tmp/out" 2>"$tmp/err"
