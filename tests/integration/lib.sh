@@ -31,8 +31,11 @@ expect_status() {
 # expect_err_line PATTERN DESCRIPTION: the last command's stderr is exactly
 # one line and matches PATTERN (grep -E).
 expect_err_line() {
-	lines=$(wc -l <"$tmp/err")
-	if [ "$lines" -eq 1 ] && grep -Eq "$1" "$tmp/err"; then
+	# runsk's notice about this host's KVM (shadow paging: one vCPU at a
+	# time) is not about the bad input: it is left out.
+	errs=$(grep -v '^W [0-9.]* runsk\[[0-9]*\]: kvm: ' "$tmp/err")
+	lines=$(printf '%s' "$errs" | grep -c '')
+	if [ "$lines" -eq 1 ] && printf '%s\n' "$errs" | grep -Eq "$1"; then
 		ok "$2: one line naming the problem"
 	else
 		fail "$2: stderr was not one line matching /$1/:"
