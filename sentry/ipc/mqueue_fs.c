@@ -175,16 +175,8 @@ static int mqfs_iterate(struct file *f, struct dir_context *ctx)
 	struct ipc_ns *ns = mqfs_ns();
 	u64 ino;
 
-	if (ctx->pos == 0) {
-		if (!ctx->emit(ctx, ".", 1, dir->ino, LINUX_DT_DIR, 1))
-			return 0;
-		ctx->pos = 1;
-	}
-	if (ctx->pos == 1) {
-		if (!ctx->emit(ctx, "..", 2, dir->ino, LINUX_DT_DIR, 2))
-			return 0;
-		ctx->pos = 2;
-	}
+	if (!dir_emit_dots(ctx, dir->ino, dir->ino))
+		return 0;
 	while (ns && (ino = mqfs_next_queue(ns, ctx->pos, name))) {
 		if (!ctx->emit(ctx, name, strlen(name), ino, LINUX_DT_REG, ino + 3))
 			return 0;

@@ -97,16 +97,8 @@ static const struct inode_ops devpts_dir_iops = {
 static int devpts_iterate(struct file *f, struct dir_context *ctx)
 {
 	struct inode *dir = f->inode;
-	if (ctx->pos == 0) {
-		if (!ctx->emit(ctx, ".", 1, dir->ino, LINUX_DT_DIR, 1))
-			return 0;
-		ctx->pos = 1;
-	}
-	if (ctx->pos == 1) {
-		if (!ctx->emit(ctx, "..", 2, dir->ino, LINUX_DT_DIR, 2))
-			return 0;
-		ctx->pos = 2;
-	}
+	if (!dir_emit_dots(ctx, dir->ino, dir->ino))
+		return 0;
 	if (ctx->pos == 2) {
 		if (!ctx->emit(ctx, "ptmx", 4, devpts_ptmx->ino, LINUX_DT_CHR, 3))
 			return 0;

@@ -264,3 +264,18 @@ unsigned vfs_dtype(u32 mode)
 {
 	return (mode & S_IFMT) >> 12; /* DT_* are the S_IFMT bits shifted */
 }
+
+bool dir_emit_dots(struct dir_context *ctx, u64 ino, u64 parent_ino)
+{
+	if (ctx->pos == 0) {
+		if (!ctx->emit(ctx, ".", 1, ino, LINUX_DT_DIR, 1))
+			return false;
+		ctx->pos = 1;
+	}
+	if (ctx->pos == 1) {
+		if (!ctx->emit(ctx, "..", 2, parent_ino, LINUX_DT_DIR, 2))
+			return false;
+		ctx->pos = 2;
+	}
+	return true;
+}

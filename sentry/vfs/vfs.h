@@ -271,6 +271,12 @@ struct dir_context {
 unsigned vfs_dtype(u32 mode);
 
 /*
+ * The "." (ino) and ".." (parent_ino) entries at positions 0 and 1, those
+ * ctx->pos has not passed: false if the buffer filled, as emit.
+ */
+bool dir_emit_dots(struct dir_context *ctx, u64 ino, u64 parent_ino);
+
+/*
  * File systems, by name: an explicit array in mount.c. mount returns a
  * super block with one reference, or ERR_PTR.
  */

@@ -269,18 +269,9 @@ static int ovl_iterate(struct file *f, struct dir_context *ctx)
 			return ret;
 		df->built = true;
 	}
-	if (ctx->pos == 0) {
-		if (!ctx->emit(ctx, ".", 1, dir->vfs.ino, LINUX_DT_DIR, 1))
-			return 0;
-		ctx->pos = 1;
-	}
-	if (ctx->pos == 1) {
-		struct dentry *d = f->path.dentry;
-		u64 ino = d ? d->parent->inode->ino : dir->vfs.ino;
-		if (!ctx->emit(ctx, "..", 2, ino, LINUX_DT_DIR, 2))
-			return 0;
-		ctx->pos = 2;
-	}
+	struct dentry *d = f->path.dentry;
+	if (!dir_emit_dots(ctx, dir->vfs.ino, d ? d->parent->inode->ino : dir->vfs.ino))
+		return 0;
 	for (size_t i = ctx->pos - 2; i < df->list.n; i++) {
 		struct ovl_dirent *e = df->list.e[i];
 		if (entry_gone(dir, e)) {

@@ -131,17 +131,7 @@ bool proc_emit(struct dir_context *ctx, const char *name, u64 dir_ino, u32 mode,
 bool proc_emit_dots(struct file *f, struct dir_context *ctx)
 {
 	struct dentry *d = f->path.dentry;
-	if (ctx->pos == 0) {
-		if (!ctx->emit(ctx, ".", 1, d->inode->ino, LINUX_DT_DIR, 1))
-			return false;
-		ctx->pos = 1;
-	}
-	if (ctx->pos == 1) {
-		if (!ctx->emit(ctx, "..", 2, d->parent->inode->ino, LINUX_DT_DIR, 2))
-			return false;
-		ctx->pos = 2;
-	}
-	return true;
+	return dir_emit_dots(ctx, d->inode->ino, d->parent->inode->ino);
 }
 
 /* A table directory's entry name, or NULL. */

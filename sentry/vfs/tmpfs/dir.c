@@ -238,16 +238,8 @@ static int tmpfs_iterate(struct file *f, struct dir_context *ctx)
 	struct inode *dir = f->inode;
 	struct tmpfs_inode *ti = TMPFS_I(dir);
 
-	if (ctx->pos == 0) {
-		if (!ctx->emit(ctx, ".", 1, dir->ino, LINUX_DT_DIR, 1))
-			return 0;
-		ctx->pos = 1;
-	}
-	if (ctx->pos == 1) {
-		if (!ctx->emit(ctx, "..", 2, ti->dir.parent_ino, LINUX_DT_DIR, 2))
-			return 0;
-		ctx->pos = 2;
-	}
+	if (!dir_emit_dots(ctx, dir->ino, ti->dir.parent_ino))
+		return 0;
 	struct tmpfs_dirent *e;
 	list_for_each_entry(e, &ti->dir.entries, link)
 	{
