@@ -7,9 +7,12 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "sentry/kernel/cred.h"
 #include "sentry/kernel/rlimit.h"
+#include "sentry/kernel/kernel.h"
 #include "inotify.h"
 #include "vfs_internal.h"
+#include "xattr.h"
 
 #define MAX_FILE_SIZE 0x7fffffffffffffffLL
 
@@ -49,12 +52,30 @@ static int setattr_locked(struct inode *inode, struct iattr *ia)
 {
 	vfs_now(&ia->ctime);
 	ia->valid |= ATTR_CTIME;
+	if (ia->valid & ATTR_MODE)
+		__atomic_store_n(&inode->nosec, false, __ATOMIC_RELAXED);
 	if (inode->iops && inode->iops->setattr)
 		return inode->iops->setattr(inode, ia);
 	if (ia->valid & ATTR_SIZE)
 		return -EPERM;
 	inode_apply_attr(inode, ia);
 	return 0;
+}
+
+/* Linux's setattr_should_drop_suidgid: the set-ID bits a write by c takes away. */
+static u32 suid_kill_mask(const struct inode *inode, const struct vfs_cred *c)
+{
+	u32 kill = inode->mode & S_ISUID;
+	if ((inode->mode & S_ISGID) && ((inode->mode & S_IXGRP) || !cred_in_group(c, inode->gid)))
+		kill |= S_ISGID;
+	return cred_capable(c, LINUX_CAP_FSETID) ? 0 : kill;
+}
+
+static bool has_file_caps(struct inode *inode)
+{
+	u8 v[XATTR_CAPS_MAX];
+	return inode->iops && inode->iops->getxattr &&
+	       inode->iops->getxattr(inode, XATTR_CAPS, v, sizeof(v)) >= 0;
 }
 
 int vfs_chmod(const struct path *p, u32 mode, const struct vfs_cred *c)
@@ -112,7 +133,48 @@ int vfs_chown(const struct path *p, u32 uid, u32 gid, const struct vfs_cred *c)
 	if (!ret)
 		ret = setattr_locked(inode, &ia);
 	pthread_mutex_unlock(&inode->lock);
+	/* And its file capabilities, whoever changes the owner (ATTR_KILL_PRIV). */
+	if (!ret && S_ISREG(inode->mode) && has_file_caps(inode) && inode->iops->removexattr) {
+		ret = inode->iops->removexattr(inode, XATTR_CAPS);
+		ret = ret == -ENODATA ? 0 : ret;
+	}
 	return fsnotify_change(p->dentry, ia.valid, ret);
+}
+
+int inode_remove_privs(struct inode *inode, const struct vfs_cred *c)
+{
+	if (!S_ISREG(inode->mode) || __atomic_load_n(&inode->nosec, __ATOMIC_RELAXED))
+		return 0;
+	/* Outside the inode lock: a file system's xattr ops take it themselves. */
+	bool caps = has_file_caps(inode);
+	int ret = 0;
+	if (caps && inode->iops->removexattr) {
+		ret = inode->iops->removexattr(inode, XATTR_CAPS);
+		ret = ret == -ENODATA ? 0 : ret;
+	}
+	pthread_mutex_lock(&inode->lock);
+	u32 kill = suid_kill_mask(inode, c);
+	if (!ret && kill) {
+		struct iattr ia = {.valid = ATTR_MODE, .mode = inode->mode & 07777 & ~kill};
+		ret = setattr_locked(inode, &ia);
+	}
+	if (!ret && !caps && !(inode->mode & (S_ISUID | S_ISGID)))
+		__atomic_store_n(&inode->nosec, true, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&inode->lock);
+	return ret;
+}
+
+int file_remove_privs(struct file *f)
+{
+	struct inode *inode = f->inode;
+	if (!inode || __atomic_load_n(&inode->nosec, __ATOMIC_RELAXED) || !S_ISREG(inode->mode))
+		return 0;
+	struct task *t = task_current();
+	if (!t)
+		return 0; /* the Sentry's own write (a copy-up) keeps what it copies */
+	struct vfs_cred c;
+	cred_to_vfs(t->cred, &c);
+	return inode_remove_privs(inode, &c);
 }
 
 static int do_truncate(struct inode *inode, s64 len)
@@ -133,7 +195,8 @@ int vfs_truncate(const struct path *p, s64 len, const struct vfs_cred *c)
 		return -EISDIR;
 	if (!S_ISREG(inode->mode))
 		return -EINVAL;
-	int ret = mnt_want_write(p->mnt) ?: inode_permission(inode, MAY_WRITE, c);
+	int ret = mnt_want_write(p->mnt) ?: inode_permission(inode, MAY_WRITE, c)
+						  ?: inode_remove_privs(inode, c);
 	return fsnotify_change(p->dentry, ATTR_SIZE, ret ? ret : do_truncate(inode, len));
 }
 
@@ -145,7 +208,8 @@ int vfs_ftruncate(struct file *f, s64 len, const struct vfs_cred *c)
 		return -EBADF;
 	if (!f->inode || !S_ISREG(f->inode->mode) || !(f->mode & FMODE_WRITE))
 		return -EINVAL;
-	return fsnotify_change(f->path.dentry, ATTR_SIZE, do_truncate(f->inode, len));
+	int ret = inode_remove_privs(f->inode, c);
+	return fsnotify_change(f->path.dentry, ATTR_SIZE, ret ? ret : do_truncate(f->inode, len));
 }
 
 static bool utime_explicit(const struct linux_timespec *ts)

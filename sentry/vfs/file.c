@@ -66,8 +66,11 @@ ssize_t vfs_read(struct file *f, void *buf, size_t len, s64 *pos)
 
 ssize_t vfs_write(struct file *f, const void *buf, size_t len, s64 *pos)
 {
-	int limited = f->ops->write ? rlimit_fsize_write(f, pos, &len) : 0; /* RLIMIT_FSIZE */
-	return limited ?: f->ops->write ? f->ops->write(f, buf, len, pos) : -EINVAL;
+	if (!f->ops->write)
+		return -EINVAL;
+	/* RLIMIT_FSIZE first: a write it refuses changes nothing, privileges included. */
+	int ret = rlimit_fsize_write(f, pos, &len) ?: (len ? file_remove_privs(f) : 0);
+	return ret ?: f->ops->write(f, buf, len, pos);
 }
 
 s64 vfs_llseek(struct file *f, s64 off, int whence)

@@ -68,8 +68,11 @@ static int open_truncate(struct file *f, const struct vfs_cred *c)
 	struct inode *inode = f->inode;
 	vfs_now(&ia.mtime);
 	ia.ctime = ia.mtime;
+	int ret = inode_remove_privs(inode, c);
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&inode->lock);
-	int ret = inode->iops->setattr ? inode->iops->setattr(inode, &ia) : -EPERM;
+	ret = inode->iops->setattr ? inode->iops->setattr(inode, &ia) : -EPERM;
 	pthread_mutex_unlock(&inode->lock);
 	return fsnotify_change(f->path.dentry, ATTR_SIZE, ret);
 }

@@ -150,6 +150,12 @@ struct inode {
 	s64 size;
 	u64 blocks; /* 512-byte units */
 	struct linux_timespec atime, mtime, ctime, btime;
+	/*
+	 * Nothing for a write to take away: no set-ID bit, no file
+	 * capabilities (Linux's S_NOSEC). Set by the first write that looks,
+	 * cleared by any change of mode or extended attribute. Atomic.
+	 */
+	bool nosec;
 };
 
 /* iattr.valid */
@@ -373,6 +379,15 @@ int vfs_chown(const struct path *p, u32 uid, u32 gid, const struct vfs_cred *c) 
 /* truncate(2); ftruncate checks the file was opened for writing first. */
 int vfs_truncate(const struct path *p, s64 len, const struct vfs_cred *c) __must_check;
 int vfs_ftruncate(struct file *f, s64 len, const struct vfs_cred *c) __must_check;
+/*
+ * Before a write or truncate changes a regular file's data (Linux's
+ * file_remove_privs): drop its set-user-ID bit, and its set-group-ID bit
+ * if group-executable or c is outside its group, unless c has CAP_FSETID;
+ * drop its file capabilities always. file_remove_privs does it for the
+ * current task's writes through f; the Sentry's own writes keep them.
+ */
+int inode_remove_privs(struct inode *inode, const struct vfs_cred *c) __must_check;
+int file_remove_privs(struct file *f) __must_check;
 /*
  * utimensat: times[0] atime, times[1] mtime, each may be LINUX_UTIME_NOW
  * or LINUX_UTIME_OMIT in tv_nsec; times NULL sets both to now.

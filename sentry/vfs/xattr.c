@@ -12,8 +12,6 @@
 #include "vfs_internal.h"
 #include "xattr.h"
 
-#define XATTR_CAPS "security.capability"
-
 /* Linux's vfs_cap_data (include/uapi/linux/capability.h), little-endian. */
 #define VFS_CAP_REVISION_MASK 0xff000000u
 #define VFS_CAP_REVISION_1 0x01000000u
@@ -22,7 +20,7 @@
 #define VFS_CAP_FLAGS_EFFECTIVE 0x000001u
 #define XATTR_CAPS_SZ_1 12
 #define XATTR_CAPS_SZ_2 20
-#define XATTR_CAPS_SZ_3 24
+#define XATTR_CAPS_SZ_3 XATTR_CAPS_MAX
 
 struct simple_xattr {
 	struct list_head link;
@@ -314,6 +312,8 @@ int vfs_setxattr(const struct path *p, const char *name, const void *value, size
 		return -EOPNOTSUPP;
 	/* An empty value is a value, not a removal. */
 	ret = inode->iops->setxattr(inode, name, value ? value : "", size, flags);
+	if (!ret) /* it may hold file capabilities now */
+		__atomic_store_n(&inode->nosec, false, __ATOMIC_RELAXED);
 	return xattr_changed(p, ret);
 }
 

@@ -38,6 +38,10 @@
 #define LINUX_XATTR_SIZE_MAX 65536
 #define LINUX_XATTR_LIST_MAX 65536
 
+/* File capabilities, and the size of their largest (revision 3) value. */
+#define XATTR_CAPS "security.capability"
+#define XATTR_CAPS_MAX 24
+
 #define LINUX_CAP_SYS_ADMIN 21
 #define LINUX_CAP_SETFCAP 31
 

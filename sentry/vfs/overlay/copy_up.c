@@ -38,10 +38,15 @@ static int set_real_attr(struct inode *real, struct iattr *ia)
 	return ret;
 }
 
+/*
+ * Through the file's op, not vfs_write: a copy is the Sentry's, so neither
+ * the task's RLIMIT_FSIZE nor the removal of set-ID bits and file
+ * capabilities that a task's write makes applies to it.
+ */
 static int write_all(struct file *f, const u8 *buf, size_t len, s64 pos)
 {
 	while (len) {
-		ssize_t n = vfs_write(f, buf, len, &pos);
+		ssize_t n = f->ops->write(f, buf, len, &pos);
 		if (n <= 0)
 			return n ? (int)n : -EIO;
 		buf += n;

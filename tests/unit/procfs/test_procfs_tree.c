@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "tests/unit/mm/rec_platform.h"
+#include "sentry/kernel/cred.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/process.h"
 #include "sentry/vfs/pipe.h"
@@ -67,6 +68,8 @@ static struct task *task_add(int tgid, int tid, const char *comm)
 	t->files = fdtable_create();
 	t->fs = fs_struct_get(env.fs);
 	t->sighand = sighand_alloc();
+	t->cred = cred_new_init(0, 0);
+	assert_non_null(t->cred);
 	snprintf(t->comm, sizeof(t->comm), "%s", comm);
 	snprintf(t->exe, sizeof(t->exe), "/bin/%s", comm);
 	return t;
@@ -83,6 +86,7 @@ static void task_del(struct task *t)
 	fdtable_destroy(t->files);
 	fs_struct_put(t->fs);
 	sighand_put(t->sighand);
+	cred_put(t->cred);
 	pthread_mutex_lock(&k->lock);
 	list_del(&t->tg_node);
 	if (t->tg->leader == t)
