@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * goferfs regular files: each open file has a fid of its own, opened on
- * the gofer, and the host descriptor the gofer donates with it. Data goes
+ * goferfs regular files: each open file has a fid opened on the gofer,
+ * and the host descriptor the gofer donates with it: the inode's kept
+ * handle for the file's access mode, shared with its other open files in
+ * that mode and kept after they close (handles.c), or one of its own. Data goes
  * to that descriptor through hostio (io_uring), always at an explicit
  * position, so the descriptor's own offset means nothing and one
  * descriptor serves pread and read alike. Without a descriptor (a server
@@ -334,7 +336,7 @@ static int goferfs_open(struct inode *inode, struct file *f)
 	if (!gf)
 		return -ENOMEM;
 	if (!take_created(inode, f, &gf->h)) {
-		int err = goferfs_handle_open(inode, p9_open_flags(f), &gf->h);
+		int err = goferfs_handle_get(inode, p9_open_flags(f), &gf->h, &gf->shared);
 		if (err) {
 			free(gf);
 			return err;
@@ -349,7 +351,7 @@ static void goferfs_release(struct file *f)
 	struct goferfs_file *gf = f->private_data;
 	if (!gf)
 		return;
-	goferfs_handle_close(goferfs_client(f->inode), &gf->h);
+	goferfs_handle_put(goferfs_client(f->inode), &gf->h, gf->shared);
 	free(gf);
 	cache_close(f->inode);
 }

@@ -34,9 +34,10 @@ struct goferfs_handle {
 
 /* An open file's private_data. */
 struct goferfs_file {
-	struct goferfs_handle h; /* directories: opened at the first read-ahead */
-	u64 gen;		 /* directories: dir.gen when hint was taken */
-	u32 hint;		 /* directories: the index of f->pos in the listing */
+	struct goferfs_handle h;       /* directories: opened at the first read-ahead */
+	struct goferfs_shared *shared; /* regular files: h is this kept handle's (handles.c) */
+	u64 gen;		       /* directories: dir.gen when hint was taken */
+	u32 hint;		       /* directories: the index of f->pos in the listing */
 };
 
 /* One directory entry as listed: it comes next at position off. */
@@ -75,8 +76,10 @@ struct goferfs_inode {
 	struct goferfs_dir_cache dir;
 	struct goferfs_negative *negative; /* names it lacks (negative.c), under vfs_lock */
 	struct goferfs_cache *cache; /* the page cache while mapped (file.c), under vfs.lock */
-	u8 fcaps_state;		     /* xattr.c: 0 unread, 1 none, 2 + length of fcaps */
-	u8 fcaps[24];		     /* security.capability, as first read (execve) */
+	/* Kept open handles by access mode (handles.c), under its lock. */
+	struct goferfs_shared *shared[3];
+	u8 fcaps_state; /* xattr.c: 0 unread, 1 none, 2 + length of fcaps */
+	u8 fcaps[24];	/* security.capability, as first read (execve) */
 };
 
 static inline struct goferfs_inode *GOFER_I(struct inode *inode)
@@ -169,6 +172,22 @@ extern const struct file_ops goferfs_file_fops;
 int goferfs_handle_open(struct inode *inode, u32 p9flags, struct goferfs_handle *h) __must_check;
 /* Clunk and close h (NULL-safe on an unopened handle: fid P9_NOFID). */
 void goferfs_handle_close(struct gofer_client *c, struct goferfs_handle *h);
+
+/* handles.c: open handles kept per inode and access mode (see there). */
+struct goferfs_shared;
+/*
+ * An open handle of regular file inode for P9_DOTL_* flags: a kept one
+ * (*shared set: give it back with goferfs_handle_put, never close it) if
+ * the flags are a plain access mode, else a new one (*shared NULL). Returns
+ * 0 or goferfs_handle_open's error. May block.
+ */
+int goferfs_handle_get(struct inode *inode, u32 p9flags, struct goferfs_handle *h,
+		       struct goferfs_shared **shared) __must_check;
+/* Done with h from goferfs_handle_get: kept for the next open, or closed. */
+void goferfs_handle_put(struct gofer_client *c, struct goferfs_handle *h,
+			struct goferfs_shared *shared);
+/* Close inode's kept handles (destroy_inode: none in use). */
+void goferfs_handles_drop(struct inode *inode);
 /* The size changed (setattr, inode->lock held: let go meanwhile): the page cache follows. */
 void goferfs_cache_resize(struct inode *inode);
 
