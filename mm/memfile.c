@@ -12,7 +12,8 @@
 #include "memfile.h"
 
 struct memfile {
-	int fd;
+	int fd;		 /* backs [0, shared_size) */
+	u64 shared_size; /* the memfd part */
 	u8 *base;
 	u64 size;
 	u64 nframes;
@@ -24,19 +25,61 @@ struct memfile {
 	u64 reserved; /* frames below this are the platform's */
 	u64 used;
 	/*
-	 * Frames whose count reached zero, waiting to be punched and then
-	 * freed: punching one 4 KiB hole per frame cost a host syscall each
-	 * (a 16 MiB munmap took 80 ms under emulation), so they are sorted and
-	 * punched as coalesced runs. Not on the free list until punched, so a
-	 * frame is zero whenever it is handed out.
+	 * Frames whose count reached zero, still holding their old contents:
+	 * punching one 4 KiB hole per frame cost a host syscall each (a 16 MiB
+	 * munmap took 80 ms under emulation), so they are sorted and punched as
+	 * coalesced runs. Up to WARM_KEEP of them are not punched at all but
+	 * handed out again first, zeroed by memfile_alloc: a punched frame costs
+	 * the guest a nested-paging fault (and the host a page fault) on its
+	 * next touch, a warm one only a 4 KiB clear.
 	 */
 	u64 *dead;
 	size_t ndead;
 };
 
 #define DEAD_BATCH 1024
+/* Freed frames memfile_flush leaves unpunched: 1 MiB the host keeps for reuse. */
+#define WARM_KEEP 256
+/*
+ * The first frames are a memfd, the rest anonymous memory: frames the
+ * Sentry must map a second time (memfile_alloc_shareable) come from the
+ * memfd, and so do the platform's reserve and a small sandbox's memory;
+ * the rest gets transparent huge pages where the host allows, so that KVM
+ * maps 2 MiB of it with one nested-paging entry instead of faulting per
+ * 4 KiB (a memfd's shmem gets huge pages only if the host's shmem_enabled
+ * says so, and by default it does not).
+ */
+#define SHARED_SPAN (16ULL << 20)
+#define HUGE_SIZE (2ULL << 20)
 
 static void flush_dead_locked(struct memfile *mf);
+
+/*
+ * Guest memory: the memfd over [0, shared_size), private anonymous memory
+ * after it; 2 MiB aligned, so that a host huge page is also a 2 MiB
+ * guest-physical frame. The anonymous part is not inherited by a child of
+ * the Sentry: it would turn every page copy-on-write.
+ */
+static int map_guest_memory(struct memfile *mf)
+{
+	u8 *p = mmap(NULL, mf->size + HUGE_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	u8 *base = (u8 *)ALIGN_UP((uintptr_t)p, HUGE_SIZE);
+	if (base != p)
+		munmap(p, base - p);
+	if (base + mf->size != p + mf->size + HUGE_SIZE)
+		munmap(base + mf->size, p + mf->size + HUGE_SIZE - (base + mf->size));
+	mf->base = base;
+	if (mmap(base, mf->shared_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, mf->fd, 0) == MAP_FAILED)
+		return -errno;
+	/* Hints only: without THP or MADV_DONTFORK the memory works the same. */
+	madvise(base + mf->shared_size, mf->size - mf->shared_size, MADV_HUGEPAGE);
+	madvise(base + mf->shared_size, mf->size - mf->shared_size, MADV_DONTFORK);
+	return 0;
+}
 
 static void *map_anon(size_t len)
 {
@@ -54,18 +97,13 @@ struct memfile *memfile_create(u64 size)
 	mf->size = size;
 	mf->nframes = size >> PAGE_SHIFT;
 	pthread_mutex_init(&mf->lock, NULL);
+	mf->shared_size = MIN(SHARED_SPAN, size);
 	mf->fd = memfd_create("runsk-memory", MFD_CLOEXEC);
 	int err = mf->fd < 0 ? -errno : 0;
-	if (!err && ftruncate(mf->fd, size) < 0)
+	if (!err && ftruncate(mf->fd, mf->shared_size) < 0)
 		err = -errno;
-	if (!err) {
-		mf->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-				mf->fd, 0);
-		if (mf->base == MAP_FAILED) {
-			mf->base = NULL;
-			err = -errno;
-		}
-	}
+	if (!err)
+		err = map_guest_memory(mf);
 	if (!err) {
 		mf->refs = map_anon(mf->nframes * sizeof(u32));
 		mf->free_list = map_anon(mf->nframes * sizeof(u64));
@@ -112,12 +150,14 @@ int memfile_alloc(struct memfile *mf, u64 *pa)
 {
 	u64 fn;
 
+	bool warm = false;
 	pthread_mutex_lock(&mf->lock);
 	if (mf->bump < mf->reserved)
 		mf->bump = mf->reserved;
-	if (!mf->nfree && mf->bump >= mf->nframes && mf->ndead)
-		flush_dead_locked(mf);
-	if (mf->nfree) {
+	if (mf->ndead) {
+		fn = mf->dead[--mf->ndead];
+		warm = true;
+	} else if (mf->nfree) {
 		fn = mf->free_list[--mf->nfree];
 	} else if (mf->bump < mf->nframes) {
 		fn = mf->bump++;
@@ -128,9 +168,35 @@ int memfile_alloc(struct memfile *mf, u64 *pa)
 	mf->refs[fn] = 1;
 	mf->used++;
 	pthread_mutex_unlock(&mf->lock);
-	/* Punched or never-touched frames read as zero: nothing to clear. */
 	*pa = fn << PAGE_SHIFT;
+	/* Punched or never-touched frames read as zero; a warm one is cleared here. */
+	if (warm)
+		memset(mf->base + *pa, 0, PAGE_SIZE);
 	return 0;
+}
+
+int memfile_alloc_shareable(struct memfile *mf, u64 *pa)
+{
+	u64 limit = mf->shared_size >> PAGE_SHIFT, fn = limit;
+	pthread_mutex_lock(&mf->lock);
+	if (mf->bump < mf->reserved)
+		mf->bump = mf->reserved;
+	/* Rare (the vDSO's one frame): a scan of the free list is fine. */
+	for (u64 i = 0; i < mf->nfree && fn == limit; i++) {
+		if (mf->free_list[i] < limit) {
+			fn = mf->free_list[i];
+			mf->free_list[i] = mf->free_list[--mf->nfree];
+		}
+	}
+	if (fn == limit && mf->bump < limit)
+		fn = mf->bump++;
+	if (fn < limit) {
+		mf->refs[fn] = 1;
+		mf->used++;
+	}
+	pthread_mutex_unlock(&mf->lock);
+	*pa = fn << PAGE_SHIFT;
+	return fn < limit ? 0 : -ENOMEM;
 }
 
 void memfile_get(struct memfile *mf, u64 pa)
@@ -154,6 +220,17 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Give [pa, pa + len) back to the host; it reads as zero when reused. */
+static void punch(struct memfile *mf, u64 pa, u64 len)
+{
+	u64 split = MIN(MAX(pa, mf->shared_size), pa + len);
+	if (split > pa &&
+	    fallocate(mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, pa, split - pa) < 0)
+		memset(mf->base + pa, 0, split - pa);
+	if (pa + len > split && madvise(mf->base + split, pa + len - split, MADV_DONTNEED) < 0)
+		memset(mf->base + split, 0, pa + len - split);
+}
+
 /* Punch the dead frames as coalesced runs and free them. Caller holds mf->lock. */
 static void flush_dead_locked(struct memfile *mf)
 {
@@ -163,14 +240,11 @@ static void flush_dead_locked(struct memfile *mf)
 		while (j < mf->ndead && mf->dead[j] == mf->dead[j - 1] + 1)
 			j++;
 		u64 pa = mf->dead[i] << PAGE_SHIFT, len = (u64)(j - i) << PAGE_SHIFT;
-		/* Give the pages back to the host; they read as zero when reused. */
-		if (fallocate(mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, pa, len) < 0)
-			memset(mf->base + pa, 0, len);
+		punch(mf, pa, len);
 		i = j;
 	}
 	for (size_t i = 0; i < mf->ndead; i++)
 		mf->free_list[mf->nfree++] = mf->dead[i];
-	mf->used -= mf->ndead;
 	mf->ndead = 0;
 }
 
@@ -181,6 +255,7 @@ void memfile_put(struct memfile *mf, u64 pa)
 		return;
 	pthread_mutex_lock(&mf->lock);
 	mf->dead[mf->ndead++] = fn;
+	mf->used--;
 	if (mf->ndead == DEAD_BATCH)
 		flush_dead_locked(mf);
 	pthread_mutex_unlock(&mf->lock);
@@ -189,7 +264,7 @@ void memfile_put(struct memfile *mf, u64 pa)
 void memfile_flush(struct memfile *mf)
 {
 	pthread_mutex_lock(&mf->lock);
-	if (mf->ndead)
+	if (mf->ndead > WARM_KEEP)
 		flush_dead_locked(mf);
 	pthread_mutex_unlock(&mf->lock);
 }
@@ -230,7 +305,7 @@ static void pm_reserve(void *opaque, u64 bytes)
 struct platform_memory memfile_platform_memory(struct memfile *mf)
 {
 	return (struct platform_memory){
-		.fd = mf->fd,
+		.fd = mf->fd, /* only memfile_alloc_shareable's frames are in it */
 		.host = mf->base,
 		.size = mf->size,
 		.alloc_frame = pm_alloc,

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The memory file: guest physical memory. A memfd registered with KVM as
- * guest RAM and mapped once into the Sentry. Frames (4 KiB) are reference
- * counted so copy-on-write can share them, and returned to the host with
- * fallocate(PUNCH_HOLE) when their count drops to zero.
+ * The memory file: guest physical memory, registered with KVM as guest
+ * RAM and mapped once into the Sentry: a memfd for its first 16 MiB, then
+ * anonymous memory backed by transparent huge pages where the host
+ * allows (memfile.c says why). Frames (4 KiB) are reference counted so
+ * copy-on-write can share them; when their count drops to zero they are
+ * reused (cleared) or returned to the host (fallocate(PUNCH_HOLE) in the
+ * memfd, MADV_DONTNEED after it).
+ *
+ * A platform that maps guest frames into another process (the
+ * seccomp-trap platform of DESIGN.md, which maps them into its stub)
+ * needs every frame in the memfd: memfile_create will take that choice
+ * from the platform then. KVM needs only the Sentry's own mapping.
  *
  * Locking: memfile->lock guards the allocator; callers need no lock.
  */
@@ -24,13 +32,22 @@ void memfile_reserve(struct memfile *mf, u64 bytes);
 
 /* A zeroed frame with reference count 1. -ENOMEM when the file is full. */
 int memfile_alloc(struct memfile *mf, u64 *pa) __must_check;
+/*
+ * As memfile_alloc, but a frame of the memfd part, which the platform
+ * memory's fd maps at offset pa (a second mapping of the frame must stay
+ * valid after the memory file is unmapped). -ENOMEM when none is free.
+ */
+int memfile_alloc_shareable(struct memfile *mf, u64 *pa) __must_check;
 void memfile_get(struct memfile *mf, u64 pa);
 /*
- * Drop a reference. At zero the frame is queued to be punched out of the
- * host file and freed, in batches; memfile_flush does it now.
+ * Drop a reference. At zero the frame is free: queued to be reused first
+ * or punched out of the host's memory, in batches; memfile_flush does it.
  */
 void memfile_put(struct memfile *mf, u64 pa);
-/* Punch and free every queued frame, so the host's RSS falls now. */
+/*
+ * Punch every queued frame, so the host's RSS falls now, unless they are
+ * few (up to 1 MiB): those stay for the next allocations to reuse.
+ */
 void memfile_flush(struct memfile *mf);
 u32 memfile_refcount(struct memfile *mf, u64 pa);
 

@@ -68,7 +68,7 @@ static int vdso_setup(struct memfile *mf, unsigned ncpus)
 		return ret;
 	}
 	vdso.text_len = ALIGN_UP((u64)(vdso_image_end - vdso_image_start), PAGE_SIZE);
-	ret = memfile_alloc(mf, &vdso.vvar_pa);
+	ret = memfile_alloc_shareable(mf, &vdso.vvar_pa);
 	if (ret)
 		return ret;
 	/*
