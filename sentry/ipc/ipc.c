@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ipc_internal.h"
+#include "sentry/kernel/nsproxy.h"
 #include "sentry/kernel/cred.h"
 #include "sentry/vdso/vdso.h"
 
@@ -25,11 +26,19 @@ static void ipc_ids_init(struct ipc_ids *ids, int mni)
 	ids->mni = mni;
 }
 
-static struct ipc_ns *ipc_ns_create(void)
+/*
+ * Every IPC namespace, for a process's exit (its semaphore undos may be
+ * in any it was in). Lock order: k->lock > all_lock > ns->lock.
+ */
+static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct list_head all_ns = LIST_HEAD_INIT(all_ns);
+
+static struct ipc_ns *ipc_ns_create(u64 inum)
 {
 	struct ipc_ns *ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return NULL;
+	ns->ns = (struct ns_common){LINUX_CLONE_NEWIPC, inum, 1};
 	pthread_mutex_init(&ns->lock, NULL);
 	ipc_ids_init(&ns->sem_ids, SEM_MNI);
 	ipc_ids_init(&ns->msg_ids, MSG_MNI);
@@ -38,12 +47,73 @@ static struct ipc_ns *ipc_ns_create(void)
 	list_init(&ns->mqueues);
 	list_init(&ns->mq_users);
 	ipc_sysctl_init(ns);
+	pthread_mutex_lock(&all_lock);
+	list_add_tail(&ns->all_node, &all_ns);
+	pthread_mutex_unlock(&all_lock);
 	return ns;
+}
+
+static void ipc_ns_free(struct ipc_ns *ns)
+{
+	pthread_mutex_lock(&all_lock);
+	list_del(&ns->all_node);
+	pthread_mutex_unlock(&all_lock);
+	pthread_mutex_destroy(&ns->lock);
+	free(ns);
+}
+
+struct ipc_ns *ipc_ns_create_new(void)
+{
+	return ipc_ns_create(ns_alloc_inum());
+}
+
+struct ns_common *ipc_ns_common(struct ipc_ns *ns)
+{
+	return &ns->ns;
+}
+
+struct ipc_ns *ipc_ns_of_common(struct ns_common *ns)
+{
+	return container_of(ns, struct ipc_ns, ns);
+}
+
+/*
+ * The last task of ns left it. Its objects cannot be reached any more,
+ * but a segment may still be mapped and a queue still open: a namespace
+ * that holds anything stays (unreachable) until the sandbox ends, rather
+ * than free what a mapping or file may still use. An empty one goes.
+ */
+void ipc_ns_put(struct ipc_ns *ns)
+{
+	if (!ns || __atomic_sub_fetch(&ns->ns.refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	pthread_mutex_lock(&ns->lock);
+	bool empty = !ns->sem_ids.in_use && !ns->msg_ids.in_use && !ns->shm_ids.in_use &&
+		     list_empty(&ns->mqueues) && list_empty(&ns->undos) &&
+		     list_empty(&ns->mq_users);
+	pthread_mutex_unlock(&ns->lock);
+	if (empty)
+		ipc_ns_free(ns);
 }
 
 struct ipc_ns *ipc_ns_of(struct task *t)
 {
-	return ipc_ns_of_kernel(t->k);
+	struct nsproxy *nsp = t->nsproxy;
+	return nsp ? nsp->ipc : ipc_ns_of_kernel(t->k);
+}
+
+struct ipc_ns *ipc_ns_current(struct kernel *k)
+{
+	struct task *t = task_current();
+	return t ? ipc_ns_of(t) : ipc_ns_of_kernel(k);
+}
+
+struct ipc_ns *ipc_ns_initial(struct kernel *k)
+{
+	struct ipc_ns *ns = ipc_ns_of_kernel(k);
+	if (ns)
+		__atomic_fetch_add(&ns->ns.refs, 1, __ATOMIC_RELAXED);
+	return ns;
 }
 
 struct ipc_ns *ipc_ns_of_kernel(struct kernel *k)
@@ -52,24 +122,27 @@ struct ipc_ns *ipc_ns_of_kernel(struct kernel *k)
 	if (ns)
 		return ns;
 	/* First use in this sandbox: two racing tasks keep the first one made. */
-	struct ipc_ns *fresh = ipc_ns_create();
+	struct ipc_ns *fresh = ipc_ns_create(NS_INIT_INO_IPC);
 	if (!fresh)
 		return NULL;
 	if (__atomic_compare_exchange_n(&k->ipc, &ns, fresh, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE))
 		return fresh;
-	free(fresh);
+	ipc_ns_free(fresh);
 	return ns;
 }
 
 void ipc_exit_process(struct kernel *k, int tgid)
 {
-	struct ipc_ns *ns = __atomic_load_n(&k->ipc, __ATOMIC_ACQUIRE);
-	if (!ns)
-		return;
-	pthread_mutex_lock(&ns->lock);
-	sem_exit_locked(ns, tgid);
-	pthread_mutex_unlock(&ns->lock);
+	struct ipc_ns *ns;
+	pthread_mutex_lock(&all_lock);
+	list_for_each_entry(ns, &all_ns, all_node)
+	{
+		pthread_mutex_lock(&ns->lock);
+		sem_exit_locked(ns, tgid);
+		pthread_mutex_unlock(&ns->lock);
+	}
+	pthread_mutex_unlock(&all_lock);
 }
 
 struct ipc_obj *ipc_idx_lookup(struct ipc_ids *ids, int idx)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * System V IPC (shared memory, semaphores, message queues): one IPC
- * namespace per sandbox, made on first use and reached from struct
- * kernel. The syscall handlers live in this folder; the rest of the
- * Sentry only calls the exit hook below.
+ * System V IPC (shared memory, semaphores, message queues) and POSIX
+ * message queues, per IPC namespace (sentry/kernel/nsproxy.h): the
+ * initial one is made on first use and reached from struct kernel, new
+ * ones by unshare/clone(CLONE_NEWIPC). The syscall handlers live in this
+ * folder; the rest of the Sentry only calls the hooks below.
  *
  * Lock order: k->lock > mm->lock > ipc_ns->lock > waitq locks. The IPC
  * code never takes k->lock nor mm->lock while it holds ns->lock.
@@ -19,6 +20,8 @@ struct kernel;
  * blocks on the guest.
  */
 void ipc_exit_process(struct kernel *k, int tgid);
+
+/* Namespace objects (ipc_ns_create_new and friends) are declared in nsproxy.h. */
 
 /*
  * /proc/sysvipc/{shm,sem,msg}: Linux's header line and one line per

@@ -19,6 +19,7 @@
 #include "ipc_abi.h"
 #include "lib/list.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/nsproxy.h"
 
 /* Linux's IPCMNI: ids are seq * IPC_MNI + index. */
 #define IPC_MNI 32768
@@ -71,6 +72,8 @@ struct sem_set;
 struct sem_undo;
 
 struct ipc_ns {
+	struct ns_common ns;	   /* sentry/kernel/nsproxy.h: refs, inode number */
+	struct list_head all_node; /* in ipc.c's list of every namespace */
 	pthread_mutex_t lock;
 	struct ipc_ids sem_ids, msg_ids, shm_ids;
 	int used_sems;		   /* semaphores in all sets, against SEM_MNS */
@@ -111,8 +114,10 @@ void ipc_sysctl_init(struct ipc_ns *ns);
 /* The namespace of kernel k, made on first use. NULL: out of memory. */
 struct ipc_ns *ipc_ns_of_kernel(struct kernel *k);
 
-/* The namespace of t's sandbox, made on first use. NULL: out of memory. */
+/* t's namespace (the sandbox's first one made on first use). NULL: out of memory. */
 struct ipc_ns *ipc_ns_of(struct task *t);
+/* The calling task's, or the initial one off a task thread: for /proc. */
+struct ipc_ns *ipc_ns_current(struct kernel *k);
 
 /* The object with index idx, or NULL. Caller holds ns->lock. */
 struct ipc_obj *ipc_idx_lookup(struct ipc_ids *ids, int idx);

@@ -51,7 +51,7 @@ void ipc_show_sysvipc(struct kernel *k, int kind, void (*emit)(void *arg, const 
 		      void *arg)
 {
 	char line[320];
-	struct ipc_ns *ns = __atomic_load_n(&k->ipc, __ATOMIC_ACQUIRE);
+	struct ipc_ns *ns = ipc_ns_current(k);
 
 	if (kind < IPC_SHOW_SHM || kind > IPC_SHOW_MSG)
 		return;

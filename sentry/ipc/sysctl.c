@@ -77,7 +77,7 @@ static const struct ipc_sysctl *sysctl_find(const char *name)
 int ipc_sysctl_read(struct kernel *k, const char *name, char *buf, size_t size)
 {
 	const struct ipc_sysctl *c = sysctl_find(name);
-	struct ipc_ns *ns = ipc_ns_of_kernel(k);
+	struct ipc_ns *ns = ipc_ns_current(k);
 	int n;
 
 	if (!c)
@@ -159,7 +159,7 @@ static void sysctl_sync_locked(struct ipc_ns *ns)
 long ipc_sysctl_write(struct kernel *k, const char *name, const char *buf, unsigned long len)
 {
 	const struct ipc_sysctl *c = sysctl_find(name);
-	struct ipc_ns *ns = ipc_ns_of_kernel(k);
+	struct ipc_ns *ns = ipc_ns_current(k);
 	int v[4], n = 0;
 	unsigned long long u = 0;
 	bool neg;

@@ -23,6 +23,7 @@ struct fdtable;
 struct fs_struct;
 struct tg_timers;
 struct ipc_ns;
+struct nsproxy;
 
 struct kernel {
 	struct platform *platform;
@@ -38,6 +39,8 @@ struct kernel {
 	struct linux_rlimit init_rlimits[LINUX_RLIM_NLIMITS];
 	struct profile profile;
 	struct ipc_ns *ipc; /* System V IPC (sentry/ipc/ipc.h), made on first use */
+	/* The initial namespaces (nsproxy.h), made on first use. */
+	struct nsproxy *init_nsproxy;
 
 	/*
 	 * The task lock: the PID table, the process tree, thread lists,
@@ -170,6 +173,8 @@ struct task {
 	struct platform_ctx *ctx;
 	struct fdtable *files;
 	struct fs_struct *fs; /* root, cwd, umask (sentry/vfs/vfs.h) */
+	/* Namespaces (nsproxy.h); NULL: the initial ones. */
+	struct nsproxy *nsproxy;
 	struct sighand *sighand;
 	struct user_regs regs;
 	int tid;

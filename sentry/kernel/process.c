@@ -19,6 +19,7 @@
 
 #include "cred.h"
 #include "futex.h"
+#include "nsproxy.h"
 #include "lib/log.h"
 #include "pidfd.h"
 #include "rlimit.h"
@@ -114,6 +115,7 @@ static void task_free(struct task *t)
 	pthread_cond_destroy(&t->sleep_cond);
 	free(t->fpstate);
 	cred_put(t->cred);
+	nsproxy_put(t->nsproxy);
 	free(t);
 }
 
@@ -688,6 +690,7 @@ int task_register_init(struct task *t)
 static int clone_check_flags(struct task *p, const struct clone_request *req)
 {
 	u64 f = req->flags;
+	int ret;
 
 	if ((f & (LINUX_CLONE_NEWNS | LINUX_CLONE_FS)) == (LINUX_CLONE_NEWNS | LINUX_CLONE_FS) ||
 	    (f & (LINUX_CLONE_NEWUSER | LINUX_CLONE_FS)) == (LINUX_CLONE_NEWUSER | LINUX_CLONE_FS))
@@ -705,9 +708,17 @@ static int clone_check_flags(struct task *p, const struct clone_request *req)
 		return -EINVAL;
 	if (f & LINUX_CLONE_INTO_CGROUP)
 		return -EBADF; /* no cgroup file descriptor can be valid here */
-	/* Namespaces are not implemented; an unprivileged Linux caller gets EPERM too. */
-	if (f & LINUX_CLONE_NEW_ANY)
-		return -EPERM;
+	/*
+	 * Namespaces (nsproxy.c): mount, UTS and IPC are made; cgroup is the
+	 * one flat view (accepted); PID, net, user and time are -EINVAL;
+	 * every one but user needs CAP_SYS_ADMIN (-EPERM first), as Linux.
+	 */
+	if ((f & LINUX_CLONE_NEW_ANY) && (ret = nsproxy_check_flags(p, f)))
+		return ret;
+	/* A new IPC namespace cannot share the parent's semaphore undos (copy_namespaces). */
+	if ((f & (LINUX_CLONE_NEWIPC | LINUX_CLONE_SYSVSEM)) ==
+	    (LINUX_CLONE_NEWIPC | LINUX_CLONE_SYSVSEM))
+		return -EINVAL;
 	/* clone() returns the pidfd at parent_tid: not both there (Linux's kernel_clone). */
 	if ((f & LINUX_CLONE_PIDFD) &&
 	    ((f & (LINUX_CLONE_DETACHED | LINUX_CLONE_THREAD)) ||
@@ -731,6 +742,9 @@ static int clone_resources(struct task *p, struct task *c, u64 f)
 	c->fs = (f & LINUX_CLONE_FS) ? fs_struct_get(p->fs) : fs_struct_copy(p->fs);
 	if (!c->fs)
 		return -ENOMEM;
+	int ret = nsproxy_clone(p, c, f); /* after c->fs: a new mount namespace moves it */
+	if (ret)
+		return ret;
 	if (f & LINUX_CLONE_SIGHAND) {
 		__atomic_fetch_add(&p->sighand->refs, 1, __ATOMIC_RELAXED);
 		c->sighand = p->sighand;

@@ -11,6 +11,7 @@
 
 #include "sentry/kernel/cred.h"
 #include "sentry/kernel/layout.h"
+#include "sentry/kernel/nsproxy.h"
 #include "sentry/kernel/process.h"
 #include "sentry/kernel/rlimit.h"
 #include "syscalls.h"
@@ -40,15 +41,24 @@ long sys_uname(struct task *t, const struct syscall_args *a)
 	struct linux_utsname u;
 	memset(&u, 0, sizeof(u));
 	strcpy(u.sysname, "Linux");
-	memcpy(u.nodename, t->k->hostname, sizeof(u.nodename));
+	uts_names(t, u.nodename, u.domainname); /* the caller's UTS namespace */
 	/* A release new enough for every libc; the host's is not disclosed. */
 	strcpy(u.release, "6.1.0");
 	strcpy(u.version, "#1 SMP sentry-kvm " RUNSK_VERSION);
 	/* setarch i686 (PER_LINUX32) makes uname report a 32-bit machine, as Linux's override_architecture. */
 	strcpy(u.machine,
 	       (t->personality & LINUX_PER_MASK) == LINUX_PER_LINUX32 ? "i686" : "x86_64");
-	strcpy(u.domainname, "(none)");
 	return mm_copy_to_user(t->mm, arg_ptr(a, 0), &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+long sys_sethostname(struct task *t, const struct syscall_args *a)
+{
+	return uts_set_name(t, arg_ptr(a, 0), arg_int(a, 1), false);
+}
+
+long sys_setdomainname(struct task *t, const struct syscall_args *a)
+{
+	return uts_set_name(t, arg_ptr(a, 0), arg_int(a, 1), true);
 }
 
 /* Linux's fs.nr_open default: RLIMIT_NOFILE's hard limit may not pass it. */

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * mount(2) and umount2(2): the arguments are copied here in Linux's order
- * (type, source, data, then the target's lookup), the work is the VFS's
- * (sentry/vfs/namespace.c).
+ * mount(2), umount2(2) and pivot_root(2): the arguments are copied here
+ * in Linux's order (type, source, data, then the target's lookup), the
+ * work is the VFS's (sentry/vfs/namespace.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 
+#include "sentry/kernel/nsproxy.h"
+#include "sentry/kernel/cred.h"
 #include "sys_path.h"
+
+#define LINUX_CAP_SYS_ADMIN 21
 
 /*
  * A mount(2) string argument (strndup_user): NULL stays NULL; longer than
@@ -76,4 +80,36 @@ long sys_umount2(struct task *t, const struct syscall_args *a)
 	ret = vfs_umount(&at.ctx, target, flags);
 	at_end(&at);
 	return ret;
+}
+
+long sys_pivot_root(struct task *t, const struct syscall_args *a)
+{
+	char new_root[LINUX_PATH_MAX], put_old[LINUX_PATH_MAX];
+	struct at_ctx at;
+	struct path old_root, root;
+	long ret = path_arg(t, arg_ptr(a, 0), new_root);
+	if (ret >= 0)
+		ret = path_arg(t, arg_ptr(a, 1), put_old);
+	/* Linux's may_mount comes before the lookups. */
+	if (ret >= 0 && !task_capable(t, LINUX_CAP_SYS_ADMIN))
+		ret = -EPERM;
+	if (ret < 0)
+		return ret;
+	struct nsproxy *nsp = nsproxy_of(t);
+	if (!nsp)
+		return -ENOMEM;
+	ret = at_begin(t, AT_FDCWD, new_root, false, &at);
+	if (ret)
+		return ret;
+	if (!*put_old)
+		ret = -ENOENT;
+	else
+		ret = mnt_ns_pivot_root(nsp->mnt, &at.ctx, new_root, put_old, &old_root, &root);
+	at_end(&at);
+	if (ret)
+		return ret;
+	nsproxy_chroot_fs_refs(t->k, &old_root, &root);
+	path_put(&old_root);
+	path_put(&root);
+	return 0;
 }

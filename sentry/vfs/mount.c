@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The mount tree (one mount namespace per sandbox for now), the per-mount
+ * The mount trees (one per mount namespace: namespace.c), the per-mount
  * flags and the file system types, registered in one explicit array.
  *
  * Lifetimes: the tree holds one reference to each mount in it, a child

@@ -9,8 +9,13 @@
  *   mount of one shares the super block already mounted (as a bind would).
  * - MS_REMOUNT without MS_BIND changes the mount's flags, not the file
  *   system's (its options, e.g. tmpfs size=, are checked and ignored).
- * - Propagation types are recorded and shown in mountinfo, but no mount
- *   event propagates: the sandbox has one mount namespace.
+ * - Propagation types are recorded and shown in mountinfo, and a copied
+ *   namespace keeps them (a shared mount's copy is its peer, as Linux's
+ *   copy_tree within one user namespace), but no mount event propagates
+ *   to peers or slaves, in this namespace or another.
+ * - The top of a namespace's tree is the root the processes see (Linux
+ *   has rootfs under it): pivot_root accepts a root that is the top, and
+ *   the new root becomes the top.
  * - A mount's super block is never freed (see mount.c).
  */
 #include <errno.h>
@@ -18,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sentry/kernel/nsproxy.h"
 #include "vfs_internal.h"
 
 #define MS_RDONLY 0x1ull
@@ -99,6 +105,21 @@ static struct super_block *find_sb(struct mount *m, const char *fstype, int dept
 			return sb;
 	}
 	return NULL;
+}
+
+/*
+ * The file systems with one instance per sandbox, and those instances as
+ * the initial mount tree has them (super blocks are never freed).
+ */
+static const char *const shared_types[] = {"proc", "sysfs", "cgroup2", "devpts", "mqueue"};
+static struct super_block *shared_sbs[ARRAY_SIZE(shared_types)];
+
+/* Under vfs_lock: remember the instances mounted in the tree under top. */
+static void remember_shared_sbs(struct mount *top)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(shared_types); i++)
+		if (!shared_sbs[i])
+			shared_sbs[i] = find_sb(top, shared_types[i], 0);
 }
 
 /* Parse a number with tmpfs's k/m/g suffixes. */
@@ -199,12 +220,14 @@ static struct super_block *get_sb(const struct vfs_ctx *ctx, const char *fstype,
 	const struct fs_type *type = vfs_find_fs_type(fstype);
 	if (type)
 		return type->mount(data);
-	static const char *const shared[] = {"proc", "sysfs", "cgroup2", "devpts", "mqueue"};
-	for (size_t i = 0; i < ARRAY_SIZE(shared); i++) {
-		if (strcmp(fstype, shared[i]))
+	for (size_t i = 0; i < ARRAY_SIZE(shared_types); i++) {
+		if (strcmp(fstype, shared_types[i]))
 			continue;
 		vfs_lock();
 		struct super_block *sb = find_sb(tree_top(ctx->root.mnt), fstype, 0);
+		/* A namespace that unmounted its /proc (pivot_root) still gets the one instance. */
+		if (!sb)
+			sb = shared_sbs[i];
 		if (sb)
 			__atomic_fetch_add(&sb->refs, 1, __ATOMIC_RELAXED);
 		vfs_unlock();
@@ -430,6 +453,18 @@ static int do_move(const struct vfs_ctx *ctx, const struct path *p, const char *
 	return ret;
 }
 
+/*
+ * Linux's check_mnt: is m in the caller's mount namespace (the tree its
+ * root is in)? A mount taken out of every tree fails later, as before.
+ */
+static bool in_callers_ns(const struct vfs_ctx *ctx, struct mount *m)
+{
+	vfs_lock();
+	bool ok = m->unmounted || tree_top(m) == tree_top(ctx->root.mnt);
+	vfs_unlock();
+	return ok;
+}
+
 static int path_mount(const struct vfs_ctx *ctx, const char *source, const struct path *p,
 		      const char *fstype, u64 flags, const char *data)
 {
@@ -439,6 +474,8 @@ static int path_mount(const struct vfs_ctx *ctx, const char *source, const struc
 		return -EINVAL;
 	if (!cred_capable(ctx->cred, CAP_SYS_ADMIN))
 		return -EPERM;
+	if (!in_callers_ns(ctx, p->mnt))
+		return -EINVAL;
 	unsigned mf = ms_to_mnt(flags);
 	/* A remount keeps the atime behaviour unless told otherwise. */
 	if ((flags & MS_REMOUNT) && !(flags & MS_ATIME))
@@ -492,6 +529,23 @@ static int do_umount(const struct vfs_ctx *ctx, struct mount *m, int flags)
 	return 0;
 }
 
+/*
+ * Linux's LOOKUP_MOUNTPOINT: a path ending in "." or "/" names the mount
+ * stacked on it, so that umount2(".", MNT_DETACH) after pivot_root(".",
+ * ".") takes the old root off the new one.
+ */
+static void follow_down(struct path *p)
+{
+	struct mount *c;
+	vfs_lock();
+	while ((c = mount_lookup(p->mnt, p->dentry))) {
+		struct path top = {mnt_get(c), dget(c->root)};
+		path_put(p);
+		*p = top;
+	}
+	vfs_unlock();
+}
+
 int vfs_umount(const struct vfs_ctx *ctx, const char *target, int flags)
 {
 	struct path p;
@@ -500,9 +554,10 @@ int vfs_umount(const struct vfs_ctx *ctx, const char *target, int flags)
 	int ret = vfs_lookup(ctx, target, flags & UMOUNT_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &p);
 	if (ret)
 		return ret;
+	follow_down(&p);
 	if (!cred_capable(ctx->cred, CAP_SYS_ADMIN))
 		ret = -EPERM;
-	else if (p.dentry != p.mnt->root)
+	else if (p.dentry != p.mnt->root || !in_callers_ns(ctx, p.mnt))
 		ret = -EINVAL;
 	if (!ret) {
 		vfs_lock();
@@ -510,5 +565,303 @@ int vfs_umount(const struct vfs_ctx *ctx, const char *target, int flags)
 		vfs_unlock();
 	}
 	path_put(&p);
+	return ret;
+}
+
+/*
+ * Mount namespaces (sentry/kernel/nsproxy.h): a namespace is the tree
+ * under its top mount. The namespace holds the top (the tree holds the
+ * rest); its last put takes the whole tree out, as a lazy umount.
+ */
+struct mnt_namespace {
+	struct ns_common ns;
+	struct mount *root; /* the top of the tree, under vfs_lock */
+};
+
+struct ns_common *mnt_ns_common(struct mnt_namespace *ns)
+{
+	return &ns->ns;
+}
+
+struct mnt_namespace *mnt_ns_of_common(struct ns_common *ns)
+{
+	return container_of(ns, struct mnt_namespace, ns);
+}
+
+static struct mnt_namespace *mnt_ns_alloc(u64 inum)
+{
+	struct mnt_namespace *ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return NULL;
+	ns->ns.type = LINUX_CLONE_NEWNS;
+	ns->ns.inum = inum;
+	ns->ns.refs = 1;
+	return ns;
+}
+
+struct mnt_namespace *mnt_ns_create_initial(struct fs_struct *fs)
+{
+	struct mnt_namespace *ns = mnt_ns_alloc(NS_INIT_INO_MNT);
+	if (!ns)
+		return NULL;
+	struct path root, cwd;
+	fs_struct_paths(fs, &root, &cwd);
+	vfs_lock();
+	ns->root = mnt_get(tree_top(root.mnt));
+	remember_shared_sbs(ns->root);
+	vfs_unlock();
+	path_put(&root);
+	path_put(&cwd);
+	return ns;
+}
+
+/* Under vfs_lock: take every mount of the tree under top out, then top itself. */
+static void tree_teardown(struct mount *top)
+{
+	while (!list_empty(&top->children))
+		mount_detach_tree(list_entry(top->children.next, struct mount, sibling));
+	__atomic_store_n(&top->unmounted, true, __ATOMIC_RELEASE);
+	mnt_put(top);
+}
+
+void mnt_ns_put(struct mnt_namespace *ns)
+{
+	if (!ns || __atomic_sub_fetch(&ns->ns.refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	vfs_lock();
+	tree_teardown(ns->root);
+	vfs_unlock();
+	free(ns);
+}
+
+/* What a copy must find again in the new tree: the root and cwd of the caller. */
+struct copy_state {
+	struct mount *old_root, *old_cwd;
+	struct mount *new_root, *new_cwd;
+};
+
+/* Under vfs_lock: give copy old's settings; note it if it stands for the root or cwd. */
+static int copy_settings(struct mount *copy, struct mount *old, struct copy_state *cs)
+{
+	copy->group = old->group;
+	copy->master = old->master;
+	copy->unbindable = old->unbindable;
+	if (old == cs->old_root)
+		cs->new_root = copy;
+	if (old == cs->old_cwd)
+		cs->new_cwd = copy;
+	return old->source ? set_source(copy, old->source) : 0;
+}
+
+/* Under vfs_lock: copy the mounts under old onto copy, parents first. */
+static int copy_children(struct mount *old, struct mount *copy, struct copy_state *cs, int depth)
+{
+	struct mount *c;
+	if (depth > MAX_DEPTH)
+		return -ELOOP;
+	list_for_each_entry(c, &old->children, sibling)
+	{
+		struct path mp = {copy, c->mountpoint};
+		/* A mount on a removed directory cannot be reached: it is not copied. */
+		if (c->mountpoint->unlinked)
+			continue;
+		__atomic_fetch_add(&c->sb->refs, 1, __ATOMIC_RELAXED);
+		struct mount *m = mount_graft(&mp, c->sb, c->root, c->flags);
+		if (IS_ERR(m))
+			return PTR_ERR(m);
+		int ret = copy_settings(m, c, cs);
+		if (!ret)
+			ret = copy_children(c, m, cs, depth + 1);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Under vfs_lock: a new top for a copy of top (sb and root dentry shared). */
+static struct mount *copy_top(struct mount *top)
+{
+	__atomic_fetch_add(&top->sb->refs, 1, __ATOMIC_RELAXED);
+	struct mount *m = mount_create_root(top->sb);
+	if (!m)
+		return NULL;
+	/* The top may be a bind of a subtree (after pivot_root). */
+	struct dentry *old_root = m->root, *old_mp = m->mountpoint;
+	m->root = dget(top->root);
+	m->mountpoint = dget(top->root);
+	dput(old_root);
+	dput(old_mp);
+	m->flags = top->flags;
+	return m;
+}
+
+/* Replace *p's mount by m (same dentry), if set. */
+static void path_move(struct path *p, struct mount *m, struct path *old)
+{
+	*old = (struct path){0};
+	if (!m)
+		return;
+	*old = *p;
+	p->mnt = mnt_get(m);
+	dget(p->dentry);
+}
+
+struct mnt_namespace *mnt_ns_copy(struct mnt_namespace *old, struct fs_struct *fs)
+{
+	struct mnt_namespace *ns = mnt_ns_alloc(ns_alloc_inum());
+	if (!ns)
+		return ERR_PTR(-ENOMEM);
+	struct path root, cwd;
+	fs_struct_paths(fs, &root, &cwd);
+	struct copy_state cs = {root.mnt, cwd.mnt, NULL, NULL};
+	int ret = 0;
+	vfs_lock();
+	ns->root = copy_top(old->root);
+	if (!ns->root)
+		ret = -ENOMEM;
+	if (!ret && !(ret = copy_settings(ns->root, old->root, &cs)))
+		ret = copy_children(old->root, ns->root, &cs, 0);
+	if (ret && ns->root)
+		tree_teardown(ns->root);
+	vfs_unlock();
+	path_put(&root);
+	path_put(&cwd);
+	if (ret) {
+		free(ns);
+		return ERR_PTR(ret);
+	}
+	/* The caller's root and cwd move to the copies of their mounts (Linux's copy_mnt_ns). */
+	struct path old_root, old_cwd;
+	pthread_mutex_lock(&fs->lock);
+	path_move(&fs->root, fs->root.mnt == cs.old_root ? cs.new_root : NULL, &old_root);
+	path_move(&fs->cwd, fs->cwd.mnt == cs.old_cwd ? cs.new_cwd : NULL, &old_cwd);
+	pthread_mutex_unlock(&fs->lock);
+	path_put(&old_root);
+	path_put(&old_cwd);
+	return ns;
+}
+
+int mnt_ns_enter(struct mnt_namespace *ns, struct fs_struct *fs)
+{
+	struct mount *c;
+	vfs_lock();
+	struct path p = {mnt_get(ns->root), dget(ns->root->root)};
+	/* The root is what is mounted on top of the tree's root (Linux follows mounts down). */
+	while ((c = mount_lookup(p.mnt, p.dentry))) {
+		struct path top = {mnt_get(c), dget(c->root)};
+		path_put(&p);
+		p = top;
+	}
+	vfs_unlock();
+	struct path old_root, old_cwd;
+	path_get(&p);
+	pthread_mutex_lock(&fs->lock);
+	old_root = fs->root;
+	old_cwd = fs->cwd;
+	fs->root = p;
+	fs->cwd = p;
+	pthread_mutex_unlock(&fs->lock);
+	path_put(&old_root);
+	path_put(&old_cwd);
+	return 0;
+}
+
+/* Under vfs_lock: is (m, d) at or under the path root? (Linux's is_path_reachable.) */
+static bool path_reachable(struct mount *m, struct dentry *d, const struct path *root)
+{
+	while (m != root->mnt && m->parent) {
+		d = m->mountpoint;
+		m = m->parent;
+	}
+	return m == root->mnt && d_is_ancestor(root->dentry, d);
+}
+
+/* Under vfs_lock: take m off its parent, keeping the parent's and the mountpoint's references in *mp. */
+static void unhook_keep(struct mount *m, struct path *mp)
+{
+	*mp = (struct path){m->parent, m->mountpoint};
+	list_del(&m->sibling);
+	list_init(&m->sibling);
+	m->parent = NULL;
+	m->mountpoint = dget(m->root);
+}
+
+/* Under vfs_lock: hang m (a tree's top) on mp, taking over mp's references. */
+static void hook(struct mount *m, struct path *mp)
+{
+	dput(m->mountpoint);
+	m->parent = mp->mnt;
+	m->mountpoint = mp->dentry;
+	list_add_tail(&m->sibling, &m->parent->children);
+}
+
+/* Under vfs_lock: Linux's pivot_root checks, in its order. */
+static int pivot_check(struct mnt_namespace *ns, const struct path *root, const struct path *nr,
+		       const struct path *old)
+{
+	struct mount *new_mnt = nr->mnt, *root_mnt = root->mnt, *old_mnt = old->mnt;
+	if (old_mnt->group || (new_mnt->parent && new_mnt->parent->group) ||
+	    (root_mnt->parent && root_mnt->parent->group))
+		return -EINVAL;
+	if (root_mnt->unmounted || new_mnt->unmounted || tree_top(root_mnt) != ns->root ||
+	    tree_top(new_mnt) != ns->root)
+		return -EINVAL;
+	if (nr->dentry->unlinked || old->dentry->unlinked)
+		return -ENOENT;
+	if (new_mnt == root_mnt || old_mnt == root_mnt)
+		return -EBUSY;
+	if (root->dentry != root_mnt->root)
+		return -EINVAL; /* not a mount point */
+	if (nr->dentry != new_mnt->root || !new_mnt->parent)
+		return -EINVAL; /* not a mount point, or the top */
+	if (!path_reachable(old_mnt, old->dentry, nr))
+		return -EINVAL; /* put_old is not under new_root */
+	if (!path_reachable(new_mnt, nr->dentry, root))
+		return -EINVAL; /* new_root is not under the root */
+	return 0;
+}
+
+int mnt_ns_pivot_root(struct mnt_namespace *ns, const struct vfs_ctx *ctx, const char *new_root,
+		      const char *put_old, struct path *old_root, struct path *new_root_out)
+{
+	struct path nr, old;
+	*old_root = *new_root_out = (struct path){0};
+	if (!cred_capable(ctx->cred, CAP_SYS_ADMIN))
+		return -EPERM;
+	int ret = vfs_lookup(ctx, new_root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &nr);
+	if (ret)
+		return ret;
+	ret = vfs_lookup(ctx, put_old, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &old);
+	if (ret) {
+		path_put(&nr);
+		return ret;
+	}
+	follow_down(&old); /* Linux's lock_mount: put_old is the top mount there */
+	vfs_lock();
+	ret = pivot_check(ns, &ctx->root, &nr, &old);
+	if (!ret) {
+		struct mount *new_mnt = nr.mnt, *root_mnt = ctx->root.mnt;
+		struct path ex_mp, root_mp = {0}, old_mp = {mnt_get(old.mnt), dget(old.dentry)};
+		unhook_keep(new_mnt, &ex_mp);
+		ex_mp.dentry->mounts--;
+		if (root_mnt->parent)
+			unhook_keep(root_mnt, &root_mp); /* its mountpoint keeps its count */
+		/* The old root goes on put_old, the new one where the old one was. */
+		old.dentry->mounts++;
+		hook(root_mnt, &old_mp);
+		if (root_mp.mnt) {
+			hook(new_mnt, &root_mp);
+		} else {
+			ns->root = new_mnt; /* the namespace's reference moves with the top */
+		}
+		path_put(&ex_mp);
+		path_get(&ctx->root);
+		*old_root = ctx->root;
+		path_get(&nr);
+		*new_root_out = nr;
+	}
+	vfs_unlock();
+	path_put(&old);
+	path_put(&nr);
 	return ret;
 }

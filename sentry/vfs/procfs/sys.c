@@ -16,6 +16,7 @@
 #include "mm/memfile.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/layout.h"
+#include "sentry/kernel/nsproxy.h"
 
 /* What uname(2) reports (sys_info.c). */
 #define PROC_OSRELEASE "6.1.0"
@@ -28,17 +29,28 @@ static ssize_t sysctl_write(struct proc_inode *pi, const char *buf, size_t len)
 	return -EPERM;
 }
 
-static int show_hostname(struct seq *s, struct proc_inode *pi)
+/* The reader's UTS namespace's names (sentry/kernel/nsproxy.h), as Linux's proc_do_uts_string. */
+static int show_uts(struct seq *s, struct proc_inode *pi, bool domain)
 {
 	struct kernel *k = proc_kernel(pi);
-	seq_printf(s, "%.*s\n", (int)sizeof(k->hostname), k->hostname);
+	struct task *t = task_current();
+	char host[LINUX_UTS_LEN] = "", dom[LINUX_UTS_LEN] = "(none)";
+	if (t)
+		uts_names(t, host, dom);
+	else
+		memcpy(host, k->hostname, sizeof(host));
+	seq_printf(s, "%.*s\n", LINUX_UTS_LEN, domain ? dom : host);
 	return 0;
+}
+
+static int show_hostname(struct seq *s, struct proc_inode *pi)
+{
+	return show_uts(s, pi, false);
 }
 
 static int show_domainname(struct seq *s, struct proc_inode *pi)
 {
-	seq_puts(s, "(none)\n");
-	return 0;
+	return show_uts(s, pi, true);
 }
 
 static int show_osrelease(struct seq *s, struct proc_inode *pi)
