@@ -228,7 +228,13 @@ static int send_locked(struct task *t, struct thread_group *tg, const struct lin
 		return 0;
 	}
 	signal_recalc_locked(target);
-	if (task_signal_pending(target))
+	/*
+	 * The sender's own task is in the Sentry, and looks at its signals
+	 * before it returns to the guest (task_run) or sleeps (task_sleep):
+	 * a kick would only cost it a host signal, an empty KVM_RUN and a
+	 * re-kick timer.
+	 */
+	if (task_signal_pending(target) && target != task_current())
 		task_kick(target);
 	return 0;
 }
