@@ -37,8 +37,9 @@ ring0_syscall:
  * ring0_full_return: resume ring 3 from the frame the Sentry filled.
  * Entry: CPL 0, RSP = vCPU area + R0_ENTRY_RSP_OFF (either set by the
  *        Sentry, or the int $R0_VEC_RETURN gate from ring 3 left it there).
- * Work:  page-table stores from the queue, CR3 load (flush), FS/GS base,
- *        then every GPR and an iretq frame from the frame.
+ * Work:  page-table stores from the queue, CR3 load (flush), an FP state
+ *        (XRSTOR), FS/GS base, then every GPR and an iretq frame from the
+ *        frame.
  * Exit:  ring 3 with the frame's registers; or, if R0F_EXIT_AFTER_APPLY,
  *        a VM exit on R0_PORT_APPLIED once the queue is applied.
  */
@@ -75,7 +76,20 @@ ring0_full_return:
 	movq	$0, R0F_EXIT_AFTER_APPLY(%rbx)
 	out	%al, $R0_PORT_APPLIED
 	ud2
-4:	cmpq	$0, R0F_SET_FS(%rbx)
+	/*
+	 * A new FP state (signal delivery and return): cleared only once
+	 * loaded, as a rewound frame (run.c) may run this part again.
+	 * Only armed where ring 0 runs natively: KVM's instruction emulator
+	 * (kvm_pvm) has no XRSTOR.
+	 */
+4:	mov	R0F_FP_LOAD(%rbx), %rax
+	test	%rax, %rax
+	jz	7f
+	mov	%rax, %rdx
+	shr	$32, %rdx
+	xrstor64 R0_AREA_FP(%rbx)
+	movq	$0, R0F_FP_LOAD(%rbx)
+7:	cmpq	$0, R0F_SET_FS(%rbx)
 	je	5f
 	movq	$0, R0F_SET_FS(%rbx)
 	mov	$MSR_FS_BASE, %ecx

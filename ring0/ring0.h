@@ -49,6 +49,8 @@
 #define R0_AREA_RSP0 0x8000	/* kernel stack top (TSS.RSP0) */
 #define R0_AREA_QUEUE 0x8000	/* page-table store queue, 64 KiB */
 #define R0_QUEUE_MAX 4096
+#define R0_AREA_FP 0x18000 /* an XSAVE image for R0F_FP_LOAD (64-byte aligned) */
+#define R0_AREA_FP_MAX 0x8000
 
 #define R0_TSS_SIZE 0x68
 #define R0_IOPB_BYTES 0x2001 /* 65536 ports / 8 + the terminating 0xff */
@@ -87,7 +89,8 @@
 #define R0F_SET_GS 200
 #define R0F_GS_BASE 208
 #define R0F_EXIT_AFTER_APPLY 216 /* apply the queue and exit, don't return */
-#define R0F_SIZE 224
+#define R0F_FP_LOAD 224		 /* if non-zero: XRSTOR R0_AREA_FP with this RFBM */
+#define R0F_SIZE 232
 
 /* When ring0_full_return starts, RSP is RSP0 minus one hardware frame. */
 #define R0_ENTRY_RSP_OFF (R0_AREA_RSP0 - 40)

@@ -43,6 +43,7 @@ struct ring0_frame {
 	u64 set_fs, fs_base;
 	u64 set_gs, gs_base;
 	u64 exit_after_apply;
+	u64 fp_load;
 };
 
 struct pt_store {
@@ -99,6 +100,7 @@ struct kvm_platform {
 	pthread_mutex_t lock; /* guards vcpus[], nvcpus, and the pool (pool.c) */
 	pthread_cond_t vcpu_free;
 	struct kvm_xsave *fp_init;	 /* the FP state of a new program */
+	u32 mxcsr_mask;			 /* MXCSR bits the CPU has */
 	u64 ticket_next, ticket_serving; /* FIFO order of vCPU waiters */
 	unsigned max_vcpus;		 /* vCPUs that may exist */
 	unsigned max_running;		 /* vCPUs that may be held at once */

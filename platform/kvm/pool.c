@@ -19,7 +19,11 @@
  * remembers whose state it holds (fp_owner) and only when another context
  * takes it is that state saved into its owner's buffer and the new
  * owner's loaded (two ioctls; none while a thread keeps its own vCPU,
- * which is the common case).
+ * which is the common case). Where ring 0 runs natively, a state to load
+ * (a new owner's, a signal handler's, rt_sigreturn's) costs no ioctl at
+ * all: it is copied to the vCPU's area and ring0 XRSTORs it on the way
+ * back to user code (frame fp_load), which is why a read checks there
+ * first (fp_read).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +33,12 @@
 
 #include "kvm_internal.h"
 #include "lib/log.h"
+
+/* Offsets in an XSAVE image (Intel SDM vol. 1, 10.5.1 and 13.4.2). */
+#define FP_MXCSR_OFFSET 24
+#define FP_MXCSR_MASK_OFFSET 28
+#define FP_HDR_OFFSET 512
+#define FP_HDR_SIZE 64
 
 static int xsave_get(struct kvm_vcpu *v, struct kvm_xsave *buf)
 {
@@ -40,6 +50,46 @@ static int xsave_set(struct kvm_vcpu *v, const struct kvm_xsave *buf)
 	return ioctl(v->fd, KVM_SET_XSAVE, buf) < 0 ? kvm_ioctl_error("KVM_SET_XSAVE") : 0;
 }
 
+static void *fp_area(struct kvm_vcpu *v)
+{
+	return kvm_host_ptr(v->kp, v->area_pa + R0_AREA_FP);
+}
+
+/*
+ * v's FP state as user code will see it: an image handed to ring0 to load
+ * on the way back (frame fp_load) is not in the registers yet.
+ */
+static int fp_read(struct kvm_vcpu *v, struct kvm_xsave *buf)
+{
+	if (!v->frame->fp_load)
+		return xsave_get(v, buf);
+	memset(buf, 0, sizeof(*buf));
+	memcpy(buf->region, fp_area(v), v->kp->base.fpstate_size);
+	return 0;
+}
+
+/*
+ * Whether ring0 may XRSTOR img itself, with no KVM_SET_XSAVE: only where
+ * ring 0 runs natively (KVM's instruction emulator, on kvm_pvm, has no
+ * XRSTOR), and only an image XRSTOR cannot refuse, since a #GP in ring0
+ * would end the sandbox where Linux sends SIGSEGV: standard form (header
+ * bytes 8..63 zero), no component outside XCR0, no MXCSR bit the CPU
+ * lacks. Anything else takes the ioctl, and KVM's checks.
+ */
+static bool fp_ring0_loadable(const struct kvm_platform *kp, const u8 *img)
+{
+	static const u8 zero[FP_HDR_SIZE];
+	u64 bv;
+	u32 mxcsr;
+
+	if (kp->entry != ENTRY_RING0_LSTAR || kp->base.fpstate_size > R0_AREA_FP_MAX)
+		return false;
+	memcpy(&bv, img + FP_HDR_OFFSET, sizeof(bv));
+	memcpy(&mxcsr, img + FP_MXCSR_OFFSET, sizeof(mxcsr));
+	return !(bv & ~kp->xcr0) && !(mxcsr & ~kp->mxcsr_mask) &&
+	       !memcmp(img + FP_HDR_OFFSET + 8, zero, sizeof(zero) - 8);
+}
+
 /* Called with kp->lock held. */
 static int fp_take(struct kvm_ctx *ctx, struct kvm_vcpu *v)
 {
@@ -49,14 +99,22 @@ static int fp_take(struct kvm_ctx *ctx, struct kvm_vcpu *v)
 	if (old == ctx)
 		return 0;
 	if (old) {
-		ret = xsave_get(v, old->fp);
+		ret = fp_read(v, old->fp);
 		if (ret)
 			return ret;
 		old->fp_saved = true;
 	}
-	ret = xsave_set(v, ctx->fp_saved ? ctx->fp : ctx->kp->fp_init);
-	if (ret)
-		return ret;
+	const struct kvm_xsave *src = ctx->fp_saved ? ctx->fp : ctx->kp->fp_init;
+	if (fp_ring0_loadable(ctx->kp, (const u8 *)src->region)) {
+		/* ring0 loads it on the way to user code: no ioctl. */
+		memcpy(fp_area(v), src->region, ctx->kp->base.fpstate_size);
+		v->frame->fp_load = ctx->kp->xcr0;
+	} else {
+		ret = xsave_set(v, src);
+		if (ret)
+			return ret;
+		v->frame->fp_load = 0;
+	}
 	ctx->fp_saved = false;
 	v->fp_owner = ctx;
 	return 0;
@@ -234,9 +292,12 @@ void kvm_ctx_destroy(struct platform_ctx *pctx)
 	if (ctx->have_kick_timer)
 		timer_delete(ctx->kick_timer);
 	pthread_mutex_lock(&kp->lock);
-	for (unsigned i = 0; i < kp->nvcpus; i++)
-		if (kp->vcpus[i]->fp_owner == ctx)
+	for (unsigned i = 0; i < kp->nvcpus; i++) {
+		if (kp->vcpus[i]->fp_owner == ctx) {
 			kp->vcpus[i]->fp_owner = NULL;
+			kp->vcpus[i]->frame->fp_load = 0;
+		}
+	}
 	pthread_mutex_unlock(&kp->lock);
 	free(ctx->fp);
 	free(ctx);
@@ -253,7 +314,7 @@ int kvm_ctx_get_fpstate(struct platform_ctx *pctx, void *buf)
 	if (ctx->fp_saved) {
 		src = ctx->fp;
 	} else if (ctx->last && ctx->last->fp_owner == ctx) {
-		ret = xsave_get(ctx->last, ctx->fp);
+		ret = fp_read(ctx->last, ctx->fp);
 		src = ctx->fp;
 	}
 	if (!ret)
@@ -269,20 +330,47 @@ int kvm_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf)
 	int ret = 0;
 
 	pthread_mutex_lock(&kp->lock);
+	if (ctx->vcpu && fp_ring0_loadable(kp, buf)) {
+		/*
+		 * Ours and live, as on every signal delivery and return: ring0
+		 * loads it on the way back to user code (the resume goes
+		 * through ring0 for it), which costs no ioctl.
+		 */
+		memcpy(fp_area(ctx->vcpu), buf, kp->base.fpstate_size);
+		ctx->vcpu->frame->fp_load = kp->xcr0;
+		ctx->vcpu->fp_owner = ctx;
+		ctx->fp_saved = false;
+		pthread_mutex_unlock(&kp->lock);
+		return 0;
+	}
 	memset(ctx->fp, 0, sizeof(*ctx->fp));
 	memcpy(ctx->fp->region, buf, kp->base.fpstate_size);
 	if (ctx->vcpu) {
 		/* Ours and live: load it now; KVM checks the header and XCR0 bits. */
+		ctx->vcpu->frame->fp_load = 0;
 		ret = xsave_set(ctx->vcpu, ctx->fp);
 		ctx->vcpu->fp_owner = ret ? NULL : ctx;
 		ctx->fp_saved = ret != 0;
 	} else {
-		if (ctx->last && ctx->last->fp_owner == ctx)
+		if (ctx->last && ctx->last->fp_owner == ctx) {
 			ctx->last->fp_owner = NULL;
+			ctx->last->frame->fp_load = 0;
+		}
 		ctx->fp_saved = true;
 	}
 	pthread_mutex_unlock(&kp->lock);
 	return ret;
+}
+
+/* The MXCSR bits this CPU has (what FXSAVE reports; 0 means the default). */
+static u32 host_mxcsr_mask(void)
+{
+	u8 area[512] __attribute__((aligned(16))) = {0};
+	u32 mask;
+
+	__asm__ volatile("fxsave64 %0" : "=m"(area));
+	memcpy(&mask, area + FP_MXCSR_MASK_OFFSET, sizeof(mask));
+	return mask ? mask : 0xffbf;
 }
 
 /*
@@ -307,6 +395,7 @@ int kvm_fp_init(struct kvm_platform *kp, struct kvm_vcpu *v)
 		size = MAX(size, ebx + eax); /* offset + size */
 	}
 	kp->base.fpstate_size = MIN(size, (u32)sizeof(kp->fp_init->region));
+	kp->mxcsr_mask = host_mxcsr_mask();
 	kp->base.xcr0 = kp->xcr0;
 	kp->base.fpstate_init = kp->fp_init->region;
 	return 0;

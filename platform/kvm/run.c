@@ -170,8 +170,11 @@ static bool resume_prepare(struct kvm_vcpu *v, struct kvm_as *as, struct user_re
 	if (!is_canonical(regs->gs_base))
 		regs->gs_base = 0;
 
-	/* A frame armed by an earlier, interrupted resume still has work. */
-	bool need_ring0 = f->armed || v->cur_as != as || as->npending ||
+	/*
+	 * A frame armed by an earlier, interrupted resume still has work; so
+	 * has an FP state for ring0 to load (pool.c).
+	 */
+	bool need_ring0 = f->armed || f->fp_load || v->cur_as != as || as->npending ||
 			  __atomic_load_n(&as->flush_gen, __ATOMIC_RELAXED) != v->flushed_gen ||
 			  regs->fs_base != v->cur_fs || regs->gs_base != v->cur_gs ||
 			  !is_canonical(regs->rip);

@@ -25,12 +25,15 @@ _Static_assert(offsetof(struct ring0_frame, set_gs) == R0F_SET_GS, "frame set_gs
 _Static_assert(offsetof(struct ring0_frame, gs_base) == R0F_GS_BASE, "frame gs");
 _Static_assert(offsetof(struct ring0_frame, exit_after_apply) == R0F_EXIT_AFTER_APPLY,
 	       "frame exit_after_apply");
+_Static_assert(offsetof(struct ring0_frame, fp_load) == R0F_FP_LOAD, "frame fp_load");
 _Static_assert(sizeof(struct ring0_frame) == R0F_SIZE, "frame size");
 _Static_assert(R0F_SIZE <= R0_AREA_GDT, "frame fits its page");
 _Static_assert(R0_AREA_TSS + R0_TSS_SIZE + R0_IOPB_BYTES <= R0_AREA_IST1_TOP - 0x1000,
 	       "TSS and I/O bitmap leave room for the IST stack");
-_Static_assert(R0_AREA_QUEUE + R0_QUEUE_MAX * sizeof(struct pt_store) <= R0_VCPU_STRIDE,
+_Static_assert(R0_AREA_QUEUE + R0_QUEUE_MAX * sizeof(struct pt_store) <= R0_AREA_FP,
 	       "queue fits the area");
+_Static_assert(R0_AREA_FP % 64 == 0 && R0_AREA_FP + R0_AREA_FP_MAX <= R0_VCPU_STRIDE,
+	       "XSAVE image aligned, and fits the area");
 
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
