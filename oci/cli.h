@@ -34,12 +34,22 @@ int cmd_state(const struct global_opts *g, int argc, char **argv);
 int cmd_kill(const struct global_opts *g, int argc, char **argv);
 int cmd_delete(const struct global_opts *g, int argc, char **argv);
 int cmd_list(const struct global_opts *g, int argc, char **argv);
+int cmd_pause(const struct global_opts *g, int argc, char **argv);
+int cmd_resume(const struct global_opts *g, int argc, char **argv);
+int cmd_events(const struct global_opts *g, int argc, char **argv);
+int cmd_update(const struct global_opts *g, int argc, char **argv);
 int cmd_ps(const struct global_opts *g, int argc, char **argv);
 int cmd_exec(const struct global_opts *g, int argc, char **argv);
 int cmd_features(const struct global_opts *g, int argc, char **argv);
 int cmd_selftest(const struct global_opts *g, int argc, char **argv);
 int cmd_gofer(const struct global_opts *g, int argc, char **argv);
 int cmd_help(const struct global_opts *g, int argc, char **argv);
+
+/*
+ * The host pids of the live `runsk exec` proxies of container id (asked
+ * of its Sentry, cmd_exec.c): up to max in pids; their count or -errno.
+ */
+int oci_exec_proxies(const char *root, const char *id, int *pids, int max);
 
 /* Parse "512M", "2G", "1048576" into bytes; 0 on a malformed size. */
 u64 cli_parse_size(const char *s);

@@ -21,18 +21,32 @@
  *   process's signal, or exits with its status: the shim's wait status
  *   is then the process's, as if it were the process.
  * As runc: the process is the bundle's "process" with ARGS, --cwd, --env
- * (added to its env), --user and --additional-gids applied, or the one
- * --process gives; every failure to start it is "exec failed: ..." and
- * status 255. The bundle's capability sets apply either way.
+ * (added to its env), --user, --additional-gids, --cap (added to its
+ * bounding, effective, permitted and ambient sets) and --no-new-privs
+ * applied, or the one --process gives (its capabilities, user with umask,
+ * rlimits; the bundle's capability sets if it has none); every failure to
+ * start it is "exec failed: ..." and status 255.
+ *
+ * A terminal (--tty, or "terminal": true): with --console-socket S, the
+ * proxy makes a host pty, sends its master over S (runc's protocol,
+ * console.h) and passes its slave to the Sentry, which shows the process
+ * a pty of its own on it (sentry/tty/console.c). The proxy is a session
+ * leader with that slave as its controlling terminal, so that a resize
+ * of the master reaches it as SIGWINCH, which it passes on: the Sentry
+ * then resizes the process's pty. Without --console-socket, runsk exec in
+ * the foreground gives its own terminal (stdin) instead, as `run` does.
+ *
+ * The proxy tells the Sentry its host pid (PROXY): `runsk ps` asks the
+ * Sentry for the live ones (LIST), so the list has no stale entries.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -42,6 +56,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "console.h"
 #include "lib/log.h"
 #include "sentry/sentry.h"
 #include "state.h"
@@ -121,11 +136,18 @@ struct exec_proc {
 	unsigned ngids;
 	bool no_new_privs;
 	bool terminal;
+	u16 rows, cols; /* consoleSize */
+	bool caps_set, umask_set;
+	u64 caps[5]; /* OCI_CAP_* */
+	u32 umask;
+	const struct sandbox_rlimit *rlimits;
+	unsigned nrlimits;
 };
 
 struct exec_opts {
 	const char *process, *pid_file, *cwd, *user, *console_socket;
 	bool detach, tty, no_new_privs;
+	u64 add_caps; /* --cap */
 	const char *env[MAX_ENV];
 	unsigned nenv;
 	u32 gids[SENTRY_CONTROL_MAX_GROUPS];
@@ -142,6 +164,9 @@ static int exec_usage(FILE *out)
 		     "  --user U[:G], -u      its uid and gid (default: the bundle's user)\n"
 		     "  --additional-gids G, -g G  a supplementary group (repeatable)\n"
 		     "  --no-new-privs        set no_new_privs for it\n"
+		     "  --cap CAP, -c CAP     add CAP (as CAP_NET_ADMIN) to its capabilities\n"
+		     "  --tty, -t             give it a terminal: --console-socket's, or ours\n"
+		     "  --console-socket S    send the terminal's pty master to the socket S\n"
 		     "  --detach, -d          return once it started; --pid-file has its proxy\n"
 		     "  --pid-file F          write the pid of its host proxy to F\n"
 		     "Signals sent to the proxy reach the process; its status is runsk's.\n");
@@ -204,6 +229,16 @@ static int parse_flags(int argc, char **argv, struct exec_opts *o, int *status)
 			o->tty = true;
 		} else if (!strcmp(a, "--no-new-privs")) {
 			o->no_new_privs = true;
+		} else if ((v = cli_flag_value(argc, argv, &i, "--cap")) ||
+			   (v = cli_flag_value(argc, argv, &i, "-c"))) {
+			int cap = oci_cap_parse(v);
+			if (cap < 0) {
+				cli_err("runsk exec: --cap %s: give a capability name as "
+					"CAP_NET_ADMIN",
+					v);
+				return -1;
+			}
+			o->add_caps |= 1ULL << cap;
 		} else if ((v = cli_flag_value(argc, argv, &i, "--process-label")) ||
 			   (v = cli_flag_value(argc, argv, &i, "--apparmor"))) {
 			/* runc's; no host LSM applies inside the sandbox. */
@@ -244,6 +279,17 @@ static int proc_from_spec(const struct oci_spec *s, const struct exec_opts *o, c
 		p->gids[p->ngids++] = s->gids[i];
 	p->no_new_privs = s->no_new_privs || o->no_new_privs;
 	p->terminal = o->tty;
+	p->rows = s->console_height;
+	p->cols = s->console_width;
+	/* The bundle's sets, and --cap's as runc adds them (not to inheritable). */
+	p->caps_set = true;
+	memcpy(p->caps, s->caps, sizeof(p->caps));
+	for (int set = 0; set < 5; set++)
+		if (set != OCI_CAP_INHERITABLE)
+			p->caps[set] |= o->add_caps;
+	p->umask_set = s->umask_set;
+	p->umask = s->umask;
+	/* The bundle's rlimits are the sandbox's already: none to send. */
 	if (o->user) {
 		char buf[64];
 		snprintf(buf, sizeof(buf), "%s", o->user);
@@ -260,75 +306,37 @@ static int proc_from_spec(const struct oci_spec *s, const struct exec_opts *o, c
 	return 0;
 }
 
-static bool json_u32(json_t *o, const char *key, u32 *out)
+/* --process F: runc's process.json, whole; its strings live in *ps. */
+static int proc_from_json(const char *path, struct oci_spec *ps, struct exec_proc *p)
 {
-	json_t *v = json_object_get(o, key);
-	if (!v)
-		return true;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > 0xffffffffLL)
-		return false;
-	*out = (u32)json_integer_value(v);
-	return true;
-}
+	char err[1024];
 
-/* A NULL-terminated vector of the strings of array a (borrowed from it), or NULL. */
-static const char **json_strv(json_t *a, size_t max)
-{
-	if (!json_is_array(a) || json_array_size(a) > max)
-		return NULL;
-	const char **v = calloc(json_array_size(a) + 1, sizeof(*v));
-	for (size_t i = 0; v && i < json_array_size(a); i++)
-		if (!(v[i] = json_string_value(json_array_get(a, i)))) {
-			free(v);
-			return NULL;
-		}
-	return v;
-}
-
-/* --process F: runc's process.json, whole; its strings live in *root. */
-static int proc_from_json(const char *path, json_t **root, struct exec_proc *p)
-{
-	json_error_t jerr;
-	json_t *o = *root = json_load_file(path, 0, &jerr);
-	const char *bad = NULL;
-
-	if (!o) {
-		cli_err("runsk exec: --process %s: %s (line %d)", path, jerr.text, jerr.line);
+	if (oci_process_load(path, ps, err, sizeof(err))) {
+		cli_err("runsk exec: --process %s", err);
 		return -1;
 	}
-	json_t *user = json_object_get(o, "user"), *env = json_object_get(o, "env");
-	p->args = json_strv(json_object_get(o, "args"), SENTRY_CONTROL_MSG_MAX);
-	const char **e = env ? json_strv(env, MAX_ENV) : NULL;
-	p->cwd = json_string_value(json_object_get(o, "cwd"));
-	p->terminal = json_is_true(json_object_get(o, "terminal"));
-	p->no_new_privs = json_is_true(json_object_get(o, "noNewPrivileges"));
-	json_t *ag = json_object_get(user, "additionalGids");
-	if (!p->args || !p->args[0])
-		bad = "args (a non-empty array of strings)";
-	else if (env && !e)
-		bad = "env (an array of strings)";
-	else if (!p->cwd || p->cwd[0] != '/')
-		bad = "cwd (an absolute path)";
-	else if (user && (!json_u32(user, "uid", &p->uid) || !json_u32(user, "gid", &p->gid)))
-		bad = "user.uid or user.gid";
-	else if (ag && (!json_is_array(ag) || json_array_size(ag) > SENTRY_CONTROL_MAX_GROUPS))
-		bad = "user.additionalGids";
-	for (size_t i = 0; !bad && ag && i < json_array_size(ag); i++) {
-		json_t *g = json_array_get(ag, i);
-		if (!json_is_integer(g) || json_integer_value(g) < 0 ||
-		    json_integer_value(g) > 0xffffffffLL)
-			bad = "user.additionalGids";
-		else
-			p->gids[p->ngids++] = (u32)json_integer_value(g);
-	}
-	for (size_t i = 0; e && e[i]; i++)
-		p->env[p->nenv++] = e[i];
-	free(e);
-	if (bad) {
-		cli_err("runsk exec: --process %s: bad or missing %s", path, bad);
+	if (ps->ngids > SENTRY_CONTROL_MAX_GROUPS || ps->nrlimits > SENTRY_CONTROL_MAX_RLIMITS) {
+		cli_err("runsk exec: --process %s: too many additionalGids or rlimits", path);
 		return -1;
 	}
+	p->args = (const char **)ps->args;
+	for (char **e = ps->env; *e && p->nenv < MAX_ENV; e++)
+		p->env[p->nenv++] = *e;
+	p->cwd = ps->cwd;
+	p->uid = ps->uid;
+	p->gid = ps->gid;
+	memcpy(p->gids, ps->gids, ps->ngids * sizeof(u32));
+	p->ngids = ps->ngids;
+	p->no_new_privs = ps->no_new_privs;
+	p->terminal = ps->terminal;
+	p->rows = ps->console_height;
+	p->cols = ps->console_width;
+	p->caps_set = ps->caps_set;
+	memcpy(p->caps, ps->caps, sizeof(p->caps));
+	p->umask_set = ps->umask_set;
+	p->umask = ps->umask;
+	p->rlimits = ps->rlimits;
+	p->nrlimits = ps->nrlimits;
 	return 0;
 }
 
@@ -343,37 +351,49 @@ static bool put_str(u8 *buf, size_t *off, const char *s)
 	return true;
 }
 
-/* Send p's EXEC packet with our stdio. 0 or -errno (-E2BIG: too big). */
-static int send_exec(int sock, const struct exec_proc *p)
+/*
+ * Send p's EXEC packet with our stdio, or the host terminal tty (>= 0)
+ * instead. 0 or -errno (-E2BIG: too big).
+ */
+static int send_exec(int sock, const struct exec_proc *p, int tty)
 {
 	struct sentry_control_exec h = {.type = SENTRY_CONTROL_EXEC,
 					.uid = p->uid,
 					.gid = p->gid,
 					.ngroups = p->ngids,
 					.envc = p->nenv,
-					.no_new_privs = p->no_new_privs};
-	size_t off = sizeof(h) + p->ngids * sizeof(u32);
+					.no_new_privs = p->no_new_privs,
+					.umask = p->umask,
+					.nrlimits = p->nrlimits};
+	size_t gsz = p->ngids * sizeof(u32), rsz = p->nrlimits * sizeof(*p->rlimits);
+	size_t off = sizeof(h) + gsz + rsz;
 	u8 *buf = malloc(SENTRY_CONTROL_MSG_MAX);
 	bool fits = buf != NULL;
 	int fds[3], nfds = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	memcpy(buf + sizeof(h), p->gids, p->ngids * sizeof(u32));
+	h.flags = (tty >= 0 ? SENTRY_EXEC_TERMINAL : 0) | (p->caps_set ? SENTRY_EXEC_CAPS : 0) |
+		  (p->umask_set ? SENTRY_EXEC_UMASK : 0);
+	memcpy(h.caps, p->caps, sizeof(h.caps));
+	memcpy(buf + sizeof(h), p->gids, gsz);
+	if (rsz)
+		memcpy(buf + sizeof(h) + gsz, p->rlimits, rsz);
 	fits = put_str(buf, &off, p->cwd);
 	for (; fits && p->args[h.argc]; h.argc++)
 		fits = put_str(buf, &off, p->args[h.argc]);
 	for (unsigned i = 0; fits && i < p->nenv; i++)
 		fits = put_str(buf, &off, p->env[i]);
-	h.strings = off - sizeof(h) - p->ngids * sizeof(u32);
-	memcpy(buf, &h, sizeof(h));
-	/* The process gets our stdio, those that are open. */
-	for (int fd = 0; fd < 3; fd++) {
+	h.strings = off - sizeof(h) - gsz - rsz;
+	/* The process gets our stdio, those that are open, or the terminal. */
+	for (int fd = 0; fd < 3 && tty < 0; fd++) {
 		if (fcntl(fd, F_GETFD) < 0)
 			continue;
 		fds[nfds++] = fd;
 		h.stdio |= 1u << fd;
 	}
+	if (tty >= 0)
+		fds[nfds++] = tty;
 	memcpy(buf, &h, sizeof(h));
 	char cbuf[CMSG_SPACE(sizeof(fds))] = {0};
 	struct iovec iov = {.iov_base = buf, .iov_len = off};
@@ -474,29 +494,95 @@ static int await_start(int sock, const struct exec_proc *p)
 	return -1;
 }
 
+static void send_msg(int sock, u32 type, s32 value)
+{
+	struct sentry_control_msg m = {type, value};
+	if (send(sock, &m, sizeof(m), MSG_NOSIGNAL) < 0)
+		pr_debug("exec: cannot send message %u: %s", type, strerror(errno));
+}
+
+/*
+ * The terminal of p: the slave of a new host pty whose master went over
+ * --console-socket, or our stdin. The fd (*own: ours to close), -2 for
+ * none, or -1 after a one-line error. runc's checks, but that the
+ * foreground may use a console socket too.
+ */
+static int exec_tty(const struct exec_proc *p, const struct exec_opts *o, bool *own)
+{
+	*own = false;
+	if (!p->terminal && o->console_socket) {
+		cli_err("runsk exec: exec failed: cannot use console socket if runc will not "
+			"allocate tty (give --tty, or \"terminal\": true in --process)");
+		return -1;
+	}
+	if (!p->terminal)
+		return -2;
+	if (o->console_socket) {
+		*own = true;
+		return oci_console_open("exec", o->console_socket, p->rows, p->cols);
+	}
+	if (o->detach) {
+		cli_err("runsk exec: exec failed: cannot allocate tty if runc will detach without "
+			"setting console socket");
+		return -1;
+	}
+	if (!isatty(0)) {
+		cli_err("runsk exec: exec failed: a terminal was asked for but stdin is not one: "
+			"run it from one or give --console-socket");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Become a session leader whose controlling terminal is tty, so that a
+ * resize of its master reaches us as SIGWINCH (passed on to the Sentry).
+ * Then one SIGWINCH of our own: a resize before now is not lost.
+ */
+static void own_tty(int sock, int tty)
+{
+	if (setsid() < 0 || ioctl(tty, TIOCSCTTY, 0) < 0)
+		pr_debug("exec: the terminal's resizes will not reach the process: %s",
+			 strerror(errno));
+	send_msg(sock, SENTRY_CONTROL_SIGNAL, SIGWINCH);
+}
+
 /* Run p in the container whose control socket is sock; runsk's exit status. */
 static int exec_run(int sock, const struct exec_proc *p, const struct exec_opts *o)
 {
+	bool own;
+	int tty = exec_tty(p, o, &own);
 	sigset_t set;
+
+	if (tty == -1)
+		return EXEC_FAILED;
 	proxied_signals(&set);
 	/* Blocked from now on: none is lost or acts on us before the proxy reads it. */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	int ret = sfd < 0 ? -errno : send_exec(sock, p);
+	int ret = sfd < 0 ? -errno : send_exec(sock, p, tty);
 
 	if (ret) {
 		cli_err("runsk exec: exec failed: %s",
 			ret == -E2BIG ? "its args and env are too long (128 KiB at most)"
 				      : strerror(-ret));
-		return EXEC_FAILED;
+		goto out_failed;
 	}
 	if (await_start(sock, p) < 0)
-		return EXEC_FAILED;
+		goto out_failed;
 	pid_t proxy_pid = o->detach ? fork() : getpid();
 	if (proxy_pid < 0) {
 		cli_err("runsk exec: cannot fork the proxy: %s", strerror(errno));
-		return EXEC_FAILED; /* closing sock kills the process */
+		goto out_failed; /* closing sock kills the process */
 	}
+	if (proxy_pid == 0 || !o->detach) {
+		/* The proxy: `runsk ps` lists it. */
+		send_msg(sock, SENTRY_CONTROL_PROXY, getpid());
+		if (own)
+			own_tty(sock, tty);
+	}
+	if (own)
+		close(tty);
 	if (proxy_pid == 0) {
 		/* The proxy holds none of the caller's pipes: the process has them. */
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -515,6 +601,11 @@ static int exec_run(int sock, const struct exec_proc *p, const struct exec_opts 
 	int status = proxy(sock, sfd);
 	/* As runc exec: 128 + signal for a process a signal killed. */
 	return status & 0x7f ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
+
+out_failed:
+	if (own)
+		close(tty);
+	return EXEC_FAILED;
 }
 
 /* Check the container and make the process of its bundle or --process. */
@@ -532,6 +623,11 @@ static int exec_prepare(const char *root, const char *id, struct oci_state *st,
 	enum oci_status s = oci_state_status(root, st);
 	if (s == OCI_STOPPED) {
 		cli_err("runsk exec: cannot exec in a stopped container (%s)", id);
+		return -1;
+	}
+	/* runc's words; the control socket's thread is stopped with the rest. */
+	if (s == OCI_PAUSED) {
+		cli_err("runsk exec: cannot exec in a paused container (%s)", id);
 		return -1;
 	}
 	if (s == OCI_CREATED) {
@@ -555,7 +651,7 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv)
 	struct oci_state st;
 	struct oci_spec spec;
 	bool have_spec = false;
-	json_t *pjson = NULL;
+	struct oci_spec pspec = {0};
 	int status = 1, i, sock = -1;
 
 	if (!o || !p || (i = parse_flags(argc, argv, o, &status)) < 0)
@@ -567,14 +663,9 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv)
 	}
 	if (exec_prepare(root, argv[i], &st, &spec, &have_spec))
 		goto out;
-	if (o->process ? proc_from_json(o->process, &pjson, p)
+	if (o->process ? proc_from_json(o->process, &pspec, p)
 		       : proc_from_spec(&spec, o, argv + i + 1, p))
 		goto out;
-	if (p->terminal || o->console_socket) {
-		cli_err("runsk exec: a terminal (--tty, --console-socket, \"terminal\": true) is "
-			"not supported by runsk exec yet");
-		goto out;
-	}
 	sock = control_connect(root, argv[i]);
 	if (sock < 0) {
 		cli_err("runsk exec: container %s: cannot reach its sandbox: %s", argv[i],
@@ -587,10 +678,35 @@ out:
 		close(sock);
 	if (have_spec)
 		oci_spec_free(&spec);
-	if (o && o->process && p)
-		free(p->args);
-	json_decref(pjson);
+	oci_spec_free(&pspec);
 	free(o);
 	free(p);
 	return status;
+}
+
+int oci_exec_proxies(const char *root, const char *id, int *pids, int max)
+{
+	int sock = control_connect(root, id);
+	s32 buf[2 + SENTRY_CONTROL_MAX_PROXIES];
+
+	if (sock < 0)
+		return sock;
+	send_msg(sock, SENTRY_CONTROL_LIST, 0);
+	/* The reply is one packet: a message whose value is the count, then the pids. */
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
+	ssize_t n = poll(&pfd, 1, 5000) == 1 ? recv(sock, buf, sizeof(buf), 0) : -1;
+	int ret = -EIO;
+	struct sentry_control_msg m = {0};
+	if (n >= (ssize_t)sizeof(m)) {
+		memcpy(&m, buf, sizeof(m));
+		if (m.type == SENTRY_CONTROL_LIST && m.value >= 0 &&
+		    n == (ssize_t)(sizeof(m) + m.value * sizeof(s32)))
+			ret = 0;
+	}
+	for (int j = 0; !ret && j < m.value && j < max; j++)
+		pids[j] = buf[2 + j];
+	if (!ret)
+		ret = MIN(m.value, max);
+	close(sock);
+	return ret;
 }

@@ -13,6 +13,10 @@
  * SIGALRM and SIGWINCH on to the container's init (with --all, to every
  * process), which takes only those it handles, as a namespace's init does
  * under runc; SIGKILL ends runsk, and its gofer with it.
+ *
+ * The bundle's hooks (hooks.h) run here: prestart, createRuntime and
+ * createContainer in create, startContainer and poststart in start,
+ * poststop in delete; create keeps them in the state directory.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +62,14 @@ static int load(const char *cmd, const char *root, const char *id, struct oci_st
 		cli_err("runsk %s: container %s: cannot read its state: %s", cmd, id,
 			strerror(-ret));
 	return ret;
+}
+
+/* SIGKILL the sandbox process and wait (at most 5 s) until it is gone. */
+static void kill_sandbox(const struct oci_state *st)
+{
+	kill(st->pid, SIGKILL);
+	for (int t = 0; t < 500 && oci_proc_start_time(st->pid) == st->start_time; t++)
+		usleep(10000);
 }
 
 /*
@@ -108,6 +121,32 @@ static int create_usage(FILE *out)
 	return out == stdout ? 0 : 1;
 }
 
+/*
+ * prestart (runc still runs it, first), createRuntime and createContainer:
+ * the sandbox process exists and waits for start. A failure ends it and
+ * runs poststop, as runc's destroy does; the caller removes the state.
+ */
+static int create_hooks(const char *root, const char *id, const struct oci_spec *spec, pid_t pid)
+{
+	static const enum oci_hook_kind kinds[] = {OCI_HOOK_PRESTART, OCI_HOOK_CREATE_RUNTIME,
+						   OCI_HOOK_CREATE_CONTAINER};
+	struct oci_state st;
+
+	if (oci_state_load(root, id, &st))
+		return 0; /* just written: cannot fail but as the disk does */
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		if (oci_run_hooks("create", &spec->hooks, kinds[k], &st, "creating")) {
+			kill_sandbox(&st);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			oci_run_hooks_warn("create", &spec->hooks, OCI_HOOK_POSTSTOP, &st,
+					   "stopped");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Record the container and fork its sandbox process; *pid is that process. */
 static int create_container(const struct global_opts *g, const char *root, const char *id,
 			    const struct oci_spec *spec, const char *bundle, pid_t *pid)
@@ -129,15 +168,18 @@ static int create_container(const struct global_opts *g, const char *root, const
 		create_child(g, spec, fifo, root, id);
 	if (!ret) {
 		ret = oci_state_record(root, id, *pid, bundle, spec->root);
+		if (!ret)
+			ret = oci_state_save_spec(root, id, spec);
 		if (ret)
 			kill(*pid, SIGKILL);
 	}
-	if (ret) {
+	if (ret)
 		cli_err("runsk create: container %s in %s: %s", id, root, strerror(-ret));
-		/* Nothing left behind; this can only fail as the step above did. */
-		if (oci_state_remove(root, id))
-			pr_warn("could not remove the state of %s in %s", id, root);
-	}
+	else if (create_hooks(root, id, spec, *pid))
+		ret = -ECANCELED;
+	/* Nothing left behind; this can only fail as the step above did. */
+	if (ret && oci_state_remove(root, id))
+		pr_warn("could not remove the state of %s in %s", id, root);
 	return ret;
 }
 
@@ -229,15 +271,29 @@ int cmd_start(const struct global_opts *g, int argc, char **argv)
 		cli_err("runsk start: container %s is %s, not created", id, oci_status_name(s));
 		return 1;
 	}
-	int ret = oci_state_path(root, id, "exec.fifo", fifo, sizeof(fifo));
-	if (!ret)
-		ret = start_handshake(fifo, &st);
-	if (ret) {
-		cli_err("runsk start: container %s: %s", id,
-			ret == -ESRCH ? "its sandbox process has exited" : strerror(-ret));
+	struct oci_hooks hooks;
+	char err[1024];
+	if (oci_state_load_hooks(root, id, &hooks, err, sizeof(err))) {
+		cli_err("runsk start: container %s: its kept %s", id, err);
 		return 1;
 	}
-	return 0;
+	/* startContainer, then poststart: a failure ends the container, as runc's. */
+	int ret = oci_run_hooks("start", &hooks, OCI_HOOK_START_CONTAINER, &st, "created")
+			  ? -ECANCELED
+			  : 0;
+	if (!ret)
+		ret = oci_state_path(root, id, "exec.fifo", fifo, sizeof(fifo));
+	if (!ret)
+		ret = start_handshake(fifo, &st);
+	if (ret && ret != -ECANCELED)
+		cli_err("runsk start: container %s: %s", id,
+			ret == -ESRCH ? "its sandbox process has exited" : strerror(-ret));
+	if (!ret && oci_run_hooks("start", &hooks, OCI_HOOK_POSTSTART, &st, "running"))
+		ret = -ECANCELED;
+	if (ret == -ECANCELED)
+		kill_sandbox(&st);
+	oci_hooks_free(&hooks);
+	return ret ? 1 : 0;
 }
 
 int cmd_state(const struct global_opts *g, int argc, char **argv)
@@ -346,23 +402,25 @@ int cmd_delete(const struct global_opts *g, int argc, char **argv)
 		return 1;
 	enum oci_status s = oci_state_status(root, &st);
 	/* A created container never ran anything: runc deletes it too. */
-	if (s == OCI_RUNNING && !force) {
-		cli_err("runsk delete: container %s is running: stop it first or use "
-			"--force",
-			id);
+	if ((s == OCI_RUNNING || s == OCI_PAUSED) && !force) {
+		cli_err("runsk delete: container %s is %s: stop it first or use --force", id,
+			oci_status_name(s));
 		return 1;
 	}
-	if (s != OCI_STOPPED) {
-		kill(st.pid, SIGKILL);
-		for (int t = 0; t < 500 && oci_proc_start_time(st.pid) == st.start_time; t++)
-			usleep(10000);
-	}
+	struct oci_hooks hooks;
+	char err[1024];
+	if (oci_state_load_hooks(root, id, &hooks, err, sizeof(err)))
+		fprintf(stderr, "runsk delete: container %s: warning: its kept %s\n", id, err);
+	/* SIGKILL ends a paused (stopped) sandbox process too. */
+	if (s != OCI_STOPPED)
+		kill_sandbox(&st);
 	int ret = oci_state_remove(root, id);
-	if (ret) {
+	if (ret)
 		cli_err("runsk delete: container %s: %s", id, strerror(-ret));
-		return 1;
-	}
-	return 0;
+	else
+		oci_run_hooks_warn("delete", &hooks, OCI_HOOK_POSTSTOP, &st, "stopped");
+	oci_hooks_free(&hooks);
+	return ret ? 1 : 0;
 }
 
 int cmd_list(const struct global_opts *g, int argc, char **argv)

@@ -5,15 +5,19 @@
  * `--format json`, a list of host pids (`ctr task ps`).
  *
  * All of a runsk container's programs run inside the Sentry of one host
- * process, the sandbox process, so that pid is the list: its gofer is a
- * helper that holds no program of the container. A stopped container has
- * none, as a runc container whose cgroup is empty.
+ * process, the sandbox process, so that pid heads the list: its gofer is
+ * a helper that holds no program of the container. Then come the host
+ * proxies of its `runsk exec` processes (cmd_exec.c), which stand for
+ * them as runc's exec'd processes stand in its list: the Sentry tells
+ * which are live (it drops one when its process is reaped). A stopped
+ * container has none, as a runc container whose cgroup is empty.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "sentry/sentry.h"
 #include "state.h"
 
 static int ps_usage(FILE *out)
@@ -72,16 +76,28 @@ int cmd_ps(const struct global_opts *g, int argc, char **argv)
 			ret == -ENOENT ? "does not exist" : strerror(-ret), root);
 		return 1;
 	}
-	bool alive = oci_state_status(root, &st) != OCI_STOPPED;
+	enum oci_status status = oci_state_status(root, &st);
+	int pids[1 + SENTRY_CONTROL_MAX_PROXIES], n = 0;
+	if (status != OCI_STOPPED) {
+		pids[n++] = (int)st.pid;
+		/* None before start; a Sentry that cannot answer has none we can name. */
+		int np = status == OCI_CREATED
+				 ? 0
+				 : oci_exec_proxies(root, id, pids + 1, SENTRY_CONTROL_MAX_PROXIES);
+		n += np > 0 ? np : 0;
+	}
 	if (json) {
-		printf(alive ? "[%d]\n" : "[]\n", (int)st.pid);
+		printf("[");
+		for (int j = 0; j < n; j++)
+			printf("%s%d", j ? "," : "", pids[j]);
+		printf("]\n");
 		return 0;
 	}
 	char comm[64];
 	printf("%-8s %s\n", "PID", "CMD");
-	if (alive) {
-		proc_comm(st.pid, comm, sizeof(comm));
-		printf("%-8d %s\n", (int)st.pid, comm);
+	for (int j = 0; j < n; j++) {
+		proc_comm(pids[j], comm, sizeof(comm));
+		printf("%-8d %s\n", pids[j], comm);
 	}
 	return 0;
 }

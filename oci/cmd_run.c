@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,14 +172,11 @@ static int run_state_build(struct run_state *r, const struct oci_spec *s, bool s
 		.mounts = r->mounts,
 		.nmounts = n,
 	};
-	u64 mem = s->memory ? s->memory : DEFAULT_MEMORY;
 	r->cfg = (struct sandbox_config){
 		.argv = (const char *const *)s->args,
 		.envp = (const char *const *)s->env,
 		.ncpus = s->cpus ? s->cpus : 1,
-		.memory = mem < MIN_MEMORY   ? MIN_MEMORY
-			  : mem > MAX_MEMORY ? MAX_MEMORY
-					     : mem,
+		.memory = oci_sandbox_memory(s),
 		.strace = strace,
 		.gofer_fd = -1,
 		.overlay = !s->root_readonly,
@@ -186,6 +184,13 @@ static int run_state_build(struct run_state *r, const struct oci_spec *s, bool s
 		.console = s->terminal,
 	};
 	return 0;
+}
+
+unsigned long long oci_sandbox_memory(const struct oci_spec *s)
+{
+	u64 mem = s->memory ? s->memory : DEFAULT_MEMORY;
+
+	return mem < MIN_MEMORY ? MIN_MEMORY : mem > MAX_MEMORY ? MAX_MEMORY : mem;
 }
 
 static void run_state_free(struct run_state *r)
@@ -223,6 +228,67 @@ int oci_sandbox_run(const struct global_opts *g, const struct oci_spec *s)
 	run_state_free(&r);
 	/* sentry_run printed the reason; 125 is what runc uses. */
 	return ret < 0 ? 125 : ret;
+}
+
+/*
+ * runsk run's hooks (hooks.h): prestart, createRuntime, createContainer
+ * and startContainer before the sandbox boots; poststart as it boots,
+ * from a thread, so it may run before the process has started (as
+ * Kubernetes' PostStart may), and a failure is only a warning there (the
+ * spec's rule: runsk run has no caller to fail); poststop once it ended.
+ */
+static int run_hooks_before(const struct oci_hooks *h, const struct oci_state *st)
+{
+	static const enum oci_hook_kind kinds[] = {OCI_HOOK_PRESTART, OCI_HOOK_CREATE_RUNTIME,
+						   OCI_HOOK_CREATE_CONTAINER,
+						   OCI_HOOK_START_CONTAINER};
+
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		const char *status = kinds[k] == OCI_HOOK_START_CONTAINER ? "created" : "creating";
+		if (oci_run_hooks("run", h, kinds[k], st, status))
+			return -ECANCELED;
+	}
+	return 0;
+}
+
+struct poststart {
+	const struct oci_hooks *hooks; /* the spec's: cmd_run joins the thread first */
+	struct oci_state st;
+};
+
+static void *poststart_thread(void *arg)
+{
+	struct poststart *p = arg;
+
+	oci_run_hooks_warn("run", p->hooks, OCI_HOOK_POSTSTART, &p->st, "running");
+	free(p);
+	return NULL;
+}
+
+/* Start the poststart thread: true if *t is one to join. */
+static bool poststart_in_background(const struct oci_hooks *h, const struct oci_state *st,
+				    pthread_t *t)
+{
+	struct poststart *p = h->n[OCI_HOOK_POSTSTART] ? calloc(1, sizeof(*p)) : NULL;
+	bool started = false;
+	sigset_t all, old;
+
+	if (!p)
+		return false;
+	p->hooks = h;
+	p->st = *st;
+	/* Every signal blocked in it: those runsk gets are the Sentry's to take. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(t, NULL, poststart_thread, p)) {
+		fprintf(stderr, "runsk run: container %s: warning: cannot run poststart hooks\n",
+			st->id);
+		free(p);
+	} else {
+		started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return started;
 }
 
 int cmd_run(const struct global_opts *gopt, int argc, char **argv)
@@ -297,20 +363,37 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 		return 1;
 	}
 	ret = oci_state_record(root, id, getpid(), bundle, spec.root);
+	if (!ret)
+		ret = oci_state_save_spec(root, id, &spec);
 	if (ret)
 		fprintf(stderr, "runsk run: container %s: cannot record its state in %s: %s\n", id,
 			root, strerror(-ret));
 	if (!ret && pid_file && (ret = oci_write_pid_file(pid_file, getpid())))
 		fprintf(stderr, "runsk run: --pid-file %s: %s\n", pid_file, strerror(-ret));
+	struct oci_state st = {0};
+	bool poststop = false, poststart = false;
+	pthread_t poststarter;
+	if (!ret && (ret = oci_state_load(root, id, &st)))
+		fprintf(stderr, "runsk run: container %s: cannot read its state: %s\n", id,
+			strerror(-ret));
+	if (!ret)
+		ret = run_hooks_before(&spec.hooks, &st);
+	poststop = !ret || ret == -ECANCELED;
 	if (!ret && (ret = oci_console_attach()))
 		fprintf(stderr, "runsk run: cannot make the pty the container's terminal: %s\n",
 			strerror(-ret));
 	oci_console_drop();
 	sentry_set_control_socket(ret ? -1 : oci_control_listen(root, id)); /* for runsk exec */
+	if (!ret)
+		poststart = poststart_in_background(&spec.hooks, &st, &poststarter);
 	int status = ret ? 1 : oci_sandbox_run(&g, &spec);
+	if (poststart)
+		pthread_join(poststarter, NULL); /* it uses spec.hooks */
 	if ((ret = oci_state_remove(root, id)))
 		fprintf(stderr, "runsk run: container %s: cannot remove its state from %s: %s\n",
 			id, root, strerror(-ret));
+	if (poststop)
+		oci_run_hooks_warn("run", &spec.hooks, OCI_HOOK_POSTSTOP, &st, "stopped");
 	oci_spec_free(&spec);
 	return status;
 }

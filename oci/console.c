@@ -54,8 +54,8 @@ int oci_console_check(const char *cmd, const struct oci_spec *s, const char *soc
 	return 0;
 }
 
-/* A new pty pair; *master and *slave, or -errno. */
-static int open_pty(const struct oci_spec *s, int *master, int *slave)
+/* A new pty pair of rows x cols (0x0: unset); *master and *slave, or -errno. */
+static int open_pty(u16 rows, u16 cols, int *master, int *slave)
 {
 	_cleanup_close_ int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	char name[64];
@@ -66,7 +66,7 @@ static int open_pty(const struct oci_spec *s, int *master, int *slave)
 	if (ret)
 		return -ret;
 	/* runc leaves an unset consoleSize to the receiver: the size stays 0x0. */
-	struct winsize ws = {.ws_row = s->console_height, .ws_col = s->console_width};
+	struct winsize ws = {.ws_row = rows, .ws_col = cols};
 	if ((ws.ws_row || ws.ws_col) && ioctl(m, TIOCSWINSZ, &ws) < 0)
 		return -errno;
 	*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -104,10 +104,10 @@ static int send_fd(const char *path, int fd, const char *name)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-int oci_console_send(const char *cmd, const char *path, const struct oci_spec *s)
+int oci_console_open(const char *cmd, const char *path, u16 rows, u16 cols)
 {
 	int master = -1, slave = -1;
-	int ret = open_pty(s, &master, &slave);
+	int ret = open_pty(rows, cols, &master, &slave);
 
 	if (ret) {
 		cli_err("runsk %s: cannot make a pty for process.terminal: %s", cmd,
@@ -121,6 +121,15 @@ int oci_console_send(const char *cmd, const char *path, const struct oci_spec *s
 		cli_err("runsk %s: --console-socket %s: %s", cmd, path, strerror(-ret));
 		return -1;
 	}
+	return slave;
+}
+
+int oci_console_send(const char *cmd, const char *path, const struct oci_spec *s)
+{
+	int slave = oci_console_open(cmd, path, s->console_height, s->console_width);
+
+	if (slave < 0)
+		return -1;
 	pending_slave = slave;
 	return 0;
 }

@@ -28,6 +28,14 @@ int oci_console_check(const char *cmd, const struct oci_spec *s, const char *soc
 int oci_console_send(const char *cmd, const char *path, const struct oci_spec *s) __must_check;
 
 /*
+ * The same for any process (runsk exec -t): a host pty of rows x cols
+ * (0x0: unset), its master sent over the unix socket at path and closed
+ * here. Returns the slave (O_CLOEXEC, not yet anyone's controlling
+ * terminal), or -1 after a one-line error.
+ */
+int oci_console_open(const char *cmd, const char *path, u16 rows, u16 cols) __must_check;
+
+/*
  * In the process that runs the sandbox: the waiting slave becomes fds 0,
  * 1 and 2 and, in a new session, the controlling terminal, as runc's init
  * makes it (so that a resize reaches runsk as SIGWINCH). Returns 0 or

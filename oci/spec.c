@@ -23,6 +23,7 @@
 #include "spec.h"
 
 struct ctx {
+	const char *file; /* for messages; NULL: config.json */
 	const char *bundle;
 	char *err;
 	size_t errlen;
@@ -37,7 +38,7 @@ static int __printf(2, 3) bad(struct ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(c->err, c->errlen, "config.json: %s: %s", c->field, msg);
+	snprintf(c->err, c->errlen, "%s: %s: %s", c->file ? c->file : "config.json", c->field, msg);
 	return -1;
 }
 
@@ -180,6 +181,7 @@ static int parse_caps(struct ctx *c, json_t *proc, struct oci_spec *s)
 	at(c, "process.capabilities");
 	if (get_obj(c, proc, "capabilities", &caps))
 		return -1;
+	s->caps_set = caps != NULL;
 	for (int set = 0; set < 5; set++) {
 		json_t *v = json_object_get(caps, sets[set]);
 		at(c, "process.capabilities.%s", sets[set]);
@@ -277,6 +279,11 @@ static int parse_user(struct ctx *c, json_t *proc, struct oci_spec *s)
 	at(c, "process.user.gid");
 	if (get_u32(c, json_object_get(user, "gid"), &s->gid))
 		return -1;
+	at(c, "process.user.umask");
+	v = json_object_get(user, "umask");
+	if (v && (get_u32(c, v, &s->umask) || s->umask > 0777))
+		return s->umask > 0777 ? bad(c, "must be from 0 to 0777") : -1;
+	s->umask_set = v != NULL;
 	at(c, "process.user.additionalGids");
 	v = json_object_get(user, "additionalGids");
 	if (!v)
@@ -730,11 +737,42 @@ int oci_spec_parse(const char *json, const char *bundle, struct oci_spec *s, cha
 		goto out;
 	}
 	ret = parse_root(&c, doc, s) || parse_process(&c, doc, s) || parse_mounts(&c, doc, s) ||
-			      parse_linux(&c, doc, s)
+			      parse_linux(&c, doc, s) ||
+			      oci_hooks_parse(json_object_get(doc, "hooks"), &s->hooks, err, errlen)
 		      ? -1
 		      : 0;
 out:
 	json_decref(doc);
+	if (ret)
+		oci_spec_free(s);
+	return ret;
+}
+
+int oci_cap_parse(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
+		if (!strcmp(name, cap_names[i]))
+			return (int)i;
+	return -1;
+}
+
+int oci_process_load(const char *path, struct oci_spec *s, char *err, size_t errlen)
+{
+	struct ctx c = {.file = path, .err = err, .errlen = errlen};
+	json_error_t jerr;
+	json_t *proc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+
+	memset(s, 0, sizeof(*s));
+	if (!proc) {
+		snprintf(err, errlen, "%s: line %d column %d: %s", path, jerr.line, jerr.column,
+			 jerr.text);
+		return -1;
+	}
+	/* The object is config.json's "process": parse it as that. */
+	json_t *doc = json_pack("{s:O}", "process", proc);
+	int ret = doc ? parse_process(&c, doc, s) : bad(&c, "out of memory");
+	json_decref(doc);
+	json_decref(proc);
 	if (ret)
 		oci_spec_free(s);
 	return ret;
@@ -795,5 +833,6 @@ void oci_spec_free(struct oci_spec *s)
 		free(s->mounts[i].options);
 	}
 	free(s->mounts);
+	oci_hooks_free(&s->hooks);
 	memset(s, 0, sizeof(*s));
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "hooks.h"
 #include "lib/compiler.h"
 #include "sentry/sentry.h"
 
@@ -35,7 +36,10 @@ struct oci_spec {
 	u32 *gids;
 	unsigned ngids;
 	bool no_new_privs;
-	u64 caps[5]; /* OCI_CAP_* */
+	u64 caps[5];   /* OCI_CAP_* */
+	bool caps_set; /* process.capabilities is there (exec: else the bundle's) */
+	bool umask_set;
+	u32 umask; /* process.user.umask, with umask_set */
 	struct sandbox_rlimit *rlimits;
 	unsigned nrlimits;
 	struct oci_mount *mounts;
@@ -44,6 +48,7 @@ struct oci_spec {
 	unsigned cpus; /* from linux.resources.cpu quota/period; 0 = not set */
 	bool terminal; /* process.terminal: the process gets a pty (oci/console.h) */
 	u16 console_height, console_width; /* process.consoleSize; 0 = not set */
+	struct oci_hooks hooks;		   /* "hooks" (hooks.h) */
 };
 
 enum {
@@ -65,5 +70,13 @@ int oci_spec_parse(const char *json, const char *bundle, struct oci_spec *spec, 
 /* Read bundle/config.json and parse it (bundle may be relative). As above. */
 int oci_spec_load(const char *bundle, struct oci_spec *spec, char *err, size_t errlen) __must_check;
 void oci_spec_free(struct oci_spec *spec);
+/*
+ * Parse the process.json at path (runc exec --process: a "process"
+ * object of config.json) into spec's process fields. As above.
+ */
+int oci_process_load(const char *path, struct oci_spec *spec, char *err,
+		     size_t errlen) __must_check;
+/* The number of capability name (as CAP_CHOWN), or -1. */
+int oci_cap_parse(const char *name);
 
 #endif

@@ -54,9 +54,10 @@ int oci_state_create(const char *root, const char *id)
 int oci_state_save(const char *root, const struct oci_state *st)
 {
 	char path[4200], tmp[4300];
-	json_t *o = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s}", "id", st->id, "pid", (int)st->pid,
-			      "startTime", (json_int_t)st->start_time, "bundle", st->bundle,
-			      "rootfs", st->rootfs, "created", st->created);
+	json_t *o =
+		json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:I}", "id", st->id, "pid", (int)st->pid,
+			  "startTime", (json_int_t)st->start_time, "bundle", st->bundle, "rootfs",
+			  st->rootfs, "created", st->created, "memory", (json_int_t)st->memory);
 	int ret = o ? oci_state_path(root, st->id, "state.json", path, sizeof(path)) : -ENOMEM;
 
 	if (!ret) {
@@ -116,32 +117,48 @@ int oci_state_load(const char *root, const char *id, struct oci_state *st)
 	copy_str(st->created, sizeof(st->created), o, "created");
 	st->pid = json_integer_value(json_object_get(o, "pid"));
 	st->start_time = json_integer_value(json_object_get(o, "startTime"));
+	st->memory = json_integer_value(json_object_get(o, "memory"));
 	json_decref(o);
 	return st->pid > 0 && !strcmp(st->id, id) ? 0 : -EIO;
 }
 
-unsigned long long oci_proc_start_time(pid_t pid)
+/* /proc/PID/stat's state letter and start time; false if it cannot be read. */
+static bool proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
 	char path[64], buf[1024];
-	unsigned long long start = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return 0;
+		return false;
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = 0;
 	/* comm may hold spaces and parentheses: fields restart after the last ')'. */
 	char *p = strrchr(buf, ')');
+	return p && sscanf(p + 2,
+			   "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			   "%*d %*d %*d %*d %llu",
+			   state, start) == 2;
+}
+
+unsigned long long oci_proc_start_time(pid_t pid)
+{
+	unsigned long long start;
 	char state;
-	if (!p || sscanf(p + 2,
-			 "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu",
-			 &state, &start) != 2)
+
+	if (!proc_stat(pid, &state, &start))
 		return 0;
 	return state == 'Z' || state == 'X' ? 0 : start;
+}
+
+char oci_proc_state(pid_t pid)
+{
+	unsigned long long start;
+	char state;
+
+	return proc_stat(pid, &state, &start) ? state : 0;
 }
 
 enum oci_status oci_state_status(const char *root, const struct oci_state *st)
@@ -150,6 +167,9 @@ enum oci_status oci_state_status(const char *root, const struct oci_state *st)
 
 	if (!st->start_time || oci_proc_start_time(st->pid) != st->start_time)
 		return OCI_STOPPED;
+	/* Stopped by `runsk pause` (SIGSTOP), or by anyone: it runs nothing. */
+	if (oci_proc_state(st->pid) == 'T')
+		return OCI_PAUSED;
 	if (!oci_state_path(root, st->id, "exec.fifo", fifo, sizeof(fifo)) &&
 	    access(fifo, F_OK) == 0)
 		return OCI_CREATED;
@@ -158,7 +178,23 @@ enum oci_status oci_state_status(const char *root, const struct oci_state *st)
 
 const char *oci_status_name(enum oci_status s)
 {
-	return s == OCI_CREATED ? "created" : s == OCI_RUNNING ? "running" : "stopped";
+	static const char *const names[] = {[OCI_CREATED] = "created",
+					    [OCI_RUNNING] = "running",
+					    [OCI_STOPPED] = "stopped",
+					    [OCI_PAUSED] = "paused"};
+	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "unknown";
+}
+
+char *oci_state_hook_json(const struct oci_state *st, const char *status)
+{
+	/* The spec's state: a stopped container's pid is 0 here too. */
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", "1.1.0", "id", st->id,
+			      "status", status, "pid", strcmp(status, "stopped") ? (int)st->pid : 0,
+			      "bundle", st->bundle);
+	char *out = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(o);
+	return out;
 }
 
 char *oci_state_json(const struct oci_state *st, enum oci_status s)
@@ -176,8 +212,9 @@ char *oci_state_json(const struct oci_state *st, enum oci_status s)
 
 int oci_state_remove(const char *root, const char *id)
 {
-	static const char *const files[] = {"exec.fifo", "state.json", "state.json.tmp",
-					    "control.sock"};
+	static const char *const files[] = {"exec.fifo",      "state.json",	   "state.json.tmp",
+					    "control.sock",   "hooks.json",	   "hooks.json.tmp",
+					    "resources.json", "resources.json.tmp"};
 	char path[4200];
 	int ret;
 
@@ -192,4 +229,109 @@ int oci_state_remove(const char *root, const char *id)
 	if (!ret && rmdir(path) < 0 && errno != ENOENT)
 		ret = -errno;
 	return ret;
+}
+
+static int save_hooks(const char *root, const char *id, const struct oci_hooks *h)
+{
+	char path[4200], tmp[4300];
+	FILE *f;
+	int ret;
+
+	if (!h->json)
+		return 0;
+	ret = oci_state_path(root, id, "hooks.json", path, sizeof(path));
+	if (ret)
+		return ret;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fputs(h->json, f);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		return -errno;
+	return 0;
+}
+
+int oci_state_load_hooks(const char *root, const char *id, struct oci_hooks *h, char *err,
+			 size_t errlen)
+{
+	char path[4200], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(h, 0, sizeof(*h));
+	if (oci_state_path(root, id, "hooks.json", path, sizeof(path)))
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 0; /* the bundle had none */
+	ssize_t n = getdelim(&text, &len, 0, f);
+	fclose(f);
+	int ret = n > 0 ? oci_hooks_parse_text(text, h, err, errlen) : 0;
+	free(text);
+	return ret;
+}
+
+json_t *oci_state_load_resources(const char *root, const char *id)
+{
+	char path[4200];
+	json_t *o = NULL;
+
+	if (!oci_state_path(root, id, "resources.json", path, sizeof(path)))
+		o = json_load_file(path, 0, NULL);
+	if (o && json_is_object(o))
+		return o;
+	json_decref(o);
+	return json_object();
+}
+
+int oci_state_save_resources(const char *root, const char *id, json_t *res)
+{
+	char path[4200], tmp[4300];
+	int ret = oci_state_path(root, id, "resources.json", path, sizeof(path));
+
+	if (ret)
+		return ret;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_dump_file(res, tmp, JSON_COMPACT) < 0 || rename(tmp, path) < 0)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int oci_state_save_spec(const char *root, const char *id, const struct oci_spec *s)
+{
+	struct oci_state st;
+	int ret = oci_state_load(root, id, &st);
+
+	if (!ret) {
+		st.memory = oci_sandbox_memory(s);
+		ret = oci_state_save(root, &st);
+	}
+	return ret ? ret : save_hooks(root, id, &s->hooks);
+}
+
+int oci_run_hooks(const char *cmd, const struct oci_hooks *h, enum oci_hook_kind kind,
+		  const struct oci_state *st, const char *status)
+{
+	char err[2048];
+
+	if (!h->n[kind])
+		return 0;
+	char *json = oci_state_hook_json(st, status);
+	int ret = json ? oci_hooks_run(h, kind, json, err, sizeof(err)) : -1;
+	if (ret)
+		cli_err("runsk %s: container %s: %s", cmd, st->id, json ? err : "out of memory");
+	free(json);
+	return ret;
+}
+
+void oci_run_hooks_warn(const char *cmd, const struct oci_hooks *h, enum oci_hook_kind kind,
+			const struct oci_state *st, const char *status)
+{
+	char err[2048], *json = h->n[kind] ? oci_state_hook_json(st, status) : NULL;
+
+	for (unsigned i = 0; json && i < h->n[kind]; i++)
+		if (oci_hook_run(h, kind, i, json, err, sizeof(err)))
+			fprintf(stderr, "runsk %s: container %s: warning: %s\n", cmd, st->id, err);
+	free(json);
 }

@@ -98,7 +98,11 @@ enum sentry_control_type {
 	SENTRY_CONTROL_EXITED,	  /* Sentry: value is the wait status */
 	SENTRY_CONTROL_ERROR,	  /* Sentry: value is -errno */
 	SENTRY_CONTROL_ERROR_CWD, /* Sentry: value is -errno of the cwd's lookup */
+	SENTRY_CONTROL_PROXY,	  /* client: value is the host pid of its proxy */
+	SENTRY_CONTROL_LIST,	  /* client: value 0; Sentry: value n, then n s32 proxy pids */
 };
+
+#define SENTRY_CONTROL_MAX_PROXIES 64 /* a LIST reply's pids, at most */
 
 struct sentry_control_msg {
 	u32 type;
@@ -107,6 +111,7 @@ struct sentry_control_msg {
 
 /*
  * An EXEC packet: this header, then ngroups u32 supplementary gids, then
+ * nrlimits struct sandbox_rlimit (none: the bundle's limits), then
  * `strings` bytes: the cwd (absolute), argc argv strings and envc envp
  * strings, each NUL-terminated, nothing after the last.
  */
@@ -118,7 +123,20 @@ struct sentry_control_exec {
 	u32 stdio; /* bit n: the packet carries fd n of the program */
 	u32 no_new_privs;
 	u32 strings;
+	u32 flags;    /* SENTRY_EXEC_* */
+	u32 umask;    /* with SENTRY_EXEC_UMASK; else 022 */
+	u32 nrlimits; /* at most SENTRY_CONTROL_MAX_RLIMITS */
+	u64 caps[5]; /* with SENTRY_EXEC_CAPS: bounding, effective, permitted, inheritable, ambient */
 };
+
+#define SENTRY_CONTROL_MAX_RLIMITS 64
+/*
+ * The packet carries one fd, a host terminal (stdio 0): the process gets a
+ * pty on it; a SIGNAL of SIGWINCH then resizes that pty to the host's size.
+ */
+#define SENTRY_EXEC_TERMINAL (1u << 0)
+#define SENTRY_EXEC_CAPS (1u << 1)  /* caps are the process's; else the bundle's */
+#define SENTRY_EXEC_UMASK (1u << 2) /* umask is set */
 
 /* Print the syscall compatibility listing (`runsk help syscalls`). */
 void sentry_print_syscalls(void);

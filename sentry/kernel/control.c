@@ -15,8 +15,9 @@
  *   ERROR -EINVAL and the server goes on.
  * - An exec'd process is built like init (its own address space, fd
  *   table, signal table) with the container's root and mounts, the
- *   request's ids and cwd and the bundle's capability sets, and is a
- *   session leader with no parent in the sandbox: as a process runc
+ *   request's ids, groups, cwd, umask and resource limits, and its
+ *   capability sets (the bundle's if it gives none), and is a session
+ *   leader with no parent in the sandbox: as a process runc
  *   setns()es into a container's PID namespace, its ppid reads 0, init's
  *   wait4 never sees it, and the server reaps it (through a pidfd, whose
  *   exit wake-up reaches the server's eventfd). Its own children are
@@ -25,6 +26,18 @@
  *   before the exit kills it (SIGKILL), so the client, a host proxy, and
  *   the guest process live and die together; the server still reaps it.
  *   The stdio fds live in the process's fd table only: they close with it.
+ * - A request with a terminal (runsk exec -t) carries a host terminal
+ *   instead of stdio: the process gets a new Sentry pty on it as its fds
+ *   0-2 and controlling terminal (sentry/tty/console.c, as init's
+ *   console: one pump thread per terminal). The client passes SIGWINCH
+ *   on when its host terminal is resized: the pty takes the host's new
+ *   size and signals its foreground group, as TIOCSWINSZ on a master
+ *   does. The terminal goes when the process is reaped, after its last
+ *   output was written out and before the client hears of the exit.
+ * - `runsk ps` asks for the host pids of the live proxies (LIST): each
+ *   proxy tells its own (PROXY; the one that connected may have forked
+ *   it, so SO_PEERCRED would not do). Kept with the connection, the list
+ *   cannot hold stale pids, which files in the state directory could.
  * - When init exits, every process dies (kill_all_locked); the server is
  *   stopped only after every task has gone, and reports each exit first.
  */
@@ -47,6 +60,7 @@
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/poll.h"
 #include "sentry/vfs/vfs.h"
+#include "sentry/tty/tty.h"
 
 #define CONTROL_MAX_CONNS 64
 
@@ -54,9 +68,11 @@ struct control;
 
 /* A client: one connection and, once it has exec'd, its process. */
 struct control_conn {
-	int fd;		     /* -1 once the client is gone (or the slot is free) */
-	struct file *pidfd;  /* the process, NULL before EXEC: a free slot has neither */
-	struct wait_entry w; /* on the pidfd's queue: the exit wakes the server */
+	int fd;			     /* -1 once the client is gone (or the slot is free) */
+	struct file *pidfd;	     /* the process, NULL before EXEC: a free slot has neither */
+	struct wait_entry w;	     /* on the pidfd's queue: the exit wakes the server */
+	struct tty_console *console; /* its terminal (-t), NULL without one */
+	int proxy_pid;		     /* the client's host proxy (PROXY), 0: not told */
 	struct control *ctl;
 };
 
@@ -76,6 +92,7 @@ struct control {
 struct exec_req {
 	struct sentry_control_exec h;
 	u32 gids[SENTRY_CONTROL_MAX_GROUPS];
+	struct sandbox_rlimit rlimits[SENTRY_CONTROL_MAX_RLIMITS];
 	const char *cwd;
 	const char **argv, **envp; /* NULL-terminated, malloc'ed */
 };
@@ -110,6 +127,9 @@ static void exit_qproc(struct poll_table *pt, struct file *f, struct waitq *q)
 
 static void conn_close(struct control_conn *conn)
 {
+	/* Its output written out (or given up on) before the client hears of the exit. */
+	tty_console_destroy(conn->console);
+	conn->console = NULL;
 	if (conn->pidfd) {
 		waitq_remove(&conn->w);
 		file_put(conn->pidfd);
@@ -118,6 +138,24 @@ static void conn_close(struct control_conn *conn)
 	if (conn->fd >= 0)
 		close(conn->fd);
 	conn->fd = -1;
+	conn->proxy_pid = 0;
+}
+
+/* LIST: the host pids of the proxies of live processes, one packet. */
+static void send_list(struct control *ctl, int fd)
+{
+	s32 buf[2 + SENTRY_CONTROL_MAX_PROXIES];
+	struct sentry_control_msg m = {.type = SENTRY_CONTROL_LIST};
+
+	for (int i = 0; i < CONTROL_MAX_CONNS && m.value < SENTRY_CONTROL_MAX_PROXIES; i++) {
+		struct control_conn *c = &ctl->conns[i];
+		if (c->pidfd && c->fd >= 0 && c->proxy_pid > 0)
+			buf[2 + m.value++] = c->proxy_pid;
+	}
+	memcpy(buf, &m, sizeof(m));
+	size_t len = sizeof(m) + (size_t)m.value * sizeof(s32);
+	if (send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len)
+		pr_debug("control: fd %d: cannot send the list: %s", fd, strerror(errno));
 }
 
 /* Reap the exec'd processes that have exited and tell their clients. */
@@ -140,6 +178,8 @@ static void reap_exited(struct control *ctl)
 		if (tg)
 			tg_reap_locked(k, tg);
 		pthread_mutex_unlock(&k->lock);
+		tty_console_destroy(conn->console);
+		conn->console = NULL;
 		if (conn->fd >= 0)
 			send_msg(conn->fd, SENTRY_CONTROL_EXITED, status);
 		conn_close(conn);
@@ -153,6 +193,11 @@ static void conn_signal(struct control *ctl, struct control_conn *conn, int sig)
 
 	if (!conn->pidfd || sig < 1 || sig > LINUX_NSIG)
 		return; /* documented: signal requests get no reply */
+	/* Its host terminal was resized: the pty says so to its foreground group. */
+	if (sig == LINUX_SIGWINCH && conn->console) {
+		tty_console_resize(conn->console);
+		return;
+	}
 	pthread_mutex_lock(&ctl->k->lock);
 	struct thread_group *tg = pidfd_tg_locked(conn->pidfd);
 	if (tg && tg->nr_threads && signal_send_group_locked(tg, &info))
@@ -171,13 +216,24 @@ static int exec_parse(const u8 *buf, size_t len, int nfds, struct exec_req *r)
 	if (len < sizeof(*h))
 		return -EINVAL;
 	memcpy(h, buf, sizeof(*h));
+	bool tty = h->flags & SENTRY_EXEC_TERMINAL;
+	size_t gsz = (size_t)h->ngroups * sizeof(u32);
+	size_t rsz = (size_t)h->nrlimits * sizeof(struct sandbox_rlimit);
 	if (h->ngroups > SENTRY_CONTROL_MAX_GROUPS || h->argc < 1 ||
 	    h->argc > SENTRY_CONTROL_MSG_MAX || h->envc > SENTRY_CONTROL_MSG_MAX ||
-	    (h->stdio & ~7u) || __builtin_popcount(h->stdio) != nfds ||
-	    len != sizeof(*h) + (size_t)h->ngroups * sizeof(u32) + h->strings)
+	    h->nrlimits > SENTRY_CONTROL_MAX_RLIMITS ||
+	    (h->flags & ~(SENTRY_EXEC_TERMINAL | SENTRY_EXEC_CAPS | SENTRY_EXEC_UMASK)) ||
+	    (h->stdio & ~7u) || (tty && h->stdio) ||
+	    (tty ? 1 : __builtin_popcount(h->stdio)) != nfds ||
+	    len != sizeof(*h) + gsz + rsz + h->strings)
 		return -EINVAL;
-	memcpy(r->gids, buf + sizeof(*h), h->ngroups * sizeof(u32));
-	const char *s = (const char *)buf + sizeof(*h) + h->ngroups * sizeof(u32);
+	memcpy(r->gids, buf + sizeof(*h), gsz);
+	memcpy(r->rlimits, buf + sizeof(*h) + gsz, rsz);
+	for (u32 i = 0; i < h->nrlimits; i++)
+		if (r->rlimits[i].resource < 0 || r->rlimits[i].resource >= LINUX_RLIM_NLIMITS ||
+		    r->rlimits[i].soft > r->rlimits[i].hard)
+			return -EINVAL;
+	const char *s = (const char *)buf + sizeof(*h) + gsz + rsz;
 	size_t n = h->strings, want = 1 + (size_t)h->argc + h->envc, found = 0;
 	for (size_t i = 0; i < n; i++)
 		found += s[i] == 0;
@@ -197,7 +253,22 @@ static int exec_parse(const u8 *buf, size_t len, int nfds, struct exec_req *r)
 	return 0;
 }
 
-/* The request's ids and groups, the bundle's capabilities (as init's, sandbox_spec.c). */
+/*
+ * The request's ids, groups and capability sets, else the bundle's sets
+ * (as init's, sandbox_spec.c). As runc, the bundle's bounding set does not
+ * limit the request's: runc sets them from outside the container. What
+ * capset(2) and PR_CAP_AMBIENT_RAISE would refuse is left out: effective
+ * beyond permitted, ambient beyond permitted and inheritable.
+ */
+static void exec_caps(struct cred *c, const u64 *caps)
+{
+	c->cap_bset = caps[0] & LINUX_CAP_FULL;
+	c->cap_permitted = caps[2] & LINUX_CAP_FULL;
+	c->cap_effective = caps[1] & c->cap_permitted;
+	c->cap_inheritable = caps[3] & LINUX_CAP_FULL;
+	c->cap_ambient = caps[4] & c->cap_permitted & c->cap_inheritable;
+}
+
 static int exec_creds(struct task *t, const struct exec_req *r, const struct sandbox_spec *spec)
 {
 	t->cred = cred_new_init(r->h.uid, r->h.gid);
@@ -210,7 +281,9 @@ static int exec_creds(struct task *t, const struct exec_req *r, const struct san
 		groups_put(t->cred->groups);
 		t->cred->groups = g;
 	}
-	if (spec) {
+	if (r->h.flags & SENTRY_EXEC_CAPS) {
+		exec_caps(t->cred, r->h.caps);
+	} else if (spec) {
 		t->cred->cap_bset = spec->cap_bounding & LINUX_CAP_FULL;
 		t->cred->cap_effective = spec->cap_effective & LINUX_CAP_FULL;
 		t->cred->cap_permitted = spec->cap_permitted & LINUX_CAP_FULL;
@@ -219,7 +292,8 @@ static int exec_creds(struct task *t, const struct exec_req *r, const struct san
 	}
 	t->uid = r->h.uid;
 	t->gid = r->h.gid;
-	t->no_new_privs = r->h.no_new_privs || (spec && spec->no_new_privs);
+	/* The request's alone, as runc's exec: runsk exec sends the bundle's unless --process. */
+	t->no_new_privs = r->h.no_new_privs;
 	return 0;
 }
 
@@ -247,7 +321,7 @@ static int exec_stdio(struct task *t, u32 stdio, int *fds)
 }
 
 /* A copy of the container's root, its cwd at r->cwd (searched with t's credentials). */
-static int exec_fs(struct task *t, struct fs_struct *root, const char *cwd)
+static int exec_fs(struct task *t, struct fs_struct *root, const char *cwd, u32 umask)
 {
 	struct vfs_cred vc;
 	struct path r = {0}, old = {0}, p = {0};
@@ -255,6 +329,7 @@ static int exec_fs(struct task *t, struct fs_struct *root, const char *cwd)
 	t->fs = fs_struct_copy(root);
 	if (!t->fs)
 		return -ENOMEM;
+	fs_struct_umask(t->fs, umask);
 	cred_to_vfs(t->cred, &vc);
 	fs_struct_paths(t->fs, &r, &old);
 	struct vfs_ctx ctx = {.cred = &vc, .root = r, .start = r, .umask = 022};
@@ -272,7 +347,8 @@ static int exec_fs(struct task *t, struct fs_struct *root, const char *cwd)
  * bundle's resource limits. Refused once init is gone (every process is
  * then dying). A pidfd for it in *pidfd. -ESRCH, -EAGAIN, -ENOMEM.
  */
-static int exec_register(struct kernel *k, struct task *t, struct file **pidfd)
+static int exec_register(struct kernel *k, struct task *t, const struct exec_req *r,
+			 struct file **pidfd)
 {
 	struct thread_group *tg = NULL;
 	int ret = 0;
@@ -293,6 +369,10 @@ static int exec_register(struct kernel *k, struct task *t, struct file **pidfd)
 		tg->uid = t->uid;
 		tg->exit_signal = 0; /* no parent to tell */
 		memcpy(tg->rlimits, k->init_rlimits, sizeof(tg->rlimits));
+		/* As runc: the request's limits over the container's (checked by exec_parse). */
+		for (u32 i = 0; i < r->h.nrlimits; i++)
+			tg->rlimits[r->rlimits[i].resource] =
+				(struct linux_rlimit){r->rlimits[i].soft, r->rlimits[i].hard};
 		list_add_tail(&tg->node, &k->groups);
 		/* As process.c's attach_locked does for a new process's leader. */
 		t->tid = pid;
@@ -349,7 +429,8 @@ static int exec_spawn(struct control *ctl, struct control_conn *conn, const stru
 
 	if (!ret)
 		ret = exec_stdio(t, r->h.stdio, fds);
-	if (!ret && (ret = exec_fs(t, ctl->root, r->cwd)))
+	u32 umask = r->h.flags & SENTRY_EXEC_UMASK ? r->h.umask : 022;
+	if (!ret && (ret = exec_fs(t, ctl->root, r->cwd, umask)))
 		*cwd_failed = true;
 	if (!ret && !(t->sighand = sighand_alloc()))
 		ret = -ENOMEM;
@@ -365,7 +446,7 @@ static int exec_spawn(struct control *ctl, struct control_conn *conn, const stru
 			exec_task_free(t);
 		return ret;
 	}
-	ret = exec_register(k, t, &pidfd);
+	ret = exec_register(k, t, r, &pidfd);
 	if (ret) {
 		exec_task_free(t);
 		return ret;
@@ -375,6 +456,9 @@ static int exec_spawn(struct control *ctl, struct control_conn *conn, const stru
 		pidfd = NULL;
 	}
 	task_update_mm_limits(t);
+	/* Its terminal: a new pty on the host one, its fds 0-2 and controlling tty. */
+	if (!ret && (r->h.flags & SENTRY_EXEC_TERMINAL))
+		ret = tty_console_create(t, fds[0], &conn->console);
 	if (!ret)
 		ret = exec_first(t, r->argv[0], r->argv, r->envp);
 	if (!ret) {
@@ -389,6 +473,9 @@ static int exec_spawn(struct control *ctl, struct control_conn *conn, const stru
 		}
 	}
 	if (ret) {
+		/* Before the task goes: the pty's fds are in its table. */
+		tty_console_destroy(conn->console);
+		conn->console = NULL;
 		exec_unregister(k, t);
 		exec_task_free(t);
 		if (pidfd)
@@ -478,6 +565,13 @@ static void conn_input(struct control *ctl, struct control_conn *conn)
 		struct sentry_control_msg m;
 		memcpy(&m, ctl->buf, sizeof(m));
 		conn_signal(ctl, conn, m.value);
+	} else if (n == sizeof(struct sentry_control_msg) && type == SENTRY_CONTROL_PROXY &&
+		   !nfds) {
+		struct sentry_control_msg m;
+		memcpy(&m, ctl->buf, sizeof(m));
+		conn->proxy_pid = m.value > 0 ? m.value : 0;
+	} else if (n == sizeof(struct sentry_control_msg) && type == SENTRY_CONTROL_LIST && !nfds) {
+		send_list(ctl, conn->fd);
 	} else {
 		send_msg(conn->fd, SENTRY_CONTROL_ERROR, n == -EMSGSIZE ? -E2BIG : -EINVAL);
 	}
@@ -505,6 +599,7 @@ static void accept_conn(struct control *ctl)
 		struct control_conn *conn = &ctl->conns[i];
 		if (conn->fd < 0 && !conn->pidfd) {
 			conn->fd = fd;
+			conn->proxy_pid = 0;
 			return;
 		}
 	}

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The container's console (OCI process.terminal): a host terminal (the
- * slave of the pty whose master went to --console-socket, or runsk's own
- * terminal) shown to the guest as one of the Sentry's own ptys.
+ * A terminal from the host shown to the guest as one of the Sentry's own
+ * ptys: the container's console (OCI process.terminal: the slave of the
+ * pty whose master went to --console-socket, or runsk's own terminal),
+ * or an exec'd process's (runsk exec -t: the slave of the exec proxy's
+ * pty, passed over the control socket, sentry/kernel/control.c).
  *
  * Why a Sentry pty and not the host tty passed through (hostfile.c):
  * job control is the guest's. The foreground process group, the session,
@@ -23,6 +25,14 @@
  * queue kicks. A resize of the host terminal reaches runsk as SIGWINCH
  * (the supervisor calls tty_console_resize), which sets the pair's size
  * and signals the foreground group, as TIOCSWINSZ on a master does.
+ * An exec proxy gets the SIGWINCH of its own pty and passes it on; the
+ * control server then calls tty_console_resize the same way.
+ *
+ * One pump thread per terminal, not one serving all: a terminal lives as
+ * long as its process, and a thread per terminal keeps each one's
+ * drain-at-exit and hang-up independent (a stalled reader of one
+ * terminal cannot hold up another's output). Execs with a terminal are
+ * few (kubectl exec -it), so the thread count stays small.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -216,17 +226,17 @@ void tty_console_resize(struct tty_console *c)
 }
 
 /*
- * Open /dev/pts/<index> in init's tree, so that the guest's fds 0-2 have
+ * Open /dev/pts/<index> in leader's tree, so that the guest's fds 0-2 have
  * the path ttyname(3) looks for. Falls back to nothing: the error.
  */
-static int open_slave(struct task *init, struct tty_pair *p, struct file **out)
+static int open_slave(struct task *leader, struct tty_pair *p, struct file **out)
 {
 	struct vfs_cred cred;
 	struct path root, cwd;
 	char name[32];
 
-	task_vfs_cred(init, &cred);
-	fs_struct_paths(init->fs, &root, &cwd);
+	task_vfs_cred(leader, &cred);
+	fs_struct_paths(leader->fs, &root, &cwd);
 	path_put(&cwd);
 	snprintf(name, sizeof(name), "/dev/pts/%d", p->index);
 	struct vfs_ctx ctx = {.cred = &cred, .root = root, .start = root};
@@ -235,37 +245,37 @@ static int open_slave(struct task *init, struct tty_pair *p, struct file **out)
 	return ret;
 }
 
-/* init's session (it is a session leader) gets p as its controlling terminal, as TIOCSCTTY. */
-static void set_ctty(struct task *init, struct tty_pair *p)
+/* leader's session (it is a session leader) gets p as its controlling terminal, as TIOCSCTTY. */
+static void set_ctty(struct task *leader, struct tty_pair *p)
 {
-	struct thread_group *tg = init->tg;
-	pthread_mutex_lock(&init->k->lock);
+	struct thread_group *tg = leader->tg;
+	pthread_mutex_lock(&leader->k->lock);
 	pthread_mutex_lock(&tty_table_lock);
 	p->session = tg->sid;
 	p->pgrp = tg->pgid;
 	tg->no_ctty = false;
 	pthread_mutex_unlock(&tty_table_lock);
-	pthread_mutex_unlock(&init->k->lock);
+	pthread_mutex_unlock(&leader->k->lock);
 }
 
-static int console_install(struct tty_console *c, struct task *init)
+static int console_install(struct tty_console *c, struct task *leader)
 {
 	struct file *slave;
-	int ret = open_slave(init, c->p, &slave);
+	int ret = open_slave(leader, c->p, &slave);
 	if (ret) {
 		pr_err("console: cannot open /dev/pts/%d in the sandbox: %s", c->p->index,
 		       strerror(-ret));
 		return ret;
 	}
 	for (int fd = 0; !ret && fd < 3; fd++)
-		ret = fdtable_install(init->files, fd, file_get(slave), false);
+		ret = fdtable_install(leader->files, fd, file_get(slave), false);
 	file_put(slave);
 	if (!ret)
-		set_ctty(init, c->p);
+		set_ctty(leader, c->p);
 	return ret;
 }
 
-int tty_console_create(struct task *init, int host_fd, struct tty_console **out)
+int tty_console_create(struct task *leader, int host_fd, struct tty_console **out)
 {
 	struct tty_console *c = calloc(1, sizeof(*c));
 	struct vfs_cred cred;
@@ -273,14 +283,14 @@ int tty_console_create(struct task *init, int host_fd, struct tty_console **out)
 
 	if (!c)
 		return -ENOMEM;
-	c->k = init->k;
+	c->k = leader->k;
 	c->host_fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 3);
 	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->host_fd < 0 || c->wake_fd < 0) {
 		ret = -errno;
 		goto out_fds;
 	}
-	task_vfs_cred(init, &cred);
+	task_vfs_cred(leader, &cred);
 	c->p = devpts_new_pair(&cred);
 	if (IS_ERR(c->p)) {
 		ret = PTR_ERR(c->p);
@@ -289,7 +299,7 @@ int tty_console_create(struct task *init, int host_fd, struct tty_console **out)
 	}
 	c->p->locked = false; /* as after unlockpt */
 	console_size_from_host(c);
-	ret = console_install(c, init);
+	ret = console_install(c, leader);
 	if (!ret) {
 		host_make_raw(c);
 		waitq_add_callback(&c->p->master_wq, &c->wake, console_kick, false);
@@ -298,7 +308,7 @@ int tty_console_create(struct task *init, int host_fd, struct tty_console **out)
 			waitq_remove(&c->wake);
 	}
 	if (ret) {
-		/* Undoes the rest; init's files, if they have the slave, go with init. */
+		/* Undoes the rest; leader's files, if they have the slave, go with leader. */
 		tty_console_destroy(c);
 		return ret;
 	}

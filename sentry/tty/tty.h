@@ -35,20 +35,26 @@ int devpts_mount_dev(const struct vfs_ctx *ctx) __must_check;
 void tty_exit_locked(struct kernel *k, struct thread_group *tg);
 
 /*
- * The container's terminal (OCI process.terminal, console.c): the host
- * terminal host_fd (dup'ed; made raw until the end) becomes a pty of
- * the sandbox, /dev/pts/N, open on init's fds 0, 1 and 2 and the
- * controlling terminal of init's session. A host thread moves the bytes.
- * init must be registered, with its files and fs. Returns 0 and *out, or
- * -errno.
+ * A terminal from the host (console.c): the container's (OCI
+ * process.terminal, for init) or an exec'd process's (runsk exec -t).
+ * The host terminal host_fd (dup'ed; made raw until the end) becomes a
+ * pty of the sandbox, /dev/pts/N, open on leader's fds 0, 1 and 2 and
+ * the controlling terminal of leader's session. One host thread per
+ * terminal moves the bytes. leader must be a registered session leader
+ * with its files and fs, not yet running. Returns 0 and *out, or -errno.
  */
 struct tty_console;
-int tty_console_create(struct task *init, int host_fd, struct tty_console **out) __must_check;
-/* The host terminal was resized (runsk got SIGWINCH): the guest hears of it. NULL-safe. */
+int tty_console_create(struct task *leader, int host_fd, struct tty_console **out) __must_check;
+/*
+ * The host terminal was resized (runsk, or an exec proxy, got SIGWINCH):
+ * the pty takes its size and, if it changed, its foreground group gets
+ * SIGWINCH. NULL-safe.
+ */
 void tty_console_resize(struct tty_console *c);
 /*
- * The sandbox is done: write out what the guest wrote (waiting a little
- * for a reader), restore the host terminal, hang the pty up. NULL-safe.
+ * The sandbox, or the exec'd process, is done: write out what the guest
+ * wrote (waiting up to 2 s for a reader), restore the host terminal,
+ * hang the pty up, join the thread. NULL-safe.
  */
 void tty_console_destroy(struct tty_console *c);
 

@@ -6,7 +6,8 @@
 # rlimits; the overlay root and a read-only root; bind mounts (writes reach
 # the host directory; ro gives EROFS) and tmpfs; bad config.json files, each
 # refused with one line naming the field and status 1; the lifecycle
-# (create, state, list, start, kill, delete) in a state directory of its own.
+# (create, state, list, start, kill, delete, pause, resume, events, update,
+# hooks) in a state directory of its own.
 set -u
 . "$(dirname "$0")/lib.sh"
 runsk=$1
@@ -549,8 +550,8 @@ exec_out "--process process.json" 0 "from json
 1000
 1000 30" --process "$tmp/process.json" e1
 sed 's/"terminal": false/"terminal": true/' "$tmp/process.json" >"$tmp/tty.json"
-expect_status 255 "exec: a terminal is refused" "$runsk" --root "$state" exec --process "$tmp/tty.json" e1
-expect_err_line "terminal" "exec: a terminal is refused"
+expect_status 255 "exec: a terminal needs a console socket or ours" "$runsk" --root "$state" exec --process "$tmp/tty.json" e1
+expect_err_line "terminal" "exec: a terminal needs a console socket or ours"
 echo piped | "$runsk" --root "$state" exec e1 cat >"$tmp/out" 2>&1
 if [ "$(cat "$tmp/out")" = piped ]; then ok "exec: stdin is the caller's"; else fail "exec: stdin: $(cat "$tmp/out")"; fi
 "$runsk" --root "$state" exec e1 ps >"$tmp/out" 2>&1 </dev/null
@@ -607,4 +608,271 @@ exec_out "into a container of runsk run" 0 "hi from run" e2 echo hi from run
 wait "$e2"
 "$runsk" --root "$state" delete e2 2>/dev/null
 
+
+# The rest of runc's lifecycle: OCI hooks (each writes the state JSON it
+# got on stdin and its env to $tmp/hk.NAME), pause and resume (a guest
+# loop's output stops while paused; a signal waits for resume), events
+# --stats and a stream, update, and create failing on a hook.
+state=$tmp/state-life
+cat >"$tmp/hook" <<'HEOF'
+#!/bin/sh
+cat >"$1"
+echo " env=$HOOK_ENV" >>"$1"
+exit "$2"
+HEOF
+chmod 755 "$tmp/hook"
+# hook NAME [STATUS]: a hook entry writing $tmp/hk.NAME and exiting STATUS.
+hook() {
+	printf '{"path": "%s", "args": ["hook", "%s", "%s"], "env": ["HOOK_ENV=%s"]}' \
+		"$tmp/hook" "$tmp/hk.$1" "${2:-0}" "$1"
+}
+# hook_has NAME PATTERN...: $tmp/hk.NAME holds every (fixed) PATTERN.
+hook_has() {
+	f=$tmp/hk.$1
+	shift
+	[ -f "$f" ] || return 1
+	for p; do grep -qF "$p" "$f" || return 1; done
+}
+ticks() { grep -c tick "$tmp/l1.out"; }
+lst() { "$runsk" --root "$state" state l1 2>&1 | grep -q "\"status\": \"$1\""; }
+hooks=', "hooks": {"prestart": ['$(hook prestart)'], "createRuntime": ['$(hook createRuntime)'],
+	"createContainer": ['$(hook createContainer)'], "startContainer": ['$(hook startContainer)'],
+	"poststart": ['$(hook poststart)'], "poststop": ['$(hook poststop 1)', '$(hook poststop2)']}'
+rm -f "$tmp"/hk.*
+config '["sh", "-c", "trap \"echo got TERM; exit 3\" TERM; while :; do echo tick; sleep 0.2; done"]' "$hooks"
+"$runsk" --root "$state" create --bundle "$bundle" --pid-file "$tmp/l1.pid" l1 >"$tmp/l1.out" 2>&1 </dev/null
+pid=$(cat "$tmp/l1.pid" 2>/dev/null)
+rb=$(cd "$bundle" && pwd -P)
+if hook_has prestart '"id":"l1"' '"status":"creating"' "\"pid\":$pid," "\"bundle\":\"$rb\"" "env=prestart" &&
+	hook_has createRuntime '"status":"creating"' "env=createRuntime" &&
+	hook_has createContainer '"status":"creating"' && [ ! -e "$tmp/hk.startContainer" ]; then
+	ok "hooks: prestart, createRuntime, createContainer in create, with the state and env"
+else
+	fail "hooks in create: $(cat "$tmp"/hk.* "$tmp/l1.out" 2>&1)"
+fi
+expect_status 0 "hooks: start" "$runsk" --root "$state" start l1
+if hook_has startContainer '"status":"created"' "\"pid\":$pid," && hook_has poststart '"status":"running"'; then
+	ok "hooks: startContainer and poststart in start"
+else
+	fail "hooks in start: $(cat "$tmp"/hk.start* "$tmp"/hk.poststart 2>&1)"
+fi
+for _ in $(seq 1 40); do [ "$(ticks)" -gt 2 ] && break; sleep 0.5; done
+"$runsk" --root "$state" events --interval 300ms l1 >"$tmp/events" 2>&1 &
+events=$!
+expect_status 0 "pause" "$runsk" --root "$state" pause l1
+n1=$(ticks)
+sleep 2
+n2=$(ticks)
+if lst paused && [ "$n1" = "$n2" ] && "$runsk" --root "$state" list | grep -q '^l1 .* paused '; then
+	ok "pause: state and list say paused, the loop stopped ($n1 ticks)"
+else
+	fail "pause: ticks $n1 then $n2; $("$runsk" --root "$state" state l1 2>&1)"
+fi
+expect_status 1 "pause twice" "$runsk" --root "$state" pause l1
+expect_status 1 "delete a paused container" "$runsk" --root "$state" delete l1
+expect_err_line "paused.*--force" "delete a paused container"
+expect_status 255 "exec in a paused container" "$runsk" --root "$state" exec l1 true
+expect_err_line "cannot exec in a paused container" "exec in a paused container"
+expect_status 0 "resume" "$runsk" --root "$state" resume l1
+sleep 2
+if lst running && [ "$(ticks)" -gt "$n2" ]; then ok "resume: running, the loop goes on"; else fail "resume: $(ticks) ticks after $n2"; fi
+expect_status 1 "resume a running container" "$runsk" --root "$state" resume l1
+expect_err_line "running, not paused" "resume a running container"
+"$runsk" --root "$state" events --stats l1 >"$tmp/stats" 2>&1
+if [ "$(grep -c '' "$tmp/stats")" = 1 ] &&
+	grep -Eq '^\{"type":"stats","id":"l1","data":\{"cpu":\{"usage":\{"total":[1-9][0-9]*,.*"memory":\{"usage":\{"limit":536870912,"usage":[1-9]' "$tmp/stats"; then
+	ok "events --stats: one JSON line with cpu and memory"
+else
+	fail "events --stats: $(cat "$tmp/stats")"
+fi
+echo '{"memory": {"limit": 268435456}, "cpu": {"shares": 512, "quota": 50000, "period": 100000}, "pids": {"limit": 100}}' |
+	"$runsk" --root "$state" update --resources - l1 >"$tmp/out" 2>&1
+rc=$?
+"$runsk" --root "$state" update --pids-limit 42 --cpu-share 1024 --memory 1G l1 >>"$tmp/out" 2>&1
+rc2=$?
+"$runsk" --root "$state" events --stats l1 >"$tmp/stats" 2>&1
+if [ "$rc" = 0 ] && [ "$rc2" = 0 ] && [ ! -s "$tmp/out" ] && grep -q '"pids":{"limit":42}' "$tmp/stats"; then
+	ok "update: --resources - and runc's flags accepted, recorded"
+else
+	fail "update: status $rc $rc2: $(cat "$tmp/out" "$tmp/stats")"
+fi
+echo '{"memory": {"limit": "lots"}}' >"$tmp/res.json"
+expect_status 1 "update: a bad --resources" "$runsk" --root "$state" update -r "$tmp/res.json" l1
+expect_err_line "memory.limit" "update: a bad --resources"
+# A signal to a paused container waits for resume, as runc's frozen cgroup.
+"$runsk" --root "$state" pause l1
+expect_status 0 "kill TERM while paused" "$runsk" --root "$state" kill l1 TERM
+sleep 1
+if lst paused && ! grep -q "got TERM" "$tmp/l1.out"; then ok "kill while paused: not delivered yet"; else fail "kill while paused: $(tail -2 "$tmp/l1.out")"; fi
+"$runsk" --root "$state" resume l1
+for _ in $(seq 1 40); do lst stopped && break; sleep 0.5; done
+if lst stopped && grep -q "got TERM" "$tmp/l1.out"; then ok "kill while paused: delivered on resume"; else fail "kill on resume: $(tail -2 "$tmp/l1.out")"; fi
+for _ in $(seq 1 20); do kill -0 "$events" 2>/dev/null || break; sleep 0.5; done
+if ! kill -0 "$events" 2>/dev/null && [ "$(grep -c '^{"type":"stats","id":"l1"' "$tmp/events")" -ge 2 ]; then
+	ok "events: a stats line every interval, until the container stopped"
+else
+	kill "$events" 2>/dev/null
+	fail "events stream: $(head -c 300 "$tmp/events")"
+fi
+"$runsk" --root "$state" delete l1 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 0 ] && hook_has poststop '"status":"stopped"' '"pid":0,' && hook_has poststop2 '"id":"l1"' &&
+	grep -q "warning: error running poststop hook #0: exit status 1" "$tmp/err" && [ -z "$(ls -A "$state")" ]; then
+	ok "hooks: poststop in delete; a failing one is a warning, the next runs"
+else
+	fail "poststop: status $rc: $(cat "$tmp/err" "$tmp"/hk.poststop* 2>&1)"
+fi
+# A failing createRuntime hook fails create, runs poststop, leaves nothing.
+rm -f "$tmp"/hk.*
+config '["true"]' ', "hooks": {"createRuntime": ['"$(hook createRuntime 2)"'], "poststop": ['"$(hook poststop)"']}'
+expect_status 1 "create with a failing createRuntime hook" "$runsk" --root "$state" create --bundle "$bundle" hookfail1
+expect_err_line "createRuntime hook #0: exit status 2" "create with a failing createRuntime hook"
+if [ -z "$(ls -A "$state")" ] && ! grep -lsa "hookfai[l]1" /proc/[0-9]*/cmdline >/dev/null && hook_has poststop '"status":"stopped"'; then
+	ok "failing createRuntime: poststop ran, no state, no process left"
+else
+	fail "failing createRuntime: left $(ls -A "$state"); $(grep -lsa "hookfai[l]1" /proc/[0-9]*/cmdline)"
+fi
+config '["true"]' ', "hooks": {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "60"], "timeout": 1}]}'
+start=$(date +%s)
+expect_status 1 "a hook past its timeout" "$runsk" --root "$state" create --bundle "$bundle" hookfail2
+expect_err_line "timeout of 1s" "a hook past its timeout"
+if [ $(($(date +%s) - start)) -lt 10 ] && [ -z "$(ls -A "$state")" ]; then ok "hook timeout: killed in time, nothing left"; else fail "hook timeout: $(ls -A "$state")"; fi
+config '["true"]' ', "hooks": {"poststop": [{"path": "hook"}]}'
+expect_status 1 "a relative hook path" "$runsk" --root "$state" create --bundle "$bundle" hookfail3
+expect_err_line "hooks.poststop\[0\].path: hook: must be an absolute path" "a relative hook path"
+# runsk run runs them too.
+rm -f "$tmp"/hk.*
+config '["sh", "-c", "echo ran"]' ', "hooks": {"createRuntime": ['"$(hook createRuntime)"'], "startContainer": ['"$(hook startContainer)"'], "poststart": ['"$(hook poststart)"'], "poststop": ['"$(hook poststop)"']}'
+run_ok "hooks: runsk run" "ran"
+if hook_has createRuntime '"id":"c1"' '"status":"creating"' && hook_has startContainer '"status":"created"' &&
+	hook_has poststart '"status":"running"' && hook_has poststop '"status":"stopped"'; then
+	ok "hooks: runsk run ran createRuntime, startContainer, poststart, poststop"
+else
+	fail "hooks in run: $(cat "$tmp"/hk.* 2>&1)"
+fi
+cp "$tmp/good.json" "$bundle/config.json"
+
+
+# runsk exec with a terminal, the request's capabilities, user and limits,
+# and runsk ps listing the exec proxies (issue 5: ctr task exec -t, kubectl
+# exec -it, containerd's ps).
+state=$tmp/state-xt
+config '["sh", "-c", "echo up; exec sleep 1000"]'
+"$runsk" --root "$state" run --bundle "$bundle" xt >"$tmp/xt.out" 2>&1 </dev/null &
+xtrun=$!
+for _ in $(seq 1 40); do grep -q up "$tmp/xt.out" && break; sleep 0.5; done
+xt=$("$runsk" --root "$state" state xt | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+# The bundle's sets are CAP_KILL (0x20) each; --cap adds CAP_CHOWN (0x1) to
+# all but inheritable, so ambient keeps CAP_KILL only (Linux's P & I rule),
+# and uid 1000's execve keeps only the ambient set in permitted (as runc's).
+exec_out "caps: the bundle's" 0 "CapInh:	0000000000000020
+CapPrm:	0000000000000020
+CapEff:	0000000000000020
+CapBnd:	0000000000000020
+CapAmb:	0000000000000020" xt grep Cap /proc/self/status
+exec_out "caps: --cap adds to them" 0 "CapInh:	0000000000000020
+CapPrm:	0000000000000020
+CapEff:	0000000000000020
+CapBnd:	0000000000000021
+CapAmb:	0000000000000020" --cap CAP_CHOWN xt grep Cap /proc/self/status
+expect_status 1 "exec: --cap of no capability" "$runsk" --root "$state" exec --cap CAP_NOPE xt true
+expect_err_line "CAP_NOPE" "exec: --cap of no capability"
+cat >"$tmp/caps.json" <<'PEOF'
+{"user": {"uid": 0, "gid": 5, "umask": 63}, "args": ["sh", "-c", "grep -E 'Cap(Prm|Bnd)|NoNewPrivs' /proc/self/status; umask; id -u; id -g; ulimit -n"],
+ "env": ["PATH=/bin"], "cwd": "/",
+ "capabilities": {"bounding": ["CAP_CHOWN", "CAP_SETUID"], "effective": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN"]},
+ "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 60, "soft": 50}]}
+PEOF
+exec_out "--process: its caps, user, umask, rlimits, no_new_privs" 0 "CapPrm:	0000000000000081
+CapBnd:	0000000000000081
+NoNewPrivs:	0
+0077
+0
+5
+50" --process "$tmp/caps.json" xt
+if [ -x "$recv" ]; then
+	# exec -t: a pty of the Sentry on a host pty whose master goes over the console socket.
+	"$recv" "$tmp/xc.sock" 60 -- sh -c "'$runsk' --root '$state' exec -t --console-socket '$tmp/xc.sock' xt sh -c 'tty; exit 3'; echo \$? >'$tmp/xc.rc'" \
+		>"$tmp/out" 2>"$tmp/err"
+	if tr -d '\r' <"$tmp/out" | grep -Eq '^/dev/pts/[0-9]+$' && [ "$(cat "$tmp/xc.rc")" = 3 ]; then
+		ok "exec -t: tty is a /dev/pts, exit status 3 passes through"
+	else
+		fail "exec -t: rc $(cat "$tmp/xc.rc" 2>&1), output:"
+		sed 's/^/    | /' "$tmp/out" "$tmp/err"
+	fi
+	# --process with "terminal": true and a consoleSize; a resize is SIGWINCH.
+	cat >"$tmp/tty.json" <<'PEOF'
+{"terminal": true, "consoleSize": {"height": 33, "width": 101}, "user": {"uid": 0, "gid": 0},
+ "args": ["sh", "-c", "trap \"w=1\" WINCH; stty size; while [ -z \"$w\" ]; do sleep 0.1; done; stty size"],
+ "env": ["PATH=/bin"], "cwd": "/"}
+PEOF
+	"$recv" "$tmp/xc.sock" 60 'expect=33 101' 'winsz=40x120' 'expect=40 120' \
+		-- "$runsk" --root "$state" exec --console-socket "$tmp/xc.sock" --process "$tmp/tty.json" xt \
+		>"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" = 0 ] && [ "$(tr -d '\r' <"$tmp/out")" = "name: /dev/ptmx
+33 101
+40 120" ]; then
+		ok "exec --process terminal: consoleSize, a resize reaches it"
+	else
+		fail "exec --process terminal: status $got, output:"
+		sed 's/^/    | /' "$tmp/out" "$tmp/err"
+	fi
+	# An interactive shell, detached as containerd's shim runs it: ^C ends
+	# its foreground job only; runsk ps lists the proxy meanwhile.
+	"$recv" "$tmp/xc.sock" 60 'expect=$ ' "send=sh -c 'echo sl\"\"eeping; exec sleep 100'\\n" \
+		'expect=sleeping' 'pause=1' 'send=\x03' \
+		'send=echo alive $?\n' 'expect=alive 130' 'send=exit\n' \
+		-- sh -c "'$runsk' --root '$state' exec -d --pid-file '$tmp/xd.pid' -t --console-socket '$tmp/xc.sock' xt sh -i && '$runsk' --root '$state' ps --format json xt >'$tmp/ps.json'" \
+		>"$tmp/out" 2>"$tmp/err"
+	got=$?
+	xd=$(cat "$tmp/xd.pid" 2>/dev/null)
+	if [ "$got" = 0 ] && [ -n "$xd" ] && grep -q "^\[$xt,$xd\]\$" "$tmp/ps.json"; then
+		ok "exec -d -t: ^C to its foreground job, ps lists the proxy ($(cat "$tmp/ps.json"))"
+	else
+		fail "exec -d -t: status $got, proxy '$xd', ps '$(cat "$tmp/ps.json" 2>&1)', output:"
+		sed 's/^/    | /' "$tmp/out" "$tmp/err"
+	fi
+	for _ in $(seq 1 20); do kill -0 "$xd" 2>/dev/null || break; sleep 0.5; done
+	if [ "$("$runsk" --root "$state" ps --format json xt)" = "[$xt]" ]; then
+		ok "ps: the ended exec's proxy is gone from the list"
+	else
+		fail "ps: $("$runsk" --root "$state" ps --format json xt 2>&1)"
+	fi
+	# exec -t in the foreground from a terminal and no --console-socket: that terminal.
+	"$recv" - 60 'expect=24 80' 'send=hi\n' 'expect=got hi' \
+		-- "$runsk" --root "$state" exec -t xt sh -c 'tty; stty size; read x; echo got $x' \
+		>"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" = 0 ] && tr -d '\r' <"$tmp/out" | grep -Eq '^/dev/pts/[0-9]+$' &&
+		tr -d '\r' <"$tmp/out" | grep -q '^got hi$'; then
+		ok "exec -t from a terminal: it is the process's"
+	else
+		fail "exec -t from a terminal: status $got, output:"
+		sed 's/^/    | /' "$tmp/out" "$tmp/err"
+	fi
+	# 20 sequential exec -t leave no thread or fd behind in the sandbox process.
+	counts() { echo "$(ls /proc/$xt/task | wc -l) $(ls /proc/$xt/fd | wc -l)"; }
+	"$recv" "$tmp/xc.sock" 60 -- "$runsk" --root "$state" exec -t --console-socket "$tmp/xc.sock" xt true >/dev/null 2>&1
+	before=$(counts)
+	n=0
+	for i in $(seq 1 20); do
+		"$recv" "$tmp/xc.sock" 60 -- "$runsk" --root "$state" exec -t --console-socket "$tmp/xc.sock" xt echo "n$i" \
+			>"$tmp/out" 2>&1 && grep -q "n$i" "$tmp/out" && n=$((n + 1))
+	done
+	sleep 1
+	after=$(counts)
+	if [ "$n" = 20 ] && [ "$before" = "$after" ]; then
+		ok "exec -t: 20 in a row, threads and fds of the sandbox as before ($before)"
+	else
+		fail "exec -t: $n of 20 ran; threads fds before $before, after $after"
+	fi
+fi
+expect_status 255 "exec: --console-socket without a terminal" "$runsk" --root "$state" exec --console-socket "$tmp/xc.sock" xt true
+expect_err_line "console socket" "exec: --console-socket without a terminal"
+expect_status 255 "exec: -t -d without --console-socket" "$runsk" --root "$state" exec -t -d xt true
+expect_err_line "detach without setting console socket" "exec: -t -d without --console-socket"
+"$runsk" --root "$state" kill xt KILL
+wait "$xtrun"
+"$runsk" --root "$state" delete xt 2>/dev/null
 finish

@@ -2,7 +2,9 @@
 /*
  * oci_spec_parse(): a full config.json read into every field; each kind of
  * bad input refused with a message naming the field; and every prefix of a
- * good document (truncated JSON) refused without a crash or a leak.
+ * good document (truncated JSON) refused without a crash or a leak. The
+ * hooks (oci/hooks.c): parsed, kept as JSON, and run with the state on
+ * stdin, a failure's status and output, and a timeout.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -37,6 +40,8 @@ static const char good[] =
 	" \"linux\": {\"namespaces\": [{\"type\": \"pid\"}],"
 	"  \"resources\": {\"memory\": {\"limit\": 268435456}, \"cpu\": {\"quota\": 150000, "
 	"\"period\": 100000}}},"
+	" \"hooks\": {\"createRuntime\": [{\"path\": \"/bin/true\", \"args\": [\"true\", \"x\"],"
+	"  \"env\": [\"A=1\"], \"timeout\": 5}], \"poststop\": [{\"path\": \"/bin/false\"}]},"
 	" \"unknownField\": {\"ignored\": [1, 2]}}";
 
 static int setup(void **state)
@@ -102,6 +107,22 @@ static void test_good(void **state)
 	assert_int_equal(s.memory, 268435456);
 	assert_int_equal(s.cpus, 2);
 	assert_false(s.terminal);
+	assert_int_equal(s.hooks.n[OCI_HOOK_CREATE_RUNTIME], 1);
+	assert_string_equal(s.hooks.list[OCI_HOOK_CREATE_RUNTIME][0].path, "/bin/true");
+	assert_string_equal(s.hooks.list[OCI_HOOK_CREATE_RUNTIME][0].args[1], "x");
+	assert_null(s.hooks.list[OCI_HOOK_CREATE_RUNTIME][0].args[2]);
+	assert_string_equal(s.hooks.list[OCI_HOOK_CREATE_RUNTIME][0].env[0], "A=1");
+	assert_int_equal(s.hooks.list[OCI_HOOK_CREATE_RUNTIME][0].timeout, 5);
+	assert_int_equal(s.hooks.n[OCI_HOOK_POSTSTOP], 1);
+	assert_null(s.hooks.list[OCI_HOOK_POSTSTOP][0].args);
+	assert_null(s.hooks.list[OCI_HOOK_POSTSTOP][0].env);
+	assert_int_equal(s.hooks.n[OCI_HOOK_PRESTART], 0);
+	/* The kept copy parses to the same hooks. */
+	struct oci_hooks h;
+	assert_int_equal(oci_hooks_parse_text(s.hooks.json, &h, err, sizeof(err)), 0);
+	assert_int_equal(h.n[OCI_HOOK_CREATE_RUNTIME], 1);
+	assert_int_equal(h.list[OCI_HOOK_CREATE_RUNTIME][0].timeout, 5);
+	oci_hooks_free(&h);
 	oci_spec_free(&s);
 }
 
@@ -180,6 +201,58 @@ static void test_bad(void **state)
 	expect_bad("[{\"type\": \"pid\"}]", "[\"pid\"]", "linux.namespaces[0]");
 	expect_bad("\"ociVersion\"", "\"ociVersion\": \"1.0.2\", \"ociVersion\"", "duplicate");
 	expect_bad("{\"ociVersion\"", "[{\"ociVersion\"", "config.json: line");
+	expect_bad("\"/bin/true\"", "\"bin/true\"", "hooks.createRuntime[0].path");
+	expect_bad("\"/bin/true\"", "7", "hooks.createRuntime[0].path");
+	expect_bad("\"timeout\": 5", "\"timeout\": 0", "hooks.createRuntime[0].timeout");
+	expect_bad("\"timeout\": 5", "\"timeout\": \"5\"", "hooks.createRuntime[0].timeout");
+	expect_bad("\"A=1\"", "\"A\"", "hooks.createRuntime[0].env[0]");
+	expect_bad("[\"true\", \"x\"]", "[\"true\", 1]", "hooks.createRuntime[0].args[1]");
+	expect_bad("\"hooks\": {", "\"hooks\": [], \"h\": {", "config.json: hooks:");
+	expect_bad("\"poststop\": [{\"path\": \"/bin/false\"}]", "\"poststop\": {}",
+		   "hooks.poststop");
+	expect_bad("\"poststop\": [{\"path\": \"/bin/false\"}]", "\"poststop\": [[]]",
+		   "hooks.poststop[0]");
+}
+
+/* A hook of one kind: sh -c script, with timeout. */
+static int run_sh(const char *script, int timeout, const char *state)
+{
+	char *args[] = {"sh", "-c", (char *)script, NULL};
+	char *env[] = {"HOOK_ENV=yes", NULL};
+	struct oci_hook hk = {.path = "/bin/sh", .args = args, .env = env, .timeout = timeout};
+	struct oci_hooks h = {.list = {[OCI_HOOK_POSTSTART] = &hk},
+			      .n = {[OCI_HOOK_POSTSTART] = 1}};
+
+	err[0] = 0;
+	return oci_hooks_run(&h, OCI_HOOK_POSTSTART, state, err, sizeof(err));
+}
+
+static void test_hooks_run(void **state)
+{
+	char path[128], cmd[320], got[256] = "";
+	FILE *f;
+
+	/* The state on stdin, exactly the env given. */
+	snprintf(path, sizeof(path), "%s/hook.out", bundle);
+	snprintf(cmd, sizeof(cmd), "cat >%s; echo \" $HOOK_ENV $HOME\" >>%s", path, path);
+	assert_int_equal(run_sh(cmd, 0, "{\"id\":\"c\"}"), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(got, sizeof(got), f));
+	fclose(f);
+	unlink(path);
+	assert_string_equal(got, "{\"id\":\"c\"} yes \n"); /* no HOME: only the hook's env */
+	/* A failure: its status and its output, on one line. */
+	assert_int_equal(run_sh("echo bad; echo worse >&2; exit 3", 0, "{}"), -1);
+	assert_string_equal(err,
+			    "error running poststart hook #0: exit status 3, output: bad worse ");
+	/* One that does not read its stdin is no error. */
+	assert_int_equal(run_sh("exit 0", 0, "{}"), 0);
+	/* A timeout kills it and what it started, at once. */
+	time_t t0 = time(NULL);
+	assert_int_equal(run_sh("sleep 30 & sleep 30", 1, "{}"), -1);
+	assert_true(time(NULL) - t0 < 5);
+	assert_non_null(strstr(err, "hook ran past specified timeout of 1s"));
 }
 
 static void test_truncated(void **state)
@@ -199,10 +272,9 @@ static void test_truncated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),
-		cmocka_unit_test(test_terminal),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_good),	  cmocka_unit_test(test_terminal),
+		cmocka_unit_test(test_bad),	  cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_hooks_run),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
