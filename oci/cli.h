@@ -47,7 +47,7 @@ int cmd_help(const struct global_opts *g, int argc, char **argv);
 
 /*
  * The host pids of the live `runsk exec` proxies of container id (asked
- * of its Sentry, cmd_exec.c): up to max in pids; their count or -errno.
+ * of its Sentry, control_client.c): up to max in pids; their count or -errno.
  */
 int oci_exec_proxies(const char *root, const char *id, int *pids, int max);
 

@@ -7,7 +7,7 @@
  * All of a runsk container's programs run inside the Sentry of one host
  * process, the sandbox process, so that pid heads the list: its gofer is
  * a helper that holds no program of the container. Then come the host
- * proxies of its `runsk exec` processes (cmd_exec.c), which stand for
+ * proxies of its `runsk exec` processes (exec_proxy.c), which stand for
  * them as runc's exec'd processes stand in its list: the Sentry tells
  * which are live (it drops one when its process is reaped). A stopped
  * container has none, as a runc container whose cgroup is empty.

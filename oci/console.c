@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "console.h"
 #include "lib/cleanup.h"
+#include "lib/fdpass.h"
 
 /* The slave between oci_console_send and oci_console_attach (one per runsk). */
 static int pending_slave = -1;
@@ -87,21 +88,8 @@ static int send_fd(const char *path, int fd, const char *name)
 	strcpy(sa.sun_path, path);
 	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl = {0};
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = ctl.buf,
-			     .msg_controllen = sizeof(ctl.buf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+	ssize_t n = fdpass_send(sock, name, strlen(name), &fd, 1, 0);
+	return n < 0 ? (int)n : 0;
 }
 
 int oci_console_open(const char *cmd, const char *path, u16 rows, u16 cols)

@@ -88,7 +88,7 @@ char *oci_state_hook_json(const struct oci_state *st, const char *status);
 /* Remove root/id and what is in it. 0 or -errno. */
 int oci_state_remove(const char *root, const char *id) __must_check;
 /*
- * The listening control socket of container id (cmd_exec.c), made in its
+ * The listening control socket of container id (control_client.c), made in its
  * state directory, mode 0600: the fd, or -errno.
  */
 int oci_control_listen(const char *root, const char *id) __must_check;
