@@ -48,7 +48,7 @@ struct platform_fault {
 
 /* Where the memory file is; pages mapped into guests are offsets in it. */
 struct platform_memory {
-	int fd; /* backs the low frames only: see mm/memfile.h */
+	int fd;	  /* backs the low frames only: see mm/memfile.h */
 	u8 *host; /* the memory file mapped in the Sentry */
 	u64 size;
 	/* Frames for the platform's own use (page tables); zeroed. */
