@@ -3,7 +3,7 @@
  * Namespaces inside the sandbox (nsproxy.c), as Linux's nsproxy: each
  * task points to a set of namespaces, shared by reference between tasks
  * until one of them unshares or clones with CLONE_NEW*. Three kinds are
- * real: mount (sentry/vfs/namespace.c: a copy of the mount tree), UTS
+ * real: mount (sentry/vfs/mnt_ns.c: a copy of the mount tree), UTS
  * (host and domain name, here) and IPC (sentry/ipc: System V objects and
  * POSIX queues). PID, net, user, cgroup and time are the sandbox's one
  * of each, which every process sees as the initial one (Linux's fixed
@@ -110,7 +110,7 @@ struct ns_common *task_ns_get(struct task *t, u64 type);
 void uts_names(struct task *t, char *hostname, char *domainname);
 
 /*
- * Mount namespaces (sentry/vfs/namespace.c). The namespace holds its
+ * Mount namespaces (sentry/vfs/mnt_ns.c, pivot_root.c). The namespace holds its
  * mount tree; the last put takes every mount out of it (as a lazy
  * umount: open files and cwds there stay usable).
  */

@@ -2,7 +2,7 @@
 /*
  * mount(2), umount2(2) and pivot_root(2): the arguments are copied here
  * in Linux's order (type, source, data, then the target's lookup), the
- * work is the VFS's (sentry/vfs/namespace.c).
+ * work is the VFS's (sentry/vfs/namespace.c, pivot_root.c).
  */
 #include <errno.h>
 #include <fcntl.h>

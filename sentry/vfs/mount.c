@@ -1,22 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The mount trees (one per mount namespace: namespace.c), the per-mount
+ * The mount trees (one per mount namespace: mnt_ns.c), the per-mount
  * flags and the file system types, registered in one explicit array.
  *
  * Lifetimes: the tree holds one reference to each mount in it, a child
  * holds its parent, and every struct path holds its mount. umount takes a
  * mount (and what is mounted under it) out of the tree and drops the
  * tree's reference; the mount is freed when the last path on it goes, so
- * an open file or a cwd on a lazily unmounted tree keeps working. The
- * super block stays (file systems have no kill_sb yet): an unmounted
- * tmpfs keeps its memory until the sandbox ends.
+ * an open file or a cwd on a lazily unmounted tree keeps working.
+ *
+ * Super blocks: sb->refs counts its active users, as Linux's s_active:
+ * one per struct mount (taken by whoever makes the mount, dropped when
+ * the mount is freed), plus holders that keep an instance for mounts to
+ * come (the one-per-sandbox types of mount_sb.c, an overlay's layers).
+ * Files, cwds, roots and mappings (which hold their file) hold a path,
+ * hence a mount, hence the super block, so the last sb_put comes once
+ * nothing can reach an inode through the VFS: then the file system's
+ * kill_sb frees what it can (tmpfs: every inode and its frames). An
+ * inode something still holds directly (an inotify watch) outlives it;
+ * the file system keeps its own data alive for such stragglers.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sentry/ipc/ipc.h"
-#include "vfs_internal.h"
+#include "namespace_internal.h"
 
 static const struct fs_type fs_types[] = {
 	{.name = "tmpfs", .mount = tmpfs_mount},
@@ -30,6 +39,20 @@ const struct fs_type *vfs_find_fs_type(const char *name)
 		if (strcmp(fs_types[i].name, name) == 0)
 			return &fs_types[i];
 	return NULL;
+}
+
+struct super_block *sb_get(struct super_block *sb)
+{
+	__atomic_fetch_add(&sb->refs, 1, __ATOMIC_RELAXED);
+	return sb;
+}
+
+void sb_put(struct super_block *sb)
+{
+	if (!sb || __atomic_sub_fetch(&sb->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (sb->ops && sb->ops->kill_sb)
+		sb->ops->kill_sb(sb);
 }
 
 static u64 next_mount_id = 1;
@@ -46,6 +69,7 @@ struct mount *mnt_get(struct mount *m)
 /* The last reference to an unmounted mount: it has no parent and no children left. */
 static void mount_free(struct mount *m)
 {
+	struct super_block *sb = m->sb;
 	vfs_lock();
 	dput(m->root);
 	dput(m->mountpoint);
@@ -53,6 +77,7 @@ static void mount_free(struct mount *m)
 	__atomic_fetch_sub(&nr_mounts, 1, __ATOMIC_RELAXED);
 	free(m->source);
 	free(m);
+	sb_put(sb); /* after the dentries: kill_sb finds only what nobody uses */
 }
 
 void mnt_put(struct mount *m)

@@ -72,6 +72,7 @@ struct kstatfs {
 struct super_ops {
 	void (*destroy_inode)(struct inode *inode);
 	int (*statfs)(struct super_block *sb, struct kstatfs *st);
+	void (*kill_sb)(struct super_block *sb); /* last sb_put (mount.c); NULL: kept for good */
 };
 
 /* super_block.flags */

@@ -83,13 +83,14 @@ struct mount *mnt_get(struct mount *m);
 void mnt_put(struct mount *m);
 /* A new mount tree root for sb (reference consumed). */
 struct mount *mount_create_root(struct super_block *sb);
-/* Under vfs_lock: mount sb (reference consumed) on the directory mp. */
+/* Under vfs_lock: mount sb on the directory mp (its reference taken on success, as mount_graft). */
 int mount_at(const struct path *mp, struct super_block *sb) __must_check;
 /*
- * Under vfs_lock: mount sb (reference consumed) with root dentry root
- * (borrowed; a bind mount's subtree) on mp, with MNT_* flags. A directory
- * goes on a directory, anything else on a non-directory (-ENOTDIR,
- * -EISDIR otherwise). The new mount, owned by the tree, or ERR_PTR.
+ * Under vfs_lock: mount sb with root dentry root (borrowed; a bind
+ * mount's subtree) on mp, with MNT_* flags. A directory goes on a
+ * directory, anything else on a non-directory (-ENOTDIR, -EISDIR
+ * otherwise). The new mount, owned by the tree, which took the caller's
+ * reference to sb; or ERR_PTR, and the reference is still the caller's.
  */
 struct mount *mount_graft(const struct path *mp, struct super_block *sb, struct dentry *root,
 			  unsigned flags);

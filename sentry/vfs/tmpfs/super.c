@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-/* tmpfs: mounting, inode allocation and destruction, symlinks. */
+/*
+ * tmpfs: mounting, inode allocation and destruction, symlinks, and the
+ * end of a file system. kill_sb (mount.c's last sb_put: no mount left,
+ * so no file, cwd or mapping) drops every directory entry, which frees
+ * the inodes and gives their frames back to the memory file. An inode
+ * held past that (an inotify watch) still needs the super block and
+ * tmpfs_info when it goes, so they are freed by the last of kill_sb and
+ * the inodes (tmpfs_info.inodes).
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +16,19 @@
 
 #define TMPFS_DEFAULT_SIZE (1ULL << 30)
 
+/* Drop one of tmpfs_info.inodes: the last frees the file system. */
+static void tmpfs_info_put(struct super_block *sb)
+{
+	struct tmpfs_info *info = TMPFS_SB(sb);
+	if (__atomic_sub_fetch(&info->inodes, 1, __ATOMIC_ACQ_REL))
+		return;
+	free(info);
+	free(sb);
+}
+
 static void tmpfs_destroy_inode(struct inode *inode)
 {
+	struct super_block *sb = inode->sb;
 	struct tmpfs_inode *ti = TMPFS_I(inode);
 	if (S_ISREG(inode->mode))
 		tmpfs_file_free(inode);
@@ -19,6 +38,7 @@ static void tmpfs_destroy_inode(struct inode *inode)
 	simple_xattrs_free(&ti->xattrs);
 	/* A directory's entries are gone: it is only destroyed once empty. */
 	free(ti);
+	tmpfs_info_put(sb);
 }
 
 /* Blocks are data pages against size=; inodes are not limited, so they count as blocks do. */
@@ -32,9 +52,53 @@ static int tmpfs_statfs(struct super_block *sb, struct kstatfs *st)
 	return 0;
 }
 
+/*
+ * Under vfs_lock: take every entry out of the tree under the root,
+ * dropping the references the directories hold. Without recursion: a
+ * guest may nest directories as deep as it likes. A directory's entries
+ * move to the work list before its own reference goes.
+ */
+static void move_entries(struct inode *dir, struct list_head *to)
+{
+	struct tmpfs_inode *ti = TMPFS_I(dir);
+	while (!list_empty(&ti->dir.entries)) {
+		struct list_head *n = ti->dir.entries.next;
+		list_del(n);
+		list_add_tail(n, to);
+	}
+	ti->dir.count = 0;
+}
+
+static void tmpfs_empty_tree(struct inode *root)
+{
+	struct list_head work;
+	list_init(&work);
+	move_entries(root, &work);
+	while (!list_empty(&work)) {
+		struct tmpfs_dirent *e = list_entry(work.next, struct tmpfs_dirent, link);
+		list_del(&e->link);
+		struct inode *inode = e->inode;
+		if (S_ISDIR(inode->mode))
+			move_entries(inode, &work);
+		free(e);
+		inode_put(inode);
+	}
+}
+
+static void tmpfs_kill_sb(struct super_block *sb)
+{
+	vfs_lock();
+	tmpfs_empty_tree(sb->root->inode);
+	dput(sb->root); /* the root inode goes with its dentry */
+	sb->root = NULL;
+	vfs_unlock();
+	tmpfs_info_put(sb);
+}
+
 static const struct super_ops tmpfs_super_ops = {
 	.destroy_inode = tmpfs_destroy_inode,
 	.statfs = tmpfs_statfs,
+	.kill_sb = tmpfs_kill_sb,
 };
 
 static int tmpfs_readlink(struct inode *inode, char *buf, size_t size)
@@ -61,6 +125,7 @@ struct inode *tmpfs_new_inode(struct super_block *sb, struct inode *dir, u32 mod
 	if (!ti)
 		return NULL;
 	struct inode *inode = &ti->vfs;
+	__atomic_fetch_add(&TMPFS_SB(sb)->inodes, 1, __ATOMIC_RELAXED);
 	inode_init(inode, sb, dir, mode, c);
 	simple_xattrs_init(&ti->xattrs);
 	switch (mode & S_IFMT) {
@@ -121,6 +186,7 @@ struct super_block *tmpfs_mount(const char *options)
 	if (!info || !sb)
 		goto out_nomem;
 	info->max_pages = size / PAGE_SIZE;
+	info->inodes = 1; /* until kill_sb */
 	sb->fs_info = info;
 	struct inode *root_inode = tmpfs_new_inode(sb, NULL, S_IFDIR | mode, &root);
 	if (!root_inode)

@@ -26,6 +26,7 @@ struct tmpfs_info {
 	u64 max_pages;	 /* size= in pages */
 	u64 pages;	 /* atomic: data pages in use */
 	u64 xattr_bytes; /* atomic: what its inodes' xattrs take (xattr.c) */
+	u64 inodes;	 /* atomic: live inodes, +1 until kill_sb: the last frees sb (super.c) */
 };
 
 struct tmpfs_dirent {
