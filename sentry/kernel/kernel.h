@@ -153,9 +153,10 @@ static inline long tg_io_account(struct thread_group *tg, bool write, long ret)
 
 /*
  * What sched_setscheduler, setpriority, sched_setaffinity and ioprio_set
- * set on a thread (sys_sched.c). Recorded and reported back only: the
- * host threads that run tasks keep their own priority and CPUs. Guarded
- * by k->lock.
+ * set on a thread (sys_sched*.c). Recorded and reported back; the nice
+ * value and SCHED_BATCH/IDLE also reach the host thread that runs the
+ * task, never above the sandbox's own priority (sys_sched_host.c).
+ * Guarded by k->lock.
  */
 struct task_sched {
 	int nice;	 /* -20..19 */
@@ -198,8 +199,9 @@ struct task {
 	char comm[16];
 	struct list_head tg_node;
 	pthread_t thread;
+	int host_tid; /* the host thread running t, 0 outside task_run (sys_sched_host.c); k->lock */
 
-	/* Scheduling attributes, recorded only (sys_sched.c); under k->lock. */
+	/* Scheduling attributes (sys_sched*.c); under k->lock. */
 	struct task_sched sched;
 
 	/* Signals: guarded by k->lock; sigpending is also read without it. */
@@ -309,6 +311,9 @@ void task_set_current(struct task *t);
 
 /* Give c, a new child of p, p's scheduling attributes as clone does (sys_sched.c; takes k->lock). */
 void sched_fork(struct task *c, struct task *p);
+/* task_run's start and end on t's host thread: it takes, then gives back, t's priority. */
+void sched_host_attach(struct task *t);
+void sched_host_detach(struct task *t);
 
 /* Give t's vCPU back to the pool until its next switch (before sleeping). */
 void task_release_cpu(struct task *t);

@@ -108,6 +108,7 @@ int task_run(struct task *t)
 {
 	struct platform_fault fault;
 
+	sched_host_attach(t);
 	while (!t->exiting) {
 		/* Signals sent before the task ever ran, or after a fault or kick. */
 		if (task_signal_pending(t)) {
@@ -145,5 +146,6 @@ int task_run(struct task *t)
 			break;
 		}
 	}
+	sched_host_detach(t);
 	return t->exit_status;
 }

@@ -28,6 +28,12 @@ struct worker {
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct list_head pool_idle = LIST_HEAD_INIT(pool_idle);
 static unsigned pool_nidle;
+static __thread bool pool_retire; /* threadpool_retire_self */
+
+void threadpool_retire_self(void)
+{
+	pool_retire = true;
+}
 
 static void *worker_main(void *p)
 {
@@ -36,7 +42,7 @@ static void *worker_main(void *p)
 	for (;;) {
 		w->fn(w->arg);
 		pthread_mutex_lock(&pool_lock);
-		if (pool_nidle >= POOL_MAX_IDLE) {
+		if (pool_nidle >= POOL_MAX_IDLE || pool_retire) {
 			pthread_mutex_unlock(&pool_lock);
 			break;
 		}

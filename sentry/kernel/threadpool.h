@@ -14,5 +14,7 @@
 
 /* Run fn(arg) on an idle pooled thread, or a new one. 0 or -errno. */
 int threadpool_run(void (*fn)(void *arg), void *arg);
+/* Called from fn: this thread exits when fn returns instead of idling (it is unfit for reuse). */
+void threadpool_retire_self(void);
 
 #endif

@@ -1,61 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Scheduling attributes: nice values (getpriority, setpriority), policies
- * and real-time priorities (sched_set*, sched_get*), CPU affinity and I/O
- * priorities, with Linux's argument checks, permission rules and errno
- * order (kernel/sys.c, kernel/sched/syscalls.c, block/ioprio.c).
+ * Scheduling policies and real-time priorities (sched_set*, sched_get*),
+ * with Linux's argument checks, permission rules and errno order
+ * (kernel/sched/syscalls.c). Nice values, affinity and I/O priorities
+ * are in sys_sched_prio.c.
  *
- * The Sentry records what the guest sets in each task's struct task_sched
- * and reports it back; it does not re-prioritise or pin the host threads
- * that run tasks (the sandbox is one host process, and raising a host
- * thread's priority would need privileges the Sentry gives up). The
- * attributes are per thread, as in Linux, and guarded by k->lock.
+ * The attributes are per thread, as in Linux, recorded in each task's
+ * struct task_sched under k->lock and reported back as set. What is
+ * safe of them also reaches the host thread that runs the task
+ * (sys_sched_host.c): nice values and SCHED_BATCH/SCHED_IDLE, never
+ * more than the sandbox's own priority; real-time policies are recorded
+ * only.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "sentry/kernel/cred.h"
-#include "sentry/kernel/process.h"
-#include "syscalls.h"
-
-#define LINUX_SCHED_NORMAL 0
-#define LINUX_SCHED_FIFO 1
-#define LINUX_SCHED_RR 2
-#define LINUX_SCHED_BATCH 3
-#define LINUX_SCHED_IDLE 5
-#define LINUX_SCHED_DEADLINE 6
-#define LINUX_SCHED_RESET_ON_FORK 0x40000000
-#define LINUX_MAX_RT_PRIO 100
-
-#define LINUX_SCHED_FLAG_RESET_ON_FORK 0x01
-#define LINUX_SCHED_FLAG_KEEP_POLICY 0x08
-#define LINUX_SCHED_FLAG_KEEP_PARAMS 0x10
-#define LINUX_SCHED_FLAG_UTIL_CLAMP_MIN 0x20
-#define LINUX_SCHED_FLAG_UTIL_CLAMP_MAX 0x40
-#define LINUX_SCHED_FLAG_UTIL_CLAMP \
-	(LINUX_SCHED_FLAG_UTIL_CLAMP_MIN | LINUX_SCHED_FLAG_UTIL_CLAMP_MAX)
-#define LINUX_SCHED_FLAG_ALL 0x7f
-#define LINUX_SCHED_FLAG_SUGOV 0x10000000
-
-#define LINUX_PRIO_PROCESS 0
-#define LINUX_PRIO_PGRP 1
-#define LINUX_PRIO_USER 2
-#define LINUX_MIN_NICE (-20)
-#define LINUX_MAX_NICE 19
-
-#define LINUX_IOPRIO_WHO_PROCESS 1
-#define LINUX_IOPRIO_WHO_PGRP 2
-#define LINUX_IOPRIO_WHO_USER 3
-#define LINUX_IOPRIO_CLASS_NONE 0
-#define LINUX_IOPRIO_CLASS_RT 1
-#define LINUX_IOPRIO_CLASS_BE 2
-#define LINUX_IOPRIO_CLASS_IDLE 3
-#define LINUX_IOPRIO_NR_LEVELS 8
-
-#define LINUX_RLIMIT_NICE 13
-#define LINUX_RLIMIT_RTPRIO 14
-#define LINUX_CAP_SYS_ADMIN 21
-#define LINUX_CAP_SYS_NICE 23
+#include "sys_sched_internal.h"
 
 /* The guest's struct sched_attr (SCHED_ATTR_SIZE_VER1). */
 struct linux_sched_attr {
@@ -69,22 +29,6 @@ struct linux_sched_attr {
 };
 #define LINUX_SCHED_ATTR_SIZE_VER0 48
 _Static_assert(sizeof(struct linux_sched_attr) == 56, "struct sched_attr size");
-
-static bool rt_policy(int policy)
-{
-	return policy == LINUX_SCHED_FIFO || policy == LINUX_SCHED_RR;
-}
-
-static bool fair_policy(int policy)
-{
-	return policy == LINUX_SCHED_NORMAL || policy == LINUX_SCHED_BATCH;
-}
-
-static bool valid_policy(int policy)
-{
-	return fair_policy(policy) || rt_policy(policy) || policy == LINUX_SCHED_IDLE ||
-	       policy == LINUX_SCHED_DEADLINE;
-}
 
 void sched_fork(struct task *c, struct task *p)
 {
@@ -102,120 +46,6 @@ void sched_fork(struct task *c, struct task *p)
 		c->sched.nice = 0;
 	}
 	c->sched.reset_on_fork = false;
-}
-
-static long clamp_nice(long nice)
-{
-	return nice < LINUX_MIN_NICE   ? LINUX_MIN_NICE
-	       : nice > LINUX_MAX_NICE ? LINUX_MAX_NICE
-				       : nice;
-}
-
-/* The thread pid names (0: t itself), or NULL. k->lock held. */
-static struct task *find_task_locked(struct task *t, int pid)
-{
-	return pid ? task_lookup_locked(t->k, pid) : t;
-}
-
-/* Linux's check_same_owner: t's euid is p's real or effective uid. */
-static bool same_owner(const struct task *t, const struct task *p)
-{
-	return t->cred->euid == p->cred->euid || t->cred->euid == p->cred->uid;
-}
-
-/* May p's nice value go down to nice by its RLIMIT_NICE (Linux's is_nice_reduction)? */
-static bool nice_within_rlimit(const struct task *p, int nice)
-{
-	return (u64)(20 - nice) <= task_rlimit(p, LINUX_RLIMIT_NICE);
-}
-
-/* Linux's can_nice: RLIMIT_NICE allows it, or t holds CAP_SYS_NICE. */
-static bool can_nice(const struct task *t, const struct task *p, int nice)
-{
-	return nice_within_rlimit(p, nice) || task_capable(t, LINUX_CAP_SYS_NICE);
-}
-
-typedef long (*each_fn)(struct task *t, struct task *p, long acc, long arg);
-
-/*
- * Fold fn over the threads that (which, who) names in setpriority's terms
- * (PRIO_PROCESS: a thread, 0 the caller; PRIO_PGRP: every thread of a
- * process group, 0 the caller's; PRIO_USER: every thread whose real uid is
- * who, 0 the caller's), starting from -ESRCH. k->lock held.
- */
-static long each_target_locked(struct task *t, int which, int who, each_fn fn, long arg)
-{
-	struct thread_group *tg;
-	struct task *p;
-	long acc = -ESRCH;
-
-	if (which == LINUX_PRIO_PROCESS) {
-		p = find_task_locked(t, who);
-		return p ? fn(t, p, acc, arg) : acc;
-	}
-	if (!who)
-		who = which == LINUX_PRIO_PGRP ? t->tg->pgid : (int)t->cred->uid;
-	list_for_each_entry(tg, &t->k->groups, node)
-	{
-		if (which == LINUX_PRIO_PGRP && tg->pgid != who)
-			continue;
-		list_for_each_entry(p, &tg->threads, tg_node)
-		{
-			if (which == LINUX_PRIO_PGRP || p->cred->uid == (u32)who)
-				acc = fn(t, p, acc, arg);
-		}
-	}
-	return acc;
-}
-
-/* getpriority: the highest priority found, as 20 - nice (1..40). */
-static long get_one_prio(struct task *t, struct task *p, long acc, long arg)
-{
-	long prio = 20 - p->sched.nice;
-	return prio > acc ? prio : acc;
-}
-
-/*
- * setpriority: Linux's set_one_prio. Every match is tried; the last
- * refusal is the result, and a success only clears -ESRCH.
- */
-static long set_one_prio(struct task *t, struct task *p, long acc, long nice)
-{
-	const struct cred *c = t->cred, *pc = p->cred;
-
-	if (pc->uid != c->euid && pc->euid != c->euid && !task_capable(t, LINUX_CAP_SYS_NICE))
-		return -EPERM;
-	if (nice < p->sched.nice && !can_nice(t, p, (int)nice))
-		return -EACCES;
-	p->sched.nice = (int)nice;
-	return acc == -ESRCH ? 0 : acc;
-}
-
-long sys_getpriority(struct task *t, const struct syscall_args *a)
-{
-	int which = arg_int(a, 0), who = arg_int(a, 1);
-
-	if (which < LINUX_PRIO_PROCESS || which > LINUX_PRIO_USER)
-		return -EINVAL;
-	pthread_mutex_lock(&t->k->lock);
-	/* The raw syscall returns 20 - nice so that it is never negative; libc undoes it. */
-	long ret = each_target_locked(t, which, who, get_one_prio, 0);
-	pthread_mutex_unlock(&t->k->lock);
-	return ret;
-}
-
-long sys_setpriority(struct task *t, const struct syscall_args *a)
-{
-	int which = arg_int(a, 0), who = arg_int(a, 1);
-	long nice = arg_int(a, 2);
-
-	if (which < LINUX_PRIO_PROCESS || which > LINUX_PRIO_USER)
-		return -EINVAL;
-	nice = clamp_nice(nice);
-	pthread_mutex_lock(&t->k->lock);
-	long ret = each_target_locked(t, which, who, set_one_prio, nice);
-	pthread_mutex_unlock(&t->k->lock);
-	return ret;
 }
 
 /* What sched_setattr asks for, policy -1 keeping p's (Linux's SETPARAM_POLICY). */
@@ -307,6 +137,7 @@ static int setscheduler_locked(struct task *t, struct task *p, const struct sche
 	p->sched.rt_priority = rt_policy(policy) ? (int)r->priority : 0;
 	if (fair_policy(policy))
 		p->sched.nice = r->nice;
+	sched_host_apply_locked(p);
 	return 0;
 }
 
@@ -526,119 +357,4 @@ long sys_sched_getattr(struct task *t, const struct syscall_args *a)
 	    mm_clear_user(t->mm, uaddr(a->a[1] + attr.size), usize - attr.size))
 		return -EFAULT;
 	return 0;
-}
-
-/* The vCPUs the sandbox has, as a mask. */
-static u64 all_cpus(struct kernel *k)
-{
-	return k->ncpus >= 64 ? ~0ULL : (1ULL << k->ncpus) - 1;
-}
-
-long sys_sched_setaffinity(struct task *t, const struct syscall_args *a)
-{
-	int pid = arg_int(a, 0);
-	u32 len = arg_uint(a, 1);
-	u64 mask = 0;
-
-	/* Linux's get_user_cpu_mask: a short mask is zero-extended, a long one cut. */
-	if (mm_copy_from_user(t->mm, &mask, arg_ptr(a, 2), MIN(len, (u32)sizeof(mask))))
-		return -EFAULT;
-	pthread_mutex_lock(&t->k->lock);
-	struct task *p = find_task_locked(t, pid);
-	long ret = 0;
-	if (!p)
-		ret = -ESRCH;
-	else if (!same_owner(t, p) && !task_capable(t, LINUX_CAP_SYS_NICE))
-		ret = -EPERM;
-	else if (!(mask & all_cpus(t->k)))
-		ret = -EINVAL;
-	else
-		p->sched.affinity = mask & all_cpus(t->k);
-	pthread_mutex_unlock(&t->k->lock);
-	return ret;
-}
-
-/* The affinity of thread pid (0: t), for sched_getaffinity (sys_info.c). */
-long sched_get_affinity(struct task *t, int pid, u64 *mask)
-{
-	pthread_mutex_lock(&t->k->lock);
-	struct task *p = find_task_locked(t, pid);
-	if (p)
-		*mask = p->sched.affinity ? p->sched.affinity : all_cpus(t->k);
-	pthread_mutex_unlock(&t->k->lock);
-	return p ? 0 : -ESRCH;
-}
-
-/* Linux's ioprio_check_cap. */
-static int ioprio_check(struct task *t, int ioprio)
-{
-	int class = (ioprio >> 13) & 7, level = ioprio & 7;
-
-	switch (class) {
-	case LINUX_IOPRIO_CLASS_RT:
-		if (!task_capable(t, LINUX_CAP_SYS_NICE) && !task_capable(t, LINUX_CAP_SYS_ADMIN))
-			return -EPERM;
-		return 0;
-	case LINUX_IOPRIO_CLASS_BE:
-	case LINUX_IOPRIO_CLASS_IDLE:
-		return 0;
-	case LINUX_IOPRIO_CLASS_NONE:
-		return level ? -EINVAL : 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-/* ioprio_set on one thread; the first refusal ends the walk (Linux's set_task_ioprio). */
-static long set_one_ioprio(struct task *t, struct task *p, long acc, long ioprio)
-{
-	if (acc && acc != -ESRCH)
-		return acc;
-	if (p->cred->uid != t->cred->euid && p->cred->uid != t->cred->uid &&
-	    !task_capable(t, LINUX_CAP_SYS_NICE))
-		return -EPERM;
-	p->sched.ioprio = (u16)ioprio;
-	return 0;
-}
-
-/*
- * ioprio_get: the best priority found (Linux's ioprio_best: the lowest
- * value, a thread without one counting as best-effort level 4).
- */
-static long get_one_ioprio(struct task *t, struct task *p, long acc, long arg)
-{
-	long prio = p->sched.ioprio, def = (LINUX_IOPRIO_CLASS_BE << 13) | 4;
-
-	if (acc == -ESRCH)
-		return prio;
-	long x = (acc >> 13) ? acc : def, y = (prio >> 13) ? prio : def;
-	return x < y ? x : y;
-}
-
-long sys_ioprio_set(struct task *t, const struct syscall_args *a)
-{
-	int which = arg_int(a, 0), who = arg_int(a, 1), ioprio = arg_int(a, 2);
-	int ret = ioprio_check(t, ioprio);
-
-	if (ret)
-		return ret;
-	if (which < LINUX_IOPRIO_WHO_PROCESS || which > LINUX_IOPRIO_WHO_USER)
-		return -EINVAL;
-	pthread_mutex_lock(&t->k->lock);
-	/* IOPRIO_WHO_* are PRIO_* plus one. */
-	long r = each_target_locked(t, which - 1, who, set_one_ioprio, ioprio);
-	pthread_mutex_unlock(&t->k->lock);
-	return r;
-}
-
-long sys_ioprio_get(struct task *t, const struct syscall_args *a)
-{
-	int which = arg_int(a, 0), who = arg_int(a, 1);
-
-	if (which < LINUX_IOPRIO_WHO_PROCESS || which > LINUX_IOPRIO_WHO_USER)
-		return -EINVAL;
-	pthread_mutex_lock(&t->k->lock);
-	long r = each_target_locked(t, which - 1, who, get_one_ioprio, 0);
-	pthread_mutex_unlock(&t->k->lock);
-	return r;
 }

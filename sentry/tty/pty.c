@@ -10,6 +10,11 @@
  * (EIO for a read that was waiting), writes EIO, and the session leader
  * gets SIGHUP. Once every slave file is closed (not before one opened),
  * the master reads what is left and then EIO, and polls POLLHUP.
+ *
+ * vhangup(2) hangs up the slave files open at the time (Linux swaps
+ * their file operations for hung_up_tty_fops): each slave file records
+ * the pair's hangup count when it opens, and one that differs later is
+ * hung up for good. Opening the slave again gives a working file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,14 +23,18 @@
 
 #include "sentry/kernel/cred.h"
 #include "sentry/kernel/signal.h"
+#include "sentry/syscalls/syscalls.h"
 #include "sentry/syscalls/sys_path.h"
 #include "sentry/vfs/poll.h"
 #include "tty_internal.h"
+
+#define LINUX_CAP_SYS_TTY_CONFIG 26
 
 /* An open file of either side. */
 struct tty_file {
 	struct tty_pair *p;
 	bool master;
+	u32 hangups; /* p->hangups when a slave file opened: vhangup hung it up if they differ */
 };
 
 struct tty_pair *tty_pair_get(struct tty_pair *p)
@@ -63,6 +72,12 @@ struct tty_pair *tty_file_pair(struct file *f)
 bool tty_file_is_master(struct file *f)
 {
 	return ((struct tty_file *)f->private_data)->master;
+}
+
+bool tty_file_hung_up(struct file *f)
+{
+	struct tty_file *tf = f->private_data;
+	return !tf->master && tf->hangups != __atomic_load_n(&tf->p->hangups, __ATOMIC_ACQUIRE);
 }
 
 static bool nonblock(const struct file *f)
@@ -154,6 +169,7 @@ int pty_slave_attach(struct tty_pair *p, struct file *f)
 	/* TIOCEXCL: only CAP_SYS_ADMIN opens it again. */
 	if (!ret && p->excl && !(t && task_capable(t, LINUX_CAP_SYS_ADMIN)))
 		ret = -EBUSY;
+	u32 hangups = p->hangups;
 	if (!ret) {
 		p->slaves++;
 		p->slave_closed = false;
@@ -161,7 +177,10 @@ int pty_slave_attach(struct tty_pair *p, struct file *f)
 	pthread_mutex_unlock(&p->lock);
 	if (ret)
 		return ret;
-	if (!tty_file_alloc(f, tty_pair_get(p), false)) {
+	struct tty_file *tf = tty_file_alloc(f, tty_pair_get(p), false);
+	if (tf)
+		tf->hangups = hangups;
+	if (!tf) {
 		pthread_mutex_lock(&p->lock);
 		p->slaves--;
 		pthread_mutex_unlock(&p->lock);
@@ -328,6 +347,8 @@ static ssize_t slave_read_locked(struct tty_pair *p, struct file *f, u8 *buf, si
 	for (;;) {
 		if (p->master_closed)
 			return copied ? (ssize_t)copied : waited ? -EIO : 0;
+		if (tty_file_hung_up(f))
+			return copied; /* n_tty_read's tty_hung_up_p: end of file, even if it waited */
 		size_t n = 0;
 		if (ldisc_readable(&p->ld, false)) {
 			n = ldisc_read(&p->ld, buf + copied, len - copied);
@@ -363,6 +384,8 @@ static ssize_t slave_read(struct file *f, void *buf, size_t len, s64 *pos)
 	struct tty_pair *p = tty_file_pair(f);
 	struct task *t = task_current();
 
+	if (tty_file_hung_up(f))
+		return 0; /* hung_up_tty_read */
 	if (t) {
 		int ret = tty_check_change(t, p, LINUX_SIGTTIN);
 		if (ret)
@@ -388,6 +411,8 @@ static ssize_t slave_write(struct file *f, const void *buf, size_t len, s64 *pos
 	size_t done = 0;
 	ssize_t err = 0;
 
+	if (tty_file_hung_up(f))
+		return -EIO; /* hung_up_tty_write */
 	pthread_mutex_lock(&p->lock);
 	bool tostop = p->ld.termios.c_lflag & LINUX_TOSTOP;
 	pthread_mutex_unlock(&p->lock);
@@ -398,7 +423,7 @@ static ssize_t slave_write(struct file *f, const void *buf, size_t len, s64 *pos
 	}
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		if (p->master_closed) {
+		if (p->master_closed || tty_file_hung_up(f)) {
 			err = -EIO;
 			break;
 		}
@@ -446,7 +471,7 @@ static u32 slave_poll(struct file *f, struct poll_table *pt)
 
 	poll_wait(f, &p->slave_wq, pt);
 	pthread_mutex_lock(&p->lock);
-	if (p->master_closed) {
+	if (p->master_closed || tty_file_hung_up(f)) {
 		/* hung_up_tty_poll */
 		mask = LINUX_POLLIN | LINUX_POLLOUT | LINUX_POLLERR | LINUX_POLLHUP |
 		       LINUX_POLLRDNORM | LINUX_POLLWRNORM;
@@ -497,4 +522,40 @@ const struct file_ops *tty_chrdev_ops(u64 rdev)
 	if (major == PTY_SLAVE_MAJOR && minor < PTY_MAX)
 		return &pts_fops;
 	return NULL;
+}
+
+/*
+ * Linux's __tty_hangup of the slave, for vhangup: the slave files open
+ * now are hung up, the input not yet read is dropped (the ldisc's
+ * hangup), and the session loses its terminal, its leader getting SIGHUP
+ * and SIGCONT. The master keeps reading what the slave wrote, and sees
+ * the slave closed only when the hung-up files are closed (Linux's
+ * pty_close does nothing while the tty's count says files remain).
+ * p->lock not held.
+ */
+static void pty_vhangup(struct kernel *k, struct tty_pair *p)
+{
+	pthread_mutex_lock(&p->lock);
+	__atomic_add_fetch(&p->hangups, 1, __ATOMIC_RELEASE);
+	tty_ring_clear(&p->in);
+	ldisc_flush_input(&p->ld);
+	pthread_mutex_unlock(&p->lock);
+	tty_hangup(k, p);
+	pty_wake_all(p);
+}
+
+/*
+ * vhangup(2): hang up the caller's controlling terminal (Linux's
+ * tty_vhangup_self). Here, as the pty is the only kind of terminal the
+ * sandbox has (the host console is one too, console.c).
+ */
+long sys_vhangup(struct task *t, const struct syscall_args *a)
+{
+	if (!task_capable(t, LINUX_CAP_SYS_TTY_CONFIG))
+		return -EPERM;
+	struct tty_pair *p = tty_get_ctty(t);
+	if (p)
+		pty_vhangup(t->k, p);
+	tty_pair_put(p);
+	return 0;
 }

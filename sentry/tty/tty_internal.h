@@ -36,6 +36,7 @@ struct tty_pair {
 	int slaves;	      /* open slave files (also /dev/tty ones) */
 	bool slave_closed;    /* the last slave file closed: master reads EIO, polls POLLHUP */
 	bool master_closed; /* hung up: the slave reads EOF, writes EIO (devpts reads it atomically) */
+	u32 hangups;	    /* vhangups (atomic): older slave files are hung up (pty.c) */
 	bool locked;	    /* TIOCSPTLCK: the slave cannot be opened */
 	bool packet;	    /* TIOCPKT */
 	bool excl;	    /* TIOCEXCL */
@@ -60,6 +61,8 @@ void tty_pair_put(struct tty_pair *p);
 /* The pair of a file of any of the three kinds, and whether it is the master. */
 struct tty_pair *tty_file_pair(struct file *f);
 bool tty_file_is_master(struct file *f);
+/* A slave file that vhangup hung up: reads 0, writes and ioctls EIO, for good. */
+bool tty_file_hung_up(struct file *f);
 /* Take a slave open of p (file f): -EIO if it is locked or hung up. */
 int pty_slave_attach(struct tty_pair *p, struct file *f);
 /* With p->lock held: move master input into the ldisc as it has room. */

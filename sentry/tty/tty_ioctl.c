@@ -228,7 +228,8 @@ long tty_ioctl(struct task *t, struct file *f, unsigned cmd, uaddr_t arg)
 	if (master && (ret = master_ioctl(t, f, p, cmd, arg)) != 1)
 		return ret;
 	/* hung_up_tty_ioctl */
-	if (!master && __atomic_load_n(&p->master_closed, __ATOMIC_ACQUIRE))
+	if (!master &&
+	    (__atomic_load_n(&p->master_closed, __ATOMIC_ACQUIRE) || tty_file_hung_up(f)))
 		return cmd == LINUX_TIOCSPGRP ? -ENOTTY : -EIO;
 	switch (cmd) {
 	case LINUX_TCGETS:
