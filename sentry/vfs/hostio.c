@@ -1,13 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Host data I/O through io_uring: the Sentry's reads and writes of host
- * file descriptors are ring submissions, not read(2)/write(2), so that the
- * Sentry's seccomp filter can later allow io_uring_enter and little else,
- * and so that blocking I/O never holds a vCPU.
+ * file descriptors are ring submissions, not read(2)/write(2), so that
+ * blocking I/O never holds a vCPU.
+ *
+ * Positioned I/O (regular files) first tries one preadv2/pwritev2 with
+ * RWF_NOWAIT: data in the host's page cache moves in that one call and
+ * nothing can block, so the vCPU is never held long either. Measured in the
+ * test VM (Linux 6.1, TCG), one ring submission of a 4 KiB read cost
+ * ~65 us on a long-held descriptor and ~330 us on the first read of a
+ * descriptor just opened (an io-wq punt, it seems), a plain call ~45-55.
+ * Only what RWF_NOWAIT refuses (-EAGAIN: it would wait for the disk;
+ * -EOPNOTSUPP: the host file cannot promise not to, as tmpfs and rootfs
+ * on that 6.1 VM) goes to the ring, but for memory file systems, which
+ * take plain preadv2/pwritev2 (they never wait for a disk).
+ * The Sentry's future seccomp filter must allow preadv2 and pwritev2
+ * with RWF_NOWAIT besides io_uring_enter.
  */
 #include <errno.h>
 #include <liburing.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
 
 #include "file.h"
 #include "lib/log.h"
@@ -120,27 +135,126 @@ static ssize_t hostio_submit(struct io_uring *r, bool interruptible)
 	return res;
 }
 
-ssize_t hostio_read(int fd, void *buf, size_t len, const s64 *pos)
+/*
+ * The attempts that cannot block: *done bytes moved at pos. Returns 0
+ * when the request is complete (all of it, or a read that met the end
+ * of the file), 1 when the ring must move the rest (see the top of the
+ * file), or a host error, as the ring would give it. A short count is
+ * not the end: RWF_NOWAIT stops at the first page it would wait for, so
+ * the rest is asked for again, and only a read of 0 is the end of file.
+ */
+/*
+ * Descriptors whose file refused RWF_NOWAIT with EOPNOTSUPP (tmpfs and
+ * rootfs before Linux 6.6 or so, FUSE, NFS), so that they pay the failed
+ * call once, not per I/O. Only a hint, never cleared: a number reused
+ * for a file that could take RWF_NOWAIT just goes through the ring.
+ */
+#define NOWAIT_HINT_FDS 4096
+static u64 nowait_refused[NOWAIT_HINT_FDS / 64];
+/*
+ * Of those, the ones on a memory file system (tmpfs, ramfs), where a plain
+ * call never waits for a disk either: they skip the ring too. The same
+ * kind of hint: a reused number at worst holds its vCPU through a slow read.
+ */
+static u64 nowait_memfs[NOWAIT_HINT_FDS / 64];
+
+static bool hint_test(const u64 *map, int fd)
+{
+	return fd >= 0 && fd < NOWAIT_HINT_FDS &&
+	       (__atomic_load_n(&map[fd / 64], __ATOMIC_RELAXED) >> (fd % 64) & 1);
+}
+
+static void hint_set(u64 *map, int fd)
+{
+	if (fd >= 0 && fd < NOWAIT_HINT_FDS)
+		__atomic_fetch_or(&map[fd / 64], 1ull << (fd % 64), __ATOMIC_RELAXED);
+}
+
+/* A file that refused RWF_NOWAIT: is it in memory? Remembered either way. */
+static bool nowait_refused_memfs(int fd)
+{
+	struct statfs sf;
+	bool mem = fstatfs(fd, &sf) == 0 && (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
+	hint_set(mem ? nowait_memfs : nowait_refused, fd);
+	return mem;
+}
+
+static int nowait_rw(int fd, void *buf, size_t len, s64 pos, bool write, size_t *done)
+{
+	int flags = RWF_NOWAIT;
+	*done = 0;
+	if (hint_test(nowait_memfs, fd))
+		flags = 0;
+	else if (hint_test(nowait_refused, fd))
+		return 1;
+	while (*done < len) {
+		struct iovec iov = {(u8 *)buf + *done, len - *done};
+		ssize_t n = write ? pwritev2(fd, &iov, 1, pos + *done, flags)
+				  : preadv2(fd, &iov, 1, pos + *done, flags);
+		if (n == 0)
+			return write; /* a write of 0 is no progress: the ring retries it */
+		if (n > 0) {
+			*done += n;
+			/* Plain calls are short only at the end (or for the disk full). */
+			if (!flags && (size_t)n < iov.iov_len)
+				return 0;
+			continue;
+		}
+		if (errno == EOPNOTSUPP && flags && nowait_refused_memfs(fd)) {
+			flags = 0;
+			continue;
+		}
+		/* EINVAL and ENOSYS too: a host before 4.14 has no RWF_NOWAIT. */
+		if (errno == EAGAIN || errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS ||
+		    errno == EINTR)
+			return 1;
+		return -errno;
+	}
+	return 0;
+}
+
+/* One request through the ring; pos NULL: the descriptor's own position. */
+static ssize_t ring_rw(int fd, void *buf, size_t len, const s64 *pos, bool write)
 {
 	struct io_uring *r = hostio_ring();
 	if (!r)
 		return -EIO;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
 	/* -1 means "the file's current position" to io_uring, as read(2). */
-	io_uring_prep_read(sqe, fd, buf, len, pos ? (u64)*pos : (u64)-1);
+	u64 off = pos ? (u64)*pos : (u64)-1;
+	if (write)
+		io_uring_prep_write(sqe, fd, buf, len, off);
+	else
+		io_uring_prep_read(sqe, fd, buf, len, off);
 	io_uring_sqe_set_data64(sqe, IO_TAG);
 	return hostio_submit(r, !pos);
 }
 
+/* Positioned I/O: RWF_NOWAIT first, the ring for what it leaves. */
+static ssize_t hostio_rw(int fd, void *buf, size_t len, const s64 *pos, bool write)
+{
+	if (!pos)
+		return ring_rw(fd, buf, len, NULL, write);
+	size_t done;
+	int ret = nowait_rw(fd, buf, len, *pos, write, &done);
+	if (ret <= 0)
+		return done ? (ssize_t)done : ret;
+	s64 rest = *pos + (s64)done;
+	ssize_t n = ring_rw(fd, (u8 *)buf + done, len - done, &rest, write);
+	if (n < 0)
+		return done ? (ssize_t)done : n; /* what moved already counts */
+	return (ssize_t)done + n;
+}
+
+ssize_t hostio_read(int fd, void *buf, size_t len, const s64 *pos)
+{
+	return hostio_rw(fd, buf, len, pos, false);
+}
+
 ssize_t hostio_write(int fd, const void *buf, size_t len, const s64 *pos)
 {
-	struct io_uring *r = hostio_ring();
-	if (!r)
-		return -EIO;
-	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
-	io_uring_prep_write(sqe, fd, buf, len, pos ? (u64)*pos : (u64)-1);
-	io_uring_sqe_set_data64(sqe, IO_TAG);
-	return hostio_submit(r, !pos);
+	/* SAFETY: a write only reads buf; the cast serves the shared path. */
+	return hostio_rw(fd, (void *)buf, len, pos, true);
 }
 
 /*
