@@ -371,11 +371,21 @@ int mm_populate_locked(struct mm *mm, u64 start, u64 end, bool locked_only)
 			continue;
 		u64 hi = MIN(v->end, end);
 		s64 fsize = v->file ? mm_file_size(v) : 0;
+		/*
+		 * Linux's populate_vma_page_range: a private writable mapping is
+		 * populated by write faults, so its file pages are copied now,
+		 * not each at its first store (here a VM exit apiece).
+		 */
+		bool cow = (v->prot & PROT_WRITE) && !vma_is_shared(v);
 		for (u64 va = MAX(v->start, start); va < hi; va += PAGE_SIZE) {
 			if (pagemap_get(&mm->pages, va))
 				continue;
 			/* A read, as Linux populates shared mappings: nothing is dirtied for nothing. */
 			int ret = populate_page(mm, v, va, fsize, false);
+			u64 pa;
+			if (!ret && cow && (pa = pagemap_get(&mm->pages, va)) &&
+			    mm_page_is_cow(mm, v, pa - 1))
+				ret = cow_copy(mm, v, va, pa - 1);
 			if (ret)
 				return ret;
 		}

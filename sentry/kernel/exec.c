@@ -22,6 +22,15 @@
 
 #define STACK_SIZE (8ULL << 20)
 #define ARG_MAX_BYTES (2ULL << 20) /* a quarter of the 8 MiB stack, as Linux */
+/*
+ * File pages of the program and its interpreter mapped at exec rather than
+ * on first touch (Linux maps none). Here every fault is a VM exit with a
+ * full resume, costing far more than reading the page: a small static
+ * program faults its text in ~10 exits of fault-around, all of which one
+ * populate of the file's pages saves. Bounded, so a large binary is still
+ * paged in on demand and does not pay at exec for code it never runs.
+ */
+#define EXEC_POPULATE_MAX (2ULL << 20)
 
 void exec_file_free(struct exec_file *exe)
 {
@@ -104,14 +113,14 @@ static int poke_file(struct mm *mm, struct exec_file *exe, u64 addr, u64 off, si
 
 /*
  * Map one PT_LOAD as Linux's elf_map does: its file pages privately from
- * the file (so they are read on first touch, and /proc/self/maps names
- * the file), the rest of its last file page zeroed, anonymous pages for
+ * the file (so /proc/self/maps names the file; they are read on first
+ * touch, or now while *populate allows: EXEC_POPULATE_MAX), the rest of its last file page zeroed, anonymous pages for
  * the bss beyond. A first page shared with the previous segment (below
  * prev_end) keeps that one's mapping and protection and gets this
  * segment's bytes written in.
  */
 static int load_segment(struct mm *mm, const struct elf_segment *s, struct exec_file *exe, u64 bias,
-			u64 prev_end)
+			u64 prev_end, u64 *populate)
 {
 	u64 va = s->vaddr + bias, file_end = va + s->filesz,
 	    end = ALIGN_UP(va + s->memsz, PAGE_SIZE);
@@ -125,8 +134,14 @@ static int load_segment(struct mm *mm, const struct elf_segment *s, struct exec_
 	}
 	u64 map_end = MAX(start, ALIGN_UP(file_end, PAGE_SIZE));
 	if (start < map_end) {
+		/* Populating is best effort: a page it could not read faults later. */
+		u32 flags = MM_FIXED;
+		if (map_end - start <= *populate) {
+			flags |= MM_POPULATE;
+			*populate -= map_end - start;
+		}
 		/* elf_parse checked p_offset ≡ p_vaddr (mod page), so this is aligned. */
-		long r = vfs_mmap_file(mm, exe->f, start, map_end - start, s->prot, MM_FIXED,
+		long r = vfs_mmap_file(mm, exe->f, start, map_end - start, s->prot, flags,
 				       s->offset + (start - va));
 		if (r < 0)
 			return r;
@@ -149,13 +164,14 @@ static int load_segment(struct mm *mm, const struct elf_segment *s, struct exec_
 	return 0;
 }
 
+/* *populate: the bytes of file pages still to populate (EXEC_POPULATE_MAX). */
 static int load_segments(struct mm *mm, const struct elf_image *img, struct exec_file *exe,
-			 u64 bias, u64 *brk)
+			 u64 bias, u64 *brk, u64 *populate)
 {
 	u64 prev_end = 0;
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct elf_segment *s = &img->seg[i];
-		int ret = load_segment(mm, s, exe, bias, prev_end);
+		int ret = load_segment(mm, s, exe, bias, prev_end, populate);
 		if (ret)
 			return ret;
 		prev_end = MAX(prev_end, ALIGN_UP(s->vaddr + bias + s->memsz, PAGE_SIZE));
@@ -176,7 +192,8 @@ static u64 cpuid_hwcap(void)
  * (top-down below the stack, as Linux maps ld.so), then its segments over
  * that reservation. *base is where it starts (AT_BASE), *entry its entry.
  */
-static int load_interp(struct mm *mm, struct exec_file *interp, u64 *base, u64 *entry)
+static int load_interp(struct mm *mm, struct exec_file *interp, u64 *base, u64 *entry,
+		       u64 *populate)
 {
 	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
 	u64 unused_brk;
@@ -188,7 +205,7 @@ static int load_interp(struct mm *mm, struct exec_file *interp, u64 *base, u64 *
 	if (at < 0)
 		return at;
 	u64 bias = (u64)at - img->min_vaddr;
-	int ret = load_segments(mm, img, interp, bias, &unused_brk);
+	int ret = load_segments(mm, img, interp, bias, &unused_brk, populate);
 	if (ret)
 		return ret;
 	*base = at;
@@ -292,6 +309,7 @@ static int load_program(struct task *t, struct mm *mm, const struct exec_creds *
 {
 	_cleanup_free_ struct elf_image *img = calloc(1, sizeof(*img));
 	u64 bias = 0, brk = 0, sp = 0, vdso = 0, interp_base = 0, entry;
+	u64 populate = EXEC_POPULATE_MAX;
 	struct exec_layout l;
 
 	if (!img)
@@ -309,14 +327,14 @@ static int load_program(struct task *t, struct mm *mm, const struct exec_creds *
 	if (img->type == 3 /* ET_DYN */)
 		bias = l.et_dyn_base - img->min_vaddr;
 	entry = img->entry + bias;
-	ret = load_segments(mm, img, exe, bias, &brk);
+	ret = load_segments(mm, img, exe, bias, &brk, &populate);
 	/* The break starts after the program, before the interpreter claims space. */
 	if (!ret)
 		mm_brk_init(mm, brk + l.brk_offset);
 	if (!ret)
 		ret = vdso_map(mm, t->k->mf, t->k->ncpus, &vdso);
 	if (!ret && interp)
-		ret = load_interp(mm, interp, &interp_base, &entry);
+		ret = load_interp(mm, interp, &interp_base, &entry, &populate);
 	if (!ret)
 		ret = build_stack(mm, &l, ec, img, bias, interp_base, vdso, execfn, argv, envp,
 				  &sp);
