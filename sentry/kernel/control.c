@@ -62,9 +62,9 @@ void control_send_msg(int fd, u32 type, s32 value)
 		pr_debug("control: fd %d: cannot send message %u: %s", fd, type, strerror(errno));
 }
 
-static void conn_close(struct control_conn *conn)
+/* Done with conn's process: its terminal (its output written out, or given up on) and pidfd go. */
+static void conn_drop_process(struct control_conn *conn)
 {
-	/* Its output written out (or given up on) before the client hears of the exit. */
 	tty_console_destroy(conn->console);
 	conn->console = NULL;
 	if (conn->pidfd) {
@@ -72,10 +72,15 @@ static void conn_close(struct control_conn *conn)
 		file_put(conn->pidfd);
 		conn->pidfd = NULL;
 	}
+	conn->proxy_pid = 0;
+}
+
+static void conn_close(struct control_conn *conn)
+{
+	conn_drop_process(conn);
 	if (conn->fd >= 0)
 		close(conn->fd);
 	conn->fd = -1;
-	conn->proxy_pid = 0;
 }
 
 /* LIST: the host pids of the proxies of live processes, one packet. */
@@ -115,11 +120,17 @@ static void reap_exited(struct control *ctl)
 		if (tg)
 			tg_reap_locked(k, tg);
 		pthread_mutex_unlock(&k->lock);
-		tty_console_destroy(conn->console);
-		conn->console = NULL;
+		/* Its output is out before the client hears of the exit. */
+		conn_drop_process(conn);
+		/*
+		 * The connection stays open until the client closes it (conn_input
+		 * then frees the slot): closing a unix socket with the client's
+		 * messages unread (a SIGWINCH or PROXY sent while the process was
+		 * exiting) would make the client's recv fail with ECONNRESET
+		 * instead of returning EXITED, and the proxy report a kill.
+		 */
 		if (conn->fd >= 0)
 			control_send_msg(conn->fd, SENTRY_CONTROL_EXITED, status);
-		conn_close(conn);
 	}
 }
 
