@@ -18,7 +18,23 @@
 #include "guest_test.h"
 
 #define NOBODY 65534
-#define NAME "/sentry-kvm-mqueue-test"
+/*
+ * Queue names and the test uid carry our pid: the glibc and musl builds
+ * of this test run at the same time natively, and queues (and a uid's
+ * RLIMIT_MSGQUEUE charge) are host-wide there. Never printed.
+ */
+static char qname[64], qa[64], qb[64], qc[64];
+static unsigned test_uid;
+
+static void names_init(void)
+{
+	int pid = (int)getpid();
+	snprintf(qname, sizeof(qname), "/sentry-kvm-mqueue-test-%d", pid);
+	snprintf(qa, sizeof(qa), "/sentry-kvm-mq-a-%d", pid);
+	snprintf(qb, sizeof(qb), "/sentry-kvm-mq-b-%d", pid);
+	snprintf(qc, sizeof(qc), "/sentry-kvm-mq-c-%d", pid);
+	test_uid = 54321 + (unsigned)pid % 1000;
+}
 
 static void msleep(long ms)
 {
@@ -57,13 +73,13 @@ static long raw_open(const char *name, int oflag)
 static void test_open(void)
 {
 	struct mq_attr at;
-	mq_unlink(NAME);
-	expect_err(mq_open(NAME, O_RDWR), ENOENT, "mq_open(no O_CREAT)");
-	mqd_t q = mq_open(NAME, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
+	mq_unlink(qname);
+	expect_err(mq_open(qname, O_RDWR), ENOENT, "mq_open(no O_CREAT)");
+	mqd_t q = mq_open(qname, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
 	check(q >= 0, "mq_open(O_CREAT|O_EXCL)");
-	expect_err(mq_open(NAME, O_RDWR | O_CREAT | O_EXCL, 0600, NULL), EEXIST,
+	expect_err(mq_open(qname, O_RDWR | O_CREAT | O_EXCL, 0600, NULL), EEXIST,
 		   "mq_open again, O_EXCL");
-	mqd_t q2 = mq_open(NAME, O_WRONLY);
+	mqd_t q2 = mq_open(qname, O_WRONLY);
 	check(q2 >= 0 && q2 != q, "mq_open(existing, O_WRONLY)");
 	expect_ret(fcntl(q, F_GETFD), FD_CLOEXEC, "queue descriptors are close-on-exec");
 	expect_err(raw_open("a/b", O_RDWR | O_CREAT), EACCES, "mq_open(\"a/b\")");
@@ -74,7 +90,7 @@ static void test_open(void)
 	memset(longname, 'x', 299);
 	longname[299] = 0;
 	expect_err(raw_open(longname, O_RDWR | O_CREAT), ENAMETOOLONG, "mq_open(299-byte name)");
-	expect_err(raw_open(NAME + 1, O_RDWR | O_WRONLY), EINVAL, "mq_open(O_RDWR|O_WRONLY)");
+	expect_err(raw_open(qname + 1, O_RDWR | O_WRONLY), EINVAL, "mq_open(O_RDWR|O_WRONLY)");
 	expect_ret(mq_getattr(q, &at), 0, "mq_getattr");
 	check(at.mq_maxmsg == 10 && at.mq_msgsize == 8192 && at.mq_curmsgs == 0 && at.mq_flags == 0,
 	      "default attributes: 10 x 8192, empty, blocking");
@@ -95,8 +111,8 @@ static void test_open(void)
 	expect_err(mq_setattr(q, &nb, NULL), EINVAL, "mq_setattr(O_APPEND)");
 	expect_err(mq_getattr(1000, &at), EBADF, "mq_getattr(closed fd)");
 	expect_err(mq_getattr(0, &at), EBADF, "mq_getattr(not a queue)");
-	expect_ret(mq_unlink(NAME), 0, "mq_unlink");
-	expect_err(mq_unlink(NAME), ENOENT, "mq_unlink again");
+	expect_ret(mq_unlink(qname), 0, "mq_unlink");
+	expect_err(mq_unlink(qname), ENOENT, "mq_unlink again");
 	expect_ret(mq_send(q2, "still", 5, 1), 0, "send after unlink");
 	rcv(q, "receive after unlink");
 	mq_close(q);
@@ -106,11 +122,11 @@ static void test_open(void)
 static void test_send_receive(void)
 {
 	struct mq_attr attr = {.mq_maxmsg = 3, .mq_msgsize = 16};
-	mqd_t q = mq_open(NAME, O_RDWR | O_CREAT | O_NONBLOCK, 0600, &attr);
+	mqd_t q = mq_open(qname, O_RDWR | O_CREAT | O_NONBLOCK, 0600, &attr);
 	char buf[64];
 	struct timespec ts;
 
-	mq_unlink(NAME);
+	mq_unlink(qname);
 	expect_ret(mq_send(q, "low", 3, 1), 0, "send prio 1");
 	expect_ret(mq_send(q, "high", 4, 7), 0, "send prio 7");
 	expect_ret(mq_send(q, "low2", 4, 1), 0, "send prio 1 again");
@@ -153,8 +169,8 @@ static void test_send_receive(void)
 static void test_block(void)
 {
 	struct mq_attr attr = {.mq_maxmsg = 1, .mq_msgsize = 16};
-	mqd_t q = mq_open(NAME, O_RDWR | O_CREAT, 0600, &attr);
-	mq_unlink(NAME);
+	mqd_t q = mq_open(qname, O_RDWR | O_CREAT, 0600, &attr);
+	mq_unlink(qname);
 	pid_t pid = fork_child();
 	if (pid == 0) {
 		char buf[16];
@@ -219,8 +235,8 @@ static void on_usr1(int sig)
 static void test_notify(void)
 {
 	struct mq_attr attr = {.mq_maxmsg = 4, .mq_msgsize = 16};
-	mqd_t q = mq_open(NAME, O_RDWR | O_CREAT, 0600, &attr);
-	mq_unlink(NAME);
+	mqd_t q = mq_open(qname, O_RDWR | O_CREAT, 0600, &attr);
+	mq_unlink(qname);
 	struct sigaction sa = {.sa_sigaction = on_sig, .sa_flags = SA_SIGINFO};
 	sigaction(SIGUSR2, &sa, NULL);
 	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2};
@@ -254,8 +270,8 @@ static void test_notify(void)
 	mq_close(q);
 
 	/* EINTR: a handler without SA_RESTART interrupts a blocked receive. */
-	q = mq_open(NAME, O_RDWR | O_CREAT, 0600, &attr);
-	mq_unlink(NAME);
+	q = mq_open(qname, O_RDWR | O_CREAT, 0600, &attr);
+	mq_unlink(qname);
 	struct sigaction su = {.sa_handler = on_usr1};
 	sigaction(SIGUSR1, &su, NULL);
 	pid = fork();
@@ -291,23 +307,22 @@ static void test_rlimit(void)
 		struct rlimit rl = {2 * 82880, 2 * 82880};
 		setrlimit(RLIMIT_MSGQUEUE, &rl);
 		/* The limit is per user: a uid of our own, so no other queue on the host counts. */
-		if (setgid(54321) || setuid(54321)) {
-			printf("FAIL setuid(54321)\n");
+		if (setgid(test_uid) || setuid(test_uid)) {
+			printf("FAIL setuid(test uid)\n");
 			exit(1);
 		}
-		mqd_t a = mq_open("/sentry-kvm-mq-a", O_RDWR | O_CREAT, 0600, NULL);
-		mqd_t b = mq_open("/sentry-kvm-mq-b", O_RDWR | O_CREAT, 0600, NULL);
+		mqd_t a = mq_open(qa, O_RDWR | O_CREAT, 0600, NULL);
+		mqd_t b = mq_open(qb, O_RDWR | O_CREAT, 0600, NULL);
 		check(a >= 0 && b >= 0, "two default queues fit 2 * 82880 bytes");
-		expect_err(mq_open("/sentry-kvm-mq-c", O_RDWR | O_CREAT, 0600, NULL), EMFILE,
-			   "a third: EMFILE");
-		mq_unlink("/sentry-kvm-mq-a");
-		expect_ret(mq_open("/sentry-kvm-mq-c", O_RDWR | O_CREAT, 0600, NULL) >= 0, 0,
+		expect_err(mq_open(qc, O_RDWR | O_CREAT, 0600, NULL), EMFILE, "a third: EMFILE");
+		mq_unlink(qa);
+		expect_ret(mq_open(qc, O_RDWR | O_CREAT, 0600, NULL) >= 0, 0,
 			   "unlinked but still open: still charged");
 		mq_close(a);
-		mqd_t c = mq_open("/sentry-kvm-mq-c", O_RDWR | O_CREAT, 0600, NULL);
+		mqd_t c = mq_open(qc, O_RDWR | O_CREAT, 0600, NULL);
 		check(c >= 0, "after the last close: room again");
-		mq_unlink("/sentry-kvm-mq-b");
-		mq_unlink("/sentry-kvm-mq-c");
+		mq_unlink(qb);
+		mq_unlink(qc);
 		exit(guest_failures);
 	}
 	guest_expect_child(pid, "exit 0", "RLIMIT_MSGQUEUE child");
@@ -315,7 +330,7 @@ static void test_rlimit(void)
 
 static void test_perm(void)
 {
-	mqd_t q = mq_open(NAME, O_RDWR | O_CREAT, 0640, NULL);
+	mqd_t q = mq_open(qname, O_RDWR | O_CREAT, 0640, NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
 		guest_failures = 0;
@@ -323,21 +338,22 @@ static void test_perm(void)
 			printf("FAIL setuid(65534)\n");
 			exit(1);
 		}
-		expect_err(mq_open(NAME, O_RDONLY), EACCES, "uid 65534: mq_open 0640");
-		expect_err(mq_unlink(NAME), EACCES, "uid 65534: mq_unlink root's");
+		expect_err(mq_open(qname, O_RDONLY), EACCES, "uid 65534: mq_open 0640");
+		expect_err(mq_unlink(qname), EACCES, "uid 65534: mq_unlink root's");
 		struct mq_attr big = {.mq_maxmsg = 11, .mq_msgsize = 16};
 		expect_err(mq_open("/sentry-kvm-mq-nobody", O_RDWR | O_CREAT, 0600, &big), EINVAL,
 			   "uid 65534: mq_maxmsg 11 past msg_max");
 		exit(guest_failures);
 	}
 	guest_expect_child(pid, "exit 0", "uid 65534 child");
-	mq_unlink(NAME);
+	mq_unlink(qname);
 	mq_close(q);
 }
 
 int main(void)
 {
 	guest_start("mqueue");
+	names_init();
 	test_open();
 	test_send_receive();
 	test_block();
