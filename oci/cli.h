@@ -25,6 +25,14 @@ void cli_err(const char *fmt, ...) __printf(1, 2);
  * past V): V, or NULL if argv[*i] is another flag.
  */
 const char *cli_flag_value(int argc, char **argv, int *i, const char *name);
+struct oci_state;
+/*
+ * Load container id's state under root for `runsk cmd`: 0, or -errno
+ * after one line saying why not (not an ID, no such container, or an
+ * unreadable state).
+ */
+int cli_state_load(const char *cmd, const char *root, const char *id,
+		   struct oci_state *st) __must_check;
 
 int cmd_do(const struct global_opts *g, int argc, char **argv);
 int cmd_run(const struct global_opts *g, int argc, char **argv);

@@ -193,12 +193,8 @@ int cmd_events(const struct global_opts *g, int argc, char **argv)
 	}
 	if (i != argc - 1 || !oci_id_is_valid(argv[i]))
 		return events_usage(stderr);
-	int ret = oci_state_load(root, argv[i], &st);
-	if (ret) {
-		cli_err("runsk events: container %s %s (in %s)", argv[i],
-			ret == -ENOENT ? "does not exist" : strerror(-ret), root);
+	if (cli_state_load("events", root, argv[i], &st))
 		return 1;
-	}
 	/* runc's words. */
 	if (oci_state_status(root, &st) == OCI_STOPPED) {
 		cli_err("runsk events: container with id %s is not running", st.id);

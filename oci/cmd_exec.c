@@ -216,13 +216,8 @@ static int exec_prepare(const char *root, const char *id, struct oci_state *st,
 			struct oci_spec *spec, bool *have_spec)
 {
 	char err[1024];
-	int ret = oci_state_load(root, id, st);
-
-	if (ret) {
-		cli_err("runsk exec: container %s %s (in %s)", id,
-			ret == -ENOENT ? "does not exist" : strerror(-ret), root);
+	if (cli_state_load("exec", root, id, st))
 		return -1;
-	}
 	enum oci_status s = oci_state_status(root, st);
 	if (s == OCI_STOPPED) {
 		cli_err("runsk exec: cannot exec in a stopped container (%s)", id);

@@ -52,18 +52,6 @@ static const char *the_id(const char *cmd, int argc, char **argv, int i)
 	return argv[i];
 }
 
-/* Load the state of id, or say there is no such container. */
-static int load(const char *cmd, const char *root, const char *id, struct oci_state *st)
-{
-	int ret = oci_state_load(root, id, st);
-	if (ret == -ENOENT)
-		cli_err("runsk %s: container %s does not exist (in %s)", cmd, id, root);
-	else if (ret)
-		cli_err("runsk %s: container %s: cannot read its state: %s", cmd, id,
-			strerror(-ret));
-	return ret;
-}
-
 /* SIGKILL the sandbox process and wait (at most 5 s) until it is gone. */
 static void kill_sandbox(const struct oci_state *st)
 {
@@ -264,7 +252,7 @@ int cmd_start(const struct global_opts *g, int argc, char **argv)
 	struct oci_state st;
 	char fifo[4200];
 
-	if (!id || load("start", root, id, &st))
+	if (!id || cli_state_load("start", root, id, &st))
 		return 1;
 	enum oci_status s = oci_state_status(root, &st);
 	if (s != OCI_CREATED) {
@@ -301,7 +289,7 @@ int cmd_state(const struct global_opts *g, int argc, char **argv)
 	const char *root = oci_state_root(g), *id = the_id("state", argc, argv, 1);
 	struct oci_state st;
 
-	if (!id || load("state", root, id, &st))
+	if (!id || cli_state_load("state", root, id, &st))
 		return 1;
 	char *json = oci_state_json(&st, oci_state_status(root, &st));
 	if (!json)
@@ -353,7 +341,7 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv)
 		}
 		argc--;
 	}
-	if (!(id = the_id("kill", argc, argv, i)) || load("kill", root, id, &st))
+	if (!(id = the_id("kill", argc, argv, i)) || cli_state_load("kill", root, id, &st))
 		return 1;
 	/* runc's words, which containerd's shim looks for; with --all it is no error. */
 	if (oci_state_status(root, &st) == OCI_STOPPED) {
@@ -398,7 +386,7 @@ int cmd_delete(const struct global_opts *g, int argc, char **argv)
 			cli_err("runsk delete: container %s: %s", id, strerror(-ret));
 		return ret ? 1 : 0;
 	}
-	if (!force && load("delete", root, id, &st))
+	if (!force && cli_state_load("delete", root, id, &st))
 		return 1;
 	enum oci_status s = oci_state_status(root, &st);
 	/* A created container never ran anything: runc deletes it too. */

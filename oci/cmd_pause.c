@@ -74,12 +74,8 @@ static int pause_target(const char *cmd, const struct global_opts *g, int argc, 
 		cli_err("runsk %s: give one container ID — see `runsk %s --help`", cmd, cmd);
 		return -1;
 	}
-	int ret = oci_state_load(root, argv[1], st);
-	if (ret) {
-		cli_err("runsk %s: container %s %s (in %s)", cmd, argv[1],
-			ret == -ENOENT ? "does not exist" : strerror(-ret), root);
+	if (cli_state_load(cmd, root, argv[1], st))
 		return -1;
-	}
 	*s = oci_state_status(root, st);
 	return 0;
 }

@@ -70,12 +70,8 @@ int cmd_ps(const struct global_opts *g, int argc, char **argv)
 		return 1;
 	}
 	id = argv[i];
-	int ret = oci_id_is_valid(id) ? oci_state_load(root, id, &st) : -EINVAL;
-	if (ret) {
-		cli_err("runsk ps: container %s %s (in %s)", id,
-			ret == -ENOENT ? "does not exist" : strerror(-ret), root);
+	if (cli_state_load("ps", root, id, &st))
 		return 1;
-	}
 	enum oci_status status = oci_state_status(root, &st);
 	int pids[1 + SENTRY_CONTROL_MAX_PROXIES], n = 0;
 	if (status != OCI_STOPPED) {

@@ -190,9 +190,7 @@ int cmd_update(const struct global_opts *g, int argc, char **argv)
 		update_usage(stderr);
 		goto out;
 	}
-	if ((ret = oci_state_load(root, argv[i], &st))) {
-		cli_err("runsk update: container %s %s (in %s)", argv[i],
-			ret == -ENOENT ? "does not exist" : strerror(-ret), root);
+	if (cli_state_load("update", root, argv[i], &st)) {
 		ret = 1;
 		goto out;
 	}

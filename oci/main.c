@@ -2,6 +2,7 @@
 /*
  * runsk: the sentry-kvm runtime. `runsk [global flags] COMMAND [flags] ...`
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "state.h"
 #include "lib/log.h"
 
 struct command {
@@ -72,6 +74,22 @@ const char *cli_flag_value(int argc, char **argv, int *i, const char *name)
 	if (!strcmp(argv[*i], name) && *i + 1 < argc)
 		return argv[++*i];
 	return NULL;
+}
+
+int cli_state_load(const char *cmd, const char *root, const char *id, struct oci_state *st)
+{
+	/* A checked ID never leaves root: the state directory is root/id. */
+	if (!oci_id_is_valid(id)) {
+		cli_err("runsk %s: %s is not a container ID", cmd, id);
+		return -EINVAL;
+	}
+	int ret = oci_state_load(root, id, st);
+	if (ret == -ENOENT)
+		cli_err("runsk %s: container %s does not exist (in %s)", cmd, id, root);
+	else if (ret)
+		cli_err("runsk %s: container %s: cannot read its state: %s", cmd, id,
+			strerror(-ret));
+	return ret;
 }
 
 /* --log FILE with --log-format json: where cli_err also writes, or NULL. */
