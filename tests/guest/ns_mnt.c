@@ -18,23 +18,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "guest_test.h"
-
-/* The inode number in "mnt:[N]" of /proc/self/ns/<kind>, or 0 if malformed. */
-static unsigned long long ns_ino(const char *kind)
-{
-	char path[64], buf[64], want[16];
-	unsigned long long n = 0;
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
-	ssize_t len = readlink(path, buf, sizeof(buf) - 1);
-	if (len < 0)
-		return 0;
-	buf[len] = 0;
-	snprintf(want, sizeof(want), "%s:[", kind);
-	if (strncmp(buf, want, strlen(want)) || sscanf(buf + strlen(want), "%llu]", &n) != 1)
-		return 0;
-	return n;
-}
+#include "ns_test.h"
 
 static bool exists(const char *path)
 {

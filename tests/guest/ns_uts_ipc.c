@@ -22,24 +22,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "guest_test.h"
+#include "ns_test.h"
 
 #define KEY 0x4e535443
-
-static unsigned long long ns_ino(const char *kind)
-{
-	char path[64], buf[64], want[16];
-	unsigned long long n = 0;
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
-	ssize_t len = readlink(path, buf, sizeof(buf) - 1);
-	if (len < 0)
-		return 0;
-	buf[len] = 0;
-	snprintf(want, sizeof(want), "%s:[", kind);
-	if (strncmp(buf, want, strlen(want)) || sscanf(buf + strlen(want), "%llu]", &n) != 1)
-		return 0;
-	return n;
-}
 
 static const char *read_line(const char *path)
 {
