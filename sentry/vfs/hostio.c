@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <liburing.h>
+#include <pthread.h>
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
@@ -34,8 +35,25 @@
 /* How late a blocked stream read may notice a signal at worst. */
 #define HOSTIO_RECHECK_NS (20 * 1000 * 1000)
 
+/*
+ * One ring per host thread, made on its first I/O and closed when the
+ * thread exits (the thread pool retires threads beyond its idle limit).
+ */
 static __thread struct io_uring ring;
 static __thread bool ring_ready;
+static pthread_key_t ring_key;
+static pthread_once_t ring_key_once = PTHREAD_ONCE_INIT;
+
+static void ring_exit(void *r)
+{
+	io_uring_queue_exit(r);
+}
+
+static void ring_key_make(void)
+{
+	if (pthread_key_create(&ring_key, ring_exit))
+		pr_warn("hostio: no thread-exit hook: rings of exiting threads stay open");
+}
 
 static struct io_uring *hostio_ring(void)
 {
@@ -46,6 +64,8 @@ static struct io_uring *hostio_ring(void)
 			return NULL;
 		}
 		ring_ready = true;
+		pthread_once(&ring_key_once, ring_key_make);
+		pthread_setspecific(ring_key, &ring);
 	}
 	return &ring;
 }
@@ -213,21 +233,41 @@ static int nowait_rw(int fd, void *buf, size_t len, s64 pos, bool write, size_t 
 	return 0;
 }
 
+/*
+ * A request the ring punts to io-wq is cancelled unrun (-ECANCELED, not
+ * asked for here) when io-wq cannot start this thread's first worker.
+ * Creating the worker thread fails while a host signal is pending on
+ * this thread (fork's ERESTARTNOINTR), and a kick (platform) can land
+ * just then; Linux (6.1 to 6.18 at least) gives up after three tries.
+ * By the time the completion is seen the signal has been taken, so the
+ * request is sent again.
+ */
+#define HOSTIO_UNRUN_RETRIES 16
+
 /* One request through the ring; pos NULL: the descriptor's own position. */
 static ssize_t ring_rw(int fd, void *buf, size_t len, const s64 *pos, bool write)
 {
 	struct io_uring *r = hostio_ring();
 	if (!r)
 		return -EIO;
-	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
 	/* -1 means "the file's current position" to io_uring, as read(2). */
 	u64 off = pos ? (u64)*pos : (u64)-1;
-	if (write)
-		io_uring_prep_write(sqe, fd, buf, len, off);
-	else
-		io_uring_prep_read(sqe, fd, buf, len, off);
-	io_uring_sqe_set_data64(sqe, IO_TAG);
-	return hostio_submit(r, !pos);
+	ssize_t res = -ECANCELED;
+	for (int try = 0; res == -ECANCELED && try < HOSTIO_UNRUN_RETRIES; try++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(r);
+		if (write)
+			io_uring_prep_write(sqe, fd, buf, len, off);
+		else
+			io_uring_prep_read(sqe, fd, buf, len, off);
+		io_uring_sqe_set_data64(sqe, IO_TAG);
+		res = hostio_submit(r, !pos);
+	}
+	if (res == -ECANCELED) {
+		pr_warn_ratelimited("hostio: io_uring cancelled a request %d times",
+				    HOSTIO_UNRUN_RETRIES);
+		return -EIO;
+	}
+	return res;
 }
 
 /* Positioned I/O: RWF_NOWAIT first, the ring for what it leaves. */
