@@ -114,7 +114,8 @@ static void *writer_main(void *arg)
 static void test_hostio_write_survives_a_signal_storm(void **state)
 {
 	(void)state;
-	struct storm s = {.fd = tmpfile_fd(), .sig = SIGRTMIN + 1, .lock = PTHREAD_MUTEX_INITIALIZER};
+	struct storm s = {
+		.fd = tmpfile_fd(), .sig = SIGRTMIN + 1, .lock = PTHREAD_MUTEX_INITIALIZER};
 	struct sigaction sa = {.sa_handler = on_storm, .sa_flags = SA_RESTART};
 	sigemptyset(&sa.sa_mask);
 	assert_int_equal(sigaction(s.sig, &sa, NULL), 0);
