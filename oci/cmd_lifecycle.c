@@ -3,7 +3,8 @@
  * The OCI lifecycle, as runc has it: create, start, state, kill, delete,
  * list, over the state directory (state.h).
  *
- * `create` checks the bundle, records the container and forks the sandbox
+ * `create` checks the bundle (and, as runc, that process.args[0] is
+ * there to run: exe_check.h), records the container and forks the sandbox
  * process, which keeps create's stdio (as runc's init does without a
  * terminal) and blocks opening exec.fifo for writing; `start` opens it for
  * reading, takes the one byte written, and removes it; only then does the
@@ -33,6 +34,7 @@
 
 #include "cli.h"
 #include "console.h"
+#include "exe_check.h"
 #include "lib/log.h"
 #include "sentry/sentry.h"
 #include "state.h"
@@ -206,6 +208,11 @@ int cmd_create(const struct global_opts *gopt, int argc, char **argv)
 	}
 	if (oci_spec_load(bundle, &spec, err, sizeof(err))) {
 		cli_err("runsk create: %s", err);
+		return 1;
+	}
+	if (oci_check_executable(&spec, err, sizeof(err))) {
+		cli_err("runsk create: %s", err);
+		oci_spec_free(&spec);
 		return 1;
 	}
 	int ret = oci_console_check("create", &spec, console_socket) ||

@@ -8,6 +8,9 @@
 
 #include "lib/compiler.h"
 
+/* Where a bare program name is looked for when the environment has no PATH. */
+#define SENTRY_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* A mount from an OCI bundle, made in the sandbox's tree before init starts. */
 struct sandbox_mount {
 	const char *dest;    /* absolute, in the sandbox */

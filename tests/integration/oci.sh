@@ -282,6 +282,33 @@ expect_status 1 "create of a bad bundle" "$runsk" --root "$state" create --bundl
 if [ -z "$(ls -A "$state")" ]; then ok "nothing left in --root"; else fail "left in --root: $(ls -A "$state")"; fi
 cp "$tmp/good.json" "$bundle/config.json"
 
+# create looks for process.args[0] in the rootfs as runc does: a program
+# that is not there fails create with one line; one that a mount may
+# hold is left to start. Links resolve inside the rootfs.
+mkdir -p "$bundle/rootfs/only-here"
+ln -s ../bin/busybox "$bundle/rootfs/only-here/prog"
+ln -s /only-here/prog "$bundle/rootfs/bin/abs-link"
+ln -s nowhere "$bundle/rootfs/bin/dangling"
+: >"$bundle/rootfs/bin/noexec"
+# create_check STATUS DESCRIPTION ARGS-JSON [ERROR-PATTERN] [EXTRA-JSON]
+create_check() {
+	config "$3" "${5:-}"
+	expect_status "$1" "create: $2" "$runsk" --root "$state" create --bundle "$bundle" x1
+	[ -z "${4:-}" ] || expect_err_line "$4" "create: $2"
+	"$runsk" --root "$state" delete --force x1 >/dev/null 2>&1
+}
+create_check 1 "a bare name not in PATH" '["nosuch"]' 'args\[0\] "nosuch": executable file not found in \$PATH'
+create_check 1 "a dangling link in PATH" '["dangling"]' 'not found in \$PATH'
+create_check 1 "a missing path" '["/bin/nosuch"]' '"/bin/nosuch": No such file or directory'
+create_check 1 "a file without x" '["/bin/noexec"]' 'noexec": Permission denied'
+create_check 1 "a directory" '["/only-here"]' 'Permission denied'
+create_check 0 "an absolute link, resolved in the rootfs" '["abs-link"]'
+create_check 0 "a relative path from process.cwd" '["../only-here/prog"]'
+create_check 0 "a path under a bind mount: left to start" '["/opt/tools/run"]' "" \
+	', "mounts": [{"destination": "/opt/tools", "type": "bind", "source": "'"$tmp/hostdata"'", "options": ["rbind"]}]'
+if [ -z "$(ls -A "$state")" ]; then ok "create checks: nothing left in --root"; else fail "left in --root: $(ls -A "$state")"; fi
+cp "$tmp/good.json" "$bundle/config.json"
+
 # run is recorded while it runs: state and kill reach it; the ID is taken.
 config '["sh", "-c", "echo up; exec sleep 1000"]'
 "$runsk" --root "$state" run --bundle "$bundle" c5 >"$tmp/c5.out" 2>&1 </dev/null &
