@@ -170,7 +170,7 @@ int cmd_events(const struct global_opts *g, int argc, char **argv)
 	const char *root = oci_state_root(g), *v;
 	long long interval = 5000;
 	bool once = false;
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {

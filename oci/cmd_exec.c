@@ -246,7 +246,7 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv)
 	const char *root = oci_state_root(g);
 	struct exec_opts *o = calloc(1, sizeof(*o));
 	struct exec_proc *p = calloc(1, sizeof(*p));
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 	struct oci_spec spec;
 	bool have_spec = false;
 	struct oci_spec pspec = {0};

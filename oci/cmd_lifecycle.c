@@ -120,7 +120,7 @@ static int create_hooks(const char *root, const char *id, const struct oci_spec 
 {
 	static const enum oci_hook_kind kinds[] = {OCI_HOOK_PRESTART, OCI_HOOK_CREATE_RUNTIME,
 						   OCI_HOOK_CREATE_CONTAINER};
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 
 	if (oci_state_load(root, id, &st))
 		return 0; /* just written: cannot fail but as the disk does */
@@ -256,7 +256,7 @@ static int start_handshake(const char *fifo, const struct oci_state *st)
 int cmd_start(const struct global_opts *g, int argc, char **argv)
 {
 	const char *root = oci_state_root(g), *id = the_id("start", argc, argv, 1);
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 	char fifo[4200];
 
 	if (!id || cli_state_load("start", root, id, &st))
@@ -294,7 +294,7 @@ int cmd_start(const struct global_opts *g, int argc, char **argv)
 int cmd_state(const struct global_opts *g, int argc, char **argv)
 {
 	const char *root = oci_state_root(g), *id = the_id("state", argc, argv, 1);
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 
 	if (!id || cli_state_load("state", root, id, &st))
 		return 1;
@@ -333,7 +333,7 @@ static int parse_signal(const char *s)
 int cmd_kill(const struct global_opts *g, int argc, char **argv)
 {
 	const char *root = oci_state_root(g), *id;
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 	int i = 1, sig = SIGTERM;
 	bool all = false;
 
@@ -368,7 +368,7 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv)
 int cmd_delete(const struct global_opts *g, int argc, char **argv)
 {
 	const char *root = oci_state_root(g), *id;
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 	bool force = false;
 	int i = 1;
 
@@ -449,7 +449,7 @@ int cmd_list(const struct global_opts *g, int argc, char **argv)
 	if (json)
 		printf("[");
 	while (d && (e = readdir(d))) {
-		struct oci_state st;
+		_cleanup_state_ struct oci_state st = {0};
 		if (e->d_name[0] == '.' || oci_state_load(root, e->d_name, &st))
 			continue;
 		enum oci_status s = oci_state_status(root, &st);

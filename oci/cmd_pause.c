@@ -82,7 +82,7 @@ static int pause_target(const char *cmd, const struct global_opts *g, int argc, 
 
 int cmd_pause(const struct global_opts *g, int argc, char **argv)
 {
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 	enum oci_status s;
 
 	int ret = pause_target("pause", g, argc, argv, &st, &s);
@@ -112,7 +112,7 @@ int cmd_pause(const struct global_opts *g, int argc, char **argv)
 
 int cmd_resume(const struct global_opts *g, int argc, char **argv)
 {
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 	enum oci_status s;
 
 	int ret = pause_target("resume", g, argc, argv, &st, &s);

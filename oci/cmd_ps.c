@@ -46,7 +46,7 @@ int cmd_ps(const struct global_opts *g, int argc, char **argv)
 {
 	const char *root = oci_state_root(g), *id = NULL;
 	bool json = false;
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {

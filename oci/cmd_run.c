@@ -370,7 +370,7 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 			root, strerror(-ret));
 	if (!ret && pid_file && (ret = oci_write_pid_file(pid_file, getpid())))
 		fprintf(stderr, "runsk run: --pid-file %s: %s\n", pid_file, strerror(-ret));
-	struct oci_state st = {0};
+	_cleanup_state_ struct oci_state st = {0};
 	bool poststop = false, poststart = false;
 	pthread_t poststarter;
 	if (!ret && (ret = oci_state_load(root, id, &st)))

@@ -159,7 +159,7 @@ int cmd_update(const struct global_opts *g, int argc, char **argv)
 {
 	const char *root = oci_state_root(g), *v;
 	json_t *res = json_object(), *file = NULL;
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 	int i = 1, ret = 1;
 
 	for (; res && i < argc && argv[i][0] == '-'; i++) {

@@ -697,6 +697,33 @@ static int parse_linux(struct ctx *c, json_t *doc, struct oci_spec *s)
 		       : 0;
 }
 
+/*
+ * "annotations": a map of strings, kept as compact JSON for the state
+ * and the hooks (state.h). Keys must not be empty (the runtime spec).
+ */
+static int parse_annotations(struct ctx *c, json_t *doc, struct oci_spec *s)
+{
+	json_t *a = json_object_get(doc, "annotations"), *v;
+	const char *key;
+
+	at(c, "annotations");
+	if (!a)
+		return 0;
+	if (!json_is_object(a))
+		return bad(c, "must be an object of strings");
+	json_object_foreach(a, key, v)
+	{
+		at(c, "annotations.%s", key);
+		if (!*key)
+			return bad(c, "a key must not be empty");
+		if (!json_is_string(v))
+			return bad(c, "must be a string");
+	}
+	if (json_object_size(a) && !(s->annotations = json_dumps(a, JSON_COMPACT)))
+		return bad(c, "out of memory");
+	return 0;
+}
+
 int oci_spec_parse(const char *json, const char *bundle, struct oci_spec *s, char *err,
 		   size_t errlen)
 {
@@ -737,7 +764,7 @@ int oci_spec_parse(const char *json, const char *bundle, struct oci_spec *s, cha
 		goto out;
 	}
 	ret = parse_root(&c, doc, s) || parse_process(&c, doc, s) || parse_mounts(&c, doc, s) ||
-			      parse_linux(&c, doc, s) ||
+			      parse_linux(&c, doc, s) || parse_annotations(&c, doc, s) ||
 			      oci_hooks_parse(json_object_get(doc, "hooks"), &s->hooks, err, errlen)
 		      ? -1
 		      : 0;
@@ -834,5 +861,6 @@ void oci_spec_free(struct oci_spec *s)
 	}
 	free(s->mounts);
 	oci_hooks_free(&s->hooks);
+	free(s->annotations);
 	memset(s, 0, sizeof(*s));
 }

@@ -49,6 +49,7 @@ struct oci_spec {
 	bool terminal; /* process.terminal: the process gets a pty (oci/console.h) */
 	u16 console_height, console_width; /* process.consoleSize; 0 = not set */
 	struct oci_hooks hooks;		   /* "hooks" (hooks.h) */
+	char *annotations; /* "annotations" as compact JSON (string to string), or NULL */
 };
 
 enum {

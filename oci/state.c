@@ -58,6 +58,8 @@ int oci_state_save(const char *root, const struct oci_state *st)
 		json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:I}", "id", st->id, "pid", (int)st->pid,
 			  "startTime", (json_int_t)st->start_time, "bundle", st->bundle, "rootfs",
 			  st->rootfs, "created", st->created, "memory", (json_int_t)st->memory);
+	if (o && st->annotations)
+		json_object_set_new(o, "annotations", json_loads(st->annotations, 0, NULL));
 	int ret = o ? oci_state_path(root, st->id, "state.json", path, sizeof(path)) : -ENOMEM;
 
 	if (!ret) {
@@ -110,6 +112,7 @@ int oci_state_load(const char *root, const char *id, struct oci_state *st)
 	json_t *o = json_load_file(path, 0, &jerr);
 	if (!o)
 		return access(path, F_OK) < 0 ? -ENOENT : -EIO;
+	oci_state_release(st);
 	memset(st, 0, sizeof(*st));
 	copy_str(st->id, sizeof(st->id), o, "id");
 	copy_str(st->bundle, sizeof(st->bundle), o, "bundle");
@@ -118,8 +121,17 @@ int oci_state_load(const char *root, const char *id, struct oci_state *st)
 	st->pid = json_integer_value(json_object_get(o, "pid"));
 	st->start_time = json_integer_value(json_object_get(o, "startTime"));
 	st->memory = json_integer_value(json_object_get(o, "memory"));
+	json_t *a = json_object_get(o, "annotations");
+	if (json_is_object(a))
+		st->annotations = json_dumps(a, JSON_COMPACT);
 	json_decref(o);
 	return st->pid > 0 && !strcmp(st->id, id) ? 0 : -EIO;
+}
+
+void oci_state_release(struct oci_state *st)
+{
+	free(st->annotations);
+	st->annotations = NULL;
 }
 
 /* /proc/PID/stat's state letter and start time; false if it cannot be read. */
@@ -185,12 +197,20 @@ const char *oci_status_name(enum oci_status s)
 	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "unknown";
 }
 
+/* The spec's "annotations" of the state, where the bundle had any (runc omits it empty). */
+static void add_annotations(json_t *o, const struct oci_state *st)
+{
+	if (o && st->annotations)
+		json_object_set_new(o, "annotations", json_loads(st->annotations, 0, NULL));
+}
+
 char *oci_state_hook_json(const struct oci_state *st, const char *status)
 {
 	/* The spec's state: a stopped container's pid is 0 here too. */
 	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", "1.1.0", "id", st->id,
 			      "status", status, "pid", strcmp(status, "stopped") ? (int)st->pid : 0,
 			      "bundle", st->bundle);
+	add_annotations(o, st);
 	char *out = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
 	json_decref(o);
@@ -204,6 +224,7 @@ char *oci_state_json(const struct oci_state *st, enum oci_status s)
 			      "id", st->id, "pid", s == OCI_STOPPED ? 0 : (int)st->pid, "status",
 			      oci_status_name(s), "bundle", st->bundle, "rootfs", st->rootfs,
 			      "created", st->created, "owner", "");
+	add_annotations(o, st);
 	char *out = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
 	json_decref(o);
@@ -300,12 +321,14 @@ int oci_state_save_resources(const char *root, const char *id, json_t *res)
 
 int oci_state_save_spec(const char *root, const char *id, const struct oci_spec *s)
 {
-	struct oci_state st;
+	_cleanup_state_ struct oci_state st = {0};
 	int ret = oci_state_load(root, id, &st);
 
 	if (!ret) {
 		st.memory = oci_sandbox_memory(s);
-		ret = oci_state_save(root, &st);
+		free(st.annotations);
+		st.annotations = s->annotations ? strdup(s->annotations) : NULL;
+		ret = s->annotations && !st.annotations ? -ENOMEM : oci_state_save(root, &st);
 	}
 	return ret ? ret : save_hooks(root, id, &s->hooks);
 }

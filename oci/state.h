@@ -51,7 +51,12 @@ struct oci_state {
 	char rootfs[4096];
 	char created[64];	   /* RFC 3339, UTC */
 	unsigned long long memory; /* the sandbox's memory, bytes (0: not known) */
+	char *annotations;	   /* the bundle's, compact JSON, or NULL; owned */
 };
+
+/* Free what st owns (oci_state_load fills it); st may be all zero. */
+void oci_state_release(struct oci_state *st);
+#define _cleanup_state_ __attribute__((cleanup(oci_state_release)))
 
 enum oci_status { OCI_CREATED, OCI_RUNNING, OCI_STOPPED, OCI_PAUSED };
 
@@ -70,7 +75,10 @@ int oci_state_record(const char *root, const char *id, pid_t pid, const char *bu
 		     const char *rootfs) __must_check;
 /* Write st as root/id/state.json (atomically). 0 or -errno. */
 int oci_state_save(const char *root, const struct oci_state *st) __must_check;
-/* Read root/id/state.json; -ENOENT if there is no such container. */
+/*
+ * Read root/id/state.json into st (zeroed, or filled by an earlier load);
+ * -ENOENT if there is no such container.
+ */
 int oci_state_load(const char *root, const char *id, struct oci_state *st) __must_check;
 /*
  * Created (exec.fifo still there), running, stopped (process gone), or
@@ -100,7 +108,8 @@ char oci_proc_state(pid_t pid);
 unsigned long long oci_sandbox_memory(const struct oci_spec *s);
 /*
  * Keep what later commands need of spec s: its hooks as root/id/hooks.json
- * (none: no file), the sandbox's memory in state.json. 0 or -errno.
+ * (none: no file), the sandbox's memory and the annotations in state.json.
+ * 0 or -errno.
  */
 int oci_state_save_spec(const char *root, const char *id, const struct oci_spec *s) __must_check;
 /*

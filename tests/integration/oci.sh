@@ -216,6 +216,8 @@ echo '{"ociVersion": "1.0.2", "process": ' >"$bundle/config.json"
 bad "truncated JSON" "config.json: line"
 config '"sh"'
 bad "args not an array" "process.args"
+config '["sh"]' ', "annotations": {"a": 1}'
+bad "an annotation not a string" "annotations\.a: must be a string"
 config '["sh"]' ', "mounts": [{"destination": "/x", "type": "nfs", "source": "a"}]'
 bad "unknown mount type" "mounts\[0\]\.type: nfs"
 config '["sh"]' ', "mounts": [{"destination": "x", "type": "tmpfs"}]'
@@ -662,7 +664,7 @@ hook_has() {
 }
 ticks() { grep -c tick "$tmp/l1.out"; }
 lst() { "$runsk" --root "$state" state l1 2>&1 | grep -q "\"status\": \"$1\""; }
-hooks=', "hooks": {"prestart": ['$(hook prestart)'], "createRuntime": ['$(hook createRuntime)'],
+hooks=', "annotations": {"org.example/note": "a b"}, "hooks": {"prestart": ['$(hook prestart)'], "createRuntime": ['$(hook createRuntime)'],
 	"createContainer": ['$(hook createContainer)'], "startContainer": ['$(hook startContainer)'],
 	"poststart": ['$(hook poststart)'], "poststop": ['$(hook poststop 1)', '$(hook poststop2)']}'
 rm -f "$tmp"/hk.*
@@ -672,10 +674,16 @@ pid=$(cat "$tmp/l1.pid" 2>/dev/null)
 rb=$(cd "$bundle" && pwd -P)
 if hook_has prestart '"id":"l1"' '"status":"creating"' "\"pid\":$pid," "\"bundle\":\"$rb\"" "env=prestart" &&
 	hook_has createRuntime '"status":"creating"' "env=createRuntime" &&
-	hook_has createContainer '"status":"creating"' && [ ! -e "$tmp/hk.startContainer" ]; then
+	hook_has createContainer '"status":"creating"' '"annotations":{"org.example/note":"a b"}' &&
+	[ ! -e "$tmp/hk.startContainer" ]; then
 	ok "hooks: prestart, createRuntime, createContainer in create, with the state and env"
 else
 	fail "hooks in create: $(cat "$tmp"/hk.* "$tmp/l1.out" 2>&1)"
+fi
+if "$runsk" --root "$state" state l1 2>&1 | grep -qF '"org.example/note": "a b"'; then
+	ok "state: the bundle's annotations"
+else
+	fail "state: no annotations: $("$runsk" --root "$state" state l1 2>&1)"
 fi
 expect_status 0 "hooks: start" "$runsk" --root "$state" start l1
 if hook_has startContainer '"status":"created"' "\"pid\":$pid," && hook_has poststart '"status":"running"'; then
