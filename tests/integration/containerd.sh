@@ -228,6 +228,15 @@ else
 	fail "bad bundle: status $rc: $(cat "$tmp/out")"
 fi
 c containers rm b1 >/dev/null 2>&1
+# A program the image does not have: create fails, as under runc.
+c run --rm --runc-binary "$runsk" "$img" b2 nosuch-program >"$tmp/out" 2>&1 </dev/null
+rc=$?
+if [ "$rc" != 0 ] && grep -q 'OCI runtime create failed: runsk create: .*"nosuch-program": executable file not found in \$PATH' "$tmp/out"; then
+	ok "ctr run of a missing program: create fails with runc's error"
+else
+	fail "missing program: status $rc: $(cat "$tmp/out")"
+fi
+c containers rm b2 >/dev/null 2>&1
 
 # Nothing left: containers, runsk state, shims, sandboxes, mounts. A shim
 # exits a moment after its container is removed.

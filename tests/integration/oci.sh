@@ -759,7 +759,7 @@ else
 fi
 # A failing createRuntime hook fails create, runs poststop, leaves nothing.
 rm -f "$tmp"/hk.*
-config '["true"]' ', "hooks": {"createRuntime": ['"$(hook createRuntime 2)"'], "poststop": ['"$(hook poststop)"']}'
+config '["sh"]' ', "hooks": {"createRuntime": ['"$(hook createRuntime 2)"'], "poststop": ['"$(hook poststop)"']}'
 expect_status 1 "create with a failing createRuntime hook" "$runsk" --root "$state" create --bundle "$bundle" hookfail1
 expect_err_line "createRuntime hook #0: exit status 2" "create with a failing createRuntime hook"
 if [ -z "$(ls -A "$state")" ] && ! grep -lsa "hookfai[l]1" /proc/[0-9]*/cmdline >/dev/null && hook_has poststop '"status":"stopped"'; then
@@ -767,7 +767,7 @@ if [ -z "$(ls -A "$state")" ] && ! grep -lsa "hookfai[l]1" /proc/[0-9]*/cmdline 
 else
 	fail "failing createRuntime: left $(ls -A "$state"); $(grep -lsa "hookfai[l]1" /proc/[0-9]*/cmdline)"
 fi
-config '["true"]' ', "hooks": {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "60"], "timeout": 1}]}'
+config '["sh"]' ', "hooks": {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "60"], "timeout": 1}]}'
 start=$(date +%s)
 expect_status 1 "a hook past its timeout" "$runsk" --root "$state" create --bundle "$bundle" hookfail2
 expect_err_line "timeout of 1s" "a hook past its timeout"
