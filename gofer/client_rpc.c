@@ -21,6 +21,7 @@
 
 #include "client_internal.h"
 #include "lib/compiler.h"
+#include "lib/fdpass.h"
 
 /* Calls in flight at once; more wait for a slot. */
 #define CLIENT_TAGS 64
@@ -60,53 +61,28 @@ struct gofer_client {
 	void (*before_wait)(void); /* gofer_client_set_wait_hook */
 };
 
-/* Keep the first descriptor of any SCM_RIGHTS in mh for *fd; close others. */
-static void take_fds(struct msghdr *mh, int *fd)
-{
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		size_t n;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int got;
-
-			memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (*fd < 0)
-				*fd = got;
-			else
-				close(got);
-		}
-	}
-}
-
-/* Read exactly n bytes, collecting a donated descriptor into *fd. */
+/* Read exactly n bytes, keeping the first donated descriptor in *fd (others closed). */
 static int recv_full(int sock, u8 *buf, size_t n, int *fd)
 {
-	union {
-		struct cmsghdr hdr;
-		char space[CMSG_SPACE(4 * sizeof(int))];
-	} ctl;
-
 	while (n) {
-		struct iovec iov = {.iov_base = buf, .iov_len = n};
-		struct msghdr mh = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = ctl.space,
-			.msg_controllen = sizeof(ctl.space),
-		};
-		ssize_t r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		int fds[FDPASS_MAX_FDS], nfds;
+		ssize_t r = fdpass_recv(sock, buf, n, fds, FDPASS_MAX_FDS, &nfds, 0);
 
+		for (int i = 0; i < nfds; i++) {
+			if (*fd < 0)
+				*fd = fds[i];
+			else
+				close(fds[i]);
+		}
 		if (r == 0)
 			return -ECONNRESET;
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		take_fds(&mh, fd);
+		if (r == -EINTR)
+			continue;
+		/* More descriptors than any reply carries: a gofer not to trust. */
+		if (r == -EMSGSIZE)
+			return -EPROTO;
+		if (r < 0)
+			return r;
 		buf += r;
 		n -= r;
 	}

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "gofer_internal.h"
+#include "lib/fdpass.h"
 #include "lib/log.h"
 
 struct request {
@@ -59,32 +60,14 @@ static int read_full(int fd, void *buf, size_t n)
  */
 static int send_msg(int sock, const u8 *buf, size_t len, int fd)
 {
-	union {
-		struct cmsghdr hdr;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctl;
 	bool fd_sent = fd < 0;
 
 	while (len) {
-		struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-		ssize_t n;
-
-		if (!fd_sent) {
-			memset(&ctl, 0, sizeof(ctl));
-			mh.msg_control = ctl.space;
-			mh.msg_controllen = sizeof(ctl.space);
-			ctl.hdr.cmsg_level = SOL_SOCKET;
-			ctl.hdr.cmsg_type = SCM_RIGHTS;
-			ctl.hdr.cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(&ctl.hdr), &fd, sizeof(int));
-		}
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		ssize_t n = fdpass_send(sock, buf, len, &fd, fd_sent ? 0 : 1, 0);
+		if (n == -EINTR)
+			continue;
+		if (n < 0)
+			return n;
 		fd_sent = true;
 		buf += n;
 		len -= n;
