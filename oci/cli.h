@@ -49,6 +49,7 @@ int cmd_update(const struct global_opts *g, int argc, char **argv);
 int cmd_ps(const struct global_opts *g, int argc, char **argv);
 int cmd_exec(const struct global_opts *g, int argc, char **argv);
 int cmd_features(const struct global_opts *g, int argc, char **argv);
+int cmd_spec(const struct global_opts *g, int argc, char **argv);
 int cmd_selftest(const struct global_opts *g, int argc, char **argv);
 int cmd_gofer(const struct global_opts *g, int argc, char **argv);
 int cmd_help(const struct global_opts *g, int argc, char **argv);

@@ -5,9 +5,9 @@
  * 1.7 and later read before they create a container.
  *
  * "Recognized" means honoured, not merely parsed: mount options other than
- * these four are accepted and have no effect (oci/spec.c); hooks are not
- * run; the Sentry is every namespace at once and uses no host cgroups,
- * seccomp profile, AppArmor or SELinux of the spec's.
+ * these are accepted and have no effect (oci/spec.c); every hook kind runs
+ * (hooks.h); the Sentry is every namespace at once and uses no host
+ * cgroups, seccomp profile, AppArmor or SELinux of the spec's.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -26,14 +26,16 @@ int cmd_features(const struct global_opts *g, int argc, char **argv)
 		cli_err("runsk features: takes no arguments (got %s)", argv[1]);
 		return 1;
 	}
-	json_t *o = json_pack(
-		"{s:s, s:s, s:[], s:[s,s,s,s], s:{s:[s,s,s,s,s,s], s:{s:b, s:b, s:b, s:b}, "
-		"s:{s:b}, s:{s:b}, s:{s:b}}, s:{s:s}}",
-		"ociVersionMin", "1.0.0", "ociVersionMax", "1.1.0", "hooks", "mountOptions", "ro",
-		"rw", "bind", "rbind", "linux", "namespaces", "pid", "mount", "ipc", "uts",
-		"network", "cgroup", "cgroup", "v1", 0, "v2", 0, "systemd", 0, "systemdUser", 0,
-		"seccomp", "enabled", 0, "apparmor", "enabled", 0, "selinux", "enabled", 0,
-		"annotations", "io.github.sentry-kvm.runsk.version", RUNSK_VERSION);
+	json_t *o = json_pack("{s:s, s:s, s:[s,s,s,s,s,s], s:[s,s,s,s,s,s,s], s:{s:[s,s,s,s,s,s], "
+			      "s:{s:b, s:b, s:b, s:b}, s:{s:b}, s:{s:b}, s:{s:b}}, s:{s:s}}",
+			      "ociVersionMin", "1.0.0", "ociVersionMax", "1.1.0", "hooks",
+			      "prestart", "createRuntime", "createContainer", "startContainer",
+			      "poststart", "poststop", "mountOptions", "ro", "rw", "bind", "rbind",
+			      "nosuid", "nodev", "noexec", "linux", "namespaces", "pid", "mount",
+			      "ipc", "uts", "network", "cgroup", "cgroup", "v1", 0, "v2", 0,
+			      "systemd", 0, "systemdUser", 0, "seccomp", "enabled", 0, "apparmor",
+			      "enabled", 0, "selinux", "enabled", 0, "annotations",
+			      "io.github.sentry-kvm.runsk.version", RUNSK_VERSION);
 	char *out = o ? json_dumps(o, JSON_INDENT(4) | JSON_PRESERVE_ORDER) : NULL;
 
 	json_decref(o);

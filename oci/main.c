@@ -38,6 +38,7 @@ static const struct command commands[] = {
 	{"exec", cmd_exec, "run one more process in a running container (as runc exec)"},
 	{"ps", cmd_ps, "list a container's host processes (--format json: a list of pids)"},
 	{"features", cmd_features, "print what this runtime supports, as JSON (runc's)"},
+	{"spec", cmd_spec, "write a starting config.json for a bundle (runc's)"},
 	{"selftest", cmd_selftest, "check this host's KVM with the platform self-tests"},
 	{"gofer", cmd_gofer, "serve a root file system to a Sentry over 9P (internal)"},
 	{"help", cmd_help, "this text; `help syscalls` lists syscall support"},

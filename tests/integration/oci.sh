@@ -77,6 +77,17 @@ CapEff:	0000000000000020
 CapBnd:	0000000000000020
 NoNewPrivs:	1"
 
+# runsk spec writes a config.json that runs as it is; never over one.
+mkdir -p "$tmp/specb"
+ln -s "$bundle/rootfs" "$tmp/specb/rootfs"
+expect_status 0 "spec" "$runsk" spec --bundle "$tmp/specb" -- sh -c 'echo from spec; hostname; id -u'
+"$runsk" --root "$tmp/runs" run --bundle "$tmp/specb" s1 >"$tmp/out" 2>&1 </dev/null
+if [ "$(cat "$tmp/out")" = "from spec
+runsk
+0" ]; then ok "spec: its bundle runs"; else fail "spec: the bundle: $(cat "$tmp/out")"; fi
+expect_status 1 "spec over a config.json" "$runsk" spec --bundle "$tmp/specb"
+expect_err_line "config.json exists" "spec over a config.json"
+
 # linux.resources: the memory limit is the sandbox's memory, quota/period its CPUs.
 config '["sh", "-c", "nproc; grep MemTotal /proc/meminfo"]'
 # stderr apart: under shadow paging runsk warns that threads run one at a time.
