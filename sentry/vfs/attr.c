@@ -10,6 +10,7 @@
 #include "sentry/kernel/cred.h"
 #include "sentry/kernel/rlimit.h"
 #include "sentry/kernel/kernel.h"
+#include "acl.h"
 #include "inotify.h"
 #include "vfs_internal.h"
 #include "xattr.h"
@@ -93,6 +94,9 @@ int vfs_chmod(const struct path *p, u32 mode, const struct vfs_cred *c)
 		ret = setattr_locked(inode, &ia);
 	}
 	pthread_mutex_unlock(&inode->lock);
+	/* The access ACL's owner, mask (or group) and other entries follow the mode. */
+	if (!ret)
+		ret = acl_chmod(inode);
 	return fsnotify_change(p->dentry, ATTR_MODE, ret);
 }
 

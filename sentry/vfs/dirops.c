@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "acl.h"
 #include "inotify.h"
 #include "vfs_internal.h"
 
@@ -102,7 +103,7 @@ int vfs_mkdir(const struct vfs_ctx *ctx, const char *name, u32 mode)
 		ret = create_prepare(&nd, true);
 	if (!ret) {
 		struct inode *dir = nd.path.dentry->inode;
-		mode = (mode & 01777 & ~ctx->umask) | S_IFDIR;
+		mode = (mode & 01777 & ~acl_create_umask(dir, ctx->umask)) | S_IFDIR;
 		if (!dir->iops->mkdir)
 			ret = -EPERM;
 		else
@@ -143,7 +144,8 @@ int vfs_mknod(const struct vfs_ctx *ctx, const char *name, u32 mode, u64 rdev)
 		ret = may_mknod_dev(type, rdev, ctx->cred);
 	if (!ret) {
 		struct inode *dir = nd.path.dentry->inode;
-		mode = (mode & 07777 & ~ctx->umask) | (type ? type : S_IFREG);
+		mode = (mode & 07777 & ~acl_create_umask(dir, ctx->umask)) |
+		       (type ? type : S_IFREG);
 		if (S_ISREG(mode))
 			ret = dir->iops->create
 				      ? create_finish(&nd, dir->iops->create(dir, nd.last, mode,

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "acl.h"
 #include "vfs_internal.h"
 
 /* Anonymous device numbers (major 0), as Linux gives tmpfs and friends. */
@@ -123,7 +124,8 @@ void inode_apply_attr(struct inode *inode, const struct iattr *ia)
 }
 
 /*
- * Linux's generic_permission: the owner's, group's or others' bits, then
+ * Linux's generic_permission: the owner's, group's or others' bits, or
+ * the access ACL's entries for a file that has one, then
  * CAP_DAC_READ_SEARCH (read anything, search directories) and
  * CAP_DAC_OVERRIDE (read and write anything, search directories, execute
  * what has an execute bit).
@@ -134,15 +136,16 @@ int inode_permission(struct inode *inode, int mask, const struct vfs_cred *c)
 	u32 mode = inode->mode, uid = inode->uid, gid = inode->gid;
 	pthread_mutex_unlock(&inode->lock);
 
-	u32 bits;
+	/* The owner's bits; an ACL (acl.c) only when the mode has group bits, as Linux's. */
+	int ret = -EAGAIN;
 	if (c->fsuid == uid)
-		bits = mode >> 6;
-	else if (cred_in_group(c, gid))
-		bits = mode >> 3;
-	else
-		bits = mode;
-	if ((mask & ~bits & 7) == 0)
-		return 0;
+		ret = mask & ~(mode >> 6) & 7 ? -EACCES : 0;
+	else if (mode & S_IRWXG)
+		ret = acl_permission(inode, uid, gid, mask, c);
+	if (ret == -EAGAIN)
+		ret = mask & ~(cred_in_group(c, gid) ? mode >> 3 : mode) & 7 ? -EACCES : 0;
+	if (ret != -EACCES)
+		return ret;
 
 	bool dir = S_ISDIR(mode);
 	if (cred_capable(c, LINUX_CAP_DAC_OVERRIDE)) {

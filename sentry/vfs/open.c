@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "acl.h"
 #include "inotify.h"
 #include "pipe.h"
 #include "vfs_internal.h"
@@ -154,7 +155,8 @@ static int open_create(const struct vfs_ctx *ctx, const char *name, int flags, u
 			if (!ret && !dir->inode->iops->create)
 				ret = -EACCES;
 			if (!ret) {
-				mode = (mode & 07777 & ~ctx->umask) | S_IFREG;
+				mode = (mode & 07777 & ~acl_create_umask(dir->inode, ctx->umask)) |
+				       S_IFREG;
 				struct inode *inode = dir->inode->iops->create(dir->inode, nd.last,
 									       mode, ctx->cred);
 				struct dentry *d = IS_ERR(inode) ? (void *)inode

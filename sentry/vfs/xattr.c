@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "acl.h"
 #include "inotify.h"
 #include "vfs_internal.h"
 #include "xattr.h"
@@ -116,25 +117,32 @@ int simple_xattr_set(struct simple_xattrs *x, const char *name, const void *valu
 	return 0;
 }
 
-ssize_t simple_xattr_list(const struct simple_xattrs *x, char *buf, size_t size)
+/* Append name to the list in buf (size 0: only count); false if it does not fit. */
+static bool list_add_name(const struct simple_xattr *e, char *buf, size_t size, size_t *len)
 {
-	const struct simple_xattr *e;
-	size_t len = 0;
-	list_for_each_entry(e, &x->list, link)
-	{
-		if (size && len + e->namelen + 1 > size)
-			return -ERANGE;
-		if (size)
-			memcpy(buf + len, e->data, e->namelen + 1);
-		len += e->namelen + 1;
-	}
-	return len;
+	if (size && *len + e->namelen + 1 > size)
+		return false;
+	if (size)
+		memcpy(buf + *len, e->data, e->namelen + 1);
+	*len += e->namelen + 1;
+	return true;
 }
 
-static bool is_posix_acl(const char *name)
+/* The ACLs first, access then default, and then the rest as set: Linux's simple_xattr_list. */
+ssize_t simple_xattr_list(const struct simple_xattrs *x, char *buf, size_t size)
 {
-	return strcmp(name, "system.posix_acl_access") == 0 ||
-	       strcmp(name, "system.posix_acl_default") == 0;
+	static const char *const acls[] = {ACL_XATTR_ACCESS, ACL_XATTR_DEFAULT};
+	const struct simple_xattr *e;
+	size_t len = 0;
+	for (size_t i = 0; i < sizeof(acls) / sizeof(acls[0]); i++)
+		if ((e = simple_xattr_find(x, acls[i])) && !list_add_name(e, buf, size, &len))
+			return -ERANGE;
+	list_for_each_entry(e, &x->list, link)
+	{
+		if (!acl_is_xattr(e->data) && !list_add_name(e, buf, size, &len))
+			return -ERANGE;
+	}
+	return len;
 }
 
 /* Linux's xattr_permission: what the VFS decides before the file system. */
@@ -234,14 +242,15 @@ ssize_t vfs_getxattr(const struct path *p, const char *name, void *buf, size_t s
 		     const struct vfs_cred *c)
 {
 	struct inode *inode = path_inode(p);
-	if (is_posix_acl(name))
-		return -EOPNOTSUPP;
-	ssize_t ret = xattr_permission(inode, name, MAY_READ, c) ?: xattr_resolve(name);
-	if (ret)
+	ssize_t ret;
+	/* ACLs: anyone who reaches the file may read them, as Linux's vfs_get_acl. */
+	if (acl_is_xattr(name))
+		ret = acl_xattr_get(inode, name, buf, size);
+	else if ((ret = xattr_permission(inode, name, MAY_READ, c) ?: xattr_resolve(name)))
 		return ret;
-	if (!inode->iops || !inode->iops->getxattr)
+	else if (!inode->iops || !inode->iops->getxattr)
 		return -EOPNOTSUPP;
-	if (strcmp(name, XATTR_CAPS) == 0)
+	else if (strcmp(name, XATTR_CAPS) == 0)
 		ret = get_caps(inode, buf, size);
 	else
 		ret = inode->iops->getxattr(inode, name, buf, size);
@@ -297,8 +306,8 @@ int vfs_setxattr(const struct path *p, const char *name, const void *value, size
 
 	if ((ret = mnt_want_write(p->mnt)))
 		return ret;
-	if (is_posix_acl(name))
-		return -EOPNOTSUPP;
+	if (acl_is_xattr(name))
+		return xattr_changed(p, acl_xattr_set(inode, name, value, size, c));
 	if (strcmp(name, XATTR_CAPS) == 0) {
 		if ((ret = caps_check_set(inode, value, size, caps, c)))
 			return ret;
@@ -384,8 +393,8 @@ int vfs_removexattr(const struct path *p, const char *name, const struct vfs_cre
 	int ret = mnt_want_write(p->mnt);
 	if (ret)
 		return ret;
-	if (is_posix_acl(name))
-		return -EOPNOTSUPP;
+	if (acl_is_xattr(name))
+		return xattr_changed(p, acl_xattr_set(inode, name, NULL, 0, c));
 	ret = xattr_permission(inode, name, MAY_WRITE, c) ?: security_check(name, c, true)
 								 ?: xattr_resolve(name);
 	if (ret)

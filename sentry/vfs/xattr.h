@@ -15,8 +15,9 @@
  *   security.* anyone may read; changing needs CAP_SYS_ADMIN, but
  *              security.capability needs CAP_SETFCAP and a well-formed
  *              VFS_CAP_REVISION_2 or _3 value.
- *   system.posix_acl_access/default: EOPNOTSUPP (no file system here keeps
- *              ACLs), as are names without a known prefix.
+ *   system.posix_acl_access/default: POSIX ACLs (acl.h), checked and
+ *              mirrored into the mode there; other system.* names and
+ *              names without a known prefix: EOPNOTSUPP.
  * Whether a file system keeps a namespace is its own business (its
  * inode_ops): goferfs passes only user.* to the host.
  *
@@ -77,7 +78,7 @@ ssize_t simple_xattr_get(const struct simple_xattrs *x, const char *name, void *
 /* As inode_ops.setxattr, value NULL removing; -ENOSPC, -ENOMEM. */
 int simple_xattr_set(struct simple_xattrs *x, const char *name, const void *value, size_t size,
 		     int flags) __must_check;
-/* As inode_ops.listxattr. */
+/* As inode_ops.listxattr, the ACL names first as Linux's. */
 ssize_t simple_xattr_list(const struct simple_xattrs *x, char *buf, size_t size);
 
 /*

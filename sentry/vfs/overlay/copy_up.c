@@ -13,6 +13,7 @@
 
 #include "lib/log.h"
 #include "overlay_internal.h"
+#include "sentry/vfs/acl.h"
 
 #define COPY_CHUNK (64 * 1024)
 
@@ -91,6 +92,23 @@ static int copy_data(struct inode *lower, struct inode *upper, s64 limit)
 	return ret;
 }
 
+/*
+ * The copy is made in upper's directory, whose default ACL it took: it
+ * is to have the lower's ACLs (ovl_copy_xattrs), and none if it has none.
+ */
+static int drop_inherited_acls(struct inode *upper)
+{
+	static const char *const names[] = {ACL_XATTR_ACCESS, ACL_XATTR_DEFAULT};
+	if (S_ISLNK(upper->mode) || !upper->iops || !upper->iops->removexattr)
+		return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int ret = upper->iops->removexattr(upper, names[i]);
+		if (ret && ret != -ENODATA && ret != -EOPNOTSUPP)
+			return ret;
+	}
+	return 0;
+}
+
 /* Record what identifies the copy: its origin, and for hard links the index. */
 static int note_copy(struct ovl_fs *ofs, struct inode *lower, struct inode *upper,
 		     const struct kstat *st)
@@ -132,6 +150,8 @@ static struct inode *copy_one(struct ovl_fs *ofs, struct ovl_inode *oi, struct i
 	if (IS_ERR(upper))
 		return upper;
 	ret = S_ISREG(st.mode) ? copy_data(lower, upper, limit) : 0;
+	if (!ret)
+		ret = drop_inherited_acls(upper);
 	if (!ret)
 		ret = ovl_copy_xattrs(lower, upper);
 	if (!ret) {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sentry/vfs/acl.h"
 #include "tmpfs.h"
 
 static struct tmpfs_dirent *dirent_find(struct inode *dir, const char *name)
@@ -75,14 +76,25 @@ static struct inode *tmpfs_lookup(struct inode *dir, const char *name)
 	return e ? inode_get(e->inode) : ERR_PTR(-ENOENT);
 }
 
+/*
+ * A new file, directory or node: with dir's default ACL its mode is not
+ * umasked but limited by the ACL, which it takes as its own (and as its
+ * default too, a directory), as Linux's shmem_mknod and posix_acl_create.
+ */
 static struct inode *tmpfs_make(struct inode *dir, const char *name, u32 mode, u64 rdev,
 				const struct vfs_cred *c)
 {
+	struct acl_new acls;
+	int ret = acl_inherit_prepare(dir, &mode, &acls);
+	if (ret)
+		return ERR_PTR(ret);
 	struct inode *inode = tmpfs_new_inode(dir->sb, dir, mode, c);
-	if (!inode)
-		return ERR_PTR(-ENOMEM);
-	inode->rdev = rdev;
-	int ret = dirent_add(dir, name, inode_get(inode));
+	ret = inode ? acl_inherit_apply(inode, &acls) : -ENOMEM;
+	acl_new_free(&acls);
+	if (!ret) {
+		inode->rdev = rdev;
+		ret = dirent_add(dir, name, inode_get(inode));
+	}
 	if (ret) {
 		inode_put(inode);
 		return ERR_PTR(ret);
