@@ -15,6 +15,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "sentry/kernel/process.h"
+#include "sentry/sentry.h"
 #include "sentry/vfs/vfs.h"
 #include "sys_path.h"
 #include "syscalls.h"
@@ -345,7 +346,7 @@ int exec_first(struct task *t, const char *name, const char *const *argv, const 
 		int n = snprintf(path, LINUX_PATH_MAX, "%s", name);
 		ret = n >= LINUX_PATH_MAX ? -ENAMETOOLONG : exec_try(t, path, argv, envp);
 	} else {
-		const char *search = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		const char *search = SENTRY_DEFAULT_PATH;
 		for (size_t i = 0; envp && envp[i]; i++)
 			if (!strncmp(envp[i], "PATH=", 5))
 				search = envp[i] + 5;
