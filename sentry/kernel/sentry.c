@@ -383,9 +383,12 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 	kernel_release_groups(&k);
 	platform_destroy(k.platform);
 out_mf:
-	memfile_destroy(k.mf);
-	/* Last: file systems may talk to the gofer until every task is gone. */
+	/*
+	 * File systems may talk to the gofer until every task is gone, and
+	 * goferfs's idle page caches hold frames of the memory file.
+	 */
 	vfs_drop_caches();
+	memfile_destroy(k.mf);
 	gofer_client_destroy(gofer);
 	if (k.done_fd >= 0)
 		close(k.done_fd);

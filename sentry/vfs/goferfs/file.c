@@ -13,18 +13,9 @@
  * ignore pwrite's position, and the cached size is the end of the file
  * under the exclusive policy (goferfs.h).
  *
- * mmap gives the inode a page cache (mm/shmem.h's caches) over duplicates
- * of a descriptor, which mappings map as tmpfs's frames: private ones
- * copy-on-write, so that they see the file's later writes to pages they
- * have not written (as Linux), shared ones directly. While the inode has
- * it, read(2) reads through it, write(2) writes through to the host and
- * into it, truncate and fallocate change it too; dirty pages go back to
- * the host on msync, when the last writable mapping goes, on fsync and on
- * each close. A shared mapping's first store to a clean page sets the
- * file's mtime and ctime (Linux's file_update_time at the write fault);
- * the host's follow when the page is written back. The inode drops the
- * cache at the close of a file once nothing else holds it (no mapping),
- * so files never mapped pay nothing.
+ * mmap gives the inode a page cache (cache.c), which read(2) reads
+ * through while the inode has it, write(2) writes through to (after the
+ * host), and truncate and fallocate change too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,189 +67,6 @@ int goferfs_handle_open(struct inode *inode, u32 p9flags, struct goferfs_handle 
 	return err;
 }
 
-/* ---- the page cache ---- */
-
-/* The store of an inode's cache: duplicates of host descriptors, owned by the cache. */
-struct goferfs_cache {
-	struct shmem *shm; /* the inode's reference, while gi->cache points here */
-	/*
-	 * The inode, without a reference: only the dirtied op uses it, called
-	 * by a store through a mapping, whose file holds the inode.
-	 */
-	struct inode *inode;
-	int rfd; /* open for reading */
-	int wfd; /* open for writing, once a mapping may write; -1 (atomic) */
-};
-
-static long cache_read(void *arg, void *buf, size_t len, u64 off)
-{
-	struct goferfs_cache *c = arg;
-	s64 pos = off;
-	return hostio_read(c->rfd, buf, MIN(len, (size_t)GOFERFS_RW_MAX), &pos);
-}
-
-static long cache_write(void *arg, const void *buf, size_t len, u64 off)
-{
-	struct goferfs_cache *c = arg;
-	int fd = __atomic_load_n(&c->wfd, __ATOMIC_ACQUIRE);
-	s64 pos = off;
-	/* Dirty pages come from writable mappings, which set wfd first. */
-	if (fd < 0)
-		return -EBADF;
-	return hostio_write(fd, buf, MIN(len, (size_t)GOFERFS_RW_MAX), &pos);
-}
-
-/* MADV_REMOVE of a shared mapping: Linux punches the file. */
-static int cache_punch(void *arg, u64 off, u64 len)
-{
-	struct goferfs_cache *c = arg;
-	int fd = __atomic_load_n(&c->wfd, __ATOMIC_ACQUIRE);
-	if (fd < 0)
-		return -EBADF;
-	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len) < 0)
-		return errno == EOPNOTSUPP ? -EOPNOTSUPP : -EIO;
-	return 0;
-}
-
-static void cache_release(void *arg)
-{
-	struct goferfs_cache *c = arg;
-	close(c->rfd);
-	if (c->wfd >= 0)
-		close(c->wfd);
-	free(c);
-}
-
-/* msync(MS_SYNC): what was written back reaches the disk, as Linux's fdatasync. */
-static int cache_sync(void *arg)
-{
-	struct goferfs_cache *c = arg;
-	int fd = __atomic_load_n(&c->wfd, __ATOMIC_ACQUIRE);
-	if (fd >= 0 && fdatasync(fd) < 0 && errno != EINVAL)
-		return errno == ENOSPC || errno == EDQUOT ? -errno : -EIO;
-	return 0;
-}
-
-/*
- * A store through a shared mapping to a clean page: Linux's
- * file_update_time. Under the faulting mm->lock, which orders before
- * inode->lock (goferfs_cache_resize lets inode->lock go to zap mappers).
- */
-static void cache_dirtied(void *arg)
-{
-	struct inode *inode = ((struct goferfs_cache *)arg)->inode;
-	pthread_mutex_lock(&inode->lock);
-	inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
-	pthread_mutex_unlock(&inode->lock);
-}
-
-static const struct shmem_backing_ops cache_ops = {
-	.read = cache_read,
-	.write = cache_write,
-	.punch = cache_punch,
-	.release = cache_release,
-	.sync = cache_sync,
-	.dirtied = cache_dirtied,
-};
-
-/* A duplicate of host descriptor fd for the cache, or -ENOMEM (a host limit). */
-static int dup_fd(int fd)
-{
-	int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (d < 0)
-		pr_warn_ratelimited("goferfs: duplicating a descriptor: %s", strerror(errno));
-	return d < 0 ? -ENOMEM : d;
-}
-
-/* The inode's cache, made over fd if it has none; caller holds inode->lock. */
-static struct goferfs_cache *cache_get_locked(struct inode *inode, int fd)
-{
-	struct goferfs_inode *gi = GOFER_I(inode);
-	if (gi->cache)
-		return gi->cache;
-	struct memfile *mf = shmem_file_memfile();
-	if (IS_ERR(mf))
-		return (struct goferfs_cache *)mf;
-	struct goferfs_cache *c = malloc(sizeof(*c));
-	int rfd = c ? dup_fd(fd) : -ENOMEM;
-	if (rfd < 0) {
-		free(c);
-		return ERR_PTR(rfd);
-	}
-	*c = (struct goferfs_cache){.inode = inode, .rfd = rfd, .wfd = -1};
-	struct shmem *s = shmem_create_cache(mf, inode->size, &cache_ops, c);
-	if (IS_ERR(s))
-		return (struct goferfs_cache *)s; /* c went with it */
-	c->shm = s;
-	__atomic_store_n(&gi->cache, c, __ATOMIC_RELEASE);
-	return c;
-}
-
-/*
- * A reference to the inode's cache, or NULL; and the size with it. A file
- * never mapped has none: a peek without the lock spares its reads the
- * lock (a cache made meanwhile by a racing mmap has nothing written yet).
- */
-static struct shmem *cache_ref(struct inode *inode, s64 *size)
-{
-	if (!__atomic_load_n(&GOFER_I(inode)->cache, __ATOMIC_RELAXED))
-		return NULL;
-	pthread_mutex_lock(&inode->lock);
-	struct goferfs_cache *c = GOFER_I(inode)->cache;
-	struct shmem *s = c ? c->shm : NULL;
-	shmem_get(s);
-	if (size)
-		*size = inode->size;
-	pthread_mutex_unlock(&inode->lock);
-	return s;
-}
-
-/*
- * Write the cache back, and drop it if nothing but the inode holds it
- * (no mapping): the close of a file, maybe under mm->lock (a mapping's
- * last reference), which orders before inode->lock.
- */
-static void cache_close(struct inode *inode)
-{
-	struct goferfs_inode *gi = GOFER_I(inode);
-	/*
-	 * GCC 12 with ASan takes gi for the bare struct inode it came from and
-	 * calls the atomic store to gi->cache an overflow (-Wstringop-overflow):
-	 * hide where the pointer came from.
-	 */
-	__asm__("" : "+r"(gi));
-	struct shmem *drop = NULL;
-	pthread_mutex_lock(&inode->lock);
-	struct goferfs_cache *c = gi->cache;
-	if (c) {
-		(void)shmem_writeback(c->shm);
-		if (shmem_is_unshared(c->shm)) {
-			drop = c->shm;
-			__atomic_store_n(&gi->cache, NULL, __ATOMIC_RELEASE);
-		}
-	}
-	pthread_mutex_unlock(&inode->lock);
-	shmem_put(drop);
-}
-
-void goferfs_cache_resize(struct inode *inode)
-{
-	struct goferfs_cache *c = GOFER_I(inode)->cache;
-	s64 size = inode->size;
-	if (!c || !shmem_resize(c->shm, size))
-		return;
-	/*
-	 * The pages past the end leave every mapping, which takes their
-	 * mm->lock: inode->lock is let go for it, as tmpfs_setattr does.
-	 */
-	struct shmem *s = c->shm;
-	shmem_get(s);
-	pthread_mutex_unlock(&inode->lock);
-	shmem_unmap_from(s, size);
-	shmem_put(s);
-	pthread_mutex_lock(&inode->lock);
-}
-
 /*
  * Linux's generic_file_mmap for a file with a page cache: the cache,
  * made now if the inode has none. A writable shared mapping needs the
@@ -269,30 +77,11 @@ void goferfs_cache_resize(struct inode *inode)
 static struct shmem *goferfs_mmap(struct file *f, u32 prot, u32 *mm_flags)
 {
 	struct goferfs_file *gf = f->private_data;
-	struct inode *inode = f->inode;
 	bool shared_write = (*mm_flags & (MM_SHARED | MM_NOWRITE)) == MM_SHARED;
 
 	if (gf->h.fd < 0)
 		return NULL;
-	pthread_mutex_lock(&inode->lock);
-	struct goferfs_cache *c = cache_get_locked(inode, gf->h.fd);
-	struct shmem *s = IS_ERR(c) ? (struct shmem *)c : c->shm;
-	if (!IS_ERR(c) && shared_write && c->wfd < 0) {
-		int wfd = dup_fd(gf->h.fd);
-		if (wfd < 0)
-			s = ERR_PTR(wfd);
-		else
-			__atomic_store_n(&c->wfd, wfd, __ATOMIC_RELEASE);
-	}
-	if (!IS_ERR(s) && shared_write) {
-		int err = shmem_map_writable(s);
-		if (err)
-			s = ERR_PTR(err);
-	}
-	if (!IS_ERR(s))
-		shmem_get(s);
-	pthread_mutex_unlock(&inode->lock);
-	return s;
+	return goferfs_cache_mmap(f->inode, gf->h.fd, shared_write);
 }
 
 static u32 p9_open_flags(const struct file *f)
@@ -353,7 +142,7 @@ static void goferfs_release(struct file *f)
 		return;
 	goferfs_handle_put(goferfs_client(f->inode), &gf->h, gf->shared);
 	free(gf);
-	cache_close(f->inode);
+	goferfs_cache_close(f->inode);
 }
 
 static ssize_t goferfs_read(struct file *f, void *buf, size_t len, s64 *pos)
@@ -366,9 +155,9 @@ static ssize_t goferfs_read(struct file *f, void *buf, size_t len, s64 *pos)
 	s64 off = *pos;
 	len = MIN(len, (size_t)GOFERFS_RW_MAX);
 	s64 size;
-	struct shmem *s = cache_ref(f->inode, &size);
+	struct shmem *s = goferfs_cache_ref(f->inode, &size);
 	if (s) {
-		/* Mapped: the cache may hold newer pages than the host. */
+		/* Cached: a mapping may have made newer pages than the host's. */
 		len = off < size ? MIN(len, (u64)(size - off)) : 0;
 		n = len ? shmem_cache_read(s, buf, len, off) : 0;
 		shmem_put(s);
@@ -392,6 +181,7 @@ static ssize_t goferfs_write(struct file *f, const void *buf, size_t len, s64 *p
 {
 	struct goferfs_file *gf = f->private_data;
 	struct inode *inode = f->inode;
+	struct shmem *drop = NULL;
 	ssize_t n;
 
 	if (!pos)
@@ -416,12 +206,15 @@ static ssize_t goferfs_write(struct file *f, const void *buf, size_t len, s64 *p
 	if (n > 0) {
 		if (off + n > inode->size)
 			inode->size = off + n;
-		if (GOFER_I(inode)->cache)
-			shmem_cache_update(GOFER_I(inode)->cache->shm, buf, n, off);
+		drop = goferfs_cache_changed_locked(inode);
+		struct shmem *s = goferfs_cache_shm_locked(inode);
+		if (s)
+			shmem_cache_update(s, buf, n, off);
 		inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
 		GOFER_I(inode)->attr_stale = true;
 	}
 	pthread_mutex_unlock(&inode->lock);
+	shmem_put(drop);
 	if (n >= 0)
 		*pos = off + n;
 	return n;
@@ -477,7 +270,7 @@ static s64 goferfs_llseek(struct file *f, s64 off, int whence)
 static int goferfs_fsync(struct file *f)
 {
 	struct goferfs_file *gf = f->private_data;
-	struct shmem *s = cache_ref(f->inode, NULL);
+	struct shmem *s = goferfs_cache_ref(f->inode, NULL);
 	int err = shmem_sync(s, 0, SHMEM_MAX_SIZE, false);
 	shmem_put(s);
 	int ret = goferfs_err(gofer_fsync(goferfs_client(f->inode), gf->h.fid, false));
@@ -497,26 +290,28 @@ static int goferfs_fallocate(struct file *f, int mode, s64 off, s64 len)
 
 	if (gf->h.fd < 0)
 		return -EOPNOTSUPP;
-	struct shmem *punch = NULL;
+	struct shmem *punch = NULL, *drop = NULL;
 	pthread_mutex_lock(&inode->lock);
 	if (fallocate(gf->h.fd, mode, off, len) < 0)
 		ret = -errno;
 	if (!ret) {
-		struct goferfs_cache *c = GOFER_I(inode)->cache;
+		drop = goferfs_cache_changed_locked(inode);
+		struct shmem *c = goferfs_cache_shm_locked(inode);
 		if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > inode->size) {
 			inode->size = off + len;
 			if (c)
-				shmem_resize(c->shm, inode->size); /* growing: nothing to unmap */
+				shmem_resize(c, inode->size); /* growing: nothing to unmap */
 		}
 		/* The hole reaches the cache's pages and mappings once inode->lock is let go. */
 		if (c && (mode & FALLOC_FL_PUNCH_HOLE)) {
-			punch = c->shm;
+			punch = c;
 			shmem_get(punch);
 		}
 		inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
 		GOFER_I(inode)->attr_stale = true;
 	}
 	pthread_mutex_unlock(&inode->lock);
+	shmem_put(drop);
 	if (punch) {
 		shmem_punch(punch, off, len);
 		shmem_put(punch);

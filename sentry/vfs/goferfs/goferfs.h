@@ -19,7 +19,10 @@
  * others behind the gofer's back are not seen while an inode is cached.
  * The one exception is what the sandbox cannot compute itself: after its
  * own writes, truncates or directory changes, the next stat fetches the
- * file's block count (and a directory's size and link count) once.
+ * file's block count (and a directory's size and link count) once. A
+ * regular file's page cache, made by mmap, is trusted the same way: it
+ * is kept after the last close and munmap, idle and bounded, until the
+ * sandbox changes the file or the inode goes (cache.c).
  *
  * Lock order: vfs_lock > inode->lock > the inode cache's lock (a leaf).
  * Directory listings are guarded by vfs_lock, everything else in an

@@ -75,7 +75,7 @@ struct goferfs_inode {
 	char *target;		       /* a symlink's, once read */
 	struct goferfs_dir_cache dir;
 	struct goferfs_negative *negative; /* names it lacks (negative.c), under vfs_lock */
-	struct goferfs_cache *cache; /* the page cache while mapped (file.c), under vfs.lock */
+	struct goferfs_cache *cache; /* the page cache, mapped or idle (cache.c), under vfs.lock */
 	/* Kept open handles by access mode (handles.c), under its lock. */
 	struct goferfs_shared *shared[3];
 	u8 fcaps_state; /* xattr.c: 0 unread, 1 none, 2 + length of fcaps */
@@ -188,7 +188,41 @@ void goferfs_handle_put(struct gofer_client *c, struct goferfs_handle *h,
 			struct goferfs_shared *shared);
 /* Close inode's kept handles (destroy_inode: none in use). */
 void goferfs_handles_drop(struct inode *inode);
+
+/* cache.c: a regular file's page cache, kept idle after use (see there). */
+/*
+ * A reference to the inode's cache, or NULL; and the size with it. A file
+ * never mapped has none: a peek without the lock spares its reads the
+ * lock. May be idle: it stays so (reads add no frames).
+ */
+struct shmem *goferfs_cache_ref(struct inode *inode, s64 *size);
+/*
+ * file_ops.mmap's object: the inode's cache (made now over host
+ * descriptor fd, else taken off the idle list) with a new reference; a
+ * writable shared mapping (shared_write) gets a descriptor for writing
+ * back and is counted (shmem_map_writable). ERR_PTR on failure.
+ */
+struct shmem *goferfs_cache_mmap(struct inode *inode, int fd, bool shared_write);
+/*
+ * A file of inode closed: write the cache back and, if nothing else uses
+ * it, keep it idle (or drop it); idle caches over the budget go. Maybe
+ * under mm->lock (a mapping's last reference). Takes inode->lock.
+ */
+void goferfs_cache_close(struct inode *inode);
+/*
+ * The sandbox changes the file (a write, fallocate; inode->lock held): an
+ * idle cache is detached, its reference returned for the caller to put
+ * (NULL if none); a cache in use stays, for the caller to keep in step.
+ */
+struct shmem *goferfs_cache_changed_locked(struct inode *inode) __must_check;
+/* The inode's cache's object (inode->lock held; no new reference), or NULL. */
+struct shmem *goferfs_cache_shm_locked(struct inode *inode);
 /* The size changed (setattr, inode->lock held: let go meanwhile): the page cache follows. */
 void goferfs_cache_resize(struct inode *inode);
+/* destroy_inode: the cache goes with the inode. */
+void goferfs_cache_free(struct inode *inode);
+/* Tests: the idle budget in pages (0: the default), and what idle caches hold. */
+void goferfs_cache_set_budget(u64 pages);
+void goferfs_cache_idle_stats(u64 *caches, u64 *pages);
 
 #endif

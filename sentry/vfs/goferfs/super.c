@@ -122,6 +122,7 @@ static void goferfs_destroy_inode(struct inode *inode)
 	struct goferfs_info *info = GOFER_SB(inode->sb);
 
 	icache_remove(info, gi);
+	goferfs_cache_free(inode);
 	goferfs_handles_drop(inode);
 	if (gi->has_created)
 		goferfs_handle_close(info->c, &gi->created);
