@@ -6,13 +6,15 @@
  * copy takes the lower's attributes along: ovl_copy_xattrs) and is made
  * in upper. The overlay's own trusted.overlay.* names, should a layer
  * carry any, are neither shown nor settable (EOPNOTSUPP, as overlayfs's
- * private handler answers).
+ * private handler answers). The overlay keeps POSIX ACLs because its
+ * upper layer (tmpfs) does.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "overlay_internal.h"
+#include "sentry/vfs/acl.h"
 #include "sentry/vfs/xattr.h"
 
 #define OVL_XATTR_PREFIX "trusted.overlay."
@@ -33,7 +35,15 @@ ssize_t ovl_getxattr(struct inode *inode, const char *name, void *buf, size_t si
 {
 	if (ovl_is_private_xattr(name))
 		return -EOPNOTSUPP;
-	return real_getxattr(ovl_real(OVL_I(inode)), name, buf, size);
+	ssize_t ret = real_getxattr(ovl_real(OVL_I(inode)), name, buf, size);
+	/*
+	 * The overlay keeps ACLs (its upper layer does): a lower file whose
+	 * file system has none simply has no ACL, as Linux's ovl_get_acl.
+	 */
+	if (ret == -EOPNOTSUPP &&
+	    (!strcmp(name, ACL_XATTR_ACCESS) || !strcmp(name, ACL_XATTR_DEFAULT)))
+		return -ENODATA;
+	return ret;
 }
 
 /* Leave out the overlay's own names; returns the new length. */
