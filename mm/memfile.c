@@ -35,6 +35,7 @@ struct memfile {
 	 */
 	u64 *dead;
 	size_t ndead;
+	memfile_reclaim_fn reclaim; /* set once, before the file is shared */
 };
 
 #define DEAD_BATCH 1024
@@ -146,28 +147,47 @@ void memfile_reserve(struct memfile *mf, u64 bytes)
 	pthread_mutex_unlock(&mf->lock);
 }
 
+void memfile_set_reclaim(struct memfile *mf, memfile_reclaim_fn fn)
+{
+	mf->reclaim = fn;
+}
+
+/* A free frame's number into *fn (mf->lock held); *warm if it must be cleared. */
+static bool take_frame_locked(struct memfile *mf, u64 *fn, bool *warm)
+{
+	if (mf->bump < mf->reserved)
+		mf->bump = mf->reserved;
+	*warm = false;
+	if (mf->ndead) {
+		*fn = mf->dead[--mf->ndead];
+		*warm = true;
+	} else if (mf->nfree) {
+		*fn = mf->free_list[--mf->nfree];
+	} else if (mf->bump < mf->nframes) {
+		*fn = mf->bump++;
+	} else {
+		return false;
+	}
+	mf->refs[*fn] = 1;
+	mf->used++;
+	return true;
+}
+
 int memfile_alloc(struct memfile *mf, u64 *pa)
 {
 	u64 fn;
+	bool warm;
 
-	bool warm = false;
-	pthread_mutex_lock(&mf->lock);
-	if (mf->bump < mf->reserved)
-		mf->bump = mf->reserved;
-	if (mf->ndead) {
-		fn = mf->dead[--mf->ndead];
-		warm = true;
-	} else if (mf->nfree) {
-		fn = mf->free_list[--mf->nfree];
-	} else if (mf->bump < mf->nframes) {
-		fn = mf->bump++;
-	} else {
+	for (;;) {
+		pthread_mutex_lock(&mf->lock);
+		bool got = take_frame_locked(mf, &fn, &warm);
 		pthread_mutex_unlock(&mf->lock);
-		return -ENOMEM;
+		if (got)
+			break;
+		/* What the reclaimer frees is queued as dead frames: the next try takes them. */
+		if (!mf->reclaim || !mf->reclaim())
+			return -ENOMEM;
 	}
-	mf->refs[fn] = 1;
-	mf->used++;
-	pthread_mutex_unlock(&mf->lock);
 	*pa = fn << PAGE_SHIFT;
 	/* Punched or never-touched frames read as zero; a warm one is cleared here. */
 	if (warm)

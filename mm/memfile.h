@@ -30,7 +30,19 @@ void memfile_destroy(struct memfile *mf);
 /* Frames below bytes belong to the platform; the allocator skips them. */
 void memfile_reserve(struct memfile *mf, u64 bytes);
 
-/* A zeroed frame with reference count 1. -ENOMEM when the file is full. */
+/*
+ * What gives frames back when an allocation finds the file full: caches
+ * the Sentry keeps only to save work (goferfs's idle page caches). Called
+ * with no lock of the memory file held; true if it freed any, and the
+ * allocation is tried again. NULL: none.
+ */
+typedef bool (*memfile_reclaim_fn)(void);
+void memfile_set_reclaim(struct memfile *mf, memfile_reclaim_fn fn);
+
+/*
+ * A zeroed frame with reference count 1. -ENOMEM when the file is full
+ * and the reclaimer (memfile_set_reclaim) frees nothing more.
+ */
 int memfile_alloc(struct memfile *mf, u64 *pa) __must_check;
 /*
  * As memfile_alloc, but a frame of the memfd part, which the platform

@@ -27,6 +27,7 @@
 #include "gofer/client.h"
 #include "lib/log.h"
 #include "sentry/tty/tty.h"
+#include "sentry/vfs/goferfs/goferfs.h"
 #include "sentry/vfs/procfs/procfs.h"
 #include "sentry/vfs/vfs.h"
 
@@ -343,6 +344,8 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 		goto out_mf;
 	}
 	shmem_set_file_memfile(k.mf); /* tmpfs data lives in guest memory, mappable */
+	/* Page caches kept only to save work give way when the guest needs the memory. */
+	memfile_set_reclaim(k.mf, goferfs_cache_reclaim);
 	pm = memfile_platform_memory(k.mf);
 	struct platform_config pc = {.ncpus = k.ncpus, .mem = &pm};
 	ret = platform_kvm_create(&pc, &k.platform);

@@ -32,8 +32,10 @@
  * idle_budget() pages (1/16 of the sandbox's memory file, at most 64 MiB)
  * and IDLE_CACHES_MAX caches (each keeps one host descriptor); past
  * either, or when the memory file is 7/8 used, the least recently idled
- * caches are dropped whole. A cache bigger than the budget is dropped at
- * its close, as before. An idle cache also goes with its inode
+ * caches are dropped whole; and when an allocation finds the memory
+ * file full (memfile_set_reclaim: goferfs_cache_reclaim), one at a time
+ * until it succeeds. A cache bigger than the budget is dropped at its
+ * close, as before. An idle cache also goes with its inode
  * (destroy_inode, which the dentry cache's own LRU and unmount's pruning
  * lead to) and, under the overlay (--overlay2=root:memory, whose lower
  * layer is goferfs: the overlay maps the lower file, filemap.c), exactly
@@ -240,38 +242,48 @@ static struct shmem *cache_detach_locked(struct goferfs_inode *gi)
 }
 
 /*
- * Drop idle caches, least recently idled first, while over the budget.
- * Called with no lock held. An idle cache whose inode is busy is passed
- * over (see the top); its user may well map it again.
+ * Drop the least recently idled cache whose inode is not busy (an idle
+ * cache's user may well map it again), if over_budget (NULL: always).
+ * Called with no lock held; true if one went.
  */
+static bool idle_drop_oldest(bool (*over_budget)(bool tight), bool tight)
+{
+	struct shmem *drop = NULL;
+	pthread_mutex_lock(&idle_lock);
+	if (over_budget && !over_budget(tight)) {
+		pthread_mutex_unlock(&idle_lock);
+		return false;
+	}
+	struct goferfs_cache *c;
+	list_for_each_entry(c, &idle_list, lru)
+	{
+		struct inode *inode = c->inode;
+		/* SAFETY: an inode outlives its idle cache's place on the list. */
+		if (pthread_mutex_trylock(&inode->lock))
+			continue;
+		idle_del_locked(c);
+		drop = cache_detach_locked(GOFER_I(inode));
+		pthread_mutex_unlock(&inode->lock);
+		break;
+	}
+	pthread_mutex_unlock(&idle_lock);
+	if (!drop)
+		return false;
+	shmem_put(drop);
+	return true;
+}
+
+/* Drop idle caches while over the budget. Called with no lock held. */
 static void idle_shrink(void)
 {
 	bool tight = memory_tight();
-	for (;;) {
-		struct shmem *drop = NULL;
-		pthread_mutex_lock(&idle_lock);
-		if (!over_budget_locked(tight)) {
-			pthread_mutex_unlock(&idle_lock);
-			return;
-		}
-		struct goferfs_cache *c;
-		list_for_each_entry(c, &idle_list, lru)
-		{
-			struct inode *inode = c->inode;
-			/* SAFETY: an inode outlives its idle cache's place on the list. */
-			if (pthread_mutex_trylock(&inode->lock))
-				continue;
-			idle_del_locked(c);
-			drop = cache_detach_locked(GOFER_I(inode));
-			pthread_mutex_unlock(&inode->lock);
-			break;
-		}
-		pthread_mutex_unlock(&idle_lock);
-		if (!drop)
-			return; /* every idle cache's inode is busy: try at the next close */
-		shmem_put(drop);
+	while (idle_drop_oldest(over_budget_locked, tight))
 		tight = tight && memory_tight();
-	}
+}
+
+bool goferfs_cache_reclaim(void)
+{
+	return idle_drop_oldest(NULL, false);
 }
 
 /* c is in use again (inode->lock held): off the idle list. */

@@ -51,6 +51,13 @@ struct gofer_client;
  * with one reference, or ERR_PTR (the server's -errno, -ENOTDIR if aname
  * is neither, -ENOMEM, -EIO for a reply that makes no sense). May block.
  */
+/*
+ * Give memory back: drop the least recently used idle page cache (one the
+ * Sentry keeps after its file's last close, cache.c). For the memory
+ * file's reclaimer (memfile_set_reclaim); true if one went.
+ */
+bool goferfs_cache_reclaim(void);
+
 struct super_block *goferfs_mount(struct gofer_client *c, const char *aname,
 				  unsigned flags) __must_check;
 

@@ -5,7 +5,7 @@
  * close, within the budget, least recently idled first out; mapping it
  * again takes it back; a write or a truncate lets it go; one bigger than
  * the whole budget is not kept; what is read through a kept cache is the
- * file's.
+ * file's; a full memory file takes idle caches back before -ENOMEM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,9 @@
 #include <cmocka.h>
 
 #include "goferfs_harness.h"
+#include "mm/memfile.h"
 #include "mm/shmem.h"
+#include "sentry/vfs/goferfs/goferfs.h"
 #include "sentry/vfs/goferfs/goferfs_internal.h"
 
 #define PG 4096
@@ -140,12 +142,53 @@ static void test_goferfs_cache_dropped_on_change(void **state)
 	goferfs_cache_set_budget(0);
 }
 
+/*
+ * A full memory file takes idle caches' frames back, oldest first, one
+ * cache per failed allocation, before it answers -ENOMEM.
+ */
+static void test_goferfs_cache_reclaimed_when_memory_is_full(void **state)
+{
+	goferfs_cache_set_budget(64);
+	make_file("r1", 2, 'r');
+	make_file("r2", 2, 's');
+	map_and_close("/r1", 2);
+	map_and_close("/r2", 2);
+	u64 c0, p0;
+	goferfs_cache_idle_stats(&c0, &p0);
+	assert_true(c0 >= 2);
+
+	struct memfile *mf = shmem_file_memfile();
+	u64 n = memfile_size(mf) / PG, got = 0;
+	u64 *pas = malloc((n + p0) * sizeof(*pas));
+	assert_non_null(pas);
+	while (got < n && memfile_alloc(mf, &pas[got]) == 0)
+		got++;
+	expect_idle(c0, p0); /* without a reclaimer: full is full */
+
+	memfile_set_reclaim(mf, goferfs_cache_reclaim);
+	assert_int_equal(memfile_alloc(mf, &pas[got++]), 0);
+	u64 c, p;
+	goferfs_cache_idle_stats(&c, &p);
+	assert_int_equal(c, c0 - 1);
+	while (memfile_alloc(mf, &pas[got]) == 0)
+		got++;
+	expect_idle(0, 0);
+	memfile_set_reclaim(mf, NULL);
+
+	while (got)
+		memfile_put(mf, pas[--got]);
+	memfile_flush(mf);
+	free(pas);
+	goferfs_cache_set_budget(0);
+}
+
 int main(void)
 {
 	goferfs_require_root();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_goferfs_cache_kept_within_budget),
 		cmocka_unit_test(test_goferfs_cache_dropped_on_change),
+		cmocka_unit_test(test_goferfs_cache_reclaimed_when_memory_is_full),
 	};
 	return cmocka_run_group_tests(tests, goferfs_setup, goferfs_teardown);
 }
