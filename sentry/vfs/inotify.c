@@ -371,6 +371,28 @@ void __fsnotify_d_free(struct dentry *d)
 	fsn_free_dead(dead);
 }
 
+void __fsnotify_sb_gone(struct super_block *sb)
+{
+	struct fsn_inode *dead = NULL;
+	pthread_mutex_lock(&fsnotify_lock);
+	for (unsigned b = 0; b < FSN_HASH_SIZE; b++) {
+		for (struct fsn_inode *fi = fsn_hash[b], *next; fi; fi = next) {
+			next = fi->next; /* the last watch's removal unhashes fi */
+			if (fi->inode->sb != sb)
+				continue;
+			u32 mask = LINUX_IN_UNMOUNT | isdir_bit(fi->inode);
+			struct inotify_watch *w, *n;
+			list_for_each_entry_safe(w, n, &fi->watches, fi_node)
+			{
+				inotify_queue(w->in, w->wd, mask, 0, NULL);
+				watch_remove(w, true, &dead);
+			}
+		}
+	}
+	pthread_mutex_unlock(&fsnotify_lock);
+	fsn_free_dead(dead);
+}
+
 /* The instance. */
 
 static bool inotify_readable(void *arg)

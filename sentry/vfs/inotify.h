@@ -78,6 +78,7 @@ struct task;
 struct path;
 struct dentry;
 struct inode;
+struct super_block;
 
 /*
  * A new inotify instance (an anon_inodefs file "inotify") with
@@ -115,6 +116,18 @@ void __fsnotify_rename(struct dentry *odir, const char *oname, struct dentry *nd
 		       const char *nname, struct dentry *moved, struct dentry *target,
 		       unsigned flags);
 void __fsnotify_d_free(struct dentry *d);
+void __fsnotify_sb_gone(struct super_block *sb);
+
+/*
+ * The last mount of sb is gone (mount.c's sb_put, before kill_sb): every
+ * watch on one of its inodes gets IN_UNMOUNT, then IN_IGNORED, and goes,
+ * as Linux's fsnotify_sb_delete. No lock held.
+ */
+static inline void fsnotify_sb_gone(struct super_block *sb)
+{
+	if (fsnotify_active())
+		__fsnotify_sb_gone(sb);
+}
 
 /*
  * read, write, pread, ...: pass the syscall's result through; a

@@ -16,15 +16,17 @@
  * Files, cwds, roots and mappings (which hold their file) hold a path,
  * hence a mount, hence the super block, so the last sb_put comes once
  * nothing can reach an inode through the VFS: then the file system's
- * kill_sb frees what it can (tmpfs: every inode and its frames). An
- * inode something still holds directly (an inotify watch) outlives it;
- * the file system keeps its own data alive for such stragglers.
+ * kill_sb frees what it can (tmpfs: every inode and its frames), after
+ * inotify's watches on its inodes got IN_UNMOUNT and went. An inode
+ * something else still holds directly outlives it; the file system keeps
+ * its own data alive for such stragglers.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sentry/ipc/ipc.h"
+#include "inotify.h"
 #include "namespace_internal.h"
 
 static const struct fs_type fs_types[] = {
@@ -51,6 +53,7 @@ void sb_put(struct super_block *sb)
 {
 	if (!sb || __atomic_sub_fetch(&sb->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	fsnotify_sb_gone(sb); /* its watches' inode references go too */
 	if (sb->ops && sb->ops->kill_sb)
 		sb->ops->kill_sb(sb);
 }

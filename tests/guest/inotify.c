@@ -6,7 +6,7 @@
  * IN_MASK_ADD, IN_MASK_CREATE, inotify_rm_watch's IN_IGNORED, the read
  * rules (EINVAL for a short buffer, whole records, coalescing), FIONREAD,
  * O_NONBLOCK, poll, a blocking read another thread ends, a signal ending
- * one, and IN_Q_OVERFLOW.
+ * one, IN_Q_OVERFLOW, and IN_UNMOUNT when a watched file system goes.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -375,9 +377,55 @@ static void overflow(void)
 	close(fd);
 }
 
+/*
+ * A file system unmounted under watches: each gets IN_UNMOUNT, then
+ * IN_IGNORED. The order across watches is the kernel's own: printed by
+ * watch, in the order each got its events.
+ */
+static void unmount_watched(void)
+{
+	char mnt[160], f[200];
+	printf("== unmount\n");
+	snprintf(mnt, sizeof(mnt), "%s/mnt", base[0]);
+	snprintf(f, sizeof(f), "%s/f", mnt);
+	mkdir(mnt, 0755);
+	if (!expect_ret(mount("tmpfs", mnt, "tmpfs", 0, "mode=755"), 0, "mount a tmpfs")) {
+		rmdir(mnt);
+		return;
+	}
+	put(f, "x");
+	int fd = inotify_init1(IN_NONBLOCK);
+	nwds = 0;
+	label(inotify_add_watch(fd, mnt, IN_ALL_EVENTS), "root");
+	label(inotify_add_watch(fd, f, IN_ALL_EVENTS), "file");
+	expect_ret(umount(mnt), 0, "umount with watches on it");
+	char buf[4096] __attribute__((aligned(8)));
+	ssize_t r = read(fd, buf, sizeof(buf));
+	for (int w = 0; w < nwds; w++) {
+		printf("  %s:", wd_labels[w]);
+		for (char *p = buf; r > 0 && p < buf + r;) {
+			struct inotify_event *e = (struct inotify_event *)p;
+			for (size_t i = 0;
+			     e->wd == wds[w] && i < sizeof(mask_names) / sizeof(mask_names[0]); i++)
+				if (e->mask & mask_names[i].bit)
+					printf(" %s", mask_names[i].name);
+			if (e->wd == wds[w])
+				printf(";");
+			p += sizeof(*e) + e->len;
+		}
+		printf("\n");
+	}
+	expect_err(inotify_rm_watch(fd, wds[0]), EINVAL, "rm_watch after the unmount");
+	close(fd);
+	rmdir(mnt);
+}
+
 int main(void)
 {
 	guest_start("inotify");
+	/* Natively: a mount namespace of our own, so that the test's mount stays ours. */
+	if (unshare(CLONE_NEWNS) == 0)
+		(void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	snprintf(base[0], sizeof(base[0]), "/tmp/inotify-test.%d", (int)getpid());
 	/* On the root file system: the overlay under runsk. */
 	mkdir("/var", 0755);
@@ -394,6 +442,7 @@ int main(void)
 	flags_and_errors();
 	blocking();
 	overflow();
+	unmount_watched();
 
 	rmdir(base[0]);
 	rmdir(base[1]);
