@@ -197,6 +197,23 @@ rc=$?
 if [ "$rc" = 5 ] && grep -q "hi from exec" "$tmp/out"; then ok "ctr task exec: output and status 5"; else fail "ctr task exec: status $rc; $(cat "$tmp/out")"; fi
 c task exec --exec-id x2 d1 cat /proc/1/cmdline >"$tmp/out" 2>&1 </dev/null
 if tr '\0' ' ' <"$tmp/out" | grep -q "sleep 1000"; then ok "ctr task exec: sees the container's init"; else fail "ctr task exec: /proc/1/cmdline: $(cat "$tmp/out")"; fi
+# ctr task exec -t: the shim gets runsk exec's pty through --console-socket
+# and joins it to ctr's terminal (console_recv plays that terminal).
+recv=$(dirname "$0")/console_recv
+if [ -x "$recv" ]; then
+	"$recv" - 60 'expect=ready' 'send=hi\n' 'expect=got hi' -- \
+		ctr --address "$sock" --namespace runsk-test task exec -t --exec-id xt d1 \
+		sh -c 'tty; echo ready; read x; echo got $x' >"$tmp/out" 2>&1 </dev/null
+	rc=$?
+	if [ "$rc" = 0 ] && tr -d '\r' <"$tmp/out" | grep -q '^/dev/pts/[0-9]' &&
+		tr -d '\r' <"$tmp/out" | grep -q '^got hi$'; then
+		ok "ctr task exec -t: a terminal, typed input reaches the process"
+	else
+		fail "ctr task exec -t: status $rc: $(cat "$tmp/out")"
+	fi
+else
+	echo "skip ctr task exec -t: no console_recv next to $0"
+fi
 c task exec --exec-id x3 d1 nosuch >"$tmp/out" 2>&1 </dev/null
 rc=$?
 if [ "$rc" != 0 ] && grep -q "executable file not found" "$tmp/out"; then ok "ctr task exec of a missing program: runc's error"; else fail "ctr task exec nosuch: status $rc; $(cat "$tmp/out")"; fi
