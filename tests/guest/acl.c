@@ -319,7 +319,8 @@ static void test_cwd(const char *self)
 		{USER_OBJ, 7, U}, {USER, 5, 1000}, {GROUP_OBJ, 5, U}, {MASK, 5, U}, {OTHER, 5, U}};
 	uint8_t b[256];
 	size_t len = acl(b, 2, a, N(a));
-	const char *name = "acl-test-file";
+	char name[64]; /* the working directory is shared with other tests */
+	snprintf(name, sizeof(name), "acl-test-file.%d", (int)getpid());
 	unlink(name);
 	int fd = open(name, O_CREAT | O_WRONLY, 0755);
 	close(fd);
@@ -350,9 +351,13 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	guest_start("acl");
-	/* Natively: a namespace of our own, all private, so the host's mounts stay as they are. */
-	if (unshare(CLONE_NEWNS) == 0)
-		(void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	/*
+	 * A mount namespace of our own, all private, so the host's mounts stay
+	 * as they are; and a /tmp of our own in it, so that the glibc and musl
+	 * builds of this test, run at once, do not share BASE.
+	 */
+	if (unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+		(void)mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
 	mkdir(BASE, 0755);
 	if (!expect_ret(mount("tmpfs", BASE, "tmpfs", 0, "mode=755"), 0, "mount a tmpfs"))
 		return guest_finish();
