@@ -67,6 +67,22 @@ static ssize_t drain(int m, char *buf, size_t size)
 	return n;
 }
 
+/*
+ * drain, waiting up to 2 s for at least want bytes: Linux hands a pty's
+ * echo to the master's side asynchronously (a work item), so on a slow,
+ * loaded machine it may come after the slave's read returned.
+ */
+static ssize_t drain_at_least(int m, char *buf, size_t size, size_t want)
+{
+	ssize_t n = drain(m, buf, size);
+	for (int waited = 0; (size_t)n < want && waited < 2000; waited += 50) {
+		struct pollfd pfd = {.fd = m, .events = POLLIN};
+		poll(&pfd, 1, 50);
+		n += drain(m, buf + n, size - n);
+	}
+	return n;
+}
+
 /* Print s with control characters escaped, for comparing echoes. */
 static const char *esc(const char *s, ssize_t len)
 {
@@ -186,7 +202,7 @@ static void canon_case(int m, int s, const char *what, const char *in, const cha
 	bool ok = n == (ssize_t)strlen(want) && memcmp(buf, want, n) == 0;
 	if (!check(ok, "%s: read", what))
 		printf("  got %s\n", esc(buf, n));
-	n = drain(m, e, sizeof(e));
+	n = drain_at_least(m, e, sizeof(e), strlen(echo));
 	if (!check(strcmp(e, echo) == 0, "%s: echo", what))
 		printf("  got %s\n", esc(e, n));
 }
