@@ -38,7 +38,8 @@ static void test_walk_getattr(void **state)
 		struct p9_attr a;
 		u32 fid;
 		assert_int_equal(
-			gofer_walk_getattr(env.c, root, "hello.txt", &fid, &qid, P9_GETATTR_BASIC), 0);
+			gofer_walk_getattr(env.c, root, "hello.txt", &fid, &qid, P9_GETATTR_BASIC),
+			0);
 		assert_int_equal(gofer_getattr(env.c, fid, P9_GETATTR_BASIC, &a), 0);
 		assert_int_equal(a.qid.path, qid.path);
 		assert_int_equal(a.size, 13);
