@@ -10,8 +10,6 @@
 
 #include "client_internal.h"
 
-static void take_open(struct rpc_reply *rep, struct gofer_open *out);
-
 /* Every string the client sends goes through here. */
 static int str(struct p9_str *s, const char *cstr)
 {
@@ -85,87 +83,10 @@ int gofer_clunk(struct gofer_client *c, u32 fid)
 	return err;
 }
 
-int gofer_walk_getattr(struct gofer_client *c, u32 fid, const char *name, u32 *newfid,
-		       struct p9_qid *qid, u64 mask)
-{
-	struct p9_msg m[2] = {{.type = P9_TWALK}, {.type = P9_TGETATTR}};
-	struct rpc_reply rep[2];
-	int err[2];
-
-	int e = str(&m[0].twalk.wnames[0], name) ?: client_fid_alloc(c, &m[0].twalk.newfid);
-	if (e)
-		return e;
-	m[0].twalk.fid = fid;
-	m[0].twalk.nwname = 1;
-	m[1].tgetattr.fid = m[0].twalk.newfid;
-	m[1].tgetattr.request_mask = mask;
-	gofer_rpc_pair(c, m, rep, err);
-	if (!err[0] && rep[0].msg.rwalk.nwqid != 1) {
-		err[0] = rep[0].msg.rwalk.nwqid < 1 ? -ENOENT : -EPROTO;
-		rpc_reply_done(&rep[0]);
-	}
-	if (err[0]) {
-		if (!err[1])
-			rpc_reply_done(&rep[1]);
-		client_fid_release(c, m[0].twalk.newfid);
-		return err[0];
-	}
-	*qid = rep[0].msg.rwalk.wqids[0];
-	*newfid = m[0].twalk.newfid;
-	rpc_reply_done(&rep[0]);
-	/* A failed getattr is left to the caller's own, which will say why. */
-	if (!err[1]) {
-		client_attr_stash(c, *newfid, mask, &rep[1].msg.rgetattr);
-		rpc_reply_done(&rep[1]);
-	}
-	return 0;
-}
-
-int gofer_walk_open(struct gofer_client *c, u32 fid, u32 flags, u32 *newfid, struct gofer_open *out)
-{
-	struct p9_msg m[2] = {{.type = P9_TWALK}, {.type = P9_TLOPEN}};
-	struct rpc_reply rep[2];
-	int err[2];
-
-	int e = client_fid_alloc(c, &m[0].twalk.newfid);
-	if (e)
-		return e;
-	m[0].twalk.fid = fid;
-	m[0].twalk.nwname = 0;
-	m[1].tlopen.fid = m[0].twalk.newfid;
-	m[1].tlopen.flags = flags;
-	gofer_rpc_pair(c, m, rep, err);
-	if (!err[0]) {
-		u16 nwqid = rep[0].msg.rwalk.nwqid;
-		rpc_reply_done(&rep[0]);
-		if (nwqid)
-			err[0] = -EPROTO; /* a clone has no steps */
-	}
-	if (err[0]) {
-		if (!err[1])
-			rpc_reply_done(&rep[1]);
-		/* If the walk made the fid after all, the clunk takes it back. */
-		if (err[0] == -EPROTO)
-			gofer_clunk(c, m[0].twalk.newfid);
-		else
-			client_fid_release(c, m[0].twalk.newfid);
-		return err[0];
-	}
-	if (err[1]) {
-		gofer_clunk(c, m[0].twalk.newfid);
-		return err[1];
-	}
-	take_open(&rep[1], out);
-	*newfid = m[0].twalk.newfid;
-	return 0;
-}
-
 int gofer_getattr(struct gofer_client *c, u32 fid, u64 mask, struct p9_attr *attr)
 {
 	struct p9_msg m = {.type = P9_TGETATTR, .tgetattr = {.fid = fid, .request_mask = mask}};
 	struct rpc_reply rep;
-	if (client_attr_take(c, fid, mask, attr))
-		return 0;
 	int err = gofer_rpc(c, &m, &rep);
 
 	if (err)
@@ -378,7 +299,7 @@ int gofer_remove(struct gofer_client *c, u32 fid)
 }
 
 /* The most data one request may move at this msize. */
-static u32 io_chunk(struct gofer_client *c, size_t want)
+static u32 io_chunk(const struct gofer_client *c, size_t want)
 {
 	return MIN(want, (size_t)gofer_client_msize(c) - P9_IOHDRSZ);
 }

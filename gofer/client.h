@@ -42,12 +42,8 @@ struct gofer_flock {
 
 /*
  * Take over sock and agree on 9P2000.L with at most msize-byte messages.
- * Only Tversion is sent here: the answer is awaited by the first call
- * (gofer_client_msize included), so the caller can set up other things
- * while the server starts. Returns the client or an ERR_PTR (-ENOMEM,
- * the send's error); sock is closed on failure. If the server does not
- * speak 9P2000.L, every call fails with -EPROTONOSUPPORT (or -EPROTO,
- * -ECONNRESET... for another bad answer).
+ * Returns the client or an ERR_PTR: -EPROTONOSUPPORT if the server does not
+ * speak 9P2000.L; sock is closed on failure.
  */
 struct gofer_client *gofer_client_create(int sock, u32 msize);
 /* Close the connection and free c. No call may be in progress. NULL-safe. */
@@ -58,8 +54,8 @@ void gofer_client_destroy(struct gofer_client *c);
  * Set once, before the first call.
  */
 void gofer_client_set_wait_hook(struct gofer_client *c, void (*before_wait)(void));
-/* The agreed message size (waits for the answer); reads and writes are split to fit it. */
-u32 gofer_client_msize(struct gofer_client *c);
+/* The agreed message size; reads and writes are split to fit it. */
+u32 gofer_client_msize(const struct gofer_client *c);
 
 /* A new fid for the root of tree aname, acting as uid (P9_NONUNAME: none). */
 int gofer_attach(struct gofer_client *c, const char *aname, u32 uid, u32 *fid,
@@ -72,21 +68,6 @@ int gofer_attach(struct gofer_client *c, const char *aname, u32 uid, u32 *fid,
  */
 int gofer_walk(struct gofer_client *c, u32 fid, unsigned int n, const char *const *names,
 	       u32 *newfid, struct p9_qid *qids) __must_check;
-/*
- * gofer_walk of the one name, with Tgetattr(mask) of the new fid sent
- * with it, so the caller's gofer_getattr of *newfid that follows (asking
- * no more than mask) is answered without a round trip. Returns as
- * gofer_walk; a getattr that failed is simply not kept.
- */
-int gofer_walk_getattr(struct gofer_client *c, u32 fid, const char *name, u32 *newfid,
-		       struct p9_qid *qid, u64 mask) __must_check;
-/*
- * gofer_walk(fid, 0 names) then gofer_open of the clone, sent together:
- * a new fid *newfid for fid's file, opened with flags. On failure no fid
- * is left. Returns 0 or -errno as those two.
- */
-int gofer_walk_open(struct gofer_client *c, u32 fid, u32 flags, u32 *newfid,
-		    struct gofer_open *out) __must_check;
 /* Forget fid; the number is free again even if the server complains. */
 int gofer_clunk(struct gofer_client *c, u32 fid);
 /*

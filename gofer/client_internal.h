@@ -24,26 +24,10 @@ struct rpc_reply {
  * -EMSGSIZE if req does not fit msize. On error rep needs no cleanup.
  */
 int gofer_rpc(struct gofer_client *c, const struct p9_msg *req, struct rpc_reply *rep) __must_check;
-/*
- * gofer_rpc for two requests sent together (the second may use a fid the
- * first makes). err[i] is request i's result as gofer_rpc's; rep[i] is
- * filled, and the caller's to free, only where err[i] is 0.
- */
-void gofer_rpc_pair(struct gofer_client *c, const struct p9_msg req[2], struct rpc_reply rep[2],
-		    int err[2]);
 /* gofer_rpc for requests whose reply carries nothing the caller wants. */
 int gofer_rpc_simple(struct gofer_client *c, const struct p9_msg *req) __must_check;
 /* Free what a reply holds, closing an fd nobody took. */
 void rpc_reply_done(struct rpc_reply *rep);
-
-/*
- * Keep attr, fetched for fid with mask, for the next gofer_getattr of fid
- * asking no more than mask, which then needs no round trip. Gone once
- * taken, when the fid number is released, or when newer ones push it out.
- */
-void client_attr_stash(struct gofer_client *c, u32 fid, u64 mask, const struct p9_attr *attr);
-/* What was stashed for fid, if it covers mask: true and *attr set. */
-bool client_attr_take(struct gofer_client *c, u32 fid, u64 mask, struct p9_attr *attr);
 
 /* A fid number not in use; returned with fid_release. -EMFILE if none. */
 int client_fid_alloc(struct gofer_client *c, u32 *fid) __must_check;

@@ -27,8 +27,6 @@
 #define CLIENT_TAGS 64
 /* At most this many fids at once (a runaway caller gets -EMFILE). */
 #define CLIENT_FIDS_MAX (1U << 24)
-/* Attributes fetched with a walk, kept for the getattr that follows. */
-#define CLIENT_STASH 8
 
 struct slot {
 	pthread_cond_t cv;
@@ -51,26 +49,13 @@ struct gofer_client {
 	bool reader_started;
 
 	pthread_mutex_t lock;	/* guards all below but send_lock */
-	pthread_cond_t slot_cv; /* a slot became free, or dead, or ready */
-	/*
-	 * Tversion's answer has come (the reader's first message): msize is
-	 * final, and ready_err says whether the session may be used.
-	 */
-	bool ready;
-	int ready_err;
+	pthread_cond_t slot_cv; /* a slot became free, or dead */
 	struct slot slots[CLIENT_TAGS];
 	int free_slot; /* head of the free list, -1 if none */
 	bool dead;
 	u32 *free_fids; /* numbers given back, reused first */
 	size_t nfree_fids, cap_free_fids;
 	u32 next_fid;
-	/* client_attr_stash: fid P9_NOFID is an empty entry; next is the one to reuse. */
-	struct {
-		u32 fid;
-		u64 mask;
-		struct p9_attr attr;
-	} stash[CLIENT_STASH];
-	unsigned stash_next;
 
 	pthread_mutex_t send_lock; /* one request on the socket at a time */
 	void (*before_wait)(void); /* gofer_client_set_wait_hook */
@@ -158,10 +143,6 @@ static int send_all(int sock, const u8 *buf, size_t len)
 
 static void fid_release_locked(struct gofer_client *c, u32 fid)
 {
-	/* The number may name another file next: what was stashed for it goes. */
-	for (int i = 0; i < CLIENT_STASH; i++)
-		if (c->stash[i].fid == fid)
-			c->stash[i].fid = P9_NOFID;
 	if (c->nfree_fids == c->cap_free_fids) {
 		size_t cap = c->cap_free_fids ? 2 * c->cap_free_fids : 64;
 		u32 *grown = realloc(c->free_fids, cap * sizeof(*grown));
@@ -183,8 +164,7 @@ static void slot_free_locked(struct gofer_client *c, int i)
 	s->async = false;
 	s->next_free = c->free_slot;
 	c->free_slot = i;
-	/* All: a waiter for two slots (slot_get_pair) must not swallow the wake-up. */
-	pthread_cond_broadcast(&c->slot_cv);
+	pthread_cond_signal(&c->slot_cv);
 }
 
 /* The reply to, or the end of, an asynchronous request (c->lock held). */
@@ -194,8 +174,6 @@ static void async_done_locked(struct gofer_client *c, int i)
 	slot_free_locked(c, i);
 }
 
-static int negotiate_recv(struct gofer_client *c);
-
 static void *reader(void *arg)
 {
 	struct gofer_client *c = arg;
@@ -203,13 +181,7 @@ static void *reader(void *arg)
 	u32 len;
 	int fd;
 
-	int err = negotiate_recv(c);
-	pthread_mutex_lock(&c->lock);
-	c->ready = true;
-	c->ready_err = err;
-	pthread_cond_broadcast(&c->slot_cv);
-	pthread_mutex_unlock(&c->lock);
-	while (!err && !recv_msg(c->sock, c->msize, &buf, &len, &fd)) {
+	while (!recv_msg(c->sock, c->msize, &buf, &len, &fd)) {
 		u16 tag = buf[5] | buf[6] << 8;
 		struct slot *s = tag < CLIENT_TAGS ? &c->slots[tag] : NULL;
 
@@ -267,49 +239,6 @@ static int slot_get(struct gofer_client *c)
 	c->slots[i].done = false;
 	pthread_mutex_unlock(&c->lock);
 	return i;
-}
-
-/*
- * Two slots at once, or none: a caller holding one while it waits for a
- * second could starve with others doing the same.
- */
-static int slot_get_pair(struct gofer_client *c, int slot[2])
-{
-	pthread_mutex_lock(&c->lock);
-	while (!c->dead && (c->free_slot < 0 || c->slots[c->free_slot].next_free < 0))
-		pthread_cond_wait(&c->slot_cv, &c->lock);
-	if (c->dead) {
-		pthread_mutex_unlock(&c->lock);
-		return -ECONNRESET;
-	}
-	for (int k = 0; k < 2; k++) {
-		int i = c->free_slot;
-		c->free_slot = c->slots[i].next_free;
-		c->slots[i].busy = true;
-		c->slots[i].done = false;
-		slot[k] = i;
-	}
-	pthread_mutex_unlock(&c->lock);
-	return 0;
-}
-
-/*
- * Wait for the session gofer_client_create began: 0, or why it cannot be
- * used (-EPROTONOSUPPORT...), the same for every call.
- */
-static int client_ready(struct gofer_client *c)
-{
-	pthread_mutex_lock(&c->lock);
-	if (!c->ready && c->before_wait) {
-		pthread_mutex_unlock(&c->lock);
-		c->before_wait();
-		pthread_mutex_lock(&c->lock);
-	}
-	while (!c->ready)
-		pthread_cond_wait(&c->slot_cv, &c->lock);
-	int err = c->ready_err;
-	pthread_mutex_unlock(&c->lock);
-	return err;
 }
 
 void gofer_client_set_wait_hook(struct gofer_client *c, void (*before_wait)(void))
@@ -371,9 +300,6 @@ int gofer_rpc(struct gofer_client *c, const struct p9_msg *req, struct rpc_reply
 	int slot, err;
 
 	*rep = (struct rpc_reply){.fd = -1};
-	int ready = client_ready(c);
-	if (ready)
-		return ready;
 	if (size < 0 || size > c->msize)
 		return -EMSGSIZE;
 	buf = malloc(size);
@@ -403,76 +329,6 @@ int gofer_rpc(struct gofer_client *c, const struct p9_msg *req, struct rpc_reply
 	if (err)
 		rpc_reply_done(rep);
 	return err;
-}
-
-/*
- * Both requests in one send, then both replies: one wait instead of two.
- * The gofer answers requests on several workers, in any order, so the
- * second may run before the first even when it names a fid the first
- * makes: it then fails with -EBADF, and is sent again alone once the
- * first has succeeded. Errors are per request in err[]; a reply is filled
- * only where err[i] is 0.
- */
-void gofer_rpc_pair(struct gofer_client *c, const struct p9_msg req[2], struct rpc_reply rep[2],
-		    int err[2])
-{
-	ssize_t size[2];
-	int slot[2] = {-1, -1};
-	u8 *buf = NULL;
-	int ready = client_ready(c);
-
-	for (int i = 0; i < 2; i++) {
-		rep[i] = (struct rpc_reply){.fd = -1};
-		size[i] = p9_msg_size(&req[i]);
-		err[i] = ready ?: (size[i] < 0 || size[i] > c->msize ? -EMSGSIZE : 0);
-	}
-	if (!err[0] && !err[1]) {
-		buf = malloc(size[0] + size[1]);
-		if (!buf)
-			err[0] = err[1] = -ENOMEM;
-	}
-	if (buf) {
-		int e = slot_get_pair(c, slot);
-		if (e)
-			err[0] = err[1] = e;
-	}
-	for (int i = 0; i < 2 && !err[0]; i++) {
-		struct p9_msg m = req[i];
-		m.tag = slot[i];
-		if (p9_encode(&m, buf + (i ? size[0] : 0), size[i]) != size[i])
-			err[0] = err[1] = -EIO; /* cannot happen: measured above */
-	}
-	if (err[0] || err[1]) {
-		/* Nothing was sent: give the slots back as a reply would. */
-		for (int i = 0; i < 2; i++) {
-			if (slot[i] >= 0) {
-				pthread_mutex_lock(&c->lock);
-				slot_free_locked(c, slot[i]);
-				pthread_mutex_unlock(&c->lock);
-			}
-		}
-		free(buf);
-		return;
-	}
-	pthread_mutex_lock(&c->send_lock);
-	int serr = send_all(c->sock, buf, size[0] + size[1]);
-	pthread_mutex_unlock(&c->send_lock);
-	free(buf);
-	if (serr)
-		shutdown(c->sock, SHUT_RDWR); /* as gofer_rpc: the reader wakes us */
-	for (int i = 0; i < 2; i++) {
-		u32 len;
-		err[i] = slot_wait(c, slot[i], &rep[i].buf, &len, &rep[i].fd);
-		if (!err[i])
-			err[i] = check_reply(&req[i], &rep[i], len);
-		if (err[i])
-			rpc_reply_done(&rep[i]);
-	}
-	/* A walk that stopped short made no fid: the second's EBADF is real. */
-	bool walked = !err[0] &&
-		      (req[0].type != P9_TWALK || rep[0].msg.rwalk.nwqid == req[0].twalk.nwname);
-	if (walked && err[1] == -EBADF)
-		err[1] = gofer_rpc(c, &req[1], &rep[1]);
 }
 
 int gofer_rpc_simple(struct gofer_client *c, const struct p9_msg *req)
@@ -508,32 +364,6 @@ int client_fid_alloc(struct gofer_client *c, u32 *fid)
 	return err;
 }
 
-void client_attr_stash(struct gofer_client *c, u32 fid, u64 mask, const struct p9_attr *attr)
-{
-	pthread_mutex_lock(&c->lock);
-	unsigned i = c->stash_next++ % CLIENT_STASH;
-	c->stash[i].fid = fid;
-	c->stash[i].mask = mask;
-	c->stash[i].attr = *attr;
-	pthread_mutex_unlock(&c->lock);
-}
-
-bool client_attr_take(struct gofer_client *c, u32 fid, u64 mask, struct p9_attr *attr)
-{
-	bool found = false;
-	pthread_mutex_lock(&c->lock);
-	for (int i = 0; i < CLIENT_STASH && !found; i++) {
-		if (c->stash[i].fid != fid)
-			continue;
-		found = (c->stash[i].mask & mask) == mask;
-		if (found)
-			*attr = c->stash[i].attr;
-		c->stash[i].fid = P9_NOFID; /* once only, taken or not */
-	}
-	pthread_mutex_unlock(&c->lock);
-	return found;
-}
-
 void client_fid_release(struct gofer_client *c, u32 fid)
 {
 	pthread_mutex_lock(&c->lock);
@@ -549,8 +379,6 @@ void gofer_clunk_async(struct gofer_client *c, u32 fid)
 {
 	struct p9_msg m = {.type = P9_TCLUNK, .tclunk.fid = fid};
 	u8 buf[P9_HDRSZ + 4];
-	if (client_ready(c))
-		return; /* no session: the server knows no fid */
 	int slot = slot_get(c);
 
 	if (slot < 0)
@@ -579,34 +407,22 @@ void gofer_clunk_async(struct gofer_client *c, u32 fid)
 		shutdown(c->sock, SHUT_RDWR);
 }
 
-/*
- * Tversion, sent before the reader runs; its answer is the reader's first
- * message (negotiate_recv). Meanwhile the caller goes on setting up: the
- * gofer starts (exec, namespaces, its workers) while the Sentry makes its
- * VM, instead of one after the other.
- */
-static int negotiate_send(struct gofer_client *c)
+/* Tversion, before the reader runs: the only exchange made inline. */
+static int negotiate(struct gofer_client *c, u32 msize)
 {
 	struct p9_msg m = {.type = P9_TVERSION, .tag = P9_NOTAG};
-	u8 out[64];
+	struct p9_msg r;
+	u8 out[64], *buf = NULL;
+	u32 len;
+	int fd, err;
+	ssize_t n;
 
-	m.tversion.msize = c->msize;
+	m.tversion.msize = msize;
 	m.tversion.version = (struct p9_str){P9_VERSION_L, strlen(P9_VERSION_L)};
-	ssize_t n = p9_encode(&m, out, sizeof(out));
+	n = p9_encode(&m, out, sizeof(out));
 	if (n < 0)
 		return n;
-	return send_all(c->sock, out, n);
-}
-
-/* Rversion, and c->msize the agreed size. The reader's thread only. */
-static int negotiate_recv(struct gofer_client *c)
-{
-	struct p9_msg r;
-	u8 *buf = NULL;
-	u32 len, msize = c->msize;
-	int fd, err;
-
-	err = recv_msg(c->sock, msize, &buf, &len, &fd);
+	err = send_all(c->sock, out, n) ?: recv_msg(c->sock, msize, &buf, &len, &fd);
 	if (err)
 		return err;
 	if (fd >= 0)
@@ -657,10 +473,7 @@ struct gofer_client *gofer_client_create(int sock, u32 msize)
 		c->slots[i].next_free = i + 1 < CLIENT_TAGS ? i + 1 : -1;
 	}
 	c->free_slot = 0;
-	for (int i = 0; i < CLIENT_STASH; i++)
-		c->stash[i].fid = P9_NOFID;
-	c->msize = msize; /* what we ask for, until the answer */
-	err = negotiate_send(c);
+	err = negotiate(c, msize);
 	if (!err)
 		err = -pthread_create(&c->reader, NULL, reader, c);
 	c->reader_started = !err;
@@ -692,9 +505,7 @@ void gofer_client_destroy(struct gofer_client *c)
 	free(c);
 }
 
-u32 gofer_client_msize(struct gofer_client *c)
+u32 gofer_client_msize(const struct gofer_client *c)
 {
-	/* Failed: no message goes anyway, so the size asked for is as good. */
-	(void)client_ready(c);
 	return c->msize;
 }

@@ -351,14 +351,5 @@ void mm_vm_pages(struct mm *mm, u64 *total, u64 *data, u64 *locked);
  */
 long mm_map_frames(struct mm *mm, u64 addr, const u64 *frames, size_t n, u32 prot,
 		   u32 flags) __must_check;
-/*
- * Back [addr, addr + n pages), private anonymous memory without pages yet,
- * with existing frames shared copy-on-write, as a forked child shares its
- * parent's (the vDSO's text: mapped at exec instead of copied). Each frame
- * gains a reference; the first write to a page, or mm_poke, copies it.
- * Returns 0, -EINVAL (not such a range), -ENOMEM (the pages done so far
- * stay: unmapping the range drops them).
- */
-int mm_share_frames(struct mm *mm, u64 addr, const u64 *frames, size_t n) __must_check;
 
 #endif

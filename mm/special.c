@@ -2,9 +2,7 @@
 /*
  * Special mappings: memory-file frames the Sentry owns and shares between
  * address spaces (the vDSO's vvar page), mapped as they are instead of
- * being demand-paged with fresh memory; and frames the Sentry lends to
- * private memory copy-on-write (the vDSO's text), so that an exec maps
- * them instead of copying them.
+ * being demand-paged with fresh memory.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -71,57 +69,4 @@ long mm_map_frames(struct mm *mm, u64 addr, const u64 *frames, size_t n, u32 pro
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return ret ? ret : (long)start;
-}
-
-/*
- * Is [start, end) wholly private anonymous memory (no object, not special)
- * without a page yet? Caller holds mm->lock.
- */
-static bool range_is_fresh_anon(struct mm *mm, u64 start, u64 end)
-{
-	u64 at = start;
-	struct vma *v;
-	vma_for_each_in(&mm->vmas, v, start, end)
-	{
-		if (v->start > at || vma_is_shared(v) || vma_has_object(v) ||
-		    (v->flags & VMA_SPECIAL))
-			return false;
-		at = v->end;
-	}
-	if (at < end)
-		return false;
-	for (u64 va = start; va < end; va += PAGE_SIZE)
-		if (pagemap_get(&mm->pages, va))
-			return false;
-	return true;
-}
-
-int mm_share_frames(struct mm *mm, u64 addr, const u64 *frames, size_t n)
-{
-	u64 len = (u64)n * PAGE_SIZE;
-	if (!n || !IS_ALIGNED(addr, PAGE_SIZE) || addr + len < addr || addr + len > MM_TASK_SIZE)
-		return -EINVAL;
-
-	pthread_mutex_lock(&mm->lock);
-	int ret = range_is_fresh_anon(mm, addr, addr + len) ? 0 : -EINVAL;
-	for (size_t i = 0; i < n && !ret; i++) {
-		u64 va = addr + i * PAGE_SIZE;
-		ret = pagemap_set(&mm->pages, va, frames[i]);
-		if (ret)
-			break;
-		memfile_get(mm->mf, frames[i]);
-		mm->rss++;
-		/*
-		 * The count is now above 1, so mm_page_prot maps it read-only
-		 * whatever the VMA allows: a write faults and copies (mm.c's
-		 * copy-on-write, as for a page shared with a forked child). A
-		 * platform failure leaves the page to its first fault.
-		 */
-		struct vma *v = vma_find(&mm->vmas, va);
-		if (mm_prot_accessible(v->prot) &&
-		    mm->p->ops->as_map(mm->as, va, frames[i], mm_page_prot(mm, v, va, frames[i])))
-			mm->p->ops->as_unmap(mm->as, va, PAGE_SIZE);
-	}
-	pthread_mutex_unlock(&mm->lock);
-	return ret;
 }

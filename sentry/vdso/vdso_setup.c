@@ -3,11 +3,6 @@
  * Setting the vDSO up once per Sentry and mapping it into each new
  * address space: [vvar][vdso] top-down below the mmap base, as Linux's
  * map_vdso() places them (vvar one page below the text: vdso.lds).
- *
- * The text is copied once, at set-up, into frames of the memory file that
- * every exec then maps copy-on-write (mm_share_frames): an exec costs a
- * few page-table entries instead of a fault and a copy per page, and the
- * text stays private to each process as on Linux (a write copies it).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,17 +13,13 @@
 #include "vdso_internal.h"
 
 #define ELF_PT_LOAD 1
-/* Room for the text: the image is about one page (vdso.lds). */
-#define VDSO_TEXT_PAGES_MAX 4
 
 static struct {
 	pthread_mutex_t lock; /* guards the set-up below */
 	struct memfile *mf;   /* the sandbox's memory file, once set up */
 	u64 vvar_pa;	      /* the vvar frame: one reference held forever */
 	u64 text_len;	      /* the image rounded up to pages */
-	/* The text's frames, one reference each held forever. */
-	u64 text_pa[VDSO_TEXT_PAGES_MAX];
-	int err; /* set-up failed: every exec fails the same way */
+	int err;	      /* set-up failed: every exec fails the same way */
 } vdso = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /*
@@ -68,55 +59,18 @@ static int vdso_image_check(void)
 	return loads == 1 ? 0 : -ENOEXEC;
 }
 
-/* Copy the image into fresh frames (zero past its end). Returns 0 or -ENOMEM. */
-static int vdso_text_setup(struct memfile *mf)
-{
-	size_t size = (size_t)(vdso_image_end - vdso_image_start);
-	size_t n = vdso.text_len / PAGE_SIZE;
-	for (size_t i = 0; i < n; i++) {
-		int ret = memfile_alloc(mf, &vdso.text_pa[i]);
-		if (ret) {
-			while (i--)
-				memfile_put(mf, vdso.text_pa[i]);
-			return ret;
-		}
-		size_t off = i * PAGE_SIZE;
-		/* SAFETY: the frame is ours (one reference) and PAGE_SIZE long. */
-		memcpy(memfile_ptr(mf, vdso.text_pa[i]), vdso_image_start + off,
-		       MIN(size - off, (size_t)PAGE_SIZE));
-	}
-	return 0;
-}
-
-static void vdso_text_free(struct memfile *mf)
-{
-	for (size_t i = 0; i < vdso.text_len / PAGE_SIZE; i++)
-		memfile_put(mf, vdso.text_pa[i]);
-}
-
-/*
- * Allocate the text and vvar frames, map the vvar frame and start the
- * timekeeper. Caller holds vdso.lock.
- */
+/* Allocate and map the vvar frame and start the timekeeper. Caller holds vdso.lock. */
 static int vdso_setup(struct memfile *mf, unsigned ncpus)
 {
 	int ret = vdso_image_check();
-	vdso.text_len = ALIGN_UP((u64)(vdso_image_end - vdso_image_start), PAGE_SIZE);
-	if (!ret && vdso.text_len > VDSO_TEXT_PAGES_MAX * PAGE_SIZE)
-		ret = -ENOEXEC;
 	if (ret) {
-		pr_err("vdso: the embedded image is not a small one-segment ELF object (build "
-		       "bug)");
+		pr_err("vdso: the embedded image is not a one-segment ELF object (build bug)");
 		return ret;
 	}
-	ret = vdso_text_setup(mf);
+	vdso.text_len = ALIGN_UP((u64)(vdso_image_end - vdso_image_start), PAGE_SIZE);
+	ret = memfile_alloc_shareable(mf, &vdso.vvar_pa);
 	if (ret)
 		return ret;
-	ret = memfile_alloc_shareable(mf, &vdso.vvar_pa);
-	if (ret) {
-		vdso_text_free(mf);
-		return ret;
-	}
 	/*
 	 * The timekeeper's own view of the frame: it stays valid when the
 	 * sandbox unmaps its memory file at exit, while the detached thread
@@ -128,14 +82,12 @@ static int vdso_setup(struct memfile *mf, unsigned ncpus)
 	if (page == MAP_FAILED) {
 		ret = -errno;
 		memfile_put(mf, vdso.vvar_pa);
-		vdso_text_free(mf);
 		return ret;
 	}
 	ret = tk_start(page, ncpus);
 	if (ret) {
 		munmap(page, PAGE_SIZE);
 		memfile_put(mf, vdso.vvar_pa);
-		vdso_text_free(mf);
 		return ret;
 	}
 	vdso.mf = mf;
@@ -173,15 +125,12 @@ int vdso_map(struct mm *mm, struct memfile *mf, unsigned ncpus, u64 *ehdr)
 		long r = mm_map_frames(mm, vvar, &vdso.vvar_pa, 1, PROT_READ, MM_FIXED_NOREPLACE);
 		ret = r < 0 ? (int)r : 0;
 	}
-	/*
-	 * The text is private memory that starts on the shared frames, like
-	 * a file's MAP_PRIVATE pages: protect first, so the pages are mapped
-	 * executable at once and never fault.
-	 */
+	/* The text is a private copy, like a file's MAP_PRIVATE pages. */
+	if (!ret)
+		ret = mm_poke(mm, uaddr(text), vdso_image_start,
+			      (size_t)(vdso_image_end - vdso_image_start));
 	if (!ret)
 		ret = mm_protect(mm, text, vdso.text_len, PROT_READ | PROT_EXEC);
-	if (!ret)
-		ret = mm_share_frames(mm, text, vdso.text_pa, vdso.text_len / PAGE_SIZE);
 	if (ret) {
 		int __unused r = mm_unmap(mm, vvar, PAGE_SIZE + vdso.text_len);
 		return ret;

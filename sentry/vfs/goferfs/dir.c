@@ -62,12 +62,7 @@ static struct inode *goferfs_lookup(struct inode *dir, const char *name)
 
 	if (goferfs_neg_has(dir, name))
 		return ERR_PTR(-ENOENT);
-	/*
-	 * The attributes a new inode needs come with the walk, saving
-	 * goferfs_iget's getattr a round trip (a cached inode ignores them).
-	 */
-	int err = gofer_walk_getattr(goferfs_client(dir), dir_fid(dir), name, &fid, &qid,
-				     P9_GETATTR_BASIC);
+	int err = gofer_walk(goferfs_client(dir), dir_fid(dir), 1, &name, &fid, &qid);
 	if (err == -ENOENT)
 		goferfs_neg_add(dir, name);
 	if (err)

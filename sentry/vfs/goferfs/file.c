@@ -47,11 +47,11 @@ int goferfs_handle_open(struct inode *inode, u32 p9flags, struct goferfs_handle 
 	struct gofer_open o = {.fd = -1};
 	u32 fid;
 
-	/* The clone and its open travel together: one round trip. */
-	int err = gofer_walk_open(c, GOFER_I(inode)->fid, p9flags, &fid, &o);
+	int err = gofer_walk(c, GOFER_I(inode)->fid, 0, NULL, &fid, NULL);
 	if (err)
 		return goferfs_err(err);
-	if (o.qid.path != inode->ino) {
+	err = goferfs_err(gofer_open(c, fid, p9flags, &o));
+	if (!err && o.qid.path != inode->ino) {
 		pr_warn_ratelimited("goferfs: opening inode %llu opened %llu",
 				    (unsigned long long)inode->ino, (unsigned long long)o.qid.path);
 		err = -EIO;
