@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <mqueue.h>
+#include <sched.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -279,6 +280,13 @@ static void test_sysctls(void)
 int main(void)
 {
 	guest_start("sysvipc_proc");
+	/*
+	 * An IPC namespace of our own (natively: the host's is shared with the
+	 * tests running beside us, which our sysctl writes would disturb, and
+	 * whose objects would show in the tables).
+	 */
+	if (unshare(CLONE_NEWIPC) != 0)
+		fprintf(stderr, "sysvipc_proc: unshare(CLONE_NEWIPC): %s\n", strerror(errno));
 	test_shm();
 	test_sem();
 	test_msg();
