@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -51,22 +52,38 @@ static bool under(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && (path[n] == 0 || path[n] == '/');
 }
 
-/* Whether the clean path is a mount or in one. */
-static bool covered(const struct oci_spec *s, const char *path)
+/*
+ * The rootfs a lookup walks, with the spec's mount destinations, each
+ * cleaned once (clean_dest) rather than at every step of every lookup;
+ * the rootfs's own ("/") is left out.
+ */
+struct rootfs {
+	int fd;
+	unsigned nmounts;
+	char (*mounts)[PATH_MAX];
+};
+
+/* Fill r->mounts from s; the caller frees it. 0 or -ENOMEM. */
+static int rootfs_mounts(struct rootfs *r, const struct oci_spec *s)
 {
-	char d[PATH_MAX];
+	r->nmounts = 0;
+	r->mounts = calloc(s->nmounts ? s->nmounts : 1, sizeof(*r->mounts));
+	if (!r->mounts)
+		return -ENOMEM;
 	for (unsigned i = 0; i < s->nmounts; i++)
-		if (clean_dest(s->mounts[i].dest, d, sizeof(d)) && under(path, d))
-			return true;
-	return false;
+		if (clean_dest(s->mounts[i].dest, r->mounts[r->nmounts], PATH_MAX))
+			r->nmounts++;
+	return 0;
 }
 
-/* Whether a mount sits at the clean path or below it. */
-static bool mount_below(const struct oci_spec *s, const char *path)
+/*
+ * Whether the clean path is a mount or in one (below false), or a mount
+ * sits at the path or below it (below true).
+ */
+static bool mount_near(const struct rootfs *r, const char *path, bool below)
 {
-	char d[PATH_MAX];
-	for (unsigned i = 0; i < s->nmounts; i++)
-		if (clean_dest(s->mounts[i].dest, d, sizeof(d)) && under(d, path))
+	for (unsigned i = 0; i < r->nmounts; i++)
+		if (below ? under(r->mounts[i], path) : under(path, r->mounts[i]))
 			return true;
 	return false;
 }
@@ -83,11 +100,11 @@ static int step_open(int rootfd, const char *cur)
 }
 
 /*
- * Resolve path (absolute in the container) in the rootfs at rootfd and
+ * Resolve path (absolute in the container) in the rootfs r and
  * check what it names: 0 (an executable regular file), UNKNOWN, or
  * -errno as execve would give it.
  */
-static int check_path(const struct oci_spec *s, int rootfd, const char *path)
+static int check_path(const struct rootfs *r, const char *path)
 {
 	char cur[PATH_MAX] = "/", todo[PATH_MAX], link[PATH_MAX];
 	int links = 0;
@@ -112,15 +129,15 @@ static int check_path(const struct oci_spec *s, int rootfd, const char *path)
 		if (cl + (cl > 1) + len >= sizeof(cur))
 			return -ENAMETOOLONG;
 		snprintf(cur + cl, sizeof(cur) - cl, "%s%.*s", cl > 1 ? "/" : "", (int)len, comp);
-		if (covered(s, cur))
+		if (mount_near(r, cur, false))
 			return UNKNOWN;
-		_cleanup_close_ int fd = step_open(rootfd, cur);
+		_cleanup_close_ int fd = step_open(r->fd, cur);
 		/*
 		 * The runtime makes a missing mount point: what is beyond it is
 		 * the mount's. A host without openat2 (before 5.6) cannot look.
 		 */
 		if (fd < 0)
-			return mount_below(s, cur) || fd == -ENOSYS ? UNKNOWN : fd;
+			return mount_near(r, cur, true) || fd == -ENOSYS ? UNKNOWN : fd;
 		struct stat st;
 		if (fstat(fd, &st) < 0)
 			return -errno;
@@ -152,7 +169,8 @@ static int check_path(const struct oci_spec *s, int rootfd, const char *path)
 }
 
 /* execvp's walk of PATH: the first hit wins; EACCES is kept while the search goes on. */
-static int check_search(const struct oci_spec *s, int rootfd, const char *name, const char *search)
+static int check_search(const struct oci_spec *s, const struct rootfs *r, const char *name,
+			const char *search)
 {
 	bool denied = false;
 	while (*search) {
@@ -167,7 +185,7 @@ static int check_search(const struct oci_spec *s, int rootfd, const char *name, 
 		search = *end ? end + 1 : end;
 		if (n >= (int)sizeof(path))
 			continue;
-		int ret = check_path(s, rootfd, path);
+		int ret = check_path(r, path);
 		if (ret == -EACCES)
 			denied = true;
 		else if (ret != -ENOENT && ret != -ENOTDIR)
@@ -180,25 +198,32 @@ int oci_check_executable(const struct oci_spec *s, char *err, size_t errlen)
 {
 	const char *name = s->args[0];
 	_cleanup_close_ int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct rootfs r = {.fd = rootfd};
 	int ret;
 
 	if (rootfd < 0) {
 		snprintf(err, errlen, "root.path %s: %s", s->root, strerror(errno));
 		return -errno;
 	}
+	ret = rootfs_mounts(&r, s);
+	if (ret) {
+		snprintf(err, errlen, "checking process.args[0]: %s", strerror(-ret));
+		return ret;
+	}
+	_cleanup_free_ void *mounts = r.mounts;
 	if (strchr(name, '/')) {
 		char path[PATH_MAX];
 		if (snprintf(path, sizeof(path), "%s/%s", name[0] == '/' ? "" : s->cwd, name) >=
 		    (int)sizeof(path))
 			ret = -ENAMETOOLONG;
 		else
-			ret = check_path(s, rootfd, path);
+			ret = check_path(&r, path);
 	} else {
 		const char *search = SENTRY_DEFAULT_PATH;
 		for (size_t i = 0; s->env && s->env[i]; i++)
 			if (!strncmp(s->env[i], "PATH=", 5))
 				search = s->env[i] + 5;
-		ret = check_search(s, rootfd, name, search);
+		ret = check_search(s, &r, name, search);
 	}
 	if (ret == UNKNOWN)
 		return 0;
