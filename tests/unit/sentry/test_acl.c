@@ -18,6 +18,7 @@
 #include "../overlay/overlay_env.h"
 #include "sentry/vfs/acl.h"
 #include "sentry/vfs/xattr.h"
+#include "vfs_env.h"
 
 #define U ACL_UNDEFINED_ID
 
@@ -221,30 +222,10 @@ static void test_acl_check(void **state)
 	free(acl);
 }
 
-/* Through the VFS on the sandbox's tmpfs (root_cred: overlay_env.c's). */
-struct tenv {
-	struct fs_struct *fs;
-	struct vfs_ctx ctx;
-	struct path root, cwd;
-};
-
+/* Through the VFS on the sandbox's tmpfs (vfs_env.h), with a umask. */
 static int setup(void **state)
 {
-	static struct tenv e;
-	e.fs = vfs_sandbox_root("/", 0, 0);
-	assert_false(IS_ERR(e.fs));
-	fs_struct_paths(e.fs, &e.root, &e.cwd);
-	e.ctx = (struct vfs_ctx){.cred = &root_cred, .root = e.root, .start = e.cwd, .umask = 022};
-	*state = &e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct tenv *e = *state;
-	path_put(&e->root);
-	path_put(&e->cwd);
-	fs_struct_put(e->fs);
+	*state = vfs_env_init("/", 022);
 	return 0;
 }
 
@@ -291,7 +272,7 @@ static int access_as(const struct vfs_ctx *c, const char *name, int mask,
 
 static void test_acl_vfs_tmpfs(void **state)
 {
-	struct tenv *e = *state;
+	struct vfs_env *e = *state;
 	const struct vfs_cred user = {.fsuid = 1000, .fsgid = 1000};
 	const struct vfs_cred stranger = {.fsuid = 1001, .fsgid = 1001};
 	struct file *f;
@@ -427,7 +408,7 @@ int main(void)
 		cmocka_unit_test(test_acl_mode_mirroring),
 		cmocka_unit_test(test_acl_create_masq),
 		cmocka_unit_test(test_acl_check),
-		cmocka_unit_test_setup_teardown(test_acl_vfs_tmpfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acl_vfs_tmpfs, setup, vfs_env_teardown),
 		cmocka_unit_test_setup_teardown(test_acl_overlay, env_setup, env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

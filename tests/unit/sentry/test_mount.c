@@ -15,37 +15,10 @@
 
 #include "mm/shmem.h"
 #include "sentry/vfs/vfs.h"
+#include "vfs_env.h"
 
 #define UMOUNT_DETACH 0x2
 #define DATA (4 << 20)
-
-static const struct vfs_cred root_cred = {.caps = ~0ULL};
-
-struct env {
-	struct fs_struct *fs;
-	struct vfs_ctx ctx;
-	struct path root, cwd;
-};
-
-static int setup(void **state)
-{
-	static struct env e;
-	e.fs = vfs_sandbox_root("/", 0, 0);
-	assert_false(IS_ERR(e.fs));
-	fs_struct_paths(e.fs, &e.root, &e.cwd);
-	e.ctx = (struct vfs_ctx){.cred = &root_cred, .root = e.root, .start = e.cwd};
-	*state = &e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-	path_put(&e->root);
-	path_put(&e->cwd);
-	fs_struct_put(e->fs);
-	return 0;
-}
 
 static u64 frames(void)
 {
@@ -53,7 +26,7 @@ static u64 frames(void)
 }
 
 /* Mount a tmpfs on /mnt with a directory tree and a file of DATA bytes: the file, open. */
-static struct file *fill(struct env *e)
+static struct file *fill(struct vfs_env *e)
 {
 	static char buf[64 << 10];
 	struct file *f;
@@ -70,7 +43,7 @@ static struct file *fill(struct env *e)
 
 static void test_mount_umount_frees_tmpfs(void **state)
 {
-	struct env *e = *state;
+	struct vfs_env *e = *state;
 	assert_int_equal(vfs_mkdir(&e->ctx, "/mnt", 0755), 0);
 	u64 before = frames();
 	struct file *f = fill(e);
@@ -83,7 +56,7 @@ static void test_mount_umount_frees_tmpfs(void **state)
 
 static void test_mount_detach_frees_on_last_close(void **state)
 {
-	struct env *e = *state;
+	struct vfs_env *e = *state;
 	u64 before = frames();
 	struct file *f = fill(e);
 	assert_int_equal(vfs_umount(&e->ctx, "/mnt", UMOUNT_DETACH), 0);
@@ -102,5 +75,5 @@ int main(void)
 		cmocka_unit_test(test_mount_umount_frees_tmpfs),
 		cmocka_unit_test(test_mount_detach_frees_on_last_close),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, vfs_env_setup, vfs_env_teardown);
 }

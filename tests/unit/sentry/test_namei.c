@@ -12,37 +12,17 @@
 #include <cmocka.h>
 
 #include "sentry/vfs/vfs.h"
+#include "vfs_env.h"
 
-static const struct vfs_cred root_cred = {.caps = ~0ULL};
 static const struct vfs_cred user_cred = {.fsuid = 1000, .fsgid = 1000};
-
-struct env {
-	struct fs_struct *fs;
-	struct vfs_ctx ctx;
-	struct path root, cwd;
-};
 
 static int setup(void **state)
 {
-	static struct env e;
-	e.fs = vfs_sandbox_root("/work/dir", 0, 0);
-	assert_false(IS_ERR(e.fs));
-	fs_struct_paths(e.fs, &e.root, &e.cwd);
-	e.ctx = (struct vfs_ctx){.cred = &root_cred, .root = e.root, .start = e.cwd};
-	*state = &e;
+	*state = vfs_env_init("/work/dir", 0);
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct env *e = *state;
-	path_put(&e->root);
-	path_put(&e->cwd);
-	fs_struct_put(e->fs);
-	return 0;
-}
-
-static int lookup(struct env *e, const char *name, unsigned flags)
+static int lookup(struct vfs_env *e, const char *name, unsigned flags)
 {
 	struct path p;
 	int ret = vfs_lookup(&e->ctx, name, flags, &p);
@@ -51,7 +31,7 @@ static int lookup(struct env *e, const char *name, unsigned flags)
 	return ret;
 }
 
-static u32 mode_of(struct env *e, const char *name, unsigned flags)
+static u32 mode_of(struct vfs_env *e, const char *name, unsigned flags)
 {
 	struct path p;
 	struct kstat st;
@@ -64,7 +44,7 @@ static u32 mode_of(struct env *e, const char *name, unsigned flags)
 
 static void test_namei_skeleton_and_cwd(void **state)
 {
-	struct env *e = *state;
+	struct vfs_env *e = *state;
 	char buf[64];
 	assert_true(S_ISDIR(mode_of(e, "/dev", 0)));
 	assert_true(S_ISCHR(mode_of(e, "/dev/null", 0)));
@@ -76,7 +56,7 @@ static void test_namei_skeleton_and_cwd(void **state)
 
 static void test_namei_dots_and_root(void **state)
 {
-	struct env *e = *state;
+	struct vfs_env *e = *state;
 	assert_int_equal(lookup(e, "/..", 0), 0);
 	assert_int_equal(lookup(e, "../../../..", LOOKUP_DIRECTORY), 0);
 	assert_int_equal(lookup(e, "", 0), -ENOENT);
@@ -91,7 +71,7 @@ static void test_namei_dots_and_root(void **state)
 
 static void test_namei_mounts_both_ways(void **state)
 {
-	struct env *e = *state;
+	struct vfs_env *e = *state;
 	struct path a, b;
 	struct kstat sa, sb;
 	/* /tmp is its own tmpfs: a different st_dev below it, and ".." climbs out. */
@@ -114,7 +94,7 @@ static void test_namei_mounts_both_ways(void **state)
 
 static void test_namei_symlink_loops(void **state)
 {
-	struct env *e = *state;
+	struct vfs_env *e = *state;
 	char name[32], target[32];
 	assert_int_equal(vfs_symlink("loop", &e->ctx, "/tmp/loop"), 0);
 	assert_int_equal(lookup(e, "/tmp/loop", LOOKUP_FOLLOW), -ELOOP);
@@ -137,7 +117,7 @@ static void test_namei_symlink_loops(void **state)
 
 static void test_namei_names_too_long(void **state)
 {
-	struct env *e = *state;
+	struct vfs_env *e = *state;
 	char name[300];
 	memset(name, 'a', sizeof(name));
 	name[256] = 0;
@@ -149,7 +129,7 @@ static void test_namei_names_too_long(void **state)
 
 static void test_namei_resolve_flags(void **state)
 {
-	struct env *e = *state;
+	struct vfs_env *e = *state;
 	struct path tmp;
 	assert_int_equal(vfs_lookup(&e->ctx, "/tmp", 0, &tmp), 0);
 	struct vfs_ctx c = e->ctx;
@@ -170,7 +150,7 @@ static void test_namei_resolve_flags(void **state)
 
 static void test_namei_permissions(void **state)
 {
-	struct env *e = *state;
+	struct vfs_env *e = *state;
 	struct vfs_ctx u = e->ctx;
 	u.cred = &user_cred;
 	assert_int_equal(vfs_mkdir(&e->ctx, "/tmp/private", 0700), 0);
@@ -184,7 +164,7 @@ static void test_namei_permissions(void **state)
 
 static void test_namei_rename_rules(void **state)
 {
-	struct env *e = *state;
+	struct vfs_env *e = *state;
 	assert_int_equal(vfs_mkdir(&e->ctx, "/tmp/r", 0755), 0);
 	assert_int_equal(vfs_mkdir(&e->ctx, "/tmp/r/a", 0755), 0);
 	assert_int_equal(vfs_rename(&e->ctx, "/tmp/r", &e->ctx, "/tmp/r/a/b", 0), -EINVAL);
@@ -208,5 +188,5 @@ int main(void)
 		cmocka_unit_test(test_namei_permissions),
 		cmocka_unit_test(test_namei_rename_rules),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, vfs_env_teardown);
 }
