@@ -10,6 +10,8 @@
 
 #include "namespace_internal.h"
 
+struct list_head mnt_ns_list = LIST_HEAD_INIT(mnt_ns_list);
+
 struct ns_common *mnt_ns_common(struct mnt_namespace *ns)
 {
 	return &ns->ns;
@@ -41,6 +43,7 @@ struct mnt_namespace *mnt_ns_create_initial(struct fs_struct *fs)
 	vfs_lock();
 	ns->root = mnt_get(tree_top(root.mnt));
 	mount_remember_shared_sbs(ns->root);
+	list_add_tail(&ns->link, &mnt_ns_list);
 	vfs_unlock();
 	path_put(&root);
 	path_put(&cwd);
@@ -52,6 +55,7 @@ static void tree_teardown(struct mount *top)
 {
 	while (!list_empty(&top->children))
 		mount_detach_tree(list_entry(top->children.next, struct mount, sibling));
+	mount_leave_propagation(top);
 	__atomic_store_n(&top->unmounted, true, __ATOMIC_RELEASE);
 	mnt_put(top);
 }
@@ -61,6 +65,7 @@ void mnt_ns_put(struct mnt_namespace *ns)
 	if (!ns || __atomic_sub_fetch(&ns->ns.refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	vfs_lock();
+	list_del(&ns->link); /* nothing propagates to a tree on its way out */
 	tree_teardown(ns->root);
 	vfs_unlock();
 	free(ns);
@@ -157,6 +162,8 @@ struct mnt_namespace *mnt_ns_copy(struct mnt_namespace *old, struct fs_struct *f
 		ret = copy_children(old->root, ns->root, &cs, 0);
 	if (ret && ns->root)
 		tree_teardown(ns->root);
+	if (!ret)
+		list_add_tail(&ns->link, &mnt_ns_list);
 	vfs_unlock();
 	path_put(&root);
 	path_put(&cwd);

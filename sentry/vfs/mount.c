@@ -63,6 +63,11 @@ static u64 next_mount_id = 1;
 static int nr_mounts;
 #define MOUNT_MAX 100000
 
+u64 mount_next_id(void)
+{
+	return __atomic_load_n(&next_mount_id, __ATOMIC_RELAXED);
+}
+
 struct mount *mnt_get(struct mount *m)
 {
 	__atomic_fetch_add(&m->refs, 1, __ATOMIC_RELAXED);
@@ -179,10 +184,24 @@ struct mount *mount_lookup(struct mount *m, struct dentry *d)
 	return found;
 }
 
+void mount_move(struct mount *m, const struct path *to)
+{
+	struct mount *parent = m->parent;
+	list_del(&m->sibling);
+	m->mountpoint->mounts--;
+	dput(m->mountpoint);
+	m->parent = mnt_get(to->mnt);
+	m->mountpoint = dget(to->dentry);
+	to->dentry->mounts++;
+	list_add_tail(&m->sibling, &to->mnt->children);
+	mnt_put(parent);
+}
+
 /* Take m alone out of its parent; its children stay on it. */
 static void mount_unhook(struct mount *m)
 {
 	struct mount *parent = m->parent;
+	mount_leave_propagation(m); /* an unmounted mount is private, as Linux's umount_tree */
 	list_del(&m->sibling);
 	list_init(&m->sibling);
 	m->mountpoint->mounts--;

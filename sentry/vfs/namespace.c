@@ -11,10 +11,10 @@
  *   mount of one shares the super block already mounted (as a bind would).
  * - MS_REMOUNT without MS_BIND changes the mount's flags, not the file
  *   system's (its options, e.g. tmpfs size=, are checked and ignored).
- * - Propagation types are recorded and shown in mountinfo, and a copied
- *   namespace keeps them (a shared mount's copy is its peer, as Linux's
- *   copy_tree within one user namespace), but no mount event propagates
- *   to peers or slaves, in this namespace or another.
+ * - Mount and umount events propagate to peers and slaves
+ *   (propagation.c); a copied namespace's mounts are peers of the
+ *   originals, as Linux's copy_tree within one user namespace (there is
+ *   one user namespace).
  * - The top of a namespace's tree is the root the processes see (Linux
  *   has rootfs under it): pivot_root accepts a root that is the top, and
  *   the new root becomes the top.
@@ -76,10 +76,10 @@ static int do_new_mount(const struct vfs_ctx *ctx, const struct path *p, const c
 				  ? ERR_PTR(-EBUSY)
 				  : mount_graft(p, sb, sb->root, mf);
 	int ret = IS_ERR(m) ? PTR_ERR(m) : 0;
-	if (!ret) {
-		mount_inherit_shared(m, p->mnt);
-		ret = mount_set_source(m, source && *source ? source : "none");
-	}
+	if (!ret && !(ret = mount_set_source(m, source && *source ? source : "none")))
+		ret = mount_propagate(m);
+	if (ret && !IS_ERR(m))
+		mount_detach_tree(m); /* its super block reference goes with it */
 	vfs_unlock();
 	/* Not grafted: the reference is still ours (a new tmpfs dies here). */
 	if (IS_ERR(m))
@@ -144,9 +144,11 @@ static int do_bind(const struct vfs_ctx *ctx, const struct path *p, const char *
 		m = clone_mount(p, old.mnt, old.dentry);
 	if (!ret && IS_ERR(m))
 		ret = PTR_ERR(m);
-	if (!ret)
-		mount_inherit_shared(m, p->mnt);
-	if (!ret && rec && (ret = clone_submounts(old.mnt, old.dentry, m, m, 0)))
+	if (!ret && rec)
+		ret = clone_submounts(old.mnt, old.dentry, m, m, 0);
+	if (!ret && !IS_ERR(m))
+		ret = mount_propagate(m);
+	if (ret && m && !IS_ERR(m))
 		mount_detach_tree(m);
 	vfs_unlock();
 	path_put(&old);
@@ -185,6 +187,8 @@ static int do_move(const struct vfs_ctx *ctx, const struct path *p, const char *
 	else if (d_is_dir(p->dentry) != d_is_dir(old.dentry))
 		ret = -ENOTDIR;
 	else if (m->parent->group)
+		ret = -EINVAL; /* Linux does not move a mount out of a shared parent */
+	else if (p->mnt->group && mount_tree_has_unbindable(m))
 		ret = -EINVAL;
 	else if (p->dentry->unlinked)
 		ret = -ENOENT;
@@ -192,15 +196,12 @@ static int do_move(const struct vfs_ctx *ctx, const struct path *p, const char *
 		if (q == m)
 			ret = -ELOOP;
 	if (!ret) {
-		struct mount *parent = m->parent;
-		list_del(&m->sibling);
-		m->mountpoint->mounts--;
-		dput(m->mountpoint);
-		m->parent = mnt_get(p->mnt);
-		m->mountpoint = dget(p->dentry);
-		p->dentry->mounts++;
-		list_add_tail(&m->sibling, &p->mnt->children);
-		mnt_put(parent);
+		/* Under a shared mount it propagates as a new mount would; if that fails, it goes back. */
+		struct path back = {mnt_get(m->parent), dget(m->mountpoint)};
+		mount_move(m, p);
+		if ((ret = mount_propagate(m)))
+			mount_move(m, &back);
+		path_put(&back);
 	}
 	vfs_unlock();
 	path_put(&old);
@@ -277,10 +278,7 @@ static int do_umount(const struct vfs_ctx *ctx, struct mount *m, int flags)
 		return -EBUSY;
 	if (!m->parent)
 		return -EINVAL; /* the top of the tree cannot leave it */
-	if (!(flags & UMOUNT_DETACH) && mount_is_busy(m, 1))
-		return -EBUSY;
-	mount_detach_tree(m);
-	return 0;
+	return mount_umount(m, flags & UMOUNT_DETACH);
 }
 
 /*

@@ -48,8 +48,12 @@
  */
 struct mnt_namespace {
 	struct ns_common ns;
-	struct mount *root; /* the top of the tree, under vfs_lock */
+	struct mount *root;    /* the top of the tree, under vfs_lock */
+	struct list_head link; /* in mnt_ns_list while it lives, under vfs_lock */
 };
+
+/* mnt_ns.c: the live namespaces, whose trees propagation walks (under vfs_lock). */
+extern struct list_head mnt_ns_list;
 
 /* Under vfs_lock: the top of m's tree (the namespace's root mount, or a detached tree's top). */
 static inline struct mount *tree_top(struct mount *m)
@@ -67,6 +71,11 @@ static inline struct mount *tree_top(struct mount *m)
 struct super_block *sb_get(struct super_block *sb);
 /* NULL-safe. */
 void sb_put(struct super_block *sb);
+
+/* Under vfs_lock: the id the next mount will get (mounts made from now on have this or more). */
+u64 mount_next_id(void);
+/* Under vfs_lock: move m (with what is on it) onto to (borrowed: m takes its own references). */
+void mount_move(struct mount *m, const struct path *to);
 
 /* namespace.c */
 /* Set m's source as /proc shows it (NULL: leave it). 0 or -ENOMEM. */
@@ -90,9 +99,30 @@ void mount_remember_shared_sbs(struct mount *top);
 int mount_check_options(const char *fstype, const char *data) __must_check;
 
 /* propagation.c */
-/* Under vfs_lock: a new mount m on a shared parent becomes shared, in a group of its own. */
-void mount_inherit_shared(struct mount *m, const struct mount *parent);
 /* MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE (|MS_REC) of the mount at p. 0 or -EINVAL. */
 int mount_change_type(const struct path *p, u64 flags) __must_check;
+/*
+ * Under vfs_lock: the tree at src was just put on its parent (a new
+ * mount, a bind, a move). If the parent is shared, every mount of the
+ * tree becomes shared and a copy of it goes to each peer and slave of
+ * the parent that sees the mountpoint. 0, or -ENOMEM, -ENOSPC, -ELOOP
+ * with no copy left and src's groups as they were (src stays: the
+ * caller undoes it).
+ */
+int mount_propagate(struct mount *src) __must_check;
+/*
+ * Under vfs_lock: umount m's tree and, where m's parent (or a parent in
+ * the tree) is shared, what its peers and slaves have mounted at the
+ * same places and that has no mounts of its own (Linux's umount_tree
+ * with propagate_umount). Without detach, -EBUSY if m or such a copy is
+ * in use (the caller holds one reference to m). 0, -EBUSY or -ENOMEM.
+ */
+int mount_umount(struct mount *m, bool detach) __must_check;
+/* Under vfs_lock: m leaves its peer group and master (it is being unmounted). */
+void mount_leave_propagation(struct mount *m);
+/* Under vfs_lock: is there an unbindable mount in the tree under top? */
+bool mount_tree_has_unbindable(struct mount *top);
+/* Under vfs_lock: mountinfo's propagate_from:N of the slave m, seen from root (0: none). */
+u64 mount_propagate_from(struct mount *m, const struct path *root);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "procfs_internal.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/vfs/namespace_internal.h"
 
 /* Linux's mangle for mount tables: space, tab, newline and backslash as octal. */
 static void put_escaped(struct seq *s, const char *str)
@@ -100,8 +101,13 @@ static void put_mount(struct mount_walk *w, struct mount *m)
 		put_mount_options(w->s, m);
 		if (m->group)
 			seq_printf(w->s, " shared:%llu", (unsigned long long)m->group);
-		if (m->master)
+		if (m->master) {
+			/* Linux's show_mountinfo: where events come from, when the master is out of sight. */
+			u64 from = mount_propagate_from(m, w->root);
 			seq_printf(w->s, " master:%llu", (unsigned long long)m->master);
+			if (from && from != m->master)
+				seq_printf(w->s, " propagate_from:%llu", (unsigned long long)from);
+		}
 		if (m->unbindable)
 			seq_puts(w->s, " unbindable");
 		seq_printf(w->s, " - %s ", sb->fstype);
