@@ -3,9 +3,12 @@
  * runsk events [--stats] [--interval D] CONTAINER-ID: runc's event stream,
  * one JSON object a line: {"type":"stats","id":ID,"data":{...}} with the
  * fields of runc's types.Stats. With --stats, one such line; without, one
- * every interval (default 5s) until the container stops. runc's other
- * event, "oom", never comes: a sandbox out of memory is the guest's OOM,
- * not the host's.
+ * every interval (default 5s) until the container stops; and without
+ * --stats, runc's {"type":"oom","id":ID} once per process the Sentry's
+ * OOM killer kills from then on (runc watches memory.events' oom_kill;
+ * the sandbox's memory is its own, so its OOMs are the Sentry's: asked
+ * for over the control socket, SENTRY_CONTROL_OOM). memory.usage.failcnt
+ * is the times the sandbox's memory ran out (memory.events' oom).
  *
  * The numbers are the sandbox's host processes' (the Sentry process and
  * its gofer, from /proc): the Sentry's CPU time and memory are the
@@ -18,13 +21,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "exec.h"
+#include "lib/cleanup.h"
 #include "state.h"
 
 struct usage {
@@ -88,6 +95,32 @@ static void sandbox_usage(pid_t sandbox, struct usage *u)
 	closedir(d);
 }
 
+/*
+ * The Sentry's OOM kills and OOMs so far (SENTRY_CONTROL_OOM): 0, or
+ * -errno when the sandbox does not answer (stopped, or too old to know).
+ */
+static int oom_counts(const char *root, const char *id, s32 *kills, s32 *ooms)
+{
+	_cleanup_close_ int sock = oci_control_connect(root, id);
+	s32 buf[3];
+	struct sentry_control_msg m;
+
+	if (sock < 0)
+		return sock;
+	oci_control_send(sock, SENTRY_CONTROL_OOM, 0);
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
+	/* A paused (SIGSTOPped) sandbox answers nothing: the next poll asks again. */
+	ssize_t n = poll(&pfd, 1, 500) == 1 ? recv(sock, buf, sizeof(buf), 0) : -1;
+	if (n != (ssize_t)sizeof(buf))
+		return -EIO;
+	memcpy(&m, buf, sizeof(m));
+	if (m.type != SENTRY_CONTROL_OOM || m.value < 0 || buf[2] < 0)
+		return -EIO;
+	*kills = m.value;
+	*ooms = buf[2];
+	return 0;
+}
+
 /* resources.json's section.key as an integer, 0 if unset. */
 static json_int_t resource(json_t *res, const char *section, const char *key)
 {
@@ -101,6 +134,9 @@ static char *stats_event(const char *root, const struct oci_state *st)
 	long hz = sysconf(_SC_CLK_TCK);
 	json_t *res = oci_state_load_resources(root, st->id);
 
+	s32 kills, ooms = 0;
+	if (oci_state_status(root, st) == OCI_PAUSED || oom_counts(root, st->id, &kills, &ooms))
+		ooms = 0; /* unknown: 0, as before the Sentry counted */
 	sandbox_usage(st->pid, &u);
 	hz = hz > 0 ? hz : 100;
 	/* The sandbox's memory is the limit it has; an updated one is only recorded. */
@@ -116,7 +152,7 @@ static char *stats_event(const char *root, const struct oci_state *st)
 		"type", "stats", "id", st->id, "data", "cpu", "usage", "total", user + kernel,
 		"kernel", kernel, "user", user, "throttling", "memory", "usage", "limit", limit,
 		"usage", (json_int_t)u.rss_kb * 1024, "max", (json_int_t)u.hwm_kb * 1024, "failcnt",
-		0, "swap", "limit", 0, "failcnt", 0, "kernel", "limit", 0, "failcnt", 0,
+		(int)ooms, "swap", "limit", 0, "failcnt", 0, "kernel", "limit", 0, "failcnt", 0,
 		"kernelTCP", "limit", 0, "failcnt", 0, "pids", pids, "blkio", "hugetlb",
 		"intel_rdt", "network_interfaces");
 	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -124,6 +160,15 @@ static char *stats_event(const char *root, const struct oci_state *st)
 	json_decref(o);
 	json_decref(res);
 	return line;
+}
+
+#define OOM_POLL_MS 250 /* how often the OOM kills are asked for */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A Go duration as runc takes it ("5s", "100ms", "1m30s"): milliseconds, or -1. */
@@ -200,21 +245,36 @@ int cmd_events(const struct global_opts *g, int argc, char **argv)
 		cli_err("runsk events: container with id %s is not running", st.id);
 		return 1;
 	}
-	for (;;) {
-		char *line = stats_event(root, &st);
-		if (!line) {
-			cli_err("runsk events: container %s: out of memory", st.id);
-			return 1;
+	/* OOM kills before we started are not events (runc reports changes it sees). */
+	s32 seen = 0, kills, ooms;
+	if (!once && oom_counts(root, st.id, &seen, &ooms))
+		seen = 0;
+	for (long long next_stats = now_ms();;) {
+		if (now_ms() >= next_stats) {
+			char *line = stats_event(root, &st);
+			if (!line) {
+				cli_err("runsk events: container %s: out of memory", st.id);
+				return 1;
+			}
+			printf("%s\n", line);
+			fflush(stdout);
+			free(line);
+			if (once)
+				return 0;
+			next_stats += interval;
 		}
-		printf("%s\n", line);
-		fflush(stdout);
-		free(line);
-		if (once)
-			return 0;
-		struct timespec ts = {interval / 1000, (interval % 1000) * 1000000};
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		/* Kills are looked for more often than stats are printed: runc's come at once. */
+		long long wait = MIN(next_stats - now_ms(), (long long)OOM_POLL_MS);
+		struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
+		while (wait > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
-		if (oci_state_status(root, &st) == OCI_STOPPED)
+		enum oci_status status = oci_state_status(root, &st);
+		if (status == OCI_STOPPED)
 			return 0;
+		if (status == OCI_PAUSED || oom_counts(root, st.id, &kills, &ooms))
+			continue;
+		for (; seen < kills; seen++) /* the id is of safe characters (oci_id_is_valid) */
+			printf("{\"type\":\"oom\",\"id\":\"%s\"}\n", st.id);
+		fflush(stdout);
 	}
 }

@@ -103,6 +103,7 @@ enum sentry_control_type {
 	SENTRY_CONTROL_ERROR_CWD, /* Sentry: value is -errno of the cwd's lookup */
 	SENTRY_CONTROL_PROXY,	  /* client: value is the host pid of its proxy */
 	SENTRY_CONTROL_LIST,	  /* client: value 0; Sentry: value n, then n s32 proxy pids */
+	SENTRY_CONTROL_OOM,	  /* client: value 0; Sentry: value OOM kills, then s32 OOMs */
 };
 
 #define SENTRY_CONTROL_MAX_PROXIES 64 /* a LIST reply's pids, at most */

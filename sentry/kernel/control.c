@@ -47,6 +47,7 @@
 #include "control_internal.h"
 #include "lib/fdpass.h"
 #include "lib/log.h"
+#include "oom.h"
 #include "pidfd.h"
 #include "process.h"
 #include "signal.h"
@@ -184,6 +185,8 @@ static void conn_input(struct control *ctl, struct control_conn *conn)
 		conn->proxy_pid = m.value > 0 ? m.value : 0;
 	} else if (n == sizeof(struct sentry_control_msg) && type == SENTRY_CONTROL_LIST && !nfds) {
 		send_list(ctl, conn->fd);
+	} else if (n == sizeof(struct sentry_control_msg) && type == SENTRY_CONTROL_OOM && !nfds) {
+		oom_send_counts(ctl->k, conn->fd);
 	} else {
 		control_send_msg(conn->fd, SENTRY_CONTROL_ERROR, n == -EMSGSIZE ? -E2BIG : -EINVAL);
 	}

@@ -41,6 +41,7 @@ struct kernel {
 	struct ipc_ns *ipc; /* System V IPC (sentry/ipc/ipc.h), made on first use */
 	/* The initial namespaces (nsproxy.h), made on first use. */
 	struct nsproxy *init_nsproxy;
+	u64 oom_count, oom_kills; /* atomic: memory.events' oom and oom_kill (oom.h) */
 
 	/*
 	 * The task lock: the PID table, the process tree, thread lists,
@@ -132,6 +133,11 @@ struct thread_group {
 	 * threads read them without it (task_rlimit).
 	 */
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
+	/*
+	 * /proc/<pid>/oom_score_adj, and the floor it may be lowered to
+	 * without CAP_SYS_RESOURCE (oom.h). Inherited at fork; k->lock.
+	 */
+	short oom_score_adj, oom_score_adj_min;
 };
 
 /*

@@ -858,6 +858,8 @@ long task_clone(struct task *p, const struct clone_request *req)
 		tg->exit_signal = (f & LINUX_CLONE_PARENT) ? p->tg->exit_signal : req->exit_signal;
 		tg->parent_tid = (f & LINUX_CLONE_PARENT) ? p->tg->parent_tid : p->tid;
 		memcpy(tg->rlimits, p->tg->rlimits, sizeof(tg->rlimits));
+		tg->oom_score_adj = p->tg->oom_score_adj;
+		tg->oom_score_adj_min = p->tg->oom_score_adj_min;
 		list_add_tail(&tg->sibling, &tg->parent->children);
 		list_add_tail(&tg->node, &k->groups);
 		attach_locked(k, c, tg);

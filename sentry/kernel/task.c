@@ -6,6 +6,7 @@
 
 #include "cred.h"
 #include "kernel.h"
+#include "oom.h"
 #include "process.h"
 #include "signal.h"
 #include "lib/log.h"
@@ -78,14 +79,18 @@ static void task_handle_fault(struct task *t, const struct platform_fault *f)
 		profile_add(&pr->faults, 1);
 		profile_add(&pr->fault_ns, profile_now_ns() - start);
 	}
+	/*
+	 * The memory file is full: the OOM killer frees memory and serves the
+	 * fault, or a signal interrupted its wait (the guest faults again
+	 * after it), or this process was killed.
+	 */
+	if (ret == -ENOMEM) {
+		ret = oom_handle_fault(t, f->addr, f->write, f->exec);
+		if (ret == -EINTR || ret == -ENOMEM)
+			return;
+	}
 	if (ret == 0)
 		return;
-	if (ret == -ENOMEM) {
-		pr_warn_ratelimited("tid %d: out of memory at %#llx: SIGKILL", t->tid,
-				    (unsigned long long)f->addr);
-		task_group_exit(t, LINUX_SIGKILL);
-		return;
-	}
 	pr_debug("tid %d: SIGSEGV at rip %#llx addr %#llx", t->tid, (unsigned long long)t->regs.rip,
 		 (unsigned long long)f->addr);
 	struct linux_siginfo info;

@@ -5,13 +5,16 @@
  * io, wchan, and the exe, cwd and root links. Each read snapshots the process
  * (proc_info.h): ESRCH once it has been reaped, as Linux.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "procfs_internal.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/oom.h"
 #include "sentry/kernel/process.h"
 
 #define RLIMIT_RSS 5
@@ -221,78 +224,90 @@ int proc_pid_show_limits(struct seq *s, struct proc_inode *pi)
 	return 0;
 }
 
-/* The value written for tgid, 0 if none. Caller holds info->lock. */
-static int *oom_slot_locked(struct procfs_info *info, int tgid, bool create)
+/*
+ * Linux's oom_*_write: at most PROC_NUMBUF - 1 bytes are read, stripped
+ * of white space and taken by kstrtoint (base 0: 0x.. hex, 0.. octal).
+ * Returns the count taken, or -EINVAL / -ERANGE.
+ */
+#define OOM_NUMBUF 13
+static ssize_t oom_parse(const char *buf, size_t len, int *v)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(info->oom); i++)
-		if (info->oom[i].tgid == tgid)
-			return &info->oom[i].adj;
-	if (!create)
-		return NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(info->oom); i++) {
-		/* Free slots, and those of processes gone since. */
-		if (!info->oom[i].tgid || proc_find(info->k, info->oom[i].tgid) < 0) {
-			info->oom[i].tgid = tgid;
-			info->oom[i].adj = 0;
-			return &info->oom[i].adj;
-		}
-	}
-	return NULL;
+	char text[OOM_NUMBUF];
+	size_t n = MIN(len, sizeof(text) - 1);
+	memcpy(text, buf, n);
+	text[n] = 0;
+	char *p = text, *end = text + strlen(text);
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	while (end > p && isspace((unsigned char)end[-1]))
+		*--end = 0;
+	char *stop;
+	errno = 0;
+	long long x = strtoll(p, &stop, 0);
+	if (*stop || stop == p)
+		return -EINVAL;
+	if (errno || x < INT_MIN || x > INT_MAX)
+		return -ERANGE;
+	*v = (int)x;
+	return (ssize_t)n;
 }
 
-static int oom_adj_get(struct proc_inode *pi)
+static int show_oom_adj(struct seq *s, struct proc_inode *pi, bool legacy)
 {
-	struct procfs_info *info = PROC_SB(pi->vfs.sb);
-	pthread_mutex_lock(&info->lock);
-	int *slot = oom_slot_locked(info, pi->tgid, false);
-	int adj = slot ? *slot : 0;
-	pthread_mutex_unlock(&info->lock);
-	return adj;
+	int adj;
+	int ret = oom_adj_get(proc_kernel(pi), pi->tgid, legacy, &adj);
+	if (!ret)
+		seq_printf(s, "%d\n", adj);
+	return ret;
 }
 
 int proc_pid_show_oom_score_adj(struct seq *s, struct proc_inode *pi)
 {
-	if (proc_find(proc_kernel(pi), pi->tgid) < 0)
-		return -ESRCH;
-	seq_printf(s, "%d\n", oom_adj_get(pi));
-	return 0;
+	return show_oom_adj(s, pi, false);
+}
+
+int proc_pid_show_oom_adj(struct seq *s, struct proc_inode *pi)
+{
+	return show_oom_adj(s, pi, true);
 }
 
 int proc_pid_show_oom_score(struct seq *s, struct proc_inode *pi)
 {
-	if (proc_find(proc_kernel(pi), pi->tgid) < 0)
-		return -ESRCH;
-	int adj = oom_adj_get(pi);
-	seq_printf(s, "%d\n", adj > 0 ? adj : 0);
+	long score = oom_score(proc_kernel(pi), pi->tgid);
+	if (score < 0)
+		return (int)score;
+	seq_printf(s, "%ld\n", score);
 	return 0;
 }
 
-/* Linux's oom_score_adj_write: kstrtoint of the stripped text, -1000..1000. */
+/* Linux's oom_score_adj_write: -1000..1000. */
 ssize_t proc_pid_write_oom_score_adj(struct proc_inode *pi, const char *buf, size_t len)
 {
-	struct procfs_info *info = PROC_SB(pi->vfs.sb);
-	struct task *self = task_current();
-	char *end;
-	while (*buf == ' ' || *buf == '\t' || *buf == '\n')
-		buf++;
-	errno = 0;
-	long v = strtol(buf, &end, 0);
-	while (*end == ' ' || *end == '\t' || *end == '\n')
-		end++;
-	if (end == buf || *end || errno || v < -1000 || v > 1000)
+	int v;
+	ssize_t n = oom_parse(buf, len, &v);
+	if (n < 0)
+		return n;
+	if (v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX)
 		return -EINVAL;
-	if (proc_find(info->k, pi->tgid) < 0)
-		return -ESRCH;
-	pthread_mutex_lock(&info->lock);
-	int *slot = oom_slot_locked(info, pi->tgid, true);
-	int ret = slot ? 0 : -ENOMEM;
-	/* Lowering it needs CAP_SYS_RESOURCE. */
-	if (slot && v < *slot && self && self->uid != 0)
-		ret = -EACCES;
-	if (!ret)
-		*slot = v;
-	pthread_mutex_unlock(&info->lock);
-	return ret ? ret : (ssize_t)len;
+	int ret = oom_adj_set(proc_kernel(pi), task_current(), pi->tgid, v, false);
+	return ret ? ret : n;
+}
+
+/*
+ * Linux's oom_adj_write: the legacy -16..15, or -17 (OOM_DISABLE), mapped
+ * linearly onto oom_score_adj with 15 as 1000.
+ */
+ssize_t proc_pid_write_oom_adj(struct proc_inode *pi, const char *buf, size_t len)
+{
+	int v;
+	ssize_t n = oom_parse(buf, len, &v);
+	if (n < 0)
+		return n;
+	if ((v < OOM_ADJUST_MIN || v > OOM_ADJUST_MAX) && v != OOM_DISABLE)
+		return -EINVAL;
+	v = v == OOM_ADJUST_MAX ? OOM_SCORE_ADJ_MAX : v * OOM_SCORE_ADJ_MAX / -OOM_DISABLE;
+	int ret = oom_adj_set(proc_kernel(pi), task_current(), pi->tgid, v, true);
+	return ret ? ret : n;
 }
 
 int proc_pid_show_cgroup(struct seq *s, struct proc_inode *pi)

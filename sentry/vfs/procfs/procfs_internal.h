@@ -83,12 +83,6 @@ struct procfs_info {
 	 * read-only /sys (EACCES without write bits, as kernfs, else EROFS).
 	 */
 	bool read_only;
-	/* oom_score_adj values written, by process (pid_files.c). */
-	pthread_mutex_t lock;
-	struct {
-		int tgid;
-		int adj;
-	} oom[64];
 };
 
 static inline struct procfs_info *PROC_SB(const struct super_block *sb)
@@ -198,6 +192,8 @@ ssize_t proc_pid_write_comm(struct proc_inode *pi, const char *buf, size_t len);
 int proc_pid_show_limits(struct seq *s, struct proc_inode *pi);
 int proc_pid_show_oom_score_adj(struct seq *s, struct proc_inode *pi);
 ssize_t proc_pid_write_oom_score_adj(struct proc_inode *pi, const char *buf, size_t len);
+int proc_pid_show_oom_adj(struct seq *s, struct proc_inode *pi);
+ssize_t proc_pid_write_oom_adj(struct proc_inode *pi, const char *buf, size_t len);
 int proc_pid_show_oom_score(struct seq *s, struct proc_inode *pi);
 int proc_pid_show_cgroup(struct seq *s, struct proc_inode *pi);
 int proc_pid_show_wchan(struct seq *s, struct proc_inode *pi);

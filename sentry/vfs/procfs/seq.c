@@ -180,12 +180,13 @@ const struct file_ops proc_file_fops = {
 	.release = proc_seq_release,
 };
 
-/* Linux's proc_setattr: modes are fixed, owners and times may change. */
+/*
+ * Linux's proc_setattr: modes are fixed, owners and times may change; a
+ * size (O_TRUNC: "echo 5 > /proc/self/oom_score_adj") is taken and ignored.
+ */
 static int proc_setattr(struct inode *inode, const struct iattr *ia)
 {
 	if (ia->valid & ATTR_MODE)
-		return -EPERM;
-	if (ia->valid & ATTR_SIZE)
 		return -EPERM;
 	inode_apply_attr(inode, ia);
 	return 0;

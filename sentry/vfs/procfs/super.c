@@ -203,7 +203,6 @@ struct super_block *proc_table_fs_mount(struct kernel *k, const char *fstype,
 	if (!info || !sb)
 		goto out_nomem;
 	info->k = k;
-	pthread_mutex_init(&info->lock, NULL);
 	sb->fs_info = info;
 	struct inode *root = proc_alloc(sb, root_ent, 1, 0, 0);
 	if (IS_ERR(root))

@@ -162,7 +162,11 @@ static int show_memory_stat(struct seq *s, struct proc_inode *pi)
 
 static int show_memory_events(struct seq *s, struct proc_inode *pi)
 {
-	return show_text(s, "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
+	struct kernel *k = proc_kernel(pi); /* the OOM killer's counts (sentry/kernel/oom.h) */
+	unsigned long long ooms = __atomic_load_n(&k->oom_count, __ATOMIC_RELAXED);
+	seq_printf(s, "low 0\nhigh 0\nmax %llu\noom %llu\noom_kill %llu\n", ooms, ooms,
+		   (unsigned long long)__atomic_load_n(&k->oom_kills, __ATOMIC_RELAXED));
+	return 0;
 }
 
 static int show_pids_current(struct seq *s, struct proc_inode *pi)

@@ -1,0 +1,140 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+#
+# oom.sh RUNSK [HOG]: the Sentry's OOM killer. In a 64 MiB sandbox (about
+# 48 MiB of it for the guest) two memory hogs (tests/guest/oom_hog.c)
+# hold 16 MiB each, one with oom_score_adj 1000; a third of 24 MiB that
+# pushes memory over gets its memory once the adj-1000 hog is killed
+# (SIGKILL), and the others live on. A hog with oom_score_adj -1000 is
+# never chosen. A guest that alone exceeds the memory is killed with
+# SIGKILL and the sandbox goes on. In a container, memory.events and
+# `runsk events` (runc's "oom" event) report the kill.
+set -u
+. "$(dirname "$0")/lib.sh"
+runsk=$1
+# Next to this script in the hwkvm VM; in a direct run, in the build tree next to runsk's.
+hog=${2:-$(dirname "$0")/oom_hog-glibc}
+[ -x "$hog" ] || hog=$(dirname "$runsk")/../tests/guest/oom_hog-glibc
+case $hog in /*) ;; *) hog=$PWD/$hog ;; esac
+sh=/bin/busybox
+[ -x "$sh" ] || sh=/bin/sh
+
+# The guest's shell waits for each hog's "ready" with a blocking read of a
+# FIFO: no fork, no page of its own to copy while memory is full (a
+# Sentry-side write to the guest, such as a signal frame or a syscall's
+# result, needs a free frame too, and the OOM killer serves only the
+# guest's own page faults: see sentry/kernel/oom.h).
+guest_lib='mkfifo /tmp/fa /tmp/fb /tmp/fc
+'
+
+# sandbox DESCRIPTION SCRIPT: run SCRIPT in busybox sh under runsk do --memory 64M.
+sandbox() {
+	what=$1
+	"$runsk" do --memory 64M -- "$sh" sh -c "$guest_lib$2" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		fail "$what: the sandbox exited $rc"
+		sed 's/^/    | /' "$tmp/out" "$tmp/err"
+	fi
+}
+
+# expect_line LINE DESCRIPTION: the guest printed LINE.
+expect_line() {
+	if grep -qx "$1" "$tmp/out"; then
+		ok "$2: $1"
+	else
+		fail "$2: no line '$1' in:"
+		sed 's/^/    | /' "$tmp/out" "$tmp/err"
+	fi
+}
+
+# 1. The adj-1000 hog is the victim, not the bigger one that faults.
+sandbox "oom_score_adj 1000" "
+hog=$hog
+(echo 1000 >/proc/self/oom_score_adj && exec \$hog 16 >/tmp/fa) & a=\$!
+read ra </tmp/fa
+\$hog 16 >/tmp/fb & b=\$!
+read rb </tmp/fb
+\$hog 24 >/tmp/fc & c=\$!
+read rc </tmp/fc
+echo a \$ra, b \$rb, c \$rc
+kill \$b \$c
+wait \$a; echo a status \$?
+wait \$b; echo b status \$?
+wait \$c; echo c status \$?
+"
+expect_line "a ready 16, b ready 16, c ready 24" "the third hog got its memory"
+expect_line "a status 137" "the adj-1000 hog was killed"
+expect_line "b status 143" "the other hog lived on (until SIGTERM)"
+expect_line "c status 143" "the third hog lived on (until SIGTERM)"
+if grep -q "Out of memory: Killed process [0-9]* (oom_hog-glibc).*oom_score_adj:1000" "$tmp/err"; then
+	ok "the Sentry logged the kill as Linux does"
+else
+	fail "no 'Out of memory: Killed process' line for the adj-1000 hog:"
+	sed 's/^/    | /' "$tmp/err"
+fi
+
+# 2. A hog with oom_score_adj -1000 is never chosen, though the biggest.
+sandbox "oom_score_adj -1000" "
+hog=$hog
+(echo -1000 >/proc/self/oom_score_adj && exec \$hog 30 >/tmp/fa) & a=\$!
+read ra </tmp/fa
+echo a \$ra
+\$hog 40 >/tmp/b
+echo b status \$?
+kill \$a
+wait \$a; echo a status \$?
+"
+expect_line "a ready 30" "the adj -1000 hog got its memory"
+expect_line "b status 137" "the growing hog was killed"
+expect_line "a status 143" "the adj -1000 hog was never chosen"
+
+# 3. Alone too big: killed, and the sandbox (its shell) goes on.
+sandbox "one guest bigger than the sandbox" "
+$hog 100
+echo status \$?
+echo still running
+"
+expect_line "status 137" "a guest bigger than the sandbox gets SIGKILL"
+expect_line "still running" "the sandbox goes on"
+
+# 4. A container's OOM kill: memory.events inside, and one "oom" event from
+# `runsk events` (runc's), besides its stats lines with failcnt.
+bundle=$tmp/bundle
+mkdir -p "$bundle/rootfs/bin"
+cp "$sh" "$bundle/rootfs/bin/busybox"
+cp "$hog" "$bundle/rootfs/bin/oom_hog"
+for a in sh sleep cat; do ln -s busybox "$bundle/rootfs/bin/$a"; done
+cat >"$bundle/config.json" <<EOF
+{
+	"ociVersion": "1.0.2",
+	"process": {"user": {"uid": 0, "gid": 0}, "cwd": "/", "env": ["PATH=/bin"],
+		    "args": ["sh", "-c", "sleep 4; oom_hog 100; echo status \$?; cat /sys/fs/cgroup/memory.events; sleep 2"]},
+	"root": {"path": "rootfs"},
+	"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}],
+		  "resources": {"memory": {"limit": 67108864}}}
+}
+EOF
+state=$tmp/state
+"$runsk" --root "$state" run --bundle "$bundle" o1 >"$tmp/out" 2>"$tmp/err" </dev/null &
+run=$!
+for _ in $(seq 1 40); do
+	"$runsk" --root "$state" state o1 2>/dev/null | grep -q '"status": "running"' && break
+	sleep 0.25
+done
+"$runsk" --root "$state" events --interval 1s o1 >"$tmp/events" 2>&1 &
+events=$!
+wait "$run"
+for _ in $(seq 1 20); do kill -0 "$events" 2>/dev/null || break; sleep 0.5; done
+kill "$events" 2>/dev/null
+expect_line "status 137" "container: the hog is killed"
+expect_line "oom_kill 1" "container: memory.events counts the kill"
+if [ "$(grep -c '^{"type":"oom","id":"o1"}$' "$tmp/events")" = 1 ] &&
+	grep -q '^{"type":"stats","id":"o1",.*"failcnt":1' "$tmp/events"; then
+	ok "events: one oom event, and failcnt in the stats after it"
+else
+	fail "events: want one oom line and failcnt 1:"
+	sed 's/^/    | /' "$tmp/events"
+fi
+"$runsk" --root "$state" delete o1 2>/dev/null
+finish
