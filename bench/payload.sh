@@ -18,6 +18,7 @@
 #              clock_gettime  clock_gettime [ITERS]  ns per call
 #              pagefault      pagefault -s [MIB]     ns per 4 KiB page (-s: no
 #                                                    huge pages, a fault a page)
+#              pagefault_thp  pagefault [MIB]        the same without madvise
 #              mmap           mmap [PAIRS]           ns per mmap+touch+munmap
 #              mmap_notouch   mmap -n [PAIRS]        ns per mmap+munmap
 #              fork           fork [N]               ns per fork+exit+wait
@@ -115,7 +116,7 @@
 #   INFO start <workload> <variant>           (before each measurement, so that
 #                                              a frozen VM shows where it froze)
 
-NSOP='getppid clock_gettime pagefault mmap mmap_notouch fork forkexec thread futex
+NSOP='getppid clock_gettime pagefault pagefault_thp mmap mmap_notouch fork forkexec thread futex
 signal pipe pipe_bw unix epoll file_open file_stat file_read file_read4k file_write
 tmpfs_rw tmpfs_rw4k open_fstat sha256'
 STARTUP='true busybox true_dyn python sqlite sqlite_nolock'
@@ -126,7 +127,7 @@ workloads=$(echo $NSOP $STARTUP $MEMORY | tr ' ' ',')
 runsk='' runsc='' runc=0 runsk_run=0 floor=0 dyn_true='' python='' sqlite=''
 # W=NATIVE/SLOW[/RUNSC], one per word; a later word for the same W wins.
 wargs='getppid=200000/10000 clock_gettime=1000000/200000 pagefault=256/256
-mmap=5000/2000 mmap_notouch=20000/2000 fork=1000/40 forkexec=200/12 thread=10000/50
+pagefault_thp=256/256 mmap=5000/2000 mmap_notouch=20000/2000 fork=1000/40 forkexec=200/12 thread=10000/50
 futex=50000/50 signal=40000/800 pipe=15000/50 pipe_bw=6000/120 unix=4000/500
 epoll=4000/500 file_open=60000/400 file_stat=200000/15000 file_read=2000/800
 file_read4k=600/30 file_write=150/50 tmpfs_rw=64/64 tmpfs_rw4k=96/6
@@ -276,6 +277,7 @@ prog_of() {
 	case $1 in
 	mmap_notouch) printf '%s -n' "$bin/mmap" ;;
 	pagefault)    printf '%s -s' "$bin/pagefault" ;;
+	pagefault_thp) printf '%s' "$bin/pagefault" ;;
 	forkexec)     printf '%s %s' "$bin/forkexec" "$bin/true" ;;
 	pipe_bw)      printf '%s -b' "$bin/pipe" ;;
 	file_open)    printf '%s -o %s' "$bin/file" "$tmp/small" ;;

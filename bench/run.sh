@@ -28,7 +28,7 @@
 #   --quick          3 repetitions instead of 5 (start-up stays at 20 runs)
 #   --reps N         repetitions of each ns/op measurement [5]
 #   --only LIST      workloads, comma-separated [all]: getppid, clock_gettime,
-#                    pagefault, mmap, mmap_notouch, fork, forkexec, thread,
+#                    pagefault, pagefault_thp, mmap, mmap_notouch, fork, forkexec, thread,
 #                    futex, signal, pipe, pipe_bw, unix, epoll, file_open,
 #                    file_stat, file_read, file_read4k, file_write,
 #                    tmpfs_rw, tmpfs_rw4k, open_fstat, sha256, true,
@@ -66,11 +66,11 @@ usage() { sed -n '4,/^set -euo/{ /^set/d; s/^# \{0,1\}//; p; }' "${BASH_SOURCE[0
 # file I/O, hence the RUNSC counts of ARGS_VM.  ARGS_VM was calibrated in the
 # VM (bench/README.md); the new rows of ARGS_DIRECT are estimates from native
 # and runsc runs on a host without /dev/kvm: check them on the first run there.
-NSOP=(getppid clock_gettime pagefault mmap mmap_notouch fork forkexec thread futex
+NSOP=(getppid clock_gettime pagefault pagefault_thp mmap mmap_notouch fork forkexec thread futex
 	signal pipe pipe_bw unix epoll file_open file_stat file_read file_read4k file_write
 	tmpfs_rw tmpfs_rw4k open_fstat sha256)
 declare -A ARGS_DIRECT=([getppid]=200000/10000 [clock_gettime]=1000000/200000
-	[pagefault]=256/256 [mmap]=20000/2000 [mmap_notouch]=50000/2000
+	[pagefault]=256/256 [pagefault_thp]=256/256 [mmap]=20000/2000 [mmap_notouch]=50000/2000
 	[fork]=500/100 [forkexec]=200/50 [thread]=10000/1000 [futex]=100000/3000
 	[pipe]=100000/2000 [pipe_bw]=100000/4000 [unix]=100000/2000/2000
 	[file_open]=200000/2000 [file_stat]=500000/10000 [file_read]=20000/3000
@@ -78,7 +78,7 @@ declare -A ARGS_DIRECT=([getppid]=200000/10000 [clock_gettime]=1000000/200000
 	[signal]=200000/10000/3000 [epoll]=50000/2000/2000 [tmpfs_rw]=512/256/256
 	[tmpfs_rw4k]=256/256/16 [open_fstat]=100000/5000/5000)
 declare -A ARGS_VM=([getppid]=200000/10000 [clock_gettime]=1000000/200000
-	[pagefault]=64/64 [mmap]=5000/2000 [mmap_notouch]=20000/2000
+	[pagefault]=64/64 [pagefault_thp]=64/64 [mmap]=5000/2000 [mmap_notouch]=20000/2000
 	[fork]=1000/40/100 [forkexec]=200/12/50 [thread]=10000/50/1000
 	[futex]=50000/50/3000 [pipe]=15000/50/2000 [pipe_bw]=6000/120/4000
 	[unix]=4000/500/2000 [file_open]=60000/400/2000
@@ -95,6 +95,7 @@ declare -A STARTUP_RUNS_OF=([python]=10 [sqlite]=6 [sqlite_nolock]=6)
 declare -A LABEL=([getppid]='getppid (ns/call)'
 	[clock_gettime]='clock_gettime (ns/call)'
 	[pagefault]='page fault (ns/page)'
+	[pagefault_thp]='page fault, no madvise: THP policy (ns/page)'
 	[mmap]='mmap+touch+munmap 64 KiB (ns/pair)'
 	[mmap_notouch]='mmap+munmap 64 KiB, no touch (ns/pair)'
 	[fork]='fork + exit + wait (ns/iteration)'
@@ -558,7 +559,7 @@ md=$out/results.md csv=$out/results.csv
 		[[ ,$only, == *,$w,* ]] || continue
 		unit=calls
 		case $w in
-		pagefault)             unit=MiB ;;
+		pagefault*)            unit=MiB ;;
 		mmap*)                 unit=pairs ;;
 		fork|forkexec|thread)  unit=iterations ;;
 		futex|pipe|epoll)      unit='round trips' ;;
@@ -579,12 +580,14 @@ md=$out/results.md csv=$out/results.csv
 		(IFS=','; echo "- ns/op arguments, native/others (runsk, floor, runsc) or native/runsk/runsc:${parts[*]/#/ };")
 		echo "  samples per cell: ${nsamples:-0} (one per repetition)."
 	fi
-	if [[ ,$only, == *,pagefault,* ]]; then
+	if [[ ,$only, == *,pagefault,* || ,$only, == *,pagefault_thp,* ]]; then
 		thp=$(info thp) thp_where='here'
 		[ "$mode" = vm ] && thp_where='in the VM'
 		echo "- page fault: first write to each 4 KiB page of one fresh anonymous mapping,"
 		echo "  \`pagefault -s\`: MADV_NOHUGEPAGE, so one fault per page natively whatever"
-		echo "  the transparent-huge-page policy ($thp_where: \`${thp:-unknown}\`)."
+		echo "  the transparent-huge-page policy ($thp_where: \`${thp:-unknown}\`); the"
+		echo "  THP row maps without madvise, as a program's heap is: natively the policy"
+		echo "  decides, under runsk the fault-around window grows on sequential faults."
 	fi
 	if wants pipe_bw; then
 		parts=()

@@ -24,6 +24,17 @@
  * the neighbours, and a library ld.so maps is read sequentially.
  */
 #define FAULT_AROUND_PAGES 16
+/*
+ * Private anonymous memory touched in address order (a heap or an array
+ * being filled) doubles its window at each fault that lands just past the
+ * last one, up to a huge page's 2 MiB, which is what Linux's transparent
+ * huge pages give it natively: one fault per 2 MiB. A random toucher
+ * keeps the small window, so memory that is never touched is not
+ * populated for nothing. MADV_HUGEPAGE memory starts at the big window;
+ * MADV_NOHUGEPAGE memory, whose owner asked for exact 4 KiB residency,
+ * never grows.
+ */
+#define FAULT_AROUND_MAX_PAGES 512
 
 struct mm *mm_create(struct memfile *mf, struct platform *p)
 {
@@ -304,6 +315,20 @@ static int fault_present(struct mm *mm, const struct vma *vma, u64 va, u64 pa, b
 	return mm->p->ops->as_map(mm->as, va, pa, mm_page_prot(mm, vma, va, pa));
 }
 
+/* The fault-around window, in pages, for a fault at va in vma. Caller holds mm->lock. */
+static u64 fault_around_pages(struct mm *mm, const struct vma *vma, u64 va)
+{
+	u64 n = FAULT_AROUND_PAGES;
+	if (!vma->file && !vma_is_shared(vma) && !(vma->flags & VMA_NOHUGEPAGE)) {
+		if (vma->flags & VMA_HUGEPAGE)
+			n = FAULT_AROUND_MAX_PAGES;
+		else if (va == mm->fa_next)
+			n = MIN(mm->fa_pages * 2, FAULT_AROUND_MAX_PAGES);
+	}
+	mm->fa_pages = n;
+	return n;
+}
+
 int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
 {
 	u64 va = ALIGN_DOWN(addr, PAGE_SIZE);
@@ -338,8 +363,10 @@ int mm_fault_locked(struct mm *mm, u64 addr, bool write, bool exec, bool force)
 	 * whose data is a shared object only gets the pages it holds (Linux's
 	 * map_pages): its holes are not filled for a neighbour.
 	 */
-	u64 win = ALIGN_DOWN(va, FAULT_AROUND_PAGES * PAGE_SIZE);
-	u64 lo = MAX(win, vma->start), hi = MIN(win + FAULT_AROUND_PAGES * PAGE_SIZE, vma->end);
+	u64 n = fault_around_pages(mm, vma, va);
+	u64 win = ALIGN_DOWN(va, n * PAGE_SIZE);
+	u64 lo = MAX(win, vma->start), hi = MIN(win + n * PAGE_SIZE, vma->end);
+	mm->fa_next = hi;
 	bool file_shm = vma->file && vma->shm;
 	for (u64 p = lo; p < hi; p += PAGE_SIZE) {
 		if (file_shm && !shmem_has_frame(vma->shm, vma_off(vma, p)))

@@ -25,6 +25,8 @@ struct mm {
 	struct vma_set vmas;
 	struct pagemap pages;
 	u64 rss;
+	/* Sequential faults (mm.c's fault-around): where the next would land, and the window. */
+	u64 fa_next, fa_pages;
 	u64 brk_start, brk;
 	u64 mmap_base;
 	/* Pages in VMAs: all, private writable non-stack, locked (Linux's names). */

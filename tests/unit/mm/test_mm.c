@@ -110,6 +110,45 @@ static void test_mm_fault_around_bounded_by_vma(void **state)
 	assert_int_equal(mm_rss_pages(mm), 0);
 }
 
+/* Pages the fault at va populates, on a mapping where nothing is resident yet. */
+static u64 faulted(struct mm *mm, u64 va)
+{
+	u64 before = mm_rss_pages(mm);
+	assert_int_equal(mm_handle_fault(mm, va, true, false), 0);
+	return mm_rss_pages(mm) - before;
+}
+
+static void test_mm_fault_around_grows_when_sequential(void **state)
+{
+	struct mm *mm = MM(state);
+	const u64 base = 0x40000000, len = 8ULL << 20;
+	assert_int_equal(mm_map_anon(mm, base, len, PROT_READ | PROT_WRITE, MM_FIXED), (long)base);
+	/*
+	 * Each fault just past the last window doubles it, aligned: 16, 32,
+	 * ... 512 pages, of which the half above the last window is new.
+	 */
+	static const u64 added[] = {16, 16, 32, 64, 128, 256, 512, 512};
+	u64 at = base;
+	for (size_t i = 0; i < ARRAY_SIZE(added); i++) {
+		assert_int_equal(faulted(mm, at), added[i]);
+		at += added[i] * P;
+	}
+	/* A fault elsewhere starts small again. */
+	assert_int_equal(faulted(mm, base + len - 64 * P), 16);
+	assert_int_equal(mm_unmap(mm, base, len), 0);
+
+	/* MADV_NOHUGEPAGE: never more than the small window. */
+	assert_int_equal(mm_map_anon(mm, base, len, PROT_READ | PROT_WRITE, MM_FIXED), (long)base);
+	assert_int_equal(mm_advise(mm, base, len, MADV_NOHUGEPAGE), 0);
+	for (at = base; at < base + 64 * P; at += 16 * P)
+		assert_int_equal(faulted(mm, at), 16);
+	/* MADV_HUGEPAGE: the aligned 2 MiB at once, inside the VMA. */
+	assert_int_equal(mm_advise(mm, base + (2ULL << 20), 2ULL << 20, MADV_HUGEPAGE), 0);
+	assert_int_equal(faulted(mm, base + (3ULL << 20)), 512);
+	assert_int_equal(mm_unmap(mm, base, len), 0);
+	assert_int_equal(mm_rss_pages(mm), 0);
+}
+
 static void test_mm_strncpy(void **state)
 {
 	struct mm *mm = MM(state);
@@ -155,6 +194,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mm_fixed_noreplace_and_hint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mm_brk_semantics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mm_fault_around_bounded_by_vma, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mm_fault_around_grows_when_sequential, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mm_strncpy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mm_shared_frames_never_writable, setup,
