@@ -6,6 +6,15 @@
  * halves are in sentry/vfs/pipe_splice.c, and file-to-file copies go
  * through the files' read and write ops in bounded chunks.
  *
+ * A call that moved data queues IN_ACCESS on its source and IN_MODIFY on
+ * its destination, once each, as Linux 6.5 and later do (fs/splice.c,
+ * do_sendfile, vfs_copy_file_range); one that moved none queues nothing.
+ * Older kernels left out splice's file-to-pipe (before 6.4), pipe-to-pipe,
+ * tee and vmsplice events (before 6.5), and 6.1 also queued an IN_MODIFY
+ * of a file-to-file copy's own writes before the call's two; the newer
+ * events are the useful ones (a watcher learns of every change), so we
+ * follow them.
+ *
  * Linux does not lock f_pos for these calls: it reads the position,
  * moves the data, and stores the new one. So do we (taking pos_lock only
  * to read and store), so no lock is held while a pipe wait sleeps.
@@ -15,6 +24,7 @@
 #include <stdlib.h>
 
 #include "lib/cleanup.h"
+#include "sentry/vfs/inotify.h"
 #include "sentry/vfs/pipe.h"
 #include "sys_path.h"
 
@@ -70,6 +80,18 @@ static u32 file_type(struct file *f)
 	if (f->inode)
 		return f->inode->mode & S_IFMT;
 	return vfs_fstat(f, &st) ? 0 : st.mode & S_IFMT;
+}
+
+/*
+ * After a call moved ret bytes (if positive) from in to out: the events,
+ * in Linux's order (splice's IN_MODIFY of out comes first, merging with
+ * one its write may have queued; the others' IN_ACCESS of in). Returns ret.
+ */
+static long notify_moved(struct file *in, struct file *out, long ret, bool modify_first)
+{
+	if (modify_first)
+		return fsnotify_rw(in, fsnotify_rw(out, ret, true), false);
+	return fsnotify_rw(out, fsnotify_rw(in, ret, false), true);
 }
 
 static long pipe_result(struct task *t, ssize_t ret)
@@ -152,6 +174,8 @@ long sys_splice(struct task *t, const struct syscall_args *a)
 		return -EFAULT;
 	long ret = do_splice(t, in, uoff_in.addr ? &off_in : NULL, out,
 			     uoff_out.addr ? &off_out : NULL, len, flags);
+	/* The events come before the offsets are stored (and may fault), as Linux's. */
+	ret = notify_moved(in, out, ret, true);
 	if (ret < 0)
 		return ret;
 	if (uoff_out.addr && mm_copy_to_user(t->mm, uoff_out, &off_out, sizeof(off_out)))
@@ -182,7 +206,7 @@ long sys_tee(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if ((in->flags | out->flags) & O_NONBLOCK)
 		flags |= LINUX_SPLICE_F_NONBLOCK;
-	return pipe_result(t, pipe_tee(in, out, len, flags));
+	return notify_moved(in, out, pipe_result(t, pipe_tee(in, out, len, flags)), false);
 }
 
 /* import_iovec: copy in, validate the copy, clamp the total to MAX_RW_COUNT. */
@@ -239,8 +263,9 @@ long sys_vmsplice(struct task *t, const struct syscall_args *a)
 	 * decides. Unlike splice, vmsplice leaves the file's O_NONBLOCK out.
 	 */
 	if (f->mode & FMODE_WRITE)
-		return pipe_result(t, pipe_vmsplice_to_pipe(t, f, iov, n, flags));
-	return pipe_vmsplice_to_user(t, f, iov, n, flags);
+		return fsnotify_rw(f, pipe_result(t, pipe_vmsplice_to_pipe(t, f, iov, n, flags)),
+				   true);
+	return fsnotify_rw(f, pipe_vmsplice_to_user(t, f, iov, n, flags), false);
 }
 
 /*
@@ -320,7 +345,7 @@ static long do_sendfile(struct task *t, int out_fd, int in_fd, s64 *ppos, size_t
 	}
 	if (!ppos)
 		pos_store(in, in_posp);
-	return ret;
+	return notify_moved(in, out, ret, false);
 }
 
 long sys_sendfile(struct task *t, const struct syscall_args *a)
@@ -412,6 +437,7 @@ long sys_copy_file_range(struct task *t, const struct syscall_args *a)
 	ret = copy_direct(t, in, &new_in, out, &new_out, MIN(len, (size_t)MAX_RW_COUNT));
 	if (ret <= 0)
 		return ret;
+	notify_moved(in, out, ret, false);
 	/* Linux moves each by the count copied. */
 	pos_in += ret;
 	pos_out += ret;

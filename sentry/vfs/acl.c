@@ -402,14 +402,30 @@ static int acl_store(struct inode *inode, const char *name, const struct acl *ac
 	return ret;
 }
 
-/* Linux's set_posix_acl and simple_set_acl, after the value's decoding. */
+/*
+ * Linux's IS_POSIXACL: whether inode's file system keeps ACLs. One that
+ * does not (goferfs, which refuses system.* without a round trip) says
+ * EOPNOTSUPP to a read of one.
+ */
+static bool acl_supported(struct inode *inode)
+{
+	return inode->iops && inode->iops->getxattr && inode->iops->setxattr &&
+	       inode->iops->getxattr(inode, ACL_XATTR_ACCESS, NULL, 0) != -EOPNOTSUPP;
+}
+
+/*
+ * Linux's set_posix_acl and simple_set_acl, after the value's decoding:
+ * a file system without ACLs says EOPNOTSUPP before any check of the
+ * file, the caller or the ACL (Linux 6.2's order, and 6.1's for a file
+ * system with the ACL xattr handlers but without ACLs).
+ */
 static int acl_set(struct inode *inode, bool def, struct acl **acl, const struct vfs_cred *c)
 {
 	pthread_mutex_lock(&inode->lock);
 	u32 mode = inode->mode, uid = inode->uid, gid = inode->gid;
 	pthread_mutex_unlock(&inode->lock);
 
-	if (S_ISLNK(mode) || !inode->iops || !inode->iops->setxattr)
+	if (S_ISLNK(mode) || !acl_supported(inode))
 		return -EOPNOTSUPP;
 	if (def && !S_ISDIR(mode))
 		return *acl ? -EACCES : 0;
