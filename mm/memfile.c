@@ -25,6 +25,12 @@ struct memfile {
 	u64 reserved; /* frames below this are the platform's */
 	u64 used;
 	/*
+	 * Frames in use may not exceed this (memfile_set_limit): the memory
+	 * cgroup's memory.max lowered below the file's size after boot. nframes
+	 * when there is none.
+	 */
+	u64 limit;
+	/*
 	 * Frames whose count reached zero, still holding their old contents:
 	 * punching one 4 KiB hole per frame cost a host syscall each (a 16 MiB
 	 * munmap took 80 ms under emulation), so they are sorted and punched as
@@ -39,6 +45,8 @@ struct memfile {
 };
 
 #define DEAD_BATCH 1024
+/* Reclaimer calls memfile_set_limit makes, at most, to get under a lowered limit. */
+#define RECLAIM_TRIES 4096
 /* Freed frames memfile_flush leaves unpunched: 1 MiB the host keeps for reuse. */
 #define WARM_KEEP 256
 /*
@@ -97,6 +105,7 @@ struct memfile *memfile_create(u64 size)
 		return ERR_PTR(-ENOMEM);
 	mf->size = size;
 	mf->nframes = size >> PAGE_SHIFT;
+	mf->limit = mf->nframes;
 	pthread_mutex_init(&mf->lock, NULL);
 	mf->shared_size = MIN(SHARED_SPAN, size);
 	mf->fd = memfd_create("runsk-memory", MFD_CLOEXEC);
@@ -158,6 +167,9 @@ static bool take_frame_locked(struct memfile *mf, u64 *fn, bool *warm)
 	if (mf->bump < mf->reserved)
 		mf->bump = mf->reserved;
 	*warm = false;
+	/* Over the limit is as full: the reclaimer and then the OOM killer act. */
+	if (mf->used >= mf->limit)
+		return false;
 	if (mf->ndead) {
 		*fn = mf->dead[--mf->ndead];
 		*warm = true;
@@ -202,14 +214,15 @@ int memfile_alloc_shareable(struct memfile *mf, u64 *pa)
 	if (mf->bump < mf->reserved)
 		mf->bump = mf->reserved;
 	/* Rare (the vDSO's one frame): a scan of the free list is fine. */
-	for (u64 i = 0; i < mf->nfree && fn == limit; i++) {
+	for (u64 i = 0; i < mf->nfree && fn == limit && mf->used < mf->limit; i++) {
 		if (mf->free_list[i] < limit) {
 			fn = mf->free_list[i];
 			mf->free_list[i] = mf->free_list[--mf->nfree];
 		}
 	}
-	if (fn == limit && mf->bump < limit)
+	if (fn == limit && mf->bump < limit && mf->used < mf->limit)
 		fn = mf->bump++;
+
 	if (fn < limit) {
 		mf->refs[fn] = 1;
 		mf->used++;
@@ -297,6 +310,33 @@ u8 *memfile_ptr(struct memfile *mf, u64 pa)
 u64 memfile_size(const struct memfile *mf)
 {
 	return mf->size;
+}
+
+u64 memfile_set_limit(struct memfile *mf, u64 bytes)
+{
+	u64 frames = bytes ? MIN(bytes >> PAGE_SHIFT, mf->nframes) : mf->nframes;
+
+	pthread_mutex_lock(&mf->lock);
+	/* memfile_limit_pages reads it without the lock. */
+	__atomic_store_n(&mf->limit, frames, __ATOMIC_RELAXED);
+	bool over = mf->used > frames;
+	pthread_mutex_unlock(&mf->lock);
+	/*
+	 * As a write of memory.max: the caches go first. What is still over
+	 * stays until the next allocation fails and the OOM killer acts; the
+	 * bound keeps a reclaimer that always claims progress from looping.
+	 */
+	for (int i = 0; over && mf->reclaim && i < RECLAIM_TRIES && mf->reclaim(); i++) {
+		pthread_mutex_lock(&mf->lock);
+		over = mf->used > frames;
+		pthread_mutex_unlock(&mf->lock);
+	}
+	return frames << PAGE_SHIFT;
+}
+
+u64 memfile_limit_pages(struct memfile *mf)
+{
+	return __atomic_load_n(&mf->limit, __ATOMIC_RELAXED);
 }
 
 u64 memfile_used_frames(struct memfile *mf)

@@ -71,6 +71,19 @@ u32 memfile_refcount(struct memfile *mf, u64 pa);
 u8 *memfile_ptr(struct memfile *mf, u64 pa);
 
 u64 memfile_size(const struct memfile *mf);
+/*
+ * Limit the frames in use (the reserved area excluded) to bytes of them,
+ * rounded down to frames, as a memory cgroup's memory.max: an allocation
+ * that would go over fails as when the file is full. 0, or more than the
+ * file's size: the file's size, which cannot grow. Lowering it below what
+ * is in use runs the reclaimer until under (or it frees nothing more);
+ * what is still over is not taken back: the next allocation fails and
+ * the OOM killer acts. Returns the limit now in force, in bytes. May
+ * block (the reclaimer); no lock held.
+ */
+u64 memfile_set_limit(struct memfile *mf, u64 bytes);
+/* The limit in force, in frames: the file's frames when none was set. */
+u64 memfile_limit_pages(struct memfile *mf);
 /* Frames in use (excluding the reserved area), for accounting. */
 u64 memfile_used_frames(struct memfile *mf);
 

@@ -169,6 +169,7 @@ static int run_state_build(struct run_state *r, const struct oci_spec *s, bool s
 		.no_new_privs = s->no_new_privs,
 		.rlimits = s->rlimits,
 		.nrlimits = s->nrlimits,
+		.pids_limit = s->pids_limit,
 		.mounts = r->mounts,
 		.nmounts = n,
 	};

@@ -5,24 +5,38 @@
  * stdin whenever the CRI updates a container's resources; a failure there
  * fails the kubelet's update, so every well-formed update succeeds.
  *
- * What it does with them, honestly: it checks them (an object of objects,
- * numbers where runc wants numbers: a bad one is refused with one line
- * naming the field), merges them into the state directory's
- * resources.json, and `runsk events` reports the limits from there. None
- * is enforced on a running sandbox: its memory and vCPUs are fixed when
- * it boots (linux.resources in config.json sets them), the guest's
- * process count is the guest's RLIMIT_NPROC, and there is no host cgroup
- * to weigh CPU or block I/O. --debug logs what was only recorded.
+ * What it does with them: it checks them (an object of objects, numbers
+ * where runc wants numbers: a bad one is refused with one line naming the
+ * field), merges them into the state directory's resources.json (`runsk
+ * events` reports the limits from there), and sends the Sentry the two a
+ * sandbox can enforce, over the control socket (sentry/sentry.h;
+ * sentry/kernel/cgroup_limits.h has how they are enforced):
+ * - pids.limit: the guest's cgroup pids.max (> 0; negative: "max");
+ * - memory.limit: the guest's memory.max, at most the memory the sandbox
+ *   booted with: its memory file cannot grow. A bigger one (or -1) is
+ *   recorded and the boot size enforced; --debug says so, and the update
+ *   succeeds, as containerd needs.
+ * As runc, 0 leaves either as it is. A running sandbox answers with the
+ * limit in force; a created or paused one is not answering yet, so the
+ * request waits in its socket and it takes it when it runs. The rest
+ * (CPU shares and quota, block I/O, cpusets) is only recorded: the vCPUs
+ * are fixed at boot and there is no host cgroup to weigh CPU or I/O.
  */
 #include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cli.h"
+#include "exec.h"
+#include "lib/cleanup.h"
 #include "lib/log.h"
 #include "state.h"
+
+#define REPLY_TIMEOUT_MS 5000 /* a running Sentry answers at once */
 
 /* runc's flags: each sets section.key of linux.resources. */
 static const struct update_flag {
@@ -59,8 +73,9 @@ static int update_usage(FILE *out)
 		     "  and runc's one-value flags:");
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
 		fprintf(out, "%s %s", i % 4 ? "" : "\n   ", flags[i].flag);
-	fprintf(out, "\nThey are recorded (`runsk events` reports them), not enforced: the\n"
-		     "sandbox's memory and CPUs are fixed when it boots.\n");
+	fprintf(out, "\nThey are recorded (`runsk events` reports them). --pids-limit and\n"
+		     "--memory are enforced (memory up to what the sandbox booted with); the\n"
+		     "rest is not: the sandbox's CPUs are fixed when it boots.\n");
 	return out == stdout ? 0 : 1;
 }
 
@@ -155,6 +170,77 @@ static json_t *read_resources(const char *path)
 	return o;
 }
 
+/*
+ * The control message value of res's section.limit: 0 if it leaves the
+ * limit as it is, -1 for none, else the limit (memory: in pages, at least one).
+ */
+static s32 limit_value(json_t *res, const char *section, bool pages)
+{
+	json_t *v = json_object_get(json_object_get(res, section), "limit");
+	json_int_t n = json_is_number(v) ? (json_int_t)json_number_value(v) : 0;
+
+	if (n <= 0)
+		return n < 0 ? -1 : 0;
+	if (pages)
+		n = MAX(n >> 12, 1); /* the guest's page size */
+	return (s32)MIN(n, (json_int_t)INT32_MAX);
+}
+
+/* Send one limit; with wait, the limit in force from the reply. 0 or -errno. */
+static int send_limit(int sock, u32 type, s32 value, bool wait, s32 *now)
+{
+	struct sentry_control_msg m = {type, value};
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
+
+	if (send(sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
+		return -errno;
+	*now = value;
+	if (!wait)
+		return 0;
+	if (poll(&pfd, 1, REPLY_TIMEOUT_MS) != 1)
+		return -ETIMEDOUT;
+	if (recv(sock, &m, sizeof(m), 0) != sizeof(m))
+		return -EIO;
+	if (m.type == SENTRY_CONTROL_ERROR)
+		return m.value < 0 ? m.value : -EIO;
+	if (m.type != type)
+		return -EIO;
+	*now = m.value;
+	return 0;
+}
+
+/* Send the sandbox the limits it enforces. 0, or 1 after an error line. */
+static int apply_limits(const char *root, const struct oci_state *st, json_t *res, bool running)
+{
+	s32 pids = limit_value(res, "pids", false), mem = limit_value(res, "memory", true), now;
+	int err = 0;
+
+	if (!pids && !mem)
+		return 0;
+	_cleanup_close_ int sock = oci_control_connect(root, st->id);
+	if (sock < 0)
+		err = sock;
+	if (!err && pids)
+		err = send_limit(sock, SENTRY_CONTROL_PIDS_MAX, pids, running, &now);
+	if (!err && mem) {
+		err = send_limit(sock, SENTRY_CONTROL_MEMORY_MAX, mem, running, &now);
+		/* Not an error: containerd's update must succeed; the limit is recorded. */
+		if (!err && running && mem < 0)
+			pr_debug("container %s: no memory limit: the sandbox keeps the %lld bytes "
+				 "it booted with (its memory cannot grow)",
+				 st->id, (long long)now << 12);
+		else if (!err && running && now < mem)
+			pr_debug("container %s: memory limit of %lld bytes recorded; the %lld "
+				 "bytes the sandbox booted with are enforced (its memory cannot "
+				 "grow)",
+				 st->id, (long long)mem << 12, (long long)now << 12);
+	}
+	if (err)
+		cli_err("runsk update: container %s: cannot set its limits: %s", st->id,
+			err == -ETIMEDOUT ? "the sandbox does not answer" : strerror(-err));
+	return err ? 1 : 0;
+}
+
 int cmd_update(const struct global_opts *g, int argc, char **argv)
 {
 	const char *root = oci_state_root(g), *v;
@@ -190,12 +276,18 @@ int cmd_update(const struct global_opts *g, int argc, char **argv)
 		update_usage(stderr);
 		goto out;
 	}
+	/* runc's callers pass --debug and --log: what was only recorded goes there. */
+	if (log_init(g->debug_log, g->debug)) {
+		cli_err("runsk: --debug-log=%s: cannot open it for writing", g->debug_log);
+		goto out;
+	}
 	if (cli_state_load("update", root, argv[i], &st)) {
 		ret = 1;
 		goto out;
 	}
 	ret = 1;
-	if (oci_state_status(root, &st) == OCI_STOPPED) {
+	enum oci_status status = oci_state_status(root, &st);
+	if (status == OCI_STOPPED) {
 		cli_err("runsk update: container %s is stopped: there is nothing to update", st.id);
 		goto out;
 	}
@@ -208,10 +300,18 @@ int cmd_update(const struct global_opts *g, int argc, char **argv)
 	if (err)
 		cli_err("runsk update: container %s: cannot record the resources: %s", st.id,
 			strerror(-err));
-	else
-		pr_debug("container %s: resources recorded, not enforced (fixed at boot)", st.id);
+	/* This update's own limits: the flags over the file, as above. */
+	json_t *upd = json_object();
+	if (file)
+		merge(upd, file);
+	merge(upd, res);
+	ret = err ? 1 : apply_limits(root, &st, upd, status == OCI_RUNNING);
+	if (!ret)
+		pr_debug("container %s: resources recorded; of them the sandbox enforces "
+			 "pids.limit and memory.limit",
+			 st.id);
+	json_decref(upd);
 	json_decref(all);
-	ret = err ? 1 : 0;
 out:
 	json_decref(file);
 	json_decref(res);

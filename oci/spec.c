@@ -644,6 +644,22 @@ static int parse_path_list(struct ctx *c, json_t *lx, const char *key, const cha
 	return ret;
 }
 
+/* linux.resources.pids.limit: as runc, 0 leaves it unset and a negative one is "max". */
+static int parse_pids(struct ctx *c, json_t *res, struct oci_spec *s)
+{
+	json_t *pids, *v;
+
+	at(c, "linux.resources.pids");
+	if (get_obj(c, res, "pids", &pids))
+		return -1;
+	at(c, "linux.resources.pids.limit");
+	v = json_object_get(pids, "limit");
+	if (v && !json_is_integer(v))
+		return bad(c, "must be an integer (tasks)");
+	s->pids_limit = v ? json_integer_value(v) : 0;
+	return 0;
+}
+
 static int parse_linux(struct ctx *c, json_t *doc, struct oci_spec *s)
 {
 	json_t *lx, *res, *mem, *cpu, *v, *e;
@@ -676,6 +692,8 @@ static int parse_linux(struct ctx *c, json_t *doc, struct oci_spec *s)
 	/* -1 is "no limit" in runc's configs. */
 	if (v && json_integer_value(v) > 0)
 		s->memory = json_integer_value(v);
+	if (parse_pids(c, res, s))
+		return -1;
 	at(c, "linux.resources.cpu");
 	if (get_obj(c, res, "cpu", &cpu))
 		return -1;

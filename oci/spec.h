@@ -46,6 +46,8 @@ struct oci_spec {
 	unsigned nmounts;
 	u64 memory;    /* linux.resources.memory.limit; 0 = not set */
 	unsigned cpus; /* from linux.resources.cpu quota/period; 0 = not set */
+	/* linux.resources.pids.limit; <= 0 = none */
+	s64 pids_limit;
 	bool terminal; /* process.terminal: the process gets a pty (oci/console.h) */
 	u16 console_height, console_width; /* process.consoleSize; 0 = not set */
 	struct oci_hooks hooks;		   /* "hooks" (hooks.h) */

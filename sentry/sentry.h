@@ -37,6 +37,7 @@ struct sandbox_spec {
 	bool no_new_privs;
 	const struct sandbox_rlimit *rlimits;
 	unsigned nrlimits;
+	s64 pids_limit; /* linux.resources.pids.limit: > 0 the cgroup's pids.max; else none */
 	const struct sandbox_mount *mounts; /* in order; a later one may sit in an earlier one */
 	unsigned nmounts;
 };
@@ -104,6 +105,10 @@ enum sentry_control_type {
 	SENTRY_CONTROL_PROXY,	  /* client: value is the host pid of its proxy */
 	SENTRY_CONTROL_LIST,	  /* client: value 0; Sentry: value n, then n s32 proxy pids */
 	SENTRY_CONTROL_OOM,	  /* client: value 0; Sentry: value OOM kills, then s32 OOMs */
+	/* client: value a limit > 0, or -1 for none; Sentry: the same (pids.max) */
+	SENTRY_CONTROL_PIDS_MAX,
+	/* client: value pages > 0, or -1 for none; Sentry: the pages in force (memory.max) */
+	SENTRY_CONTROL_MEMORY_MAX,
 };
 
 #define SENTRY_CONTROL_MAX_PROXIES 64 /* a LIST reply's pids, at most */

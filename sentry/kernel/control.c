@@ -43,6 +43,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cgroup_limits.h"
 #include "control.h"
 #include "control_internal.h"
 #include "lib/fdpass.h"
@@ -187,6 +188,10 @@ static void conn_input(struct control *ctl, struct control_conn *conn)
 		send_list(ctl, conn->fd);
 	} else if (n == sizeof(struct sentry_control_msg) && type == SENTRY_CONTROL_OOM && !nfds) {
 		oom_send_counts(ctl->k, conn->fd);
+	} else if (n == sizeof(struct sentry_control_msg) && !nfds &&
+		   (type == SENTRY_CONTROL_PIDS_MAX || type == SENTRY_CONTROL_MEMORY_MAX)) {
+		cgroup_limits_control(ctl->k, conn->fd, type,
+				      ((struct sentry_control_msg *)ctl->buf)->value);
 	} else {
 		control_send_msg(conn->fd, SENTRY_CONTROL_ERROR, n == -EMSGSIZE ? -E2BIG : -EINVAL);
 	}

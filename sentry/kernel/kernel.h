@@ -42,6 +42,8 @@ struct kernel {
 	/* The initial namespaces (nsproxy.h), made on first use. */
 	struct nsproxy *init_nsproxy;
 	u64 oom_count, oom_kills; /* atomic: memory.events' oom and oom_kill (oom.h) */
+	/* pids.max (0: none) and the clones it refused (cgroup_limits.h) */
+	u64 pids_max, pids_events_max;
 
 	/*
 	 * The task lock: the PID table, the process tree, thread lists,

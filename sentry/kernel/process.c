@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup_limits.h"
 #include "cred.h"
 #include "futex.h"
 #include "nsproxy.h"
@@ -831,7 +832,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 		clone_undo(c);
 		return -ERESTARTNOINTR;
 	}
-	int tid = rlimit_nproc_check_locked(p) ?: pid_alloc_locked(k);
+	int tid = rlimit_nproc_check_locked(p) ?: pids_limit_check_locked(k) ?: pid_alloc_locked(k);
 	if (tid < 0) {
 		pthread_mutex_unlock(&k->lock);
 		pidfd_clone_abort(p, &pc);

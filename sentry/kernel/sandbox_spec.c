@@ -22,6 +22,7 @@ void sandbox_spec_kernel(struct kernel *k, const struct sandbox_spec *s)
 		if (r->resource >= 0 && r->resource < LINUX_RLIM_NLIMITS)
 			k->init_rlimits[r->resource] = (struct linux_rlimit){r->soft, r->hard};
 	}
+	k->pids_max = s->pids_limit > 0 ? (u64)s->pids_limit : 0; /* cgroup_limits.h */
 }
 
 int sandbox_spec_task(struct task *t, const struct sandbox_spec *s)

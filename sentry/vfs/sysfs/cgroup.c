@@ -3,8 +3,10 @@
  * /sys/fs/cgroup: the sandbox as a cgroup v2 group of its own, the root
  * of its cgroup namespace (/proc/<pid>/cgroup says "0::/"), read-only as
  * a container sees it. Its limits are the sandbox's: memory.max is the
- * memory file's size (MemTotal in /proc/meminfo, totalram in sysinfo),
- * memory.current what is in use of it, cpu.max a quota of one period per
+ * memory file's limit (its size, MemTotal in /proc/meminfo, unless
+ * `runsk update` lowered it: sentry/kernel/cgroup_limits.h), memory.current
+ * what is in use of it, pids.max the limit on tasks ("max" when none) and
+ * pids.current the tasks it counts, cpu.max a quota of one period per
  * vCPU (what Go and Java read to size themselves), cpuset the vCPUs.
  * Only live processes are members, as on Linux.
  */
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 
 #include "mm/memfile.h"
+#include "sentry/kernel/cgroup_limits.h"
 #include "sentry/kernel/kernel.h"
 #include "sysfs_internal.h"
 
@@ -127,15 +130,16 @@ static int show_cpus(struct seq *s, struct proc_inode *pi)
 	return 0;
 }
 
+/* memory.max: the limit in force, never more than the file's size. */
 static u64 mem_total(struct proc_inode *pi)
 {
-	return memfile_size(proc_kernel(pi)->mf);
+	return memfile_limit_pages(proc_kernel(pi)->mf) << PAGE_SHIFT;
 }
 
 static u64 mem_used(struct proc_inode *pi)
 {
 	struct memfile *mf = proc_kernel(pi)->mf;
-	return MIN(memfile_used_frames(mf) << PAGE_SHIFT, memfile_size(mf));
+	return MIN(memfile_used_frames(mf) << PAGE_SHIFT, mem_total(pi));
 }
 
 static int show_memory_max(struct seq *s, struct proc_inode *pi)
@@ -171,9 +175,24 @@ static int show_memory_events(struct seq *s, struct proc_inode *pi)
 
 static int show_pids_current(struct seq *s, struct proc_inode *pi)
 {
-	struct proc_counts c;
-	proc_counts(proc_kernel(pi), &c);
-	seq_printf(s, "%d\n", c.threads);
+	seq_printf(s, "%llu\n", (unsigned long long)pids_current(proc_kernel(pi)));
+	return 0;
+}
+
+static int show_pids_max(struct seq *s, struct proc_inode *pi)
+{
+	u64 max = __atomic_load_n(&proc_kernel(pi)->pids_max, __ATOMIC_RELAXED);
+	if (!max)
+		return show_max(s, pi);
+	seq_printf(s, "%llu\n", (unsigned long long)max);
+	return 0;
+}
+
+/* The clones pids.max refused. */
+static int show_pids_events(struct seq *s, struct proc_inode *pi)
+{
+	u64 n = __atomic_load_n(&proc_kernel(pi)->pids_events_max, __ATOMIC_RELAXED);
+	seq_printf(s, "max %llu\n", (unsigned long long)n);
 	return 0;
 }
 
@@ -205,7 +224,8 @@ static const struct proc_entry cgroup_entries[] = {
 	SYS_RW("memory.swap.max", show_zero),
 	SYS_RO("memory.swap.current", show_zero),
 	SYS_RO("pids.current", show_pids_current),
-	SYS_RW("pids.max", show_max),
+	SYS_RW("pids.max", show_pids_max),
+	SYS_RO("pids.events", show_pids_events),
 };
 
 const struct proc_entry sysfs_cgroup_entry = {
