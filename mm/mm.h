@@ -294,6 +294,14 @@ int mm_clear_user(struct mm *mm, uaddr_t dst, size_t len) __must_check;
  * Returns its length, -EFAULT, or -ENAMETOOLONG.
  */
 long mm_strncpy_from_user(struct mm *mm, char *dst, uaddr_t src, size_t max) __must_check;
+/*
+ * What a copy above does when the page it faults in finds the memory file
+ * full (the Sentry's OOM killer, oom.h): called with no lock of mm held,
+ * attempt counting from 0 for that page; 0 faults again, an error fails
+ * the copy. NULL (the default): fail at once. Set once at start.
+ */
+typedef int (*mm_oom_fn)(struct mm *mm, u64 addr, unsigned int attempt);
+void mm_set_oom_handler(mm_oom_fn fn);
 
 /*
  * Where execve left the program's arguments, environment and initial

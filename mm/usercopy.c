@@ -12,14 +12,22 @@
 
 enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_POKE };
 
+static mm_oom_fn oom_handler;
+
+void mm_set_oom_handler(mm_oom_fn fn)
+{
+	__atomic_store_n(&oom_handler, fn, __ATOMIC_RELEASE);
+}
+
 /*
- * The Sentry's pointer to the byte at va, valid up to the end of its page.
+ * The Sentry's pointer to the byte at va, valid up to the end of its page,
+ * into *p; 0 or the fault's error (-ENOMEM: the memory file is full).
  * SAFETY: relies on mm->lock being held, so the frame stays mapped and
  * referenced by mm->pages while the caller copies; and on a write never
  * landing in a frame shared copy-on-write (it faults a private copy first)
  * nor in a clean page of a cache unseen (it faults to dirty it first).
  */
-static u8 *user_byte(struct mm *mm, u64 va, enum access how)
+static int user_page(struct mm *mm, u64 va, enum access how, u8 **p)
 {
 	u64 page = ALIGN_DOWN(va, PAGE_SIZE);
 	u64 pa = pagemap_get(&mm->pages, page);
@@ -30,15 +38,47 @@ static u8 *user_byte(struct mm *mm, u64 va, enum access how)
 			(how == ACCESS_WRITE ? (vma->prot & PROT_WRITE)
 					     : (vma->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)));
 		if (!ok)
-			return NULL;
+			return -EACCES;
 		/* A COW page is copied first, a cache's clean shared page dirtied first. */
-		if (how == ACCESS_READ || !mm_page_write_faults(mm, vma, page, pa - 1))
-			return memfile_ptr(mm->mf, pa - 1) + (va - page);
+		if (how == ACCESS_READ || !mm_page_write_faults(mm, vma, page, pa - 1)) {
+			*p = memfile_ptr(mm->mf, pa - 1) + (va - page);
+			return 0;
+		}
 	}
-	if (mm_fault_locked(mm, va, how != ACCESS_READ, false, how == ACCESS_POKE))
-		return NULL;
+	int ret = mm_fault_locked(mm, va, how != ACCESS_READ, false, how == ACCESS_POKE);
+	if (ret)
+		return ret;
 	pa = pagemap_get(&mm->pages, page);
-	return pa ? memfile_ptr(mm->mf, pa - 1) + (va - page) : NULL;
+	if (!pa)
+		return -EFAULT;
+	*p = memfile_ptr(mm->mf, pa - 1) + (va - page);
+	return 0;
+}
+
+/*
+ * user_page, through the OOM killer when the memory file is full: a fault
+ * inside a copy is a page fault like the guest's own (as in Linux, where
+ * copy_to_user's fault charges the memory cgroup and may OOM-kill), so
+ * the same killer serves it and the copy goes on. NULL if the page stays
+ * out of reach. Caller holds mm->lock; it is dropped while the killer
+ * waits, since the victim's exit takes its own mm->lock (this one if it
+ * shares it), and taken back before the next try.
+ */
+static u8 *user_byte(struct mm *mm, u64 va, enum access how)
+{
+	mm_oom_fn oom = __atomic_load_n(&oom_handler, __ATOMIC_ACQUIRE);
+	unsigned int attempt = 0;
+	u8 *p = NULL;
+	int ret;
+
+	while ((ret = user_page(mm, va, how, &p)) == -ENOMEM && oom) {
+		pthread_mutex_unlock(&mm->lock);
+		ret = oom(mm, va, attempt++);
+		pthread_mutex_lock(&mm->lock);
+		if (ret)
+			break;
+	}
+	return ret ? NULL : p;
 }
 
 /* Copy up to the first inaccessible byte; returns the bytes copied. */

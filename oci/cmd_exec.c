@@ -160,6 +160,8 @@ static int proc_from_spec(const struct oci_spec *s, const struct exec_opts *o, c
 			p->caps[set] |= o->add_caps;
 	p->umask_set = s->umask_set;
 	p->umask = s->umask;
+	p->oom_score_adj_set = s->oom_score_adj_set;
+	p->oom_score_adj = s->oom_score_adj;
 	/* The bundle's rlimits are the sandbox's already: none to send. */
 	if (o->user) {
 		char buf[64];
@@ -206,6 +208,8 @@ static int proc_from_json(const char *path, struct oci_spec *ps, struct exec_pro
 	memcpy(p->caps, ps->caps, sizeof(p->caps));
 	p->umask_set = ps->umask_set;
 	p->umask = ps->umask;
+	p->oom_score_adj_set = ps->oom_score_adj_set;
+	p->oom_score_adj = ps->oom_score_adj;
 	p->rlimits = ps->rlimits;
 	p->nrlimits = ps->nrlimits;
 	return 0;

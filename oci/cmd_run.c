@@ -170,6 +170,8 @@ static int run_state_build(struct run_state *r, const struct oci_spec *s, bool s
 		.rlimits = s->rlimits,
 		.nrlimits = s->nrlimits,
 		.pids_limit = s->pids_limit,
+		.oom_score_adj_set = s->oom_score_adj_set,
+		.oom_score_adj = s->oom_score_adj,
 		.mounts = r->mounts,
 		.nmounts = n,
 	};

@@ -30,6 +30,8 @@ struct exec_proc {
 	bool caps_set, umask_set;
 	u64 caps[5]; /* OCI_CAP_* */
 	u32 umask;
+	bool oom_score_adj_set;
+	int oom_score_adj; /* process.oomScoreAdj, with oom_score_adj_set */
 	const struct sandbox_rlimit *rlimits;
 	unsigned nrlimits;
 };

@@ -73,7 +73,8 @@ static int send_exec(int sock, const struct exec_proc *p, int tty)
 					.envc = p->nenv,
 					.no_new_privs = p->no_new_privs,
 					.umask = p->umask,
-					.nrlimits = p->nrlimits};
+					.nrlimits = p->nrlimits,
+					.oom_score_adj = p->oom_score_adj};
 	size_t gsz = p->ngids * sizeof(u32), rsz = p->nrlimits * sizeof(*p->rlimits);
 	size_t off = sizeof(h) + gsz + rsz;
 	u8 *buf = malloc(SENTRY_CONTROL_MSG_MAX);
@@ -83,7 +84,8 @@ static int send_exec(int sock, const struct exec_proc *p, int tty)
 	if (!buf)
 		return -ENOMEM;
 	h.flags = (tty >= 0 ? SENTRY_EXEC_TERMINAL : 0) | (p->caps_set ? SENTRY_EXEC_CAPS : 0) |
-		  (p->umask_set ? SENTRY_EXEC_UMASK : 0);
+		  (p->umask_set ? SENTRY_EXEC_UMASK : 0) |
+		  (p->oom_score_adj_set ? SENTRY_EXEC_OOM_SCORE_ADJ : 0);
 	memcpy(h.caps, p->caps, sizeof(h.caps));
 	memcpy(buf + sizeof(h), p->gids, gsz);
 	if (rsz)

@@ -327,6 +327,20 @@ static int parse_console_size(struct ctx *c, json_t *proc, struct oci_spec *s)
 	return 0;
 }
 
+/* process.oomScoreAdj: Linux's oom_score_adj range, which runc's write to /proc would check. */
+static int parse_oom_score_adj(struct ctx *c, json_t *proc, struct oci_spec *s)
+{
+	json_t *v = json_object_get(proc, "oomScoreAdj");
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < -1000 || json_integer_value(v) > 1000)
+		return bad(c, "must be an integer from -1000 to 1000");
+	s->oom_score_adj_set = true;
+	s->oom_score_adj = (int)json_integer_value(v);
+	return 0;
+}
+
 static int parse_process(struct ctx *c, json_t *doc, struct oci_spec *s)
 {
 	json_t *proc;
@@ -361,6 +375,9 @@ static int parse_process(struct ctx *c, json_t *doc, struct oci_spec *s)
 	s->cwd = strdup(cwd ? cwd : "/");
 	at(c, "process.noNewPrivileges");
 	if (get_bool(c, proc, "noNewPrivileges", &s->no_new_privs))
+		return -1;
+	at(c, "process.oomScoreAdj");
+	if (parse_oom_score_adj(c, proc, s))
 		return -1;
 	if (parse_user(c, proc, s) || parse_caps(c, proc, s) || parse_rlimits(c, proc, s))
 		return -1;

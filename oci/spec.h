@@ -42,6 +42,8 @@ struct oci_spec {
 	u32 umask; /* process.user.umask, with umask_set */
 	struct sandbox_rlimit *rlimits;
 	unsigned nrlimits;
+	bool oom_score_adj_set;
+	int oom_score_adj; /* process.oomScoreAdj, with oom_score_adj_set: -1000..1000 */
 	struct oci_mount *mounts;
 	unsigned nmounts;
 	u64 memory;    /* linux.resources.memory.limit; 0 = not set */

@@ -38,6 +38,8 @@ struct sandbox_spec {
 	const struct sandbox_rlimit *rlimits;
 	unsigned nrlimits;
 	s64 pids_limit; /* linux.resources.pids.limit: > 0 the cgroup's pids.max; else none */
+	bool oom_score_adj_set; /* process.oomScoreAdj is init's (-1000..1000) */
+	int oom_score_adj;
 	const struct sandbox_mount *mounts; /* in order; a later one may sit in an earlier one */
 	unsigned nmounts;
 };
@@ -136,6 +138,7 @@ struct sentry_control_exec {
 	u32 umask;    /* with SENTRY_EXEC_UMASK; else 022 */
 	u32 nrlimits; /* at most SENTRY_CONTROL_MAX_RLIMITS */
 	u64 caps[5]; /* with SENTRY_EXEC_CAPS: bounding, effective, permitted, inheritable, ambient */
+	s32 oom_score_adj; /* with SENTRY_EXEC_OOM_SCORE_ADJ: -1000..1000 */
 };
 
 #define SENTRY_CONTROL_MAX_RLIMITS 64
@@ -146,6 +149,8 @@ struct sentry_control_exec {
 #define SENTRY_EXEC_TERMINAL (1u << 0)
 #define SENTRY_EXEC_CAPS (1u << 1)  /* caps are the process's; else the bundle's */
 #define SENTRY_EXEC_UMASK (1u << 2) /* umask is set */
+/* oom_score_adj is set; else the process gets 0 */
+#define SENTRY_EXEC_OOM_SCORE_ADJ (1u << 3)
 
 /* Print the syscall compatibility listing (`runsk help syscalls`). */
 void sentry_print_syscalls(void);

@@ -25,6 +25,7 @@
 #include "control_internal.h"
 #include "cred.h"
 #include "lib/log.h"
+#include "oom.h"
 #include "pidfd.h"
 #include "process.h"
 #include "signal.h"
@@ -79,7 +80,9 @@ static int exec_parse(const u8 *buf, size_t len, int nfds, struct exec_req *r)
 	if (h->ngroups > SENTRY_CONTROL_MAX_GROUPS || h->argc < 1 ||
 	    h->argc > SENTRY_CONTROL_MSG_MAX || h->envc > SENTRY_CONTROL_MSG_MAX ||
 	    h->nrlimits > SENTRY_CONTROL_MAX_RLIMITS ||
-	    (h->flags & ~(SENTRY_EXEC_TERMINAL | SENTRY_EXEC_CAPS | SENTRY_EXEC_UMASK)) ||
+	    (h->flags & ~(SENTRY_EXEC_TERMINAL | SENTRY_EXEC_CAPS | SENTRY_EXEC_UMASK |
+			  SENTRY_EXEC_OOM_SCORE_ADJ)) ||
+	    h->oom_score_adj < OOM_SCORE_ADJ_MIN || h->oom_score_adj > OOM_SCORE_ADJ_MAX ||
 	    (h->stdio & ~7u) || (tty && h->stdio) ||
 	    (tty ? 1 : __builtin_popcount(h->stdio)) != nfds ||
 	    len != sizeof(*h) + gsz + rsz + h->strings)
@@ -230,6 +233,9 @@ static int exec_register(struct kernel *k, struct task *t, const struct exec_req
 		for (u32 i = 0; i < r->h.nrlimits; i++)
 			tg->rlimits[r->rlimits[i].resource] =
 				(struct linux_rlimit){r->rlimits[i].soft, r->rlimits[i].hard};
+		/* As runc writes it, privileged: the floor too (oom.h's oom_adj_set). */
+		if (r->h.flags & SENTRY_EXEC_OOM_SCORE_ADJ)
+			tg->oom_score_adj = tg->oom_score_adj_min = (short)r->h.oom_score_adj;
 		list_add_tail(&tg->node, &k->groups);
 		/* As process.c's attach_locked does for a new process's leader. */
 		t->tid = pid;

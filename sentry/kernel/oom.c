@@ -17,13 +17,16 @@
  * released, a signal ends the sleep) and faults again after each, for a
  * bounded time. A second victim is chosen only once no process is
  * exiting any more, as Linux's oom_evaluate_task aborts the scan while a
- * victim is still dying.
+ * victim is still dying. A copy from the Sentry into guest memory (a
+ * signal frame, a syscall's result) waits the same way, with mm->lock let
+ * go (mm/usercopy.c), and then copies on.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "cred.h"
 #include "oom.h"
@@ -178,7 +181,7 @@ static enum oom_outcome out_of_memory(struct task *t)
 {
 	struct kernel *k = t->k;
 	struct oom_snap *s;
-	u64 total = memfile_size(k->mf) / PAGE_SIZE;
+	u64 total = memfile_limit_pages(k->mf); /* memory.max: the effective limit */
 
 	pthread_mutex_lock(&oom_lock);
 	long n = snapshot(k, &s);
@@ -206,32 +209,91 @@ static enum oom_outcome out_of_memory(struct task *t)
 	return out;
 }
 
-int oom_handle_fault(struct task *t, u64 addr, bool write, bool exec)
+/* Whether t's process is dying (a fatal signal, exit_group) or the sandbox stopping. */
+static bool oom_fatal_pending(struct task *t)
 {
-	bool killed = false;
+	return __atomic_load_n(&t->tg->group_exiting, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&t->k->killed, __ATOMIC_SEQ_CST);
+}
 
-	for (int step = 0; step < OOM_MAX_STEPS; step++) {
+/* Sleep one step (vCPU released) with no wake-up to end it early: a killable sleep's fallback. */
+static void oom_sleep_uninterrupted(struct task *t)
+{
+	struct timespec rel = {0, OOM_WAIT_NS};
+	task_release_cpu(t);
+	while (nanosleep(&rel, &rel) && errno == EINTR)
+		;
+}
+
+/*
+ * One round of the killer for t, whose allocation at addr found the
+ * memory file full: choose and kill (Linux's out_of_memory), then sleep
+ * one step for the victim's memory to come back. 0: try the allocation
+ * again. -EINTR: a signal ended the sleep; a killable round (a copy from
+ * the Sentry, which cannot be restarted as the guest's own access is)
+ * ends it only for a fatal one, as Linux's charge waits are killable.
+ * -ENOMEM: t's process is killed, as the victim, or because nothing else
+ * could be, or memory did not come back within OOM_MAX_STEPS rounds.
+ */
+static int oom_round(struct task *t, u64 addr, unsigned int step, bool killable)
+{
+	const char *why = "memory did not come back in time";
+
+	if (step < OOM_MAX_STEPS) {
 		enum oom_outcome out = out_of_memory(t);
 		if (out == OOM_KILLED_SELF)
 			return -ENOMEM;
-		if (out == OOM_NO_VICTIM)
-			break;
-		killed |= out == OOM_KILLED_OTHER;
-		struct timespec rel = {0, OOM_WAIT_NS};
-		struct timespec deadline = deadline_after(&rel);
-		if (task_sleep(t, &deadline) == -EINTR)
-			return -EINTR;
-		int ret = mm_handle_fault(t->mm, addr, write, exec);
-		if (ret != -ENOMEM)
-			return ret;
+		if (out != OOM_NO_VICTIM) {
+			struct timespec rel = {0, OOM_WAIT_NS};
+			struct timespec deadline = deadline_after(&rel);
+			if (task_sleep(t, &deadline) != -EINTR)
+				return 0;
+			if (!killable || oom_fatal_pending(t))
+				return -EINTR;
+			/* A signal the guest takes after the syscall: wait on regardless. */
+			oom_sleep_uninterrupted(t);
+			return 0;
+		}
+		why = "no other process to kill";
 	}
-	pr_warn("tid %d: out of memory at %#llx%s: SIGKILL", t->tid, (unsigned long long)addr,
-		killed ? " after killing others" : ", and no other process to kill");
+	pr_warn("tid %d: out of memory at %#llx, %s: SIGKILL", t->tid, (unsigned long long)addr,
+		why);
 	/* Still an OOM kill, as the runtime counts it (memory.events' oom_kill). */
 	__atomic_fetch_add(&t->k->oom_count, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&t->k->oom_kills, 1, __ATOMIC_RELAXED);
 	task_group_exit(t, LINUX_SIGKILL);
 	return -ENOMEM;
+}
+
+int oom_handle_fault(struct task *t, u64 addr, bool write, bool exec)
+{
+	for (unsigned int step = 0;; step++) {
+		int ret = oom_round(t, addr, step, false);
+		if (ret)
+			return ret;
+		ret = mm_handle_fault(t->mm, addr, write, exec);
+		if (ret != -ENOMEM)
+			return ret;
+	}
+}
+
+/*
+ * mm's handler for a copy between the Sentry and guest memory that found
+ * the memory file full (mm_set_oom_handler): the calling task's rounds,
+ * as for its own fault. The copy fails only if its process is dying,
+ * killed by the killer or otherwise: its syscall's EFAULT never reaches
+ * the guest. A thread that is no task's (the control server) just fails.
+ */
+static int oom_user_copy(struct mm *mm, u64 addr, unsigned int attempt)
+{
+	(void)mm; /* t's own, or another process's (process_vm_writev): t waits either way */
+	struct task *t = task_current();
+	return t ? oom_round(t, addr, attempt, true) : -ENOMEM;
+}
+
+void oom_init(void)
+{
+	mm_set_oom_handler(oom_user_copy);
 }
 
 int oom_adj_get(struct kernel *k, int tgid, bool legacy, int *adj)
@@ -274,7 +336,7 @@ int oom_adj_set(struct kernel *k, struct task *self, int tgid, int adj, bool leg
 
 long oom_score(struct kernel *k, int tgid)
 {
-	u64 total = memfile_size(k->mf) / PAGE_SIZE;
+	u64 total = memfile_limit_pages(k->mf); /* memory.max: the effective limit */
 	struct mm *mm = NULL;
 	int adj = 0;
 

@@ -13,11 +13,12 @@
  * container's PID 1 is an ordinary candidate) the sandbox's init is chosen
  * only when nothing else can be: its death ends the sandbox.
  *
- * Only the guest's own page faults reach the killer. A write the Sentry
- * makes to guest memory that needs a new frame (a signal frame, a
- * syscall's result on a copy-on-write page) still fails when the memory
- * file is full: a signal frame with SIGSEGV, a syscall with EFAULT. Those
- * would need the allocation itself (mm/memfile.c) to call the killer.
+ * The guest's own page faults reach the killer, and so do the faults of
+ * the Sentry's copies to and from guest memory (a signal frame on a fresh
+ * stack page, a syscall's result on a copy-on-write page: mm/usercopy.c,
+ * through oom_init's handler), which wait and then copy on as Linux's
+ * copy_to_user does. Other allocations (a tmpfs write, page tables,
+ * MAP_POPULATE) still fail with ENOSPC/ENOMEM when the file is full.
  *
  * Lock order: oom.c's own lock (one selection at a time, as Linux's
  * oom_lock) > k->lock > mm->lock.
@@ -80,6 +81,14 @@ int oom_choose(const struct oom_candidate *c, size_t n);
  * (it was the victim, or nothing else could free memory in time).
  */
 int oom_handle_fault(struct task *t, u64 addr, bool write, bool exec) __must_check;
+
+/*
+ * Make the Sentry's copies to and from guest memory (mm.h) go through the
+ * killer when they find the memory file full: the copying task waits as
+ * for its own fault, with no mm lock held, a fatal signal ending the wait
+ * (the copy then fails, and its process dies). Once, at sandbox start.
+ */
+void oom_init(void);
 
 /* oom_score_adj of process tgid (or its legacy oom_adj), or -ESRCH. */
 int oom_adj_get(struct kernel *k, int tgid, bool legacy, int *adj) __must_check;

@@ -52,3 +52,13 @@ int sandbox_spec_task(struct task *t, const struct sandbox_spec *s)
 	t->no_new_privs = s->no_new_privs;
 	return 0;
 }
+
+void sandbox_spec_process(struct task *t, const struct sandbox_spec *s)
+{
+	if (!s->oom_score_adj_set)
+		return; /* the spec: "MUST NOT change" it, 0 as a new process's */
+	/* runc writes /proc/self/oom_score_adj privileged: the floor too (oom.h's oom_adj_set). */
+	pthread_mutex_lock(&t->k->lock);
+	t->tg->oom_score_adj = t->tg->oom_score_adj_min = (short)s->oom_score_adj;
+	pthread_mutex_unlock(&t->k->lock);
+}

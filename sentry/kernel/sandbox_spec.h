@@ -15,5 +15,7 @@ void sandbox_spec_kernel(struct kernel *k, const struct sandbox_spec *s);
  * replacing the credentials kernel set-up gave it. 0 or -ENOMEM.
  */
 int sandbox_spec_task(struct task *t, const struct sandbox_spec *s) __must_check;
+/* init's process settings (oom_score_adj): once registered, before it runs. Takes k->lock. */
+void sandbox_spec_process(struct task *t, const struct sandbox_spec *s);
 
 #endif

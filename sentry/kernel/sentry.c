@@ -22,6 +22,7 @@
 #include "rlimit.h"
 #include "sandbox_spec.h"
 #include "kernel.h"
+#include "oom.h"
 #include "process.h"
 #include "signal.h"
 #include "gofer/client.h"
@@ -267,6 +268,8 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 	ret = task_register_init(t);
 	if (ret)
 		return ret;
+	if (cfg->spec)
+		sandbox_spec_process(t, cfg->spec);
 	if (cfg->console && (ret = tty_console_create(t, 0, console)))
 		return ret;
 	task_update_mm_limits(t); /* the limits are the process's: known from here */
@@ -346,6 +349,7 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 	shmem_set_file_memfile(k.mf); /* tmpfs data lives in guest memory, mappable */
 	/* Page caches kept only to save work give way when the guest needs the memory. */
 	memfile_set_reclaim(k.mf, goferfs_cache_reclaim);
+	oom_init(); /* copies to guest memory go through the OOM killer too */
 	pm = memfile_platform_memory(k.mf);
 	struct platform_config pc = {.ncpus = k.ncpus, .mem = &pm};
 	ret = platform_kvm_create(&pc, &k.platform);

@@ -7,8 +7,10 @@
 # pushes memory over gets its memory once the adj-1000 hog is killed
 # (SIGKILL), and the others live on. A hog with oom_score_adj -1000 is
 # never chosen. A guest that alone exceeds the memory is killed with
-# SIGKILL and the sandbox goes on. In a container, memory.events and
-# `runsk events` (runc's "oom" event) report the kill.
+# SIGKILL and the sandbox goes on. The Sentry's own writes to the guest
+# (a read's data) that find the memory full go through the killer too. In a container, memory.events and `runsk events`
+# (runc's "oom" event) report the kill, and process.oomScoreAdj sets
+# oom_score_adj.
 set -u
 . "$(dirname "$0")/lib.sh"
 runsk=$1
@@ -20,10 +22,7 @@ sh=/bin/busybox
 [ -x "$sh" ] || sh=/bin/sh
 
 # The guest's shell waits for each hog's "ready" with a blocking read of a
-# FIFO: no fork, no page of its own to copy while memory is full (a
-# Sentry-side write to the guest, such as a signal frame or a syscall's
-# result, needs a free frame too, and the OOM killer serves only the
-# guest's own page faults: see sentry/kernel/oom.h).
+# FIFO: no fork, no page of its own to copy while memory is full.
 guest_lib='mkfifo /tmp/fa /tmp/fb /tmp/fc
 '
 
@@ -98,7 +97,29 @@ echo still running
 expect_line "status 137" "a guest bigger than the sandbox gets SIGKILL"
 expect_line "still running" "the sandbox goes on"
 
-# 4. A container's OOM kill: memory.events inside, and one "oom" event from
+# 4. Syscalls' results that the Sentry writes when memory is full (read(2)s
+# from /dev/zero into a fresh buffer, never touched by the guest) fault
+# through the killer as the guest's own accesses would: the adj-1000 hog
+# dies and the reads go on (they used to fail with EFAULT).
+sandbox "read(2) into a fresh buffer when memory is full" "
+hog=$hog
+(echo 1000 >/proc/self/oom_score_adj && exec \$hog 16 >/tmp/fa) & a=\$!
+read ra </tmp/fa
+\$hog 16 >/tmp/fb & b=\$!
+read rb </tmp/fb
+\$hog read 24 </dev/zero 2>&1 >/tmp/fc & p=\$!
+read rp </tmp/fc
+wait \$p; echo p status \$?
+kill \$b
+wait \$a; echo a status \$?
+wait \$b; echo b status \$?
+"
+expect_line "read 24 MiB" "the reads into a fresh buffer got their data"
+expect_line "p status 0" "the reader lived on"
+expect_line "a status 137" "the adj-1000 hog was killed for the reads' pages"
+expect_line "b status 143" "the other hog lived on (until SIGTERM)"
+
+# 5. A container's OOM kill: memory.events inside, and one "oom" event from
 # `runsk events` (runc's), besides its stats lines with failcnt.
 bundle=$tmp/bundle
 mkdir -p "$bundle/rootfs/bin"
@@ -137,4 +158,38 @@ else
 	sed 's/^/    | /' "$tmp/events"
 fi
 "$runsk" --root "$state" delete o1 2>/dev/null
+
+# 6. process.oomScoreAdj: the container's first process has it (and its
+# children), as runc writes /proc/self/oom_score_adj before exec; an exec'd
+# process has its own process.json's, or else the bundle's.
+cat >"$bundle/config.json" <<EOF
+{
+	"ociVersion": "1.0.2",
+	"process": {"user": {"uid": 0, "gid": 0}, "cwd": "/", "env": ["PATH=/bin"],
+		    "oomScoreAdj": 500,
+		    "args": ["sh", "-c", "echo init \$(cat /proc/self/oom_score_adj); sleep 5"]},
+	"root": {"path": "rootfs"},
+	"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]}
+}
+EOF
+cat >"$tmp/proc.json" <<EOF
+{"user": {"uid": 0, "gid": 0}, "cwd": "/", "env": ["PATH=/bin"], "oomScoreAdj": -300,
+ "args": ["sh", "-c", "echo process.json \$(cat /proc/self/oom_score_adj)"]}
+EOF
+"$runsk" --root "$state" run --bundle "$bundle" o2 >"$tmp/run" 2>&1 </dev/null &
+run=$!
+for _ in $(seq 1 40); do
+	"$runsk" --root "$state" state o2 2>/dev/null | grep -q '"status": "running"' && break
+	sleep 0.25
+done
+{
+	"$runsk" --root "$state" exec o2 sh -c 'echo bundle $(cat /proc/self/oom_score_adj)'
+	"$runsk" --root "$state" exec --process "$tmp/proc.json" o2
+} >"$tmp/out" 2>&1 </dev/null
+wait "$run"
+cat "$tmp/run" >>"$tmp/out"
+expect_line "init 500" "oomScoreAdj: the container's process"
+expect_line "bundle 500" "oomScoreAdj: an exec'd process gets the bundle's"
+expect_line "process.json -300" "oomScoreAdj: an exec'd process gets its process.json's"
+"$runsk" --root "$state" delete o2 2>/dev/null
 finish
