@@ -72,20 +72,35 @@ int oci_write_pid_file(const char *path, pid_t pid)
 }
 
 /*
- * mkdir -p rel under the directory rootfd, never through a symlink: for a
- * read-only root the Sentry cannot make mount points, so they are made in
- * the image, as runc does.
+ * mkdir -p rel under the directory rootfd, never through a symlink, and
+ * with file an empty file as its last component instead (the mount point
+ * of a file's bind mount, as runc makes it): for a read-only root the
+ * Sentry cannot make mount points, so they are made in the image. What is
+ * already there stays; a directory where a file is wanted is left for the
+ * Sentry's mount to name.
  */
-static int mkdir_beneath(int rootfd, const char *rel)
+static int make_beneath(int rootfd, const char *rel, bool file)
 {
 	char buf[4096];
 	_cleanup_close_ int dir = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
 
 	if (snprintf(buf, sizeof(buf), "%s", rel) >= (int)sizeof(buf))
 		return -ENAMETOOLONG;
-	for (char *name = strtok(buf, "/"); name; name = strtok(NULL, "/")) {
+	char *save = NULL;
+	for (char *name = strtok_r(buf, "/", &save); name;) {
+		char *next_name = strtok_r(NULL, "/", &save);
 		if (!strcmp(name, ".") || !strcmp(name, ".."))
 			return -EINVAL;
+		if (file && !next_name) {
+			int fd = openat(dir, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
+					0644);
+			if (fd < 0)
+				return errno == EISDIR || errno == ELOOP
+					       ? 0
+					       : -errno; /* the Sentry's to judge */
+			close(fd);
+			return 0;
+		}
 		if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
 			return -errno;
 		int next = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -93,8 +108,17 @@ static int mkdir_beneath(int rootfd, const char *rel)
 			return -errno;
 		close(dir);
 		dir = next;
+		name = next_name;
 	}
 	return 0;
+}
+
+/* Whether mount m binds a host file that is not a directory (followed as runc does). */
+static bool binds_file(const struct oci_mount *m)
+{
+	struct stat st;
+	return !strcmp(m->type, "bind") && m->source && stat(m->source, &st) == 0 &&
+	       !S_ISDIR(st.st_mode);
 }
 
 static int make_mount_points(const struct oci_spec *s)
@@ -104,14 +128,14 @@ static int make_mount_points(const struct oci_spec *s)
 	int ret = rootfd < 0 ? -errno : 0;
 
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(own); i++)
-		ret = mkdir_beneath(rootfd, own[i]);
+		ret = make_beneath(rootfd, own[i], false);
 	for (unsigned i = 0; !ret && i < s->nmounts; i++) {
 		/* Under /dev, /proc and /sys the Sentry's own file systems hold them. */
 		const char *d = s->mounts[i].dest;
 		if (s->mounts[i].own || !strncmp(d, "/dev/", 5) || !strncmp(d, "/proc/", 6) ||
 		    !strncmp(d, "/sys/", 5))
 			continue;
-		ret = mkdir_beneath(rootfd, s->mounts[i].dest);
+		ret = make_beneath(rootfd, s->mounts[i].dest, binds_file(&s->mounts[i]));
 		if (ret)
 			fprintf(stderr,
 				"runsk: cannot make the mount point %s in the read-only "
