@@ -20,7 +20,7 @@ packages=(
 	# integration: Debian programs debian.sh runs in the sandbox (gcc is above)
 	python3 perl-base make
 	# integration: containerd.sh drives runsk from a real containerd (ctr, the runc shim)
-	containerd
+	containerd python3-grpcio  # python3-grpcio: cri.sh's CRI client (the kubelet's side)
 	# benchmarks and debugging (sqlite3: a bench workload; gnuplot-nox: its chart;
 	# runc: its runc column)
 	bc strace sqlite3 gnuplot-nox runc

@@ -17,6 +17,7 @@
 # script (the hwkvm VM's /payload) or from PATH; without them it exits 77.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/containerd_lib.sh"
 case $1 in
 /*) runsk=$1 ;;
 *) runsk=$PWD/$1 ;;
@@ -38,33 +39,6 @@ sock=$tmp/containerd.sock
 runroot=/run/containerd/runc/runsk-test
 c() { ctr --address "$sock" --namespace runsk-test "$@"; }
 export CONTAINERD_SNAPSHOTTER=native
-
-# mkimage OUT NAME: an OCI image layout tar of busybox with its env and cwd.
-mkimage() {
-	w=$tmp/img
-	mkdir -p "$w/rootfs/bin" "$w/rootfs/work" "$w/rootfs/tmp" "$w/oci/blobs/sha256"
-	cp "$bb" "$w/rootfs/bin/busybox"
-	for a in sh echo cat sleep pwd env ls id true; do ln -s busybox "$w/rootfs/bin/$a"; done
-	(cd "$w/rootfs" && tar -cf "$w/layer.tar" .)
-	l=$(blob "$w/layer.tar")
-	printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","GREETING=hello from the image"],"WorkingDir":"/work","Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-		"$l" >"$w/config.json"
-	cf=$(blob "$w/config.json")
-	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
-		"$cf" "$(size "$cf")" "$l" "$(size "$l")" >"$w/manifest.json"
-	m=$(blob "$w/manifest.json")
-	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"1"}}]}' \
-		"$m" "$(size "$m")" "$2" >"$w/oci/index.json"
-	echo '{"imageLayoutVersion":"1.0.0"}' >"$w/oci/oci-layout"
-	(cd "$w/oci" && tar -cf "$1" oci-layout index.json blobs)
-}
-# blob FILE: move FILE into the layout under its digest, print the digest.
-blob() {
-	d=$(sha256sum "$1" | cut -d' ' -f1)
-	mv "$1" "$tmp/img/oci/blobs/sha256/$d"
-	echo "$d"
-}
-size() { wc -c <"$tmp/img/oci/blobs/sha256/$1" | tr -d ' '; }
 
 # task_status ID STATUS: ctr task ls shows ID in STATUS (within 60 s).
 task_status() {
@@ -106,13 +80,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$tmp/opt"
 EOF
-containerd --config "$tmp/config.toml" >"$tmp/containerd.log" 2>&1 &
-cpid=$!
-for _ in $(seq 1 120); do
-	c version >/dev/null 2>&1 && break
-	sleep 0.5
-done
-if c version >/dev/null 2>&1; then
+if start_containerd "$tmp/config.toml"; then
 	ok "containerd $(containerd --version | cut -d' ' -f3) is up"
 else
 	fail "containerd did not start:"
@@ -255,20 +223,10 @@ else
 fi
 c containers rm b2 >/dev/null 2>&1
 
-# Nothing left: containers, runsk state, shims, sandboxes, mounts. A shim
-# exits a moment after its container is removed.
-for _ in $(seq 1 20); do
-	ps -o comm | grep -q '^containerd-shim' || break
-	sleep 0.5
-done
-left=$(c containers ls -q; ls -A "$runroot" 2>/dev/null)
-if [ -z "$left" ]; then ok "no containers or runsk state left"; else fail "left: $left"; fi
-# By command name: this script's own arguments name runsk too. A gofer is
-# runsk re-executed through /proc/self/exe: "exe".
-rname=$(basename "$runsk" | cut -c1-15)
-procs=$(ps -o pid,comm | awk -v r="$rname" '$2 == r || $2 == "exe" || $2 ~ /^containerd-shim/')
-if [ -z "$procs" ]; then ok "no shim or runsk process left"; else fail "processes left: $procs"; fi
-if ! grep -q "$tmp/state" /proc/mounts; then ok "no rootfs mount left"; else fail "mounts left: $(grep "$tmp" /proc/mounts)"; fi
+# Nothing left: containers, runsk state, shims, sandboxes, mounts.
+left=$(c containers ls -q)
+if [ -z "$left" ]; then ok "no containers left"; else fail "containers left: $left"; fi
+check_nothing_left "$runsk" "$runroot" "$tmp/state"
 
 kill "$cpid"
 wait "$cpid"
