@@ -43,6 +43,16 @@ expect_err_line() {
 	fi
 }
 
+# expect_line LINE DESCRIPTION: the last command printed LINE (a whole line of its stdout).
+expect_line() {
+	if grep -qx "$1" "$tmp/out"; then
+		ok "$2: $1"
+	else
+		fail "$2: no line '$1' in:"
+		sed 's/^/    | /' "$tmp/out" "$tmp/err"
+	fi
+}
+
 finish() {
 	rm -rf "$tmp"
 	if [ "$failures" -ne 0 ]; then

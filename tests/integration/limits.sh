@@ -74,16 +74,6 @@ cat >"$bundle/config.json" <<END
 }
 END
 
-# expect_line LINE DESCRIPTION: the guest printed LINE.
-expect_line() {
-	if grep -qx "$1" "$tmp/out"; then
-		ok "$2: $1"
-	else
-		fail "$2: no line '$1' in:"
-		sed 's/^/    | /' "$tmp/out" "$tmp/err"
-	fi
-}
-
 # await_line LINE: until the guest printed LINE (at most 120 s); false if not.
 await_line() {
 	for _ in $(seq 1 480); do

@@ -37,16 +37,6 @@ sandbox() {
 	fi
 }
 
-# expect_line LINE DESCRIPTION: the guest printed LINE.
-expect_line() {
-	if grep -qx "$1" "$tmp/out"; then
-		ok "$2: $1"
-	else
-		fail "$2: no line '$1' in:"
-		sed 's/^/    | /' "$tmp/out" "$tmp/err"
-	fi
-}
-
 # 1. The adj-1000 hog is the victim, not the bigger one that faults.
 sandbox "oom_score_adj 1000" "
 hog=$hog
