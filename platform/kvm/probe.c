@@ -41,6 +41,15 @@ static int probe_run(struct kvm_platform *kp, struct platform_as *as, int *cpl)
 	return ret;
 }
 
+/* Start every vCPU afresh in the mode kp->entry says. */
+static int reset_vcpus(struct kvm_platform *kp)
+{
+	int ret = 0;
+	for (unsigned i = 0; i < kp->nvcpus && !ret; i++)
+		ret = kvm_vcpu_reset(kp->vcpus[i]);
+	return ret;
+}
+
 int kvm_probe_syscall_entry(struct kvm_platform *kp)
 {
 	static const u8 code[] = {0x0f, 0x05, 0x0f, 0x0b}; /* syscall; ud2 */
@@ -48,8 +57,12 @@ int kvm_probe_syscall_entry(struct kvm_platform *kp)
 	u64 pa;
 	int cpl = -1;
 
+	/* The vCPUs made so far were set up for another entry: LSTAR must be the probe's. */
 	kp->entry = ENTRY_PROBE;
-	int ret = kp->mem.alloc_frame(kp->mem.opaque, &pa);
+	int ret = reset_vcpus(kp);
+	if (ret)
+		return ret;
+	ret = kp->mem.alloc_frame(kp->mem.opaque, &pa);
 	if (ret)
 		return ret;
 	memcpy(kvm_host_ptr(kp, pa), code, sizeof(code));
@@ -64,8 +77,5 @@ int kvm_probe_syscall_entry(struct kvm_platform *kp)
 	if (ret)
 		return ret;
 	kp->entry = cpl == 0 ? ENTRY_RING0_LSTAR : ENTRY_RING3_TRAMP;
-	/* Start every vCPU afresh in the mode just found. */
-	for (unsigned i = 0; i < kp->nvcpus && !ret; i++)
-		ret = kvm_vcpu_reset(kp->vcpus[i]);
-	return ret;
+	return reset_vcpus(kp);
 }
