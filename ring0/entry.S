@@ -36,7 +36,7 @@ ring0_syscall:
 /*
  * ring0_full_return: resume ring 3 from the frame the Sentry filled.
  * Entry: CPL 0, RSP = vCPU area + R0_ENTRY_RSP_OFF (either set by the
- *        Sentry, or the int $R0_VEC_RETURN gate from ring 3 left it there).
+ *        Sentry, or the trampoline's ud2 from ring 3 left it there).
  * Work:  page-table stores from the queue, CR3 load (flush), an FP state
  *        (XRSTOR), FS/GS base, then every GPR and an iretq frame from the
  *        frame.
@@ -124,18 +124,25 @@ ring0_full_return_iret:
 	iretq
 
 /*
- * A ring-3 `int $R0_VEC_RETURN` that the Sentry did not arm (the program
- * executed it itself): Linux raises #GP(vector * 8 + 2) for an int through
- * a gate the program may not use, so report exactly that. No register has
- * been touched yet.
+ * The trampoline's ud2 when the Sentry did not arm the frame: the program
+ * jumped there itself, so it gets the #UD it executed. No register has been
+ * touched yet.
  */
 not_armed:
-	push	$((R0_VEC_RETURN << 3) | 2)
-	push	%rax
-	mov	%cr2, %rax
-	xchg	%rax, (%rsp)
-	push	$13
-	jmp	exc_common
+	jmp	ring0_exc_stubs + 32 * 6
+
+/*
+ * #UD. The trampoline's ud2 at R0_TRAMP_ENTER_OFF is how ring 3 enters
+ * ring0_full_return when the Sentry needs ring0 work: a software interrupt
+ * through a DPL-3 gate would say it better, but kvm_pvm answers `int n`
+ * from ring 3 with #GP(0), while an exception reaches the IDT on every
+ * host. The CPU pushed no error code, so RSP is where the gate left it.
+ */
+	.globl ring0_ud_entry
+ring0_ud_entry:
+	cmpq	$(R0_TRAMP_VA + R0_TRAMP_ENTER_OFF), (%rsp)
+	je	ring0_full_return
+	jmp	ring0_exc_stubs + 32 * 6
 
 /*
  * Exception entry, one 32-byte stub per vector 0..31.
@@ -219,11 +226,10 @@ ring0_tramp_probe:
 	mov	%cr0, %rax
 	out	%al, $R0_PORT_SYSCALL
 	ud2
-/* Ring 3 → ring0_full_return, when the Sentry must run ring0 work. */
-	.balign 16
+/* Ring 3 → ring0_full_return, when the Sentry must run ring0 work (ring0_ud_entry). */
+	.org	R0_TRAMP_ENTER_OFF
 	.globl ring0_tramp_enter
 ring0_tramp_enter:
-	int	$R0_VEC_RETURN
 	ud2
 	.balign 16
 	.globl ring0_tramp_end

@@ -10,8 +10,8 @@
  *                   ring0 code and per-vCPU areas are reached through it.
  *   R0_TRAMP_VA     one user-readable, executable page (the trampoline):
  *                   the syscall entry on hosts where `syscall` stays in
- *                   ring 3, and `int $R0_VEC_RETURN` to enter ring0 from
- *                   ring 3 when the Sentry needs ring0 work done.
+ *                   ring 3, and the ud2 at R0_TRAMP_ENTER_OFF that enters
+ *                   ring0 from ring 3 when the Sentry needs ring0 work done.
  *
  * Guest physical layout (the memory file):
  *   [0, R0_RESERVED)  owned by the platform: ring0 image, trampoline page,
@@ -70,9 +70,14 @@
 #define R0_PORT_RING0_FAULT 0xe2
 #define R0_PORT_APPLIED 0xe3
 
-/* Vector of the ring-3 → ring0 return gate (DPL 3). */
-#define R0_VEC_RETURN 0x81
-#define R0_IDT_ENTRIES 0x82
+/* The trampoline's ud2 that enters ring0_full_return from ring 3. */
+#define R0_TRAMP_ENTER_OFF 0x20
+/*
+ * Every vector has a gate, as in Linux: a program's `int n` through one of
+ * ring 0's (DPL 0) gets #GP(n * 8 + 2), which a short IDT would not give on
+ * every CPU. One page (R0_PA_IDT).
+ */
+#define R0_IDT_ENTRIES 256
 
 /*
  * struct ring0_frame: GPRs in pop order, then an iretq frame, then control

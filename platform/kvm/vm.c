@@ -13,7 +13,7 @@
 #include "kvm_internal.h"
 #include "lib/log.h"
 
-extern const u8 ring0_image_start[], ring0_image_end[], ring0_full_return[], ring0_exc_stubs[];
+extern const u8 ring0_image_start[], ring0_image_end[], ring0_exc_stubs[], ring0_ud_entry[];
 extern const u8 ring0_tramp_start[], ring0_tramp_end[];
 
 int kvm_ioctl_error(const char *what)
@@ -158,7 +158,11 @@ static int kvm_install_ring0(struct kvm_platform *kp)
 		unsigned ist = (v == 2 || v == 8 || v == 18) ? 1 : 0;
 		idt_set(idt, v, stubs + 32 * v, dpl, ist);
 	}
-	idt_set(idt, R0_VEC_RETURN, base + (ring0_full_return - ring0_image_start), 3, 0);
+	/* Nothing raises these but a program's `int n`, which their DPL 0 refuses. */
+	for (unsigned v = 32; v < R0_IDT_ENTRIES; v++)
+		idt_set(idt, v, stubs + 32 * 13, 0, 0);
+	/* #UD first checks for the trampoline's way into ring0 (entry.S). */
+	idt_set(idt, 6, base + (ring0_ud_entry - ring0_image_start), 0, 0);
 	return 0;
 }
 
