@@ -167,6 +167,8 @@ int kvm_upper_half_build(struct kvm_platform *kp);
 int kvm_as_create(struct platform *p, struct platform_as **out);
 void kvm_as_destroy(struct platform_as *pas);
 int kvm_as_map(struct platform_as *pas, u64 va, u64 pa, u32 prot);
+/* The byte at user address va in as, or -1 where the user may not read it. */
+int kvm_as_peek_user(struct kvm_as *as, u64 va);
 void kvm_as_unmap(struct platform_as *pas, u64 va, u64 len);
 /*
  * v's owner, at the start of a switch (v's last armed frame has run): free

@@ -249,6 +249,24 @@ static int pt_walk(struct kvm_as *as, u64 va, bool create, u64 *pt_pa)
 	return 0;
 }
 
+int kvm_as_peek_user(struct kvm_as *as, u64 va)
+{
+	u64 pt;
+	int ret = -1;
+
+	if (va >= USER_TOP)
+		return -1;
+	pthread_mutex_lock(&as->lock);
+	if (!pt_walk(as, va, false, &pt)) {
+		u64 pte = ((u64 *)kvm_host_ptr(as->kp, pt))[pt_index(va, 0)];
+		if ((pte & (PTE_P | PTE_U)) == (PTE_P | PTE_U))
+			ret = *((u8 *)kvm_host_ptr(as->kp, pte & PTE_ADDR) +
+				(va & (PAGE_SIZE - 1)));
+	}
+	pthread_mutex_unlock(&as->lock);
+	return ret;
+}
+
 int kvm_as_map(struct platform_as *pas, u64 va, u64 pa, u32 prot)
 {
 	struct kvm_as *as = to_kvm_as(pas);

@@ -42,7 +42,18 @@
 
 static int xsave_get(struct kvm_vcpu *v, struct kvm_xsave *buf)
 {
-	return ioctl(v->fd, KVM_GET_XSAVE, buf) < 0 ? kvm_ioctl_error("KVM_GET_XSAVE") : 0;
+	if (ioctl(v->fd, KVM_GET_XSAVE, buf) < 0)
+		return kvm_ioctl_error("KVM_GET_XSAVE");
+	/*
+	 * kvm_pvm runs the guest on the host's own CR4.PKE and reports PKRU in
+	 * XSTATE_BV though the guest's XCR0 lacks it: what is outside XCR0 is
+	 * not the guest's state, and a signal frame must not carry it.
+	 */
+	u64 bv;
+	memcpy(&bv, (u8 *)buf->region + FP_HDR_OFFSET, sizeof(bv));
+	bv &= v->kp->xcr0;
+	memcpy((u8 *)buf->region + FP_HDR_OFFSET, &bv, sizeof(bv));
+	return 0;
 }
 
 static int xsave_set(struct kvm_vcpu *v, const struct kvm_xsave *buf)

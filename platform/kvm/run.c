@@ -26,6 +26,8 @@ extern const u8 ring0_image_start[], ring0_image_end[], ring0_syscall[], ring0_f
 	ring0_full_return_iret[];
 extern const u8 ring0_tramp_start[], ring0_tramp_enter[];
 
+#define PF_PRESENT 1u
+#define PF_RSVD 8u
 #define RFLAGS_USER_MASK 0x254dd5ULL /* CF PF AF ZF SF TF DF OF AC ID + bit 1 */
 #define RFLAGS_IF 0x200ULL
 #define RFLAGS_TF 0x100ULL
@@ -224,6 +226,37 @@ static bool resume_prepare(struct kvm_vcpu *v, struct kvm_as *as, struct user_re
 	return more;
 }
 
+/*
+ * Where kvm_pvm reports an exception unlike hardware, report what hardware
+ * would, since Linux (and so a program's sigcontext) says what hardware
+ * does:
+ *  - a ring-3 `int n` (cd nn) through a gate ring 3 may not use raises
+ *    #UD or #GP(0) there, at the instruction; hardware raises #GP(n * 8 + 2),
+ *    and through int3's and into's gates (ring0 makes them DPL 3) the
+ *    traps #BP and #OF, after the instruction;
+ *  - a fetch or access of ring0's upper half from ring 3 comes as a
+ *    not-present or reserved-bit #PF, from one run to the next; hardware
+ *    finds the supervisor page present.
+ */
+static void pvm_fixup_exception(struct kvm_vcpu *v, struct user_regs *regs,
+				struct platform_fault *fault)
+{
+	if ((fault->vector == 6 || (fault->vector == 13 && !fault->error_code)) && v->cur_as &&
+	    kvm_as_peek_user(v->cur_as, regs->rip) == 0xcd) {
+		int n = kvm_as_peek_user(v->cur_as, regs->rip + 1);
+		if (n == 3 || n == 4) {
+			fault->vector = n;
+			fault->error_code = 0;
+			regs->rip += 2;
+		} else if (n >= 0) {
+			fault->vector = 13;
+			fault->error_code = ((u32)n << 3) | 2;
+		}
+	}
+	if (fault->vector == 14 && (s64)fault->addr < 0)
+		fault->error_code = (fault->error_code | PF_PRESENT) & ~PF_RSVD;
+}
+
 /* Read the exception frame exc_common left on the vCPU's ring0 stack. */
 static enum platform_event decode_exception(struct kvm_vcpu *v, struct user_regs *regs,
 					    struct platform_fault *fault)
@@ -249,6 +282,8 @@ static enum platform_event decode_exception(struct kvm_vcpu *v, struct user_regs
 		.error_code = x[R0X_ERROR / 8],
 		.addr = x[R0X_CR2 / 8],
 	};
+	if (v->kp->entry == ENTRY_RING3_TRAMP)
+		pvm_fixup_exception(v, regs, fault);
 	if (fault->vector != 14)
 		return PLATFORM_EXCEPTION;
 	fault->present = fault->error_code & 1;
