@@ -76,7 +76,8 @@ static void test_getdents(void)
 
 	/* Resume from a saved position after an entry not yet read is removed. */
 	struct listing again = {0};
-	expect_ret(lseek(fd, l.offs[2], SEEK_SET), l.offs[2], "lseek to the 3rd entry's d_off");
+	/* d_off values are the file system's own (ext4 hashes, tmpfs counts): compare, never print. */
+	check(lseek(fd, l.offs[2], SEEK_SET) == l.offs[2], "lseek to the 3rd entry's d_off");
 	char victim[80];
 	snprintf(victim, sizeof(victim), "ls/%s", l.names[4]);
 	int removed = strcmp(l.names[4], "sub") == 0 ? rmdir(victim) : unlink(victim);
