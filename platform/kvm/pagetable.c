@@ -76,10 +76,9 @@ static struct kvm_as *to_kvm_as(struct platform_as *pas)
 	return container_of(pas, struct kvm_as, base);
 }
 
-/* Store val at entry idx of table pa, in the Sentry's view and in the queue. */
-static int pt_store(struct kvm_as *as, u64 table_pa, unsigned idx, u64 val)
+/* Queue a store for ring0 to replay at guest address va. */
+static int queue_push(struct kvm_as *as, u64 va, u64 val)
 {
-	u64 *table = kvm_host_ptr(as->kp, table_pa);
 	if (as->npending == as->cap) {
 		size_t cap = as->cap ? as->cap * 2 : 64;
 		struct pt_store *p = realloc(as->pending, cap * sizeof(*p));
@@ -88,11 +87,38 @@ static int pt_store(struct kvm_as *as, u64 table_pa, unsigned idx, u64 val)
 		as->pending = p;
 		as->cap = cap;
 	}
+	as->pending[as->npending++] = (struct pt_store){va, val};
+	return 0;
+}
+
+/* Store val at entry idx of table pa, in the Sentry's view and in the queue. */
+static int pt_store(struct kvm_as *as, u64 table_pa, unsigned idx, u64 val)
+{
+	u64 *table = kvm_host_ptr(as->kp, table_pa);
+	int ret = queue_push(as, kvm_r0_va(table_pa) + idx * 8, val);
+	if (ret)
+		return ret;
 	if (table[idx] & PTE_P)
 		as->flush_gen++;
 	table[idx] = val;
-	as->pending[as->npending++] = (struct pt_store){kvm_r0_va(table_pa) + idx * 8, val};
 	return 0;
+}
+
+/*
+ * A frame that becomes a page table may have been one before, in an
+ * address space now gone, and a shadowing MMU (kvm_pvm; KVM without
+ * EPT/NPT) may still keep its shadow of that old table: the frame was
+ * freed and cleared by host writes KVM never sees, and KVM finds the stale
+ * shadow again by frame number as soon as the frame is a table anew, so
+ * the guest would run on translations to frames long given to others. A
+ * misaligned guest write to a shadowed table makes KVM drop every shadow
+ * of it (mmu.c's detect_write_misaligned), so the first store queued for
+ * a new table is ring0's atomic no-op OR at byte 2, across two entries.
+ * With EPT/NPT it is a plain no-op.
+ */
+static int pt_forget_shadow(struct kvm_as *as, u64 table_pa)
+{
+	return queue_push(as, kvm_r0_va(table_pa) + 2, 0);
 }
 
 int kvm_as_create(struct platform *p, struct platform_as **out)
@@ -109,6 +135,7 @@ int kvm_as_create(struct platform *p, struct platform_as **out)
 		free(as);
 		return ret;
 	}
+	ret = pt_forget_shadow(as, as->pml4_pa);
 	for (unsigned i = 256; i < 512 && !ret; i++)
 		if (kp->pml4_upper[i])
 			ret = pt_store(as, as->pml4_pa, i, kp->pml4_upper[i]);
@@ -236,8 +263,10 @@ static int pt_walk(struct kvm_as *as, u64 va, bool create, u64 *pt_pa)
 			int ret = as->kp->mem.alloc_frame(as->kp->mem.opaque, &pa);
 			if (ret)
 				return ret;
+			ret = pt_forget_shadow(as, pa);
 			/* Permissions live in the leaves; upper levels allow all. */
-			ret = pt_store(as, table, idx, pa | PTE_P | PTE_W | PTE_U);
+			if (!ret)
+				ret = pt_store(as, table, idx, pa | PTE_P | PTE_W | PTE_U);
 			if (ret) {
 				as->kp->mem.free_frame(as->kp->mem.opaque, pa);
 				return ret;
