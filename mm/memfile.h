@@ -13,7 +13,14 @@
  * needs every frame in the memfd: memfile_create will take that choice
  * from the platform then. KVM needs only the Sentry's own mapping.
  *
- * Locking: memfile->lock guards the allocator; callers need no lock.
+ * The store (--overlay2=root:self): a host file on disk whose pages are
+ * guest-physical frames too, mapped after the memory, so that file data
+ * kept there can be mapped into the guest as memory can, without costing
+ * memory. Its frames come only from memfile_alloc_store; every other call
+ * takes frames of either kind. A platform that maps frames into another
+ * process would need the store's fd as well.
+ *
+ * Locking: each of the two allocators has its own lock; callers need none.
  */
 #ifndef MM_MEMFILE_H
 #define MM_MEMFILE_H
@@ -25,6 +32,12 @@ struct memfile;
 
 /* A new memory file of size bytes (sparse). Returns ERR_PTR on failure. */
 struct memfile *memfile_create(u64 size);
+/*
+ * The same, followed by a store of store_size bytes (rounded down to 2 MiB)
+ * in the host file store_fd, which it takes over (closed on failure too)
+ * and makes that size, sparse.
+ */
+struct memfile *memfile_create_with_store(u64 size, int store_fd, u64 store_size);
 void memfile_destroy(struct memfile *mf);
 
 /* Frames below bytes belong to the platform; the allocator skips them. */
@@ -50,6 +63,12 @@ int memfile_alloc(struct memfile *mf, u64 *pa) __must_check;
  * valid after the memory file is unmapped). -ENOMEM when none is free.
  */
 int memfile_alloc_shareable(struct memfile *mf, u64 *pa) __must_check;
+/*
+ * A zeroed frame of the store with reference count 1, its disk blocks
+ * allocated. -ENOSPC when the store or the disk under it is full (or there
+ * is no store), -errno for another failure of the host file.
+ */
+int memfile_alloc_store(struct memfile *mf, u64 *pa) __must_check;
 void memfile_get(struct memfile *mf, u64 pa);
 /*
  * Drop a reference. At zero the frame is free: queued to be reused first
@@ -65,12 +84,15 @@ u32 memfile_refcount(struct memfile *mf, u64 pa);
 
 /*
  * The Sentry's pointer to frame pa. SAFETY: pa must be a frame of this
- * file (pa < size); the pointer is valid for PAGE_SIZE bytes while the
+ * file, memory or store; the pointer is valid for PAGE_SIZE bytes while the
  * caller holds a reference to the frame.
  */
 u8 *memfile_ptr(struct memfile *mf, u64 pa);
 
+/* Bytes of memory (the store not included). */
 u64 memfile_size(const struct memfile *mf);
+/* Frames of the store; 0 without one. */
+u64 memfile_store_frames(const struct memfile *mf);
 /*
  * Limit the frames in use (the reserved area excluded) to bytes of them,
  * rounded down to frames, as a memory cgroup's memory.max: an allocation
@@ -84,7 +106,7 @@ u64 memfile_size(const struct memfile *mf);
 u64 memfile_set_limit(struct memfile *mf, u64 bytes);
 /* The limit in force, in frames: the file's frames when none was set. */
 u64 memfile_limit_pages(struct memfile *mf);
-/* Frames in use (excluding the reserved area), for accounting. */
+/* Frames of memory in use (excluding the reserved area and the store), for accounting. */
 u64 memfile_used_frames(struct memfile *mf);
 
 /* The view the platform needs (fd, mapping, frame callbacks). */

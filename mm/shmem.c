@@ -52,6 +52,14 @@ struct shmem *shmem_create_file(struct memfile *mf, u64 *pages, u64 max_pages)
 	return s;
 }
 
+struct shmem *shmem_create_stored_file(struct memfile *mf, u64 *pages, u64 max_pages)
+{
+	struct shmem *s = shmem_create_file(mf, pages, max_pages);
+	if (!IS_ERR(s))
+		s->store = true;
+	return s;
+}
+
 void shmem_get(struct shmem *s)
 {
 	if (s)
@@ -119,7 +127,7 @@ static int frame_locked(struct shmem *s, u64 off, u64 *pa)
 		__atomic_sub_fetch(s->quota, 1, __ATOMIC_RELAXED);
 		return -ENOSPC;
 	}
-	int ret = memfile_alloc(s->mf, pa);
+	int ret = s->store ? memfile_alloc_store(s->mf, pa) : memfile_alloc(s->mf, pa);
 	if (!ret && pagemap_set(&s->index, off, *pa)) {
 		memfile_put(s->mf, *pa);
 		ret = -ENOMEM;

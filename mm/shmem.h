@@ -40,6 +40,8 @@ struct shmem *shmem_create(struct memfile *mf, u64 size);
  * the file system's objects, atomic). ERR_PTR(-ENOMEM) on failure.
  */
 struct shmem *shmem_create_file(struct memfile *mf, u64 *pages, u64 max_pages);
+/* The same, with its frames in mf's store (memfile_alloc_store): data on disk. */
+struct shmem *shmem_create_stored_file(struct memfile *mf, u64 *pages, u64 max_pages);
 /* Take or drop a reference; both accept NULL. The last put frees every frame. */
 void shmem_get(struct shmem *s);
 void shmem_put(struct shmem *s);

@@ -21,6 +21,7 @@ struct shmem {
 	int refs; /* atomic */
 	struct memfile *mf;
 	bool file;     /* a file object: size changes */
+	bool store;    /* its frames are the memory file's store's */
 	u64 *quota;    /* file: the file system's page count (atomic) */
 	u64 quota_max; /* and its limit */
 	/* A cache (shmem_create_cache): its store, set at creation. */

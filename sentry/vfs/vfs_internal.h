@@ -145,5 +145,11 @@ int namei_lookup(const struct vfs_ctx *ctx, const char *name, unsigned flags,
 /* Devices the VFS knows, registered in devices.c. */
 struct super_block *devfs_mount(const char *options);
 struct super_block *tmpfs_mount(const char *options);
+/*
+ * A tmpfs (mode 0755) whose file data lives in the memory file's store, as
+ * big as the store (--overlay2=root:self's upper layer). ERR_PTR(-ENOSPC)
+ * without a store.
+ */
+struct super_block *tmpfs_mount_stored(void);
 
 #endif

@@ -33,7 +33,8 @@ struct shmem *tmpfs_file_shmem(struct inode *inode)
 	if (IS_ERR(mf))
 		return (struct shmem *)mf;
 	struct tmpfs_info *info = TMPFS_SB(inode->sb);
-	struct shmem *s = shmem_create_file(mf, &info->pages, info->max_pages);
+	struct shmem *s = info->store ? shmem_create_stored_file(mf, &info->pages, info->max_pages)
+				      : shmem_create_file(mf, &info->pages, info->max_pages);
 	if (IS_ERR(s))
 		return s;
 	shmem_resize(s, inode->size); /* a hole as big as the file: nothing maps it yet */

@@ -15,6 +15,7 @@
 #include "tmpfs.h"
 
 #define TMPFS_DEFAULT_SIZE (1ULL << 30)
+#define TMPFS_XATTR_SHARE 16 /* of size=, for every xattr of the mount */
 
 /* Drop one of tmpfs_info.inodes: the last frees the file system. */
 static void tmpfs_info_put(struct super_block *sb)
@@ -172,6 +173,22 @@ static int tmpfs_parse(const char *options, u32 *mode, u64 *size)
 	return 0;
 }
 
+struct super_block *tmpfs_mount_stored(void)
+{
+	struct memfile *mf = shmem_file_memfile();
+	if (IS_ERR(mf))
+		return (void *)mf;
+	if (!memfile_store_frames(mf))
+		return ERR_PTR(-ENOSPC);
+	struct super_block *sb = tmpfs_mount("mode=0755");
+	if (!IS_ERR(sb)) {
+		struct tmpfs_info *info = TMPFS_SB(sb);
+		info->store = true;
+		info->max_pages = memfile_store_frames(mf);
+	}
+	return sb;
+}
+
 struct super_block *tmpfs_mount(const char *options)
 {
 	static const struct vfs_cred root = {.caps = ~0ULL};
@@ -186,6 +203,7 @@ struct super_block *tmpfs_mount(const char *options)
 	if (!info || !sb)
 		goto out_nomem;
 	info->max_pages = size / PAGE_SIZE;
+	info->xattr_max = size / TMPFS_XATTR_SHARE;
 	info->inodes = 1; /* until kill_sb */
 	sb->fs_info = info;
 	struct inode *root_inode = tmpfs_new_inode(sb, NULL, S_IFDIR | mode, &root);

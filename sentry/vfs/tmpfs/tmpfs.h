@@ -26,7 +26,9 @@ struct tmpfs_info {
 	u64 max_pages;	 /* size= in pages */
 	u64 pages;	 /* atomic: data pages in use */
 	u64 xattr_bytes; /* atomic: what its inodes' xattrs take (xattr.c) */
+	u64 xattr_max;	 /* their bound: a share of size=, in the Sentry's heap even with store */
 	u64 inodes;	 /* atomic: live inodes, +1 until kill_sb: the last frees sb (super.c) */
+	bool store;	 /* file data in the memory file's store (tmpfs_mount_stored) */
 };
 
 struct tmpfs_dirent {

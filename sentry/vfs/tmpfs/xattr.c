@@ -12,13 +12,11 @@
 #include "sentry/vfs/xattr.h"
 #include "tmpfs.h"
 
-#define TMPFS_XATTR_SHARE 16 /* of size=, for every xattr of the mount */
-
 /* Charge delta bytes (may be negative) to sb; -ENOSPC if that would pass the bound. */
 static int charge(struct super_block *sb, s64 delta)
 {
 	struct tmpfs_info *info = TMPFS_SB(sb);
-	u64 max = info->max_pages * PAGE_SIZE / TMPFS_XATTR_SHARE;
+	u64 max = info->xattr_max;
 	u64 now = __atomic_add_fetch(&info->xattr_bytes, (u64)delta, __ATOMIC_RELAXED);
 	if (delta > 0 && now > max) {
 		__atomic_sub_fetch(&info->xattr_bytes, (u64)delta, __ATOMIC_RELAXED);
