@@ -57,6 +57,7 @@ int gofer_run(const struct gofer_config *cfg)
 	srv.root.aname = "/";
 	srv.root.dirfd = -1;
 	srv.root.ro = cfg->ro;
+	srv.root.hides = true;
 	for (unsigned i = 0; i < cfg->nbinds; i++) {
 		srv.binds[i].aname = gofer_bind_aname(i, bind_names[i]);
 		srv.binds[i].ro = cfg->binds[i].ro;

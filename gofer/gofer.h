@@ -11,6 +11,16 @@
 
 #include "lib/compiler.h"
 
+/*
+ * Names at the root of the root attach point that do not exist for the
+ * client: the runtime's file stores (--overlay2=root:self, oci/filestore.h)
+ * live there on the host, where they count on the container's disk, but
+ * the container must neither see nor touch them. A walk or unlink of such
+ * a name gets ENOENT, readdir skips it, and making one (create, mkdir,
+ * symlink, mknod, link, rename onto it) gets EACCES.
+ */
+#define GOFER_HIDDEN_PREFIX ".runsk.filestore."
+
 /* A bind mount's source, served as one more attach point. */
 struct gofer_bind {
 	const char *src; /* a directory or regular file: attach name gofer_bind_aname(i) */

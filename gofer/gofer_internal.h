@@ -40,6 +40,7 @@ struct attach_point {
 	 */
 	int dirfd;
 	bool ro;
+	bool hides; /* the root: GOFER_HIDDEN_PREFIX names are not there */
 };
 
 /* The name of a file bind mount's file in its attach_point's dirfd. */
@@ -59,6 +60,7 @@ struct node {
 	dev_t dev;
 	ino_t ino;
 	mode_t type; /* S_IFMT bits */
+	bool root;   /* its attach point's root (never renamed) */
 	const struct attach_point *ap;
 	/* srv->names_lock guards these three. */
 	struct node *parent; /* a reference; NULL at an attach point's root */
@@ -155,6 +157,8 @@ void node_qid(const struct stat *st, struct p9_qid *qid);
 /* The qid path of inode ino of device dev: unique across the root's mounts. */
 u64 node_qid_path(dev_t dev, ino_t ino);
 int host_openat(int dirfd, const char *name, int flags, mode_t mode) __must_check;
+/* Whether name in directory dir is one the client must not see (GOFER_HIDDEN_PREFIX). */
+bool node_name_hidden(const struct node *dir, const char *name);
 
 /* fid.c */
 int fid_table_init(struct fid_table *t) __must_check;

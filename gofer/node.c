@@ -75,7 +75,15 @@ struct node *node_new_root(struct gofer_server *srv, const struct attach_point *
 	n = node_alloc(srv, fd, ap, NULL, NULL);
 	if (IS_ERR(n))
 		close(fd);
+	else
+		n->root = true;
 	return n;
+}
+
+bool node_name_hidden(const struct node *dir, const char *name)
+{
+	return dir->root && dir->ap->hides &&
+	       !strncmp(name, GOFER_HIDDEN_PREFIX, sizeof(GOFER_HIDDEN_PREFIX) - 1);
 }
 
 /* name has passed name_check: one component, not "." or "..". */

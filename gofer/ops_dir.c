@@ -14,11 +14,13 @@
 #include "ops.h"
 
 /*
- * The directory fid dfid, writable, and a valid new name in it. On success
- * the caller owns a reference to *dir.
+ * The directory fid dfid, writable, and a valid name in it; hidden_err for
+ * a hidden name (node_name_hidden): -ENOENT where the name must exist,
+ * -EACCES where it would be made. On success the caller owns a reference
+ * to *dir.
  */
 static int dir_and_name(struct gofer_server *srv, u32 dfid, struct p9_str s, struct node **dir,
-			char name[NAME_MAX + 1], u32 *uid)
+			char name[NAME_MAX + 1], u32 *uid, int hidden_err)
 {
 	struct node *d = op_fid_node(srv, dfid, uid);
 	int err;
@@ -26,6 +28,8 @@ static int dir_and_name(struct gofer_server *srv, u32 dfid, struct p9_str s, str
 	if (IS_ERR(d))
 		return PTR_ERR(d);
 	err = d->type != S_IFDIR ? -ENOTDIR : node_check_writable(d) ?: name_check(s, name);
+	if (!err && node_name_hidden(d, name))
+		err = hidden_err;
 	if (err) {
 		node_put(srv, d);
 		return err;
@@ -65,7 +69,7 @@ GOFER_HANDLER(op_mkdir)
 	char name[NAME_MAX + 1];
 	struct node *dir;
 	u32 uid;
-	int err = dir_and_name(srv, m->dfid, m->name, &dir, name, &uid);
+	int err = dir_and_name(srv, m->dfid, m->name, &dir, name, &uid, -EACCES);
 
 	if (err)
 		return err;
@@ -83,7 +87,7 @@ GOFER_HANDLER(op_symlink)
 	char name[NAME_MAX + 1], target[PATH_MAX];
 	struct node *dir;
 	u32 uid;
-	int err = dir_and_name(srv, m->fid, m->name, &dir, name, &uid);
+	int err = dir_and_name(srv, m->fid, m->name, &dir, name, &uid, -EACCES);
 
 	if (err)
 		return err;
@@ -115,7 +119,7 @@ GOFER_HANDLER(op_mknod)
 		return -EPERM;
 	if (type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
 		return -EINVAL;
-	err = dir_and_name(srv, m->dfid, m->name, &dir, name, &uid);
+	err = dir_and_name(srv, m->dfid, m->name, &dir, name, &uid, -EACCES);
 	if (err)
 		return err;
 	if (mknodat(dir->fd, name, (type ?: S_IFREG) | (m->mode & 07777), 0) < 0)
@@ -138,7 +142,7 @@ GOFER_HANDLER(op_link)
 
 	if (IS_ERR(target))
 		return PTR_ERR(target);
-	err = dir_and_name(srv, m->dfid, m->name, &dir, name, NULL);
+	err = dir_and_name(srv, m->dfid, m->name, &dir, name, NULL, -EACCES);
 	if (err)
 		goto out;
 	if (dir->ap != target->ap)
@@ -162,7 +166,7 @@ GOFER_HANDLER(op_unlinkat)
 
 	if (m->flags & ~P9_DOTL_AT_REMOVEDIR)
 		return -EINVAL;
-	err = dir_and_name(srv, m->dirfid, m->name, &dir, name, NULL);
+	err = dir_and_name(srv, m->dirfid, m->name, &dir, name, NULL, -ENOENT);
 	if (err)
 		return err;
 	if (unlinkat(dir->fd, name, (m->flags & P9_DOTL_AT_REMOVEDIR) ? AT_REMOVEDIR : 0) < 0)
@@ -194,10 +198,10 @@ GOFER_HANDLER(op_renameat)
 	struct node *olddir, *newdir;
 	int err;
 
-	err = dir_and_name(srv, m->olddirfid, m->oldname, &olddir, oldname, NULL);
+	err = dir_and_name(srv, m->olddirfid, m->oldname, &olddir, oldname, NULL, -ENOENT);
 	if (err)
 		return err;
-	err = dir_and_name(srv, m->newdirfid, m->newname, &newdir, newname, NULL);
+	err = dir_and_name(srv, m->newdirfid, m->newname, &newdir, newname, NULL, -EACCES);
 	if (!err) {
 		err = do_rename(srv, olddir, oldname, newdir, newname);
 		node_put(srv, newdir);
@@ -219,7 +223,7 @@ GOFER_HANDLER(op_rename)
 	err = node_check_writable(n) ?: node_where(srv, n, &olddir, oldname);
 	if (err)
 		goto out;
-	err = dir_and_name(srv, m->dfid, m->name, &newdir, newname, NULL);
+	err = dir_and_name(srv, m->dfid, m->name, &newdir, newname, NULL, -EACCES);
 	if (!err) {
 		err = do_rename(srv, olddir, oldname, newdir, newname);
 		node_put(srv, newdir);

@@ -143,6 +143,8 @@ static int lcreate_locked(struct gofer_server *srv, struct fid *f, const struct 
 	if (dir->type != S_IFDIR)
 		return -ENOTDIR;
 	err = node_check_writable(dir) ?: name_check(c->name, name);
+	if (!err && node_name_hidden(dir, name))
+		err = -EACCES; /* not there for the client, and not to be made */
 	if (err)
 		return err;
 	fd = create_or_open(dir, name, flags & ~O_DIRECTORY, c->mode & 07777,
@@ -287,11 +289,42 @@ static u8 dirent_qid_type(u8 d_type)
  * sends back to continue; an empty reply is the end. Caller holds f->lock:
  * seeking and reading share the descriptor's position.
  */
+/*
+ * Encode the entries of dbuf[0, got) into out (count bytes) after *used,
+ * skipping hidden names (node_name_hidden). Returns the bytes of dbuf
+ * consumed: less than got when out is full.
+ */
+static ssize_t readdir_encode(const struct node *dir, const u8 *dbuf, ssize_t got, u8 *out,
+			      u32 count, u32 *used)
+{
+	ssize_t pos = 0;
+
+	while (pos < got) {
+		const struct dirent64 *de = (const struct dirent64 *)(dbuf + pos);
+		struct p9_dirent d = {
+			/* A mount point lists as the directory under it, as getdents shows. */
+			.qid = {.type = dirent_qid_type(de->d_type),
+				.path = node_qid_path(dir->dev, de->d_ino)},
+			.offset = de->d_off,
+			.type = de->d_type,
+			.name = {.s = de->d_name, .len = strlen(de->d_name)},
+		};
+		if (!node_name_hidden(dir, de->d_name)) {
+			ssize_t len = p9_dirent_encode(&d, out + *used, count - *used);
+			if (len < 0)
+				break; /* the rest comes with the next Treaddir */
+			*used += len;
+		}
+		pos += de->d_reclen;
+	}
+	return pos;
+}
+
 static int readdir_locked(struct fid *f, u64 offset, u32 count, struct reply *r)
 {
 	u8 dbuf[32768];
 	u8 *out;
-	ssize_t got;
+	ssize_t got, done;
 	u32 used = 0;
 
 	if (f->kind != FID_NODE || f->open_fd < 0)
@@ -302,29 +335,18 @@ static int readdir_locked(struct fid *f, u64 offset, u32 count, struct reply *r)
 		return -EINVAL;
 	if (lseek(f->open_fd, offset, SEEK_SET) < 0)
 		return -errno;
-	got = getdents64(f->open_fd, dbuf, MIN(sizeof(dbuf), (size_t)count));
-	if (got < 0)
-		return -errno;
 	out = malloc(count ?: 1);
 	if (!out)
 		return -ENOMEM;
-	for (ssize_t pos = 0; pos < got;) {
-		struct dirent64 *de = (struct dirent64 *)(dbuf + pos);
-		struct p9_dirent d = {
-			/* A mount point lists as the directory under it, as getdents shows. */
-			.qid = {.type = dirent_qid_type(de->d_type),
-				.path = node_qid_path(f->node->dev, de->d_ino)},
-			.offset = de->d_off,
-			.type = de->d_type,
-			.name = {.s = de->d_name, .len = strlen(de->d_name)},
-		};
-		ssize_t len = p9_dirent_encode(&d, out + used, count - used);
-
-		if (len < 0)
-			break; /* the rest comes with the next Treaddir */
-		used += len;
-		pos += de->d_reclen;
-	}
+	/* A batch of hidden names only is no end of the directory: read on. */
+	do {
+		got = getdents64(f->open_fd, dbuf, MIN(sizeof(dbuf), (size_t)count));
+		if (got < 0) {
+			free(out);
+			return -errno;
+		}
+		done = readdir_encode(f->node, dbuf, got, out, count, &used);
+	} while (!used && got > 0 && done == got);
 	if (!used && got > 0) {
 		free(out);
 		return -EINVAL; /* count cannot hold even one entry */

@@ -72,6 +72,8 @@ static struct node *walk_one(struct gofer_server *srv, struct node *cur, struct 
 	if (p9_str_eq(name, ".."))
 		return node_parent(srv, cur);
 	err = name_check(name, buf);
+	if (!err && node_name_hidden(cur, buf))
+		err = -ENOENT;
 	if (err)
 		return ERR_PTR(err);
 	return node_lookup(srv, cur, buf);
