@@ -3,6 +3,7 @@
 #ifndef OCI_CLI_H
 #define OCI_CLI_H
 
+#include "filestore.h"
 #include "lib/compiler.h"
 
 /* Flags runsc accepts before the subcommand; runsk honours the same ones. */
@@ -10,7 +11,8 @@ struct global_opts {
 	bool debug;
 	bool strace;
 	const char *debug_log;
-	const char *root; /* --root: the OCI state directory (oci/state.h) */
+	const char *root;	   /* --root: the OCI state directory (oci/state.h) */
+	enum oci_overlay overlay2; /* --overlay2, for run, create and do */
 };
 
 /*

@@ -28,13 +28,17 @@ static void do_usage(FILE *out)
 		"  --memory SIZE      guest memory, e.g. 512M, 2G (default 2G)\n"
 		"  --profile=FILE     at exit, write where time went (syscalls, exits, faults)\n"
 		"  --overlay2=MODE    root:memory (default): writes to / stay in the sandbox's\n"
-		"                     memory; none: they reach the host's files\n");
+		"                     memory; root:self: their data goes to a nameless file\n"
+		"                     in the host's /, not memory; none: they reach the host's\n"
+		"                     files\n");
 }
 
 int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 {
 	struct global_opts g = *gopt;
-	struct sandbox_config cfg = {.ncpus = 1, .memory = DEFAULT_MEMORY, .overlay = true};
+	struct sandbox_config cfg = {
+		.ncpus = 1, .memory = DEFAULT_MEMORY, .overlay = true, .filestore_fd = -1};
+	struct oci_filestore fs = OCI_FILESTORE_NONE;
 	const char *v;
 	int i = 1;
 
@@ -67,12 +71,13 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 				return 2;
 			}
 		} else if ((v = cli_flag_value(argc, argv, &i, "--overlay2"))) {
-			if (strcmp(v, "root:memory") && strcmp(v, "none")) {
+			if (oci_overlay_parse(v, &g.overlay2)) {
 				fprintf(stderr,
-					"runsk do: --overlay2=%s: give root:memory or none\n", v);
+					"runsk do: --overlay2=%s: give root:memory, root:self or "
+					"none\n",
+					v);
 				return 2;
 			}
-			cfg.overlay = !strcmp(v, "root:memory");
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			do_usage(stdout);
 			return 0;
@@ -90,6 +95,14 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 		fprintf(stderr, "runsk: --debug-log=%s: cannot open it for writing\n", g.debug_log);
 		return 2;
 	}
+	cfg.overlay = g.overlay2 != OCI_OVERLAY_NONE;
+	/* Made before the gofer, which never sees it: it has no name. */
+	if (g.overlay2 == OCI_OVERLAY_SELF) {
+		if (oci_filestore_create("do", "/", NULL, cfg.memory, &fs))
+			return 125;
+		cfg.filestore_fd = fs.fd;
+		cfg.filestore_size = fs.size;
+	}
 	cfg.strace = g.strace;
 	cfg.argv = (const char *const *)argv + i;
 	cfg.envp = (const char *const *)environ;
@@ -97,9 +110,10 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 	int ret = gofer_spawn("/", false, &cfg.gofer_fd, &gofer);
 	if (ret) {
 		fprintf(stderr, "runsk: cannot start the gofer: %s\n", strerror(-ret));
+		oci_filestore_remove("/", NULL, &fs);
 		return 125;
 	}
-	ret = sentry_run(&cfg);
+	ret = sentry_run(&cfg); /* it closes the file store: its blocks go with it */
 	gofer_reap(gofer);
 	/* sentry_run printed the reason; 125 is what runsc and runc use. */
 	return ret < 0 ? 125 : ret;

@@ -15,6 +15,11 @@
  * process), which takes only those it handles, as a namespace's init does
  * under runc; SIGKILL ends runsk, and its gofer with it.
  *
+ * With --overlay2=root:self, create also makes the container's file store
+ * in its rootfs (filestore.h), which the sandbox process inherits and
+ * removes when it ends; delete removes it again, for a sandbox that was
+ * killed, and so does a create that failed.
+ *
  * The bundle's hooks (hooks.h) run here: prestart, createRuntime and
  * createContainer in create, startContainer and poststart in start,
  * poststop in delete; create keeps them in the state directory.
@@ -63,28 +68,34 @@ static void kill_sandbox(const struct oci_state *st)
 }
 
 /*
- * Only stdio (and runsk's log) stay open in the sandbox process, as runc's
- * init closes the rest: containerd's shim, for one, leaves its listening
- * socket open in the runtime it starts.
+ * Only stdio, runsk's log and the file store (or -1) stay open in the
+ * sandbox process, as runc's init closes the rest: containerd's shim, for
+ * one, leaves its listening socket open in the runtime it starts.
  */
-static void close_inherited_fds(void)
+static void close_inherited_fds(int store)
 {
-	unsigned keep = log_fd() > 2 ? (unsigned)log_fd() : 2;
+	int keep[2] = {MIN(log_fd(), store), MAX(log_fd(), store)};
+	int from = 3;
 
-	if (keep > 3)
-		close_range(3, keep - 1, 0);
-	close_range(keep + 1, ~0U, 0);
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < from)
+			continue; /* none, stdio, or the same one again */
+		if (keep[i] > from)
+			close_range(from, keep[i] - 1, 0);
+		from = keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
 }
 
 /* The sandbox process of a created container: wait for start, then run. */
 static void __attribute__((noreturn))
 create_child(const struct global_opts *g, const struct oci_spec *spec, const char *fifo,
-	     const char *root, const char *id)
+	     const char *root, const char *id, struct oci_filestore *fs)
 {
 	/* process.terminal: the pty's slave is stdio from here (console.h). */
 	if (oci_console_attach())
 		_exit(125);
-	close_inherited_fds();
+	close_inherited_fds(fs->fd);
 	/* Before start, so that exec finds it once the container runs (cmd_exec.c). */
 	int control = oci_control_listen(root, id);
 	if (control < 0) {
@@ -98,7 +109,10 @@ create_child(const struct global_opts *g, const struct oci_spec *spec, const cha
 	if (fd < 0 || write(fd, "0", 1) != 1)
 		_exit(125);
 	close(fd);
-	_exit(oci_sandbox_run(g, spec));
+	int status = oci_sandbox_run(g, spec, fs);
+	/* The container ended: its writes are gone, so are their blocks. */
+	oci_filestore_remove(spec->root, id, fs);
+	_exit(status);
 }
 
 static int create_usage(FILE *out)
@@ -141,6 +155,8 @@ static int create_hooks(const char *root, const char *id, const struct oci_spec 
 static int create_container(const struct global_opts *g, const char *root, const char *id,
 			    const struct oci_spec *spec, const char *bundle, pid_t *pid)
 {
+	struct oci_filestore fs = OCI_FILESTORE_NONE;
+	bool store = g->overlay2 == OCI_OVERLAY_SELF && !spec->root_readonly;
 	char fifo[4200];
 	int ret = oci_state_create(root, id);
 
@@ -152,22 +168,31 @@ static int create_container(const struct global_opts *g, const char *root, const
 		ret = oci_state_path(root, id, "exec.fifo", fifo, sizeof(fifo));
 	if (!ret && mkfifo(fifo, 0600) < 0)
 		ret = -errno;
+	/* Made here, so that create reports a full disk; the sandbox inherits it. */
+	if (!ret && store &&
+	    oci_filestore_create("create", spec->root, id, oci_sandbox_memory(spec), &fs))
+		ret = -ECANCELED; /* it said why */
 	if (!ret && (*pid = fork()) < 0)
 		ret = -errno;
 	if (!ret && *pid == 0)
-		create_child(g, spec, fifo, root, id);
+		create_child(g, spec, fifo, root, id, &fs);
+	if (fs.fd >= 0)
+		close(fs.fd); /* the sandbox's; fs still names the file */
+	fs.fd = -1;
 	if (!ret) {
-		ret = oci_state_record(root, id, *pid, bundle, spec->root);
+		ret = oci_state_record(root, id, *pid, bundle, spec->root, store);
 		if (!ret)
 			ret = oci_state_save_spec(root, id, spec);
 		if (ret)
 			kill(*pid, SIGKILL);
 	}
-	if (ret)
+	if (ret && ret != -ECANCELED)
 		cli_err("runsk create: container %s in %s: %s", id, root, strerror(-ret));
-	else if (create_hooks(root, id, spec, *pid))
+	else if (!ret && create_hooks(root, id, spec, *pid))
 		ret = -ECANCELED;
 	/* Nothing left behind; this can only fail as the step above did. */
+	if (ret && oci_filestore_remove(spec->root, id, &fs))
+		pr_warn("could not remove the file store of %s in %s", id, spec->root);
 	if (ret && oci_state_remove(root, id))
 		pr_warn("could not remove the state of %s in %s", id, root);
 	return ret;
@@ -409,10 +434,14 @@ int cmd_delete(const struct global_opts *g, int argc, char **argv)
 	/* SIGKILL ends a paused (stopped) sandbox process too. */
 	if (s != OCI_STOPPED)
 		kill_sandbox(&st);
-	int ret = oci_state_remove(root, id);
+	/* Once the sandbox is gone; one that was killed could not remove it. */
+	int ret = st.filestore ? oci_filestore_remove(st.rootfs, id, NULL) : 0;
 	if (ret)
+		cli_err("runsk delete: container %s: cannot remove its file store in %s: %s", id,
+			st.rootfs, strerror(-ret));
+	else if ((ret = oci_state_remove(root, id)))
 		cli_err("runsk delete: container %s: %s", id, strerror(-ret));
-	else
+	if (!ret)
 		oci_run_hooks_warn("delete", &hooks, OCI_HOOK_POSTSTOP, &st, "stopped");
 	oci_hooks_free(&hooks);
 	return ret ? 1 : 0;

@@ -155,7 +155,8 @@ struct run_state {
 	unsigned nbinds;
 };
 
-static int run_state_build(struct run_state *r, const struct oci_spec *s, bool strace)
+static int run_state_build(struct run_state *r, const struct oci_spec *s,
+			   const struct global_opts *g, const struct oci_filestore *fs)
 {
 	r->mounts = calloc(s->nmounts + 1, sizeof(*r->mounts));
 	r->binds = calloc(s->nmounts + 1, sizeof(*r->binds));
@@ -204,9 +205,11 @@ static int run_state_build(struct run_state *r, const struct oci_spec *s, bool s
 		.envp = (const char *const *)s->env,
 		.ncpus = s->cpus ? s->cpus : 1,
 		.memory = oci_sandbox_memory(s),
-		.strace = strace,
+		.strace = g->strace,
 		.gofer_fd = -1,
-		.overlay = !s->root_readonly,
+		.overlay = !s->root_readonly && g->overlay2 != OCI_OVERLAY_NONE,
+		.filestore_fd = fs ? fs->fd : -1,
+		.filestore_size = fs ? fs->size : 0,
 		.spec = &r->ss,
 		.console = s->terminal,
 	};
@@ -227,11 +230,11 @@ static void run_state_free(struct run_state *r)
 	free(r->anames);
 }
 
-int oci_sandbox_run(const struct global_opts *g, const struct oci_spec *s)
+int oci_sandbox_run(const struct global_opts *g, const struct oci_spec *s, struct oci_filestore *fs)
 {
 	struct run_state r = {0};
 	pid_t gofer;
-	int ret = run_state_build(&r, s, g->strace);
+	int ret = run_state_build(&r, s, g, fs);
 
 	if (ret) {
 		fprintf(stderr, "runsk: %s\n",
@@ -250,6 +253,8 @@ int oci_sandbox_run(const struct global_opts *g, const struct oci_spec *s)
 		run_state_free(&r);
 		return 125;
 	}
+	if (fs)
+		fs->fd = -1;	  /* the Sentry's now */
 	ret = sentry_run(&r.cfg); /* it blocks the stop signals in every thread it starts */
 	gofer_reap(gofer);
 	run_state_free(&r);
@@ -389,12 +394,20 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 		oci_spec_free(&spec);
 		return 1;
 	}
-	ret = oci_state_record(root, id, getpid(), bundle, spec.root);
-	if (!ret)
-		ret = oci_state_save_spec(root, id, &spec);
-	if (ret)
-		fprintf(stderr, "runsk run: container %s: cannot record its state in %s: %s\n", id,
-			root, strerror(-ret));
+	/* Before the state records it: `runsk delete` removes it if runsk is killed. */
+	struct oci_filestore fs = OCI_FILESTORE_NONE;
+	bool store = g.overlay2 == OCI_OVERLAY_SELF && !spec.root_readonly;
+	ret = store ? oci_filestore_create("run", spec.root, id, oci_sandbox_memory(&spec), &fs)
+		    : 0;
+	if (!ret) {
+		ret = oci_state_record(root, id, getpid(), bundle, spec.root, store);
+		if (!ret)
+			ret = oci_state_save_spec(root, id, &spec);
+		if (ret)
+			fprintf(stderr,
+				"runsk run: container %s: cannot record its state in %s: %s\n", id,
+				root, strerror(-ret));
+	}
 	if (!ret && pid_file && (ret = oci_write_pid_file(pid_file, getpid())))
 		fprintf(stderr, "runsk run: --pid-file %s: %s\n", pid_file, strerror(-ret));
 	_cleanup_state_ struct oci_state st = {0};
@@ -413,9 +426,12 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 	sentry_set_control_socket(ret ? -1 : oci_control_listen(root, id)); /* for runsk exec */
 	if (!ret)
 		poststart = poststart_in_background(&spec.hooks, &st, &poststarter);
-	int status = ret ? 1 : oci_sandbox_run(&g, &spec);
+	int status = ret ? 1 : oci_sandbox_run(&g, &spec, &fs);
 	if (poststart)
 		pthread_join(poststarter, NULL); /* it uses spec.hooks */
+	if ((ret = oci_filestore_remove(spec.root, id, &fs)))
+		fprintf(stderr, "runsk run: container %s: cannot remove its file store: %s\n", id,
+			strerror(-ret));
 	if ((ret = oci_state_remove(root, id)))
 		fprintf(stderr, "runsk run: container %s: cannot remove its state from %s: %s\n",
 			id, root, strerror(-ret));

@@ -48,6 +48,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: runsk [--debug] [--debug-log=PATH] [--strace] [--root DIR] COMMAND "
 		     "[ARGS...]\n  --root DIR  the containers' state (default /run/runsk)\n"
+		     "  --overlay2=MODE  the root's writes: root:memory (default) in memory,\n"
+		     "      root:self in a hidden file in the rootfs, none to the rootfs itself\n"
 		     "  --log FILE, --log-format text|json  runc's: a text log is the debug "
 		     "log;\n      a json one gets each command's error, as runc writes it\n\n"
 		     "commands:\n");
@@ -178,6 +180,16 @@ int main(int argc, char **argv)
 			if (strcmp(log_format, "text") && strcmp(log_format, "json")) {
 				fprintf(stderr, "runsk: --log-format %s: give text or json\n",
 					log_format);
+				return 2;
+			}
+		} else if (!strncmp(a, "--overlay2=", 11) ||
+			   (!strcmp(a, "--overlay2") && i + 1 < argc)) {
+			const char *v = a[10] == '=' ? a + 11 : argv[++i];
+			if (oci_overlay_parse(v, &g.overlay2)) {
+				fprintf(stderr,
+					"runsk: --overlay2=%s: give root:memory, root:self or "
+					"none\n",
+					v);
 				return 2;
 			}
 		} else if (!strcmp(a, "--systemd-cgroup")) {

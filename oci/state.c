@@ -60,6 +60,8 @@ int oci_state_save(const char *root, const struct oci_state *st)
 			  st->rootfs, "created", st->created, "memory", (json_int_t)st->memory);
 	if (o && st->annotations)
 		json_object_set_new(o, "annotations", json_loads(st->annotations, 0, NULL));
+	if (o && st->filestore)
+		json_object_set_new(o, "filestore", json_true());
 	int ret = o ? oci_state_path(root, st->id, "state.json", path, sizeof(path)) : -ENOMEM;
 
 	if (!ret) {
@@ -83,9 +85,10 @@ static void now_rfc3339(char *buf, size_t len)
 }
 
 int oci_state_record(const char *root, const char *id, pid_t pid, const char *bundle,
-		     const char *rootfs)
+		     const char *rootfs, bool filestore)
 {
-	struct oci_state st = {.pid = pid, .start_time = oci_proc_start_time(pid)};
+	struct oci_state st = {
+		.pid = pid, .start_time = oci_proc_start_time(pid), .filestore = filestore};
 
 	snprintf(st.id, sizeof(st.id), "%s", id);
 	if (!realpath(bundle, st.bundle))
@@ -121,6 +124,7 @@ int oci_state_load(const char *root, const char *id, struct oci_state *st)
 	st->pid = json_integer_value(json_object_get(o, "pid"));
 	st->start_time = json_integer_value(json_object_get(o, "startTime"));
 	st->memory = json_integer_value(json_object_get(o, "memory"));
+	st->filestore = json_is_true(json_object_get(o, "filestore"));
 	json_t *a = json_object_get(o, "annotations");
 	if (json_is_object(a))
 		st->annotations = json_dumps(a, JSON_COMPACT);

@@ -8,7 +8,8 @@
  *
  *   state.json  what `runsk state` prints but the status, plus the
  *               sandbox process's start time (so that a reused pid is not
- *               taken for the container)
+ *               taken for the container) and whether the rootfs holds
+ *               the container's file store (filestore.h), for delete
  *   exec.fifo   while the container is created but not started: the
  *               sandbox process blocks opening it for writing until
  *               `runsk start` opens it for reading (runc's handshake)
@@ -36,10 +37,13 @@ bool oci_id_is_valid(const char *id);
 int oci_write_pid_file(const char *path, pid_t pid) __must_check;
 /*
  * Run the bundle s describes in a new sandbox (gofer for its root and bind
- * mounts, then the Sentry) until its process exits. Returns the exit status
- * runsk should exit with: the container's, or 125 after a one-line error.
+ * mounts, then the Sentry) until its process exits, with the root's writes
+ * as g->overlay2 says; fs is the file store of root:self (fs->fd is the
+ * Sentry's once it starts: -1 then). Returns the exit status runsk should
+ * exit with: the container's, or 125 after a one-line error.
  */
-int oci_sandbox_run(const struct global_opts *g, const struct oci_spec *s);
+int oci_sandbox_run(const struct global_opts *g, const struct oci_spec *s,
+		    struct oci_filestore *fs);
 
 #define OCI_STATE_ROOT_DEFAULT "/run/runsk"
 
@@ -51,6 +55,7 @@ struct oci_state {
 	char rootfs[4096];
 	char created[64];	   /* RFC 3339, UTC */
 	unsigned long long memory; /* the sandbox's memory, bytes (0: not known) */
+	bool filestore;		   /* rootfs holds its file store (filestore.h) */
 	char *annotations;	   /* the bundle's, compact JSON, or NULL; owned */
 };
 
@@ -69,10 +74,11 @@ int oci_state_path(const char *root, const char *id, const char *name, char *buf
 int oci_state_create(const char *root, const char *id) __must_check;
 /*
  * Fill in the state of container id, whose process is pid, created now from
- * bundle with rootfs, and save it. 0 or -errno.
+ * bundle with rootfs (holding a file store if filestore), and save it.
+ * 0 or -errno.
  */
 int oci_state_record(const char *root, const char *id, pid_t pid, const char *bundle,
-		     const char *rootfs) __must_check;
+		     const char *rootfs, bool filestore) __must_check;
 /* Write st as root/id/state.json (atomically). 0 or -errno. */
 int oci_state_save(const char *root, const struct oci_state *st) __must_check;
 /*

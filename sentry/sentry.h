@@ -59,6 +59,14 @@ struct sandbox_config {
 	/* Writes to the root stay in memory (--overlay2=root:memory) instead of
 	 * reaching the gofer's files (--overlay2=none). */
 	bool overlay;
+	/*
+	 * --overlay2=root:self: with overlay, the file data of the writes is
+	 * kept in this host file of up to filestore_size bytes rather than in
+	 * memory; -1: none. The Sentry takes it over: it is closed when
+	 * sentry_run returns, whatever happened.
+	 */
+	int filestore_fd;
+	u64 filestore_size;
 	const struct sandbox_spec *spec; /* NULL: as runsk do */
 	/*
 	 * OCI process.terminal: runsk's fd 0 is a terminal that the guest

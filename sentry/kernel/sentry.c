@@ -316,6 +316,13 @@ int sentry_run(const struct sandbox_config *cfg)
 	return ret;
 }
 
+/* The file store is the Sentry's to close whatever happens (sentry.h). */
+static void filestore_drop(const struct sandbox_config *cfg)
+{
+	if (cfg->filestore_fd >= 0)
+		close(cfg->filestore_fd);
+}
+
 static int sentry_run_blocked(const struct sandbox_config *cfg)
 {
 	struct kernel k = {0};
@@ -329,6 +336,7 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 		gofer = gofer_client_create(cfg->gofer_fd, GOFER_MSIZE);
 		if (IS_ERR(gofer)) {
 			pr_err("cannot talk to the gofer: %s", strerror(-PTR_ERR(gofer)));
+			filestore_drop(cfg);
 			return PTR_ERR(gofer);
 		}
 		gofer_client_set_wait_hook(gofer, release_cpu_of_current);
@@ -337,10 +345,17 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 	if (k.done_fd < 0) {
 		ret = -errno;
 		gofer_client_destroy(gofer);
+		filestore_drop(cfg);
 		return ret;
 	}
 	signal(SIGPIPE, SIG_IGN); /* EPIPE from host writes is handled per call */
-	k.mf = memfile_create(cfg->memory);
+	/* The store holds the overlay's upper layer: without one it has no use. */
+	if (!cfg->overlay)
+		filestore_drop(cfg);
+	k.mf = cfg->overlay && cfg->filestore_fd >= 0
+		       ? memfile_create_with_store(cfg->memory, cfg->filestore_fd,
+						   cfg->filestore_size)
+		       : memfile_create(cfg->memory);
 	if (IS_ERR(k.mf)) {
 		ret = PTR_ERR(k.mf);
 		k.mf = NULL;

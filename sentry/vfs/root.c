@@ -176,7 +176,11 @@ struct fs_struct *vfs_gofer_sandbox_root(struct gofer_client *c, bool overlay, c
 	if (IS_ERR(sb))
 		return (void *)sb;
 	if (overlay) {
-		struct super_block *upper = tmpfs_mount("mode=0755");
+		/* A store exists only to hold this layer (--overlay2=root:self). */
+		struct memfile *mf = shmem_file_memfile();
+		bool stored = !IS_ERR(mf) && memfile_store_frames(mf);
+		struct super_block *upper =
+			stored ? tmpfs_mount_stored() : tmpfs_mount("mode=0755");
 		if (IS_ERR(upper))
 			return (void *)upper;
 		sb = overlay_mount(sb, upper);

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The file store of --overlay2=root:self (filestore.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "filestore.h"
+#include "gofer/gofer.h"
+#include "lib/cleanup.h"
+
+#define STORE_UNIT (2ULL << 20) /* the memory file's chunk */
+/*
+ * The store is guest-physical memory to KVM, and a shadowing KVM (kvm_pvm,
+ * or no EPT/NPT) keeps 8 bytes of host kernel memory per 4 KiB of a memory
+ * slot from the start: 16 GiB of store cost 32 MiB of it, 64 GiB would
+ * cost 128 MiB per sandbox.
+ */
+#define STORE_MAX (16ULL << 30)
+#define SPAN_MAX (384ULL << 30) /* memory + store, well under the 512 GiB direct map */
+
+int oci_overlay_parse(const char *s, enum oci_overlay *out)
+{
+	static const struct {
+		const char *name;
+		enum oci_overlay mode;
+	} modes[] = {
+		{"root:memory", OCI_OVERLAY_MEMORY},
+		{"root:self", OCI_OVERLAY_SELF},
+		{"none", OCI_OVERLAY_NONE},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (!strcmp(s, modes[i].name)) {
+			*out = modes[i].mode;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+u64 oci_filestore_capacity(u64 fs_bytes, u64 memory)
+{
+	u64 mem = ALIGN_UP(memory, STORE_UNIT);
+
+	if (mem >= SPAN_MAX)
+		return 0;
+	return ALIGN_DOWN(MIN(MIN(fs_bytes, STORE_MAX), SPAN_MAX - mem), STORE_UNIT);
+}
+
+static int store_name(const char *id, char name[NAME_MAX + 1])
+{
+	int n = snprintf(name, NAME_MAX + 1, "%s%s", GOFER_HIDDEN_PREFIX, id);
+	return n < 0 || n > NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* A new file with no name in dirfd: O_TMPFILE, or made and unlinked at once. */
+static int open_unnamed(int dirfd)
+{
+	char name[NAME_MAX + 1];
+	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	/* File systems without O_TMPFILE say so in one of these. */
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd < 0 ? -errno : fd;
+	snprintf(name, sizeof(name), "%sdo-%d", GOFER_HIDDEN_PREFIX, (int)getpid());
+	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (unlinkat(dirfd, name, 0) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int oci_filestore_create(const char *cmd, const char *rootfs, const char *id, u64 memory,
+			 struct oci_filestore *fs)
+{
+	_cleanup_close_ int dirfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char name[NAME_MAX + 1] = "(no name)";
+	struct statvfs sv;
+	struct stat st;
+	int fd, err = dirfd < 0 ? -errno : 0;
+
+	*fs = OCI_FILESTORE_NONE;
+	if (!err && id)
+		err = store_name(id, name);
+	if (err) {
+		cli_err("runsk %s: --overlay2=root:self: cannot make the file store %s in %s: %s",
+			cmd, name, rootfs, strerror(-err));
+		return err;
+	}
+	fd = id ? openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+		: open_unnamed(dirfd);
+	if (fd < 0) {
+		err = id ? -errno : fd;
+		cli_err("runsk %s: --overlay2=root:self: cannot make the file store %s in %s: %s%s",
+			cmd, name, rootfs, strerror(-err),
+			err == -EEXIST ? " (a container of that ID not deleted?)" : "");
+		return err;
+	}
+	if (fstatvfs(fd, &sv) < 0 || fstat(fd, &st) < 0)
+		err = -errno;
+	else if (!(fs->size = oci_filestore_capacity((u64)sv.f_blocks * sv.f_frsize, memory)))
+		err = -ENOSPC;
+	if (err) {
+		cli_err("runsk %s: --overlay2=root:self: the file system of %s %s", cmd, rootfs,
+			err == -ENOSPC ? "is too small for a file store" : strerror(-err));
+		if (id)
+			unlinkat(dirfd, name, 0);
+		close(fd);
+		return err;
+	}
+	fs->fd = fd;
+	fs->dev = st.st_dev;
+	fs->ino = st.st_ino;
+	return 0;
+}
+
+int oci_filestore_remove(const char *rootfs, const char *id, struct oci_filestore *fs)
+{
+	char name[NAME_MAX + 1];
+	struct stat st;
+
+	if (fs && fs->fd >= 0)
+		close(fs->fd);
+	if (fs)
+		fs->fd = -1;
+	if (!id || (fs && !fs->ino))
+		return 0; /* nameless, or none was made */
+	_cleanup_close_ int dirfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int err = dirfd < 0 ? -errno : store_name(id, name);
+
+	if (!err && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		err = -errno;
+	/* Not ours (replaced since), or not a file the runtime makes: left alone. */
+	if (!err && (fs ? st.st_dev != fs->dev || st.st_ino != fs->ino : !S_ISREG(st.st_mode)))
+		return 0;
+	if (!err && unlinkat(dirfd, name, 0) < 0)
+		err = -errno;
+	return err == -ENOENT ? 0 : err;
+}
