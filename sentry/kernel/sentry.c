@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <poll.h>
@@ -63,6 +64,33 @@ static int stdio_install(struct fdtable *files)
 			return ret;
 	}
 	return 0;
+}
+
+/*
+ * runsk do: init holds no capability that runsk's own bounding set lacks,
+ * as no program the caller starts could (a host whose containers run
+ * without CAP_SYS_RESOURCE keeps it dropped in the sandbox). Capabilities
+ * the host kernel does not know stay as they are.
+ */
+static void inherit_cap_bounding(struct cred *c)
+{
+	u64 bset = 0;
+	int cap;
+
+	for (cap = 0; cap < 64; cap++) {
+		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+		if (r < 0)
+			break;
+		if (r)
+			bset |= 1ULL << cap;
+	}
+	if (cap < 64)
+		bset |= ~0ULL << cap;
+	c->cap_bset &= bset;
+	c->cap_permitted &= bset;
+	c->cap_effective &= bset;
+	c->cap_inheritable &= bset;
+	c->cap_ambient &= bset;
 }
 
 /*
@@ -236,6 +264,8 @@ static int init_task_setup(struct kernel *k, struct task *t, const struct sandbo
 		return -ENOMEM;
 	if (cfg->spec && (ret = sandbox_spec_task(t, cfg->spec)))
 		return ret;
+	if (!cfg->spec)
+		inherit_cap_bounding(t->cred);
 	t->sighand = sighand_alloc();
 	if (!t->sighand)
 		return -ENOMEM;

@@ -43,6 +43,13 @@ expect_err_line() {
 	fi
 }
 
+# have_bounding_cap N: capability N is in this shell's bounding set, and
+# so in what `runsk do` gives its init (it drops what runsk's set lacks).
+have_bounding_cap() {
+	bnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' /proc/self/status)
+	[ $(((0x$bnd >> $1) & 1)) = 1 ]
+}
+
 # expect_line LINE DESCRIPTION: the last command printed LINE (a whole line of its stdout).
 expect_line() {
 	if grep -qx "$1" "$tmp/out"; then
