@@ -22,8 +22,8 @@ packages=(
 	# integration: containerd.sh drives runsk from a real containerd (ctr, the runc shim)
 	containerd python3-grpcio  # python3-grpcio: cri.sh's CRI client (the kubelet's side)
 	# benchmarks and debugging (sqlite3: a bench workload; gnuplot-nox: its chart;
-	# runc: its runc column)
-	bc strace sqlite3 gnuplot-nox runc
+	# runc, runsc: their columns)
+	bc strace sqlite3 gnuplot-nox runc runsc
 )
 
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${packages[@]}" 2>/dev/null || true)
