@@ -154,7 +154,13 @@ static long file_rw(struct task *t, struct file *f, const struct linux_iovec *io
 
 	if (pos)
 		return rw_iovecs(t, f, iov, n, pos, write);
-	if (f->mode & FMODE_GATHER)
+	/*
+	 * A stream file has no position to lock, so a write per iovec would
+	 * let another writer's data in between (a host regular file on the
+	 * stdout that a parent and its child share): Linux writes a writev
+	 * whole under the inode's lock.
+	 */
+	if ((f->mode & FMODE_GATHER) || (write && (f->mode & FMODE_STREAM)))
 		return rw_gathered(t, f, iov, n, write);
 	pos = vfs_pos_lock(f);
 	long ret = rw_iovecs(t, f, iov, n, pos, write);
