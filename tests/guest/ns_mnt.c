@@ -128,9 +128,10 @@ static void test_clone_newns(void)
 		check(exists("/tmp/child-mnt/x"), "clone child: its mount is there");
 		_exit(guest_failures ? 1 : 0);
 	}
-	check(pid > 0, "clone(CLONE_NEWNS | SIGCHLD)");
+	/* After the child's lines: printed while it runs, the order would be a race. */
 	if (pid > 0)
 		guest_expect_child(pid, "exit 0", "clone child");
+	check(pid > 0, "clone(CLONE_NEWNS | SIGCHLD)");
 	check(!exists("/tmp/child-mnt/x"), "parent: the clone child's mount is not seen");
 	expect_err(syscall(SYS_clone, (long)(CLONE_NEWNS | CLONE_FS | SIGCHLD), 0L, 0L, 0L, 0L),
 		   EINVAL, "clone(CLONE_NEWNS | CLONE_FS)");
