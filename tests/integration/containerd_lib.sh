@@ -63,10 +63,15 @@ check_nothing_left() {
 	done
 	left=$(ls -A "$2" 2>/dev/null)
 	if [ -z "$left" ]; then ok "no runsk state left in $2"; else fail "runsk state left: $left"; fi
-	# By command name: the scripts' own arguments name runsk too. A gofer is
-	# runsk re-executed through /proc/self/exe: "exe".
+	# By command name (the scripts' own arguments name runsk too; a gofer is
+	# runsk re-executed through /proc/self/exe: "exe"), and only this
+	# containerd's: their arguments name its runsk root or its directory
+	# (the shim's -address, the gofer's rootfs). Other tests may be running
+	# runsk beside this one.
 	rname=$(basename "$1" | cut -c1-15)
-	procs=$(ps -e -o pid,comm | awk -v r="$rname" '$2 == r || $2 == "exe" || $2 ~ /^containerd-shim/')
+	procs=$(R=$2 D=$(dirname "$3") ps -e -o pid=,comm=,args= | awk -v r="$rname" '
+		($2 == r || $2 == "exe" || $2 ~ /^containerd-shim/) &&
+		(index($0, ENVIRON["R"]) || index($0, ENVIRON["D"])) { print $1, $2 }')
 	if [ -z "$procs" ]; then ok "no shim or runsk process left"; else fail "processes left: $procs"; fi
 	if ! grep -q "$3" /proc/mounts; then ok "no rootfs mount left"; else fail "mounts left: $(grep "$3" /proc/mounts)"; fi
 }
