@@ -108,13 +108,23 @@ static long rw_gathered(struct task *t, struct file *f, const struct linux_iovec
 	long total = 0;
 	int i = 0;
 	u64 off = 0;
-	while (i < n) {
+	bool fault = false;
+	while (i < n && !fault) {
 		size_t len = 0;
 		for (; i < n && len < IO_CHUNK; i++, off = 0) {
 			size_t piece = MIN(iov[i].len - off, (u64)(IO_CHUNK - len));
-			if (mm_copy_from_user(t->mm, io_bounce + len, uaddr(iov[i].base + off),
-					      piece))
-				return total ? total : -EFAULT;
+			size_t got = mm_copy_from_user_partial(t->mm, io_bounce + len,
+							       uaddr(iov[i].base + off), piece);
+			/*
+			 * A bad buffer: what came before it is written, as
+			 * Linux does, and of this piece the bytes before the
+			 * fault only where a partial copy is (regular files).
+			 */
+			if (got < piece) {
+				len += f->partial_copy ? got : 0;
+				fault = true;
+				break;
+			}
 			len += piece;
 			off += piece;
 			if (off < iov[i].len)
@@ -131,7 +141,7 @@ static long rw_gathered(struct task *t, struct file *f, const struct linux_iovec
 		if ((size_t)r < len)
 			break;
 	}
-	return total;
+	return total || !fault ? total : -EFAULT;
 }
 
 /*
