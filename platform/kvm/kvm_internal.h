@@ -109,6 +109,8 @@ struct kvm_platform {
 	struct kvm_vcpu *vcpus[R0_MAX_VCPUS];
 };
 
+#define KVM_AS_FRESH 256
+
 struct kvm_as {
 	struct platform_as base;
 	struct kvm_platform *kp;
@@ -123,6 +125,13 @@ struct kvm_as {
 	 * only the one that applies the stores.
 	 */
 	u64 flush_gen;
+	/*
+	 * Tables made since the queue was last handed to a vCPU, by frame,
+	 * direct-mapped (a collision only costs replays): no guest access can
+	 * have reached them yet, so their stores need no replay (pagetable.c).
+	 */
+	u64 fresh[KVM_AS_FRESH];
+	bool any_fresh;
 	struct kvm_as *next_dead; /* in a vCPU's dead_as list */
 };
 

@@ -20,6 +20,8 @@
 #define PTE_P (1ULL << 0)
 #define PTE_W (1ULL << 1)
 #define PTE_U (1ULL << 2)
+#define PTE_A (1ULL << 5)
+#define PTE_D (1ULL << 6)
 #define PTE_PS (1ULL << 7)
 #define PTE_NX (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
@@ -91,13 +93,26 @@ static int queue_push(struct kvm_as *as, u64 va, u64 val)
 	return 0;
 }
 
-/* Store val at entry idx of table pa, in the Sentry's view and in the queue. */
+static u64 *fresh_slot(struct kvm_as *as, u64 table_pa)
+{
+	return &as->fresh[(table_pa >> PAGE_SHIFT) % KVM_AS_FRESH];
+}
+
+/*
+ * Store val at entry idx of table pa, in the Sentry's view and, unless the
+ * table is fresh, in the queue: a table no vCPU could reach yet is read
+ * whole by a shadowing KVM the first time the guest walks it, after the
+ * store that links it, so a table built in one go (a new address space,
+ * fork's copy, a 2 MiB fault-around) costs one replayed store, not 512.
+ */
 static int pt_store(struct kvm_as *as, u64 table_pa, unsigned idx, u64 val)
 {
 	u64 *table = kvm_host_ptr(as->kp, table_pa);
-	int ret = queue_push(as, kvm_r0_va(table_pa) + idx * 8, val);
-	if (ret)
-		return ret;
+	if (*fresh_slot(as, table_pa) != table_pa) {
+		int ret = queue_push(as, kvm_r0_va(table_pa) + idx * 8, val);
+		if (ret)
+			return ret;
+	}
 	if (table[idx] & PTE_P)
 		as->flush_gen++;
 	table[idx] = val;
@@ -118,7 +133,12 @@ static int pt_store(struct kvm_as *as, u64 table_pa, unsigned idx, u64 val)
  */
 static int pt_forget_shadow(struct kvm_as *as, u64 table_pa)
 {
-	return queue_push(as, kvm_r0_va(table_pa) + 2, 0);
+	int ret = queue_push(as, kvm_r0_va(table_pa) + 2, 0);
+	if (!ret) {
+		*fresh_slot(as, table_pa) = table_pa;
+		as->any_fresh = true;
+	}
+	return ret;
 }
 
 int kvm_as_create(struct platform *p, struct platform_as **out)
@@ -266,7 +286,7 @@ static int pt_walk(struct kvm_as *as, u64 va, bool create, u64 *pt_pa)
 			ret = pt_forget_shadow(as, pa);
 			/* Permissions live in the leaves; upper levels allow all. */
 			if (!ret)
-				ret = pt_store(as, table, idx, pa | PTE_P | PTE_W | PTE_U);
+				ret = pt_store(as, table, idx, pa | PTE_P | PTE_W | PTE_U | PTE_A);
 			if (ret) {
 				as->kp->mem.free_frame(as->kp->mem.opaque, pa);
 				return ret;
@@ -304,9 +324,16 @@ int kvm_as_map(struct platform_as *pas, u64 va, u64 pa, u32 prot)
 	if (va >= USER_TOP || !IS_ALIGNED(va, PAGE_SIZE) || !IS_ALIGNED(pa, PAGE_SIZE) ||
 	    pa < R0_RESERVED || pa >= as->kp->mem.size || !prot)
 		return -EINVAL;
-	u64 pte = pa | PTE_P | PTE_U;
+	/*
+	 * Accessed, and dirty if writable, from the start: nothing reads the
+	 * bits, and a shadowing KVM would otherwise fault once more to set
+	 * them in the guest's table (a write after a read, twice) and would
+	 * not prefetch the neighbours of a faulting entry whose accessed bit
+	 * is clear.
+	 */
+	u64 pte = pa | PTE_P | PTE_U | PTE_A;
 	if (prot & PLATFORM_PROT_WRITE)
-		pte |= PTE_W;
+		pte |= PTE_W | PTE_D;
 	if (!(prot & PLATFORM_PROT_EXEC))
 		pte |= PTE_NX;
 	pthread_mutex_lock(&as->lock);
@@ -359,6 +386,11 @@ void kvm_as_unmap(struct platform_as *pas, u64 va, u64 len)
 bool kvm_as_drain(struct kvm_as *as, struct kvm_vcpu *v)
 {
 	pthread_mutex_lock(&as->lock);
+	/* From here the guest may walk every table linked so far. */
+	if (as->any_fresh) {
+		memset(as->fresh, 0, sizeof(as->fresh));
+		as->any_fresh = false;
+	}
 	size_t room = R0_QUEUE_MAX - v->frame->queue_len;
 	size_t n = MIN(room, as->npending);
 	memcpy(&v->queue[v->frame->queue_len], as->pending, n * sizeof(*as->pending));
