@@ -71,13 +71,8 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 				return 2;
 			}
 		} else if ((v = cli_flag_value(argc, argv, &i, "--overlay2"))) {
-			if (oci_overlay_parse(v, &g.overlay2)) {
-				fprintf(stderr,
-					"runsk do: --overlay2=%s: give root:memory, root:self or "
-					"none\n",
-					v);
+			if (oci_overlay_parse("runsk do", v, &g.overlay2))
 				return 2;
-			}
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			do_usage(stdout);
 			return 0;

@@ -24,7 +24,7 @@
 #define STORE_MAX (16ULL << 30)
 #define SPAN_MAX (384ULL << 30) /* memory + store, well under the 512 GiB direct map */
 
-int oci_overlay_parse(const char *s, enum oci_overlay *out)
+int oci_overlay_parse(const char *cmd, const char *s, enum oci_overlay *out)
 {
 	static const struct {
 		const char *name;
@@ -41,6 +41,7 @@ int oci_overlay_parse(const char *s, enum oci_overlay *out)
 			return 0;
 		}
 	}
+	fprintf(stderr, "%s: --overlay2=%s: give root:memory, root:self or none\n", cmd, s);
 	return -EINVAL;
 }
 

@@ -27,9 +27,10 @@ enum oci_overlay {
 
 /*
  * "root:memory", "root:self" or "none" into *out: 0, or -EINVAL for
- * anything else.
+ * anything else, after one line on stderr that starts with "CMD:" (the
+ * command's name, e.g. "runsk do") and names the value.
  */
-int oci_overlay_parse(const char *s, enum oci_overlay *out) __must_check;
+int oci_overlay_parse(const char *cmd, const char *s, enum oci_overlay *out) __must_check;
 
 struct oci_filestore {
 	int fd;	   /* O_RDWR, close-on-exec; -1: none. The Sentry takes it over. */

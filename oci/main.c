@@ -185,13 +185,8 @@ int main(int argc, char **argv)
 		} else if (!strncmp(a, "--overlay2=", 11) ||
 			   (!strcmp(a, "--overlay2") && i + 1 < argc)) {
 			const char *v = a[10] == '=' ? a + 11 : argv[++i];
-			if (oci_overlay_parse(v, &g.overlay2)) {
-				fprintf(stderr,
-					"runsk: --overlay2=%s: give root:memory, root:self or "
-					"none\n",
-					v);
+			if (oci_overlay_parse("runsk", v, &g.overlay2))
 				return 2;
-			}
 		} else if (!strcmp(a, "--systemd-cgroup")) {
 			/* runc's; accepted so that runc's callers work: no host cgroups here. */
 		} else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
