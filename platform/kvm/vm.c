@@ -152,17 +152,19 @@ static int kvm_install_ring0(struct kvm_platform *kp)
 	u64 base = kvm_r0_va(R0_PA_IMAGE);
 	u64 stubs = base + (ring0_exc_stubs - ring0_image_start);
 	u64 *idt = kvm_host_ptr(kp, R0_PA_IDT);
-	for (unsigned v = 0; v < 32; v++) {
+	for (unsigned v = 0; v < R0_IDT_ENTRIES; v++) {
 		/* int3 and into are legal in ring 3 and must raise #BP/#OF there. */
 		unsigned dpl = (v == 3 || v == 4) ? 3 : 0;
 		unsigned ist = (v == 2 || v == 8 || v == 18) ? 1 : 0;
-		idt_set(idt, v, stubs + 32 * v, dpl, ist);
+		u64 handler = stubs + 32 * v;
+		/* #UD first checks for the trampoline's way into ring0 (entry.S). */
+		if (v == 6)
+			handler = base + (ring0_ud_entry - ring0_image_start);
+		/* Nothing raises these but a program's `int n`, which their DPL 0 refuses. */
+		else if (v >= 32)
+			handler = stubs + 32 * 13;
+		idt_set(idt, v, handler, dpl, ist);
 	}
-	/* Nothing raises these but a program's `int n`, which their DPL 0 refuses. */
-	for (unsigned v = 32; v < R0_IDT_ENTRIES; v++)
-		idt_set(idt, v, stubs + 32 * 13, 0, 0);
-	/* #UD first checks for the trampoline's way into ring0 (entry.S). */
-	idt_set(idt, 6, base + (ring0_ud_entry - ring0_image_start), 0, 0);
 	return 0;
 }
 
