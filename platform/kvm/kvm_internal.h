@@ -109,7 +109,14 @@ struct kvm_platform {
 	struct kvm_vcpu *vcpus[R0_MAX_VCPUS];
 };
 
-#define KVM_AS_FRESH 256
+#define KVM_AS_BATCH 256
+
+/* A table's stores since the queue was last handed to a vCPU (pagetable.c). */
+struct pt_batch {
+	u64 table;	 /* its frame; 0: a free slot */
+	unsigned queued; /* stores queued for replay */
+	bool forget;	 /* a store making a shadowing KVM forget it is queued */
+};
 
 struct kvm_as {
 	struct platform_as base;
@@ -126,12 +133,11 @@ struct kvm_as {
 	 */
 	u64 flush_gen;
 	/*
-	 * Tables made since the queue was last handed to a vCPU, by frame,
-	 * direct-mapped (a collision only costs replays): no guest access can
-	 * have reached them yet, so their stores need no replay (pagetable.c).
+	 * The tables stored to since the queue was last handed to a vCPU, by
+	 * frame, direct-mapped (a collision only costs replays).
 	 */
-	u64 fresh[KVM_AS_FRESH];
-	bool any_fresh;
+	struct pt_batch batch[KVM_AS_BATCH];
+	bool batch_used;
 	struct kvm_as *next_dead; /* in a vCPU's dead_as list */
 };
 

@@ -4,9 +4,11 @@
  *
  * The Sentry owns the tables and keeps its own view of them current, but a
  * store it makes is not seen by a guest whose MMU shadows the tables
- * (kvm_pvm, or hardware KVM without NPT/EPT). So every store is also queued
- * as (ring0 address, value) and ring0 repeats it from inside the guest
- * before user code runs again (ring0_full_return). Under NPT/EPT the
+ * (kvm_pvm, or hardware KVM without NPT/EPT). So a store is also queued as
+ * (ring0 address, value) and ring0 repeats it from inside the guest before
+ * user code runs again (ring0_full_return) -- or, for a table that is new
+ * or takes many stores at once, one store is queued that makes such a KVM
+ * forget its shadow of the table (pt_forget_shadow). Under NPT/EPT the
  * repeat is redundant but harmless; the flush it carries is needed anyway.
  */
 #include <errno.h>
@@ -93,52 +95,83 @@ static int queue_push(struct kvm_as *as, u64 va, u64 val)
 	return 0;
 }
 
-static u64 *fresh_slot(struct kvm_as *as, u64 table_pa)
+/*
+ * Stores a table takes in one batch before a shadowing KVM is made to
+ * forget it instead. A replayed store into a table KVM shadows is a write
+ * KVM traps and emulates, about a VM exit (7-20 us on kvm_pvm); forgetting
+ * costs one such write, and the guest's next accesses through the table
+ * fault it back into the shadow, eight entries at a time. A fault-around
+ * window, an munmap or fork's write-protecting of a range changes tens to
+ * hundreds of entries of one table; a page fault changes one.
+ */
+#define PT_FORGET_AFTER 4
+
+static struct pt_batch *batch_slot(struct kvm_as *as, u64 table_pa)
 {
-	return &as->fresh[(table_pa >> PAGE_SHIFT) % KVM_AS_FRESH];
+	struct pt_batch *b = &as->batch[(table_pa >> PAGE_SHIFT) % KVM_AS_BATCH];
+	if (b->table != table_pa) {
+		*b = (struct pt_batch){.table = table_pa};
+		as->batch_used = true;
+	}
+	return b;
+}
+
+/* Drop the queued stores into table pa: our view already holds what they store. */
+static void queue_drop_table(struct kvm_as *as, u64 table_pa)
+{
+	u64 lo = kvm_r0_va(table_pa), hi = lo + PAGE_SIZE;
+	size_t n = 0;
+	for (size_t i = 0; i < as->npending; i++)
+		if (as->pending[i].va < lo || as->pending[i].va >= hi)
+			as->pending[n++] = as->pending[i];
+	as->npending = n;
+}
+
+/*
+ * Make a shadowing MMU (kvm_pvm; KVM without EPT/NPT) forget table pa
+ * once ring0 has replayed this batch, so that the guest's next walk reads
+ * it afresh; until then, stores into it need no replay. A misaligned guest
+ * write to a shadowed table makes KVM drop every shadow of it (mmu.c's
+ * detect_write_misaligned): the store queued is ring0's atomic no-op OR at
+ * byte 2, across two entries. With EPT/NPT it is a plain no-op.
+ *
+ * A new table needs it too: its frame may have been a table before, in an
+ * address space now gone, freed and cleared by host writes KVM never sees.
+ * KVM may still keep its shadow of that old table and would find it again
+ * by frame number, and the guest would run on translations to frames long
+ * given to others. A table in use may have stores queued from before: they
+ * would replay old values over newer ones, and go.
+ */
+static int pt_forget_shadow(struct kvm_as *as, u64 table_pa, bool in_use)
+{
+	if (in_use)
+		queue_drop_table(as, table_pa);
+	int ret = queue_push(as, kvm_r0_va(table_pa) + 2, 0);
+	if (!ret)
+		batch_slot(as, table_pa)->forget = true;
+	return ret;
 }
 
 /*
  * Store val at entry idx of table pa, in the Sentry's view and, unless the
- * table is fresh, in the queue: a table no vCPU could reach yet is read
- * whole by a shadowing KVM the first time the guest walks it, after the
- * store that links it, so a table built in one go (a new address space,
- * fork's copy, a 2 MiB fault-around) costs one replayed store, not 512.
+ * table is to be forgotten (new, or changed much in this batch), in the
+ * queue for ring0 to replay.
  */
 static int pt_store(struct kvm_as *as, u64 table_pa, unsigned idx, u64 val)
 {
 	u64 *table = kvm_host_ptr(as->kp, table_pa);
-	if (*fresh_slot(as, table_pa) != table_pa) {
-		int ret = queue_push(as, kvm_r0_va(table_pa) + idx * 8, val);
-		if (ret)
-			return ret;
-	}
+	struct pt_batch *b = batch_slot(as, table_pa);
+	int ret = 0;
+	if (!b->forget && b->queued == PT_FORGET_AFTER)
+		ret = pt_forget_shadow(as, table_pa, true);
+	else if (!b->forget && !(ret = queue_push(as, kvm_r0_va(table_pa) + idx * 8, val)))
+		b->queued++;
+	if (ret)
+		return ret;
 	if (table[idx] & PTE_P)
 		as->flush_gen++;
 	table[idx] = val;
 	return 0;
-}
-
-/*
- * A frame that becomes a page table may have been one before, in an
- * address space now gone, and a shadowing MMU (kvm_pvm; KVM without
- * EPT/NPT) may still keep its shadow of that old table: the frame was
- * freed and cleared by host writes KVM never sees, and KVM finds the stale
- * shadow again by frame number as soon as the frame is a table anew, so
- * the guest would run on translations to frames long given to others. A
- * misaligned guest write to a shadowed table makes KVM drop every shadow
- * of it (mmu.c's detect_write_misaligned), so the first store queued for
- * a new table is ring0's atomic no-op OR at byte 2, across two entries.
- * With EPT/NPT it is a plain no-op.
- */
-static int pt_forget_shadow(struct kvm_as *as, u64 table_pa)
-{
-	int ret = queue_push(as, kvm_r0_va(table_pa) + 2, 0);
-	if (!ret) {
-		*fresh_slot(as, table_pa) = table_pa;
-		as->any_fresh = true;
-	}
-	return ret;
 }
 
 int kvm_as_create(struct platform *p, struct platform_as **out)
@@ -155,7 +188,7 @@ int kvm_as_create(struct platform *p, struct platform_as **out)
 		free(as);
 		return ret;
 	}
-	ret = pt_forget_shadow(as, as->pml4_pa);
+	ret = pt_forget_shadow(as, as->pml4_pa, false);
 	for (unsigned i = 256; i < 512 && !ret; i++)
 		if (kp->pml4_upper[i])
 			ret = pt_store(as, as->pml4_pa, i, kp->pml4_upper[i]);
@@ -283,7 +316,7 @@ static int pt_walk(struct kvm_as *as, u64 va, bool create, u64 *pt_pa)
 			int ret = as->kp->mem.alloc_frame(as->kp->mem.opaque, &pa);
 			if (ret)
 				return ret;
-			ret = pt_forget_shadow(as, pa);
+			ret = pt_forget_shadow(as, pa, false);
 			/* Permissions live in the leaves; upper levels allow all. */
 			if (!ret)
 				ret = pt_store(as, table, idx, pa | PTE_P | PTE_W | PTE_U | PTE_A);
@@ -387,9 +420,9 @@ bool kvm_as_drain(struct kvm_as *as, struct kvm_vcpu *v)
 {
 	pthread_mutex_lock(&as->lock);
 	/* From here the guest may walk every table linked so far. */
-	if (as->any_fresh) {
-		memset(as->fresh, 0, sizeof(as->fresh));
-		as->any_fresh = false;
+	if (as->batch_used) {
+		memset(as->batch, 0, sizeof(as->batch));
+		as->batch_used = false;
 	}
 	size_t room = R0_QUEUE_MAX - v->frame->queue_len;
 	size_t n = MIN(room, as->npending);

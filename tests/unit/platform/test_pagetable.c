@@ -72,6 +72,15 @@ static u64 walk(struct kvm_platform *kp, struct kvm_as *as, u64 va)
 	return 0;
 }
 
+/* The last-level table that holds va's entry. */
+static u64 walk_table(struct kvm_platform *kp, struct kvm_as *as, u64 va)
+{
+	u64 t = as->pml4_pa;
+	for (int level = 3; level > 0; level--)
+		t = ((u64 *)(kp->mem.host + t))[(va >> (12 + 9 * level)) & 511] & ADDR;
+	return t;
+}
+
 static void test_pagetable_upper_half_shared(void **state)
 {
 	struct fake f;
@@ -184,15 +193,19 @@ static void test_pagetable_drain_in_batches(void **state)
 	struct pt_store *queue = calloc(R0_QUEUE_MAX, sizeof(*queue));
 	struct kvm_vcpu v = {.frame = &frame, .queue = queue, .kp = kp};
 
-	/* Built, and run once: from then on every store is replayed. */
+	/*
+	 * Built, and run once: from then on a store is replayed, one per
+	 * last-level table here (one page per 2 MiB), so that none is
+	 * forgotten instead.
+	 */
 	for (u64 i = 0; i < R0_QUEUE_MAX + 100; i++)
-		assert_int_equal(kvm_as_map(pas, 0x400000 + i * PAGE_SIZE, pa, PLATFORM_PROT_READ),
-				 0);
-	assert_false(kvm_as_drain(as, &v));	  /* the fresh tables' few stores */
+		assert_int_equal(kvm_as_map(pas, 0x400000 + (i << 21), pa, PLATFORM_PROT_READ), 0);
+	while (kvm_as_drain(as, &v)) /* a "forget" store per new table */
+		frame.queue_len = 0;
 	assert_int_equal(frame.cr3, as->pml4_pa); /* new address space: load CR3 */
 	frame = (struct ring0_frame){0};
 	for (u64 i = 0; i < R0_QUEUE_MAX + 100; i++)
-		assert_int_equal(kvm_as_map(pas, 0x400000 + i * PAGE_SIZE, pa,
+		assert_int_equal(kvm_as_map(pas, 0x400000 + (i << 21), pa,
 					    PLATFORM_PROT_READ | PLATFORM_PROT_WRITE),
 				 0);
 	size_t total = as->npending;
@@ -204,6 +217,59 @@ static void test_pagetable_drain_in_batches(void **state)
 	assert_false(kvm_as_drain(as, &v));
 	assert_int_equal(frame.queue_len, total - R0_QUEUE_MAX);
 	assert_int_equal(as->npending, 0);
+	free(queue);
+	kvm_as_destroy(pas);
+	free(kp);
+	free(f.mem);
+}
+
+/*
+ * Many stores into one table the guest may walk: the first few are
+ * replayed, then the table is forgotten by a shadowing KVM instead (one
+ * misaligned store), the stores queued for it before are dropped (they
+ * would replay old values over newer ones), and the rest need no replay.
+ * Another table's stores stay; after the drain the count starts over.
+ */
+static void test_pagetable_forget_a_busy_table(void **state)
+{
+	struct fake f;
+	struct kvm_platform *kp = setup(&f);
+	struct platform_as *pas;
+	assert_int_equal(kvm_as_create(&kp->base, &pas), 0);
+	struct kvm_as *as = container_of(pas, struct kvm_as, base);
+	struct ring0_frame frame = {0};
+	struct pt_store *queue = calloc(R0_QUEUE_MAX, sizeof(*queue));
+	struct kvm_vcpu v = {.frame = &frame, .queue = queue, .kp = kp};
+	u64 va = 0x400000, other = 0x800000, pa = R0_RESERVED + (32ULL << 20);
+
+	assert_int_equal(kvm_as_map(pas, va, pa, PLATFORM_PROT_READ), 0);
+	assert_int_equal(kvm_as_map(pas, other, pa, PLATFORM_PROT_READ), 0);
+	assert_false(kvm_as_drain(as, &v));
+	frame = (struct ring0_frame){0};
+	u64 pt = walk_table(kp, as, va), other_pt = walk_table(kp, as, other);
+	assert_true(pt != other_pt);
+
+	assert_int_equal(kvm_as_map(pas, va, pa, PLATFORM_PROT_READ | PLATFORM_PROT_WRITE), 0);
+	assert_int_equal(kvm_as_map(pas, other, pa, PLATFORM_PROT_READ | PLATFORM_PROT_WRITE), 0);
+	for (u64 i = 1; i < 4; i++)
+		assert_int_equal(kvm_as_map(pas, va + i * PAGE_SIZE, pa, PLATFORM_PROT_READ), 0);
+	assert_int_equal(as->npending, 5); /* four into pt, one into other_pt */
+	for (u64 i = 4; i < 16; i++)
+		assert_int_equal(kvm_as_map(pas, va + i * PAGE_SIZE, pa, PLATFORM_PROT_READ), 0);
+	assert_int_equal(as->npending, 2);
+	assert_int_equal(as->pending[0].va, kvm_r0_va(other_pt) + ((other >> 12) & 511) * 8);
+	assert_int_equal(as->pending[1].va, kvm_r0_va(pt) + 2);
+	for (u64 i = 0; i < 16; i++)
+		assert_true(walk(kp, as, va + i * PAGE_SIZE) & PTE_P); /* our view has them all */
+	assert_true(walk(kp, as, va) & PTE_W);
+
+	assert_false(kvm_as_drain(as, &v));
+	assert_int_equal(frame.queue_len, 2);
+	frame.queue_len = 0;
+	kvm_as_unmap(pas, va, PAGE_SIZE);
+	assert_int_equal(as->npending, 1);
+	assert_int_equal(as->pending[0].va, kvm_r0_va(pt) + ((va >> 12) & 511) * 8);
+	assert_int_equal(as->pending[0].val, 0);
 	free(queue);
 	kvm_as_destroy(pas);
 	free(kp);
@@ -257,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_pagetable_upper_half_shared),
 		cmocka_unit_test(test_pagetable_map_permissions_and_queue),
 		cmocka_unit_test(test_pagetable_drain_in_batches),
+		cmocka_unit_test(test_pagetable_forget_a_busy_table),
 		cmocka_unit_test(test_pagetable_flush_reaches_every_vcpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
