@@ -36,10 +36,12 @@ ring0_syscall:
 /*
  * ring0_full_return: resume ring 3 from the frame the Sentry filled.
  * Entry: CPL 0, RSP = vCPU area + R0_ENTRY_RSP_OFF (either set by the
- *        Sentry, or the trampoline's ud2 from ring 3 left it there).
+ *        Sentry, or the trampoline's ud2 from ring 3 left it there); every
+ *        GPR but RSP holds the frame's value already.
  * Work:  page-table stores from the queue, CR3 load (flush), an FP state
- *        (XRSTOR), FS/GS base, then every GPR and an iretq frame from the
- *        frame.
+ *        (XRSTOR), FS/GS base; then the GPRs used here, and an iretq frame,
+ *        from the frame. Without work (R0F_WORK), no GPR is touched: on
+ *        kvm_pvm each instruction here costs a microsecond or two.
  * Exit:  ring 3 with the frame's registers; or, if R0F_EXIT_AFTER_APPLY,
  *        a VM exit on R0_PORT_APPLIED once the queue is applied.
  */
@@ -47,12 +49,19 @@ ring0_syscall:
 ring0_full_return:
 	cmpq	$0, (R0F_ARMED - R0_ENTRY_RSP_OFF)(%rsp)
 	je	not_armed
+	cmpq	$0, (R0F_WORK - R0_ENTRY_RSP_OFF)(%rsp)
+	jne	full_work
+	movq	$0, (R0F_ARMED - R0_ENTRY_RSP_OFF)(%rsp)
+	lea	(R0F_IRET - R0_ENTRY_RSP_OFF)(%rsp), %rsp
+	.globl ring0_fast_return_iret
+ring0_fast_return_iret:
+	iretq
+
+full_work:
 	lea	-R0_ENTRY_RSP_OFF(%rsp), %rbx		/* rbx = frame */
 	movq	$0, R0F_ARMED(%rbx)
-
 	mov	R0F_QUEUE_LEN(%rbx), %rcx
-	test	%rcx, %rcx
-	jz	2f
+	jrcxz	2f
 	lea	R0_AREA_QUEUE(%rbx), %rsi
 	/*
 	 * Re-write each entry with its current value, atomically: a write
@@ -63,9 +72,11 @@ ring0_full_return:
 1:	mov	(%rsi), %rdi
 	lock orq $0, (%rdi)
 	add	$16, %rsi
-	dec	%rcx
-	jnz	1b
+	loop	1b
 	movq	$0, R0F_QUEUE_LEN(%rbx)
+	/* A page fault's usual work ends here. */
+	testb	$R0W_OTHER, R0F_WORK(%rbx)
+	jz	restore_queue
 2:	mov	R0F_CR3(%rbx), %rax
 	test	%rax, %rax
 	jz	3f
@@ -103,22 +114,15 @@ ring0_full_return:
 	mov	R0F_GS_BASE(%rbx), %eax
 	mov	R0F_GS_BASE+4(%rbx), %edx
 	wrmsr
-6:	mov	%rbx, %rsp
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rax
-	pop	%rcx
-	pop	%rdx
-	pop	%rsi
-	pop	%rdi
+	/* The GPRs used above; the queue's alone after it. */
+6:	mov	R0F_RAX(%rbx), %rax
+	mov	R0F_RDX(%rbx), %rdx
+restore_queue:
+	mov	R0F_RCX(%rbx), %rcx
+	mov	R0F_RSI(%rbx), %rsi
+	mov	R0F_RDI(%rbx), %rdi
+	lea	R0F_IRET(%rbx), %rsp
+	mov	R0F_RBX(%rbx), %rbx
 	.globl ring0_full_return_iret
 ring0_full_return_iret:
 	iretq

@@ -80,8 +80,10 @@
 #define R0_IDT_ENTRIES 256
 
 /*
- * struct ring0_frame: GPRs in pop order, then an iretq frame, then control
- * words the Sentry sets before resuming through ring0_full_return.
+ * struct ring0_frame: GPRs, then an iretq frame, then control words the
+ * Sentry sets before resuming through ring0_full_return. The GPRs are the
+ * vCPU's already when ring0_full_return starts (the Sentry sets them with
+ * RIP): it restores from here only those it used itself.
  */
 #define R0F_R15 0
 #define R0F_RDI 112	  /* last of 15 GPRs: r15 .. rdi */
@@ -95,7 +97,16 @@
 #define R0F_GS_BASE 208
 #define R0F_EXIT_AFTER_APPLY 216 /* apply the queue and exit, don't return */
 #define R0F_FP_LOAD 224		 /* if non-zero: XRSTOR R0_AREA_FP with this RFBM */
-#define R0F_SIZE 232
+#define R0F_WORK 232		 /* R0W_*: which of queue_len .. fp_load are set */
+#define R0F_SIZE 240
+#define R0W_QUEUE 1 /* queue_len */
+#define R0W_OTHER 2 /* any of cr3, set_fs, set_gs, exit_after_apply, fp_load */
+/* The GPRs ring0_full_return uses, restored last. */
+#define R0F_RBX 40
+#define R0F_RAX 80
+#define R0F_RCX 88
+#define R0F_RDX 96
+#define R0F_RSI 104
 
 /* When ring0_full_return starts, RSP is RSP0 minus one hardware frame. */
 #define R0_ENTRY_RSP_OFF (R0_AREA_RSP0 - 40)

@@ -44,6 +44,7 @@ struct ring0_frame {
 	u64 set_gs, gs_base;
 	u64 exit_after_apply;
 	u64 fp_load;
+	u64 work; /* set by frame_seal (run.c) */
 };
 
 struct pt_store {

@@ -214,16 +214,23 @@ static bool resume_prepare(struct kvm_vcpu *v, struct kvm_as *as, struct user_re
 		v->cur_fs = regs->fs_base;
 		v->cur_gs = regs->gs_base;
 	}
+	/* ring0_full_return restores only the GPRs it uses: the vCPU holds the rest. */
+	regs_to_kvm(regs, k);
 	if (vcpu_in_ring0(v->state)) {
 		k->rip = r0_sym(ring0_full_return);
 		k->rsp = kvm_r0_va(v->area_pa + R0_ENTRY_RSP_OFF);
 		k->rflags = 2;
 	} else {
-		/* The task's registers, should anything stop the vCPU before the int. */
-		regs_to_kvm(regs, k);
 		k->rip = tramp_sym(ring0_tramp_enter);
 	}
 	return more;
+}
+
+/* What ring0_full_return has to do besides restoring the registers (R0W_*). */
+static void frame_seal(struct ring0_frame *f)
+{
+	bool other = f->cr3 || f->set_fs || f->set_gs || f->exit_after_apply || f->fp_load;
+	f->work = (f->queue_len ? R0W_QUEUE : 0) | (other ? R0W_OTHER : 0);
 }
 
 /*
@@ -448,6 +455,8 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 			 */
 			__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		}
+		if (v->frame->armed)
+			frame_seal(v->frame);
 		int rc = ioctl(v->fd, KVM_RUN, 0);
 		__atomic_add_fetch(&v->guest_exits, 1, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&v->in_guest, false, __ATOMIC_SEQ_CST);

@@ -26,6 +26,12 @@ _Static_assert(offsetof(struct ring0_frame, gs_base) == R0F_GS_BASE, "frame gs")
 _Static_assert(offsetof(struct ring0_frame, exit_after_apply) == R0F_EXIT_AFTER_APPLY,
 	       "frame exit_after_apply");
 _Static_assert(offsetof(struct ring0_frame, fp_load) == R0F_FP_LOAD, "frame fp_load");
+_Static_assert(offsetof(struct ring0_frame, work) == R0F_WORK, "frame work");
+_Static_assert(offsetof(struct ring0_frame, rbx) == R0F_RBX, "frame rbx");
+_Static_assert(offsetof(struct ring0_frame, rax) == R0F_RAX, "frame rax");
+_Static_assert(offsetof(struct ring0_frame, rcx) == R0F_RCX, "frame rcx");
+_Static_assert(offsetof(struct ring0_frame, rdx) == R0F_RDX, "frame rdx");
+_Static_assert(offsetof(struct ring0_frame, rsi) == R0F_RSI, "frame rsi");
 _Static_assert(sizeof(struct ring0_frame) == R0F_SIZE, "frame size");
 _Static_assert(R0F_SIZE <= R0_AREA_GDT, "frame fits its page");
 _Static_assert(R0_AREA_TSS + R0_TSS_SIZE + R0_IOPB_BYTES <= R0_AREA_IST1_TOP - 0x1000,
