@@ -16,6 +16,16 @@
 #define LINUX_USER_CS 0x33
 #define LINUX_USER_DS 0x2b
 
+/* sigcontext.trapno and err: the vector and error code of the last trap. */
+#define X86_TRAP_PF 14
+#define X86_PF_PROT 0x1	 /* the page was present */
+#define X86_PF_WRITE 0x2
+#define X86_PF_USER 0x4
+#define X86_PF_RSVD 0x8
+#define X86_PF_INSTR 0x10
+#define X86_PF_PK 0x20
+#define X86_PF_ERROR_BITS 0x3f
+
 /* ucontext.uc_flags. */
 #define LINUX_UC_FP_XSTATE 0x1	       /* fpstate is an XSAVE image with sw bytes */
 #define LINUX_UC_SIGCONTEXT_SS 0x2     /* sigcontext.ss is meaningful */

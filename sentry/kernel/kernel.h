@@ -198,6 +198,14 @@ struct task {
 	void *fpstate;		       /* FP state a new thread starts with (clone) */
 	struct vfork_done *vfork_done; /* our vfork parent waits on it */
 	u64 minflt;		       /* page faults served (atomic) */
+	/*
+	 * The last trap that sent this thread a signal, as the CPU reported
+	 * it (Linux's thread.trap_nr, error_code, cr2): every signal frame's
+	 * sigcontext carries it.
+	 */
+	struct {
+		u64 trapno, err, cr2;
+	} trap;
 	bool dumpable;
 	bool no_new_privs;
 	u32 personality;    /* personality(2); fork copies it, execve keeps it (layout.h) */

@@ -808,6 +808,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 	c->personality = p->personality;
 	sched_fork(c, p);
 	c->timer_slack_ns = p->timer_slack_ns;
+	c->trap = p->trap; /* as Linux copies the thread struct */
 	memcpy(c->exe, p->exe, sizeof(c->exe));
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	c->sigmask = p->sigmask;

@@ -45,18 +45,6 @@
 	(RFLAGS_AC | RFLAGS_OF | RFLAGS_DF | RFLAGS_TF | RFLAGS_SF | RFLAGS_ZF | RFLAGS_AF | \
 	 RFLAGS_PF | RFLAGS_CF | RFLAGS_RF)
 
-/* x86 exception vectors, for sigcontext.trapno. */
-#define X86_TRAP_DE 0
-#define X86_TRAP_DB 1
-#define X86_TRAP_BP 3
-#define X86_TRAP_UD 6
-#define X86_TRAP_GP 13
-#define X86_TRAP_PF 14
-#define X86_TRAP_XF 19
-/* #PF error code bits. */
-#define X86_PF_PROT 0x1
-#define X86_PF_USER 0x4
-
 /* ---- The alternate signal stack ---- */
 
 /* Linux's __on_sig_stack: sp in (ss_sp, ss_sp + ss_size]. */
@@ -290,43 +278,6 @@ static int fp_restore(struct task *t, u64 ufp)
 
 /* ---- The frame ---- */
 
-/*
- * trapno, err and cr2 of a fault signal. Linux copies them from the
- * thread's last trap; we derive them from the siginfo of a signal the
- * kernel raised for a fault (si_code > 0). The #PF error code's write and
- * fetch bits are not known here: err says a user-mode read.
- */
-static void sigcontext_trap(struct linux_sigcontext *sc, const struct linux_siginfo *info)
-{
-	if (info->code <= 0)
-		return;
-	switch (info->signo) {
-	case LINUX_SIGSEGV:
-	case LINUX_SIGBUS:
-		if (info->code == LINUX_SI_KERNEL) {
-			sc->trapno = X86_TRAP_GP;
-			break;
-		}
-		sc->trapno = X86_TRAP_PF;
-		sc->cr2 = info->fault.addr;
-		sc->err = X86_PF_USER;
-		if (info->signo == LINUX_SIGSEGV && info->code == LINUX_SEGV_ACCERR)
-			sc->err |= X86_PF_PROT;
-		break;
-	case LINUX_SIGILL:
-		sc->trapno = X86_TRAP_UD;
-		break;
-	case LINUX_SIGFPE:
-		sc->trapno = info->code == LINUX_FPE_INTDIV ? X86_TRAP_DE : X86_TRAP_XF;
-		break;
-	case LINUX_SIGTRAP:
-		sc->trapno = info->code == LINUX_TRAP_BRKPT || info->code == LINUX_SI_KERNEL
-				     ? X86_TRAP_BP
-				     : X86_TRAP_DB;
-		break;
-	}
-}
-
 static void sigcontext_fill(struct linux_sigcontext *sc, const struct user_regs *r)
 {
 	sc->r8 = r->r8, sc->r9 = r->r9, sc->r10 = r->r10, sc->r11 = r->r11;
@@ -390,7 +341,9 @@ int sigframe_setup(struct task *t, const struct linux_siginfo *info,
 		f->uc.flags |= LINUX_UC_FP_XSTATE;
 	f->uc.stack = altstack_saved(t);
 	sigcontext_fill(sc, &t->regs);
-	sigcontext_trap(sc, info);
+	sc->trapno = t->trap.trapno;
+	sc->err = t->trap.err;
+	sc->cr2 = t->trap.cr2;
 	sc->oldmask = blocked;
 	sc->fpstate = fp;
 	f->uc.sigmask = blocked;

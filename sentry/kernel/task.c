@@ -9,6 +9,7 @@
 #include "oom.h"
 #include "process.h"
 #include "signal.h"
+#include "abi/linux/sigframe.h"
 #include "lib/log.h"
 
 /* mm enforces the rlimits that concern memory; the kernel owns their values. */
@@ -93,6 +94,12 @@ static void task_handle_fault(struct task *t, const struct platform_fault *f)
 		return;
 	pr_debug("tid %d: SIGSEGV at rip %#llx addr %#llx", t->tid, (unsigned long long)t->regs.rip,
 		 (unsigned long long)f->addr);
+	/* Linux's set_signal_archinfo: a kernel address reads as a protection fault. */
+	t->trap.trapno = X86_TRAP_PF;
+	t->trap.err = (f->error_code & X86_PF_ERROR_BITS) | X86_PF_USER;
+	if (f->addr >= MM_TASK_SIZE)
+		t->trap.err |= X86_PF_PROT;
+	t->trap.cr2 = f->addr;
 	struct linux_siginfo info;
 	if (ret == -EIO) /* past the end of the object a shared mapping maps */
 		info = siginfo_kernel(LINUX_SIGBUS, LINUX_BUS_ADRERR, f->addr);
@@ -137,6 +144,8 @@ int task_run(struct task *t)
 			break;
 		case PLATFORM_EXCEPTION: {
 			struct linux_siginfo info = exception_siginfo(t, fault.vector);
+			t->trap.trapno = fault.vector;
+			t->trap.err = fault.error_code;
 			pr_debug("tid %d: exception %u at rip %#llx", t->tid, fault.vector,
 				 (unsigned long long)t->regs.rip);
 			signal_force(t, &info);

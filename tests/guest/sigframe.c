@@ -19,6 +19,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/ucontext.h>
 #include <sys/wait.h>
@@ -203,6 +204,77 @@ static void test_siginfo_and_layout(void)
 
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	set_default(SIGUSR1);
+}
+
+/* ---- The trap a frame reports ---- */
+
+#define PF_PROT 1
+#define PF_WRITE 2
+#define PF_USER 4
+
+static volatile long trap_no, trap_err, trap_cr2, trap_code, trap_skip;
+static char *trap_page;
+
+/* Records the frame's trap, then lets the access or instruction go on. */
+static void trap_handler(HANDLER_ARGS)
+{
+	ucontext_t *uc = ucv;
+
+	trap_no = uc->uc_mcontext.gregs[REG_TRAPNO];
+	trap_err = uc->uc_mcontext.gregs[REG_ERR];
+	trap_cr2 = uc->uc_mcontext.gregs[REG_CR2];
+	trap_code = si->si_code;
+	if (trap_skip)
+		uc->uc_mcontext.gregs[REG_RIP] += trap_skip;
+	else
+		mprotect(trap_page, 4096, PROT_READ | PROT_WRITE);
+}
+
+/*
+ * sigcontext's trapno, err and cr2 are the thread's last trap, as the CPU
+ * reported it (Linux's thread.trap_nr, error_code, cr2): a write fault
+ * says so in err, as libsigsegv and garbage collectors read it; an `int n`
+ * through a gate ring 3 may not use is #GP with the gate in err; and a
+ * later signal that is no trap reports the same trap again.
+ */
+static void test_trap_info(void)
+{
+	trap_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!check(trap_page != MAP_FAILED, "mmap(PROT_READ)"))
+		return;
+	set_handler(SIGSEGV, trap_handler, 0, NULL);
+	set_handler(SIGUSR1, trap_handler, 0, NULL);
+	volatile char *p = trap_page;
+
+	(void)p[0]; /* present, read-only */
+	p[100] = 1;
+	check(trap_no == 14 && trap_code == SEGV_ACCERR, "write to a read-only page: #PF, SEGV_ACCERR");
+	check(trap_err == (PF_PROT | PF_WRITE | PF_USER), "write fault: err %#lx, P|W|U", trap_err);
+	check(trap_cr2 == (long)(trap_page + 100), "write fault: cr2 is the address");
+
+	mprotect(trap_page, 4096, PROT_NONE);
+	(void)p[200];
+	check(trap_no == 14 && !(trap_err & PF_WRITE) && (trap_err & PF_USER),
+	      "read of a PROT_NONE page: #PF, err %#lx without W", trap_err);
+	check(trap_cr2 == (long)(trap_page + 200), "read fault: cr2 is the address");
+
+	trap_skip = 2;
+	__asm__ volatile("int $0x81" ::: "memory");
+	check(trap_no == 13 && trap_code == SI_KERNEL, "int $0x81: #GP, SI_KERNEL");
+	check(trap_err == 0x81 * 8 + 2, "int $0x81: err %#lx, the gate's selector", trap_err);
+	check(trap_cr2 == (long)(trap_page + 200), "int $0x81: cr2 is still the last fault's");
+
+	trap_skip = 1;
+	__asm__ volatile("hlt" ::: "memory");
+	check(trap_no == 13 && trap_err == 0, "hlt in user mode: #GP(0)");
+
+	trap_no = trap_err = -1;
+	trap_skip = 0;
+	raise(SIGUSR1);
+	check(trap_no == 13 && trap_err == 0, "a signal after a trap: the frame reports that trap");
+	set_default(SIGSEGV);
+	set_default(SIGUSR1);
+	munmap(trap_page, 4096);
 }
 
 /* ---- Editing the ucontext ---- */
@@ -635,6 +707,7 @@ int main(void)
 	guest_start("sigframe");
 	test_siginfo_and_layout();
 	test_edit_ucontext();
+	test_trap_info();
 	test_fp_survives();
 	test_masks_and_nesting();
 	test_resethand();

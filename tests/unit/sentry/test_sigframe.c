@@ -306,7 +306,8 @@ static void test_sigframe_setup_bad_stack_faults(void **state)
 	assert_int_equal(sigframe_setup(t, &si, &act, 0), -EFAULT);
 }
 
-static void test_sigframe_fault_fills_trap_state(void **state)
+/* The frame reports the thread's last trap, whatever the signal (Linux). */
+static void test_sigframe_reports_the_last_trap(void **state)
 {
 	struct fixture *f = *state;
 	struct task *t = &f->t;
@@ -315,12 +316,22 @@ static void test_sigframe_fault_fills_trap_state(void **state)
 	struct linux_rt_sigframe fr;
 
 	si.fault.addr = 0xdead000;
+	t->trap.trapno = X86_TRAP_PF;
+	t->trap.err = X86_PF_PROT | X86_PF_WRITE | X86_PF_USER;
+	t->trap.cr2 = 0xdead000;
 	assert_int_equal(sigframe_setup(t, &si, &act, 0), 0);
 	read_frame(f, t->regs.rsp, &fr);
 	assert_int_equal(fr.uc.mcontext.trapno, 14);
 	assert_int_equal(fr.uc.mcontext.cr2, 0xdead000);
-	assert_int_equal(fr.uc.mcontext.err, 5);
+	assert_int_equal(fr.uc.mcontext.err, 7);
 	assert_int_equal(fr.info.fault.addr, 0xdead000);
+
+	si = info_of(LINUX_SIGUSR1, LINUX_SI_USER);
+	t->regs.rsp = fr.uc.mcontext.rsp;
+	assert_int_equal(sigframe_setup(t, &si, &act, 0), 0);
+	read_frame(f, t->regs.rsp, &fr);
+	assert_int_equal(fr.uc.mcontext.trapno, 14);
+	assert_int_equal(fr.uc.mcontext.err, 7);
 }
 
 static void test_sigframe_restore_roundtrip(void **state)
@@ -647,7 +658,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sigframe_setup_bad_stack_faults, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_sigframe_fault_fills_trap_state, setup,
+		cmocka_unit_test_setup_teardown(test_sigframe_reports_the_last_trap, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sigframe_restore_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigframe_restore_legacy_fp_frame, setup,
