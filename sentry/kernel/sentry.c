@@ -29,6 +29,7 @@
 #include "gofer/client.h"
 #include "lib/log.h"
 #include "sentry/tty/tty.h"
+#include "sentry/vdso/vdso.h"
 #include "sentry/vfs/goferfs/goferfs.h"
 #include "sentry/vfs/procfs/procfs.h"
 #include "sentry/vfs/vfs.h"
@@ -401,6 +402,7 @@ static int sentry_run_blocked(const struct sandbox_config *cfg)
 	if (ret)
 		goto out_mf;
 	pr_debug("sandbox: platform %s ready", k.platform->ops->name);
+	vdso_prepare(k.mf, k.ncpus); /* once the platform has its frames */
 	t = task_alloc(&k);
 	ret = t ? init_task_setup(&k, t, cfg, gofer, &console) : -ENOMEM;
 	if (!ret) {

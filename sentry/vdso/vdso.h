@@ -32,6 +32,14 @@
 int vdso_map(struct mm *mm, struct memfile *mf, unsigned ncpus, u64 *ehdr) __must_check;
 
 /*
+ * Set up now what the first vdso_map would: the timekeeper takes its first
+ * 10 ms to measure the TSC's rate, which the vDSO needs to serve any time
+ * without a syscall, and the sandbox's own start-up (platform, loader) can
+ * cover them. A failure is left for vdso_map to report.
+ */
+void vdso_prepare(struct memfile *mf, unsigned ncpus);
+
+/*
  * The time the vDSO gives for clock id, from the same parameters, so a
  * syscall answered with it agrees with the vDSO to the nanosecond.
  * Returns 0, or -EAGAIN when id is not served from the TSC (not set up,

@@ -110,6 +110,11 @@ static int vdso_get(struct memfile *mf, unsigned ncpus)
 	return ret;
 }
 
+void vdso_prepare(struct memfile *mf, unsigned ncpus)
+{
+	(void)vdso_get(mf, ncpus);
+}
+
 int vdso_map(struct mm *mm, struct memfile *mf, unsigned ncpus, u64 *ehdr)
 {
 	int ret = vdso_get(mf, ncpus);
