@@ -5,11 +5,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,19 +76,37 @@ int gofer_spawn_binds(const char *root, bool ro, const struct gofer_bind *binds,
 	return 0;
 }
 
+/* Whether pid has exited, waiting at most ms for it. */
+static bool exited_within(pid_t pid, int ms)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0) { /* a kernel before 5.3: naps */
+		for (int i = 0; i < ms; i++) {
+			siginfo_t si = {0};
+			if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) || si.si_pid)
+				return true;
+			nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+		}
+		return false;
+	}
+	struct pollfd p = {.fd = pfd, .events = POLLIN};
+	int n;
+	while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR)
+		;
+	close(pfd);
+	return n > 0;
+}
+
 int gofer_reap(pid_t pid)
 {
 	int status;
 	/* It exits once the Sentry's end is closed; give it a second. */
-	for (int i = 0; i < 100; i++) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return status;
-		if (r < 0)
-			return -errno;
-		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	if (!exited_within(pid, 1000)) {
+		pr_warn("the gofer (pid %d) did not exit; killing it", pid);
+		kill(pid, SIGKILL);
 	}
-	pr_warn("the gofer (pid %d) did not exit; killing it", pid);
-	kill(pid, SIGKILL);
-	return waitpid(pid, &status, 0) == pid ? status : -errno;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return status;
 }
