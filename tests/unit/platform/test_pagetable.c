@@ -81,6 +81,42 @@ static u64 walk_table(struct kvm_platform *kp, struct kvm_as *as, u64 va)
 	return t;
 }
 
+/* A platform on the fake memory, one address space, and a vCPU to drain it into. */
+struct env {
+	struct fake f;
+	struct kvm_platform *kp;
+	struct platform_as *pas;
+	struct kvm_as *as;
+	struct ring0_frame frame;
+	struct kvm_vcpu v;
+};
+
+static int env_setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	assert_non_null(e);
+	e->kp = setup(&e->f);
+	assert_int_equal(kvm_as_create(&e->kp->base, &e->pas), 0);
+	e->as = container_of(e->pas, struct kvm_as, base);
+	e->v = (struct kvm_vcpu){.frame = &e->frame,
+				 .queue = calloc(R0_QUEUE_MAX, sizeof(struct pt_store)),
+				 .kp = e->kp};
+	assert_non_null(e->v.queue);
+	*state = e;
+	return 0;
+}
+
+static int env_teardown(void **state)
+{
+	struct env *e = *state;
+	free(e->v.queue);
+	kvm_as_destroy(e->pas);
+	free(e->kp);
+	free(e->f.mem);
+	free(e);
+	return 0;
+}
+
 static void test_pagetable_upper_half_shared(void **state)
 {
 	struct fake f;
@@ -115,15 +151,12 @@ static void test_pagetable_upper_half_shared(void **state)
 
 static void test_pagetable_map_permissions_and_queue(void **state)
 {
-	struct fake f;
-	struct kvm_platform *kp = setup(&f);
-	struct platform_as *pas;
-	assert_int_equal(kvm_as_create(&kp->base, &pas), 0);
-	struct kvm_as *as = container_of(pas, struct kvm_as, base);
-	struct ring0_frame frame = {0};
-	struct pt_store *queue = calloc(R0_QUEUE_MAX, sizeof(*queue));
-	struct kvm_vcpu v = {.frame = &frame, .queue = queue, .kp = kp};
-	assert_false(kvm_as_drain(as, &v)); /* it ran: its PML4 is no longer fresh */
+	struct env *e = *state;
+	struct kvm_platform *kp = e->kp;
+	struct platform_as *pas = e->pas;
+	struct kvm_as *as = e->as;
+	struct ring0_frame *frame = &e->frame;
+	assert_false(kvm_as_drain(as, &e->v)); /* it ran: its PML4 is no longer fresh */
 
 	u64 va = 0x7f0000001000ULL, pa = R0_RESERVED + (32ULL << 20);
 	assert_int_equal(kvm_as_map(pas, va, pa, PLATFORM_PROT_READ), 0);
@@ -137,27 +170,26 @@ static void test_pagetable_map_permissions_and_queue(void **state)
 	 * links the first into the PML4 the guest may already walk; the links
 	 * inside the new tables and the leaf are not replayed.
 	 */
-	u64 pml4e = ((u64 *)(f.mem + as->pml4_pa))[(va >> 39) & 511];
+	u64 pml4e = ((u64 *)(e->f.mem + as->pml4_pa))[(va >> 39) & 511];
 	u64 pdpt = pml4e & ADDR;
-	u64 pd = ((u64 *)(f.mem + pdpt))[(va >> 30) & 511] & ADDR;
-	u64 pt = ((u64 *)(f.mem + pd))[(va >> 21) & 511] & ADDR;
+	u64 pd = ((u64 *)(e->f.mem + pdpt))[(va >> 30) & 511] & ADDR;
+	u64 pt = ((u64 *)(e->f.mem + pd))[(va >> 21) & 511] & ADDR;
 	assert_int_equal(as->npending, 4);
 	assert_int_equal(as->pending[0].va, kvm_r0_va(pdpt) + 2);
 	assert_int_equal(as->pending[1].va, kvm_r0_va(as->pml4_pa) + ((va >> 39) & 511) * 8);
 	assert_int_equal(as->pending[1].val, pml4e);
 	assert_int_equal(as->pending[2].va, kvm_r0_va(pd) + 2);
 	assert_int_equal(as->pending[3].va, kvm_r0_va(pt) + 2);
-	assert_false(kvm_as_drain(as, &v));
-	frame.queue_len = 0; /* ring0 applied it */
+	assert_false(kvm_as_drain(as, &e->v));
+	frame->queue_len = 0; /* ring0 applied it */
 
 	/* Once the guest may walk them, every store is replayed, at its ring0 address. */
 	assert_int_equal(kvm_as_map(pas, va + PAGE_SIZE, pa, PLATFORM_PROT_READ), 0);
 	assert_int_equal(as->npending, 1);
 	u64 r0 = as->pending[0].va;
 	assert_true(r0 >= R0_DIRECT_MAP && r0 < R0_DIRECT_MAP + MEM);
-	assert_int_equal(*(u64 *)(f.mem + (r0 - R0_DIRECT_MAP)), as->pending[0].val);
+	assert_int_equal(*(u64 *)(e->f.mem + (r0 - R0_DIRECT_MAP)), as->pending[0].val);
 	assert_int_equal(as->pending[0].val, walk(kp, as, va + PAGE_SIZE));
-	free(queue);
 	u64 gen = as->flush_gen;
 
 	assert_int_equal(kvm_as_map(pas, va, pa,
@@ -176,22 +208,15 @@ static void test_pagetable_map_permissions_and_queue(void **state)
 	assert_int_equal(kvm_as_map(pas, 1ULL << 47, pa, PLATFORM_PROT_READ), -EINVAL);
 	assert_int_equal(kvm_as_map(pas, va + 1, pa, PLATFORM_PROT_READ), -EINVAL);
 	assert_int_equal(kvm_as_map(pas, va, 0x1000, PLATFORM_PROT_READ), -EINVAL);
-	kvm_as_destroy(pas);
-	free(kp);
-	free(f.mem);
 }
 
 static void test_pagetable_drain_in_batches(void **state)
 {
-	struct fake f;
-	struct kvm_platform *kp = setup(&f);
-	struct platform_as *pas;
-	assert_int_equal(kvm_as_create(&kp->base, &pas), 0);
-	struct kvm_as *as = container_of(pas, struct kvm_as, base);
+	struct env *e = *state;
+	struct platform_as *pas = e->pas;
+	struct kvm_as *as = e->as;
+	struct ring0_frame *frame = &e->frame;
 	u64 pa = R0_RESERVED + (32ULL << 20);
-	struct ring0_frame frame = {0};
-	struct pt_store *queue = calloc(R0_QUEUE_MAX, sizeof(*queue));
-	struct kvm_vcpu v = {.frame = &frame, .queue = queue, .kp = kp};
 
 	/*
 	 * Built, and run once: from then on a store is replayed, one per
@@ -200,10 +225,10 @@ static void test_pagetable_drain_in_batches(void **state)
 	 */
 	for (u64 i = 0; i < R0_QUEUE_MAX + 100; i++)
 		assert_int_equal(kvm_as_map(pas, 0x400000 + (i << 21), pa, PLATFORM_PROT_READ), 0);
-	while (kvm_as_drain(as, &v)) /* a "forget" store per new table */
-		frame.queue_len = 0;
-	assert_int_equal(frame.cr3, as->pml4_pa); /* new address space: load CR3 */
-	frame = (struct ring0_frame){0};
+	while (kvm_as_drain(as, &e->v)) /* a "forget" store per new table */
+		frame->queue_len = 0;
+	assert_int_equal(frame->cr3, as->pml4_pa); /* new address space: load CR3 */
+	*frame = (struct ring0_frame){0};
 	for (u64 i = 0; i < R0_QUEUE_MAX + 100; i++)
 		assert_int_equal(kvm_as_map(pas, 0x400000 + (i << 21), pa,
 					    PLATFORM_PROT_READ | PLATFORM_PROT_WRITE),
@@ -211,16 +236,12 @@ static void test_pagetable_drain_in_batches(void **state)
 	size_t total = as->npending;
 	assert_int_equal(total, R0_QUEUE_MAX + 100);
 
-	assert_true(kvm_as_drain(as, &v)); /* more to come */
-	assert_int_equal(frame.queue_len, R0_QUEUE_MAX);
-	frame.queue_len = 0; /* ring0 applied it */
-	assert_false(kvm_as_drain(as, &v));
-	assert_int_equal(frame.queue_len, total - R0_QUEUE_MAX);
+	assert_true(kvm_as_drain(as, &e->v)); /* more to come */
+	assert_int_equal(frame->queue_len, R0_QUEUE_MAX);
+	frame->queue_len = 0; /* ring0 applied it */
+	assert_false(kvm_as_drain(as, &e->v));
+	assert_int_equal(frame->queue_len, total - R0_QUEUE_MAX);
 	assert_int_equal(as->npending, 0);
-	free(queue);
-	kvm_as_destroy(pas);
-	free(kp);
-	free(f.mem);
 }
 
 /*
@@ -232,20 +253,17 @@ static void test_pagetable_drain_in_batches(void **state)
  */
 static void test_pagetable_forget_a_busy_table(void **state)
 {
-	struct fake f;
-	struct kvm_platform *kp = setup(&f);
-	struct platform_as *pas;
-	assert_int_equal(kvm_as_create(&kp->base, &pas), 0);
-	struct kvm_as *as = container_of(pas, struct kvm_as, base);
-	struct ring0_frame frame = {0};
-	struct pt_store *queue = calloc(R0_QUEUE_MAX, sizeof(*queue));
-	struct kvm_vcpu v = {.frame = &frame, .queue = queue, .kp = kp};
+	struct env *e = *state;
+	struct kvm_platform *kp = e->kp;
+	struct platform_as *pas = e->pas;
+	struct kvm_as *as = e->as;
+	struct ring0_frame *frame = &e->frame;
 	u64 va = 0x400000, other = 0x800000, pa = R0_RESERVED + (32ULL << 20);
 
 	assert_int_equal(kvm_as_map(pas, va, pa, PLATFORM_PROT_READ), 0);
 	assert_int_equal(kvm_as_map(pas, other, pa, PLATFORM_PROT_READ), 0);
-	assert_false(kvm_as_drain(as, &v));
-	frame = (struct ring0_frame){0};
+	assert_false(kvm_as_drain(as, &e->v));
+	*frame = (struct ring0_frame){0};
 	u64 pt = walk_table(kp, as, va), other_pt = walk_table(kp, as, other);
 	assert_true(pt != other_pt);
 
@@ -263,17 +281,13 @@ static void test_pagetable_forget_a_busy_table(void **state)
 		assert_true(walk(kp, as, va + i * PAGE_SIZE) & PTE_P); /* our view has them all */
 	assert_true(walk(kp, as, va) & PTE_W);
 
-	assert_false(kvm_as_drain(as, &v));
-	assert_int_equal(frame.queue_len, 2);
-	frame.queue_len = 0;
+	assert_false(kvm_as_drain(as, &e->v));
+	assert_int_equal(frame->queue_len, 2);
+	frame->queue_len = 0;
 	kvm_as_unmap(pas, va, PAGE_SIZE);
 	assert_int_equal(as->npending, 1);
 	assert_int_equal(as->pending[0].va, kvm_r0_va(pt) + ((va >> 12) & 511) * 8);
 	assert_int_equal(as->pending[0].val, 0);
-	free(queue);
-	kvm_as_destroy(pas);
-	free(kp);
-	free(f.mem);
 }
 
 /*
@@ -321,9 +335,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pagetable_upper_half_shared),
-		cmocka_unit_test(test_pagetable_map_permissions_and_queue),
-		cmocka_unit_test(test_pagetable_drain_in_batches),
-		cmocka_unit_test(test_pagetable_forget_a_busy_table),
+		cmocka_unit_test_setup_teardown(test_pagetable_map_permissions_and_queue, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_pagetable_drain_in_batches, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_pagetable_forget_a_busy_table, env_setup, env_teardown),
 		cmocka_unit_test(test_pagetable_flush_reaches_every_vcpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
