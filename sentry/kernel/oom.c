@@ -291,6 +291,13 @@ static int oom_user_copy(struct mm *mm, u64 addr, unsigned int attempt)
 	return t ? oom_round(t, addr, attempt, true) : -ENOMEM;
 }
 
+int oom_wait_for_memory(unsigned int attempt)
+{
+	struct task *t = task_current();
+	int ret = t ? oom_round(t, 0, attempt, true) : -ENOMEM;
+	return ret ? -ENOMEM : 0;
+}
+
 void oom_init(void)
 {
 	mm_set_oom_handler(oom_user_copy);

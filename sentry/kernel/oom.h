@@ -17,8 +17,9 @@
  * the Sentry's copies to and from guest memory (a signal frame on a fresh
  * stack page, a syscall's result on a copy-on-write page: mm/usercopy.c,
  * through oom_init's handler), which wait and then copy on as Linux's
- * copy_to_user does. Other allocations (a tmpfs write, page tables,
- * MAP_POPULATE) still fail with ENOSPC/ENOMEM when the file is full.
+ * copy_to_user does, and so do tmpfs writes (oom_wait_for_memory), as a
+ * memory cgroup's charge does. Other allocations (page tables,
+ * MAP_POPULATE, mlock) still fail with ENOMEM when the file is full.
  *
  * Lock order: oom.c's own lock (one selection at a time, as Linux's
  * oom_lock) > k->lock > mm->lock.
@@ -81,6 +82,15 @@ int oom_choose(const struct oom_candidate *c, size_t n);
  * (it was the victim, or nothing else could free memory in time).
  */
 int oom_handle_fault(struct task *t, u64 addr, bool write, bool exec) __must_check;
+
+/*
+ * The current task's allocation of guest memory for the Sentry's own use
+ * (a tmpfs page for its write) found the memory file full: one round of
+ * the killer, as for a copy. Called with no lock a victim's exit could
+ * need. 0: allocate again; -ENOMEM: give up, the task's process is dying
+ * (or no task is current).
+ */
+int oom_wait_for_memory(unsigned int attempt) __must_check;
 
 /*
  * Make the Sentry's copies to and from guest memory (mm.h) go through the

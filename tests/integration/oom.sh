@@ -8,7 +8,8 @@
 # (SIGKILL), and the others live on. A hog with oom_score_adj -1000 is
 # never chosen. A guest that alone exceeds the memory is killed with
 # SIGKILL and the sandbox goes on. The Sentry's own writes to the guest
-# (a read's data) that find the memory full go through the killer too. In a container, memory.events and `runsk events`
+# (a read's data) and a tmpfs write that find the memory full go through
+# the killer too. In a container, memory.events and `runsk events`
 # (runc's "oom" event) report the kill, and process.oomScoreAdj sets
 # oom_score_adj.
 set -u
@@ -114,7 +115,27 @@ expect_line "p status 0" "the reader lived on"
 expect_line "a status 137" "the adj-1000 hog was killed for the reads' pages"
 expect_line "b status 143" "the other hog lived on (until SIGTERM)"
 
-# 5. A container's OOM kill: memory.events inside, and one "oom" event from
+# 5. A tmpfs write that finds memory full goes through the killer too, as a
+# memory cgroup's charge of a shmem page does: the adj-1000 hog dies and
+# the write completes (it used to fail with ENOMEM).
+sandbox "a tmpfs write when memory is full" "
+hog=$hog
+(echo 1000 >/proc/self/oom_score_adj && exec \$hog 16 >/tmp/fa) & a=\$!
+read ra </tmp/fa
+\$hog 16 >/tmp/fb & b=\$!
+read rb </tmp/fb
+dd if=/dev/zero of=/tmp/big bs=64k count=384 2>/dev/null; echo dd status \$?
+echo size \$(wc -c </tmp/big)
+kill \$b
+wait \$a; echo a status \$?
+wait \$b; echo b status \$?
+"
+expect_line "dd status 0" "the 24 MiB tmpfs write completed"
+expect_line "size 25165824" "the file holds all of it"
+expect_line "a status 137" "the adj-1000 hog was killed for the file's pages"
+expect_line "b status 143" "the other hog lived on (until SIGTERM)"
+
+# 6. A container's OOM kill: memory.events inside, and one "oom" event from
 # `runsk events` (runc's), besides its stats lines with failcnt.
 bundle=$tmp/bundle
 mkdir -p "$bundle/rootfs/bin"
@@ -154,7 +175,7 @@ else
 fi
 "$runsk" --root "$state" delete o1 2>/dev/null
 
-# 6. process.oomScoreAdj: the container's first process has it (and its
+# 7. process.oomScoreAdj: the container's first process has it (and its
 # children), as runc writes /proc/self/oom_score_adj before exec; an exec'd
 # process has its own process.json's, or else the bundle's.
 cat >"$bundle/config.json" <<EOF

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "abi/linux/memfd.h"
+#include "sentry/kernel/oom.h"
 #include "sentry/kernel/rlimit.h"
 #include "tmpfs.h"
 
@@ -104,24 +105,36 @@ static ssize_t write_allowed(struct inode *inode, size_t len, s64 off)
 	return len;
 }
 
+/*
+ * A write that finds the memory file full before its first byte goes
+ * through the OOM killer and tries again, as Linux's charge of a shmem page
+ * to a full memory cgroup does; one that got some bytes in is short, and
+ * the next write waits instead. inode->lock is not held meanwhile.
+ */
 static ssize_t tmpfs_write(struct file *f, const void *buf, size_t len, s64 *pos)
 {
 	struct inode *inode = f->inode;
+	ssize_t n;
+	s64 off;
 
-	pthread_mutex_lock(&inode->lock);
-	s64 off = (f->flags & O_APPEND) ? inode->size : *pos;
-	ssize_t n = write_allowed(inode, len, off);
-	if (n > 0) {
-		struct shmem *s = tmpfs_file_shmem(inode);
-		n = IS_ERR(s) ? PTR_ERR(s) : shmem_write(s, buf, n, off);
+	for (unsigned int attempt = 0;; attempt++) {
+		pthread_mutex_lock(&inode->lock);
+		off = (f->flags & O_APPEND) ? inode->size : *pos;
+		n = write_allowed(inode, len, off);
+		if (n > 0) {
+			struct shmem *s = tmpfs_file_shmem(inode);
+			n = IS_ERR(s) ? PTR_ERR(s) : shmem_write(s, buf, n, off);
+		}
+		if (n > 0) {
+			if (off + n > inode->size)
+				inode->size = off + n;
+			inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
+			sync_blocks(inode);
+		}
+		pthread_mutex_unlock(&inode->lock);
+		if (n != -ENOMEM || oom_wait_for_memory(attempt))
+			break;
 	}
-	if (n > 0) {
-		if (off + n > inode->size)
-			inode->size = off + n;
-		inode_touch(inode, ATTR_MTIME | ATTR_CTIME);
-		sync_blocks(inode);
-	}
-	pthread_mutex_unlock(&inode->lock);
 	if (n >= 0)
 		*pos = off + n;
 	return n;
