@@ -18,7 +18,7 @@
 
 /* sigcontext.trapno and err: the vector and error code of the last trap. */
 #define X86_TRAP_PF 14
-#define X86_PF_PROT 0x1	 /* the page was present */
+#define X86_PF_PROT 0x1 /* the page was present */
 #define X86_PF_WRITE 0x2
 #define X86_PF_USER 0x4
 #define X86_PF_RSVD 0x8

@@ -248,7 +248,8 @@ static void test_trap_info(void)
 
 	(void)p[0]; /* present, read-only */
 	p[100] = 1;
-	check(trap_no == 14 && trap_code == SEGV_ACCERR, "write to a read-only page: #PF, SEGV_ACCERR");
+	check(trap_no == 14 && trap_code == SEGV_ACCERR,
+	      "write to a read-only page: #PF, SEGV_ACCERR");
 	check(trap_err == (PF_PROT | PF_WRITE | PF_USER), "write fault: err %#lx, P|W|U", trap_err);
 	check(trap_cr2 == (long)(trap_page + 100), "write fault: cr2 is the address");
 

@@ -335,9 +335,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pagetable_upper_half_shared),
-		cmocka_unit_test_setup_teardown(test_pagetable_map_permissions_and_queue, env_setup, env_teardown),
-		cmocka_unit_test_setup_teardown(test_pagetable_drain_in_batches, env_setup, env_teardown),
-		cmocka_unit_test_setup_teardown(test_pagetable_forget_a_busy_table, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_pagetable_map_permissions_and_queue, env_setup,
+						env_teardown),
+		cmocka_unit_test_setup_teardown(test_pagetable_drain_in_batches, env_setup,
+						env_teardown),
+		cmocka_unit_test_setup_teardown(test_pagetable_forget_a_busy_table, env_setup,
+						env_teardown),
 		cmocka_unit_test(test_pagetable_flush_reaches_every_vcpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
