@@ -41,10 +41,13 @@ before=$(used_kib)
 	>"$tmp/out" 2>"$tmp/err" </dev/null &
 pid=$!
 # While it runs, the file's data is on the host's disk, in the nameless store.
+# The disk is the host's: a test running beside this one may free some of
+# it meanwhile (CI saw 6 MiB), so 90% of the file is what is asked for;
+# under root:memory none of it would be there.
 wait_for "$tmp/out" "mmap ok $mib" && during=$(used_kib) || during=
 wait $pid
 rc=$?
-if [ -n "$during" ] && [ $((during - before)) -ge $((mib * 1024)) ]; then
+if [ -n "$during" ] && [ $((during - before)) -ge $((mib * 1024 * 9 / 10)) ]; then
 	ok "do root:self: the data is on the host's disk while it runs ($((during - before)) KiB)"
 else
 	fail "do root:self: / used '$before' KiB before, '$during' KiB while it ran"
