@@ -33,7 +33,7 @@ int vdso_map(struct mm *mm, struct memfile *mf, unsigned ncpus, u64 *ehdr) __mus
 
 /*
  * Set up now what the first vdso_map would: the timekeeper takes its first
- * 10 ms to measure the TSC's rate, which the vDSO needs to serve any time
+ * 2 ms to measure the TSC's rate, which the vDSO needs to serve any time
  * without a syscall, and the sandbox's own start-up (platform, loader) can
  * cover them. A failure is left for vdso_map to report.
  */
