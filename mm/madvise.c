@@ -196,6 +196,7 @@ static int remove_range(struct mm *mm, u64 start, u64 end)
 static int advise_locked(struct mm *mm, u64 start, u64 end, int advice)
 {
 	bool populating = advice == ADV_POPULATE_READ || advice == ADV_POPULATE_WRITE;
+	unsigned int attempt = 0;
 	int unmapped = 0;
 	u64 cur = start;
 	while (cur < end) {
@@ -212,6 +213,13 @@ static int advise_locked(struct mm *mm, u64 start, u64 end, int advice)
 		}
 		u64 e = MIN(v->end, end);
 		int ret = advise_vma(mm, v, cur, e, advice);
+		/*
+		 * A page MADV_POPULATE_* faults in finds memory full: the OOM
+		 * killer runs, with mm->lock let go, so the VMA at cur is
+		 * looked up again and its pages done are skipped.
+		 */
+		if (ret == -ENOMEM && populating && !(ret = mm_oom_wait_locked(mm, cur, attempt++)))
+			continue;
 		if (ret)
 			return ret;
 		cur = e;

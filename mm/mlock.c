@@ -52,23 +52,26 @@ static int apply_lock_flags(struct mm *mm, u64 start, u64 end, u32 flags)
 /*
  * Linux's __mm_populate for mlock, with its POSIX errors: a PROT_NONE VMA
  * or a page past the end of a file cannot be faulted in (EFAULT, reported
- * as ENOMEM) and running out of memory is EAGAIN. The lock flags stay set
- * either way.
+ * as ENOMEM), populating stops there; running out of memory when not even
+ * the OOM killer can help (the caller's process is its victim) is EAGAIN.
+ * The lock flags stay set either way. Last: it may let mm->lock go.
  */
 static int populate_locked_range(struct mm *mm, u64 start, u64 end)
 {
 	const struct vma *v;
+	int err = 0;
 	vma_for_each_in(&mm->vmas, v, start, end)
 	{
-		if ((v->flags & VMA_LOCK_MASK) != VMA_LOCKED)
-			continue;
-		if (!mm_prot_accessible(v->prot))
-			return -ENOMEM;
-		int ret = mm_populate_locked(mm, MAX(v->start, start), MIN(v->end, end), true);
-		if (ret)
-			return ret == -EIO ? -ENOMEM : -EAGAIN;
+		if ((v->flags & VMA_LOCK_MASK) == VMA_LOCKED && !mm_prot_accessible(v->prot)) {
+			end = MAX(v->start, start);
+			err = -ENOMEM;
+			break;
+		}
 	}
-	return 0;
+	int ret = mm_populate_killing(mm, start, end, true);
+	if (ret)
+		return ret == -EIO ? -ENOMEM : -EAGAIN;
+	return err;
 }
 
 int mm_lock(struct mm *mm, u64 start, u64 len, u32 flags)
@@ -141,7 +144,7 @@ int mm_lock_all(struct mm *mm, u32 flags)
 	    mm->limits.ipc_lock)
 		ret = apply_lockall(mm, flags);
 	if (!ret && (flags & MM_MCL_CURRENT))
-		(void)mm_populate_locked(mm, 0, MM_TASK_SIZE, true);
+		(void)mm_populate_killing(mm, 0, MM_TASK_SIZE, true);
 out:
 	pthread_mutex_unlock(&mm->lock);
 	return ret;

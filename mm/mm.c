@@ -420,6 +420,36 @@ int mm_populate_locked(struct mm *mm, u64 start, u64 end, bool locked_only)
 	return 0;
 }
 
+static mm_oom_fn oom_handler;
+
+void mm_set_oom_handler(mm_oom_fn fn)
+{
+	__atomic_store_n(&oom_handler, fn, __ATOMIC_RELEASE);
+}
+
+int mm_oom_wait_locked(struct mm *mm, u64 addr, unsigned int attempt)
+{
+	mm_oom_fn oom = __atomic_load_n(&oom_handler, __ATOMIC_ACQUIRE);
+	if (!oom)
+		return -ENOMEM;
+	/* The victim's exit takes its own mm->lock: this one, if it shares it. */
+	pthread_mutex_unlock(&mm->lock);
+	int ret = oom(mm, addr, attempt);
+	pthread_mutex_lock(&mm->lock);
+	return ret;
+}
+
+int mm_populate_killing(struct mm *mm, u64 start, u64 end, bool locked_only)
+{
+	unsigned int attempt = 0;
+	int ret;
+	/* Each try starts over at start, skipping the pages done: the VMAs may change meanwhile. */
+	while ((ret = mm_populate_locked(mm, start, end, locked_only)) == -ENOMEM &&
+	       !(ret = mm_oom_wait_locked(mm, start, attempt++)))
+		;
+	return ret;
+}
+
 int mm_insert_vma(struct mm *mm, struct vma v)
 {
 	int ret = vma_insert(&mm->vmas, v);

@@ -295,10 +295,12 @@ int mm_clear_user(struct mm *mm, uaddr_t dst, size_t len) __must_check;
  */
 long mm_strncpy_from_user(struct mm *mm, char *dst, uaddr_t src, size_t max) __must_check;
 /*
- * What a copy above does when the page it faults in finds the memory file
- * full (the Sentry's OOM killer, oom.h): called with no lock of mm held,
- * attempt counting from 0 for that page; 0 faults again, an error fails
- * the copy. NULL (the default): fail at once. Set once at start.
+ * What mm does when a page it faults in for the Sentry finds the memory
+ * file full (the Sentry's OOM killer, oom.h): for a copy above, and for
+ * MAP_POPULATE, MAP_LOCKED, mlock, mlockall and MADV_POPULATE_*. Called
+ * with no lock of mm held, attempt counting from 0 for that page or
+ * range; 0 tries again, an error fails the copy (or ends populating).
+ * NULL (the default): fail at once. Set once at start.
  */
 typedef int (*mm_oom_fn)(struct mm *mm, u64 addr, unsigned int attempt);
 void mm_set_oom_handler(mm_oom_fn fn);

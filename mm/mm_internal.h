@@ -96,6 +96,23 @@ void mm_drop_pages(struct mm *mm, u64 start, u64 end);
  */
 int mm_populate_locked(struct mm *mm, u64 start, u64 end, bool locked_only);
 /*
+ * mm_populate_locked through the OOM killer, as Linux's __mm_populate
+ * charges each page as a fault does: when the memory file is full the
+ * killer runs (mm_oom_wait_locked) and populating goes on. Fails only as
+ * mm_populate_locked does, or with -ENOMEM once the caller's process is
+ * the one killed. mm->lock is let go meanwhile, so call it last, keeping
+ * no pointer into mm's VMAs across it (Linux populates after it drops
+ * mmap_lock for the same reason).
+ */
+int mm_populate_killing(struct mm *mm, u64 start, u64 end, bool locked_only);
+/*
+ * The memory file was full when mm allocated a page for addr, as attempt
+ * (from 0) for it: run the handler of mm_set_oom_handler with mm->lock
+ * let go, then take the lock back. 0: allocate again; an error: give up
+ * (-ENOMEM at once without a handler).
+ */
+int mm_oom_wait_locked(struct mm *mm, u64 addr, unsigned int attempt) __must_check;
+/*
  * Set VMA flags (clear, then set) on [start, end), splitting and merging
  * VMAs at the edges and keeping the counters right. The range may hold
  * holes: only the VMAs present change.

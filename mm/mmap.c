@@ -91,9 +91,12 @@ static long map_locked(struct mm *mm, struct vma v, u32 flags)
 	shmem_put(v.shm); /* the VMA holds its own reference */
 	if (ret)
 		return ret;
-	/* As Linux, populating is best effort: a later fault reports OOM. */
+	/*
+	 * As Linux's, populating runs the OOM killer when memory is full and
+	 * its failure is not mmap's: a page it could not give faults later.
+	 */
 	if ((flags & MM_POPULATE) || (v.flags & VMA_LOCK_MASK) == VMA_LOCKED)
-		(void)mm_populate_locked(mm, v.start, v.end, false);
+		(void)mm_populate_killing(mm, v.start, v.end, false);
 	return addr;
 }
 
@@ -318,10 +321,7 @@ static int brk_grow(struct mm *mm, u64 oldbrk, u64 newbrk)
 		return -EAGAIN;
 	if (!mm_may_expand(mm, v.prot, v.flags, (newbrk - oldbrk) >> PAGE_SHIFT))
 		return -ENOMEM;
-	int ret = mm_insert_vma(mm, v);
-	if (!ret && (v.flags & VMA_LOCKED))
-		(void)mm_populate_locked(mm, oldbrk, newbrk, true);
-	return ret;
+	return mm_insert_vma(mm, v);
 }
 
 /*
@@ -332,6 +332,7 @@ u64 mm_brk(struct mm *mm, u64 brk)
 {
 	pthread_mutex_lock(&mm->lock);
 	u64 oldbrk = ALIGN_UP(mm->brk, PAGE_SIZE), newbrk = ALIGN_UP(brk, PAGE_SIZE);
+	bool populate = false;
 
 	if (brk < mm->brk_start || brk > MM_TASK_SIZE)
 		goto out;
@@ -347,9 +348,13 @@ u64 mm_brk(struct mm *mm, u64 brk)
 		mm->brk = brk;
 	} else if (!brk_grow(mm, oldbrk, newbrk)) {
 		mm->brk = brk;
+		populate = mm->def_flags & VMA_LOCKED;
 	}
 out:
 	brk = mm->brk;
+	/* Under mlockall(MCL_FUTURE). Last, as Linux's brk: it may let mm->lock go. */
+	if (populate)
+		(void)mm_populate_killing(mm, oldbrk, newbrk, true);
 	pthread_mutex_unlock(&mm->lock);
 	return brk;
 }

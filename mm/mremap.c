@@ -85,7 +85,7 @@ static long move_vma(struct mm *mm, struct vma *v, u64 from, u64 old_len, u64 ne
 		pr_warn_ratelimited("mm: mremap left [%#llx, +%#llx) mapped: %d",
 				    (unsigned long long)from, (unsigned long long)old_len, ret);
 	if ((nv.flags & VMA_LOCK_MASK) == VMA_LOCKED && new_len > old_len)
-		(void)mm_populate_locked(mm, to + old_len, to + new_len, true);
+		(void)mm_populate_killing(mm, to + old_len, to + new_len, true);
 	return to;
 }
 
@@ -135,9 +135,10 @@ static bool grow_in_place(struct mm *mm, struct vma *v, u64 delta)
 	u64 old_end = v->end;
 	v->end = end;
 	mm_account_vma(mm, &added, old_end, end, 1);
-	if ((added.flags & VMA_LOCK_MASK) == VMA_LOCKED)
-		(void)mm_populate_locked(mm, old_end, end, true);
 	vma_merge_range(&mm->vmas, old_end, end);
+	/* Last: it may let mm->lock go, and v may be merged away already. */
+	if ((added.flags & VMA_LOCK_MASK) == VMA_LOCKED)
+		(void)mm_populate_killing(mm, old_end, end, true);
 	return true;
 }
 

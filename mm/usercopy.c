@@ -12,13 +12,6 @@
 
 enum access { ACCESS_READ, ACCESS_WRITE, ACCESS_POKE };
 
-static mm_oom_fn oom_handler;
-
-void mm_set_oom_handler(mm_oom_fn fn)
-{
-	__atomic_store_n(&oom_handler, fn, __ATOMIC_RELEASE);
-}
-
 /*
  * The Sentry's pointer to the byte at va, valid up to the end of its page,
  * into *p; 0 or the fault's error (-ENOMEM: the memory file is full).
@@ -60,24 +53,18 @@ static int user_page(struct mm *mm, u64 va, enum access how, u8 **p)
  * inside a copy is a page fault like the guest's own (as in Linux, where
  * copy_to_user's fault charges the memory cgroup and may OOM-kill), so
  * the same killer serves it and the copy goes on. NULL if the page stays
- * out of reach. Caller holds mm->lock; it is dropped while the killer
- * waits, since the victim's exit takes its own mm->lock (this one if it
- * shares it), and taken back before the next try.
+ * out of reach. Caller holds mm->lock, which is let go while the killer
+ * waits (mm_oom_wait_locked).
  */
 static u8 *user_byte(struct mm *mm, u64 va, enum access how)
 {
-	mm_oom_fn oom = __atomic_load_n(&oom_handler, __ATOMIC_ACQUIRE);
 	unsigned int attempt = 0;
 	u8 *p = NULL;
 	int ret;
 
-	while ((ret = user_page(mm, va, how, &p)) == -ENOMEM && oom) {
-		pthread_mutex_unlock(&mm->lock);
-		ret = oom(mm, va, attempt++);
-		pthread_mutex_lock(&mm->lock);
-		if (ret)
-			break;
-	}
+	while ((ret = user_page(mm, va, how, &p)) == -ENOMEM &&
+	       !(ret = mm_oom_wait_locked(mm, va, attempt++)))
+		;
 	return ret ? NULL : p;
 }
 

@@ -278,13 +278,14 @@ int oom_handle_fault(struct task *t, u64 addr, bool write, bool exec)
 }
 
 /*
- * mm's handler for a copy between the Sentry and guest memory that found
- * the memory file full (mm_set_oom_handler): the calling task's rounds,
- * as for its own fault. The copy fails only if its process is dying,
- * killed by the killer or otherwise: its syscall's EFAULT never reaches
- * the guest. A thread that is no task's (the control server) just fails.
+ * mm's handler for a page it allocates for the Sentry (a copy between the
+ * Sentry and guest memory, or populating) that found the memory file full
+ * (mm_set_oom_handler): the calling task's rounds, as for its own fault.
+ * The copy fails only if its process is dying, killed by the killer or
+ * otherwise: its syscall's EFAULT never reaches the guest. A thread that
+ * is no task's (the control server) just fails.
  */
-static int oom_user_copy(struct mm *mm, u64 addr, unsigned int attempt)
+static int oom_mm_page(struct mm *mm, u64 addr, unsigned int attempt)
 {
 	(void)mm; /* t's own, or another process's (process_vm_writev): t waits either way */
 	struct task *t = task_current();
@@ -293,14 +294,12 @@ static int oom_user_copy(struct mm *mm, u64 addr, unsigned int attempt)
 
 int oom_wait_for_memory(unsigned int attempt)
 {
-	struct task *t = task_current();
-	int ret = t ? oom_round(t, 0, attempt, true) : -ENOMEM;
-	return ret ? -ENOMEM : 0;
+	return oom_mm_page(NULL, 0, attempt) ? -ENOMEM : 0;
 }
 
 void oom_init(void)
 {
-	mm_set_oom_handler(oom_user_copy);
+	mm_set_oom_handler(oom_mm_page);
 }
 
 int oom_adj_get(struct kernel *k, int tgid, bool legacy, int *adj)

@@ -13,13 +13,14 @@
  * container's PID 1 is an ordinary candidate) the sandbox's init is chosen
  * only when nothing else can be: its death ends the sandbox.
  *
- * The guest's own page faults reach the killer, and so do the faults of
- * the Sentry's copies to and from guest memory (a signal frame on a fresh
- * stack page, a syscall's result on a copy-on-write page: mm/usercopy.c,
- * through oom_init's handler), which wait and then copy on as Linux's
- * copy_to_user does, and so do tmpfs writes (oom_wait_for_memory), as a
- * memory cgroup's charge does. Other allocations (page tables,
- * MAP_POPULATE, mlock) still fail with ENOMEM when the file is full.
+ * The guest's own page faults reach the killer (with the page tables
+ * they allocate), and so do the faults of the Sentry's copies to and from
+ * guest memory (a signal frame on a fresh stack page, a syscall's result
+ * on a copy-on-write page: mm/usercopy.c, through oom_init's handler),
+ * which wait and then copy on as Linux's copy_to_user does; so do the
+ * pages mm populates for MAP_POPULATE, MAP_LOCKED, mlock, mlockall and
+ * MADV_POPULATE_* (the same handler), and tmpfs writes
+ * (oom_wait_for_memory), as a memory cgroup's charge does.
  *
  * Lock order: oom.c's own lock (one selection at a time, as Linux's
  * oom_lock) > k->lock > mm->lock.

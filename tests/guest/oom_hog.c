@@ -10,6 +10,11 @@
  * touched by the program, until it is full or at EOF: the Sentry writes
  * every page of it first. Prints "ready read" on stdout, then "read N MiB"
  * (or the error) on stderr.
+ *
+ * oom_hog populate|mlock|madvise MIB: has the kernel populate a fresh MIB
+ * MiB mapping (MAP_POPULATE; mlock(2); MADV_POPULATE_WRITE), never
+ * touched by the program, and prints "MODE: N MiB resident" as mincore(2)
+ * counts it, or the call's error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -54,13 +59,57 @@ static int do_read(long mib)
 	return 0;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static int do_populate(const char *mode, long mib)
+{
+	size_t len = (size_t)mib << 20;
+	char *p;
+	int ret = 0;
+
+	if (!strcmp(mode, "populate")) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED) {
+			perror("oom_hog: mmap");
+			return 1;
+		}
+	} else {
+		p = fresh(len);
+		if (!strcmp(mode, "mlock"))
+			ret = mlock(p, len);
+		else
+			ret = madvise(p, len, MADV_POPULATE_WRITE);
+	}
+	if (ret) {
+		printf("%s: %s\n", mode, strerror(errno));
+		return 1;
+	}
+	static unsigned char vec[(256 << 20) / 4096];
+	if (len > sizeof(vec) * 4096 || mincore(p, len, vec)) {
+		perror("oom_hog: mincore");
+		return 1;
+	}
+	size_t resident = 0;
+	for (size_t i = 0; i < len / 4096; i++)
+		resident += vec[i] & 1;
+	printf("%s: %zu MiB resident\n", mode, resident >> 8);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "read") && atol(argv[2]) > 0)
 		return do_read(atol(argv[2]));
+	if (argc == 3 && atol(argv[2]) > 0 &&
+	    (!strcmp(argv[1], "populate") || !strcmp(argv[1], "mlock") ||
+	     !strcmp(argv[1], "madvise")))
+		return do_populate(argv[1], atol(argv[2]));
 	long mib = argc == 2 ? atol(argv[1]) : 0;
 	if (mib <= 0) {
-		fprintf(stderr, "usage: oom_hog MIB | read MIB\n");
+		fprintf(stderr, "usage: oom_hog MIB | read MIB | populate|mlock|madvise MIB\n");
 		return 2;
 	}
 	size_t len = (size_t)mib << 20;

@@ -8,8 +8,9 @@
 # (SIGKILL), and the others live on. A hog with oom_score_adj -1000 is
 # never chosen. A guest that alone exceeds the memory is killed with
 # SIGKILL and the sandbox goes on. The Sentry's own writes to the guest
-# (a read's data) and a tmpfs write that find the memory full go through
-# the killer too. In a container, memory.events and `runsk events`
+# (a read's data), a tmpfs write and the pages it populates (MAP_POPULATE,
+# mlock, MADV_POPULATE_WRITE) that find the memory full go through the
+# killer too. In a container, memory.events and `runsk events`
 # (runc's "oom" event) report the kill, and process.oomScoreAdj sets
 # oom_score_adj.
 set -u
@@ -38,17 +39,20 @@ sandbox() {
 	fi
 }
 
-# 1. The adj-1000 hog is the victim, not the bigger one that faults.
-sandbox "oom_score_adj 1000" "
-hog=$hog
+# Cases 1 and 4 to 6 start with two hogs of 16 MiB, a with oom_score_adj 1000.
+two_hogs="hog=$hog
 (echo 1000 >/proc/self/oom_score_adj && exec \$hog 16 >/tmp/fa) & a=\$!
 read ra </tmp/fa
 \$hog 16 >/tmp/fb & b=\$!
 read rb </tmp/fb
-\$hog 24 >/tmp/fc & c=\$!
+"
+
+# 1. The adj-1000 hog is the victim, not the bigger one that faults.
+sandbox "oom_score_adj 1000" "
+${two_hogs}\$hog 24 >/tmp/fc & c=\$!
 read rc </tmp/fc
 echo a \$ra, b \$rb, c \$rc
-kill \$b \$c
+kill \$a \$b \$c
 wait \$a; echo a status \$?
 wait \$b; echo b status \$?
 wait \$c; echo c status \$?
@@ -98,15 +102,10 @@ expect_line "still running" "the sandbox goes on"
 # through the killer as the guest's own accesses would: the adj-1000 hog
 # dies and the reads go on (they used to fail with EFAULT).
 sandbox "read(2) into a fresh buffer when memory is full" "
-hog=$hog
-(echo 1000 >/proc/self/oom_score_adj && exec \$hog 16 >/tmp/fa) & a=\$!
-read ra </tmp/fa
-\$hog 16 >/tmp/fb & b=\$!
-read rb </tmp/fb
-\$hog read 24 </dev/zero 2>&1 >/tmp/fc & p=\$!
+${two_hogs}\$hog read 24 </dev/zero 2>&1 >/tmp/fc & p=\$!
 read rp </tmp/fc
 wait \$p; echo p status \$?
-kill \$b
+kill \$a \$b
 wait \$a; echo a status \$?
 wait \$b; echo b status \$?
 "
@@ -121,14 +120,9 @@ expect_line "b status 143" "the other hog lived on (until SIGTERM)"
 # are no process's, so if memory is still short the other hog goes too
 # (it does in the VM, where the Sentry has less room): not checked.
 sandbox "a tmpfs write when memory is full" "
-hog=$hog
-(echo 1000 >/proc/self/oom_score_adj && exec \$hog 16 >/tmp/fa) & a=\$!
-read ra </tmp/fa
-\$hog 16 >/tmp/fb & b=\$!
-read rb </tmp/fb
-dd if=/dev/zero of=/tmp/big bs=64k count=384 2>/dev/null; echo dd status \$?
+${two_hogs}dd if=/dev/zero of=/tmp/big bs=64k count=384 2>/dev/null; echo dd status \$?
 echo size \$(wc -c </tmp/big)
-kill \$b
+kill \$a \$b
 wait \$a; echo a status \$?
 wait \$b; echo b status \$?
 "
@@ -136,7 +130,30 @@ expect_line "dd status 0" "the 24 MiB tmpfs write completed"
 expect_line "size 25165824" "the file holds all of it"
 expect_line "a status 137" "the adj-1000 hog was killed for the file's pages"
 
-# 6. A container's OOM kill: memory.events inside, and one "oom" event from
+# 6. Pages the kernel populates when memory is full (MAP_POPULATE, mlock,
+# MADV_POPULATE_WRITE) go through the killer as Linux's charge of each
+# does: the adj-1000 hog dies and the whole range is resident (mlock used
+# to fail with EAGAIN, MAP_POPULATE to leave pages to later faults). Hog
+# a is sent SIGTERM too, so that a kernel which spares it cannot hang the
+# script (as in every case here).
+for mode in populate mlock madvise; do
+	# Locking 24 MiB needs CAP_IPC_LOCK, over RLIMIT_MEMLOCK.
+	if [ $mode = mlock ] && ! have_bounding_cap 14; then
+		ok "mlock when memory is full: skipped (no CAP_IPC_LOCK here, so none in runsk do either)"
+		continue
+	fi
+	sandbox "$mode when memory is full" "${two_hogs}\$hog $mode 24; echo p status \$?
+kill \$a \$b
+wait \$a; echo a status \$?
+wait \$b; echo b status \$?
+"
+	expect_line "$mode: 24 MiB resident" "$mode got its memory"
+	expect_line "p status 0" "$mode: the populating process lived on"
+	expect_line "a status 137" "$mode: the adj-1000 hog was killed for its pages"
+	expect_line "b status 143" "$mode: the other hog lived on (until SIGTERM)"
+done
+
+# 7. A container's OOM kill: memory.events inside, and one "oom" event from
 # `runsk events` (runc's), besides its stats lines with failcnt.
 bundle=$tmp/bundle
 mkdir -p "$bundle/rootfs/bin"
@@ -176,7 +193,7 @@ else
 fi
 "$runsk" --root "$state" delete o1 2>/dev/null
 
-# 7. process.oomScoreAdj: the container's first process has it (and its
+# 8. process.oomScoreAdj: the container's first process has it (and its
 # children), as runc writes /proc/self/oom_score_adj before exec; an exec'd
 # process has its own process.json's, or else the bundle's.
 cat >"$bundle/config.json" <<EOF
