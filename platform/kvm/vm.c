@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,8 @@ int platform_kvm_create(const struct platform_config *cfg, struct platform **out
 	/* A vCPU per host thread (pool.c); as many running as the guest has CPUs. */
 	kp->max_vcpus = R0_MAX_VCPUS;
 	kp->max_running = cfg->ncpus ? MIN(cfg->ncpus, R0_MAX_VCPUS) : 1;
+	cpu_set_t cpus;
+	kp->spin = !sched_getaffinity(0, sizeof(cpus), &cpus) && CPU_COUNT(&cpus) > 1;
 	pthread_mutex_init(&kp->lock, NULL);
 	pthread_cond_init(&kp->vcpu_free, NULL);
 
