@@ -41,6 +41,8 @@ struct rec_as {
 struct rec_platform {
 	struct platform base;
 	struct rec_as as[REC_AS_MAX];
+	/* Fail the map call this many calls on (1: the next) with -ENOMEM, as a page table that cannot be allocated; 0: never. */
+	int map_fail_in;
 };
 
 static struct rec_platform rec;
@@ -126,6 +128,8 @@ static int rec_as_map(struct platform_as *as, u64 va, u64 pa, u32 prot)
 {
 	struct rec_as *a = container_of(as, struct rec_as, base);
 	assert_true(prot != 0);
+	if (rec.map_fail_in && !--rec.map_fail_in)
+		return -ENOMEM;
 	struct rec_entry *e = rec_slot(a, va);
 	if (!e->prot) {
 		assert_true(a->n < REC_SLOTS / 2);
@@ -170,6 +174,7 @@ static int setup(void **state)
 {
 	for (size_t i = 0; i < REC_AS_MAX; i++)
 		rec.as[i].live = false;
+	rec.map_fail_in = 0;
 	rec.base.ops = &rec_ops;
 	struct memfile *mf = memfile_create(64ULL << 20);
 	assert_false(IS_ERR(mf));

@@ -110,6 +110,28 @@ static void test_mm_fault_around_bounded_by_vma(void **state)
 	assert_int_equal(mm_rss_pages(mm), 0);
 }
 
+/*
+ * A page table that cannot be allocated (the platform's map fails with
+ * -ENOMEM) fails the fault with -ENOMEM, which the Sentry's OOM killer
+ * serves, and gives back the frame meant for the page (teardown checks
+ * none leaks). A neighbour's failure only ends the fault-around early.
+ */
+static void test_mm_fault_when_a_page_table_cannot_be_allocated(void **state)
+{
+	struct mm *mm = MM(state);
+	assert_int_equal(mm_map_anon(mm, 0x700000, 16 * P, PROT_READ | PROT_WRITE, MM_FIXED),
+			 0x700000);
+	rec.map_fail_in = 1;
+	assert_int_equal(mm_handle_fault(mm, 0x703000, true, false), -ENOMEM);
+	assert_int_equal(mm_rss_pages(mm), 0);
+	rec.map_fail_in = 3;
+	assert_int_equal(mm_handle_fault(mm, 0x703000, true, false), 0);
+	assert_int_equal(mm_rss_pages(mm), 2); /* the page, then the window's first */
+	assert_int_equal(mm_handle_fault(mm, 0x708000, true, false), 0);
+	assert_int_equal(mm_rss_pages(mm), 16);
+	assert_int_equal(mm_unmap(mm, 0x700000, 16 * P), 0);
+}
+
 /* Pages the fault at va populates, on a mapping where nothing is resident yet. */
 static u64 faulted(struct mm *mm, u64 va)
 {
@@ -195,6 +217,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mm_brk_semantics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mm_fault_around_bounded_by_vma, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_mm_fault_when_a_page_table_cannot_be_allocated,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mm_fault_around_grows_when_sequential, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mm_strncpy, setup, teardown),

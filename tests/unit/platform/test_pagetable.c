@@ -210,6 +210,27 @@ static void test_pagetable_map_permissions_and_queue(void **state)
 	assert_int_equal(kvm_as_map(pas, va, 0x1000, PLATFORM_PROT_READ), -EINVAL);
 }
 
+/*
+ * A table that cannot be allocated (the memory file is full) fails the
+ * map with -ENOMEM, which the fault path gives the OOM killer: the
+ * tables made before it stay, empty, nothing is mapped, and the same map
+ * succeeds once memory is back.
+ */
+static void test_pagetable_full_memory(void **state)
+{
+	struct env *e = *state;
+	assert_false(kvm_as_drain(e->as, &e->v));
+	u64 va = 0x7f0000001000ULL, pa = R0_RESERVED + (32ULL << 20);
+	u64 next = e->f.next;
+	e->f.next = MEM - PAGE_SIZE; /* room for one of the three tables */
+	assert_int_equal(kvm_as_map(e->pas, va, pa, PLATFORM_PROT_READ), -ENOMEM);
+	assert_false(walk(e->kp, e->as, va) & PTE_P);
+	e->f.next = next;
+	assert_int_equal(kvm_as_map(e->pas, va, pa, PLATFORM_PROT_READ), 0);
+	assert_int_equal(walk(e->kp, e->as, va) & ADDR, pa);
+	assert_int_equal(e->f.frees, 0);
+}
+
 static void test_pagetable_drain_in_batches(void **state)
 {
 	struct env *e = *state;
@@ -336,6 +357,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pagetable_upper_half_shared),
 		cmocka_unit_test_setup_teardown(test_pagetable_map_permissions_and_queue, env_setup,
+						env_teardown),
+		cmocka_unit_test_setup_teardown(test_pagetable_full_memory, env_setup,
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_pagetable_drain_in_batches, env_setup,
 						env_teardown),
