@@ -180,6 +180,8 @@ struct task {
 	struct thread_group *tg;
 	struct mm *mm;
 	struct platform_ctx *ctx;
+	/* Set under k->lock when task_exit_final starts giving back mm, files, fs, sighand. */
+	bool released;
 	struct fdtable *files;
 	struct fs_struct *fs; /* root, cwd, umask (sentry/vfs/vfs.h) */
 	/* Namespaces (nsproxy.h); NULL: the initial ones. */

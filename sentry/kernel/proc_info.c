@@ -62,8 +62,12 @@ static int snap_task_locked(struct task *t, unsigned want, struct proc_task *pt)
 	pt->personality = t->personality;
 	pt->sched = t->sched;
 	pt->cred = cred_get(t->cred);
-	/* No context: not started yet, or exiting and giving its resources back. */
-	if (!t->ctx)
+	/*
+	 * Exiting and giving its resources back. A child not started yet has
+	 * them already (clone made them before it was registered): a fork's
+	 * parent may look at the child's files at once, as in Linux.
+	 */
+	if (t->released)
 		return 0;
 	sig_dispositions(t->sighand, &pt->sig_ignored, &pt->sig_caught);
 	if ((want & PROC_MM) && t->mm)

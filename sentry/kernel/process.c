@@ -403,7 +403,8 @@ static void task_exit_final(struct task *t)
 
 	pthread_mutex_lock(&k->lock);
 	struct platform_ctx *ctx = t->ctx;
-	t->ctx = NULL; /* no more kicks: the context goes */
+	t->ctx = NULL;	    /* no more kicks: the context goes */
+	t->released = true; /* nor snapshots of what follows */
 	pthread_mutex_unlock(&k->lock);
 	if (ctx)
 		ctx->p->ops->ctx_destroy(ctx);
