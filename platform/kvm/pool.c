@@ -199,8 +199,8 @@ static void ask_holders_to_yield(struct kvm_platform *kp)
  * later (~25-55 us on kvm_pvm). Sleeping on the condition variable puts a
  * host wake-up on that hand-over's critical path, which in a VM costs
  * about as much as the exit; spinning on a core that would idle anyway
- * does not. Only where the Sentry may use more than one host CPU, so the
- * holder is not kept off its own (kp->spin).
+ * does not. Only where the Sentry may use more host CPUs than vCPUs may
+ * run at once, so no holder is kept off its CPU (kp->spin).
  */
 #define SPIN_NS (100 * 1000)
 

@@ -289,8 +289,6 @@ int platform_kvm_create(const struct platform_config *cfg, struct platform **out
 	/* A vCPU per host thread (pool.c); as many running as the guest has CPUs. */
 	kp->max_vcpus = R0_MAX_VCPUS;
 	kp->max_running = cfg->ncpus ? MIN(cfg->ncpus, R0_MAX_VCPUS) : 1;
-	cpu_set_t cpus;
-	kp->spin = !sched_getaffinity(0, sizeof(cpus), &cpus) && CPU_COUNT(&cpus) > 1;
 	pthread_mutex_init(&kp->lock, NULL);
 	pthread_cond_init(&kp->vcpu_free, NULL);
 
@@ -312,6 +310,9 @@ int platform_kvm_create(const struct platform_config *cfg, struct platform **out
 			kp->max_running);
 		kp->max_running = 1;
 	}
+	cpu_set_t cpus;
+	kp->spin = !sched_getaffinity(0, sizeof(cpus), &cpus) &&
+		   CPU_COUNT(&cpus) > (int)kp->max_running;
 	if (!kp->nx) {
 		pr_err("kvm: the guest CPU has no NX bit — runsk needs it for PROT_EXEC");
 		ret = -ENOTSUP;

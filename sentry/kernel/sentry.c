@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,9 @@ static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 	list_init(&k->groups);
 	k->done_fd = eventfd(0, EFD_CLOEXEC);
 	k->ncpus = cfg->ncpus ? cfg->ncpus : 1;
+	cpu_set_t cpus;
+	/* A host CPU more than the guest's: spinning there takes none from a running vCPU. */
+	k->spin = !sched_getaffinity(0, sizeof(cpus), &cpus) && CPU_COUNT(&cpus) > (int)k->ncpus;
 	k->strace = cfg->strace;
 	k->profile.on = cfg->profile_path != NULL;
 	k->profile.start_ns = profile_now_ns();
