@@ -176,16 +176,19 @@ static int create_container(const struct global_opts *g, const char *root, const
 		ret = -errno;
 	if (!ret && *pid == 0)
 		create_child(g, spec, fifo, root, id, &fs);
-	if (fs.fd >= 0)
-		close(fs.fd); /* the sandbox's; fs still names the file */
-	fs.fd = -1;
 	if (!ret) {
 		ret = oci_state_record(root, id, *pid, bundle, spec->root, store);
 		if (!ret)
 			ret = oci_state_save_spec(root, id, spec);
+		/* Named once the state records it: `runsk delete` then removes it. */
+		if (!ret && oci_filestore_name("create", spec->root, id, &fs))
+			ret = -ECANCELED; /* it said why */
 		if (ret)
 			kill(*pid, SIGKILL);
 	}
+	if (fs.fd >= 0)
+		close(fs.fd); /* the sandbox's; fs still names the file */
+	fs.fd = -1;
 	if (ret && ret != -ECANCELED)
 		cli_err("runsk create: container %s in %s: %s", id, root, strerror(-ret));
 	else if (!ret && create_hooks(root, id, spec, *pid))

@@ -394,7 +394,7 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 		oci_spec_free(&spec);
 		return 1;
 	}
-	/* Before the state records it: `runsk delete` removes it if runsk is killed. */
+	/* Made before the state, named after it (filestore.h): delete finds it. */
 	struct oci_filestore fs = OCI_FILESTORE_NONE;
 	bool store = g.overlay2 == OCI_OVERLAY_SELF && !spec.root_readonly;
 	ret = store ? oci_filestore_create("run", spec.root, id, oci_sandbox_memory(&spec), &fs)
@@ -408,6 +408,8 @@ int cmd_run(const struct global_opts *gopt, int argc, char **argv)
 				"runsk run: container %s: cannot record its state in %s: %s\n", id,
 				root, strerror(-ret));
 	}
+	if (!ret)
+		ret = oci_filestore_name("run", spec.root, id, &fs);
 	if (!ret && pid_file && (ret = oci_write_pid_file(pid_file, getpid())))
 		fprintf(stderr, "runsk run: --pid-file %s: %s\n", pid_file, strerror(-ret));
 	_cleanup_state_ struct oci_state st = {0};

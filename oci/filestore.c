@@ -60,25 +60,57 @@ static int store_name(const char *id, char name[NAME_MAX + 1])
 	return n < 0 || n > NAME_MAX ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * A new file in dirfd with no name (O_TMPFILE, *named false) or, where the
+ * file system has no O_TMPFILE, one called name (never over an existing
+ * file or through a symlink, *named true). The fd, or -errno.
+ */
+static int open_store(int dirfd, const char *name, bool *named)
+{
+	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	*named = false;
+	/* File systems without O_TMPFILE say so in one of these. */
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd < 0 ? -errno : fd;
+	*named = true;
+	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
 /* A new file with no name in dirfd: O_TMPFILE, or made and unlinked at once. */
 static int open_unnamed(int dirfd)
 {
 	char name[NAME_MAX + 1];
-	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	bool named;
+	int fd;
 
-	/* File systems without O_TMPFILE say so in one of these. */
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-		return fd < 0 ? -errno : fd;
 	snprintf(name, sizeof(name), "%sdo-%d", GOFER_HIDDEN_PREFIX, (int)getpid());
-	fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
+	fd = open_store(dirfd, name, &named);
+	if (fd < 0 || !named)
+		return fd;
 	if (unlinkat(dirfd, name, 0) < 0) {
 		int err = -errno;
 		close(fd);
 		return err;
 	}
 	return fd;
+}
+
+/*
+ * The store of a container: with no name yet (oci_filestore_name gives it
+ * one once the state records it; a runsk killed before then would leave a
+ * named file no `delete` knows of), unless the file system has no
+ * O_TMPFILE. The name is checked here all the same, so that a taken one
+ * fails create before the sandbox starts. The fd, or -errno.
+ */
+static int open_container_store(int dirfd, const char *name, bool *named)
+{
+	struct stat st;
+
+	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return -EEXIST;
+	return open_store(dirfd, name, named);
 }
 
 int oci_filestore_create(const char *cmd, const char *rootfs, const char *id, u64 memory,
@@ -98,10 +130,9 @@ int oci_filestore_create(const char *cmd, const char *rootfs, const char *id, u6
 			cmd, name, rootfs, strerror(-err));
 		return err;
 	}
-	fd = id ? openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
-		: open_unnamed(dirfd);
+	fd = id ? open_container_store(dirfd, name, &fs->named) : open_unnamed(dirfd);
 	if (fd < 0) {
-		err = id ? -errno : fd;
+		err = fd;
 		cli_err("runsk %s: --overlay2=root:self: cannot make the file store %s in %s: %s%s",
 			cmd, name, rootfs, strerror(-err),
 			err == -EEXIST ? " (a container of that ID not deleted?)" : "");
@@ -114,7 +145,7 @@ int oci_filestore_create(const char *cmd, const char *rootfs, const char *id, u6
 	if (err) {
 		cli_err("runsk %s: --overlay2=root:self: the file system of %s %s", cmd, rootfs,
 			err == -ENOSPC ? "is too small for a file store" : strerror(-err));
-		if (id)
+		if (fs->named)
 			unlinkat(dirfd, name, 0);
 		close(fd);
 		return err;
@@ -122,6 +153,29 @@ int oci_filestore_create(const char *cmd, const char *rootfs, const char *id, u6
 	fs->fd = fd;
 	fs->dev = st.st_dev;
 	fs->ino = st.st_ino;
+	return 0;
+}
+
+int oci_filestore_name(const char *cmd, const char *rootfs, const char *id,
+		       struct oci_filestore *fs)
+{
+	char name[NAME_MAX + 1], path[32];
+
+	if (!id || fs->fd < 0 || fs->named)
+		return 0;
+	_cleanup_close_ int dirfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int err = dirfd < 0 ? -errno : store_name(id, name);
+
+	/* linkat(AT_EMPTY_PATH) would need CAP_DAC_READ_SEARCH; this does not. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fs->fd);
+	if (!err && linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) < 0)
+		err = -errno;
+	if (err) {
+		cli_err("runsk %s: --overlay2=root:self: cannot name the file store %s%s in %s: %s",
+			cmd, GOFER_HIDDEN_PREFIX, id, rootfs, strerror(-err));
+		return err;
+	}
+	fs->named = true;
 	return 0;
 }
 

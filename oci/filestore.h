@@ -9,7 +9,9 @@
  * For an OCI container it is ROOTFS/.runsk.filestore.ID (the gofer hides
  * that name from the container: GOFER_HIDDEN_PREFIX), made by create (or
  * run) and removed when the sandbox ends and again by delete, which covers
- * a sandbox that was killed. For `runsk do` it has no name at all.
+ * a sandbox that was killed. It gets that name only once the container's
+ * state records it (oci_filestore_name): a runsk killed before then leaves
+ * no file that nothing would remove. For `runsk do` it has no name at all.
  */
 #ifndef OCI_FILESTORE_H
 #define OCI_FILESTORE_H
@@ -37,6 +39,7 @@ struct oci_filestore {
 	u64 size;  /* bytes the store may grow to (sandbox_config.filestore_size) */
 	dev_t dev; /* the file made, so that only it is removed */
 	ino_t ino;
+	bool named; /* it has its name in the rootfs (oci_filestore_name) */
 };
 #define OCI_FILESTORE_NONE ((struct oci_filestore){.fd = -1})
 
@@ -49,20 +52,34 @@ struct oci_filestore {
 u64 oci_filestore_capacity(u64 fs_bytes, u64 memory);
 
 /*
- * Make the store for container id in the directory rootfs, never through a
- * symlink and never over an existing file: rootfs/.runsk.filestore.ID,
- * mode 0600. id NULL: a file with no name (`runsk do`: nothing to hide,
- * nothing left after a crash). 0, or -errno after one line on stderr that
- * starts with "runsk CMD:" and names the file.
+ * Make the store for container id in the directory rootfs, mode 0600, to
+ * be called rootfs/.runsk.filestore.ID; -EEXIST if that name is taken
+ * (by anything, a symlink too). It has no name until oci_filestore_name,
+ * except on a file system without O_TMPFILE, where it is made with its
+ * name at once (never through a symlink, never over an existing file).
+ * id NULL: a file with no name ever (`runsk do`: nothing to hide, nothing
+ * left after a crash). 0, or -errno after one line on stderr that starts
+ * with "runsk CMD:" and names the file.
  */
 int oci_filestore_create(const char *cmd, const char *rootfs, const char *id, u64 memory,
 			 struct oci_filestore *fs) __must_check;
 
 /*
+ * Give the store made for id its name in rootfs, once the container's
+ * state records it, so that `runsk delete` finds it: never over an existing
+ * file. Nothing to do if it has one already, or is nameless for good
+ * (id NULL), or fs->fd is closed. Needs /proc. 0, or -errno after one line
+ * on stderr as oci_filestore_create's.
+ */
+int oci_filestore_name(const char *cmd, const char *rootfs, const char *id,
+		       struct oci_filestore *fs) __must_check;
+
+/*
  * Remove rootfs/.runsk.filestore.ID if it is the file fs made (fs NULL:
  * whatever regular file has that name: delete, after the sandbox is gone).
  * Closes fs->fd if the caller still holds it (not given to the Sentry).
- * id NULL (a nameless store) only closes. Nothing there is no error.
+ * id NULL (a nameless store) only closes. Nothing there is no error (a
+ * store never named: its blocks go with its last fd).
  * 0 or -errno.
  */
 int oci_filestore_remove(const char *rootfs, const char *id, struct oci_filestore *fs);
