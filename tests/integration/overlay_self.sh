@@ -9,7 +9,8 @@
 # OCI bundles (create/start/delete, kill -9 then delete, run): the store
 # is in the rootfs while the container runs, holds its data on disk, is
 # not there for the container, and is gone once it ends; the image is
-# untouched. Bad --overlay2 values: one line, status 2. DATA is
+# untouched. On a full disk (a 64 MiB tmpfs) a write fails with ENOSPC
+# and the container goes on. Bad --overlay2 values: one line, status 2. DATA is
 # overlay_self_data (next to this script in the hwkvm VM's payload).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -172,6 +173,54 @@ if ls -a "$bundle/rootfs" | grep -q "^$store_prefix"; then fail "run: a store is
 
 if [ "$(image_sum)" = "$image_before" ]; then ok "the image is untouched"; else
 	fail "the image changed: $(ls -la "$bundle/rootfs" "$bundle/rootfs/etc")"; fi
+
+# A full disk: a rootfs on a 64 MiB tmpfs. The store's capacity is the
+# file system's size (64 MiB), more than is free once busybox is on it, so
+# the disk fills before the store does: the 128 MiB write ends in ENOSPC
+# (its blocks are allocated before a frame is used: mm/memfile.c), not
+# SIGBUS or a hang; the container goes on, writes again once the file is
+# removed, and the tmpfs is as before once it ends.
+full=$tmp/full
+mkdir -p "$full/rootfs"
+unmount_full() { umount "$full/rootfs" 2>/dev/null; }
+trap unmount_full EXIT
+trap 'unmount_full; exit 1' INT TERM
+if mount -t tmpfs -o size=64m tmpfs "$full/rootfs"; then
+	mkdir "$full/rootfs/bin"
+	cp "$bb" "$full/rootfs/bin/busybox"
+	for a in sh echo dd rm; do
+		ln -s busybox "$full/rootfs/bin/$a"
+	done
+	cat >"$full/config.json" <<EOF
+{
+	"ociVersion": "1.0.2",
+	"process": {"terminal": false, "user": {"uid": 0, "gid": 0},
+		    "args": ["sh", "-c", "dd if=/dev/zero of=/big bs=1M count=128; echo dd=\$?; rm /big; dd if=/dev/zero of=/again bs=1M count=32 2>/dev/null; echo again=\$?"],
+		    "env": ["PATH=/bin"], "cwd": "/"},
+	"root": {"path": "rootfs", "readonly": false},
+	"linux": {"resources": {"memory": {"limit": 67108864}}}
+}
+EOF
+	full_used() { stat -f -c '%b %f %S' "$full/rootfs" | awk '{ print int(($1 - $2) * $3 / 1024) }'; }
+	before=$(full_used)
+	expect_status 0 "run root:self on a full disk" "$runsk" --overlay2=root:self --root "$state" \
+		run --bundle "$full" f1
+	expect_line dd=1 "run root:self on a full disk: dd fails, not killed by a signal"
+	if grep -q 'No space left on device' "$tmp/err"; then
+		ok "run root:self on a full disk: the write fails with ENOSPC"
+	else
+		fail "run root:self on a full disk: no ENOSPC from dd"; sed 's/^/    | /' "$tmp/err"
+	fi
+	expect_line again=0 "run root:self on a full disk: the container goes on, its space reusable"
+	after=$(full_used)
+	if ls -a "$full/rootfs" | grep -q "^$store_prefix"; then fail "full disk: a store is left"
+	elif [ "$after" -gt $((before + 1024)) ]; then fail "full disk: $before KiB in use before, $after after"
+	else ok "full disk: the store is gone, its space given back ($before KiB in use, then $after)"; fi
+	unmount_full
+else
+	fail "cannot mount a tmpfs on $full/rootfs"
+fi
+trap - EXIT INT TERM
 
 expect_status 2 "runsk --overlay2=bogus run" "$runsk" --overlay2=bogus --root "$state" run \
 	--bundle "$bundle" r2
