@@ -46,6 +46,11 @@ read ra </tmp/fa
 \$hog 16 >/tmp/fb & b=\$!
 read rb </tmp/fb
 "
+# Cases 4 to 6 end by sending both SIGTERM and printing their statuses.
+end_hogs='kill $a $b
+wait $a; echo a status $?
+wait $b; echo b status $?
+'
 
 # 1. The adj-1000 hog is the victim, not the bigger one that faults.
 sandbox "oom_score_adj 1000" "
@@ -105,10 +110,7 @@ sandbox "read(2) into a fresh buffer when memory is full" "
 ${two_hogs}\$hog read 24 </dev/zero 2>&1 >/tmp/fc & p=\$!
 read rp </tmp/fc
 wait \$p; echo p status \$?
-kill \$a \$b
-wait \$a; echo a status \$?
-wait \$b; echo b status \$?
-"
+${end_hogs}"
 expect_line "read 24 MiB" "the reads into a fresh buffer got their data"
 expect_line "p status 0" "the reader lived on"
 expect_line "a status 137" "the adj-1000 hog was killed for the reads' pages"
@@ -122,10 +124,7 @@ expect_line "b status 143" "the other hog lived on (until SIGTERM)"
 sandbox "a tmpfs write when memory is full" "
 ${two_hogs}dd if=/dev/zero of=/tmp/big bs=64k count=384 2>/dev/null; echo dd status \$?
 echo size \$(wc -c </tmp/big)
-kill \$a \$b
-wait \$a; echo a status \$?
-wait \$b; echo b status \$?
-"
+${end_hogs}"
 expect_line "dd status 0" "the 24 MiB tmpfs write completed"
 expect_line "size 25165824" "the file holds all of it"
 expect_line "a status 137" "the adj-1000 hog was killed for the file's pages"
@@ -143,10 +142,7 @@ for mode in populate mlock madvise; do
 		continue
 	fi
 	sandbox "$mode when memory is full" "${two_hogs}\$hog $mode 24; echo p status \$?
-kill \$a \$b
-wait \$a; echo a status \$?
-wait \$b; echo b status \$?
-"
+${end_hogs}"
 	expect_line "$mode: 24 MiB resident" "$mode got its memory"
 	expect_line "p status 0" "$mode: the populating process lived on"
 	expect_line "a status 137" "$mode: the adj-1000 hog was killed for its pages"
