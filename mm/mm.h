@@ -280,6 +280,18 @@ int mm_copy_to_user(struct mm *mm, uaddr_t dst, const void *src, size_t len) __m
 /* As above, but copy up to the first bad byte and return the count copied. */
 size_t mm_copy_from_user_partial(struct mm *mm, void *dst, uaddr_t src, size_t len);
 size_t mm_copy_to_user_partial(struct mm *mm, uaddr_t dst, const void *src, size_t len);
+/*
+ * Fill guest memory [dst, dst + len) in place, without a bounce buffer:
+ * fill is called on runs of it that are contiguous in the Sentry's view
+ * (pages faulted in as for a write), with mm->lock held, so it must not
+ * block nor take a lock that is ever held while mm->lock is taken. It
+ * returns the bytes it wrote (short: stop) or -errno. Stops at the first
+ * page out of reach or when the memory file is full (no OOM wait under
+ * the lock): the caller goes on by other means. Returns the bytes
+ * filled, or fill's error if none were.
+ */
+typedef ssize_t (*mm_fill_fn)(void *arg, void *buf, size_t len);
+ssize_t mm_fill_user(struct mm *mm, uaddr_t dst, size_t len, mm_fill_fn fill, void *arg);
 /* Whether [addr, addr+len) lies in the user half (Linux's access_ok). */
 static inline bool mm_access_ok(uaddr_t a, u64 len)
 {

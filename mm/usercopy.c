@@ -68,6 +68,61 @@ static u8 *user_byte(struct mm *mm, u64 va, enum access how)
 	return ret ? NULL : p;
 }
 
+/* The Sentry's pointer to page va if it may be written now without a fault, else NULL. */
+static u8 *user_page_writable(struct mm *mm, u64 va)
+{
+	u64 pa = pagemap_get(&mm->pages, va);
+	if (!pa)
+		return NULL;
+	const struct vma *vma = vma_find(&mm->vmas, va);
+	if (!(vma->prot & PROT_WRITE) || mm_page_write_faults(mm, vma, va, pa - 1))
+		return NULL;
+	return memfile_ptr(mm->mf, pa - 1);
+}
+
+/*
+ * The longest run from va, at most len, that is one block in the
+ * Sentry's view: the first page faulted in as a write would be (its
+ * fault-around populating neighbours as for the guest's own store), the
+ * next ones only if they are writable already, so no page is populated
+ * that the guest's own stores would not have.
+ */
+static size_t user_run(struct mm *mm, u64 va, size_t len, u8 **start)
+{
+	u8 *p;
+	if (user_page(mm, va, ACCESS_WRITE, &p))
+		return 0;
+	*start = p;
+	size_t run = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+	while (run < len && (p = user_page_writable(mm, va + run)) && p == *start + run)
+		run += MIN(len - run, PAGE_SIZE);
+	return run;
+}
+
+ssize_t mm_fill_user(struct mm *mm, uaddr_t dst, size_t len, mm_fill_fn fill, void *arg)
+{
+	size_t done = 0;
+	ssize_t r = 0;
+
+	if (dst.addr + len < dst.addr || dst.addr + len > MM_TASK_SIZE)
+		return 0;
+	pthread_mutex_lock(&mm->lock);
+	while (done < len) {
+		u8 *p;
+		size_t run = user_run(mm, dst.addr + done, len - done, &p);
+		if (!run)
+			break;
+		r = fill(arg, p, run);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+		if ((size_t)r < run)
+			break;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return done ? (ssize_t)done : r;
+}
+
 /* Copy up to the first inaccessible byte; returns the bytes copied. */
 static size_t copy_user(struct mm *mm, u64 va, void *buf, size_t len, enum access how, bool zero)
 {

@@ -62,6 +62,14 @@ struct kstat {
 struct file_ops {
 	int (*open)(struct inode *inode, struct file *f);
 	ssize_t (*read)(struct file *f, void *buf, size_t len, s64 *pos);
+	/*
+	 * Optional: read as far as the file can without blocking or taking
+	 * a lock, straight into guest memory (buf; the caller holds the
+	 * guest's mm lock, so nothing here may wait). As read, with -EAGAIN
+	 * when the first byte would wait (the caller then reads through
+	 * read); a short count where waiting would begin or at the end.
+	 */
+	ssize_t (*read_nowait)(struct file *f, void *buf, size_t len, s64 *pos);
 	ssize_t (*write)(struct file *f, const void *buf, size_t len, s64 *pos);
 	/* Caller holds f->pos_lock. Returns the new position or -errno. */
 	s64 (*llseek)(struct file *f, s64 off, int whence);
@@ -213,6 +221,13 @@ void fdtable_close_range(struct fdtable *t, unsigned lo, unsigned hi, bool cloex
  * vCPU and a signal for the task ends it with -ERESTARTSYS.
  */
 ssize_t hostio_read(int fd, void *buf, size_t len, const s64 *pos);
+/*
+ * A positioned read only as far as it cannot block (the host's page
+ * cache, or a memory file system): the bytes read (short where waiting
+ * would begin, or at the end of the file), 0 at the end, -EAGAIN if it
+ * would wait before the first byte, or -errno.
+ */
+ssize_t hostio_read_nowait(int fd, void *buf, size_t len, s64 pos);
 ssize_t hostio_write(int fd, const void *buf, size_t len, const s64 *pos);
 /* The host's poll(2) events of fd among events, without blocking; or -errno. */
 int hostio_poll(int fd, u32 events);

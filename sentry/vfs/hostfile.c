@@ -33,6 +33,16 @@ static ssize_t hostfile_read(struct file *f, void *buf, size_t len, s64 *pos)
 	return r;
 }
 
+static ssize_t hostfile_read_nowait(struct file *f, void *buf, size_t len, s64 *pos)
+{
+	if (!pos)
+		return -EAGAIN; /* a stream: its offset is the host file's own */
+	ssize_t r = hostio_read_nowait(to_hostfile(f)->fd, buf, len, *pos);
+	if (r > 0)
+		*pos += r;
+	return r;
+}
+
 static ssize_t hostfile_write(struct file *f, const void *buf, size_t len, s64 *pos)
 {
 	ssize_t r = hostio_write(to_hostfile(f)->fd, buf, len, pos);
@@ -140,6 +150,7 @@ static void hostfile_release(struct file *f)
 
 static const struct file_ops hostfile_ops = {
 	.read = hostfile_read,
+	.read_nowait = hostfile_read_nowait,
 	.write = hostfile_write,
 	.llseek = hostfile_llseek,
 	.fsync = hostfile_fsync,

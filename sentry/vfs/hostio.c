@@ -286,6 +286,15 @@ static ssize_t hostio_rw(int fd, void *buf, size_t len, const s64 *pos, bool wri
 	return (ssize_t)done + n;
 }
 
+ssize_t hostio_read_nowait(int fd, void *buf, size_t len, s64 pos)
+{
+	size_t done;
+	int ret = nowait_rw(fd, buf, len, pos, false, &done);
+	if (done)
+		return (ssize_t)done;
+	return ret > 0 ? -EAGAIN : ret;
+}
+
 ssize_t hostio_read(int fd, void *buf, size_t len, const s64 *pos)
 {
 	return hostio_rw(fd, buf, len, pos, false);

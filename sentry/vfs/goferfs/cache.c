@@ -325,6 +325,11 @@ static struct goferfs_cache *cache_get_locked(struct inode *inode, int fd)
 	return c;
 }
 
+bool goferfs_cache_active(struct inode *inode)
+{
+	return __atomic_load_n(&GOFER_I(inode)->cache, __ATOMIC_ACQUIRE) != NULL;
+}
+
 struct shmem *goferfs_cache_ref(struct inode *inode, s64 *size)
 {
 	if (!__atomic_load_n(&GOFER_I(inode)->cache, __ATOMIC_RELAXED))

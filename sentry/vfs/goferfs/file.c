@@ -173,6 +173,24 @@ static ssize_t goferfs_read(struct file *f, void *buf, size_t len, s64 *pos)
 }
 
 /*
+ * The donated host descriptor's data, as goferfs_read takes it when the
+ * file has no cache; a cache (a mapping may have newer pages) goes
+ * through goferfs_read, whose lookup takes the inode's lock.
+ */
+static ssize_t goferfs_read_nowait(struct file *f, void *buf, size_t len, s64 *pos)
+{
+	struct goferfs_file *gf = f->private_data;
+	if (!pos || *pos < 0 || gf->h.fd < 0 || goferfs_cache_active(f->inode))
+		return -EAGAIN;
+	ssize_t n = hostio_read_nowait(gf->h.fd, buf, MIN(len, (size_t)GOFERFS_RW_MAX), *pos);
+	if (n > 0) {
+		*pos += n;
+		inode_accessed(f->inode);
+	}
+	return n;
+}
+
+/*
  * Under inode->lock from choosing the position to updating the size, so
  * that appends do not overlap and a truncate (setattr, under the same
  * lock) never sees a write half done.
@@ -322,6 +340,7 @@ static int goferfs_fallocate(struct file *f, int mode, s64 off, s64 len)
 const struct file_ops goferfs_file_fops = {
 	.open = goferfs_open,
 	.read = goferfs_read,
+	.read_nowait = goferfs_read_nowait,
 	.write = goferfs_write,
 	.llseek = goferfs_llseek,
 	.fsync = goferfs_fsync,

@@ -196,6 +196,8 @@ void goferfs_handles_drop(struct inode *inode);
  * lock. May be idle: it stays so (reads add no frames).
  */
 struct shmem *goferfs_cache_ref(struct inode *inode, s64 *size);
+/* Whether the inode has a cache now (that peek alone: no lock, no reference). */
+bool goferfs_cache_active(struct inode *inode);
 /*
  * file_ops.mmap's object: the inode's cache (made now over host
  * descriptor fd, else taken off the idle list) with a new reference; a
