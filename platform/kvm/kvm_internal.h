@@ -105,7 +105,7 @@ struct kvm_platform {
 	u64 ticket_next, ticket_serving; /* FIFO order of vCPU waiters */
 	unsigned max_vcpus;		 /* vCPUs that may exist */
 	unsigned max_running;		 /* vCPUs that may be held at once */
-	bool spin; /* waiters spin first (pool.c): more host CPUs than max_running */
+	bool spin; /* waiters spin first (lib/spin.h): more host CPUs than max_running */
 	unsigned nrunning;
 	unsigned nvcpus;
 	struct kvm_vcpu *vcpus[R0_MAX_VCPUS];

@@ -33,6 +33,7 @@
 
 #include "kvm_internal.h"
 #include "lib/log.h"
+#include "lib/spin.h"
 
 /* Offsets in an XSAVE image (Intel SDM vol. 1, 10.5.1 and 13.4.2). */
 #define FP_MXCSR_OFFSET 24
@@ -192,39 +193,24 @@ static void ask_holders_to_yield(struct kvm_platform *kp)
 	}
 }
 
-/*
- * How long the first waiter spins for a vCPU before it sleeps. A guest
- * thread woken by another (a futex, a pipe) usually finds the waker still
- * on the vCPU, which it gives up at its next blocking call, one VM exit
- * later (~25-55 us on kvm_pvm). Sleeping on the condition variable puts a
- * host wake-up on that hand-over's critical path, which in a VM costs
- * about as much as the exit; spinning on a core that would idle anyway
- * does not. Only where the Sentry may use more host CPUs than vCPUs may
- * run at once, so no holder is kept off its CPU (kp->spin).
- */
-#define SPIN_NS (100 * 1000)
+static bool vcpu_may_run(void *arg)
+{
+	struct kvm_platform *kp = arg;
+	return __atomic_load_n(&kp->nrunning, __ATOMIC_RELAXED) < kp->max_running;
+}
 
+/*
+ * The first waiter spins (lib/spin.h) before it sleeps, with the lock let
+ * go: a guest thread woken by another usually finds the waker still on
+ * the vCPU, which it gives up at its next blocking call. Whether a vCPU
+ * may run now.
+ */
 static bool spin_until_free(struct kvm_platform *kp)
 {
 	if (!kp->spin)
 		return false;
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_unlock(&kp->lock);
-	bool freed = false;
-	for (unsigned i = 0;; i++) {
-		if (__atomic_load_n(&kp->nrunning, __ATOMIC_RELAXED) < kp->max_running) {
-			freed = true;
-			break;
-		}
-		__builtin_ia32_pause();
-		if (i % 64 == 63) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if ((now.tv_sec - t0.tv_sec) * 1000000000L + now.tv_nsec - t0.tv_nsec >
-			    SPIN_NS)
-				break;
-		}
-	}
+	bool freed = spin_until(vcpu_may_run, kp, SPIN_HANDOVER_NS);
 	pthread_mutex_lock(&kp->lock);
 	return freed;
 }

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "kvm_internal.h"
 #include "lib/log.h"
+#include "lib/spin.h"
 
 extern const u8 ring0_image_start[], ring0_image_end[], ring0_exc_stubs[], ring0_ud_entry[];
 extern const u8 ring0_tramp_start[], ring0_tramp_end[];
@@ -310,9 +310,7 @@ int platform_kvm_create(const struct platform_config *cfg, struct platform **out
 			kp->max_running);
 		kp->max_running = 1;
 	}
-	cpu_set_t cpus;
-	kp->spin = !sched_getaffinity(0, sizeof(cpus), &cpus) &&
-		   CPU_COUNT(&cpus) > (int)kp->max_running;
+	kp->spin = spin_host_cpus() > (int)kp->max_running;
 	if (!kp->nx) {
 		pr_err("kvm: the guest CPU has no NX bit — runsk needs it for PROT_EXEC");
 		ret = -ENOTSUP;

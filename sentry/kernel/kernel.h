@@ -30,7 +30,7 @@ struct kernel {
 	struct memfile *mf;
 	bool strace;
 	unsigned ncpus;
-	bool spin; /* sleepers spin first (task_sleep): the Sentry has more host CPUs than ncpus */
+	bool spin; /* sleepers spin first (lib/spin.h): more host CPUs than ncpus */
 	char hostname[LINUX_UTS_LEN];
 	char cwd[4096];
 	/* Set once when the sandbox must stop; the value is the signal. */

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include "signal.h"
 #include "gofer/client.h"
 #include "lib/log.h"
+#include "lib/spin.h"
 #include "sentry/tty/tty.h"
 #include "sentry/vdso/vdso.h"
 #include "sentry/vfs/goferfs/goferfs.h"
@@ -117,9 +117,7 @@ static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 	list_init(&k->groups);
 	k->done_fd = eventfd(0, EFD_CLOEXEC);
 	k->ncpus = cfg->ncpus ? cfg->ncpus : 1;
-	cpu_set_t cpus;
-	/* A host CPU more than the guest's: spinning there takes none from a running vCPU. */
-	k->spin = !sched_getaffinity(0, sizeof(cpus), &cpus) && CPU_COUNT(&cpus) > (int)k->ncpus;
+	k->spin = spin_host_cpus() > (int)k->ncpus;
 	k->strace = cfg->strace;
 	k->profile.on = cfg->profile_path != NULL;
 	k->profile.start_ns = profile_now_ns();

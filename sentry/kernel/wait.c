@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "kernel.h"
+#include "lib/spin.h"
 #include "signal.h"
 
 static __thread struct task *current_task;
@@ -121,8 +122,8 @@ void task_kick_sleep(struct task *t)
 void task_wake(struct task *t)
 {
 	pthread_mutex_lock(&t->sleep_lock);
-	__atomic_store_n(&t->woken, true,
-			 __ATOMIC_RELEASE); /* a spinning sleeper reads it unlocked */
+	/* A spinning sleeper reads it unlocked. */
+	__atomic_store_n(&t->woken, true, __ATOMIC_RELEASE);
 	if (t->sleeping)
 		pthread_cond_signal(&t->sleep_cond);
 	pthread_mutex_unlock(&t->sleep_lock);
@@ -141,45 +142,28 @@ struct timespec deadline_after(const struct timespec *rel)
 	return now;
 }
 
-/*
- * How long a task spins for its wake-up before it sleeps on its condition
- * variable. In a guest thread's hand-over (a futex, a pipe) the waker is
- * one or two VM exits away (~25-55 us each on kvm_pvm); a host wake-up
- * of a sleeping thread costs about as much again in a VM, and it lies on
- * the hand-over's critical path when it ends after the waker gives up
- * its vCPU. A spinning task also spares the waker its futex wake. Only
- * where the Sentry may use more host CPUs than the guest has (k->spin),
- * so that the spinner does not keep a running vCPU off its CPU.
- */
-#define SLEEP_SPIN_NS (100 * 1000)
-
-static s64 ns_until(const struct timespec *deadline)
+static bool woken_or_signalled(void *arg)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (deadline->tv_sec - now.tv_sec) * 1000000000LL + deadline->tv_nsec - now.tv_nsec;
+	struct task *t = arg;
+	return __atomic_load_n(&t->woken, __ATOMIC_ACQUIRE) || task_signal_pending(t);
 }
 
-/* Spin until t is woken or signalled, SLEEP_SPIN_NS at most and not past deadline. */
+/*
+ * Spin for the wake-up first (lib/spin.h), never past deadline: the waker
+ * of a guest thread's hand-over is a VM exit or two away, and a spinning
+ * sleeper also spares it its futex wake (task_wake signals only a task
+ * that sleeps).
+ */
 static void spin_for_wake(struct task *t, const struct timespec *deadline)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	struct timespec end = now;
-	end.tv_nsec += SLEEP_SPIN_NS;
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
+	s64 max = SPIN_HANDOVER_NS;
+	if (deadline) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		max = MIN(max, (deadline->tv_sec - now.tv_sec) * 1000000000LL + deadline->tv_nsec -
+				       now.tv_nsec);
 	}
-	if (deadline && ns_until(deadline) < SLEEP_SPIN_NS)
-		end = *deadline;
-	for (unsigned i = 1;; i++) {
-		if (__atomic_load_n(&t->woken, __ATOMIC_ACQUIRE) || task_signal_pending(t))
-			return;
-		__builtin_ia32_pause();
-		if (i % 64 == 0 && ns_until(&end) <= 0)
-			return;
-	}
+	(void)spin_until(woken_or_signalled, t, max);
 }
 
 int task_sleep(struct task *t, const struct timespec *deadline)
