@@ -284,7 +284,7 @@ size_t mm_copy_to_user_partial(struct mm *mm, uaddr_t dst, const void *src, size
  * Fill guest memory [dst, dst + len) in place, without a bounce buffer:
  * fill is called on runs of it that are contiguous in the Sentry's view
  * (pages faulted in as for a write), with mm->lock held, so it must not
- * block nor take a lock that is ever held while mm->lock is taken. It
+ * block nor take a lock that any thread holds while it takes mm->lock. It
  * returns the bytes it wrote (short: stop) or -errno. Stops at the first
  * page out of reach or when the memory file is full (no OOM wait under
  * the lock): the caller goes on by other means. Returns the bytes

@@ -63,9 +63,10 @@ struct file_ops {
 	int (*open)(struct inode *inode, struct file *f);
 	ssize_t (*read)(struct file *f, void *buf, size_t len, s64 *pos);
 	/*
-	 * Optional: read as far as the file can without blocking or taking
-	 * a lock, straight into guest memory (buf; the caller holds the
-	 * guest's mm lock, so nothing here may wait). As read, with -EAGAIN
+	 * Optional: read as far as the file can without blocking, straight
+	 * into guest memory (buf; the caller holds the guest's mm lock, so
+	 * nothing here may wait, and only locks that order after mm->lock,
+	 * such as the inode's, may be taken). As read, with -EAGAIN
 	 * when the first byte would wait (the caller then reads through
 	 * read); a short count where waiting would begin or at the end.
 	 */

@@ -332,7 +332,7 @@ bool goferfs_cache_active(struct inode *inode)
 
 struct shmem *goferfs_cache_ref(struct inode *inode, s64 *size)
 {
-	if (!__atomic_load_n(&GOFER_I(inode)->cache, __ATOMIC_RELAXED))
+	if (!goferfs_cache_active(inode))
 		return NULL;
 	pthread_mutex_lock(&inode->lock);
 	struct goferfs_cache *c = GOFER_I(inode)->cache;
