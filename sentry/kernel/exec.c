@@ -354,8 +354,9 @@ static void set_mm_locked(struct task *t, struct mm *mm)
 	pthread_mutex_unlock(&t->k->lock);
 }
 
-int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp, const char *path,
-		 const char *const *argv, const char *const *envp)
+int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp,
+		 const char *execfn, const char *comm, const char *const *argv,
+		 const char *const *envp)
 {
 	struct user_regs regs;
 	struct exec_creds ec;
@@ -381,7 +382,7 @@ int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp
 	 */
 	set_mm_locked(t, mm);
 	task_update_mm_limits(t);
-	ret = load_program(t, mm, &ec, exe, interp, path, argv, envp, &regs);
+	ret = load_program(t, mm, &ec, exe, interp, execfn, argv, envp, &regs);
 	set_mm_locked(t, old);
 	if (ret) {
 		mm_put(mm);
@@ -392,14 +393,12 @@ int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp
 	struct mm *old_ref = mm_get(old);
 	struct fdtable *old_files = fdtable_share(t->files);
 	/* The point of no return: the old program is gone from here on. */
-	exec_commit(t, mm, path, &ec);
+	/* /proc/self/exe names the file, wherever it was found from. */
+	exec_commit(t, mm, exe->path ? exe->path : execfn, comm, &ec);
 	pthread_mutex_lock(&t->k->lock);
 	pthread_mutex_unlock(&t->k->lock);
 	mm_put(old_ref);
 	fdtable_destroy(old_files);
-	/* /proc/self/exe names the file, wherever it was found from. */
-	if (exe->path)
-		snprintf(t->exe, sizeof(t->exe), "%s", exe->path);
 	/*
 	 * A 64-bit execve drops READ_IMPLIES_EXEC (Linux's
 	 * set_personality_64bit); one that raises privilege, the bits that

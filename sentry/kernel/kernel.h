@@ -309,14 +309,20 @@ bool exec_interp_path(struct exec_file *exe, char *buf, size_t size);
 /*
  * execve's second half: load exe (and interp, the interpreter it names, or
  * NULL) into a new address space and, if that worked, make it t's: other
- * threads die, close-on-exec fds close, handlers reset. Returns -errno
+ * threads die, close-on-exec fds close, handlers reset, comm becomes comm.
+ * execfn is the name the program was run by (AT_EXECFN). Returns -errno
  * with t untouched if loading failed.
  */
-int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp, const char *path,
-		 const char *const *argv, const char *const *envp) __must_check;
-/* The point of no return of execve (process.c): t runs mm with the credentials ec (cred.h). */
+int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp,
+		 const char *execfn, const char *comm, const char *const *argv,
+		 const char *const *envp) __must_check;
+/*
+ * The point of no return of execve (process.c): t runs mm with the
+ * credentials ec (cred.h); exe is what /proc/self/exe names.
+ */
 struct exec_creds;
-void exec_commit(struct task *t, struct mm *mm, const char *path, struct exec_creds *ec);
+void exec_commit(struct task *t, struct mm *mm, const char *exe, const char *comm,
+		 struct exec_creds *ec);
 
 /* Run t until it exits; returns its wait status. */
 int task_run(struct task *t);

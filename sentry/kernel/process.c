@@ -622,7 +622,8 @@ static int sighand_reset_for_exec(struct task *t)
 	return 0;
 }
 
-void exec_commit(struct task *t, struct mm *mm, const char *path, struct exec_creds *ec)
+void exec_commit(struct task *t, struct mm *mm, const char *exe, const char *comm,
+		 struct exec_creds *ec)
 {
 	struct platform *p = t->k->platform;
 
@@ -649,11 +650,9 @@ void exec_commit(struct task *t, struct mm *mm, const char *path, struct exec_cr
 	if (t->ctx && p->fpstate_init)
 		p->ops->ctx_set_fpstate(t->ctx, p->fpstate_init);
 
-	snprintf(t->exe, sizeof(t->exe), "%s", path);
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
+	snprintf(t->exe, sizeof(t->exe), "%s", exe);
 	memset(t->comm, 0, sizeof(t->comm));
-	memcpy(t->comm, base, MIN(strlen(base), sizeof(t->comm) - 1));
+	memcpy(t->comm, comm, MIN(strlen(comm), sizeof(t->comm) - 1));
 	pthread_mutex_lock(&t->k->lock);
 	t->tg->execed = true;
 	pthread_mutex_unlock(&t->k->lock);

@@ -128,7 +128,9 @@ static int open_exec(struct task *t, int dirfd, const char *name, bool nofollow,
 		return ret;
 	struct file *f = NULL;
 	int flags = O_RDONLY | (nofollow ? O_NOFOLLOW : 0);
-	ret = *name ? vfs_open(&at.ctx, name, flags, 0, &f) : -ENOENT;
+	/* fexecve: the fd's file is opened anew, so an O_PATH fd does too. */
+	ret = *name ? vfs_open(&at.ctx, name, flags, 0, &f)
+		    : vfs_open_path(&at.ctx, &at.start, flags, &f);
 	if (!ret) {
 		struct path p = f->path;
 		ret = vfs_access(&p, 1 /* X_OK */, &at.cred) ?: (path_noexec(&p) ? -EACCES : 0);
@@ -197,16 +199,62 @@ static int parse_shebang(const struct exec_file *exe, char *interp, size_t ilen,
 }
 
 /*
+ * What the new program is called (Linux's bprm->filename): AT_EXECFN,
+ * the name a `#!` interpreter is given, and where comm comes from.
+ */
+struct exec_name {
+	char *filename;
+	/* The fd itself is the program (AT_EMPTY_PATH): comm is its file's name. */
+	bool comm_from_file;
+	/* A close-on-exec fd leaves /dev/fd/N unreachable to an interpreter. */
+	bool inaccessible;
+};
+
+#define EXEC_NAME_MAX (LINUX_PATH_MAX + 32)
+
+static int exec_name_init(struct task *t, int dirfd, const char *path, struct exec_name *n)
+{
+	if (!(n->filename = malloc(EXEC_NAME_MAX)))
+		return -ENOMEM;
+	if (dirfd == AT_FDCWD || path[0] == '/') {
+		snprintf(n->filename, EXEC_NAME_MAX, "%s", path);
+		return 0;
+	}
+	/* A name relative to a directory fd is reached through /dev/fd. */
+	snprintf(n->filename, EXEC_NAME_MAX, *path ? "/dev/fd/%d/%s" : "/dev/fd/%d", dirfd, path);
+	n->comm_from_file = !*path;
+	n->inaccessible = fdtable_get_cloexec(t->files, dirfd) > 0;
+	return 0;
+}
+
+/*
+ * comm: the last part of the name or, for an fd run itself, the name of
+ * the file that runs (a script's interpreter), as Linux since 6.14 gives
+ * rather than the fd's number.
+ */
+static const char *exec_comm(const struct exec_name *n, const struct exec_file *exe)
+{
+	const char *name = n->comm_from_file && exe->path ? exe->path : n->filename;
+	const char *base = strrchr(name, '/');
+	return base ? base + 1 : name;
+}
+
+/*
  * Find the program at path (from dirfd; execveat's flags) through up to
  * INTERP_DEPTH_MAX `#!` lines, open its ELF interpreter, and load it with
- * argv and envp in place of t's program. path becomes the program run.
+ * argv and envp in place of t's program.
  */
 static long exec_vectors(struct task *t, int dirfd, char *path, struct strvec *argv,
 			 struct strvec *envp, int flags)
 {
 	struct exec_file exe = {0}, interp = {0};
-	long ret =
-		open_exec(t, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, flags & AT_EMPTY_PATH, &exe);
+	struct exec_name name = {0};
+	long ret = exec_name_init(t, dirfd, path, &name);
+	if (!ret)
+		ret = open_exec(t, dirfd, path, flags & AT_SYMLINK_NOFOLLOW, flags & AT_EMPTY_PATH,
+				&exe);
+	/* Each interpreter is given the name of what it interprets. */
+	const char *script = name.filename;
 
 	for (int depth = 0; !ret; depth++) {
 		char shebang[SHEBANG_MAX], arg[SHEBANG_MAX];
@@ -219,13 +267,17 @@ static long exec_vectors(struct task *t, int dirfd, char *path, struct strvec *a
 			ret = -ELOOP;
 			break;
 		}
+		if (name.inaccessible) {
+			ret = -ENOENT;
+			break;
+		}
 		/* argv becomes: interpreter [arg] script-path original-argv[1..]. */
 		if (argv->n) {
 			free(argv->v[0]);
 			memmove(&argv->v[0], &argv->v[1], argv->n * sizeof(*argv->v));
 			argv->n--;
 		}
-		ret = strvec_insert(argv, 0, path);
+		ret = strvec_insert(argv, 0, script);
 		if (!ret && *arg)
 			ret = strvec_insert(argv, 0, arg);
 		if (!ret)
@@ -233,16 +285,19 @@ static long exec_vectors(struct task *t, int dirfd, char *path, struct strvec *a
 		exec_file_free(&exe);
 		if (!ret) {
 			snprintf(path, LINUX_PATH_MAX, "%s", shebang);
+			script = path;
 			ret = open_exec(t, AT_FDCWD, path, false, false, &exe);
 		}
 	}
 	if (!ret)
 		ret = open_interp(t, &exe, &interp);
 	if (!ret)
-		ret = exec_replace(t, &exe, interp.data ? &interp : NULL, path,
-				   (const char *const *)argv->v, (const char *const *)envp->v);
+		ret = exec_replace(t, &exe, interp.data ? &interp : NULL, name.filename,
+				   exec_comm(&name, &exe), (const char *const *)argv->v,
+				   (const char *const *)envp->v);
 	exec_file_free(&exe);
 	exec_file_free(&interp);
+	free(name.filename);
 	return ret;
 }
 
