@@ -12,6 +12,8 @@
 #include "sentry/kernel/process.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/procfs/procfs.h"
+#include "sys_path.h"
 #include "syscalls.h"
 
 long sys_pidfd_open(struct task *t, const struct syscall_args *a)
@@ -53,10 +55,23 @@ static struct file *pidfd_get(struct task *t, int fd)
 	return f;
 }
 
-/* kill(2)'s rules against the pidfd's process: ESRCH once it is reaped. */
-static long send_locked(struct task *t, struct file *f, const struct linux_siginfo *info)
+/*
+ * The process pidfd_send_signal's fd names (k->lock held): a pidfd's, or
+ * a /proc/<pid> directory's, which Linux accepts there alone; NULL once
+ * it is reaped, ERR_PTR(-EBADF) for any other file.
+ */
+static struct thread_group *signal_target_locked(struct kernel *k, struct file *f)
 {
 	struct thread_group *tg = pidfd_tg_locked(f);
+	if (!IS_ERR(tg))
+		return tg;
+	int tgid = procfs_pid_dir_tgid(f->inode);
+	return tgid ? tg_lookup_locked(k, tgid) : tg;
+}
+
+/* kill(2)'s rules against the fd's process: ESRCH once it is reaped. */
+static long send_locked(struct task *t, struct thread_group *tg, const struct linux_siginfo *info)
+{
 	int sig = info->signo;
 	if (!tg)
 		return -ESRCH;
@@ -76,9 +91,15 @@ long sys_pidfd_send_signal(struct task *t, const struct syscall_args *a)
 
 	if (arg_uint(a, 3))
 		return -EINVAL;
-	struct file *f = pidfd_get(t, arg_int(a, 0));
-	if (IS_ERR(f))
-		return PTR_ERR(f);
+	struct file *f = fd_file(t, arg_int(a, 0));
+	if (!f)
+		return -EBADF;
+	pthread_mutex_lock(&t->k->lock);
+	struct thread_group *target = signal_target_locked(t->k, f);
+	pthread_mutex_unlock(&t->k->lock);
+	ret = IS_ERR(target) ? PTR_ERR(target) : 0;
+	if (ret)
+		goto out;
 	if (a->a[2]) {
 		ret = -EFAULT;
 		if (mm_copy_from_user(t->mm, &info, arg_ptr(a, 2), sizeof(info)))
@@ -88,7 +109,7 @@ long sys_pidfd_send_signal(struct task *t, const struct syscall_args *a)
 			goto out;
 		/* Only to itself may a thread send what looks like the kernel's or tkill's. */
 		pthread_mutex_lock(&t->k->lock);
-		struct thread_group *tg = pidfd_tg_locked(f);
+		struct thread_group *tg = signal_target_locked(t->k, f);
 		bool self = tg && tg->tgid == t->tid;
 		pthread_mutex_unlock(&t->k->lock);
 		ret = -EPERM;
@@ -98,7 +119,7 @@ long sys_pidfd_send_signal(struct task *t, const struct syscall_args *a)
 		info = siginfo_user(t, sig, LINUX_SI_USER);
 	}
 	pthread_mutex_lock(&t->k->lock);
-	ret = send_locked(t, f, &info);
+	ret = send_locked(t, signal_target_locked(t->k, f), &info);
 	pthread_mutex_unlock(&t->k->lock);
 out:
 	file_put(f);

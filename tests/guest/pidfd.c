@@ -3,7 +3,8 @@
  * pidfds: pidfd_open's checks, readiness (poll, epoll) when the process
  * exits, pidfd_send_signal with kill's rules and siginfo checks,
  * pidfd_getfd, waitid(P_PIDFD) with O_NONBLOCK, and CLONE_PIDFD of clone
- * and clone3; a reaped process is gone for its pidfd (ESRCH, ECHILD).
+ * and clone3; a reaped process is gone for its pidfd (ESRCH, ECHILD);
+ * a /proc/<pid> directory as the fd of pidfd_send_signal.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -271,11 +272,61 @@ static void test_clone(void)
 		   EINVAL, "clone CLONE_PIDFD|CLONE_PARENT_SETTID");
 }
 
+static int got_usr1;
+
+static void on_usr1(int sig GUEST_UNUSED)
+{
+	got_usr1++;
+}
+
+/* pidfd_send_signal, and it alone, takes a /proc/<pid> directory for a pidfd. */
+static void test_proc_dir(void)
+{
+	signal(SIGUSR1, on_usr1);
+	int self = open("/proc/self", O_RDONLY | O_DIRECTORY);
+	expect_ret(p_send(self, SIGUSR1, NULL, 0), 0, "pidfd_send_signal(/proc/self, SIGUSR1)");
+	expect_ret(got_usr1, 1, "...the handler ran");
+	int path = open("/proc/self", O_PATH | O_DIRECTORY);
+	expect_err(p_send(path, 0, NULL, 0), EBADF, "pidfd_send_signal(O_PATH /proc/self)");
+	expect_err(p_getfd(self, 0, 0), EBADF, "pidfd_getfd(/proc/self)");
+	siginfo_t si;
+	expect_err(waitid(P_PIDFD, self, &si, WEXITED | WNOHANG), EBADF,
+		   "waitid(P_PIDFD, /proc/self)");
+	char name[64];
+	snprintf(name, sizeof(name), "/proc/self/task/%d", getpid());
+	int task = open(name, O_RDONLY | O_DIRECTORY);
+	expect_err(p_send(task, 0, NULL, 0), EBADF, "pidfd_send_signal(/proc/self/task/<tid>)");
+	int fds = open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+	expect_err(p_send(fds, 0, NULL, 0), EBADF, "pidfd_send_signal(/proc/self/fd)");
+	int stat = open("/proc/self/stat", O_RDONLY);
+	expect_err(p_send(stat, 0, NULL, 0), EBADF, "pidfd_send_signal(/proc/self/stat)");
+	int root = open("/proc", O_RDONLY | O_DIRECTORY);
+	expect_err(p_send(root, 0, NULL, 0), EBADF, "pidfd_send_signal(/proc)");
+
+	pid_t pid = child_pausing();
+	snprintf(name, sizeof(name), "/proc/%d", pid);
+	int child = open(name, O_RDONLY | O_DIRECTORY);
+	siginfo_t info;
+	memset(&info, 0, sizeof(info));
+	info.si_signo = SIGTERM;
+	info.si_code = SI_USER;
+	expect_err(p_send(child, SIGTERM, &info, 0), EPERM,
+		   "SI_USER siginfo to another process's /proc dir");
+	expect_ret(p_send(child, SIGTERM, NULL, 0), 0, "pidfd_send_signal(/proc/<child>, SIGTERM)");
+	guest_expect_child(pid, "signal 15", "the child");
+	expect_err(p_send(child, 0, NULL, 0), ESRCH, "pidfd_send_signal(/proc/<reaped child>)");
+	int fdsets[] = {self, path, task, fds, stat, root, child};
+	for (size_t i = 0; i < sizeof(fdsets) / sizeof(*fdsets); i++)
+		close(fdsets[i]);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 int main(void)
 {
 	guest_start("pidfd");
 	test_open();
 	test_exit_and_signal();
+	test_proc_dir();
 	test_waitid();
 	test_getfd();
 	test_clone();

@@ -121,6 +121,14 @@ const struct proc_entry proc_tid_entry = {
 	.iops = &pid_iops,
 };
 
+int procfs_pid_dir_tgid(const struct inode *inode)
+{
+	if (!inode || inode->iops != &pid_iops)
+		return 0;
+	const struct proc_inode *pi = container_of(inode, struct proc_inode, vfs);
+	return pi->ent == &proc_pid_entry ? pi->tgid : 0;
+}
+
 static struct inode *task_lookup(struct inode *dir, const char *name)
 {
 	struct proc_inode *pd = PROC_I(dir);

@@ -30,4 +30,13 @@ struct super_block *procfs_mount(struct kernel *k);
 /* The kernel the procfs instance proc describes (for mounting a sysfs beside it). */
 struct kernel *procfs_kernel(const struct super_block *proc);
 
+/*
+ * The process a /proc/<pid> directory describes (pidfd_send_signal takes
+ * one for a pidfd, as Linux does), or 0 if inode (NULL outside the VFS)
+ * is no such directory.
+ * The number is the process's at lookup, which a later process may reuse
+ * only once PIDs wrap around.
+ */
+int procfs_pid_dir_tgid(const struct inode *inode);
+
 #endif
