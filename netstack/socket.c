@@ -208,6 +208,7 @@ static void socket_release(struct file *f)
 }
 
 static const struct file_ops socket_file_ops = {
+	.fasync = true,
 	.read = socket_read,
 	.write = socket_write,
 	.poll = socket_poll,

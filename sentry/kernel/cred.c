@@ -309,3 +309,17 @@ bool cred_may_signal_locked(const struct task *t, const struct thread_group *tar
 	const struct cred *tc = o->cred;
 	return c->euid == tc->suid || c->euid == tc->uid || c->uid == tc->suid || c->uid == tc->uid;
 }
+
+bool cred_may_sigio_task_locked(u32 uid, u32 euid, const struct task *target)
+{
+	const struct cred *tc = target ? target->cred : NULL;
+	if (!tc)
+		return false;
+	return euid == 0 || euid == tc->suid || euid == tc->uid || uid == tc->suid ||
+	       uid == tc->uid;
+}
+
+bool cred_may_sigio_locked(u32 uid, u32 euid, const struct thread_group *target)
+{
+	return cred_may_sigio_task_locked(uid, euid, tg_cred_task_locked(target));
+}

@@ -144,4 +144,11 @@ void cred_to_vfs_access(const struct cred *c, bool effective, struct vfs_cred *v
 /* kill(2)'s permission check of t against process target. Caller holds k->lock. */
 bool cred_may_signal_locked(const struct task *t, const struct thread_group *target);
 
+/*
+ * Whether a SIGIO or SIGURG may reach target (a thread) or a process, for
+ * an fd owner set by ids uid and euid (Linux's sigio_perm). k->lock held.
+ */
+bool cred_may_sigio_task_locked(u32 uid, u32 euid, const struct task *target);
+bool cred_may_sigio_locked(u32 uid, u32 euid, const struct thread_group *target);
+
 #endif

@@ -249,6 +249,8 @@ struct task {
 		u64 urem;    /* a relative sleep's remaining time goes there, or 0 */
 		u64 arg[3];  /* what fn needs of the interrupted call's arguments */
 	} restart;
+	/* SIGIOs that wake callbacks on this thread queued (fasync.c); its own. */
+	struct fasync_queued *sigio;
 	clockid_t cpu_clock; /* this thread's host CPU clock, for CPU-time timers */
 	u64 cpu_base_ns;     /* cpu_clock when t started: pooled host threads are reused */
 };

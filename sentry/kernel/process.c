@@ -28,6 +28,7 @@
 #include "threadpool.h"
 #include "signal.h"
 #include "sentry/vfs/vfs.h"
+#include "sentry/vfs/fasync.h"
 #include "sentry/vfs/locks.h"
 #include "sentry/tty/tty.h"
 
@@ -413,6 +414,9 @@ static void task_exit_final(struct task *t)
 	fs_struct_put(t->fs);
 	sighand_put(t->sighand);
 	t->mm = NULL;
+	/* The closes above may have signalled owners; what wakes later is not t's. */
+	fasync_flush(t);
+	task_set_current(NULL);
 
 	pthread_mutex_lock(&k->lock);
 	u64 cpu = task_cpu_ns();

@@ -11,6 +11,7 @@
 #include "signal.h"
 #include "abi/linux/sigframe.h"
 #include "lib/log.h"
+#include "sentry/vfs/fasync.h"
 
 /* mm enforces the rlimits that concern memory; the kernel owns their values. */
 void task_update_mm_limits(struct task *t)
@@ -122,6 +123,8 @@ int task_run(struct task *t)
 
 	sched_host_attach(t);
 	while (!t->exiting) {
+		if (t->sigio)
+			fasync_flush(t);
 		/* Signals sent before the task ever ran, or after a fault or kick. */
 		if (task_signal_pending(t)) {
 			signal_deliver(t, false);
@@ -136,6 +139,9 @@ int task_run(struct task *t)
 		switch (ev) {
 		case PLATFORM_SYSCALL:
 			syscall_dispatch(t);
+			/* SIGIOs the call caused are pending when it returns, as on Linux. */
+			if (t->sigio)
+				fasync_flush(t);
 			if (!t->exiting && syscall_needs_signal_work(t))
 				signal_deliver(t, true);
 			break;

@@ -5,6 +5,7 @@
 
 #include "kernel.h"
 #include "lib/spin.h"
+#include "sentry/vfs/fasync.h"
 #include "signal.h"
 
 static __thread struct task *current_task;
@@ -170,6 +171,9 @@ int task_sleep(struct task *t, const struct timespec *deadline)
 {
 	int ret = 0;
 
+	/* SIGIOs this call caused go now: their receiver may be what we wait for. */
+	if (t->sigio)
+		fasync_flush(t);
 	/* The vCPU would idle while we sleep: let another thread run on it. */
 	task_release_cpu(t);
 	if (t->k && t->k->spin) /* the unit tests' tasks have no kernel */

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-/* The fd table: close, dup, dup2, dup3, and fcntl's fd and status-flag commands. */
+/*
+ * The fd table: close, dup, dup2, dup3, and fcntl's fd, status-flag and
+ * owner commands.
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 
 #include "abi/linux/flock.h"
 #include "abi/linux/memfd.h"
 #include "abi/linux/poll.h"
+#include "sentry/vfs/fasync.h"
 #include "sentry/vfs/file.h"
+#include "sys_path.h"
 #include "syscalls.h"
 
 /* Status flags F_SETFL may change; the rest (access mode, O_CREAT...) stay. */
@@ -70,6 +76,36 @@ long sys_dup3(struct task *t, const struct syscall_args *a)
 	return do_dup_to(t, oldfd, newfd, flags & O_CLOEXEC);
 }
 
+/* The owner commands of signal-driven I/O (fasync.h). */
+static long fcntl_owner(struct task *t, struct file *f, int cmd, u64 arg)
+{
+	struct linux_f_owner_ex ex;
+	long id = (int)arg;
+
+	switch (cmd) {
+	case LINUX_F_SETOWN:
+		/* A negative id is a process group; -INT_MIN has no positive twin. */
+		if (id == INT_MIN)
+			return -EINVAL;
+		return fasync_setown(t, f, id < 0 ? LINUX_F_OWNER_PGRP : LINUX_F_OWNER_PID,
+				     id < 0 ? -id : id);
+	case LINUX_F_SETOWN_EX:
+		if (mm_copy_from_user(t->mm, &ex, uaddr(arg), sizeof(ex)))
+			return -EFAULT;
+		return fasync_setown(t, f, ex.type, ex.pid);
+	case LINUX_F_GETOWN:
+		fasync_getown(f, &ex.type, &ex.pid);
+		return ex.type == LINUX_F_OWNER_PGRP ? -(long)ex.pid : ex.pid;
+	case LINUX_F_GETOWN_EX:
+		fasync_getown(f, &ex.type, &ex.pid);
+		return mm_copy_to_user(t->mm, uaddr(arg), &ex, sizeof(ex)) ? -EFAULT : 0;
+	case LINUX_F_SETSIG:
+		return fasync_setsig(f, (int)arg);
+	default: /* LINUX_F_GETSIG */
+		return fasync_getsig(f);
+	}
+}
+
 long sys_fcntl(struct task *t, const struct syscall_args *a)
 {
 	int fd = arg_int(a, 0);
@@ -97,11 +133,28 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 		f = fdtable_get(t->files, fd);
 		if (!f)
 			return -EBADF;
-		u32 old = __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
-		__atomic_store_n(&f->flags, (old & ~SETFL_MASK) | (a->a[2] & SETFL_MASK),
-				 __ATOMIC_RELAXED);
+		ret = file_set_async(f, fd, a->a[2] & O_ASYNC);
+		if (!ret) {
+			/* file_set_async has made O_ASYNC what it is to be. */
+			u32 mask = SETFL_MASK & ~O_ASYNC;
+			u32 old = __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
+			__atomic_store_n(&f->flags, (old & ~mask) | (a->a[2] & mask),
+					 __ATOMIC_RELAXED);
+		}
 		file_put(f);
-		return 0;
+		return ret;
+	case LINUX_F_SETOWN:
+	case LINUX_F_SETOWN_EX:
+	case LINUX_F_GETOWN:
+	case LINUX_F_GETOWN_EX:
+	case LINUX_F_SETSIG:
+	case LINUX_F_GETSIG:
+		f = fd_file(t, fd);
+		if (!f)
+			return -EBADF;
+		ret = fcntl_owner(t, f, arg_int(a, 1), a->a[2]);
+		file_put(f);
+		return ret;
 	case LINUX_F_GETPIPE_SZ:
 	case LINUX_F_SETPIPE_SZ:
 		/* Commands of one file type go to its .fcntl op. */

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "lib/cleanup.h"
+#include "sentry/vfs/fasync.h"
 #include "sentry/vfs/inotify.h"
 #include "sentry/vfs/vfs.h"
 #include "syscalls.h"
@@ -375,14 +376,25 @@ long sys_ioctl(struct task *t, const struct syscall_args *a)
 	unsigned cmd = arg_uint(a, 1);
 	if (!f || (f->mode & FMODE_PATH))
 		return -EBADF;
-	if (cmd == FIONBIO) {
-		int on;
+	int on;
+	switch (cmd) {
+	case FIOCLEX:
+	case FIONCLEX:
+		return fdtable_set_cloexec(t->files, arg_int(a, 0), cmd == FIOCLEX);
+	case FIONBIO:
 		if (mm_copy_from_user(t->mm, &on, arg_ptr(a, 2), sizeof(on)))
 			return -EFAULT;
 		__atomic_fetch_and(&f->flags, ~(u32)O_NONBLOCK, __ATOMIC_RELAXED);
 		if (on)
 			__atomic_fetch_or(&f->flags, (u32)O_NONBLOCK, __ATOMIC_RELAXED);
 		return 0;
+	case FIOASYNC:
+		if (mm_copy_from_user(t->mm, &on, arg_ptr(a, 2), sizeof(on)))
+			return -EFAULT;
+		/* Unlike F_SETFL, a file that cannot signal says so. */
+		if (!f->ops->fasync && !(f->flags & O_ASYNC) != !on)
+			return -ENOTTY;
+		return file_set_async(f, arg_int(a, 0), on);
 	}
 	return f->ops->ioctl ? f->ops->ioctl(t, f, cmd, arg_ptr(a, 2)) : -ENOTTY;
 }

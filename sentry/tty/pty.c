@@ -486,6 +486,7 @@ static u32 slave_poll(struct file *f, struct poll_table *pt)
 }
 
 const struct file_ops ptmx_fops = {
+	.fasync = true,
 	.open = ptmx_open,
 	.read = master_read,
 	.write = master_write,
@@ -495,6 +496,7 @@ const struct file_ops ptmx_fops = {
 };
 
 const struct file_ops pts_fops = {
+	.fasync = true,
 	.open = pts_open,
 	.read = slave_read,
 	.write = slave_write,
@@ -504,6 +506,7 @@ const struct file_ops pts_fops = {
 };
 
 const struct file_ops ctty_fops = {
+	.fasync = true,
 	.open = ctty_open,
 	.read = slave_read,
 	.write = slave_write,

@@ -182,6 +182,7 @@ static void fifo_release(struct file *f)
 
 /* fstat goes to the inode (the file has a path): no .stat. */
 const struct file_ops fifo_fops = {
+	.fasync = true,
 	.open = fifo_open,
 	.read = pipe_read,
 	.write = pipe_write,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sentry/kernel/rlimit.h"
+#include "fasync.h"
 #include "inotify.h"
 #include "locks.h"
 #include "vfs_internal.h"
@@ -37,6 +38,7 @@ void file_put(struct file *f)
 		return;
 	fsnotify_close(f);
 	eventpoll_release_file(f);
+	fasync_release(f);
 	locks_remove_file(f);
 	if (f->ops->release)
 		f->ops->release(f);

@@ -110,6 +110,12 @@ struct file_ops {
 	 * "anon_inode:[eventfd]"; NULL for other files.
 	 */
 	const char *anon_name;
+	/*
+	 * O_ASYNC makes the file's readiness changes signals to its owner
+	 * (fasync.h): the files with Linux's .fasync op, which are pipes,
+	 * FIFOs, sockets, terminals and inotify instances.
+	 */
+	bool fasync;
 };
 
 /* f->mode bits: what this description may do. */
@@ -145,6 +151,8 @@ struct file {
 	void *private_data; /* the file system's */
 	/* The epoll items watching f (epoll.c), or NULL. */
 	struct list_head *f_ep;
+	/* Owner, F_SETSIG signal and O_ASYNC callbacks (fasync.c), or NULL. */
+	struct file_async *async;
 };
 
 /*

@@ -478,6 +478,7 @@ static void inotify_release(struct file *f)
 }
 
 static const struct file_ops inotify_ops = {
+	.fasync = true,
 	.read = inotify_read,
 	.llseek = anon_inode_llseek,
 	.stat = anon_inode_stat,

@@ -357,6 +357,7 @@ static void pipe_release(struct file *f)
 }
 
 static const struct file_ops pipe_ops = {
+	.fasync = true,
 	.read = pipe_read,
 	.write = pipe_write,
 	.ioctl = pipe_ioctl,
