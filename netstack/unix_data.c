@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sentry/kernel/kernel.h"
+#include "sentry/vfs/fasync.h"
 #include "unix_internal.h"
 
 /* The sending socket's wait for room in its sndbuf. */
@@ -168,6 +169,8 @@ static int stream_send_skb(struct socket *sock, struct sock_msg *m, size_t size,
 	if (oob)
 		peer->oob_skb = skb;
 	unix_wake_readers(peer);
+	if (oob && peer->sock)
+		fasync_sigurg(&peer->sock->file);
 	pthread_mutex_unlock(&unix_lock);
 	return 0;
 }

@@ -7,7 +7,7 @@
  * takes it out of band; plain reads stop at it and then pass over it,
  * unless SO_OOBINLINE keeps it in line. Once read out of band, the byte
  * leaves an empty message behind: the mark, where reads still stop and
- * SIOCATMARK says yes. No SIGURG: there is no F_SETOWN owner to send it to.
+ * SIOCATMARK says yes. The receiver's owner (F_SETOWN) gets SIGURG.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -42,9 +42,11 @@ struct file_async {
 /* A signal to send for file f: on a task (t->sigio) or a pooled thread. */
 struct fasync_queued {
 	struct file *f; /* a reference */
-	int reason;	/* LINUX_POLL_* */
+	int reason;	/* LINUX_POLL_*, or SIGURG_REASON */
 	struct fasync_queued *next;
 };
+
+#define SIGURG_REASON 0
 
 static struct file_async *file_async_get(struct file *f)
 {
@@ -93,7 +95,7 @@ int fasync_setown(struct task *t, struct file *f, int type, int id)
 		return -ENOMEM;
 	pthread_mutex_lock(&fa->lock);
 	fa->own.type = type;
-	fa->own.id = id;
+	__atomic_store_n(&fa->own.id, id, __ATOMIC_RELAXED); /* fasync_sigurg peeks */
 	fa->own.uid = t->cred->uid;
 	fa->own.euid = t->cred->euid;
 	fa->own.k = k;
@@ -176,6 +178,14 @@ static void sigio_send_locked(const struct fown *own, int signum, int reason, st
 		return;
 	struct linux_siginfo info;
 	int sent = -EAGAIN;
+	if (reason == SIGURG_REASON) {
+		info = siginfo_kernel(LINUX_SIGURG, LINUX_SI_KERNEL, 0);
+		if (thread)
+			signal_send_thread_locked(thread, &info);
+		else
+			signal_send_group_locked(tg, &info);
+		return;
+	}
 	if (signum) {
 		/* A queued signal says why; if it cannot be queued, plain SIGIO says that something happened. */
 		info = (struct linux_siginfo){.signo = signum, .code = reason};
@@ -257,14 +267,9 @@ static bool file_get_live(struct file *f)
 	return true;
 }
 
-/* Under the woken queue's lock: queue the signal, to be sent without it. */
-static bool fasync_wake(struct wait_entry *w, u32 key)
+/* Queue the signal for f's owner, to be sent with no lock held. */
+static bool fasync_queue(struct file *f, int reason)
 {
-	struct fasync_wait *fw = container_of(w, struct fasync_wait, w);
-	struct file *f = fw->fa->f;
-	int reason = fasync_reason(f, key);
-	if (!reason)
-		return false;
 	struct fasync_queued *q = malloc(sizeof(*q));
 	if (!q)
 		return false; /* as Linux when a signal cannot be allocated: none */
@@ -284,6 +289,21 @@ static bool fasync_wake(struct wait_entry *w, u32 key)
 		return false;
 	}
 	return true;
+}
+
+/* Under the woken queue's lock. */
+static bool fasync_wake(struct wait_entry *w, u32 key)
+{
+	struct fasync_wait *fw = container_of(w, struct fasync_wait, w);
+	int reason = fasync_reason(fw->fa->f, key);
+	return reason && fasync_queue(fw->fa->f, reason);
+}
+
+void fasync_sigurg(struct file *f)
+{
+	struct file_async *fa = __atomic_load_n(&f->async, __ATOMIC_ACQUIRE);
+	if (fa && __atomic_load_n(&fa->own.id, __ATOMIC_RELAXED))
+		fasync_queue(f, SIGURG_REASON);
 }
 
 struct fasync_ptable {

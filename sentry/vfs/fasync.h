@@ -71,6 +71,13 @@ int fasync_getsig(struct file *f);
  */
 int file_set_async(struct file *f, int fd, bool on) __must_check;
 
+/*
+ * Urgent data arrived for socket file f: SIGURG to its owner, if it has
+ * one, whatever O_ASYNC says (Linux's send_sigurg). Sent as a SIGIO
+ * callback's would be; any lock may be held.
+ */
+void fasync_sigurg(struct file *f);
+
 /* f's last reference is gone: take its callbacks off and free its state. */
 void fasync_release(struct file *f);
 

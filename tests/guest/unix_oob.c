@@ -4,10 +4,13 @@
  * the last byte of a send(MSG_OOB) is the urgent byte; reads stop at the
  * mark and pass over the byte; recv(MSG_OOB) and MSG_PEEK|MSG_OOB take
  * it; a newer urgent byte turns the older into plain data; SIOCATMARK,
- * POLLPRI, SO_OOBINLINE; what is not allowed (empty sends, datagrams).
+ * POLLPRI, SO_OOBINLINE; SIGURG to the receiver's owner; what is not
+ * allowed (empty sends, datagrams).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -118,11 +121,40 @@ static void test_errors(void)
 	close(sv[1]);
 }
 
+static volatile int n_urg;
+
+static void on_urg(int sig GUEST_UNUSED)
+{
+	n_urg++;
+}
+
+/* The receiving socket's owner gets SIGURG, with or without O_ASYNC. */
+static void test_sigurg(void)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return;
+	signal(SIGURG, on_urg);
+	expect_ret(send(sv[1], "a", 1, MSG_OOB), 1, "send(MSG_OOB) to a socket without owner");
+	expect_ret(n_urg, 0, "...no SIGURG");
+	expect_ret(fcntl(sv[0], F_SETOWN, getpid()), 0, "F_SETOWN(getpid())");
+	expect_ret(send(sv[1], "bc", 2, MSG_OOB), 2, "send(MSG_OOB)");
+	expect_ret(n_urg, 1, "...SIGURG by the time send returns");
+	expect_ret(send(sv[1], "d", 1, 0), 1, "plain send");
+	expect_ret(n_urg, 1, "...no SIGURG");
+	expect_ret(send(sv[0], "e", 1, MSG_OOB), 1, "send(MSG_OOB) the other way");
+	expect_ret(n_urg, 1, "...no SIGURG: that end has no owner");
+	signal(SIGURG, SIG_DFL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	guest_start("unix_oob");
 	test_basic();
 	test_inline();
 	test_errors();
+	test_sigurg();
 	return guest_finish();
 }
