@@ -12,6 +12,7 @@
 #include "abi/linux/poll.h"
 #include "sentry/vfs/fasync.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/inotify.h"
 #include "sys_path.h"
 #include "syscalls.h"
 
@@ -141,6 +142,13 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 			__atomic_store_n(&f->flags, (old & ~mask) | (a->a[2] & mask),
 					 __ATOMIC_RELAXED);
 		}
+		file_put(f);
+		return ret;
+	case LINUX_F_NOTIFY:
+		f = fd_file(t, fd);
+		if (!f)
+			return -EBADF;
+		ret = dnotify_fcntl(t, f, fd, (u32)a->a[2]);
 		file_put(f);
 		return ret;
 	case LINUX_F_SETOWN:

@@ -43,6 +43,7 @@ struct file_async {
 struct fasync_queued {
 	struct file *f; /* a reference */
 	int reason;	/* LINUX_POLL_*, or SIGURG_REASON */
+	int fd;		/* si_fd; -1: the fd O_ASYNC was set through */
 	struct fasync_queued *next;
 };
 
@@ -165,12 +166,19 @@ static const s64 fasync_band[] = {
 	LINUX_POLLHUP | LINUX_POLLERR,			     /* POLL_HUP */
 };
 
+/* To thread, or else to process tg. k->lock held. */
+static int send_to(struct task *thread, struct thread_group *tg, const struct linux_siginfo *info)
+{
+	return thread ? signal_send_thread_locked(thread, info)
+		      : signal_send_group_locked(tg, info);
+}
+
 /*
  * Send signum (0: plain SIGIO) for reason to thread, or else to process
  * tg, if own may signal it. k->lock held.
  */
-static void sigio_send_locked(const struct fown *own, int signum, int reason, struct task *thread,
-			      struct thread_group *tg)
+static void sigio_send_locked(const struct fown *own, int signum, int reason, int fd,
+			      struct task *thread, struct thread_group *tg)
 {
 	bool ok = thread ? cred_may_sigio_task_locked(own->uid, own->euid, thread)
 			 : cred_may_sigio_locked(own->uid, own->euid, tg);
@@ -180,33 +188,28 @@ static void sigio_send_locked(const struct fown *own, int signum, int reason, st
 	int sent = -EAGAIN;
 	if (reason == SIGURG_REASON) {
 		info = siginfo_kernel(LINUX_SIGURG, LINUX_SI_KERNEL, 0);
-		if (thread)
-			signal_send_thread_locked(thread, &info);
-		else
-			signal_send_group_locked(tg, &info);
+		send_to(thread, tg, &info);
 		return;
 	}
 	if (signum) {
 		/* A queued signal says why; if it cannot be queued, plain SIGIO says that something happened. */
 		info = (struct linux_siginfo){.signo = signum, .code = reason};
 		info.poll.band = fasync_band[reason - LINUX_POLL_IN];
-		info.poll.fd = own->fd;
-		sent = thread ? signal_send_thread_locked(thread, &info)
-			      : signal_send_group_locked(tg, &info);
+		info.poll.fd = fd;
+		sent = send_to(thread, tg, &info);
 	}
 	if (sent) {
 		info = siginfo_kernel(LINUX_SIGIO, LINUX_SI_KERNEL, 0);
-		if (thread)
-			signal_send_thread_locked(thread, &info);
-		else
-			signal_send_group_locked(tg, &info);
+		send_to(thread, tg, &info);
 	}
 }
 
-/* Signal f's owner, as it is now, for reason. No lock held. */
-static void sigio_send(struct file *f, int reason)
+/* Signal f's owner, as it is now, for reason (si_fd fd, or -1: the O_ASYNC one). No lock held. */
+static void sigio_send(struct file *f, int reason, int fd)
 {
-	struct file_async *fa = f->async;
+	struct file_async *fa = __atomic_load_n(&f->async, __ATOMIC_ACQUIRE);
+	if (!fa)
+		return;
 	pthread_mutex_lock(&fa->lock);
 	struct fown own = fa->own;
 	pthread_mutex_unlock(&fa->lock);
@@ -214,21 +217,23 @@ static void sigio_send(struct file *f, int reason)
 	struct kernel *k = own.k;
 	if (!own.id || !k)
 		return;
+	if (fd < 0)
+		fd = own.fd;
 	pthread_mutex_lock(&k->lock);
 	if (own.type == LINUX_F_OWNER_TID) {
 		struct task *u = task_lookup_locked(k, own.id);
 		if (u && !u->exiting)
-			sigio_send_locked(&own, signum, reason, u, NULL);
+			sigio_send_locked(&own, signum, reason, fd, u, NULL);
 	} else if (own.type == LINUX_F_OWNER_PID) {
 		struct thread_group *tg = tg_lookup_locked(k, own.id);
 		if (tg && !tg->zombie && tg->nr_threads)
-			sigio_send_locked(&own, signum, reason, NULL, tg);
+			sigio_send_locked(&own, signum, reason, fd, NULL, tg);
 	} else {
 		struct thread_group *tg;
 		list_for_each_entry(tg, &k->groups, node)
 		{
 			if (tg->pgid == own.id && !tg->zombie && tg->nr_threads)
-				sigio_send_locked(&own, signum, reason, NULL, tg);
+				sigio_send_locked(&own, signum, reason, fd, NULL, tg);
 		}
 	}
 	pthread_mutex_unlock(&k->lock);
@@ -237,21 +242,30 @@ static void sigio_send(struct file *f, int reason)
 static void sigio_send_pooled(void *arg)
 {
 	struct fasync_queued *q = arg;
-	sigio_send(q->f, q->reason);
+	sigio_send(q->f, q->reason, q->fd);
 	file_put(q->f);
 	free(q);
 }
 
 void fasync_flush(struct task *t)
 {
-	struct fasync_queued *q = t->sigio;
-	t->sigio = NULL;
-	while (q) {
-		struct fasync_queued *next = q->next;
-		sigio_send(q->f, q->reason);
-		file_put(q->f);
-		free(q);
-		q = next;
+	/* A last file_put below may close a pipe end and queue more: go on until none. */
+	while (t->sigio) {
+		/* Queued newest first: send in the order the events came. */
+		struct fasync_queued *q = NULL;
+		while (t->sigio) {
+			struct fasync_queued *next = t->sigio->next;
+			t->sigio->next = q;
+			q = t->sigio;
+			t->sigio = next;
+		}
+		while (q) {
+			struct fasync_queued *next = q->next;
+			sigio_send(q->f, q->reason, q->fd);
+			file_put(q->f);
+			free(q);
+			q = next;
+		}
 	}
 }
 
@@ -268,7 +282,7 @@ static bool file_get_live(struct file *f)
 }
 
 /* Queue the signal for f's owner, to be sent with no lock held. */
-static bool fasync_queue(struct file *f, int reason)
+static bool fasync_queue(struct file *f, int reason, int fd)
 {
 	struct fasync_queued *q = malloc(sizeof(*q));
 	if (!q)
@@ -279,6 +293,7 @@ static bool fasync_queue(struct file *f, int reason)
 	}
 	q->f = f;
 	q->reason = reason;
+	q->fd = fd;
 	struct task *cur = task_current();
 	if (cur) {
 		q->next = cur->sigio;
@@ -296,14 +311,19 @@ static bool fasync_wake(struct wait_entry *w, u32 key)
 {
 	struct fasync_wait *fw = container_of(w, struct fasync_wait, w);
 	int reason = fasync_reason(fw->fa->f, key);
-	return reason && fasync_queue(fw->fa->f, reason);
+	return reason && fasync_queue(fw->fa->f, reason, -1);
 }
 
 void fasync_sigurg(struct file *f)
 {
 	struct file_async *fa = __atomic_load_n(&f->async, __ATOMIC_ACQUIRE);
 	if (fa && __atomic_load_n(&fa->own.id, __ATOMIC_RELAXED))
-		fasync_queue(f, SIGURG_REASON);
+		fasync_queue(f, SIGURG_REASON, -1);
+}
+
+void fasync_notify(struct file *f, int fd)
+{
+	fasync_queue(f, LINUX_POLL_MSG, fd);
 }
 
 struct fasync_ptable {

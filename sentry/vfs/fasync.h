@@ -78,6 +78,13 @@ int file_set_async(struct file *f, int fd, bool on) __must_check;
  */
 void fasync_sigurg(struct file *f);
 
+/*
+ * A dnotify event for directory file f, registered through fd: SIGIO, or
+ * the F_SETSIG signal with POLL_MSG and si_fd fd, to f's owner. Any lock
+ * may be held.
+ */
+void fasync_notify(struct file *f, int fd);
+
 /* f's last reference is gone: take its callbacks off and free its state. */
 void fasync_release(struct file *f);
 

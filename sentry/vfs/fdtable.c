@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "file.h"
+#include "inotify.h"
 #include "locks.h"
 #include "sentry/kernel/kernel.h"
 
@@ -46,6 +47,13 @@ struct fdtable *fdtable_copy(struct fdtable *src)
 	return t;
 }
 
+/* An fd of t for f is closed (Linux's filp_flush): its POSIX locks and F_NOTIFY go. */
+static void fd_closed(struct file *f, struct fdtable *t)
+{
+	locks_remove_posix(f, t);
+	dnotify_flush(f, t);
+}
+
 void fdtable_close_on_exec(struct fdtable *t)
 {
 	struct file *closed[64];
@@ -64,7 +72,7 @@ void fdtable_close_on_exec(struct fdtable *t)
 		}
 		pthread_mutex_unlock(&t->lock);
 		for (int i = 0; i < n; i++)
-			locks_remove_posix(closed[i], t);
+			fd_closed(closed[i], t);
 		for (int i = 0; i < n; i++)
 			file_put(closed[i]);
 	} while (n == (int)ARRAY_SIZE(closed));
@@ -75,8 +83,10 @@ void fdtable_destroy(struct fdtable *t)
 	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	locks_remove_owner(t);
-	for (int i = 0; i < FDTABLE_MAX; i++)
+	for (int i = 0; i < FDTABLE_MAX; i++) {
+		dnotify_flush(t->fds[i], t);
 		file_put(t->fds[i]);
+	}
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -100,7 +110,7 @@ int fdtable_install(struct fdtable *t, int fd, struct file *f, bool cloexec)
 	t->fds[fd] = f;
 	t->cloexec[fd] = cloexec;
 	pthread_mutex_unlock(&t->lock);
-	locks_remove_posix(old, t);
+	fd_closed(old, t);
 	file_put(old);
 	return 0;
 }
@@ -145,7 +155,7 @@ int fdtable_close(struct fdtable *t, int fd)
 	pthread_mutex_unlock(&t->lock);
 	if (!f)
 		return -EBADF;
-	locks_remove_posix(f, t);
+	fd_closed(f, t);
 	file_put(f);
 	return 0;
 }
@@ -201,7 +211,7 @@ void fdtable_close_range(struct fdtable *t, unsigned lo, unsigned hi, bool cloex
 		}
 		pthread_mutex_unlock(&t->lock);
 		for (int i = 0; i < n; i++)
-			locks_remove_posix(closed[i], t);
+			fd_closed(closed[i], t);
 		for (int i = 0; i < n; i++)
 			file_put(closed[i]);
 	}

@@ -38,6 +38,7 @@ void file_put(struct file *f)
 		return;
 	fsnotify_close(f);
 	eventpoll_release_file(f);
+	dnotify_flush(f, NULL);
 	fasync_release(f);
 	locks_remove_file(f);
 	if (f->ops->release)

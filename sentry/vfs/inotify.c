@@ -3,7 +3,10 @@
  * inotify, as Linux's fs/notify/inotify: instances are anon_inodefs
  * files holding a queue of events; watches tie an instance to an inode
  * through one sandbox-wide table (inode -> its watches) that the
- * fsnotify hooks (inotify.h) look events up in.
+ * fsnotify hooks (inotify.h) look events up in. dnotify (fcntl's
+ * F_NOTIFY, Linux's fs/notify/dnotify) keeps its watches in the same
+ * table: a watch without an instance, whose events are signals to the
+ * directory file's owner.
  *
  * The table lives here rather than in struct inode so that the VFS pays
  * nothing for it: a hook first tests fsnotify_nr_watches, and only a
@@ -18,6 +21,7 @@
 
 #include "abi/linux/poll.h"
 #include "anon_inode.h"
+#include "fasync.h"
 #include "inotify.h"
 #include "poll.h"
 #include "sentry/kernel/kernel.h"
@@ -55,13 +59,25 @@ struct fsn_inode {
 };
 
 struct inotify_watch {
-	struct inotify *in;
+	struct inotify *in; /* NULL: a dnotify watch */
 	struct fsn_inode *fi;
-	struct list_head in_node; /* in in->watches */
+	struct list_head in_node; /* in in->watches (inotify) */
 	struct list_head fi_node; /* in fi->watches */
 	s32 wd;
-	u32 mask; /* IN_ALL_EVENTS bits, IN_ONESHOT, IN_EXCL_UNLINK */
+	u32 mask; /* IN_ALL_EVENTS bits, IN_ONESHOT, IN_EXCL_UNLINK; dnotify: FSN_DN_RENAME */
+	/* dnotify: the directory's file (flushed before its fd closes), the fd and its table. */
+	struct file *dfile;
+	int dfd;
+	const struct fdtable *downer;
 };
+
+/*
+ * An event only dnotify hears of: a rename out of the directory (Linux's
+ * FS_RENAME, which DN_RENAME asks for). Outside IN_ALL_EVENTS.
+ */
+#define FSN_DN_RENAME 0x00001000u
+
+static int nr_dnotify; /* dnotify watches (atomic): a close's one test */
 
 #define FSN_HASH_SIZE 256
 
@@ -175,7 +191,9 @@ static void inotify_queue(struct inotify *in, s32 wd, u32 mask, u32 cookie, cons
 static void watch_remove(struct inotify_watch *w, bool ignored, struct fsn_inode **dead)
 {
 	struct fsn_inode *fi = w->fi;
-	if (ignored)
+	if (!w->in)
+		__atomic_fetch_sub(&nr_dnotify, 1, __ATOMIC_RELAXED);
+	else if (ignored)
 		inotify_queue(w->in, w->wd, LINUX_IN_IGNORED, 0, NULL);
 	list_del(&w->in_node);
 	list_del(&w->fi_node);
@@ -205,6 +223,15 @@ static void notify_inode(struct inode *inode, const struct fsn_event *ev, struct
 		return;
 	list_for_each_entry_safe(w, n, &fi->watches, fi_node)
 	{
+		if (!w->in) {
+			/* dnotify: a signal per event, to the owner of the directory's file. */
+			if (!(w->mask & ev->mask & (LINUX_IN_ALL_EVENTS | FSN_DN_RENAME)))
+				continue;
+			fasync_notify(w->dfile, w->dfd);
+			if (w->mask & LINUX_IN_ONESHOT)
+				watch_remove(w, false, dead);
+			continue;
+		}
 		if (!(w->mask & ev->mask & LINUX_IN_ALL_EVENTS))
 			continue;
 		if (ev->unlinked && (w->mask & LINUX_IN_EXCL_UNLINK))
@@ -339,6 +366,8 @@ static void notify_move(struct inode *odir, const char *oname, struct inode *ndi
 	u32 isdir = isdir_bit(moved);
 	notify_one(odir, LINUX_IN_MOVED_FROM | isdir, cookie, oname, dead);
 	notify_one(ndir, LINUX_IN_MOVED_TO | isdir, cookie, nname, dead);
+	if (__atomic_load_n(&nr_dnotify, __ATOMIC_RELAXED))
+		notify_one(odir, FSN_DN_RENAME, 0, oname, dead);
 	if (target)
 		notify_one(target, LINUX_IN_ATTRIB | isdir_bit(target), 0, NULL, dead);
 	notify_one(moved, LINUX_IN_MOVE_SELF | isdir, 0, NULL, dead);
@@ -384,7 +413,8 @@ void __fsnotify_sb_gone(struct super_block *sb)
 			struct inotify_watch *w, *n;
 			list_for_each_entry_safe(w, n, &fi->watches, fi_node)
 			{
-				inotify_queue(w->in, w->wd, mask, 0, NULL);
+				if (w->in)
+					inotify_queue(w->in, w->wd, mask, 0, NULL);
 				watch_remove(w, true, &dead);
 			}
 		}
@@ -553,20 +583,22 @@ static s32 wd_alloc(struct inotify *in)
 	return wd;
 }
 
-/* Under fsnotify_lock: a new watch on inode (a reference taken if it has none). */
-static long watch_add(struct inotify *in, struct inode *inode, u32 mask)
+/*
+ * Under fsnotify_lock: a new watch on inode (a reference taken if it has
+ * none), for instance in, or a dnotify one (in NULL) for the caller to
+ * fill in. NULL if out of memory.
+ */
+static struct inotify_watch *watch_new(struct inotify *in, struct inode *inode, u32 mask)
 {
-	if (__atomic_load_n(&fsnotify_nr_watches, __ATOMIC_RELAXED) >= INOTIFY_MAX_USER_WATCHES)
-		return -ENOSPC;
 	struct inotify_watch *w = calloc(1, sizeof(*w));
 	if (!w)
-		return -ENOMEM;
+		return NULL;
 	struct fsn_inode *fi = fsn_find(inode);
 	if (!fi) {
 		fi = calloc(1, sizeof(*fi));
 		if (!fi) {
 			free(w);
-			return -ENOMEM;
+			return NULL;
 		}
 		fi->inode = inode_get(inode);
 		list_init(&fi->watches);
@@ -574,11 +606,23 @@ static long watch_add(struct inotify *in, struct inode *inode, u32 mask)
 		fi->next = fsn_hash[b];
 		fsn_hash[b] = fi;
 	}
-	*w = (struct inotify_watch){.in = in, .fi = fi, .wd = wd_alloc(in), .mask = mask};
-	list_add_tail(&w->in_node, &in->watches);
+	*w = (struct inotify_watch){.in = in, .fi = fi, .mask = mask};
+	list_init(&w->in_node);
+	if (in) {
+		w->wd = wd_alloc(in);
+		list_add_tail(&w->in_node, &in->watches);
+	}
 	list_add_tail(&w->fi_node, &fi->watches);
 	__atomic_fetch_add(&fsnotify_nr_watches, 1, __ATOMIC_RELAXED);
-	return w->wd;
+	return w;
+}
+
+static long watch_add(struct inotify *in, struct inode *inode, u32 mask)
+{
+	if (__atomic_load_n(&fsnotify_nr_watches, __ATOMIC_RELAXED) >= INOTIFY_MAX_USER_WATCHES)
+		return -ENOSPC;
+	struct inotify_watch *w = watch_new(in, inode, mask);
+	return w ? w->wd : -ENOMEM;
 }
 
 long inotify_add_watch(struct file *f, const struct path *p, u32 mask)
@@ -621,4 +665,83 @@ long inotify_rm_watch(struct file *f, s32 wd)
 	pthread_mutex_unlock(&fsnotify_lock);
 	fsn_free_dead(dead);
 	return ret;
+}
+
+/* dnotify. */
+
+/* Linux's convert_arg: the events a DN_* mask asks for. */
+static u32 dnotify_mask(u32 arg)
+{
+	u32 mask = (arg & LINUX_DN_MULTISHOT) ? 0 : LINUX_IN_ONESHOT;
+	if (arg & LINUX_DN_ACCESS)
+		mask |= LINUX_IN_ACCESS;
+	if (arg & LINUX_DN_MODIFY)
+		mask |= LINUX_IN_MODIFY;
+	if (arg & LINUX_DN_CREATE)
+		mask |= LINUX_IN_CREATE | LINUX_IN_MOVED_TO;
+	if (arg & LINUX_DN_DELETE)
+		mask |= LINUX_IN_DELETE | LINUX_IN_MOVED_FROM;
+	if (arg & LINUX_DN_RENAME)
+		mask |= FSN_DN_RENAME;
+	if (arg & LINUX_DN_ATTRIB)
+		mask |= LINUX_IN_ATTRIB;
+	return mask;
+}
+
+/* Under fsnotify_lock: the dnotify watch of f set through files (NULL: any), or NULL. */
+static struct inotify_watch *dnotify_find(struct file *f, const struct fdtable *files)
+{
+	struct fsn_inode *fi = fsn_find(path_inode(&f->path));
+	struct inotify_watch *w;
+	if (!fi)
+		return NULL;
+	list_for_each_entry(w, &fi->watches, fi_node)
+	{
+		if (!w->in && w->dfile == f && (w->downer == files || !files))
+			return w;
+	}
+	return NULL;
+}
+
+void dnotify_flush(struct file *f, const struct fdtable *files)
+{
+	if (!__atomic_load_n(&nr_dnotify, __ATOMIC_RELAXED) || !f || !f->path.dentry)
+		return;
+	struct fsn_inode *dead = NULL;
+	pthread_mutex_lock(&fsnotify_lock);
+	struct inotify_watch *w;
+	while ((w = dnotify_find(f, files)))
+		watch_remove(w, false, &dead);
+	pthread_mutex_unlock(&fsnotify_lock);
+	fsn_free_dead(dead);
+}
+
+long dnotify_fcntl(struct task *t, struct file *f, int fd, u32 arg)
+{
+	if (!(arg & ~LINUX_DN_MULTISHOT)) {
+		dnotify_flush(f, t->files);
+		return 0;
+	}
+	if (!f->path.dentry || !S_ISDIR(path_inode(&f->path)->mode))
+		return -ENOTDIR;
+	u32 mask = dnotify_mask(arg);
+	long ret = 0;
+	pthread_mutex_lock(&fsnotify_lock);
+	struct inotify_watch *w = dnotify_find(f, t->files);
+	if (w) {
+		/* More events for the same file and table (Linux's attach_dn); DN_MULTISHOT sticks. */
+		u32 oneshot = w->mask & mask & LINUX_IN_ONESHOT;
+		w->mask = ((w->mask | mask) & ~LINUX_IN_ONESHOT) | oneshot;
+		w->dfd = fd;
+	} else if ((w = watch_new(NULL, path_inode(&f->path), mask))) {
+		w->dfile = f;
+		w->dfd = fd;
+		w->downer = t->files;
+		__atomic_fetch_add(&nr_dnotify, 1, __ATOMIC_RELAXED);
+	} else {
+		ret = -ENOMEM;
+	}
+	pthread_mutex_unlock(&fsnotify_lock);
+	/* The caller becomes the owner that the signals go to. */
+	return ret ?: fasync_setown(t, f, LINUX_F_OWNER_PID, t->tg->tgid);
 }

@@ -98,6 +98,32 @@ long inotify_add_watch(struct file *f, const struct path *p, u32 mask);
 /* inotify_rm_watch: 0 after queueing IN_IGNORED, or -EINVAL. */
 long inotify_rm_watch(struct file *f, s32 wd);
 
+/* fcntl(F_NOTIFY)'s DN_* bits. */
+#define LINUX_DN_ACCESS 0x00000001u
+#define LINUX_DN_MODIFY 0x00000002u
+#define LINUX_DN_CREATE 0x00000004u
+#define LINUX_DN_DELETE 0x00000008u
+#define LINUX_DN_RENAME 0x00000010u
+#define LINUX_DN_ATTRIB 0x00000020u
+#define LINUX_DN_MULTISHOT 0x80000000u
+#define LINUX_F_NOTIFY 1026
+
+struct fdtable;
+
+/*
+ * fcntl(fd, F_NOTIFY, arg) on f, a directory (-ENOTDIR otherwise): the
+ * events of arg become signals to f's owner, which the caller becomes
+ * (SIGIO, or F_SETSIG's signal with POLL_MSG and si_fd fd), once or, with
+ * DN_MULTISHOT, until removed. A second call through the same fd table
+ * adds events; an arg without events removes them. 0, -ENOSPC, -ENOMEM.
+ */
+long dnotify_fcntl(struct task *t, struct file *f, int fd, u32 arg);
+/*
+ * An fd of f in files is closed: what F_NOTIFY set through it goes.
+ * files NULL: f itself goes (an execve left a watch's table behind).
+ */
+void dnotify_flush(struct file *f, const struct fdtable *files);
+
 /* The number of watches in the sandbox: the hooks' one test. */
 extern int fsnotify_nr_watches;
 
