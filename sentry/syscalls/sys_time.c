@@ -2,9 +2,15 @@
 /*
  * Clocks and sleeps. Time is the host's. Sleeps are task_sleep deadlines
  * (the vCPU is free meanwhile) that a signal interrupts as on Linux.
+ *
+ * The host's clock is not the sandbox's to set: clock_settime,
+ * settimeofday and adjtimex make Linux's checks of their arguments and
+ * then fail with EPERM, as for a container without CAP_SYS_TIME (and as
+ * gVisor does). adjtimex may still read the clock's state.
  */
 #include <errno.h>
 #include <stdint.h>
+#include <sys/timex.h>
 #include <time.h>
 
 #include "sentry/kernel/timers.h"
@@ -102,6 +108,97 @@ long sys_time(struct task *t, const struct syscall_args *a)
 	if (a->a[0] && mm_copy_to_user(t->mm, arg_ptr(a, 0), &now, sizeof(now)))
 		return -EFAULT;
 	return now;
+}
+
+/* Linux's timespec64_valid_settod: a time the clock could be set to. */
+static bool settod_valid(s64 sec, s64 nsec)
+{
+	/* KTIME_SEC_MAX less TIME_SETTOD_SEC_ALLOWANCE (30 years). */
+	const s64 settod_max = INT64_MAX / 1000000000 - 30LL * 365 * 86400;
+	return sec >= 0 && sec < settod_max && nsec >= 0 && nsec < 1000000000;
+}
+
+long sys_clock_settime(struct task *t, const struct syscall_args *a)
+{
+	int id = arg_int(a, 0), tid;
+	struct linux_timespec ts;
+	if (id < 0) /* a CPU clock: Linux's posix_cpu_clock_set */
+		return cpu_clock_resolve(t, id, false, &tid) < 0 ? -EINVAL : -EPERM;
+	if (id != CLOCK_REALTIME) /* the only clock with a clock_set */
+		return -EINVAL;
+	if (mm_copy_from_user(t->mm, &ts, arg_ptr(a, 1), sizeof(ts)))
+		return -EFAULT;
+	return settod_valid(ts.tv_sec, ts.tv_nsec) ? -EPERM : -EINVAL;
+}
+
+long sys_settimeofday(struct task *t, const struct syscall_args *a)
+{
+	struct linux_timeval tv;
+	struct linux_timezone tz;
+	if (a->a[0]) {
+		if (mm_copy_from_user(t->mm, &tv, arg_ptr(a, 0), sizeof(tv)))
+			return -EFAULT;
+		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+			return -EINVAL;
+	}
+	if (a->a[1] && mm_copy_from_user(t->mm, &tz, arg_ptr(a, 1), sizeof(tz)))
+		return -EFAULT;
+	if (a->a[0] && !settod_valid(tv.tv_sec, tv.tv_usec * 1000))
+		return -EINVAL;
+	return -EPERM;
+}
+
+/* The kernel's names: glibc's ADJ_OFFSET_SINGLESHOT (0x8001) is ADJTIME | SINGLESHOT. */
+#define LINUX_ADJ_ADJTIME 0x8000
+#define LINUX_ADJ_OFFSET_SINGLESHOT 0x0001
+#define LINUX_ADJ_OFFSET_READONLY 0x2000
+#define LINUX_CLOCKFD 3 /* a dynamic (PTP) clock's id: ~fd << 3 | 3 */
+
+/*
+ * adjtimex on the realtime clock: Linux's timekeeping_validate_timex
+ * with no CAP_SYS_TIME, so only a read passes; it reads the host's
+ * state (the call cannot change it with these modes).
+ */
+static long adjtime_realtime(struct task *t, uaddr_t utx)
+{
+	struct timex tx;
+	if (mm_copy_from_user(t->mm, &tx, utx, sizeof(tx)))
+		return -EFAULT;
+	if (tx.modes & LINUX_ADJ_ADJTIME) {
+		/* adjtime(3)'s single-shot offset, which may only be read. */
+		if (!(tx.modes & LINUX_ADJ_OFFSET_SINGLESHOT))
+			return -EINVAL;
+		if (!(tx.modes & LINUX_ADJ_OFFSET_READONLY))
+			return -EPERM;
+	} else if (tx.modes) {
+		return -EPERM;
+	}
+	/* Linux ignores the other bits of a read: the host is asked only to read. */
+	struct timex host = {.modes = tx.modes ? ADJ_OFFSET_SS_READ : 0};
+	int state = adjtimex(&host);
+	if (state < 0)
+		return -errno;
+	return mm_copy_to_user(t->mm, utx, &host, sizeof(host)) ? -EFAULT : state;
+}
+
+long sys_adjtimex(struct task *t, const struct syscall_args *a)
+{
+	return adjtime_realtime(t, arg_ptr(a, 0));
+}
+
+long sys_clock_adjtime(struct task *t, const struct syscall_args *a)
+{
+	int id = arg_int(a, 0);
+	struct timex tx;
+	if (mm_copy_from_user(t->mm, &tx, arg_ptr(a, 1), sizeof(tx)))
+		return -EFAULT;
+	if (id == CLOCK_REALTIME)
+		return adjtime_realtime(t, arg_ptr(a, 1));
+	/* A dynamic clock's fd names no clock here. */
+	if (id < 0 && (id & 7) == LINUX_CLOCKFD)
+		return -EINVAL;
+	/* CPU clocks (any pid: Linux looks no further) and the rest cannot be adjusted. */
+	return id < 0 || clock_valid(id) ? -EOPNOTSUPP : -EINVAL;
 }
 
 /* A guest time in ns, saturated as Linux's ktime (KTIME_MAX) so sums cannot wrap. */
