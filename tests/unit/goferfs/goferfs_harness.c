@@ -2,7 +2,6 @@
 /* The goferfs tests' scaffolding (goferfs_harness.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +17,7 @@
 
 #include "gofer/gofer.h"
 #include "goferfs_harness.h"
+#include "tests/unit/rmtree.h"
 
 const struct vfs_cred root_cred = {.caps = ~0ULL};
 const struct vfs_cred user_cred = {.fsuid = 1000, .fsgid = 1000};
@@ -110,11 +110,6 @@ void vwrite_at(struct file *f, const char *data, s64 pos)
 	assert_int_equal(n, strlen(data));
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 /* Fork the gofer now, while this process has no threads (gofer_run wants that). */
 static void gofer_fork(void)
 {
@@ -170,7 +165,7 @@ int goferfs_teardown(void **state)
 	vfs_drop_caches(); /* cached names hold fids of this client */
 	gofer_client_destroy(env.c);
 	assert_int_equal(waitpid(env.gofer, &status, 0), env.gofer);
-	nftw(env.scratch, rm_one, 64, FTW_DEPTH | FTW_PHYS);
+	rmtree(env.scratch);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "oci/cli.h"
+#include "tests/unit/rmtree.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
@@ -68,10 +69,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return rmtree(dir);
 }
 
 /* --- capacity --------------------------------------------------------------- */
@@ -211,7 +209,6 @@ static void test_create_id_null_has_no_name(void **state)
 {
 	struct oci_filestore fs;
 	struct stat st;
-	char cmd[160];
 
 	assert_int_equal(oci_filestore_create("test", dir, NULL, MEM, &fs), 0);
 	assert_int_equal(fstat(fs.fd, &st), 0);
@@ -220,8 +217,7 @@ static void test_create_id_null_has_no_name(void **state)
 	assert_int_equal(oci_filestore_remove(dir, NULL, &fs), 0);
 	assert_int_equal(fs.fd, -1);
 	/* The directory is as it was: empty. */
-	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s')\"", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(dir_entries(dir), 0);
 }
 
 static void test_create_bad_rootfs_or_id(void **state)
