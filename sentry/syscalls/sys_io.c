@@ -40,25 +40,35 @@ static ssize_t fill_from_file(void *arg, void *buf, size_t len)
 }
 
 /*
- * A read of f straight into guest memory (file_ops.read_nowait), with no
+ * The file a read of f may fill guest memory from directly (with
+ * read_nowait): f itself, or an overlay file's real one, resolved once
+ * per call and not under mm->lock. A new reference, or NULL: none.
+ */
+static struct file *direct_source(struct file *f, s64 *pos)
+{
+	if (!pos || (!f->ops->real_file && !f->ops->read_nowait))
+		return NULL;
+	struct file *rf = f->ops->real_file ? f->ops->real_file(f) : file_get(f);
+	if (IS_ERR(rf))
+		return NULL;
+	if (!rf->ops->read_nowait) {
+		file_put(rf);
+		return NULL;
+	}
+	return rf;
+}
+
+/*
+ * A read of src (direct_source's) straight into guest memory, with no
  * bounce buffer: the copy and the host calls per 64 KiB chunk are what a
  * 1 MiB read of a host file spent beyond native. Returns the bytes read,
  * 0 if this way moved none (the bounce path then reads, and reports an
  * end of file, a bad buffer or a full memory as it does), or -errno.
  */
-static long read_direct(struct task *t, struct file *f, uaddr_t ua, size_t len, s64 *pos)
+static long read_direct(struct task *t, struct file *src, uaddr_t ua, size_t len, s64 *pos)
 {
-	if (!pos)
-		return 0;
-	/* An overlay's file reads through its real one: resolved here, not under mm->lock. */
-	struct file *rf = f->ops->real_file ? f->ops->real_file(f) : NULL;
-	if (IS_ERR(rf))
-		return 0;
-	struct direct_read d = {rf ? rf : f, pos};
-	ssize_t r = 0;
-	if (d.f->ops->read_nowait)
-		r = mm_fill_user(t->mm, ua, len, fill_from_file, &d);
-	file_put(rf);
+	struct direct_read d = {src, pos};
+	ssize_t r = mm_fill_user(t->mm, ua, len, fill_from_file, &d);
 	return r == -EAGAIN ? 0 : r;
 }
 
@@ -66,12 +76,13 @@ static long read_direct(struct task *t, struct file *f, uaddr_t ua, size_t len, 
 static long rw_iovecs(struct task *t, struct file *f, const struct linux_iovec *iov, int n,
 		      s64 *pos, bool write)
 {
+	_cleanup_file_ struct file *src = write ? NULL : direct_source(f, pos);
 	long total = 0;
 	for (int i = 0; i < n; i++) {
 		u64 done = 0;
 		while (done < iov[i].len) {
 			uaddr_t ua = uaddr(iov[i].base + done);
-			ssize_t r = write ? 0 : read_direct(t, f, ua, iov[i].len - done, pos);
+			ssize_t r = src ? read_direct(t, src, ua, iov[i].len - done, pos) : 0;
 			if (r < 0)
 				return total ? total : r;
 			if (r > 0) {
