@@ -17,8 +17,9 @@ packages=(
 	diod
 	# hwkvm suite: kvm_amd inside a QEMU/TCG virtual machine (tests/hwkvm)
 	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils zstd
-	# integration: Debian programs debian.sh runs in the sandbox (gcc is above)
-	python3 perl-base make
+	# integration: Debian programs debian.sh runs in the sandbox (gcc is above),
+	# and CPython's regression tests that cpython.sh runs (Debian 12's python3)
+	python3 perl-base make libpython3.11-testsuite
 	# integration: containerd.sh drives runsk from a real containerd (ctr, the runc shim)
 	containerd python3-grpcio  # python3-grpcio: cri.sh's CRI client (the kubelet's side)
 	# benchmarks and debugging (sqlite3: a bench workload; gnuplot-nox: its chart;
