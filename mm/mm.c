@@ -466,8 +466,25 @@ void mm_drop_pages(struct mm *mm, u64 start, u64 end)
 	memfile_flush(mm->mf);
 }
 
+void mm_check(struct mm *mm, const char *after)
+{
+	pthread_mutex_lock(&mm->lock);
+	const char *bad = vma_set_check(&mm->vmas);
+	pthread_mutex_unlock(&mm->lock);
+	if (bad) {
+		pr_err("mm: after %s: %s", after, bad);
+		abort();
+	}
+}
+
 int mm_unmap_locked(struct mm *mm, u64 start, u64 end)
 {
+	/* A caller's overflow: refused here rather than made a corrupt VMA set. */
+	if (start > end || end > MM_TASK_SIZE) {
+		pr_warn_ratelimited("mm: unmap of [%#llx, %#llx) refused",
+				    (unsigned long long)start, (unsigned long long)end);
+		return -EINVAL;
+	}
 	mm_account_range(mm, start, end, -1);
 	int ret = vma_remove(&mm->vmas, start, end);
 	if (ret) {

@@ -51,6 +51,11 @@ void mm_destroy(struct mm *mm);
 struct mm *mm_get(struct mm *mm);
 void mm_put(struct mm *mm);
 struct platform_as *mm_platform_as(struct mm *mm);
+/*
+ * --debug-check-mm: abort, naming the syscall after which it was found,
+ * if mm's VMA set is broken (vma_set_check). Takes mm->lock.
+ */
+void mm_check(struct mm *mm, const char *after);
 
 /*
  * The resource limits mm enforces (bytes; ~0 = none), and whether the

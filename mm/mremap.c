@@ -90,6 +90,19 @@ static long move_vma(struct mm *mm, struct vma *v, u64 from, u64 old_len, u64 ne
 }
 
 /* Linux's mremap_to: MREMAP_FIXED or MREMAP_DONTUNMAP. */
+/*
+ * Unmap what a shrink leaves of [addr, addr+old_len) past new_len, with
+ * Linux's do_vmi_munmap checks: an old_len reaching past user space is
+ * EINVAL, never a range that wraps around.
+ */
+static int unmap_tail(struct mm *mm, u64 addr, u64 old_len, u64 new_len)
+{
+	u64 start = addr + new_len, len = old_len - new_len;
+	if (start < addr || start > MM_TASK_SIZE || len > MM_TASK_SIZE - start)
+		return -EINVAL;
+	return mm_unmap_locked(mm, start, start + len);
+}
+
 static long remap_to(struct mm *mm, u64 addr, u64 old_len, u64 new_addr, u64 new_len, u32 flags)
 {
 	if (!IS_ALIGNED(new_addr, PAGE_SIZE))
@@ -106,7 +119,7 @@ static long remap_to(struct mm *mm, u64 addr, u64 old_len, u64 new_addr, u64 new
 			return ret;
 	}
 	if (old_len > new_len) {
-		ret = mm_unmap_locked(mm, addr + new_len, addr + old_len);
+		ret = unmap_tail(mm, addr, old_len, new_len);
 		if (ret)
 			return ret;
 		old_len = new_len;
@@ -152,7 +165,7 @@ static long remap_locked(struct mm *mm, u64 addr, u64 old_len, u64 new_len, u32 
 	if (old_len >= new_len) {
 		int ret = 0;
 		if (old_len > new_len)
-			ret = mm_unmap_locked(mm, addr + new_len, addr + old_len);
+			ret = unmap_tail(mm, addr, old_len, new_len);
 		return ret ? ret : (long)addr;
 	}
 	struct vma *v = vma_to_resize(mm, addr, old_len, new_len);

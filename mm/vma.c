@@ -387,3 +387,36 @@ int vma_set_copy(struct vma_set *dst, const struct vma_set *src,
 	dst->root = tree_build(&cur, dst->n);
 	return 0;
 }
+
+/* In-order walk for vma_set_check: the first rule n breaks, or NULL. */
+static const char *check_walk(const struct vma_set *s, const struct vma *n, const struct vma **prev,
+			      size_t *count)
+{
+	if (!n)
+		return NULL;
+	const char *bad = check_walk(s, n->left, prev, count);
+	if (bad)
+		return bad;
+	if (n->start >= n->end || !IS_ALIGNED(n->start, PAGE_SIZE) ||
+	    !IS_ALIGNED(n->end, PAGE_SIZE))
+		return "a VMA that is empty, reversed or unaligned";
+	if (*prev && (*prev)->end > n->start)
+		return "overlapping VMAs";
+	if ((*prev ? (*prev)->next : s->head) != n || n->prev != *prev)
+		return "the list and the tree disagree";
+	*prev = n;
+	(*count)++;
+	return check_walk(s, n->right, prev, count);
+}
+
+const char *vma_set_check(const struct vma_set *s)
+{
+	const struct vma *last = NULL;
+	size_t count = 0;
+	const char *bad = check_walk(s, s->root, &last, &count);
+	if (bad)
+		return bad;
+	if (count != s->n || last != s->tail)
+		return "the count or the list's end is wrong";
+	return NULL;
+}

@@ -73,6 +73,12 @@ struct vma_set {
 void vma_set_init(struct vma_set *s);
 void vma_set_destroy(struct vma_set *s);
 /*
+ * The set's invariants (sorted, disjoint, non-empty page-aligned VMAs;
+ * the tree, the list and the count agreeing): NULL, or the first one
+ * broken. O(n).
+ */
+const char *vma_set_check(const struct vma_set *s);
+/*
  * Fill the empty set dst with copies of src's VMAs, in O(n): keep(arg, v)
  * sees each copy, may change its prot and flags, and returns false to
  * leave it out. Copies are not merged with each other (as Linux's

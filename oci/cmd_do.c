@@ -24,6 +24,8 @@ static void do_usage(FILE *out)
 		"  --strace           print each syscall with arguments and result\n"
 		"  --debug            debug log\n"
 		"  --debug-log=PATH   write the log to PATH\n"
+		"  --debug-check-mm   check every address space's VMA set after each syscall\n"
+		"                     and abort on a broken one (slow: for fuzzing)\n"
 		"  --cpus N           CPUs the guest sees and runs threads on at once (default 1)\n"
 		"  --memory SIZE      guest memory, e.g. 512M, 2G (default 2G)\n"
 		"  --profile=FILE     at exit, write where time went (syscalls, exits, faults)\n"
@@ -50,6 +52,8 @@ int cmd_do(const struct global_opts *gopt, int argc, char **argv)
 			g.strace = true;
 		} else if (!strcmp(argv[i], "--debug")) {
 			g.debug = true;
+		} else if (!strcmp(argv[i], "--debug-check-mm")) {
+			cfg.check_mm = true;
 		} else if ((v = cli_flag_value(argc, argv, &i, "--debug-log"))) {
 			g.debug_log = v;
 		} else if ((v = cli_flag_value(argc, argv, &i, "--profile"))) {

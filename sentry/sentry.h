@@ -50,6 +50,7 @@ struct sandbox_config {
 	unsigned ncpus;
 	u64 memory; /* bytes of guest memory */
 	bool strace;
+	bool check_mm;		  /* --debug-check-mm: mm_check after each syscall */
 	const char *profile_path; /* reserved for --profile */
 	/*
 	 * A socket connected to the gofer serving the root file system (the

@@ -29,6 +29,7 @@ struct kernel {
 	struct platform *platform;
 	struct memfile *mf;
 	bool strace;
+	bool check_mm; /* --debug-check-mm */
 	unsigned ncpus;
 	bool spin; /* sleepers spin first (lib/spin.h): more host CPUs than ncpus */
 	char hostname[LINUX_UTS_LEN];

@@ -119,6 +119,7 @@ static void kernel_init(struct kernel *k, const struct sandbox_config *cfg)
 	k->ncpus = cfg->ncpus ? cfg->ncpus : 1;
 	k->spin = spin_host_cpus() > (int)k->ncpus;
 	k->strace = cfg->strace;
+	k->check_mm = cfg->check_mm;
 	k->profile.on = cfg->profile_path != NULL;
 	k->profile.start_ns = profile_now_ns();
 	if (gethostname(k->hostname, sizeof(k->hostname) - 1) < 0)

@@ -112,6 +112,8 @@ void syscall_dispatch(struct task *t)
 	 */
 	if (t->k->strace)
 		strace_line(t, nr, &a, ret);
+	if (t->k->check_mm)
+		mm_check(t->mm, syscall_name(nr));
 	t->regs.rax = ret;
 }
 

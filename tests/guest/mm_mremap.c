@@ -158,6 +158,16 @@ static void test_errors(void)
 		   "mremap(region with a hole)");
 	expect_err(remap(p + 2 * PAGE, PAGE, 2 * PAGE, MREMAP_MAYMOVE, NULL), EFAULT,
 		   "mremap(unmapped address)");
+	/*
+	 * A shrink whose old length reaches past the top of memory unmaps
+	 * nothing: EINVAL (it once wrapped around and broke the VMA set).
+	 */
+	expect_err(remap(p, -PAGE, PAGE, 0, NULL), EINVAL, "mremap(old length -4096 to a page)");
+	expect_err(remap(p, -PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p + 8 * PAGE), EINVAL,
+		   "mremap(old length -4096, MREMAP_FIXED)");
+	expect_err(remap(p, 0x7fffffff0000L, PAGE, 0, NULL), EINVAL,
+		   "mremap(old length past the top of memory)");
+	check(filled(p, PAGE, 0) && filled(p + PAGE, PAGE, 0), "...the mapping is whole");
 	expect_ret(syscall(SYS_munmap, p, 4 * PAGE), 0, "munmap");
 }
 

@@ -5,7 +5,8 @@
 # random arguments (syscall_fuzz.c) never crashes or hangs the Sentry:
 # `RUNSK do -- FUZZER SEED CALLS` exits 0 and prints the fuzzer's summary
 # for every seed. A Sentry crash shows as runsk's own status (125, 134,
-# 139) or a missing summary, a hang as the time limit.
+# 139) or a missing summary, a hang as the time limit. --debug-check-mm
+# makes a broken VMA set a crash after the syscall that broke it.
 # FUZZ_SEEDS (20), FUZZ_CALLS (2000) and FUZZ_LIMIT (seconds per run, 30)
 # override the defaults; a failing seed is reproduced with
 # `runsk do -- syscall_fuzz SEED CALLS v` (v prints every call first).
@@ -46,7 +47,7 @@ seed=1
 while [ "$seed" -le "$seeds" ]; do
 	# Each run starts in an empty directory of its own.
 	mkdir "$tmp/$seed" && cd "$tmp/$seed" || exit 2
-	run_limited "$limit" "$runsk" do -- "$fuzzer" "$seed" "$calls" \
+	run_limited "$limit" "$runsk" do --debug-check-mm -- "$fuzzer" "$seed" "$calls" \
 		>"$tmp/out" 2>"$tmp/err" </dev/null
 	rc=$?
 	cd / || exit 2

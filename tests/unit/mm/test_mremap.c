@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* mm_remap over a recording platform: frames move, nothing is copied. */
+#include "mm/mm_internal.h"
 #include "rec_platform.h"
 
 #define RW (PROT_READ | PROT_WRITE)
@@ -80,6 +81,12 @@ static void test_mremap_errors(void **state)
 	assert_int_equal(mm_unmap(mm, 0x102000, P), 0);
 	assert_int_equal(mm_remap(mm, 0x100000, 4 * P, 8 * P, MM_REMAP_MAYMOVE, 0), -EFAULT);
 	assert_int_equal(mm_remap(mm, 0x102000, P, 2 * P, MM_REMAP_MAYMOVE, 0), -EFAULT);
+	/* A shrink whose old length wraps past the top: nothing unmapped, the set whole. */
+	assert_int_equal(mm_remap(mm, 0x100000, -P, P, 0, 0), -EINVAL);
+	assert_int_equal(mm_remap(mm, 0x100000, -P, P, MM_REMAP_MAYMOVE | MM_REMAP_FIXED, 0x400000),
+			 -EINVAL);
+	assert_null(vma_set_check(&mm->vmas));
+	assert_non_null(vma_find(&mm->vmas, 0x101000));
 	/* Growth that RLIMIT_AS refuses. */
 	struct mm_limits l = {.as = 8 * P,
 			      .data = ~0ULL,

@@ -150,7 +150,34 @@ static void test_vma_random_against_model(void **state)
 			}
 		}
 		assert_int_equal(n, s.n);
+		assert_null(vma_set_check(&s));
 	}
+	vma_set_destroy(&s);
+}
+
+/* vma_set_check (--debug-check-mm) names what is broken. */
+static void test_vma_set_check_finds_breakage(void **state)
+{
+	struct vma_set s;
+	vma_set_init(&s);
+	assert_null(vma_set_check(&s));
+	assert_int_equal(vma_insert(&s, mk(1 * P, 3 * P, 1)), 0);
+	assert_int_equal(vma_insert(&s, mk(5 * P, 7 * P, 0)), 0);
+	assert_null(vma_set_check(&s));
+	struct vma *a = vma_find(&s, 1 * P), *b = vma_find(&s, 5 * P);
+	a->end = 6 * P; /* what a wrapped unmap range once left */
+	assert_string_equal(vma_set_check(&s), "overlapping VMAs");
+	a->end = 3 * P;
+	b->end = b->start;
+	assert_string_equal(vma_set_check(&s), "a VMA that is empty, reversed or unaligned");
+	b->end = 7 * P;
+	s.n++;
+	assert_string_equal(vma_set_check(&s), "the count or the list's end is wrong");
+	s.n--;
+	a->next = NULL;
+	assert_string_equal(vma_set_check(&s), "the list and the tree disagree");
+	a->next = b;
+	assert_null(vma_set_check(&s));
 	vma_set_destroy(&s);
 }
 
@@ -232,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vma_insert_find_and_merge),
 		cmocka_unit_test(test_vma_remove_splits_in_three),
+		cmocka_unit_test(test_vma_set_check_finds_breakage),
 		cmocka_unit_test(test_vma_gap_down),
 		cmocka_unit_test(test_vma_split_and_merge_back),
 		cmocka_unit_test(test_vma_random_against_model),
