@@ -10,8 +10,9 @@
  * openat2's RESOLVE_* flags: NO_XDEV (EXDEV on crossing a mount either
  * way), NO_SYMLINKS (ELOOP on any symlink), BENEATH (EXDEV on an absolute
  * path or symlink, or ".." out of the start), IN_ROOT (the start is the
- * root for "/" and ".."); NO_MAGICLINKS has nothing to refuse (no procfs
- * magic links yet) and CACHED succeeds (everything is in memory).
+ * root for "/" and ".."); NO_MAGICLINKS refuses procfs's magic links (ELOOP),
+ * which the scoped ones do too (EXDEV); CACHED succeeds (everything is in
+ * memory).
  *
  * Everything here runs under vfs_lock.
  */
@@ -99,6 +100,37 @@ static int follow_dotdot(struct nameidata *nd)
 	return follow_mounts(nd, &nd->path);
 }
 
+/*
+ * Linux's nd_jump_link: the walk goes on from where a magic link points,
+ * with rest; nothing left of the path makes that place the result.
+ * 1: not a magic link after all (walk its text).
+ */
+static int nd_jump(struct nameidata *nd, struct inode *inode, const char *rest)
+{
+	struct path to;
+	int ret = inode->iops->jump(inode, &to);
+	if (ret == -EOPNOTSUPP)
+		return 1;
+	if (ret)
+		return ret;
+	if (nd->ctx->resolve & LINUX_RESOLVE_NO_MAGICLINKS)
+		ret = -ELOOP;
+	else if ((nd->ctx->resolve & LINUX_RESOLVE_NO_XDEV) && to.mnt != nd->path.mnt)
+		ret = -EXDEV;
+	else if (nd->ctx->resolve & (LINUX_RESOLVE_BENEATH | LINUX_RESOLVE_IN_ROOT))
+		ret = -EXDEV;
+	if (ret) {
+		path_put(&to);
+		return ret;
+	}
+	path_put(&nd->path);
+	nd->path = to;
+	nd->rest = rest;
+	if (!*rest)
+		nd->last_type = LAST_EMPTY;
+	return 0;
+}
+
 /* Continue at link's target followed by rest (the walk is at link's directory). */
 static int nd_follow(struct nameidata *nd, const struct path *link, const char *rest)
 {
@@ -109,6 +141,11 @@ static int nd_follow(struct nameidata *nd, const struct path *link, const char *
 		return -ELOOP;
 	if (++nd->nlinks > LINUX_MAXSYMLINKS)
 		return -ELOOP;
+	if (inode->iops && inode->iops->jump) {
+		int ret = nd_jump(nd, inode, rest);
+		if (ret <= 0)
+			return ret;
+	}
 	if (!inode->iops || !inode->iops->readlink)
 		return -EINVAL;
 	int n = inode->iops->readlink(inode, target, sizeof(target) - 1);

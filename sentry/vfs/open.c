@@ -135,6 +135,16 @@ static int open_create(const struct vfs_ctx *ctx, const char *name, int flags, u
 	int ret = namei_start(&nd, ctx, name, 0);
 
 	while (!ret && !(ret = namei_walk(&nd))) {
+		if (nd.last_type == LAST_EMPTY) {
+			/* Where a magic link (/proc/self/fd/N) led: it exists. */
+			if (flags & O_EXCL) {
+				ret = -EEXIST;
+			} else {
+				*out = nd.path;
+				path_get(out);
+			}
+			break;
+		}
 		if (nd.last_type != LAST_NORM || nd.last_slash) {
 			ret = -EISDIR;
 			break;

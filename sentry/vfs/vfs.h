@@ -213,6 +213,13 @@ struct inode_ops {
 		      unsigned flags);
 	/* Copy at most size bytes of the target (no NUL); returns its length. */
 	int (*readlink)(struct inode *inode, char *buf, size_t size);
+	/*
+	 * A magic link (procfs's fd/<n>): the path a walk through it jumps
+	 * to, a new reference, rather than its text, which need not resolve
+	 * (a deleted file, a memfd). -EOPNOTSUPP: walk the text instead.
+	 * Called under vfs_lock.
+	 */
+	int (*jump)(struct inode *inode, struct path *out);
 	/* Caller holds inode->lock and has checked permissions. */
 	int (*setattr)(struct inode *inode, const struct iattr *ia);
 	/* Caller holds inode->lock. */

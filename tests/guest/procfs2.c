@@ -4,18 +4,31 @@
  * POSIX, OFD and flock locks with our PID and the file's device and
  * inode; auxv against getauxval; smaps and smaps_rollup against maps;
  * the ns/ links, uid_map, gid_map, setgroups, loginuid, personality, io,
- * mountstats; fdinfo's ino; the socket tables' header lines; and the
- * sysctls runtimes read. Printed is what holds on any Linux: formats,
+ * mountstats; fdinfo's ino; the socket tables' header lines; the
+ * sysctls runtimes read; and fd/<n> as a magic link (a deleted file, a
+ * memfd, openat2's RESOLVE_* refusals). Printed is what holds on any Linux: formats,
  * and agreement with what the program knows of itself.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "guest_test.h"
+
+/* Our own openat2 ABI: musl-gcc builds without the kernel's headers. */
+struct open_how {
+	unsigned long long flags, mode, resolve;
+};
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 
 #ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -258,9 +271,52 @@ static void test_sysctls(void)
 	      "/proc/filesystems: sysfs and proc");
 }
 
+/* fd/<n> is a magic link: it reaches the open file itself, deleted or nameless. */
+static void test_fd_magic_links(void)
+{
+	char name[] = "/tmp/runsk-procfs2-XXXXXX", path[64], got[8] = {0};
+	int fd = mkstemp(name);
+	if (fd < 0 || write(fd, "kept", 4) != 4)
+		return;
+	unlink(name);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int again = open(path, O_RDONLY);
+	check(again >= 0 && pread(again, got, 4, 0) == 4 && !strcmp(got, "kept"),
+	      "open(/proc/self/fd/N) of a deleted file: its data");
+	close(again);
+	struct stat st;
+	check(stat(path, &st) == 0 && st.st_nlink == 0 && S_ISREG(st.st_mode),
+	      "stat through it: the deleted file (nlink 0)");
+	int m = memfd_create("magic", 0);
+	if (write(m, "memfd", 5) != 5)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m);
+	again = open(path, O_RDWR);
+	memset(got, 0, sizeof(got));
+	check(again >= 0 && pread(again, got, 5, 0) == 5 && !strcmp(got, "memfd"),
+	      "open(/proc/self/fd/N) of a memfd: its data");
+	close(again);
+	struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_NO_MAGICLINKS};
+	expect_err(syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how)), ELOOP,
+		   "openat2(RESOLVE_NO_MAGICLINKS) through it");
+	how.resolve = RESOLVE_NO_SYMLINKS;
+	expect_err(syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how)), ELOOP,
+		   "openat2(RESOLVE_NO_SYMLINKS) through it");
+	int procfd = open("/proc/self", O_RDONLY | O_DIRECTORY);
+	char rel[32];
+	snprintf(rel, sizeof(rel), "fd/%d", m);
+	how.resolve = RESOLVE_BENEATH;
+	expect_err(syscall(SYS_openat2, procfd, rel, &how, sizeof(how)), EXDEV,
+		   "openat2(RESOLVE_BENEATH) through it");
+	close(procfd);
+	close(m);
+	close(fd);
+}
+
 int main(void)
 {
 	guest_start("procfs2");
+	test_fd_magic_links();
 	test_locks();
 	test_auxv();
 	test_smaps();

@@ -132,7 +132,39 @@ static int fdinfo_show(struct seq *s, struct proc_inode *pi)
 	return 0;
 }
 
-static const struct proc_entry fd_link_entry = {.mode = S_IFLNK, .readlink = fd_readlink};
+/*
+ * Walking through fd/<n> goes to the file's own path, as Linux's
+ * proc_fd_link: a deleted file or a memfd is reached, which its name
+ * ("/memfd:x (deleted)") would not be. Files outside the VFS (pipes,
+ * sockets) are reached by their name, through a reopen node (above).
+ */
+static int fd_jump(struct inode *inode, struct path *out)
+{
+	struct file *f = fd_file_get(PROC_I(inode), PROC_I(inode)->fd);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	int ret = -EOPNOTSUPP;
+	if (f->path.dentry && f->ops != &reopen_fops) {
+		*out = f->path;
+		path_get(out);
+		ret = 0;
+	}
+	file_put(f);
+	return ret;
+}
+
+static int fd_link_readlink(struct inode *inode, char *buf, size_t size)
+{
+	return fd_readlink(PROC_I(inode), buf, size);
+}
+
+static const struct inode_ops fd_link_iops = {
+	.readlink = fd_link_readlink,
+	.jump = fd_jump,
+};
+
+static const struct proc_entry fd_link_entry = {
+	.mode = S_IFLNK, .readlink = fd_readlink, .iops = &fd_link_iops};
 static const struct proc_entry fdinfo_file_entry = {.mode = S_IFREG | 0444, .show = fdinfo_show};
 
 /* Linux's proc_fd_link mode: r-x for a readable file, -wx for a writable one. */
