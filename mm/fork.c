@@ -92,6 +92,10 @@ struct mm *mm_fork(struct mm *src)
 		return dst;
 	pthread_mutex_lock(&src->lock);
 	int ret = fork_locked(src, dst);
+	if (src->exe) {
+		src->exe->dup(src->exe);
+		dst->exe = src->exe;
+	}
 	pthread_mutex_unlock(&src->lock);
 	if (ret) {
 		/* src keeps some pages read-only: its next write finds them unshared. */

@@ -83,8 +83,20 @@ void mm_destroy(struct mm *mm)
 	vma_set_destroy(&mm->vmas); /* the last user of a shared object frees its frames */
 	memfile_flush(mm->mf);
 	pagemap_destroy(&mm->pages);
+	if (mm->exe)
+		mm->exe->put(mm->exe);
 	pthread_mutex_destroy(&mm->lock);
 	free(mm);
+}
+
+void mm_set_exe_hold(struct mm *mm, struct mm_exe_hold *h)
+{
+	pthread_mutex_lock(&mm->lock);
+	struct mm_exe_hold *old = mm->exe;
+	mm->exe = h;
+	pthread_mutex_unlock(&mm->lock);
+	if (old)
+		old->put(old);
 }
 
 struct mm *mm_get(struct mm *mm)

@@ -51,6 +51,18 @@ void mm_destroy(struct mm *mm);
 struct mm *mm_get(struct mm *mm);
 void mm_put(struct mm *mm);
 struct platform_as *mm_platform_as(struct mm *mm);
+
+/*
+ * What execve leaves an address space holding while it lives (Linux's
+ * mm->exe_file and its denial of writes to the program): mm_fork calls
+ * dup for the child's address space, the last mm_put calls put.
+ */
+struct mm_exe_hold {
+	void (*dup)(struct mm_exe_hold *h);
+	void (*put)(struct mm_exe_hold *h);
+};
+/* Give mm the hold h (a reference the caller passes on); a fresh mm has none. */
+void mm_set_exe_hold(struct mm *mm, struct mm_exe_hold *h);
 /*
  * --debug-check-mm: abort, naming the syscall after which it was found,
  * if mm's VMA set is broken (vma_set_check). Takes mm->lock.

@@ -35,6 +35,7 @@ struct mm {
 	u32 membarrier; /* MEMBARRIER_CMD_REGISTER_* bits */
 	struct mm_exec_info exec;
 	struct mm_limits limits;
+	struct mm_exe_hold *exe; /* NULL before the first execve */
 };
 
 /*

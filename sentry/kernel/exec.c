@@ -32,8 +32,48 @@
  */
 #define EXEC_POPULATE_MAX (2ULL << 20)
 
+/*
+ * The running program's file (Linux's mm->exe_file): while any address
+ * space that runs it lives, opening it for writing is ETXTBSY. Address
+ * spaces forked from one share its hold.
+ */
+struct exe_hold {
+	struct mm_exe_hold base;
+	int refs; /* atomic */
+	struct file *f;
+};
+
+static void exe_hold_dup(struct mm_exe_hold *h)
+{
+	__atomic_fetch_add(&container_of(h, struct exe_hold, base)->refs, 1, __ATOMIC_RELAXED);
+}
+
+static void exe_hold_put(struct mm_exe_hold *h)
+{
+	struct exe_hold *e = container_of(h, struct exe_hold, base);
+	if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	inode_allow_write_access(e->f->inode);
+	file_put(e->f);
+	free(e);
+}
+
+/* Hand exe's file and its denial of writes to mm (the new program's). */
+static int exe_hold_take(struct mm *mm, struct exec_file *exe)
+{
+	struct exe_hold *e = malloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	*e = (struct exe_hold){{exe_hold_dup, exe_hold_put}, 1, file_get(exe->f)};
+	exe->denied = false;
+	mm_set_exe_hold(mm, &e->base);
+	return 0;
+}
+
 void exec_file_free(struct exec_file *exe)
 {
+	if (exe->denied)
+		inode_allow_write_access(exe->f->inode);
 	file_put(exe->f);
 	free(exe->data);
 	free(exe->path);
@@ -384,6 +424,8 @@ int exec_replace(struct task *t, struct exec_file *exe, struct exec_file *interp
 	task_update_mm_limits(t);
 	ret = load_program(t, mm, &ec, exe, interp, execfn, argv, envp, &regs);
 	set_mm_locked(t, old);
+	if (!ret)
+		ret = exe_hold_take(mm, exe);
 	if (ret) {
 		mm_put(mm);
 		cred_exec_abort(&ec);

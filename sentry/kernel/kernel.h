@@ -300,8 +300,9 @@ struct exec_file {
 	struct file *f; /* a reference; the loader maps segments from it */
 	u8 *data;	/* its first len bytes (malloc'ed) */
 	size_t len;
-	u64 size;   /* of the whole file */
-	char *path; /* where it is, from the root; NULL if unknown */
+	u64 size;    /* of the whole file */
+	char *path;  /* where it is, from the root; NULL if unknown */
+	bool denied; /* holds a denial of writes to its inode (ETXTBSY) */
 };
 /* Read the first len bytes of exe->f into exe->data (replacing what was there). */
 int exec_file_read_head(struct exec_file *exe, size_t len) __must_check;

@@ -136,6 +136,9 @@ static int open_exec(struct task *t, int dirfd, const char *name, bool nofollow,
 		ret = vfs_access(&p, 1 /* X_OK */, &at.cred) ?: (path_noexec(&p) ? -EACCES : 0);
 		if (!ret)
 			ret = read_file(f, exe);
+		/* Not while it is open for writing (ETXTBSY); denied until exec_file_free or a new mm takes it. */
+		if (!ret && !(ret = inode_deny_write_access(exe->f->inode)))
+			exe->denied = true;
 		if (!ret && (exe->path = malloc(LINUX_PATH_MAX)) &&
 		    vfs_d_path(&at.root, &f->path, exe->path, LINUX_PATH_MAX) < 0) {
 			free(exe->path);

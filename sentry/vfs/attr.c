@@ -200,8 +200,13 @@ int vfs_truncate(const struct path *p, s64 len, const struct vfs_cred *c)
 	if (!S_ISREG(inode->mode))
 		return -EINVAL;
 	int ret = mnt_want_write(p->mnt) ?: inode_permission(inode, MAY_WRITE, c)
-						  ?: inode_remove_privs(inode, c);
-	return fsnotify_change(p->dentry, ATTR_SIZE, ret ? ret : do_truncate(inode, len));
+						  ?: inode_get_write_access(inode);
+	if (ret)
+		return ret;
+	ret = inode_remove_privs(inode, c);
+	ret = fsnotify_change(p->dentry, ATTR_SIZE, ret ? ret : do_truncate(inode, len));
+	inode_put_write_access(inode);
+	return ret;
 }
 
 int vfs_ftruncate(struct file *f, s64 len, const struct vfs_cred *c)

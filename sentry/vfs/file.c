@@ -43,6 +43,8 @@ void file_put(struct file *f)
 	locks_remove_file(f);
 	if (f->ops->release)
 		f->ops->release(f);
+	if (f->mode & FMODE_WRITER)
+		inode_put_write_access(f->inode);
 	path_put(&f->path);
 	pthread_mutex_destroy(&f->pos_lock);
 	free(f);

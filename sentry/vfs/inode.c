@@ -67,6 +67,38 @@ struct inode *inode_get(struct inode *inode)
 	return inode;
 }
 
+/* Move writecount one step by delta unless it is on the other side of zero. */
+static int writecount_step(struct inode *inode, int delta)
+{
+	int n = __atomic_load_n(&inode->writecount, __ATOMIC_RELAXED);
+	do {
+		if (delta > 0 ? n < 0 : n > 0)
+			return -ETXTBSY;
+	} while (!__atomic_compare_exchange_n(&inode->writecount, &n, n + delta, true,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	return 0;
+}
+
+int inode_get_write_access(struct inode *inode)
+{
+	return writecount_step(inode, 1);
+}
+
+void inode_put_write_access(struct inode *inode)
+{
+	__atomic_fetch_sub(&inode->writecount, 1, __ATOMIC_ACQ_REL);
+}
+
+int inode_deny_write_access(struct inode *inode)
+{
+	return writecount_step(inode, -1);
+}
+
+void inode_allow_write_access(struct inode *inode)
+{
+	__atomic_fetch_add(&inode->writecount, 1, __ATOMIC_ACQ_REL);
+}
+
 void inode_put(struct inode *inode)
 {
 	if (!inode || __atomic_sub_fetch(&inode->refs, 1, __ATOMIC_ACQ_REL) > 0)

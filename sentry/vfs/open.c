@@ -69,13 +69,19 @@ static int open_truncate(struct file *f, const struct vfs_cred *c)
 	struct inode *inode = f->inode;
 	vfs_now(&ia.mtime);
 	ia.ctime = ia.mtime;
-	int ret = inode_remove_privs(inode, c);
+	/* O_RDONLY|O_TRUNC writes too: not to a running program (Linux's handle_truncate). */
+	int ret = inode_get_write_access(inode);
 	if (ret)
 		return ret;
-	pthread_mutex_lock(&inode->lock);
-	ret = inode->iops->setattr ? inode->iops->setattr(inode, &ia) : -EPERM;
-	pthread_mutex_unlock(&inode->lock);
-	return fsnotify_change(f->path.dentry, ATTR_SIZE, ret);
+	ret = inode_remove_privs(inode, c);
+	if (!ret) {
+		pthread_mutex_lock(&inode->lock);
+		ret = inode->iops->setattr ? inode->iops->setattr(inode, &ia) : -EPERM;
+		pthread_mutex_unlock(&inode->lock);
+		ret = fsnotify_change(f->path.dentry, ATTR_SIZE, ret);
+	}
+	inode_put_write_access(inode);
+	return ret;
 }
 
 /* Open the inode at p; created: p was made by this open (no checks, no O_TRUNC). */
@@ -95,13 +101,23 @@ static int do_open(const struct vfs_ctx *ctx, const struct path *p, int flags, b
 			return -ENXIO;
 		flags = trunc ? flags : flags & ~O_TRUNC;
 	}
+	u32 mode = flags & O_PATH ? FMODE_PATH : fmode(flags);
+	/* Not while a program runs from it (ETXTBSY); devices and FIFOs do not count. */
+	if ((mode & FMODE_WRITE) && S_ISREG(inode->mode)) {
+		if ((ret = inode_get_write_access(inode)))
+			return ret;
+		mode |= FMODE_WRITER;
+	}
 	struct file *f = file_alloc(sizeof(*f), ops);
-	if (!f)
+	if (!f) {
+		if (mode & FMODE_WRITER)
+			inode_put_write_access(inode);
 		return -ENOMEM;
+	}
 	f->path = *p;
 	path_get(p);
 	f->inode = inode;
-	f->mode = flags & O_PATH ? FMODE_PATH : fmode(flags);
+	f->mode = mode;
 	/* O_NOCTTY is for the open op (a terminal becomes the controlling one without it). */
 	f->flags = flags & ~(O_CREAT | O_EXCL | O_TRUNC);
 	f->partial_copy = S_ISREG(inode->mode);

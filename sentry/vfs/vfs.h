@@ -157,6 +157,12 @@ struct inode {
 	 * cleared by any change of mode or extended attribute. Atomic.
 	 */
 	bool nosec;
+	/*
+	 * Linux's i_writecount (atomic): > 0, the files open for writing;
+	 * < 0, the programs running from it. Each side makes the other's
+	 * next attempt ETXTBSY.
+	 */
+	int writecount;
 };
 
 /* iattr.valid */
@@ -255,6 +261,15 @@ void inode_apply_attr(struct inode *inode, const struct iattr *ia);
 struct inode *inode_get(struct inode *inode);
 /* NULL-safe; the last put destroys it through sb->ops. */
 void inode_put(struct inode *inode);
+/*
+ * Write access against running programs (writecount): a writer's get
+ * fails with -ETXTBSY while a program runs from inode, a program's deny
+ * while a writer has it open. Each success is undone by its put/allow.
+ */
+int inode_get_write_access(struct inode *inode) __must_check;
+void inode_put_write_access(struct inode *inode);
+int inode_deny_write_access(struct inode *inode) __must_check;
+void inode_allow_write_access(struct inode *inode);
 /* Set the times named by ATTR_ATIME/MTIME/CTIME to now; caller holds the lock. */
 void inode_touch(struct inode *inode, u32 which);
 void vfs_now(struct linux_timespec *ts);

@@ -112,6 +112,8 @@ static GUEST_UNUSED const char *guest_errno_name(int e)
 		return "EOPNOTSUPP";
 	case EMLINK:
 		return "EMLINK";
+	case ETXTBSY:
+		return "ETXTBSY";
 	default:
 		snprintf(other, sizeof(other), "errno %d", e);
 		return other;

@@ -53,5 +53,13 @@ int vfs_memfd_create(const char *name, bool sealable, const struct vfs_cred *c, 
 	struct vfs_ctx ctx = {.cred = c, .root = p, .start = p};
 	int ret = vfs_open_path(&ctx, &p, O_RDWR, out);
 	path_put(&p);
+	/*
+	 * As Linux's alloc_file_pseudo, the first fd takes no write access:
+	 * it does not keep the memfd from being run (fexecve).
+	 */
+	if (!ret && ((*out)->mode & FMODE_WRITER)) {
+		inode_put_write_access(inode);
+		(*out)->mode &= ~FMODE_WRITER;
+	}
 	return ret;
 }
