@@ -304,6 +304,68 @@ static void test_pgrp_owner(void)
 	close(ready[1]);
 }
 
+/*
+ * Linux's sigio_perm: an owner set by uid 1000 may not signal a root
+ * process (its uids match neither of the target's real and saved uid),
+ * and may signal itself; one set by root may signal anyone.
+ */
+static void test_owner_permission(void)
+{
+	if (geteuid() != 0) {
+		printf("owner permission: skipped (not root)\n");
+		return;
+	}
+	int p[2];
+	if (pipe(p))
+		return;
+	reset();
+	fflush(stdout);
+	pid_t parent = getpid(), pid = fork();
+	if (pid == 0) {
+		n_sigio = 0;
+		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+			_exit(10);
+		if (fcntl(p[0], F_SETOWN, parent) || fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK))
+			_exit(11);
+		if (write(p[1], "x", 1) != 1)
+			_exit(12);
+		if (fcntl(p[0], F_SETOWN, getpid()) || write(p[1], "y", 1) != 1)
+			_exit(13);
+		_exit(n_sigio == 1 ? 0 : 14);
+	}
+	guest_expect_child(pid, "exit 0", "owner set by uid 1000: SIGIO to itself only");
+	expect_ret(n_sigio, 0, "...none to the root parent");
+
+	/* Root's owner reaches a uid-1000 child. */
+	int ready[2];
+	if (pipe(ready))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		sigset_t io;
+		sigemptyset(&io);
+		sigaddset(&io, SIGIO);
+		sigprocmask(SIG_BLOCK, &io, NULL);
+		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+			_exit(10);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(11);
+		struct timespec ts = {10, 0};
+		_exit(sigtimedwait(&io, NULL, &ts) == SIGIO ? 0 : 12);
+	}
+	char c;
+	if (read(ready[0], &c, 1) != 1)
+		return;
+	expect_ret(fcntl(p[0], F_SETOWN, pid), 0, "root: F_SETOWN(a uid-1000 child)");
+	expect_ret(write(p[1], "z", 1), 1, "write");
+	guest_expect_child(pid, "exit 0", "...the child gets SIGIO");
+	close(ready[0]);
+	close(ready[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	guest_start("fasync");
@@ -318,5 +380,6 @@ int main(void)
 	test_inotify();
 	test_thread_owner();
 	test_pgrp_owner();
+	test_owner_permission();
 	return guest_finish();
 }
