@@ -138,9 +138,9 @@ static int fdinfo_show(struct seq *s, struct proc_inode *pi)
  * ("/memfd:x (deleted)") would not be. Files outside the VFS (pipes,
  * sockets) are reached by their name, through a reopen node (above).
  */
-static int fd_jump(struct inode *inode, struct path *out)
+static int fd_jump(struct proc_inode *pi, struct path *out)
 {
-	struct file *f = fd_file_get(PROC_I(inode), PROC_I(inode)->fd);
+	struct file *f = fd_file_get(pi, pi->fd);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	int ret = -EOPNOTSUPP;
@@ -153,18 +153,8 @@ static int fd_jump(struct inode *inode, struct path *out)
 	return ret;
 }
 
-static int fd_link_readlink(struct inode *inode, char *buf, size_t size)
-{
-	return fd_readlink(PROC_I(inode), buf, size);
-}
-
-static const struct inode_ops fd_link_iops = {
-	.readlink = fd_link_readlink,
-	.jump = fd_jump,
-};
-
 static const struct proc_entry fd_link_entry = {
-	.mode = S_IFLNK, .readlink = fd_readlink, .iops = &fd_link_iops};
+	.mode = S_IFLNK, .readlink = fd_readlink, .jump = fd_jump};
 static const struct proc_entry fdinfo_file_entry = {.mode = S_IFREG | 0444, .show = fdinfo_show};
 
 /* Linux's proc_fd_link mode: r-x for a readable file, -wx for a writable one. */

@@ -51,6 +51,8 @@ struct proc_entry {
 	ssize_t (*write)(struct proc_inode *pi, const char *buf, size_t len);
 	/* The link's target (no NUL) in buf: its length or -errno. */
 	int (*readlink)(struct proc_inode *pi, char *buf, size_t size);
+	/* A magic link's place (inode_ops.jump); NULL: a walk follows the text. */
+	int (*jump)(struct proc_inode *pi, struct path *out);
 	const struct proc_entry *children;
 	size_t nchildren;
 	const struct inode_ops *iops;

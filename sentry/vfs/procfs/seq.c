@@ -202,7 +202,14 @@ static int proc_readlink(struct inode *inode, char *buf, size_t size)
 	return pi->ent->readlink ? pi->ent->readlink(pi, buf, size) : -EINVAL;
 }
 
+static int proc_jump(struct inode *inode, struct path *out)
+{
+	struct proc_inode *pi = PROC_I(inode);
+	return pi->ent->jump ? pi->ent->jump(pi, out) : -EOPNOTSUPP;
+}
+
 const struct inode_ops proc_link_iops = {
 	.readlink = proc_readlink,
+	.jump = proc_jump,
 	.setattr = proc_setattr,
 };
