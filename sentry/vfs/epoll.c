@@ -105,17 +105,6 @@ static void ep_mtx_unlock(struct eventpoll *ep)
 		ep_flush_deferred();
 }
 
-/* Linux's file_ref_get: a reference unless the last put already began. */
-static struct file *ep_file_get(struct file *f)
-{
-	int refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
-	while (refs > 0)
-		if (__atomic_compare_exchange_n(&f->refs, &refs, refs + 1, false, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			return f;
-	return NULL;
-}
-
 static void ep_file_put(struct file *f)
 {
 	int refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
@@ -310,7 +299,7 @@ static void ep_unregister_pollwait(struct epitem *epi)
  */
 static u32 ep_item_poll(struct epitem *epi, struct poll_table *pt)
 {
-	struct file *f = ep_file_get(epi->file);
+	struct file *f = file_get_active(epi->file);
 	if (!f)
 		return 0;
 	pt->key = epi->event.events & ~EP_PRIVATE_BITS;

@@ -269,25 +269,13 @@ void fasync_flush(struct task *t)
 	}
 }
 
-/* A reference to f unless its last one is already gone (a file being released). */
-static bool file_get_live(struct file *f)
-{
-	int refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
-	do {
-		if (refs <= 0)
-			return false;
-	} while (!__atomic_compare_exchange_n(&f->refs, &refs, refs + 1, false, __ATOMIC_ACQ_REL,
-					      __ATOMIC_RELAXED));
-	return true;
-}
-
 /* Queue the signal for f's owner, to be sent with no lock held. */
 static bool fasync_queue(struct file *f, int reason, int fd)
 {
 	struct fasync_queued *q = malloc(sizeof(*q));
 	if (!q)
 		return false; /* as Linux when a signal cannot be allocated: none */
-	if (!file_get_live(f)) {
+	if (!file_get_active(f)) {
 		free(q);
 		return false;
 	}

@@ -32,6 +32,16 @@ struct file *file_get(struct file *f)
 	return f;
 }
 
+struct file *file_get_active(struct file *f)
+{
+	int refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+	while (refs > 0)
+		if (__atomic_compare_exchange_n(&f->refs, &refs, refs + 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return f;
+	return NULL;
+}
+
 void file_put(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)

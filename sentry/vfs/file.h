@@ -163,6 +163,12 @@ struct file {
  */
 struct file *file_alloc(size_t size, const struct file_ops *ops);
 struct file *file_get(struct file *f);
+/*
+ * A new reference to f unless its last put already began (Linux's
+ * file_ref_get): for those who find f through a registration that its
+ * release takes away (epoll items, O_ASYNC callbacks). f or NULL.
+ */
+struct file *file_get_active(struct file *f);
 /* NULL-safe. The last put calls ops->release, drops the path, frees f. */
 void file_put(struct file *f);
 
