@@ -38,6 +38,11 @@ bool linux_timespec_valid(const struct linux_timespec *ts)
 	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (s64)NSEC_PER_SEC;
 }
 
+bool linux_timeval_valid(const struct linux_timeval *tv)
+{
+	return tv->tv_sec >= 0 && tv->tv_usec >= 0 && tv->tv_usec < 1000000;
+}
+
 static u64 add_sat(u64 a, u64 b)
 {
 	return a > KTIME_MAX - b ? KTIME_MAX : a + b;
@@ -312,11 +317,6 @@ static u64 timeval_to_ns(const struct linux_timeval *tv)
 	return (u64)tv->tv_sec * NSEC_PER_SEC + (u64)tv->tv_usec * 1000;
 }
 
-static bool timeval_valid(const struct linux_timeval *tv)
-{
-	return tv->tv_sec >= 0 && tv->tv_usec >= 0 && tv->tv_usec < 1000000;
-}
-
 static void itimer_get_locked(struct tg_timers *tgt, int which, struct linux_itimerval *cur)
 {
 	struct ptimer *p = &tgt->itimer[which];
@@ -344,7 +344,7 @@ int itimer_set(struct task *t, int which, const struct linux_itimerval *val,
 		return -EINVAL;
 	if (!val)
 		val = &zero; /* Linux treats a NULL new value as zero, for old programs */
-	if (!timeval_valid(&val->it_value) || !timeval_valid(&val->it_interval))
+	if (!linux_timeval_valid(&val->it_value) || !linux_timeval_valid(&val->it_interval))
 		return -EINVAL;
 	u64 value = timeval_to_ns(&val->it_value);
 	u64 interval = timeval_to_ns(&val->it_interval);

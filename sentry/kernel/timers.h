@@ -144,5 +144,6 @@ void posix_timers_free_all(struct tg_timers *tgt);
 u64 linux_timespec_to_ns(const struct linux_timespec *ts);
 struct linux_timespec ns_to_linux_timespec(u64 ns);
 bool linux_timespec_valid(const struct linux_timespec *ts);
+bool linux_timeval_valid(const struct linux_timeval *tv);
 
 #endif

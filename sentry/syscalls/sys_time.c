@@ -110,12 +110,12 @@ long sys_time(struct task *t, const struct syscall_args *a)
 	return now;
 }
 
-/* Linux's timespec64_valid_settod: a time the clock could be set to. */
-static bool settod_valid(s64 sec, s64 nsec)
+/* Linux's timespec64_valid_settod: a valid time the clock could be set to. */
+static bool settod_valid(const struct linux_timespec *ts)
 {
 	/* KTIME_SEC_MAX less TIME_SETTOD_SEC_ALLOWANCE (30 years). */
-	const s64 settod_max = INT64_MAX / 1000000000 - 30LL * 365 * 86400;
-	return sec >= 0 && sec < settod_max && nsec >= 0 && nsec < 1000000000;
+	const s64 settod_max = INT64_MAX / (s64)NSEC_PER_SEC - 30LL * 365 * 86400;
+	return linux_timespec_valid(ts) && ts->tv_sec < settod_max;
 }
 
 long sys_clock_settime(struct task *t, const struct syscall_args *a)
@@ -128,22 +128,23 @@ long sys_clock_settime(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if (mm_copy_from_user(t->mm, &ts, arg_ptr(a, 1), sizeof(ts)))
 		return -EFAULT;
-	return settod_valid(ts.tv_sec, ts.tv_nsec) ? -EPERM : -EINVAL;
+	return settod_valid(&ts) ? -EPERM : -EINVAL;
 }
 
 long sys_settimeofday(struct task *t, const struct syscall_args *a)
 {
-	struct linux_timeval tv;
+	struct linux_timeval tv = {0};
 	struct linux_timezone tz;
 	if (a->a[0]) {
 		if (mm_copy_from_user(t->mm, &tv, arg_ptr(a, 0), sizeof(tv)))
 			return -EFAULT;
-		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		if (!linux_timeval_valid(&tv))
 			return -EINVAL;
 	}
 	if (a->a[1] && mm_copy_from_user(t->mm, &tz, arg_ptr(a, 1), sizeof(tz)))
 		return -EFAULT;
-	if (a->a[0] && !settod_valid(tv.tv_sec, tv.tv_usec * 1000))
+	struct linux_timespec ts = {tv.tv_sec, tv.tv_usec * 1000};
+	if (a->a[0] && !settod_valid(&ts))
 		return -EINVAL;
 	return -EPERM;
 }
