@@ -34,11 +34,7 @@ static void on_sigio(int sig GUEST_UNUSED)
 
 static const char *at(const char *name)
 {
-	static char path[2][128];
-	static int next;
-	char *p = path[next++ % 2];
-	snprintf(p, 128, "%s/%s", dir, name);
-	return p;
+	return guest_path_in(dir, name);
 }
 
 static void touch(const char *name)

@@ -21,11 +21,7 @@ static char dir[64];
 
 static const char *at(const char *name)
 {
-	static char path[2][128];
-	static int next;
-	char *p = path[next++ % 2];
-	snprintf(p, 128, "%s/%s", dir, name);
-	return p;
+	return guest_path_in(dir, name);
 }
 
 static int copy_self(const char *self, const char *to)

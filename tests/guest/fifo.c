@@ -30,11 +30,7 @@ static void sleep_ms(long ms)
 
 static const char *at(const char *name)
 {
-	static char path[2][128];
-	static int i;
-	i ^= 1;
-	snprintf(path[i], sizeof(path[i]), "%s/%s", dir, name);
-	return path[i];
+	return guest_path_in(dir, name);
 }
 
 static pid_t fork_flushed(void)

@@ -217,6 +217,20 @@ static GUEST_UNUSED GUEST_PRINTF(3, 4) bool expect_errnum(int ret, int want, con
 }
 
 /*
+ * dir/name, for tests working in a scratch directory. Two static buffers
+ * are used in turn, so a call may take two such paths; one stays valid
+ * until the second call after it (copy one that must live longer).
+ */
+static GUEST_UNUSED const char *guest_path_in(const char *dir, const char *name)
+{
+	static char path[2][128];
+	static int i;
+	i ^= 1;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", dir, name);
+	return path[i];
+}
+
+/*
  * Wait for child pid (through EINTR: a signal may come meanwhile) and say
  * how it ended: "exit N", "signal N", or what went wrong. The string is
  * static: use it before the next call.
