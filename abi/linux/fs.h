@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include "abi/linux/abi.h"
+#include "abi/linux/capability.h" /* the capabilities the file system checks */
 
 #define LINUX_PATH_MAX 4096
 #define LINUX_NAME_MAX 255
@@ -127,13 +128,6 @@ struct linux_utimbuf {
 	s64 actime;
 	s64 modtime;
 };
-
-/* Capabilities the file system checks (bit numbers). */
-#define LINUX_CAP_CHOWN 0
-#define LINUX_CAP_DAC_OVERRIDE 1
-#define LINUX_CAP_DAC_READ_SEARCH 2
-#define LINUX_CAP_FOWNER 3
-#define LINUX_CAP_FSETID 4
 
 /* Device numbers as stat reports them (new_encode_dev). */
 static inline u64 linux_encode_dev(u32 major, u32 minor)

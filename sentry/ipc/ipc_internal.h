@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 
+#include "abi/linux/capability.h"
 #include "ipc.h"
 #include "ipc_abi.h"
 #include "lib/list.h"
@@ -24,9 +25,6 @@
 /* Linux's IPCMNI: ids are seq * IPC_MNI + index. */
 #define IPC_MNI 32768
 #define IPC_SEQ_MAX (0x7fffffff / IPC_MNI)
-
-#define LINUX_CAP_IPC_OWNER 15
-#define LINUX_CAP_SYS_ADMIN 21
 
 /* Limits: Linux's defaults, as /proc/sys/kernel shows them. */
 #define SEM_MSL 32000

@@ -18,24 +18,12 @@
 #ifndef SENTRY_KERNEL_CRED_H
 #define SENTRY_KERNEL_CRED_H
 
+#include "abi/linux/capability.h"
 #include "abi/linux/fs.h"
 #include "kernel.h"
 
 struct vfs_cred;
 struct inode;
-
-/* Capability bit numbers (LINUX_CAP_CHOWN..LINUX_CAP_FSETID are in abi/linux/fs.h). */
-#define LINUX_CAP_KILL 5
-#define LINUX_CAP_SETGID 6
-#define LINUX_CAP_SETUID 7
-#define LINUX_CAP_SETPCAP 8
-#define LINUX_CAP_LINUX_IMMUTABLE 9
-#define LINUX_CAP_IPC_LOCK 14
-#define LINUX_CAP_SYS_RESOURCE 24
-#define LINUX_CAP_MKNOD 27
-#define LINUX_CAP_MAC_OVERRIDE 32
-#define LINUX_CAP_LAST_CAP 40 /* CAP_CHECKPOINT_RESTORE */
-#define LINUX_CAP_FULL ((1ULL << (LINUX_CAP_LAST_CAP + 1)) - 1)
 
 static inline bool cap_valid(u64 cap)
 {

@@ -212,6 +212,11 @@ struct task {
 	} trap;
 	bool dumpable;
 	bool no_new_privs;
+	/* seccomp.h: SECCOMP_MODE_* (atomic) and the newest filter of the chain. */
+	struct {
+		int mode;
+		struct seccomp_filter *filter;
+	} seccomp;
 	u32 personality;    /* personality(2); fork copies it, execve keeps it (layout.h) */
 	int pdeath_signal;  /* PR_SET_PDEATHSIG: sent when the thread that forked us exits */
 	u64 timer_slack_ns; /* PR_SET_TIMERSLACK: recorded; the Sentry's timers do not slack */

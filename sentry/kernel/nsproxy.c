@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/linux/capability.h"
 #include "cred.h"
 #include "nsproxy.h"
 #include "pidfd.h"
@@ -28,8 +29,6 @@
 #define CLONE_NS_REAL (LINUX_CLONE_NEWNS | LINUX_CLONE_NEWUTS | LINUX_CLONE_NEWIPC)
 #define CLONE_NS_UNSUPPORTED \
 	(LINUX_CLONE_NEWPID | LINUX_CLONE_NEWNET | LINUX_CLONE_NEWUSER | LINUX_CLONE_NEWTIME)
-#define LINUX_CAP_SYS_ADMIN 21
-#define LINUX_CAP_SYS_CHROOT 18
 
 /* Linux hands namespace inode numbers out from here up (proc_alloc_inum). */
 static u64 next_inum = 4026532000ULL;

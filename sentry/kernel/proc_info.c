@@ -10,6 +10,7 @@
 #include "cred.h"
 #include "proc_info.h"
 #include "process.h"
+#include "seccomp.h"
 #include "timers.h"
 #include "sentry/vfs/vfs.h"
 
@@ -58,6 +59,8 @@ static int snap_task_locked(struct task *t, unsigned want, struct proc_task *pt)
 	pt->sig_pending = t->pending.set;
 	pt->sig_blocked = t->sigmask;
 	pt->no_new_privs = t->no_new_privs;
+	pt->seccomp_mode = t->seccomp.mode;
+	pt->seccomp_filters = seccomp_filter_count_locked(t);
 	pt->dumpable = t->dumpable;
 	pt->personality = t->personality;
 	pt->sched = t->sched;

@@ -50,6 +50,7 @@ struct proc_task {
 	u64 sig_caught;	 /* handlers */
 	int nr_queued;	 /* queued signals charged to the process */
 	bool no_new_privs;
+	int seccomp_mode, seccomp_filters; /* SECCOMP_MODE_*, filters attached */
 	bool dumpable;
 	u32 personality;
 	struct task_sched sched; /* the thread's nice, policy and priority */

@@ -21,6 +21,7 @@
 #include "cred.h"
 #include "futex.h"
 #include "nsproxy.h"
+#include "seccomp.h"
 #include "lib/log.h"
 #include "pidfd.h"
 #include "rlimit.h"
@@ -118,6 +119,7 @@ static void task_free(struct task *t)
 	free(t->fpstate);
 	cred_put(t->cred);
 	nsproxy_put(t->nsproxy);
+	seccomp_task_free(t);
 	free(t);
 }
 
@@ -845,6 +847,7 @@ long task_clone(struct task *p, const struct clone_request *req)
 		return tid;
 	}
 	c->tid = tid;
+	seccomp_fork_locked(c, p); /* here, where a TSYNC cannot slip between copy and attach */
 	if (f & LINUX_CLONE_THREAD) {
 		attach_locked(k, c, p->tg);
 	} else {

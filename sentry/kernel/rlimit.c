@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "abi/linux/capability.h"
 #include "lib/log.h"
 #include "sentry/vfs/vfs.h"
 #include "cred.h"
@@ -19,7 +20,6 @@
 #define LINUX_RLIMIT_CPU 0
 #define LINUX_RLIMIT_FSIZE 1
 #define LINUX_RLIMIT_NPROC 6
-#define LINUX_CAP_SYS_ADMIN 21
 
 /* SIGXFSZ to the writer itself, as Linux's send_sig(SIGXFSZ, current, 0). */
 static int fsize_exceeded(struct task *t)

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "abi/linux/capability.h"
 #include "sentry/kernel/cred.h"
 #include "sentry/kernel/process.h"
 #include "sentry/vfs/file.h"
@@ -25,7 +26,6 @@
 #define LINUX_AT_HANDLE_CONNECTABLE 0x002
 #define LINUX_AT_HANDLE_FID 0x200
 #define LINUX_MAX_HANDLE_SZ 128
-#define LINUX_CAP_SYS_CHROOT 18
 
 /* The guest's struct file_handle, without its variable f_handle. */
 struct linux_file_handle {

@@ -8,11 +8,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 
+#include "abi/linux/capability.h"
 #include "sentry/kernel/nsproxy.h"
 #include "sentry/kernel/cred.h"
 #include "sys_path.h"
-
-#define LINUX_CAP_SYS_ADMIN 21
 
 /*
  * A mount(2) string argument (strndup_user): NULL stays NULL; longer than

@@ -2,13 +2,14 @@
 /*
  * prctl: the thread and process attributes of prctl(2). Options Linux
  * x86-64 does not have, or has only with configuration the sandbox
- * lacks (PR_SET_VMA, PR_SET_MM, seccomp filters), are EINVAL as there.
+ * lacks (PR_SET_VMA, PR_SET_MM), are EINVAL as there.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
 
 #include "sentry/kernel/process.h"
+#include "sentry/kernel/seccomp.h"
 #include "syscalls.h"
 
 /* The GET options that store an int at arg2. */
@@ -92,7 +93,14 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 			return -EINVAL;
 		return t->tg->thp_disable;
 	case PR_GET_SECCOMP:
-		return 0; /* no filter: seccomp(2) is not offered to the guest yet */
+		return t->seccomp.mode; /* in strict mode the call itself is fatal */
+	case PR_SET_SECCOMP:
+		/* Strict mode ignores arg3, as Linux's prctl_set_seccomp. */
+		if (a->a[1] == SECCOMP_MODE_STRICT)
+			return seccomp_do(t, SECCOMP_SET_MODE_STRICT, 0, uaddr(0));
+		if (a->a[1] == SECCOMP_MODE_FILTER)
+			return seccomp_do(t, SECCOMP_SET_MODE_FILTER, 0, arg_ptr(a, 2));
+		return -EINVAL;
 	case PR_SET_PTRACER:
 		/* Yama's exception list matters only to ptrace, which the guest does not have. */
 		if (a->a[1] && a->a[1] != (u64)PR_SET_PTRACER_ANY && !task_exists(t, (int)a->a[1]))

@@ -8,12 +8,12 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "abi/linux/capability.h"
 #include "sentry/kernel/cred.h"
 #include "sentry/kernel/proc_info.h"
 #include "syscalls.h"
 
 #define LINUX_UIO_MAXIOV 1024
-#define LINUX_CAP_SYS_PTRACE 19
 #define CHUNK 4096
 
 /*

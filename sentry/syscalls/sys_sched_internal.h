@@ -8,6 +8,7 @@
 #ifndef SENTRY_SYSCALLS_SYS_SCHED_INTERNAL_H
 #define SENTRY_SYSCALLS_SYS_SCHED_INTERNAL_H
 
+#include "abi/linux/capability.h"
 #include "sentry/kernel/cred.h"
 #include "sentry/kernel/process.h"
 #include "syscalls.h"
@@ -48,8 +49,6 @@
 
 #define LINUX_RLIMIT_NICE 13
 #define LINUX_RLIMIT_RTPRIO 14
-#define LINUX_CAP_SYS_ADMIN 21
-#define LINUX_CAP_SYS_NICE 23
 
 static inline bool rt_policy(int policy)
 {

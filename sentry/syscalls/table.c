@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "sentry/kernel/seccomp.h"
 #include "syscalls.h"
 
 enum syscall_status { FULL, PARTIAL, NOSYS };
@@ -97,7 +98,9 @@ void syscall_dispatch(struct task *t)
 	long ret;
 
 	u64 start = t->k->profile.on ? profile_now_ns() : 0;
-	if (nr < ARRAY_SIZE(syscall_table) && syscall_table[nr].fn)
+	if (unlikely(seccomp_enabled(t)) && seccomp_syscall_denied(t, &a, &ret))
+		; /* the filter answered; the call does not run */
+	else if (nr < ARRAY_SIZE(syscall_table) && syscall_table[nr].fn)
 		ret = syscall_table[nr].fn(t, &a);
 	else
 		ret = sys_ni_syscall(t, &a);

@@ -21,14 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/linux/capability.h"
 #include "sentry/kernel/cred.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/syscalls/sys_path.h"
 #include "sentry/vfs/poll.h"
 #include "tty_internal.h"
-
-#define LINUX_CAP_SYS_TTY_CONFIG 26
 
 /* An open file of either side. */
 struct tty_file {

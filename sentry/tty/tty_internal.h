@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "abi/linux/capability.h"
 #include "ldisc.h"
 #include "sentry/kernel/wait.h"
 #include "tty.h"
@@ -16,7 +17,6 @@
 #define PTY_IN_SIZE 65536  /* master writes not yet taken by the ldisc (tty_buffer's limit) */
 #define PTY_OUT_SIZE 65536 /* slave output the master has not read */
 #define PTY_SLAVE_MAJOR 136
-#define LINUX_CAP_SYS_ADMIN 21
 #define TTY_GID 5 /* devpts nodes' group, as the usual gid=5 mount option */
 
 /*

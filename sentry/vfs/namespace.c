@@ -227,7 +227,7 @@ static int path_mount(const struct vfs_ctx *ctx, const char *source, const struc
 		flags &= ~MS_MGC_MSK;
 	if (flags & MS_NOUSER)
 		return -EINVAL;
-	if (!cred_capable(ctx->cred, CAP_SYS_ADMIN))
+	if (!cred_capable(ctx->cred, LINUX_CAP_SYS_ADMIN))
 		return -EPERM;
 	if (!in_callers_ns(ctx, p->mnt))
 		return -EINVAL;
@@ -307,7 +307,7 @@ int vfs_umount(const struct vfs_ctx *ctx, const char *target, int flags)
 	if (ret)
 		return ret;
 	mount_follow_down(&p);
-	if (!cred_capable(ctx->cred, CAP_SYS_ADMIN))
+	if (!cred_capable(ctx->cred, LINUX_CAP_SYS_ADMIN))
 		ret = -EPERM;
 	else if (p.dentry != p.mnt->root || !in_callers_ns(ctx, p.mnt))
 		ret = -EINVAL;

@@ -9,6 +9,7 @@
 #ifndef SENTRY_VFS_NAMESPACE_INTERNAL_H
 #define SENTRY_VFS_NAMESPACE_INTERNAL_H
 
+#include "abi/linux/capability.h"
 #include "sentry/kernel/nsproxy.h"
 #include "vfs_internal.h"
 
@@ -35,8 +36,6 @@
 #define MS_MGC_MSK 0xffff0000ull
 #define MS_PROPAGATION (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 #define MS_ATIME (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
-
-#define CAP_SYS_ADMIN 21
 
 /* Mounts under mounts under ...: deeper than this is ELOOP-like abuse. */
 #define MAX_DEPTH 64

@@ -71,7 +71,7 @@ int mnt_ns_pivot_root(struct mnt_namespace *ns, const struct vfs_ctx *ctx, const
 {
 	struct path nr, old;
 	*old_root = *new_root_out = (struct path){0};
-	if (!cred_capable(ctx->cred, CAP_SYS_ADMIN))
+	if (!cred_capable(ctx->cred, LINUX_CAP_SYS_ADMIN))
 		return -EPERM;
 	int ret = vfs_lookup(ctx, new_root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &nr);
 	if (ret)

@@ -30,6 +30,7 @@
 
 #include <sys/types.h>
 
+#include "abi/linux/capability.h"
 #include "lib/list.h"
 #include "vfs.h"
 
@@ -42,9 +43,6 @@
 /* File capabilities, and the size of their largest (revision 3) value. */
 #define XATTR_CAPS "security.capability"
 #define XATTR_CAPS_MAX 24
-
-#define LINUX_CAP_SYS_ADMIN 21
-#define LINUX_CAP_SETFCAP 31
 
 /* Does name start with prefix (e.g. "user.")? */
 static inline bool xattr_has_prefix(const char *name, const char *prefix)

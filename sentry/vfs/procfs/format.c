@@ -13,7 +13,6 @@
 
 #define NS_PER_TICK (1000000000ULL / 100) /* USER_HZ */
 #define PF_RANDOMIZE 0x00400000		  /* what Linux shows of a user process's flags */
-#define CAP_FULL ((1ULL << 41) - 1)	  /* CAP_LAST_CAP 40 */
 
 static unsigned long long ull(u64 v)
 {
@@ -181,12 +180,12 @@ static void put_status_ids(struct seq *s, const struct proc_task *pt, int fdsize
 static void put_status_caps(struct seq *s, const struct proc_task *pt)
 {
 	const struct cred *c = pt->cred;
-	u64 caps = pt->uid == 0 ? CAP_FULL : 0;
+	u64 caps = pt->uid == 0 ? LINUX_CAP_FULL : 0;
 
 	if (!c) {
 		seq_printf(s, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n", 0ULL,
 			   ull(caps), ull(caps));
-		seq_printf(s, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", ull(CAP_FULL), 0ULL);
+		seq_printf(s, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", ull(LINUX_CAP_FULL), 0ULL);
 		return;
 	}
 	seq_printf(s, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n",
@@ -217,7 +216,8 @@ void proc_format_status(struct seq *s, const struct proc_task *pt, const struct 
 	seq_printf(s, "SigIgn:\t%016llx\nSigCgt:\t%016llx\n", ull(pt->sig_ignored),
 		   ull(pt->sig_caught));
 	put_status_caps(s, pt);
-	seq_printf(s, "NoNewPrivs:\t%d\nSeccomp:\t0\nSeccomp_filters:\t0\n", pt->no_new_privs);
+	seq_printf(s, "NoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n", pt->no_new_privs,
+		   pt->seccomp_mode, pt->seccomp_filters);
 	seq_puts(s, "Speculation_Store_Bypass:\tthread vulnerable\n"
 		    "SpeculationIndirectBranch:\tconditional enabled\n");
 	seq_puts(s, "Cpus_allowed:\t");

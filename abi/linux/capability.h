@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Capability bit numbers, as <linux/capability.h> numbers them: the one list the Sentry uses. */
+#ifndef ABI_LINUX_CAPABILITY_H
+#define ABI_LINUX_CAPABILITY_H
+
+#define LINUX_CAP_CHOWN 0
+#define LINUX_CAP_DAC_OVERRIDE 1
+#define LINUX_CAP_DAC_READ_SEARCH 2
+#define LINUX_CAP_FOWNER 3
+#define LINUX_CAP_FSETID 4
+#define LINUX_CAP_KILL 5
+#define LINUX_CAP_SETGID 6
+#define LINUX_CAP_SETUID 7
+#define LINUX_CAP_SETPCAP 8
+#define LINUX_CAP_LINUX_IMMUTABLE 9
+#define LINUX_CAP_IPC_LOCK 14
+#define LINUX_CAP_IPC_OWNER 15
+#define LINUX_CAP_SYS_CHROOT 18
+#define LINUX_CAP_SYS_PTRACE 19
+#define LINUX_CAP_SYS_ADMIN 21
+#define LINUX_CAP_SYS_NICE 23
+#define LINUX_CAP_SYS_RESOURCE 24
+#define LINUX_CAP_SYS_TTY_CONFIG 26
+#define LINUX_CAP_MKNOD 27
+#define LINUX_CAP_SETFCAP 31
+#define LINUX_CAP_MAC_OVERRIDE 32
+#define LINUX_CAP_LAST_CAP 40 /* CAP_CHECKPOINT_RESTORE */
+#define LINUX_CAP_FULL ((1ULL << (LINUX_CAP_LAST_CAP + 1)) - 1)
+
+#endif
