@@ -199,6 +199,9 @@ static int run_state_build(struct run_state *r, const struct oci_spec *s,
 		.oom_score_adj = s->oom_score_adj,
 		.mounts = r->mounts,
 		.nmounts = n,
+		.seccomp_prog = s->seccomp.prog,
+		.seccomp_len = s->seccomp.len,
+		.seccomp_flags = s->seccomp.flags,
 	};
 	r->cfg = (struct sandbox_config){
 		.argv = (const char *const *)s->args,

@@ -726,6 +726,10 @@ static int parse_linux(struct ctx *c, json_t *doc, struct oci_spec *s)
 		long long n = (q + p - 1) / p;
 		s->cpus = n > 64 ? 64 : n;
 	}
+	at(c, "linux.seccomp");
+	v = json_object_get(lx, "seccomp");
+	if (v && !json_is_null(v) && oci_seccomp_parse(v, c->file, &s->seccomp, c->err, c->errlen))
+		return -1;
 	return parse_path_list(c, lx, "maskedPaths", "masked", s) ||
 			       parse_path_list(c, lx, "readonlyPaths", "readonly", s)
 		       ? -1
@@ -897,5 +901,6 @@ void oci_spec_free(struct oci_spec *s)
 	free(s->mounts);
 	oci_hooks_free(&s->hooks);
 	free(s->annotations);
+	oci_seccomp_free(&s->seccomp);
 	memset(s, 0, sizeof(*s));
 }

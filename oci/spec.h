@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "hooks.h"
+#include "seccomp_profile.h"
 #include "lib/compiler.h"
 #include "sentry/sentry.h"
 
@@ -53,7 +54,8 @@ struct oci_spec {
 	bool terminal; /* process.terminal: the process gets a pty (oci/console.h) */
 	u16 console_height, console_width; /* process.consoleSize; 0 = not set */
 	struct oci_hooks hooks;		   /* "hooks" (hooks.h) */
-	char *annotations; /* "annotations" as compact JSON (string to string), or NULL */
+	char *annotations;	    /* "annotations" as compact JSON (string to string), or NULL */
+	struct oci_seccomp seccomp; /* linux.seccomp compiled; prog NULL if absent */
 };
 
 enum {

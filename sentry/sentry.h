@@ -42,6 +42,9 @@ struct sandbox_spec {
 	int oom_score_adj;
 	const struct sandbox_mount *mounts; /* in order; a later one may sit in an earlier one */
 	unsigned nmounts;
+	/* linux.seccomp as a classic-BPF program (struct sock_filter[len]) for init and exec'd processes; len 0: none */
+	const void *seccomp_prog;
+	unsigned seccomp_len, seccomp_flags; /* SECCOMP_FILTER_FLAG_* */
 };
 
 struct sandbox_config {

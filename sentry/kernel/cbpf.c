@@ -145,7 +145,8 @@ int cbpf_check(struct cbpf_insn *prog, unsigned len, unsigned ctx_words)
 		if (prog[pc].code == (BPF_LD | BPF_W | BPF_LEN))
 			prog[pc] = (struct cbpf_insn){.code = BPF_LD | BPF_IMM, .k = ctx_words * 4};
 		else if (prog[pc].code == (BPF_LDX | BPF_W | BPF_LEN))
-			prog[pc] = (struct cbpf_insn){.code = BPF_LDX | BPF_IMM, .k = ctx_words * 4};
+			prog[pc] =
+				(struct cbpf_insn){.code = BPF_LDX | BPF_IMM, .k = ctx_words * 4};
 	}
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include "cred.h"
 #include "lib/log.h"
 #include "oom.h"
+#include "seccomp.h"
 #include "pidfd.h"
 #include "process.h"
 #include "signal.h"
@@ -154,6 +155,10 @@ static int exec_creds(struct task *t, const struct exec_req *r, const struct san
 	t->gid = r->h.gid;
 	/* The request's alone, as runc's exec: runsk exec sends the bundle's unless --process. */
 	t->no_new_privs = r->h.no_new_privs;
+	/* runc's exec loads the container's seccomp profile too. */
+	if (spec && spec->seccomp_len)
+		return seccomp_install(t, spec->seccomp_prog, spec->seccomp_len,
+				       spec->seccomp_flags);
 	return 0;
 }
 
@@ -277,6 +282,7 @@ static void exec_task_free(struct task *t)
 	mm_put(t->mm);
 	sighand_put(t->sighand);
 	cred_put(t->cred);
+	seccomp_task_free(t);
 	free(t->fpstate);
 	free(t);
 }

@@ -10,6 +10,7 @@
 
 #include "cred.h"
 #include "sandbox_spec.h"
+#include "seccomp.h"
 
 void sandbox_spec_kernel(struct kernel *k, const struct sandbox_spec *s)
 {
@@ -50,6 +51,9 @@ int sandbox_spec_task(struct task *t, const struct sandbox_spec *s)
 	t->uid = s->uid;
 	t->gid = s->gid;
 	t->no_new_privs = s->no_new_privs;
+	/* linux.seccomp, as runc loads it just before the container's program starts. */
+	if (s->seccomp_len)
+		return seccomp_install(t, s->seccomp_prog, s->seccomp_len, s->seccomp_flags);
 	return 0;
 }
 

@@ -19,7 +19,7 @@
 #define MAX_INSNS_PER_PATH (1u << 15)
 #define SECCOMP_DATA_WORDS (sizeof(struct seccomp_data) / 4)
 /* The flags the Sentry has: not NEW_LISTENER, nor what needs a listener. */
-#define FILTER_FLAGS                                                                      \
+#define FILTER_FLAGS                                                                            \
 	(SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW | \
 	 SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
 #define SYS_SECCOMP 1 /* si_code of a SECCOMP_RET_TRAP SIGSYS */
@@ -78,7 +78,8 @@ static void kill_task(struct task *t, bool whole_process)
 /* SECCOMP_RET_TRAP: SIGSYS describing the call, which did not run; rax as it came in. */
 static void trap(struct task *t, int nr, u32 data)
 {
-	struct linux_siginfo info = {.signo = LINUX_SIGSYS, .errno_ = (s32)data, .code = SYS_SECCOMP};
+	struct linux_siginfo info = {
+		.signo = LINUX_SIGSYS, .errno_ = (s32)data, .code = SYS_SECCOMP};
 	u64 call_addr = t->regs.rip;
 	u32 arch = AUDIT_ARCH_X86_64;
 
@@ -131,7 +132,7 @@ bool seccomp_syscall_denied(struct task *t, const struct syscall_args *a, long *
 		trap(t, nr, data);
 		*ret = (long)t->regs.orig_rax; /* Linux's syscall_rollback */
 		break;
-	case SECCOMP_RET_TRACE:	      /* no tracer */
+	case SECCOMP_RET_TRACE:	     /* no tracer */
 	case SECCOMP_RET_USER_NOTIF: /* no listener */
 		*ret = -ENOSYS;
 		break;

@@ -57,8 +57,7 @@ long seccomp_do(struct task *t, unsigned op, unsigned flags, uaddr_t uargs);
  * SECCOMP_SET_MODE_FILTER with flags would, but from the runtime rather
  * than the guest: no privilege check (an OCI spec's linux.seccomp).
  */
-int seccomp_install(struct task *t, const void *prog, unsigned len, unsigned flags)
-	__must_check;
+int seccomp_install(struct task *t, const void *prog, unsigned len, unsigned flags) __must_check;
 
 /* clone: c runs under p's mode and filters. k->lock held, p the caller. */
 void seccomp_fork_locked(struct task *c, const struct task *p);

@@ -374,8 +374,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc_)
 	memcpy(&call_addr, (char *)si + 16, 8);
 	memcpy(&nr, (char *)si + 24, 4);
 	memcpy(&arch, (char *)si + 28, 4);
-	trap_ok = sig == SIGSYS && si->si_code == 1 && si->si_errno == 0x42 &&
-		  nr == SYS_getppid && arch == AUDIT_ARCH_X86_64 &&
+	trap_ok = sig == SIGSYS && si->si_code == 1 && si->si_errno == 0x42 && nr == SYS_getppid &&
+		  arch == AUDIT_ARCH_X86_64 &&
 		  call_addr == (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
 	trap_rax = uc->uc_mcontext.gregs[REG_RAX];
 	uc->uc_mcontext.gregs[REG_RAX] = 4242; /* what the call returns */

@@ -130,14 +130,30 @@ static void test_refusals(void **state)
 static struct cbpf_insn random_insn(unsigned len)
 {
 	static const u16 codes[] = {
-		BPF_RET | BPF_K,	     BPF_RET | BPF_A,	      BPF_ALU | BPF_ADD | BPF_X,
-		BPF_ALU | BPF_DIV | BPF_X,   BPF_ALU | BPF_DIV | BPF_K, BPF_ALU | BPF_LSH | BPF_K,
-		BPF_ALU | BPF_RSH | BPF_X,   BPF_ALU | BPF_NEG,	      BPF_LD | BPF_W | BPF_ABS,
-		BPF_LD | BPF_W | BPF_LEN,    BPF_LDX | BPF_W | BPF_LEN, BPF_LD | BPF_IMM,
-		BPF_LDX | BPF_IMM,	     BPF_LD | BPF_MEM,	      BPF_LDX | BPF_MEM,
-		BPF_ST,			     BPF_STX,		      BPF_MISC | BPF_TAX,
-		BPF_MISC | BPF_TXA,	     BPF_JMP | BPF_JA,	      BPF_JMP | BPF_JEQ | BPF_K,
-		BPF_JMP | BPF_JGT | BPF_X,   BPF_JMP | BPF_JSET | BPF_K, BPF_LD | BPF_B | BPF_ABS,
+		BPF_RET | BPF_K,
+		BPF_RET | BPF_A,
+		BPF_ALU | BPF_ADD | BPF_X,
+		BPF_ALU | BPF_DIV | BPF_X,
+		BPF_ALU | BPF_DIV | BPF_K,
+		BPF_ALU | BPF_LSH | BPF_K,
+		BPF_ALU | BPF_RSH | BPF_X,
+		BPF_ALU | BPF_NEG,
+		BPF_LD | BPF_W | BPF_ABS,
+		BPF_LD | BPF_W | BPF_LEN,
+		BPF_LDX | BPF_W | BPF_LEN,
+		BPF_LD | BPF_IMM,
+		BPF_LDX | BPF_IMM,
+		BPF_LD | BPF_MEM,
+		BPF_LDX | BPF_MEM,
+		BPF_ST,
+		BPF_STX,
+		BPF_MISC | BPF_TAX,
+		BPF_MISC | BPF_TXA,
+		BPF_JMP | BPF_JA,
+		BPF_JMP | BPF_JEQ | BPF_K,
+		BPF_JMP | BPF_JGT | BPF_X,
+		BPF_JMP | BPF_JSET | BPF_K,
+		BPF_LD | BPF_B | BPF_ABS,
 		BPF_ALU | BPF_MOD | BPF_K,
 	};
 	struct cbpf_insn in = {.code = codes[rand() % ARRAY_SIZE(codes)]};
@@ -183,8 +199,10 @@ static void test_random_programs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alu),	      cmocka_unit_test(test_loads_and_memory),
-		cmocka_unit_test(test_jumps),	      cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_alu),
+		cmocka_unit_test(test_loads_and_memory),
+		cmocka_unit_test(test_jumps),
+		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_random_programs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
