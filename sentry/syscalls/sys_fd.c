@@ -11,6 +11,8 @@
 #include "abi/linux/memfd.h"
 #include "abi/linux/poll.h"
 #include "sentry/vfs/fasync.h"
+#include "sentry/vfs/lease.h"
+#include "sys_path.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/inotify.h"
 #include "sys_path.h"
@@ -144,6 +146,18 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 		}
 		file_put(f);
 		return ret;
+	case LINUX_F_SETLEASE:
+	case LINUX_F_GETLEASE: {
+		struct vfs_cred c;
+		f = fd_file(t, fd);
+		if (!f)
+			return -EBADF;
+		task_vfs_cred(t, &c);
+		ret = arg_int(a, 1) == LINUX_F_GETLEASE ? lease_get(f)
+							: lease_set(t, f, fd, arg_int(a, 2), &c);
+		file_put(f);
+		return ret;
+	}
 	case LINUX_F_NOTIFY:
 		f = fd_file(t, fd);
 		if (!f)

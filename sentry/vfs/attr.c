@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "lease.h"
 #include "sentry/kernel/cred.h"
 #include "sentry/kernel/rlimit.h"
 #include "sentry/kernel/kernel.h"
@@ -203,6 +204,11 @@ int vfs_truncate(const struct path *p, s64 len, const struct vfs_cred *c)
 						  ?: inode_get_write_access(inode);
 	if (ret)
 		return ret;
+	/* A truncate breaks leases as an open for writing does (Linux's vfs_truncate). */
+	if ((ret = lease_break(inode, O_WRONLY))) {
+		inode_put_write_access(inode);
+		return ret;
+	}
 	ret = inode_remove_privs(inode, c);
 	ret = fsnotify_change(p->dentry, ATTR_SIZE, ret ? ret : do_truncate(inode, len));
 	inode_put_write_access(inode);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lease.h"
 #include "sentry/kernel/rlimit.h"
 #include "fasync.h"
 #include "inotify.h"
@@ -51,10 +52,13 @@ void file_put(struct file *f)
 	dnotify_flush(f, NULL);
 	fasync_release(f);
 	locks_remove_file(f);
+	lease_remove_file(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	if (f->mode & FMODE_WRITER)
 		inode_put_write_access(f->inode);
+	if (f->mode & FMODE_READER)
+		__atomic_sub_fetch(&f->inode->readcount, 1, __ATOMIC_SEQ_CST);
 	path_put(&f->path);
 	pthread_mutex_destroy(&f->pos_lock);
 	free(f);

@@ -133,6 +133,7 @@ struct file_ops {
 #define FMODE_GATHER 0x10u
 #define FMODE_POLL_REG 0x20u /* a regular file epoll takes (mqueue): its poll is its own */
 #define FMODE_WRITER 0x40u   /* holds write access to its inode (inode_get_write_access) */
+#define FMODE_READER 0x80u   /* counted in its inode's readcount (leases) */
 
 struct file {
 	const struct file_ops *ops;

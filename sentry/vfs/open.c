@@ -11,6 +11,7 @@
 
 #include "acl.h"
 #include "inotify.h"
+#include "lease.h"
 #include "pipe.h"
 #include "vfs_internal.h"
 
@@ -107,12 +108,19 @@ static int do_open(const struct vfs_ctx *ctx, const struct path *p, int flags, b
 		if ((ret = inode_get_write_access(inode)))
 			return ret;
 		mode |= FMODE_WRITER;
+	} else if ((mode & FMODE_READ) && S_ISREG(inode->mode)) {
+		__atomic_add_fetch(&inode->readcount, 1, __ATOMIC_SEQ_CST);
+		mode |= FMODE_READER;
 	}
-	struct file *f = file_alloc(sizeof(*f), ops);
+	/* Counted first: a lease taken meanwhile sees this open (lease.c). */
+	ret = S_ISREG(inode->mode) && !(flags & O_PATH) ? lease_break(inode, flags) : 0;
+	struct file *f = ret ? NULL : file_alloc(sizeof(*f), ops);
 	if (!f) {
 		if (mode & FMODE_WRITER)
 			inode_put_write_access(inode);
-		return -ENOMEM;
+		if (mode & FMODE_READER)
+			__atomic_sub_fetch(&inode->readcount, 1, __ATOMIC_SEQ_CST);
+		return ret ? ret : -ENOMEM;
 	}
 	f->path = *p;
 	path_get(p);

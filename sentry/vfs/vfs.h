@@ -163,6 +163,9 @@ struct inode {
 	 * next attempt ETXTBSY.
 	 */
 	int writecount;
+	/* Files open for reading only (Linux's i_readcount), for write leases (lease.h). Atomic. */
+	int readcount;
+	struct lease *leases; /* lease.h: under its lock; read without it to skip the common case */
 };
 
 /* iattr.valid */
