@@ -257,13 +257,28 @@ else
 	fail "CRI ListContainers: $(cat "$tmp/out")"
 fi
 
+# ---- seccompProfile RuntimeDefault: containerd's default profile, as
+# runc would load it, compiled by runsk and enforced in the sandbox.
+c3=$(cri create "$pod" c3 "$img" c3/0.log --seccomp-default -- \
+	sh -c 'grep -E "^Seccomp(_filters)?:" /proc/self/status' 2>"$tmp/err")
+if [ -n "$c3" ] && cri start "$c3" 2>>"$tmp/err" && container_state "$c3" EXITED; then
+	# The shell and grep ran: the profile's allow rules work.
+	if [ "$(grep -c -e ' stdout F Seccomp:.2$' -e ' stdout F Seccomp_filters:.1$' "$logs/c3/0.log")" = 2 ]; then
+		ok "RuntimeDefault seccomp profile: the container runs under one filter"
+	else
+		fail "c3's log: $(cat "$logs/c3/0.log" 2>&1)"
+	fi
+else
+	fail "CRI c3 with RuntimeDefault seccomp: $(cat "$tmp/err" "$tmp/status" 2>/dev/null)"
+fi
+
 # ---- teardown: sleep as init ignores SIGTERM, so the grace period ends in SIGKILL.
 if cri stop -t 2 "$c2" 2>"$tmp/err" && container_state "$c2" EXITED && grep -qx "exit_code 137" "$tmp/status"; then
 	ok "CRI StopContainer c2 (2 s grace): EXITED, 137"
 else
 	fail "CRI StopContainer c2: $(cat "$tmp/err" "$tmp/status")"
 fi
-for id in "$c1" "$c2"; do
+for id in "$c1" "$c2" ${c3:+"$c3"}; do
 	cri rm "$id" 2>"$tmp/err" || fail "CRI RemoveContainer: $(cat "$tmp/err")"
 done
 if [ -z "$(cri ps)" ]; then ok "CRI RemoveContainer: no containers left"; else fail "containers left: $(cri ps)"; fi

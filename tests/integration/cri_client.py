@@ -16,7 +16,7 @@
 #   podstatus POD                 "state READY|NOTREADY", "handler H"
 #   stopp POD, rmp POD            StopPodSandbox, RemovePodSandbox
 #   pods                          ListPodSandbox: "ID NAME STATE" lines
-#   create POD NAME IMAGE LOGPATH [-e K=V]... -- CMD [ARG]...
+#   create POD NAME IMAGE LOGPATH [-e K=V]... [--seccomp-default] -- CMD [ARG]...
 #                                 CreateContainer; prints its id
 #   start ID                      StartContainer
 #   status ID                     "state S", "exit_code N", "reason R", "log_path P"
@@ -207,8 +207,15 @@ def cmd_create(c, a):
     for kv in a.env:
         k, _, v = kv.partition("=")
         envs.append(msg((1, k), (2, v)))
+    linux = None
+    if a.seccomp_default:
+        # linux.security_context.seccomp: a SecurityProfile of type
+        # RuntimeDefault (0, the empty message), as a pod spec's
+        # seccompProfile: {type: RuntimeDefault} makes the kubelet send.
+        linux = msg((2, msg((15, b""))))
     config = msg((1, msg((1, a.name), (2, 0))), (2, msg((1, a.image))),
-                 (3, a.cmd[:1]), (4, a.cmd[1:]), (6, envs), (11, a.logpath))
+                 (3, a.cmd[:1]), (4, a.cmd[1:]), (6, envs), (11, a.logpath),
+                 (15, linux))
     r = c.rt("CreateContainer", msg((1, a.pod_id), (2, config),
                                     (3, pod_config(a.pod, a.logdir))))
     print(get_str(r, 1))
@@ -286,6 +293,7 @@ def parse(argv):
     s.add_argument("image")
     s.add_argument("logpath")
     s.add_argument("-e", dest="env", action="append", default=[])
+    s.add_argument("--seccomp-default", action="store_true")
     s.add_argument("cmd", nargs="+")
     s.set_defaults(fn=cmd_create)
     for name, fn, default in [("exec", cmd_exec, 60), ("stop", cmd_stop, 0)]:
