@@ -14,22 +14,30 @@
 #include "seccomp_profile.h"
 
 struct sc_ctx {
-	const char *file;
-	char *err;
-	size_t errlen;
-	char field[96];
+	char *field; /* the field being parsed, for the caller's message */
+	size_t fieldlen;
+	char *msg;
+	size_t msglen;
 };
 
 static int __printf(2, 3) bad(struct sc_ctx *c, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(c->msg, c->msglen, fmt, ap);
 	va_end(ap);
-	snprintf(c->err, c->errlen, "%s: %s: %s", c->file ? c->file : "config.json", c->field, msg);
 	return -1;
+}
+
+/* Name the field being parsed, as spec.c's messages do. */
+static void __printf(2, 3) at(struct sc_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->field, c->fieldlen, fmt, ap);
+	va_end(ap);
 }
 
 static const struct {
@@ -149,7 +157,7 @@ static int parse_syscall(struct sc_ctx *c, scmp_filter_ctx f, u32 def, json_t *e
 	u32 action;
 	size_t j;
 
-	snprintf(c->field, sizeof(c->field), "linux.seccomp.syscalls[%zu]", i);
+	at(c, "linux.seccomp.syscalls[%zu]", i);
 	if (!json_is_object(e))
 		return bad(c, "must be an object {names, action, ...}");
 	if (!json_is_array(names) || !json_array_size(names))
@@ -160,11 +168,11 @@ static int parse_syscall(struct sc_ctx *c, scmp_filter_ctx f, u32 def, json_t *e
 		return bad(c, "args must be an array of at most 6 conditions");
 	json_array_foreach(args, j, v)
 	{
-		snprintf(c->field, sizeof(c->field), "linux.seccomp.syscalls[%zu].args[%zu]", i, j);
+		at(c, "linux.seccomp.syscalls[%zu].args[%zu]", i, j);
 		if (arg_of(c, v, &a[n++]))
 			return -1;
 	}
-	snprintf(c->field, sizeof(c->field), "linux.seccomp.syscalls[%zu].names", i);
+	at(c, "linux.seccomp.syscalls[%zu].names", i);
 	json_array_foreach(names, j, v)
 	{
 		const char *name = json_string_value(v);
@@ -191,7 +199,7 @@ static int parse_arches(struct sc_ctx *c, scmp_filter_ctx f, json_t *arches)
 		char name[32];
 		size_t k = 0;
 
-		snprintf(c->field, sizeof(c->field), "linux.seccomp.architectures[%zu]", i);
+		at(c, "linux.seccomp.architectures[%zu]", i);
 		if (!s || strncmp(s, "SCMP_ARCH_", 10) || strlen(s + 10) >= sizeof(name))
 			return bad(c, "must be SCMP_ARCH_<arch>");
 		for (const char *p = s + 10; *p; p++)
@@ -216,7 +224,7 @@ static int parse_flags(struct sc_ctx *c, json_t *flags, unsigned *out)
 	json_array_foreach(flags, i, v)
 	{
 		const char *s = json_string_value(v);
-		snprintf(c->field, sizeof(c->field), "linux.seccomp.flags[%zu]", i);
+		at(c, "linux.seccomp.flags[%zu]", i);
 		if (!s)
 			return bad(c, "must be a string");
 		if (!strcmp(s, "SECCOMP_FILTER_FLAG_TSYNC"))
@@ -251,15 +259,16 @@ static int export(struct sc_ctx *c, scmp_filter_ctx f, struct oci_seccomp *out)
 	return 0;
 }
 
-int oci_seccomp_parse(json_t *v, const char *file, struct oci_seccomp *out, char *err,
-		      size_t errlen)
+int oci_seccomp_parse(json_t *v, struct oci_seccomp *out, char *field, size_t fieldlen, char *msg,
+		      size_t msglen)
 {
-	struct sc_ctx c = {.file = file, .err = err, .errlen = errlen, .field = "linux.seccomp"};
+	struct sc_ctx c = {.field = field, .fieldlen = fieldlen, .msg = msg, .msglen = msglen};
 	json_t *arches, *syscalls, *flags, *e;
 	u32 def;
 	size_t i;
 
 	*out = (struct oci_seccomp){0};
+	at(&c, "linux.seccomp");
 	if (!json_is_object(v))
 		return bad(&c, "must be an object {defaultAction, syscalls, ...}");
 	arches = json_object_get(v, "architectures");
@@ -272,7 +281,7 @@ int oci_seccomp_parse(json_t *v, const char *file, struct oci_seccomp *out, char
 	if (listener && *listener)
 		return bad(&c, "listenerPath: not supported (the Sentry has no seccomp user "
 			       "notification)");
-	snprintf(c.field, sizeof(c.field), "linux.seccomp.defaultAction");
+	at(&c, "linux.seccomp.defaultAction");
 	if (action_of(&c, json_object_get(v, "defaultAction"),
 		      json_object_get(v, "defaultErrnoRet"), &def) ||
 	    parse_flags(&c, flags, &out->flags))
@@ -288,7 +297,7 @@ int oci_seccomp_parse(json_t *v, const char *file, struct oci_seccomp *out, char
 		ret = parse_syscall(&c, f, def, e, i);
 	}
 	if (!ret) {
-		snprintf(c.field, sizeof(c.field), "linux.seccomp");
+		at(&c, "linux.seccomp");
 		ret = export(&c, f, out);
 	}
 	seccomp_release(f);

@@ -28,11 +28,11 @@ struct oci_seccomp {
 };
 
 /*
- * Compile v (linux.seccomp) into out. On error, -1 and a one-line message
- * in err naming the field, prefixed with file.
+ * Compile v (linux.seccomp) into out. On error, -1, the field at fault in
+ * field ("linux.seccomp.syscalls[2].action") and what is wrong in msg.
  */
-int oci_seccomp_parse(json_t *v, const char *file, struct oci_seccomp *out, char *err,
-		      size_t errlen) __must_check;
+int oci_seccomp_parse(json_t *v, struct oci_seccomp *out, char *field, size_t fieldlen, char *msg,
+		      size_t msglen) __must_check;
 void oci_seccomp_free(struct oci_seccomp *s);
 
 #endif

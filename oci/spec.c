@@ -680,6 +680,7 @@ static int parse_pids(struct ctx *c, json_t *res, struct oci_spec *s)
 static int parse_linux(struct ctx *c, json_t *doc, struct oci_spec *s)
 {
 	json_t *lx, *res, *mem, *cpu, *v, *e;
+	char msg[256];
 	size_t i;
 
 	at(c, "linux");
@@ -726,10 +727,10 @@ static int parse_linux(struct ctx *c, json_t *doc, struct oci_spec *s)
 		long long n = (q + p - 1) / p;
 		s->cpus = n > 64 ? 64 : n;
 	}
-	at(c, "linux.seccomp");
 	v = json_object_get(lx, "seccomp");
-	if (v && !json_is_null(v) && oci_seccomp_parse(v, c->file, &s->seccomp, c->err, c->errlen))
-		return -1;
+	if (v && !json_is_null(v) &&
+	    oci_seccomp_parse(v, &s->seccomp, c->field, sizeof(c->field), msg, sizeof(msg)))
+		return bad(c, "%s", msg);
 	return parse_path_list(c, lx, "maskedPaths", "masked", s) ||
 			       parse_path_list(c, lx, "readonlyPaths", "readonly", s)
 		       ? -1

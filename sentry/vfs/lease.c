@@ -128,8 +128,8 @@ static int add_locked(struct file *f, int fd, int type)
 	mine = calloc(1, sizeof(*mine));
 	if (!mine)
 		return -ENOMEM;
-	*mine = (struct lease){.next = inode->leases, .file = f, .fd = fd, .type = type,
-			       .target = type};
+	*mine = (struct lease){
+		.next = inode->leases, .file = f, .fd = fd, .type = type, .target = type};
 	__atomic_store_n(&inode->leases, mine, __ATOMIC_SEQ_CST);
 	/* An open that raced past lease_break's look at inode->leases shows in the counts. */
 	if (open_conflicts(f, type)) {

@@ -34,8 +34,8 @@ struct vfs_cred;
  * 0, -EINVAL, -EACCES (not the file's owner, no CAP_LEASE), -EAGAIN (a
  * conflicting open or lease), -ENOMEM.
  */
-int lease_set(struct task *t, struct file *f, int fd, int type, const struct vfs_cred *c)
-	__must_check;
+int lease_set(struct task *t, struct file *f, int fd, int type,
+	      const struct vfs_cred *c) __must_check;
 /* F_GETLEASE: the lease f holds (what it is being broken to, during a break), or F_UNLCK. */
 int lease_get(struct file *f);
 /*
