@@ -13,20 +13,23 @@
 #include "lib/log.h"
 #include "process.h"
 #include "seccomp.h"
+#include "seccomp_notify.h"
+#include "sentry/vfs/file.h"
 #include "signal.h"
 
 /* Linux's MAX_INSNS_PER_PATH: a chain's instructions, 4 more per filter. */
 #define MAX_INSNS_PER_PATH (1u << 15)
 #define SECCOMP_DATA_WORDS (sizeof(struct seccomp_data) / 4)
-/* The flags the Sentry has: not NEW_LISTENER, nor what needs a listener. */
+/* The flags the Sentry has: not WAIT_KILLABLE_RECV (a listener's waits end on any signal). */
 #define FILTER_FLAGS                                                                            \
 	(SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW | \
-	 SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
+	 SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
 #define SYS_SECCOMP 1 /* si_code of a SECCOMP_RET_TRAP SIGSYS */
 
 struct seccomp_filter {
 	int refs; /* atomic: threads running it as their head, and the next link */
 	bool log; /* SECCOMP_FILTER_FLAG_LOG */
+	struct seccomp_listener *listener; /* NEW_LISTENER: a reference, or NULL */
 	unsigned len;
 	struct seccomp_filter *prev; /* a reference */
 	struct cbpf_insn prog[];
@@ -43,6 +46,8 @@ static void filter_put(struct seccomp_filter *f)
 {
 	while (f && __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		struct seccomp_filter *prev = f->prev;
+		if (f->listener)
+			seccomp_listener_orphan(f->listener);
 		free(f);
 		f = prev;
 	}
@@ -132,8 +137,13 @@ bool seccomp_syscall_denied(struct task *t, const struct syscall_args *a, long *
 		trap(t, nr, data);
 		*ret = (long)t->regs.orig_rax; /* Linux's syscall_rollback */
 		break;
-	case SECCOMP_RET_TRACE:	     /* no tracer */
-	case SECCOMP_RET_USER_NOTIF: /* no listener */
+	case SECCOMP_RET_USER_NOTIF:
+		if (!match->listener) {
+			*ret = -ENOSYS;
+			break;
+		}
+		return !seccomp_listener_ask(match->listener, t, &sd.d, ret);
+	case SECCOMP_RET_TRACE: /* no tracer */
 		*ret = -ENOSYS;
 		break;
 	default: /* KILL_THREAD, KILL_PROCESS, and what Linux does not know either */
@@ -213,6 +223,15 @@ static void sync_threads_locked(struct task *t)
 	}
 }
 
+/* Does t's chain have a listener whose file is open? (Linux's has_duplicate_listener) */
+static bool has_listener(const struct task *t)
+{
+	for (const struct seccomp_filter *w = t->seccomp.filter; w; w = w->prev)
+		if (w->listener && !seccomp_listener_closed(w->listener))
+			return true;
+	return false;
+}
+
 /* Make f (a new reference) t's newest filter; on failure f is t's to free still. */
 static int attach_locked(struct task *t, struct seccomp_filter *f, unsigned flags)
 {
@@ -220,6 +239,8 @@ static int attach_locked(struct task *t, struct seccomp_filter *f, unsigned flag
 
 	if (!may_assign_mode(t, SECCOMP_MODE_FILTER))
 		return -EINVAL;
+	if (f->listener && has_listener(t))
+		return -EBUSY;
 	for (const struct seccomp_filter *w = t->seccomp.filter; w; w = w->prev)
 		total += w->len + 4;
 	if (total > MAX_INSNS_PER_PATH)
@@ -260,9 +281,34 @@ static int install(struct task *t, struct seccomp_filter *f, unsigned flags)
 	pthread_mutex_lock(&t->k->lock);
 	int ret = attach_locked(t, f, flags);
 	pthread_mutex_unlock(&t->k->lock);
-	if (ret)
-		free(f); /* never attached: nobody else has it */
+	if (ret) { /* never attached: nobody else has it */
+		seccomp_listener_put(f->listener);
+		free(f);
+	}
 	return ret;
+}
+
+/* NEW_LISTENER: the listener's fd (close-on-exec) comes first, as Linux reserves it first. */
+static long install_with_listener(struct task *t, struct seccomp_filter *f, unsigned flags)
+{
+	struct file *lf;
+
+	f->listener = seccomp_listener_new(&lf);
+	if (!f->listener) {
+		free(f);
+		return -ENOMEM;
+	}
+	int fd = fdtable_alloc(t->files, 0, lf, true);
+	if (fd < 0) {
+		seccomp_listener_put(f->listener);
+		free(f);
+		return fd;
+	}
+	int ret = install(t, f, flags);
+	/* On failure the fd goes again; its file's release drops the listener. */
+	if (ret && fdtable_close(t->files, fd))
+		pr_debug("seccomp: listener fd %d already closed by another thread", fd);
+	return ret ? ret : fd;
 }
 
 /* struct sock_fprog. */
@@ -277,6 +323,10 @@ static long set_mode_filter(struct task *t, unsigned flags, uaddr_t uargs)
 	struct linux_sock_fprog fprog;
 
 	if (flags & ~FILTER_FLAGS)
+		return -EINVAL;
+	/* A TSYNC failure's tid and a listener's fd would look alike. */
+	if ((flags & SECCOMP_FILTER_FLAG_TSYNC) && (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) &&
+	    !(flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH))
 		return -EINVAL;
 	if (mm_copy_from_user(t->mm, &fprog, uargs, sizeof(fprog)))
 		return -EFAULT;
@@ -297,7 +347,9 @@ static long set_mode_filter(struct task *t, unsigned flags, uaddr_t uargs)
 	free(prog);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	return install(t, f, flags);
+	if (!(flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+		return install(t, f, flags);
+	return install_with_listener(t, f, flags);
 }
 
 int seccomp_install(struct task *t, const void *prog, unsigned len, unsigned flags)
@@ -321,11 +373,12 @@ static long action_avail(struct task *t, uaddr_t uargs)
 	case SECCOMP_RET_KILL_THREAD:
 	case SECCOMP_RET_TRAP:
 	case SECCOMP_RET_ERRNO:
+	case SECCOMP_RET_USER_NOTIF:
 	case SECCOMP_RET_TRACE:
 	case SECCOMP_RET_LOG:
 	case SECCOMP_RET_ALLOW:
 		return 0;
-	default: /* and SECCOMP_RET_USER_NOTIF: no listener can be made */
+	default:
 		return -EOPNOTSUPP;
 	}
 }
@@ -343,7 +396,15 @@ long seccomp_do(struct task *t, unsigned op, unsigned flags, uaddr_t uargs)
 		if (flags)
 			return -EINVAL;
 		return action_avail(t, uargs);
-	default: /* SECCOMP_GET_NOTIF_SIZES too, as before Linux 5.0: no user notification */
+	case SECCOMP_GET_NOTIF_SIZES: {
+		struct seccomp_notif_sizes sz = {sizeof(struct seccomp_notif),
+						 sizeof(struct seccomp_notif_resp),
+						 sizeof(struct seccomp_data)};
+		if (flags)
+			return -EINVAL;
+		return mm_copy_to_user(t->mm, uargs, &sz, sizeof(sz)) ? -EFAULT : 0;
+	}
+	default:
 		return -EINVAL;
 	}
 }

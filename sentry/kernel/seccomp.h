@@ -15,10 +15,10 @@
  * runs every filter of the chain over the call's struct seccomp_data and
  * acts on the most severe answer: kill the process or the thread
  * (SIGSYS, as if by a core-dumping signal), SIGSYS to a handler
- * (SECCOMP_RET_TRAP), an errno, or the call runs. Without a tracer,
- * SECCOMP_RET_TRACE is ENOSYS; without a listener (the Sentry offers no
- * user notification, SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL),
- * SECCOMP_RET_USER_NOTIF is ENOSYS, as on Linux.
+ * (SECCOMP_RET_TRAP), an errno, the supervisor's answer
+ * (SECCOMP_RET_USER_NOTIF to a SECCOMP_FILTER_FLAG_NEW_LISTENER
+ * listener, seccomp_notify.h), or the call runs. Without a tracer,
+ * SECCOMP_RET_TRACE is ENOSYS, as without a listener USER_NOTIF is.
  *
  * Locking: a thread's own mode and chain are written by itself, or by a
  * TSYNC or clone under k->lock; others read them under k->lock.
