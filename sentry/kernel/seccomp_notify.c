@@ -83,8 +83,8 @@ static bool replied(void *arg)
 	return ((struct notif *)arg)->state == NOTIF_REPLIED;
 }
 
-bool seccomp_listener_ask(struct seccomp_listener *l, struct task *t,
-			  const struct seccomp_data *sd, long *ret)
+bool seccomp_listener_ask(struct seccomp_listener *l, struct task *t, const struct seccomp_data *sd,
+			  long *ret)
 {
 	struct notif n = {.t = t, .sd = sd, .state = NOTIF_INIT};
 
@@ -233,8 +233,8 @@ static long notif_addfd(struct task *t, struct seccomp_listener *l, uaddr_t arg)
 
 	if (mm_copy_from_user(t->mm, &a, arg, sizeof(a)))
 		return -EFAULT;
-	if (a.newfd_flags & ~O_CLOEXEC || a.flags & ~(SECCOMP_ADDFD_FLAG_SETFD |
-						       SECCOMP_ADDFD_FLAG_SEND))
+	if (a.newfd_flags & ~O_CLOEXEC ||
+	    a.flags & ~(SECCOMP_ADDFD_FLAG_SETFD | SECCOMP_ADDFD_FLAG_SEND))
 		return -EINVAL;
 	if (a.newfd && !(a.flags & SECCOMP_ADDFD_FLAG_SETFD))
 		return -EINVAL;

@@ -37,7 +37,7 @@ void seccomp_listener_orphan(struct seccomp_listener *l);
  * false: *ret is its result (-ENOSYS without a listener, -ERESTARTSYS
  * if a signal ends the wait).
  */
-bool seccomp_listener_ask(struct seccomp_listener *l, struct task *t,
-			  const struct seccomp_data *sd, long *ret);
+bool seccomp_listener_ask(struct seccomp_listener *l, struct task *t, const struct seccomp_data *sd,
+			  long *ret);
 
 #endif

@@ -71,10 +71,10 @@ struct fprog {
 static long install(unsigned flags)
 {
 	struct insn p[] = {
-		{0x20, 0, 0, 0},		 /* A = nr */
-		{0x15, 2, 0, SYS_getppid},	 /* == getppid: notify */
-		{0x15, 1, 0, SYS_getpgid},	 /* == getpgid: notify */
-		{0x06, 0, 0, RET_ALLOW},	 /* else allow */
+		{0x20, 0, 0, 0},	   /* A = nr */
+		{0x15, 2, 0, SYS_getppid}, /* == getppid: notify */
+		{0x15, 1, 0, SYS_getpgid}, /* == getpgid: notify */
+		{0x06, 0, 0, RET_ALLOW},   /* else allow */
 		{0x06, 0, 0, RET_USER_NOTIF},
 	};
 	struct fprog f = {5, p};
@@ -83,8 +83,7 @@ static long install(unsigned flags)
 
 /* The supervisor's script: one answer per call, in order. */
 enum step { VALUE, ERROR, CONTINUE, ADDFD_THEN_VALUE, ADDFD_SENDING, STOP };
-static const enum step script[] = {VALUE, ERROR, CONTINUE, ADDFD_THEN_VALUE, ADDFD_SENDING,
-				   STOP};
+static const enum step script[] = {VALUE, ERROR, CONTINUE, ADDFD_THEN_VALUE, ADDFD_SENDING, STOP};
 static int go[2];
 static volatile int listener = -1, main_tid, sup_ok = 1, given_fd = -1;
 
@@ -207,7 +206,9 @@ static void hangup(void)
 		char cbuf[CMSG_SPACE(sizeof(int))];
 		char byte = 'l';
 		struct iovec iov = {&byte, 1};
-		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+		struct msghdr m = {.msg_iov = &iov,
+				   .msg_iovlen = 1,
+				   .msg_control = cbuf,
 				   .msg_controllen = sizeof(cbuf)};
 		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 		c->cmsg_level = SOL_SOCKET;
@@ -219,7 +220,9 @@ static void hangup(void)
 	}
 	char cbuf[CMSG_SPACE(sizeof(int))], byte;
 	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cbuf,
 			   .msg_controllen = sizeof(cbuf)};
 	int lfd = -1;
 	if (recvmsg(sv[0], &m, 0) == 1 && CMSG_FIRSTHDR(&m))
