@@ -8,7 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 command -v clang-format >/dev/null ||
 	{ echo "check-format.sh: clang-format missing (apt-get install clang-format)" >&2; exit 2; }
-mapfile -t files < <(git ls-files '*.c' '*.h')
+# New files too: they are about to be committed.
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 if [ "${1:-}" = --fix ]; then
 	clang-format -i "${files[@]}"
 	exit 0
