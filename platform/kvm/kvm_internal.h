@@ -109,6 +109,13 @@ struct kvm_platform {
 	unsigned nrunning;
 	unsigned nvcpus;
 	struct kvm_vcpu *vcpus[R0_MAX_VCPUS];
+	/*
+	 * Frames that were page tables, kept for page tables (pagetable.c's
+	 * pt_frame_put says why). Under pt_lock, a leaf.
+	 */
+	pthread_mutex_t pt_lock;
+	u64 *pt_free;
+	size_t npt_free, pt_free_cap;
 };
 
 #define KVM_AS_BATCH 256

@@ -174,6 +174,51 @@ static int pt_store(struct kvm_as *as, u64 table_pa, unsigned idx, u64 val)
 	return 0;
 }
 
+/*
+ * A frame for a new table: one that was a table before if there is one
+ * (zeroed here, by a host write KVM does not see: the caller makes a
+ * shadowing KVM forget the frame), else a fresh zeroed one.
+ */
+static int pt_frame_get(struct kvm_platform *kp, u64 *pa)
+{
+	pthread_mutex_lock(&kp->pt_lock);
+	bool reuse = kp->npt_free > 0;
+	if (reuse)
+		*pa = kp->pt_free[--kp->npt_free];
+	pthread_mutex_unlock(&kp->pt_lock);
+	if (!reuse)
+		return kp->mem.alloc_frame(kp->mem.opaque, pa);
+	memset(kvm_host_ptr(kp, *pa), 0, PAGE_SIZE);
+	return 0;
+}
+
+/*
+ * A table is freed: keep its frame for tables. A shadowing KVM (kvm_pvm,
+ * EPT/NPT off) may keep a shadow of it and write-protect it long after,
+ * and given to guest memory it would trap the guest's writes into KVM's
+ * instruction emulator, which on kvm_pvm gives up on some of them (a
+ * `rep stos` into a fresh page: KVM_EXIT_INTERNAL_ERROR, the sandbox
+ * dies). As a table again, pt_forget_shadow makes KVM drop that shadow.
+ * The pool only grows to the most tables the sandbox ever had at once.
+ */
+static void pt_frame_put(struct kvm_platform *kp, u64 pa)
+{
+	pthread_mutex_lock(&kp->pt_lock);
+	if (kp->npt_free == kp->pt_free_cap) {
+		size_t cap = kp->pt_free_cap ? 2 * kp->pt_free_cap : 64;
+		u64 *a = realloc(kp->pt_free, cap * sizeof(*a));
+		if (!a) { /* out of memory: leak the frame rather than risk the guest */
+			pthread_mutex_unlock(&kp->pt_lock);
+			pr_warn_ratelimited("kvm: page-table frame pool full: a frame leaks");
+			return;
+		}
+		kp->pt_free = a;
+		kp->pt_free_cap = cap;
+	}
+	kp->pt_free[kp->npt_free++] = pa;
+	pthread_mutex_unlock(&kp->pt_lock);
+}
+
 int kvm_as_create(struct platform *p, struct platform_as **out)
 {
 	struct kvm_platform *kp = container_of(p, struct kvm_platform, base);
@@ -183,7 +228,7 @@ int kvm_as_create(struct platform *p, struct platform_as **out)
 	as->base.p = p;
 	as->kp = kp;
 	pthread_mutex_init(&as->lock, NULL);
-	int ret = kp->mem.alloc_frame(kp->mem.opaque, &as->pml4_pa);
+	int ret = pt_frame_get(kp, &as->pml4_pa);
 	if (ret) {
 		free(as);
 		return ret;
@@ -207,7 +252,7 @@ static void pt_free_level(struct kvm_as *as, u64 table_pa, int level)
 	for (unsigned i = 0; i < end && level > 0; i++)
 		if (table[i] & PTE_P)
 			pt_free_level(as, table[i] & PTE_ADDR, level - 1);
-	as->kp->mem.free_frame(as->kp->mem.opaque, table_pa);
+	pt_frame_put(as->kp, table_pa);
 }
 
 static void as_free(struct kvm_as *as)
@@ -313,7 +358,7 @@ static int pt_walk(struct kvm_as *as, u64 va, bool create, u64 *pt_pa)
 			if (!create)
 				return -ENOENT;
 			u64 pa;
-			int ret = as->kp->mem.alloc_frame(as->kp->mem.opaque, &pa);
+			int ret = pt_frame_get(as->kp, &pa);
 			if (ret)
 				return ret;
 			ret = pt_forget_shadow(as, pa, false);
@@ -321,7 +366,7 @@ static int pt_walk(struct kvm_as *as, u64 va, bool create, u64 *pt_pa)
 			if (!ret)
 				ret = pt_store(as, table, idx, pa | PTE_P | PTE_W | PTE_U | PTE_A);
 			if (ret) {
-				as->kp->mem.free_frame(as->kp->mem.opaque, pa);
+				pt_frame_put(as->kp, pa);
 				return ret;
 			}
 		}

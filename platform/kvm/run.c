@@ -490,8 +490,19 @@ enum platform_event kvm_ctx_switch(struct platform_ctx *pctx, struct platform_as
 		}
 		v->stats.exits++;
 		if (run->exit_reason != KVM_EXIT_IO) {
-			char why[64];
-			snprintf(why, sizeof(why), "unexpected exit reason %u", run->exit_reason);
+			char why[160];
+			if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+				snprintf(why, sizeof(why),
+					 "KVM internal error, suberror %u, data %#llx %#llx %#llx "
+					 "%#llx",
+					 run->internal.suberror,
+					 (unsigned long long)run->internal.data[0],
+					 (unsigned long long)run->internal.data[1],
+					 (unsigned long long)run->internal.data[2],
+					 (unsigned long long)run->internal.data[3]);
+			else
+				snprintf(why, sizeof(why), "unexpected exit reason %u",
+					 run->exit_reason);
 			kvm_vcpu_dump(v, why);
 			v->state = VCPU_BROKEN;
 			return PLATFORM_DEAD;

@@ -187,6 +187,8 @@ static void kvm_destroy(struct platform *p)
 	free(kp->fp_init);
 	pthread_mutex_destroy(&kp->lock);
 	pthread_cond_destroy(&kp->vcpu_free);
+	pthread_mutex_destroy(&kp->pt_lock);
+	free(kp->pt_free); /* the frames themselves go with the memory file */
 	free(kp);
 }
 
@@ -291,6 +293,7 @@ int platform_kvm_create(const struct platform_config *cfg, struct platform **out
 	kp->max_running = cfg->ncpus ? MIN(cfg->ncpus, R0_MAX_VCPUS) : 1;
 	pthread_mutex_init(&kp->lock, NULL);
 	pthread_cond_init(&kp->vcpu_free, NULL);
+	pthread_mutex_init(&kp->pt_lock, NULL);
 
 	kp->kvm_fd = kvm_open();
 	if (kp->kvm_fd < 0) {

@@ -60,6 +60,12 @@ static struct kvm_platform *setup(struct fake *f)
 	return kp;
 }
 
+static void teardown_kp(struct kvm_platform *kp)
+{
+	free(kp->pt_free);
+	free(kp);
+}
+
 static u64 walk(struct kvm_platform *kp, struct kvm_as *as, u64 va)
 {
 	u64 t = as->pml4_pa;
@@ -111,7 +117,7 @@ static int env_teardown(void **state)
 	struct env *e = *state;
 	free(e->v.queue);
 	kvm_as_destroy(e->pas);
-	free(e->kp);
+	teardown_kp(e->kp);
 	free(e->f.mem);
 	free(e);
 	return 0;
@@ -145,7 +151,7 @@ static void test_pagetable_upper_half_shared(void **state)
 	assert_int_equal(as->npending, 1);
 	assert_int_equal(as->pending[0].va, kvm_r0_va(as->pml4_pa) + 2);
 	kvm_as_destroy(pas);
-	free(kp);
+	teardown_kp(kp);
 	free(f.mem);
 }
 
@@ -348,7 +354,51 @@ static void test_pagetable_flush_reaches_every_vcpu(void **state)
 	free(qa);
 	free(qb);
 	kvm_as_destroy(pas);
-	free(kp);
+	teardown_kp(kp);
+	free(f.mem);
+}
+
+/*
+ * Table frames stay tables: a shadowing KVM may write-protect a freed one
+ * long after, and guest data there would trap into its emulator. A new
+ * address space takes them back, zeroed, with a store making KVM forget
+ * the old shadow; the memory file's allocator sees neither the free nor a
+ * new allocation.
+ */
+static void test_pagetable_table_frames_stay_tables(void **state)
+{
+	struct fake f = {0};
+	struct kvm_platform *kp = setup(&f);
+	struct platform_as *pas;
+
+	assert_int_equal(kvm_as_create(&kp->base, &pas), 0);
+	assert_int_equal(kvm_as_map(pas, 0x400000, R0_RESERVED, PLATFORM_PROT_READ), 0);
+	u64 used = f.next;
+	struct kvm_as *as = container_of(pas, struct kvm_as, base);
+	u64 old_table = walk_table(kp, as, 0x400000);
+	kvm_as_destroy(pas);
+	assert_int_equal(f.frees, 0);
+	assert_int_equal(kp->npt_free, 4); /* PML4, PDPT, PD, PT */
+
+	assert_int_equal(kvm_as_create(&kp->base, &pas), 0);
+	assert_int_equal(kvm_as_map(pas, 0x400000, R0_RESERVED, PLATFORM_PROT_READ), 0);
+	as = container_of(pas, struct kvm_as, base);
+	assert_int_equal(f.next, used); /* nothing new from the allocator */
+	assert_int_equal(kp->npt_free, 0);
+	u64 table = walk_table(kp, as, 0x400000);
+	bool reused = table == old_table || as->pml4_pa == old_table;
+	assert_true(reused);
+	/* Each reused frame was zeroed but for what this as stored, and forgotten. */
+	u64 *pt = (u64 *)(f.mem + table);
+	for (unsigned i = 0; i < 512; i++)
+		if (i != ((0x400000 >> 12) & 511))
+			assert_int_equal(pt[i], 0);
+	bool forgotten = false;
+	for (size_t i = 0; i < as->npending; i++)
+		forgotten |= as->pending[i].va == kvm_r0_va(table) + 2;
+	assert_true(forgotten);
+	kvm_as_destroy(pas);
+	teardown_kp(kp);
 	free(f.mem);
 }
 
@@ -356,6 +406,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pagetable_upper_half_shared),
+		cmocka_unit_test(test_pagetable_table_frames_stay_tables),
 		cmocka_unit_test_setup_teardown(test_pagetable_map_permissions_and_queue, env_setup,
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_pagetable_full_memory, env_setup,
