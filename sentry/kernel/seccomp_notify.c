@@ -37,7 +37,7 @@ struct seccomp_listener {
 	pthread_mutex_t lock;
 	struct list_head notifs; /* struct notif.node, oldest first */
 	u64 next_id;
-	bool closed;   /* the file is gone: calls get ENOSYS */
+	bool closed; /* the file is gone: calls get ENOSYS (written under lock, read atomically) */
 	bool orphaned; /* the filter is gone: POLLHUP */
 	/* Waiting threads, supervisors in RECV and pollers alike. */
 	struct waitq wq;
@@ -63,10 +63,7 @@ void seccomp_listener_put(struct seccomp_listener *l)
 
 bool seccomp_listener_closed(struct seccomp_listener *l)
 {
-	pthread_mutex_lock(&l->lock);
-	bool closed = l->closed;
-	pthread_mutex_unlock(&l->lock);
-	return closed;
+	return __atomic_load_n(&l->closed, __ATOMIC_ACQUIRE);
 }
 
 void seccomp_listener_orphan(struct seccomp_listener *l)
@@ -166,13 +163,20 @@ static long notif_recv(struct task *t, struct seccomp_listener *l, uaddr_t arg)
 	}
 	struct notif *n = first_unsent_locked(l);
 	out = (struct seccomp_notif){.id = n->id, .pid = n->t->tid, .data = *n->sd};
-	long ret = mm_copy_to_user(t->mm, arg, &out, sizeof(out)) ? -EFAULT : 0;
-	if (!ret)
-		n->state = NOTIF_SENT;
+	n->state = NOTIF_SENT;
 	pthread_mutex_unlock(&l->lock);
-	if (!ret)
-		waitq_wake_key(&l->wq, LINUX_POLLOUT | LINUX_POLLWRNORM);
-	return ret;
+	/* Copied out with no lock held; a bad buffer gives the call back, as Linux does. */
+	if (mm_copy_to_user(t->mm, arg, &out, sizeof(out))) {
+		pthread_mutex_lock(&l->lock);
+		n = find_locked(l, out.id);
+		if (n && n->state == NOTIF_SENT)
+			n->state = NOTIF_INIT;
+		pthread_mutex_unlock(&l->lock);
+		waitq_wake_key(&l->wq, LINUX_POLLIN | LINUX_POLLRDNORM);
+		return -EFAULT;
+	}
+	waitq_wake_key(&l->wq, LINUX_POLLOUT | LINUX_POLLWRNORM);
+	return 0;
 }
 
 /* A received call, by id: -ENOENT if there is none, -EINPROGRESS if not received yet. */
@@ -243,24 +247,39 @@ static long notif_addfd(struct task *t, struct seccomp_listener *l, uaddr_t arg)
 		file_put(f);
 		return -EBADF;
 	}
+	/*
+	 * The table is changed outside l->lock: a descriptor it replaces is
+	 * closed there, and a release may take locks (epoll's, k->lock) that
+	 * are taken before l->lock elsewhere.
+	 */
 	pthread_mutex_lock(&l->lock);
 	struct notif *n = sent_locked(l, a.id, &ret);
-	if (n) {
-		bool cloexec = a.newfd_flags & O_CLOEXEC;
-		ret = a.flags & SECCOMP_ADDFD_FLAG_SETFD
-			      ? (a.newfd >= FDTABLE_MAX ? -EBADF
-							: fdtable_install(n->t->files, (int)a.newfd,
-									  f, cloexec) ?: (long)a.newfd)
-			      : fdtable_alloc(n->t->files, 0, f, cloexec);
-		f = NULL; /* the table took the reference, or dropped it */
-		if (ret >= 0 && (a.flags & SECCOMP_ADDFD_FLAG_SEND))
-			reply_locked(n, ret, 0, 0);
-	}
+	struct fdtable *files = n ? fdtable_share(n->t->files) : NULL;
 	pthread_mutex_unlock(&l->lock);
-	file_put(f);
-	if (n && (a.flags & SECCOMP_ADDFD_FLAG_SEND))
-		waitq_wake_all(&l->wq);
-	return ret;
+	if (!files) {
+		file_put(f);
+		return ret;
+	}
+	bool cloexec = a.newfd_flags & O_CLOEXEC;
+	if (!(a.flags & SECCOMP_ADDFD_FLAG_SETFD))
+		ret = fdtable_alloc(files, 0, f, cloexec); /* takes f, or drops it */
+	else if (a.newfd >= FDTABLE_MAX) {
+		ret = -EBADF;
+		file_put(f); /* fdtable_install refuses it without taking f */
+	} else
+		ret = fdtable_install(files, (int)a.newfd, f, cloexec) ?: (long)a.newfd;
+	fdtable_destroy(files);
+	if (ret < 0 || !(a.flags & SECCOMP_ADDFD_FLAG_SEND))
+		return ret;
+	pthread_mutex_lock(&l->lock);
+	long err;
+	n = sent_locked(l, a.id, &err);
+	if (n)
+		reply_locked(n, ret, 0, 0);
+	pthread_mutex_unlock(&l->lock);
+	waitq_wake_all(&l->wq);
+	/* A signal took the call away meanwhile: the descriptor stays, as one it got. */
+	return n ? ret : -ESRCH;
 }
 
 static long listener_ioctl(struct task *t, struct file *f, unsigned cmd, uaddr_t arg)
@@ -315,7 +334,7 @@ static void listener_release(struct file *f)
 	struct notif *n;
 
 	pthread_mutex_lock(&l->lock);
-	l->closed = true;
+	__atomic_store_n(&l->closed, true, __ATOMIC_RELEASE);
 	list_for_each_entry(n, &l->notifs, node)
 	{
 		if (n->state != NOTIF_REPLIED)

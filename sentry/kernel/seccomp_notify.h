@@ -11,8 +11,10 @@
  * (the filter then has no listener, as on Linux); the filter's end
  * (its last thread reaped) shows as POLLHUP.
  *
- * Locking: each listener's lock guards its notifications; it is taken
- * with no other lock held, and fdtable locks are taken under it (ADDFD).
+ * Locking: each listener's lock guards its notifications and is a leaf
+ * but for the waitq and task sleep locks of a wait; nothing, not even a
+ * file's release, runs under it. seccomp_listener_closed takes no lock,
+ * so that k->lock holders may ask.
  */
 #ifndef SENTRY_KERNEL_SECCOMP_NOTIFY_H
 #define SENTRY_KERNEL_SECCOMP_NOTIFY_H
@@ -27,7 +29,7 @@ struct file;
 /* A new listener (one reference) and its file (another), or NULL. */
 struct seccomp_listener *seccomp_listener_new(struct file **file);
 void seccomp_listener_put(struct seccomp_listener *l);
-/* Has its file been closed? Then the filter has no listener. */
+/* Has its file been closed? Then the filter has no listener. Lock-free. */
 bool seccomp_listener_closed(struct seccomp_listener *l);
 /* The filter is gone: pollers see POLLHUP. Drops the filter's reference. */
 void seccomp_listener_orphan(struct seccomp_listener *l);
