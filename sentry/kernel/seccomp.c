@@ -259,20 +259,13 @@ static int attach_locked(struct task *t, struct seccomp_filter *f, unsigned flag
 	return 0;
 }
 
-/* A checked filter from prog (len instructions), or an ERR_PTR. */
-static struct seccomp_filter *filter_new(const void *prog, unsigned len)
+/* An unattached filter for len instructions, its program left for the caller to fill in. */
+static struct seccomp_filter *filter_alloc(unsigned len)
 {
 	struct seccomp_filter *f = malloc(sizeof(*f) + len * sizeof(struct cbpf_insn));
 
-	if (!f)
-		return ERR_PTR(-ENOMEM);
-	*f = (struct seccomp_filter){.refs = 1, .len = len};
-	memcpy(f->prog, prog, len * sizeof(struct cbpf_insn));
-	int ret = cbpf_check(f->prog, len, SECCOMP_DATA_WORDS);
-	if (ret) {
-		free(f);
-		return ERR_PTR(ret);
-	}
+	if (f)
+		*f = (struct seccomp_filter){.refs = 1, .len = len};
 	return f;
 }
 
@@ -311,6 +304,20 @@ static long install_with_listener(struct task *t, struct seccomp_filter *f, unsi
 	return ret ? ret : fd;
 }
 
+/* Check f's program and attach f to t (both as seccomp(2) does); f is freed on failure. */
+static long check_and_install(struct task *t, struct seccomp_filter *f, unsigned flags)
+{
+	int ret = cbpf_check(f->prog, f->len, SECCOMP_DATA_WORDS);
+
+	if (ret) {
+		free(f);
+		return ret;
+	}
+	if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+		return install_with_listener(t, f, flags);
+	return install(t, f, flags);
+}
+
 /* struct sock_fprog. */
 struct linux_sock_fprog {
 	u16 len;
@@ -335,31 +342,28 @@ static long set_mode_filter(struct task *t, unsigned flags, uaddr_t uargs)
 	/* Filters may not make a set-ID program misbehave for its caller: no_new_privs or CAP_SYS_ADMIN. */
 	if (!t->no_new_privs && !task_capable(t, LINUX_CAP_SYS_ADMIN))
 		return -EACCES;
-	size_t size = fprog.len * sizeof(struct cbpf_insn);
-	struct cbpf_insn *prog = malloc(size);
-	if (!prog)
+	struct seccomp_filter *f = filter_alloc(fprog.len);
+	if (!f)
 		return -ENOMEM;
-	if (mm_copy_from_user(t->mm, prog, uaddr(fprog.filter), size)) {
-		free(prog);
+	if (mm_copy_from_user(t->mm, f->prog, uaddr(fprog.filter),
+			      fprog.len * sizeof(struct cbpf_insn))) {
+		free(f);
 		return -EFAULT;
 	}
-	struct seccomp_filter *f = filter_new(prog, fprog.len);
-	free(prog);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	if (!(flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
-		return install(t, f, flags);
-	return install_with_listener(t, f, flags);
+	return check_and_install(t, f, flags);
 }
 
 int seccomp_install(struct task *t, const void *prog, unsigned len, unsigned flags)
 {
-	if (flags & ~FILTER_FLAGS || len == 0 || len > CBPF_MAXINSNS)
+	/* No listener: nobody in the sandbox could hold its fd. */
+	if (flags & ~FILTER_FLAGS || flags & SECCOMP_FILTER_FLAG_NEW_LISTENER || len == 0 ||
+	    len > CBPF_MAXINSNS)
 		return -EINVAL;
-	struct seccomp_filter *f = filter_new(prog, len);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	return install(t, f, flags);
+	struct seccomp_filter *f = filter_alloc(len);
+	if (!f)
+		return -ENOMEM;
+	memcpy(f->prog, prog, len * sizeof(struct cbpf_insn));
+	return (int)check_and_install(t, f, flags);
 }
 
 static long action_avail(struct task *t, uaddr_t uargs)
