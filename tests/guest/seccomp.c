@@ -6,8 +6,7 @@
  * fork and execve, TSYNC, and /proc/self/status.
  *
  * A filter cannot be taken off again, so each case runs in a child. The
- * constants are spelled out here: <linux/seccomp.h> and <linux/filter.h>
- * are not there for musl.
+ * ABI's constants are in seccomp_abi.h.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -19,80 +18,7 @@
 #include <ucontext.h>
 
 #include "guest_test.h"
-
-#define SET_MODE_STRICT 0
-#define SET_MODE_FILTER 1
-#define GET_ACTION_AVAIL 2
-#define FLAG_TSYNC 1u
-#define FLAG_LOG 2u
-#define FLAG_TSYNC_ESRCH 16u
-
-#define RET_KILL_PROCESS 0x80000000u
-#define RET_KILL_THREAD 0x00000000u
-#define RET_TRAP 0x00030000u
-#define RET_ERRNO 0x00050000u
-#define RET_USER_NOTIF 0x7fc00000u
-#define RET_TRACE 0x7ff00000u
-#define RET_LOG 0x7ffc0000u
-#define RET_ALLOW 0x7fff0000u
-#define AUDIT_ARCH_X86_64 0xc000003eu
-
-/* struct sock_filter and struct sock_fprog. */
-struct insn {
-	uint16_t code;
-	uint8_t jt, jf;
-	uint32_t k;
-};
-struct fprog {
-	unsigned short len;
-	struct insn *filter;
-};
-
-/* Classic BPF opcodes. */
-#define LD_ABS 0x20  /* A = data[k] (32 bits) */
-#define LD_LEN 0x80  /* A = len */
-#define LD_IMM 0x00  /* A = k */
-#define LDX_IMM 0x01 /* X = k */
-#define LD_MEM 0x60  /* A = M[k] */
-#define LDX_MEM 0x61 /* X = M[k] */
-#define ST 0x02	     /* M[k] = A */
-#define STX 0x03     /* M[k] = X */
-#define ALU_ADD_K 0x04
-#define ALU_MUL_K 0x24
-#define ALU_DIV_X 0x3c
-#define ALU_OR_K 0x44
-#define ALU_AND_K 0x54
-#define ALU_LSH_K 0x64
-#define ALU_RSH_X 0x7c
-#define ALU_NEG 0x84
-#define ALU_MOD_K 0x94
-#define ALU_XOR_X 0xac
-#define JA 0x05
-#define JEQ_K 0x15
-#define JGT_K 0x25
-#define JSET_K 0x45
-#define RET_K 0x06
-#define RET_A 0x16
-#define TAX 0x07
-#define TXA 0x87
-#define LD_B_ABS 0x30
-
-#define I(c, t, f, kk) ((struct insn){.code = (c), .jt = (t), .jf = (f), .k = (kk)})
-/* seccomp_data: nr at 0, arch at 4, instruction_pointer at 8, args at 16 (low word first). */
-#define OFF_NR 0
-#define OFF_ARCH 4
-#define OFF_ARG(i) (16 + 8 * (i))
-
-static long sc(unsigned op, unsigned flags, void *args)
-{
-	return syscall(SYS_seccomp, (long)op, (long)flags, args);
-}
-
-static long load(unsigned flags, struct insn *p, unsigned short n)
-{
-	struct fprog f = {n, p};
-	return sc(SET_MODE_FILTER, flags, &f);
-}
+#include "seccomp_abi.h"
 
 /* "nr == which → action, else allow". */
 static long filter_nr(unsigned flags, long which, uint32_t action)
@@ -103,7 +29,7 @@ static long filter_nr(unsigned flags, long which, uint32_t action)
 		I(RET_K, 0, 0, action),
 		I(RET_K, 0, 0, RET_ALLOW),
 	};
-	return load(flags, p, 4);
+	return seccomp_load(flags, p, 4);
 }
 
 static void no_core(void)
@@ -146,18 +72,23 @@ static void test_probes(void)
 					 RET_TRACE,	   RET_LOG,	    RET_ALLOW};
 	for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		uint32_t a = known[i];
-		expect_ret(sc(GET_ACTION_AVAIL, 0, &a), 0, "GET_ACTION_AVAIL %#x", known[i]);
+		expect_ret(seccomp_call(GET_ACTION_AVAIL, 0, &a), 0, "GET_ACTION_AVAIL %#x",
+			   known[i]);
 	}
 	uint32_t bogus = 0x12340000;
-	expect_err(sc(GET_ACTION_AVAIL, 0, &bogus), EOPNOTSUPP, "GET_ACTION_AVAIL unknown");
-	expect_err(sc(GET_ACTION_AVAIL, 1, &bogus), EINVAL, "GET_ACTION_AVAIL flags");
-	expect_err(sc(GET_ACTION_AVAIL, 0, (void *)8), EFAULT, "GET_ACTION_AVAIL bad pointer");
-	expect_err(sc(99, 0, NULL), EINVAL, "seccomp op 99");
-	expect_err(sc(SET_MODE_STRICT, 1, NULL), EINVAL, "SET_MODE_STRICT flags");
-	expect_err(sc(SET_MODE_STRICT, 0, &bogus), EINVAL, "SET_MODE_STRICT args");
-	expect_err(sc(SET_MODE_FILTER, 1u << 12, NULL), EINVAL, "SET_MODE_FILTER unknown flag");
-	expect_err(sc(SET_MODE_FILTER, 0, NULL), EFAULT, "SET_MODE_FILTER NULL");
-	expect_err(sc(SET_MODE_FILTER, 0, (void *)8), EFAULT, "SET_MODE_FILTER bad pointer");
+	expect_err(seccomp_call(GET_ACTION_AVAIL, 0, &bogus), EOPNOTSUPP,
+		   "GET_ACTION_AVAIL unknown");
+	expect_err(seccomp_call(GET_ACTION_AVAIL, 1, &bogus), EINVAL, "GET_ACTION_AVAIL flags");
+	expect_err(seccomp_call(GET_ACTION_AVAIL, 0, (void *)8), EFAULT,
+		   "GET_ACTION_AVAIL bad pointer");
+	expect_err(seccomp_call(99, 0, NULL), EINVAL, "seccomp op 99");
+	expect_err(seccomp_call(SET_MODE_STRICT, 1, NULL), EINVAL, "SET_MODE_STRICT flags");
+	expect_err(seccomp_call(SET_MODE_STRICT, 0, &bogus), EINVAL, "SET_MODE_STRICT args");
+	expect_err(seccomp_call(SET_MODE_FILTER, 1u << 12, NULL), EINVAL,
+		   "SET_MODE_FILTER unknown flag");
+	expect_err(seccomp_call(SET_MODE_FILTER, 0, NULL), EFAULT, "SET_MODE_FILTER NULL");
+	expect_err(seccomp_call(SET_MODE_FILTER, 0, (void *)8), EFAULT,
+		   "SET_MODE_FILTER bad pointer");
 	expect_ret(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0, "PR_GET_SECCOMP unfiltered");
 	expect_err(prctl(PR_SET_SECCOMP, 7, 0, 0, 0), EINVAL, "PR_SET_SECCOMP mode 7");
 	check(status_field("Seccomp") == 0, "status Seccomp: %d", status_field("Seccomp"));
@@ -188,13 +119,14 @@ static void bad_programs(void)
 		 4},
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		expect_err(load(0, bad[i].p, bad[i].n), EINVAL, "filter with %s", bad[i].what);
+		expect_err(seccomp_load(0, bad[i].p, bad[i].n), EINVAL, "filter with %s",
+			   bad[i].what);
 	struct insn one = ok_ret;
-	expect_err(load(0, &one, 0), EINVAL, "filter of 0 instructions");
+	expect_err(seccomp_load(0, &one, 0), EINVAL, "filter of 0 instructions");
 	static struct insn big[4097];
 	for (unsigned i = 0; i < 4097; i++)
 		big[i] = ok_ret;
-	expect_err(load(0, big, 4097), EINVAL, "filter of 4097 instructions");
+	expect_err(seccomp_load(0, big, 4097), EINVAL, "filter of 4097 instructions");
 	expect_ret(prctl(PR_GET_SECCOMP, 0, 0, 0, 0), 0, "PR_GET_SECCOMP after refusals");
 }
 
@@ -220,7 +152,7 @@ static void errno_action(void)
 	check(status_field("Seccomp") == 2, "status Seccomp: %d", status_field("Seccomp"));
 	check(status_field("Seccomp_filters") == 2, "status Seccomp_filters: %d",
 	      status_field("Seccomp_filters"));
-	expect_err(sc(SET_MODE_STRICT, 0, NULL), EINVAL, "strict mode over filters");
+	expect_err(seccomp_call(SET_MODE_STRICT, 0, NULL), EINVAL, "strict mode over filters");
 
 	/* Inherited by a child. */
 	fflush(stdout);
@@ -267,7 +199,7 @@ static void arithmetic(void)
 		/* 25 */ I(RET_K, 0, 0, RET_ERRNO | 9),
 		/* 26 */ I(RET_K, 0, 0, RET_ALLOW),
 	};
-	expect_ret(load(0, p, sizeof(p) / sizeof(p[0])), 0, "arithmetic filter");
+	expect_ret(seccomp_load(0, p, sizeof(p) / sizeof(p[0])), 0, "arithmetic filter");
 	expect_err(syscall(SYS_getpgid, 10L), ((10 * 3 + 5) << 1 ^ 64) & 0xff,
 		   "getpgid(10): computed errno");
 	expect_err(syscall(SYS_getpgid, 100L), ((100 * 3 + 5) << 1 ^ 64) & 0xff,
@@ -284,7 +216,7 @@ static void div_by_zero(void)
 		I(LD_ABS, 0, 0, OFF_NR), I(JEQ_K, 0, 3, SYS_getppid), I(LDX_IMM, 0, 0, 0),
 		I(ALU_DIV_X, 0, 0, 0),	 I(RET_A, 0, 0, 0),	      I(RET_K, 0, 0, RET_ALLOW),
 	};
-	if (load(0, p, 6) == 0)
+	if (seccomp_load(0, p, 6) == 0)
 		syscall(SYS_getppid);
 }
 
@@ -413,7 +345,7 @@ static void trap_ignored(void)
 
 static void strict_then_getpid(void)
 {
-	if (sc(SET_MODE_STRICT, 0, NULL))
+	if (seccomp_call(SET_MODE_STRICT, 0, NULL))
 		_exit(50);
 	static const char msg[] = "strict mode: write allowed\n";
 	if (write(1, msg, sizeof(msg) - 1) != sizeof(msg) - 1)
@@ -431,7 +363,7 @@ static void strict_exit(void)
 
 static void strict_exit_group(void)
 {
-	if (sc(SET_MODE_STRICT, 0, NULL))
+	if (seccomp_call(SET_MODE_STRICT, 0, NULL))
 		_exit(50);
 	syscall(SYS_exit_group, 3);
 }

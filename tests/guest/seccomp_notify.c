@@ -8,8 +8,8 @@
  * is gone.
  *
  * The supervisor thread is made before the filter, which (without TSYNC)
- * is the main thread's alone. Constants are spelled out: <linux/seccomp.h>
- * is not there for musl.
+ * is the main thread's alone. The ABI's constants are in seccomp_abi.h
+ * and here: <linux/seccomp.h> is not there for musl.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -21,13 +21,8 @@
 #include <sys/stat.h>
 
 #include "guest_test.h"
+#include "seccomp_abi.h"
 
-#define SET_MODE_FILTER 1
-#define GET_NOTIF_SIZES 3
-#define FLAG_TSYNC 1u
-#define FLAG_NEW_LISTENER 8u
-#define RET_USER_NOTIF 0x7fc00000u
-#define RET_ALLOW 0x7fff0000u
 #define FLAG_CONTINUE 1u
 #define ADDFD_SETFD 1u
 #define ADDFD_SEND 2u
@@ -57,28 +52,15 @@ struct addfd {
 #define NOTIF_ID_VALID _IOW('!', 2, uint64_t)
 #define NOTIF_ADDFD _IOW('!', 3, struct addfd)
 
-struct insn {
-	uint16_t code;
-	uint8_t jt, jf;
-	uint32_t k;
-};
-struct fprog {
-	unsigned short len;
-	struct insn *filter;
-};
-
 /* getppid and getpgid go to the listener. */
 static long install(unsigned flags)
 {
 	struct insn p[] = {
-		{0x20, 0, 0, 0},	   /* A = nr */
-		{0x15, 2, 0, SYS_getppid}, /* == getppid: notify */
-		{0x15, 1, 0, SYS_getpgid}, /* == getpgid: notify */
-		{0x06, 0, 0, RET_ALLOW},   /* else allow */
-		{0x06, 0, 0, RET_USER_NOTIF},
+		I(LD_ABS, 0, 0, OFF_NR),     I(JEQ_K, 2, 0, SYS_getppid), /* notify */
+		I(JEQ_K, 1, 0, SYS_getpgid),				  /* notify */
+		I(RET_K, 0, 0, RET_ALLOW),   I(RET_K, 0, 0, RET_USER_NOTIF),
 	};
-	struct fprog f = {5, p};
-	return syscall(SYS_seccomp, (long)SET_MODE_FILTER, (long)flags, &f);
+	return seccomp_load(flags, p, 5);
 }
 
 /* The supervisor's script: one answer per call, in order. */
@@ -240,7 +222,7 @@ int main(void)
 {
 	guest_start("seccomp_notify");
 	uint16_t sizes[3];
-	expect_ret(syscall(SYS_seccomp, (long)GET_NOTIF_SIZES, 0L, sizes), 0, "GET_NOTIF_SIZES");
+	expect_ret(seccomp_call(GET_NOTIF_SIZES, 0, sizes), 0, "GET_NOTIF_SIZES");
 	check(sizes[0] == sizeof(struct notif) && sizes[1] == sizeof(struct resp) &&
 		      sizes[2] == sizeof(struct data),
 	      "the sizes: notif %u, resp %u, data %u", sizes[0], sizes[1], sizes[2]);
